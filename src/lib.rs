@@ -1,0 +1,1 @@
+//! jobrun: run scheduled HTTP jobs described in a YAML file.
