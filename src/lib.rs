@@ -1,1 +1,3 @@
 //! jobrun: run scheduled HTTP jobs described in a YAML file.
+
+pub mod interpolate;
