@@ -1,3 +1,4 @@
 //! jobrun: run scheduled HTTP jobs described in a YAML file.
 
+pub mod dotenv;
 pub mod interpolate;
