@@ -117,6 +117,44 @@ impl fmt::Debug for Rendered {
     }
 }
 
+/// The template as it would be written: `$` doubled only where a single one
+/// would start a placeholder, so ordinary text reads as it was written.
+impl fmt::Display for Template {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, part) in self.parts.iter().enumerate() {
+            match part {
+                Part::Literal(text) => {
+                    let var_follows = matches!(self.parts.get(i + 1), Some(Part::Var(_)));
+                    write_escaped(f, text, var_follows)?;
+                }
+                Part::Var(p) => {
+                    write!(f, "${{{}", p.name)?;
+                    if let Some(default) = &p.default {
+                        f.write_str(":-")?;
+                        write_escaped(f, default, false)?;
+                    }
+                    f.write_str("}")?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn write_escaped(f: &mut fmt::Formatter<'_>, text: &str, var_follows: bool) -> fmt::Result {
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let next = chars.peek().copied();
+        let needs_escape =
+            c == '$' && (matches!(next, Some('{' | '$')) || (next.is_none() && var_follows));
+        f.write_str(if needs_escape { "$$" } else { "" })?;
+        if !needs_escape {
+            write!(f, "{c}")?;
+        }
+    }
+    Ok(())
+}
+
 impl Template {
     pub fn parse(source: &str) -> Result<Template, TemplateError> {
         // Nearly every string in a job file has no `$`; this is one memchr
@@ -654,6 +692,37 @@ mod tests {
         assert!(
             !debug.contains(SENTINEL) && debug.contains("TOKEN"),
             "{debug}"
+        );
+    }
+
+    #[test]
+    fn display_writes_the_template_back() {
+        for source in [
+            "https://e.com/$x?a=${A}",
+            "Bearer ${JWT_TOKEN}",
+            "$${X} costs $$5",
+            "${UNSET:-x$$y}",
+            "$$${B}",
+            "plain",
+        ] {
+            let template = Template::parse(source).unwrap();
+            let shown = template.to_string();
+            let lookup = |name: &str| (name != "UNSET").then(|| format!("<{name}>"));
+            assert_eq!(
+                Template::parse(&shown)
+                    .unwrap()
+                    .render(&lookup)
+                    .unwrap()
+                    .text,
+                template.render(&lookup).unwrap().text,
+                "{source} -> {shown}"
+            );
+        }
+        assert_eq!(
+            Template::parse("https://e.com/$x?a=${A}")
+                .unwrap()
+                .to_string(),
+            "https://e.com/$x?a=${A}"
         );
     }
 }

@@ -1,0 +1,290 @@
+//! Problems found in a file, with where they are and what to do about them,
+//! rendered the way `just` and `rustc` render theirs: location, the line, a caret.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use serde::Serialize;
+
+/// A place in a file: 1-based line and column (in characters), and how many
+/// characters the culprit covers on that line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Span {
+    pub line: u32,
+    pub col: u32,
+    pub len: u32,
+}
+
+impl Span {
+    pub fn new(line: u32, col: u32, len: u32) -> Span {
+        Span {
+            line,
+            col,
+            len: len.max(1),
+        }
+    }
+
+    /// A narrower span inside this one, `offset` characters in, when the
+    /// culprit is a part of a single-line value (a field of a schedule, a
+    /// placeholder in a URL).
+    pub fn sub(self, offset: usize, len: usize) -> Span {
+        Span::new(self.line, self.col + offset as u32, len as u32)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    pub message: String,
+    pub span: Option<Span>,
+    pub help: Option<String>,
+    /// A second place that belongs to the story, such as the first of two
+    /// duplicate keys.
+    pub related: Option<(Span, String)>,
+}
+
+impl Diagnostic {
+    pub fn error(message: impl Into<String>, span: Span) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Error,
+            message: message.into(),
+            span: Some(span),
+            help: None,
+            related: None,
+        }
+    }
+
+    pub fn warning(message: impl Into<String>, span: Span) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(message, span)
+        }
+    }
+
+    /// A problem with the file as a whole (unreadable, empty, too large).
+    pub fn file_error(message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            span: None,
+            ..Diagnostic::error(message, Span::default())
+        }
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn with_help_opt(mut self, help: Option<String>) -> Diagnostic {
+        self.help = help;
+        self
+    }
+
+    pub fn with_related(mut self, span: Span, note: impl Into<String>) -> Diagnostic {
+        self.related = Some((span, note.into()));
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// The problems of one file, with the text needed to quote its lines.
+#[derive(Debug, Clone)]
+pub struct Report<'a> {
+    pub path: &'a Path,
+    /// `None` for files whose lines must never be quoted, such as a `.env`
+    /// file full of secrets.
+    pub source: Option<&'a str>,
+    pub diagnostics: &'a [Diagnostic],
+}
+
+/// ANSI styles, or none at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Palette {
+    pub enabled: bool,
+}
+
+impl Palette {
+    fn paint(self, code: &str, text: &str) -> String {
+        if self.enabled {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+}
+
+impl Report<'_> {
+    /// Human-readable text, every diagnostic in file order.
+    pub fn render(&self, palette: Palette) -> String {
+        let lines: Vec<&str> = self.source.map(|s| s.lines().collect()).unwrap_or_default();
+        let mut out = String::new();
+        for diagnostic in self.diagnostics {
+            self.render_one(diagnostic, &lines, palette, &mut out);
+        }
+        out
+    }
+
+    fn render_one(&self, d: &Diagnostic, lines: &[&str], palette: Palette, out: &mut String) {
+        let (label, code) = match d.severity {
+            Severity::Error => ("error", "1;31"),
+            Severity::Warning => ("warning", "1;33"),
+        };
+        let _ = writeln!(
+            out,
+            "{}{} {}",
+            palette.paint(code, label),
+            palette.paint("1", ":"),
+            palette.paint("1", &d.message)
+        );
+        let path = self.path.display();
+        let Some(span) = d.span else {
+            let _ = writeln!(out, " {} {path}", palette.paint("1;34", "-->"));
+            render_help(d, palette, out);
+            return;
+        };
+        let number = span.line.to_string();
+        let gutter = " ".repeat(number.len());
+        let bar = palette.paint("1;34", "|");
+        let _ = writeln!(
+            out,
+            "{gutter}{} {path}:{}:{}",
+            palette.paint("1;34", "-->"),
+            span.line,
+            span.col
+        );
+        if let Some(text) = lines.get(span.line as usize - 1) {
+            let text = text.trim_end_matches('\r');
+            // Keep tabs in the caret line so the caret lines up under the culprit.
+            let lead: String = text
+                .chars()
+                .take(span.col as usize - 1)
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
+            let room = text.chars().count().saturating_sub(span.col as usize - 1);
+            let width = (span.len as usize).min(room.max(1));
+            let _ = writeln!(out, "{gutter} {bar}");
+            let _ = writeln!(out, "{} {bar} {text}", palette.paint("1;34", &number));
+            let _ = writeln!(
+                out,
+                "{gutter} {bar} {lead}{}",
+                palette.paint(code, &"^".repeat(width))
+            );
+        }
+        if let Some((related, note)) = &d.related {
+            let _ = writeln!(
+                out,
+                "{gutter} {} note: {note} at {path}:{}:{}",
+                palette.paint("1;34", "="),
+                related.line,
+                related.col
+            );
+        }
+        render_help(d, palette, out);
+    }
+
+    /// The JSON form for CI annotations: one object per diagnostic.
+    pub fn to_json(&self) -> Vec<serde_json::Value> {
+        self.diagnostics
+            .iter()
+            .map(|d| {
+                let mut object = serde_json::json!({
+                    "severity": d.severity,
+                    "message": d.message,
+                    "file": self.path.display().to_string(),
+                    "line": d.span.map(|s| s.line),
+                    "column": d.span.map(|s| s.col),
+                    "end_column": d.span.map(|s| s.col + s.len),
+                    "help": d.help,
+                });
+                if let Some((span, note)) = &d.related {
+                    object["related"] = serde_json::json!({
+                        "line": span.line, "column": span.col, "message": note,
+                    });
+                }
+                object
+            })
+            .collect()
+    }
+}
+
+fn render_help(d: &Diagnostic, palette: Palette, out: &mut String) {
+    if let Some(help) = &d.help {
+        // Continuation lines line up under the first line's text.
+        let help = help.replace('\n', "\n          ");
+        let _ = writeln!(out, "  {} help: {help}", palette.paint("1;34", "="));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render(source: &str, diagnostics: &[Diagnostic]) -> String {
+        Report {
+            path: Path::new("jobs.yaml"),
+            source: Some(source),
+            diagnostics,
+        }
+        .render(Palette { enabled: false })
+    }
+
+    #[test]
+    fn error_shows_location_line_caret_and_help() {
+        let text = "jobs:\n  - name: a\n    shedule: x\n";
+        let d = Diagnostic::error("unknown key `shedule`", Span::new(3, 5, 7))
+            .with_help("did you mean `schedule`?");
+        assert_eq!(
+            render(text, &[d]),
+            "error: unknown key `shedule`\n --> jobs.yaml:3:5\n  |\n3 |     shedule: x\n  |     ^^^^^^^\n  = help: did you mean `schedule`?\n"
+        );
+    }
+
+    #[test]
+    fn caret_keeps_tabs_and_stops_at_line_end() {
+        let d = Diagnostic::warning("w", Span::new(1, 3, 50));
+        let out = render("\tab\n", &[d]);
+        assert!(out.contains("1 | \tab\n  | \t ^\n"), "{out}");
+    }
+
+    #[test]
+    fn file_level_error_has_no_line() {
+        let out = render("", &[Diagnostic::file_error("the file is empty")]);
+        assert_eq!(out, "error: the file is empty\n --> jobs.yaml\n");
+    }
+
+    #[test]
+    fn secret_files_are_never_quoted() {
+        let report = Report {
+            path: Path::new(".env"),
+            source: None,
+            diagnostics: &[Diagnostic::error("bad line", Span::new(1, 1, 3))],
+        };
+        let out = report.render(Palette { enabled: false });
+        assert!(!out.contains('|'), "{out}");
+        assert!(out.contains(".env:1:1"));
+    }
+
+    #[test]
+    fn json_form_carries_location() {
+        let d = Diagnostic::error("m", Span::new(2, 4, 3)).with_help("h");
+        let report = Report {
+            path: Path::new("j.yaml"),
+            source: None,
+            diagnostics: std::slice::from_ref(&d),
+        };
+        let json = report.to_json();
+        assert_eq!(json[0]["line"], 2);
+        assert_eq!(json[0]["column"], 4);
+        assert_eq!(json[0]["end_column"], 7);
+        assert_eq!(json[0]["severity"], "error");
+    }
+}

@@ -1,0 +1,622 @@
+//! The YAML document as a tree of values that remember where they were written.
+//!
+//! jobrun reads YAML through an event parser (saphyr-parser) and builds this
+//! tree itself, rather than deserialising with serde, for three reasons:
+//! every value keeps its line and column, so every later check can point at
+//! it; all problems can be collected in one pass instead of stopping at the
+//! first; and the traps of YAML are closed here, in one place: duplicate keys
+//! are errors (serde_yaml's forks keep the last one silently), aliases have an
+//! expansion budget (the "billion laughs" file), and nesting has a depth limit.
+//!
+//! Scalars are resolved with the YAML 1.2 core schema, as js-yaml 4 (the Node
+//! scheduler's parser) resolves them: `yes` is a string, `0x1F` an integer.
+//! Merge keys (`<<: *defaults`) work as they do in js-yaml.
+
+use std::collections::HashMap;
+
+use saphyr_parser::{Event, Parser, ScalarStyle, Span as RawSpan, Tag};
+
+use crate::diagnostic::{Diagnostic, Span};
+
+/// At most this many nodes in a document, aliases expanded.
+pub const MAX_NODES: usize = 2_000_000;
+/// At most this many nodes reached through aliases.
+pub const MAX_ALIAS_NODES: usize = 250_000;
+/// At most this deep.
+pub const MAX_DEPTH: usize = 64;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub value: Value,
+    pub span: Span,
+    /// Whether a scalar was written in quotes: its text then starts one
+    /// column after the span does.
+    pub quoted: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Seq(Vec<Node>),
+    Map(Vec<(Node, Node)>),
+}
+
+impl Node {
+    /// The span of the scalar's text itself, without its opening quote, so a
+    /// caret can go under a part of it.
+    pub fn text_span(&self, offset: usize, len: usize) -> Span {
+        self.span.sub(offset + usize::from(self.quoted), len)
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// What kind of value this is, for "expected X, found Y" messages.
+    pub fn kind(&self) -> &'static str {
+        match self.value {
+            Value::Null => "nothing (null)",
+            Value::Bool(_) => "a boolean",
+            Value::Int(_) => "an integer",
+            Value::Float(_) => "a number",
+            Value::Str(_) => "a string",
+            Value::Seq(_) => "a list",
+            Value::Map(_) => "a mapping",
+        }
+    }
+
+    /// The text of a scalar as it reads, for keys and messages.
+    pub fn scalar_text(&self) -> Option<String> {
+        match &self.value {
+            Value::Null => Some("null".into()),
+            Value::Bool(b) => Some(b.to_string()),
+            Value::Int(i) => Some(i.to_string()),
+            Value::Float(f) => Some(f.to_string()),
+            Value::Str(s) => Some(s.clone()),
+            Value::Seq(_) | Value::Map(_) => None,
+        }
+    }
+
+    fn size(&self) -> usize {
+        match &self.value {
+            Value::Seq(items) => 1 + items.iter().map(Node::size).sum::<usize>(),
+            Value::Map(entries) => {
+                1 + entries
+                    .iter()
+                    .map(|(k, v)| k.size() + v.size())
+                    .sum::<usize>()
+            }
+            _ => 1,
+        }
+    }
+}
+
+/// Parse one YAML document. `Ok(None)` when the text holds no document at all
+/// (empty, or only comments).
+pub fn parse(text: &str) -> Result<Option<Node>, Vec<Diagnostic>> {
+    let mut builder = Builder::default();
+    for event in Parser::new_from_str(text) {
+        match event {
+            Ok((event, span)) => builder.event(event, span)?,
+            Err(error) => {
+                let mark = error.marker();
+                let span = Span::new(mark.line() as u32, mark.col() as u32 + 1, 1);
+                return Err(vec![
+                    Diagnostic::error(format!("invalid YAML: {}", error.info()), span)
+                        .with_help("check the indentation and quoting around this place"),
+                ]);
+            }
+        }
+    }
+    Ok(builder.root)
+}
+
+enum Frame {
+    Seq {
+        items: Vec<Node>,
+        span: Span,
+        anchor: usize,
+    },
+    Map {
+        entries: Vec<(Node, Node)>,
+        key: Option<Node>,
+        span: Span,
+        anchor: usize,
+    },
+}
+
+#[derive(Default)]
+struct Builder {
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, (Node, usize)>,
+    root: Option<Node>,
+    documents: usize,
+    nodes: usize,
+    alias_nodes: usize,
+}
+
+fn span_of(span: RawSpan) -> Span {
+    let len = if span.end.line() == span.start.line() {
+        span.end.col().saturating_sub(span.start.col())
+    } else {
+        1
+    };
+    Span::new(
+        span.start.line() as u32,
+        span.start.col() as u32 + 1,
+        len as u32,
+    )
+}
+
+type Step = Result<(), Vec<Diagnostic>>;
+
+impl Builder {
+    fn event(&mut self, event: Event<'_>, raw: RawSpan) -> Step {
+        let span = span_of(raw);
+        match event {
+            Event::DocumentStart(_) => {
+                self.documents += 1;
+                if self.documents > 1 {
+                    return Err(vec![
+                        Diagnostic::error("the file holds more than one YAML document", span)
+                            .with_help("a job file is one document: remove this `---` and what follows, or merge it into the first"),
+                    ]);
+                }
+            }
+            Event::Scalar(text, style, anchor, tag) => {
+                let node = scalar(&text, style, tag.as_deref(), span)?;
+                self.count(1, span)?;
+                self.complete(node, anchor)?;
+            }
+            Event::Alias(id) => {
+                let Some((node, size)) = self.anchors.get(&id) else {
+                    return Err(vec![Diagnostic::error(
+                        "this alias refers to no anchor",
+                        span,
+                    )]);
+                };
+                let (mut node, size) = (node.clone(), *size);
+                self.alias_nodes += size;
+                if self.alias_nodes > MAX_ALIAS_NODES {
+                    return Err(vec![
+                        Diagnostic::error(
+                            format!("aliases expand to more than {MAX_ALIAS_NODES} values"),
+                            span,
+                        )
+                        .with_help("this looks like an alias bomb (\"billion laughs\"); a job file never needs this many repeated values"),
+                    ]);
+                }
+                self.count(size, span)?;
+                node.span = span;
+                self.complete(node, 0)?;
+            }
+            Event::SequenceStart(anchor, tag) => {
+                check_collection_tag(tag.as_deref(), "seq", span)?;
+                self.enter(span)?;
+                self.stack.push(Frame::Seq {
+                    items: Vec::new(),
+                    span,
+                    anchor,
+                });
+            }
+            Event::MappingStart(anchor, tag) => {
+                check_collection_tag(tag.as_deref(), "map", span)?;
+                self.enter(span)?;
+                self.stack.push(Frame::Map {
+                    entries: Vec::new(),
+                    key: None,
+                    span,
+                    anchor,
+                });
+            }
+            Event::SequenceEnd => {
+                if let Some(Frame::Seq {
+                    items,
+                    span,
+                    anchor,
+                }) = self.stack.pop()
+                {
+                    let node = Node {
+                        value: Value::Seq(items),
+                        span,
+                        quoted: false,
+                    };
+                    self.count(1, span)?;
+                    self.complete(node, anchor)?;
+                }
+            }
+            Event::MappingEnd => {
+                if let Some(Frame::Map {
+                    entries,
+                    span,
+                    anchor,
+                    ..
+                }) = self.stack.pop()
+                {
+                    let entries = merge_keys(entries)?;
+                    let node = Node {
+                        value: Value::Map(entries),
+                        span,
+                        quoted: false,
+                    };
+                    self.count(1, span)?;
+                    self.complete(node, anchor)?;
+                }
+            }
+            Event::Nothing | Event::StreamStart | Event::StreamEnd | Event::DocumentEnd => {}
+        }
+        Ok(())
+    }
+
+    fn enter(&self, span: Span) -> Step {
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(vec![
+                Diagnostic::error(format!("values nest deeper than {MAX_DEPTH} levels"), span)
+                    .with_help("a job file never needs this depth; check for runaway brackets"),
+            ]);
+        }
+        Ok(())
+    }
+
+    fn count(&mut self, n: usize, span: Span) -> Step {
+        self.nodes += n;
+        if self.nodes > MAX_NODES {
+            return Err(vec![
+                Diagnostic::error(format!("the file holds more than {MAX_NODES} values"), span)
+                    .with_help("split the jobs into several files"),
+            ]);
+        }
+        Ok(())
+    }
+
+    fn complete(&mut self, node: Node, anchor: usize) -> Step {
+        if anchor != 0 {
+            let size = node.size();
+            self.anchors.insert(anchor, (node.clone(), size));
+        }
+        match self.stack.last_mut() {
+            None => self.root = Some(node),
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map { entries, key, .. }) => match key.take() {
+                None => {
+                    if matches!(node.value, Value::Seq(_) | Value::Map(_)) {
+                        return Err(vec![Diagnostic::error(
+                            "a key must be a plain value, not a list or mapping",
+                            node.span,
+                        )]);
+                    }
+                    let text = node.scalar_text();
+                    if text.as_deref() != Some("<<") || node.quoted {
+                        if let Some((first, _)) = entries
+                            .iter()
+                            .find(|(k, _)| !is_merge(k) && k.scalar_text() == text)
+                        {
+                            return Err(vec![
+                                Diagnostic::error(
+                                    format!("duplicate key `{}`", text.unwrap_or_default()),
+                                    node.span,
+                                )
+                                .with_related(first.span, "first defined")
+                                .with_help("a key may appear once in a mapping: remove or rename one of them"),
+                            ]);
+                        }
+                    }
+                    *key = Some(node);
+                }
+                Some(k) => entries.push((k, node)),
+            },
+        }
+        Ok(())
+    }
+}
+
+fn is_merge(key: &Node) -> bool {
+    !key.quoted && key.as_str() == Some("<<")
+}
+
+/// Apply `<<` merge keys: keys written in the mapping win over merged ones,
+/// and an earlier merged mapping wins over a later one.
+fn merge_keys(entries: Vec<(Node, Node)>) -> Result<Vec<(Node, Node)>, Vec<Diagnostic>> {
+    if !entries.iter().any(|(k, _)| is_merge(k)) {
+        return Ok(entries);
+    }
+    let (merges, mut own): (Vec<_>, Vec<_>) = entries.into_iter().partition(|(k, _)| is_merge(k));
+    for (_, value) in merges {
+        let sources = match value.value {
+            Value::Map(_) => vec![value],
+            Value::Seq(items) => items,
+            _ => {
+                return Err(vec![Diagnostic::error(
+                    "`<<` merges a mapping, or a list of mappings",
+                    value.span,
+                )]);
+            }
+        };
+        for source in sources {
+            let Value::Map(merged) = source.value else {
+                return Err(vec![Diagnostic::error(
+                    "`<<` merges a mapping, or a list of mappings",
+                    source.span,
+                )]);
+            };
+            for (k, v) in merged {
+                if !own.iter().any(|(o, _)| o.scalar_text() == k.scalar_text()) {
+                    own.push((k, v));
+                }
+            }
+        }
+    }
+    Ok(own)
+}
+
+fn check_collection_tag(tag: Option<&Tag>, expected: &str, span: Span) -> Step {
+    match tag {
+        None => Ok(()),
+        Some(tag) if tag.is_yaml_core_schema() && tag.suffix == expected => Ok(()),
+        Some(tag) => Err(vec![unsupported_tag(tag, span)]),
+    }
+}
+
+fn unsupported_tag(tag: &Tag, span: Span) -> Diagnostic {
+    Diagnostic::error(
+        format!("unsupported YAML tag `{}{}`", tag.handle, tag.suffix),
+        span,
+    )
+    .with_help("remove the tag; only the core tags such as `!!str` are understood")
+}
+
+fn scalar(
+    text: &str,
+    style: ScalarStyle,
+    tag: Option<&Tag>,
+    span: Span,
+) -> Result<Node, Vec<Diagnostic>> {
+    let quoted = matches!(style, ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted);
+    let value = match tag {
+        Some(tag) if tag.is_yaml_core_schema() => match tag.suffix.as_str() {
+            "str" => Value::Str(text.to_string()),
+            "int" | "float" | "bool" | "null" => {
+                let value = resolve_plain(text);
+                let fits = match (tag.suffix.as_str(), &value) {
+                    ("int", Value::Int(_)) | ("bool", Value::Bool(_)) | ("null", Value::Null) => {
+                        true
+                    }
+                    ("float", Value::Float(_)) => true,
+                    ("float", Value::Int(i)) => {
+                        return Ok(node(Value::Float(*i as f64), span, quoted));
+                    }
+                    _ => false,
+                };
+                if !fits {
+                    return Err(vec![Diagnostic::error(
+                        format!("`{text}` is not a valid `!!{}`", tag.suffix),
+                        span,
+                    )]);
+                }
+                value
+            }
+            _ => return Err(vec![unsupported_tag(tag, span)]),
+        },
+        Some(tag) => return Err(vec![unsupported_tag(tag, span)]),
+        None if style == ScalarStyle::Plain => resolve_plain(text),
+        None => Value::Str(text.to_string()),
+    };
+    Ok(node(value, span, quoted))
+}
+
+fn node(value: Value, span: Span, quoted: bool) -> Node {
+    Node {
+        value,
+        span,
+        quoted,
+    }
+}
+
+/// The YAML 1.2 core schema's resolution of a plain scalar.
+fn resolve_plain(text: &str) -> Value {
+    match text {
+        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
+        "true" | "True" | "TRUE" => return Value::Bool(true),
+        "false" | "False" | "FALSE" => return Value::Bool(false),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            return Value::Float(f64::INFINITY);
+        }
+        "-.inf" | "-.Inf" | "-.INF" => return Value::Float(f64::NEG_INFINITY),
+        ".nan" | ".NaN" | ".NAN" => return Value::Float(f64::NAN),
+        _ => {}
+    }
+    let first = text.as_bytes()[0];
+    if !(first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.')) {
+        return Value::Str(text.to_string());
+    }
+    if let Some(hex) = text.strip_prefix("0x") {
+        if let Ok(i) = i64::from_str_radix(hex, 16) {
+            return Value::Int(i);
+        }
+    } else if let Some(oct) = text.strip_prefix("0o") {
+        if let Ok(i) = i64::from_str_radix(oct, 8) {
+            return Value::Int(i);
+        }
+    } else if is_decimal_int(text) {
+        return match text.parse::<i64>() {
+            Ok(i) => Value::Int(i),
+            Err(_) => Value::Float(text.parse().unwrap_or(f64::NAN)),
+        };
+    } else if is_float(text) {
+        if let Ok(f) = text.parse::<f64>() {
+            return Value::Float(f);
+        }
+    }
+    Value::Str(text.to_string())
+}
+
+fn is_decimal_int(text: &str) -> bool {
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// `[-+]? ( \. [0-9]+ | [0-9]+ ( \. [0-9]* )? ) ( [eE] [-+]? [0-9]+ )?`
+fn is_float(text: &str) -> bool {
+    let body = text.strip_prefix(['-', '+']).unwrap_or(text);
+    let (mantissa, exponent) = match body.find(['e', 'E']) {
+        Some(i) => (&body[..i], Some(&body[i + 1..])),
+        None => (body, None),
+    };
+    let (int, frac) = match mantissa.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (mantissa, None),
+    };
+    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    let mantissa_ok = all_digits(int)
+        && frac.is_none_or(all_digits)
+        && (!int.is_empty() || frac.is_some_and(|f| !f.is_empty()));
+    let exponent_ok = exponent.is_none_or(|e| {
+        let e = e.strip_prefix(['-', '+']).unwrap_or(e);
+        !e.is_empty() && all_digits(e)
+    });
+    mantissa_ok && exponent_ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn root(text: &str) -> Node {
+        parse(text).expect("parses").expect("a document")
+    }
+
+    fn error(text: &str) -> Diagnostic {
+        parse(text).expect_err("fails").remove(0)
+    }
+
+    fn map(node: &Node) -> &[(Node, Node)] {
+        match &node.value {
+            Value::Map(entries) => entries,
+            other => panic!("not a map: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn scalars_resolve_like_the_core_schema() {
+        let doc = root(
+            "a: 10\nb: '10'\nc: yes\nd: true\ne: ~\nf: 1.5\ng: 0x1F\nh: 1e3\ni: -7\nj: 1.2.3\n",
+        );
+        let values: Vec<_> = map(&doc).iter().map(|(_, v)| v.value.clone()).collect();
+        assert_eq!(
+            values,
+            vec![
+                Value::Int(10),
+                Value::Str("10".into()),
+                Value::Str("yes".into()),
+                Value::Bool(true),
+                Value::Null,
+                Value::Float(1.5),
+                Value::Int(31),
+                Value::Float(1000.0),
+                Value::Int(-7),
+                Value::Str("1.2.3".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn values_remember_line_and_column() {
+        let doc = root("jobs:\n  - name: x\n    url: \"http://a\"\n");
+        let (_, jobs) = &map(&doc)[0];
+        let Value::Seq(items) = &jobs.value else {
+            panic!()
+        };
+        let (key, url) = &map(&items[0])[1];
+        assert_eq!(key.span, Span::new(3, 5, 3));
+        assert_eq!(url.span, Span::new(3, 10, 10));
+        assert!(url.quoted);
+        assert_eq!(url.text_span(0, 4), Span::new(3, 11, 4));
+    }
+
+    #[test]
+    fn duplicate_keys_point_at_both() {
+        let d = error("a: 1\nb: 2\na: 3\n");
+        assert_eq!(d.message, "duplicate key `a`");
+        assert_eq!(d.span, Some(Span::new(3, 1, 1)));
+        assert_eq!(d.related.unwrap().0, Span::new(1, 1, 1));
+    }
+
+    #[test]
+    fn aliases_and_merge_keys_expand() {
+        let doc = root("base: &b {x: 1, y: 2}\nuse:\n  <<: *b\n  y: 3\n");
+        let (_, used) = &map(&doc)[1];
+        let pairs: Vec<_> = map(used)
+            .iter()
+            .map(|(k, v)| (k.scalar_text().unwrap(), v.value.clone()))
+            .collect();
+        assert_eq!(
+            pairs,
+            vec![("y".into(), Value::Int(3)), ("x".into(), Value::Int(1))]
+        );
+    }
+
+    #[test]
+    fn alias_bomb_fails_fast() {
+        let mut text = String::from(
+            "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+        );
+        let names = ["b", "c", "d", "e", "f", "g", "h", "i"];
+        let mut previous = "a";
+        for name in names {
+            text.push_str(&format!("{name}: &{name} [*{previous},*{previous},*{previous},*{previous},*{previous},*{previous},*{previous},*{previous},*{previous}]\n"));
+            previous = name;
+        }
+        let d = error(&text);
+        assert!(
+            d.message.starts_with("aliases expand to more than"),
+            "{}",
+            d.message
+        );
+    }
+
+    #[test]
+    fn deep_nesting_is_refused() {
+        let text = format!("a: {}{}\n", "[".repeat(100), "]".repeat(100));
+        assert!(error(&text).message.contains("nest deeper"));
+    }
+
+    #[test]
+    fn syntax_errors_have_a_location() {
+        let d = error("a: [1, 2\n");
+        assert!(d.message.starts_with("invalid YAML:"));
+        assert_eq!(d.span.unwrap().line, 2);
+    }
+
+    #[test]
+    fn second_document_is_refused() {
+        assert!(
+            error("a: 1\n---\nb: 2\n")
+                .message
+                .contains("more than one YAML document")
+        );
+    }
+
+    #[test]
+    fn empty_text_has_no_document() {
+        assert_eq!(parse("# only a comment\n").unwrap(), None);
+        assert_eq!(parse("").unwrap(), None);
+    }
+
+    #[test]
+    fn custom_tags_are_refused_and_str_tag_is_kept() {
+        assert!(
+            error("a: !secret x\n")
+                .message
+                .contains("unsupported YAML tag")
+        );
+        let doc = root("a: !!str 5\n");
+        assert_eq!(map(&doc)[0].1.value, Value::Str("5".into()));
+    }
+}
