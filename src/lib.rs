@@ -6,3 +6,5 @@ pub mod dotenv;
 pub mod duration;
 pub mod interpolate;
 pub mod yaml;
+pub mod nodecron;
+pub mod schedule;
