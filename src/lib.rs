@@ -8,3 +8,6 @@ pub mod interpolate;
 pub mod yaml;
 pub mod nodecron;
 pub mod schedule;
+pub mod config;
+pub mod job;
+pub mod validate;

@@ -1,0 +1,596 @@
+//! The job file as written: its keys, exactly as the Node scheduler named
+//! them, decoded from the YAML tree with every value's location kept.
+//!
+//! Decoding checks shape and type only (which keys exist, what kind of value
+//! each holds); meaning (schedules, zones, placeholders, references between
+//! jobs) is checked in `validate`. Both collect every problem in one pass.
+
+use std::path::Path;
+use std::time::Duration;
+
+use crate::diagnostic::{Diagnostic, Span};
+use crate::duration;
+use crate::yaml::{self, Node, Value};
+
+/// Job files larger than this are refused before they are parsed: a
+/// 10,000-job file is about 4 MiB.
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Spanned<T> {
+    pub value: T,
+    pub span: Span,
+}
+
+/// A string value, with what is needed to point inside it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Text {
+    pub value: String,
+    pub span: Span,
+    pub quoted: bool,
+}
+
+impl Text {
+    /// The span of `len` characters at `offset` in the value. Exact for
+    /// plain and quoted single-line values without escapes, which is what
+    /// schedules and URLs are.
+    pub fn span_at(&self, offset: usize, len: usize) -> Span {
+        self.span.sub(offset + usize::from(self.quoted), len)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConfigFile {
+    pub global: Global,
+    pub jobs: Vec<JobEntry>,
+    /// Where `jobs:` is, for file-wide remarks.
+    pub jobs_span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Global {
+    pub default_timeout: Option<Spanned<Duration>>,
+    pub default_retries: Option<Spanned<u32>>,
+    pub default_headers: Vec<HeaderEntry>,
+    pub timezone: Option<Text>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeaderEntry {
+    pub name: Text,
+    pub value: Text,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct JobEntry {
+    /// Where the job's mapping starts.
+    pub span: Span,
+    pub name: Option<Text>,
+    pub schedule: Option<Text>,
+    pub url: Option<Text>,
+    pub method: Option<Text>,
+    pub headers: Vec<HeaderEntry>,
+    pub data: Option<Node>,
+    pub timeout: Option<Spanned<Duration>>,
+    pub retries: Option<Spanned<u32>>,
+    pub enabled: Option<bool>,
+    pub description: Option<String>,
+    pub timezone: Option<Text>,
+    pub depends_on: Option<DependsOnEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DependsOnEntry {
+    pub span: Span,
+    pub job: Option<Text>,
+    pub window_minutes: Option<Spanned<u32>>,
+    pub condition: Option<Text>,
+}
+
+const TOP_KEYS: &[&str] = &["global", "jobs"];
+const GLOBAL_KEYS: &[&str] = &[
+    "defaultTimeout",
+    "defaultRetries",
+    "defaultHeaders",
+    "timezone",
+];
+const JOB_KEYS: &[&str] = &[
+    "name",
+    "schedule",
+    "url",
+    "method",
+    "headers",
+    "data",
+    "timeout",
+    "retries",
+    "enabled",
+    "description",
+    "timezone",
+    "dependsOn",
+];
+const DEPENDS_ON_KEYS: &[&str] = &["job", "windowMinutes", "condition"];
+
+/// Read the job file's bytes, refusing what is not a job file before
+/// parsing it: too large, not UTF-8. Returns the text without a BOM.
+pub fn read(path: &Path) -> Result<String, Diagnostic> {
+    use std::io::Read as _;
+    let file = std::fs::File::open(path).map_err(|e| io_error(path, &e))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| io_error(path, &e))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(Diagnostic::file_error(format!(
+            "the file is larger than {} MiB",
+            MAX_FILE_BYTES / 1024 / 1024
+        ))
+        .with_help(
+            "is this the right file? a job file with 10,000 jobs is about 4 MiB; split larger ones",
+        ));
+    }
+    match String::from_utf8(bytes) {
+        Ok(mut text) => {
+            if text.starts_with('\u{feff}') {
+                text.drain(..3);
+            }
+            Ok(text)
+        }
+        Err(error) => {
+            let bytes = error.as_bytes();
+            let at = error.utf8_error().valid_up_to();
+            let before = String::from_utf8_lossy(&bytes[..at]);
+            let line = before.matches('\n').count() + 1;
+            let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            Err(Diagnostic::error(
+                format!("the file is not UTF-8 text (byte 0x{:02x})", bytes[at]),
+                Span::new(line as u32, col as u32, 1),
+            )
+            .with_help("save the file as UTF-8"))
+        }
+    }
+}
+
+fn io_error(path: &Path, error: &std::io::Error) -> Diagnostic {
+    let help = match error.kind() {
+        std::io::ErrorKind::NotFound => format!(
+            "give the job file with `--config PATH` or `JOBRUN_CONFIG`; `{}` does not exist",
+            path.display()
+        ),
+        std::io::ErrorKind::PermissionDenied => "check the file's permissions for this user".into(),
+        _ => "check that the path names a readable file".into(),
+    };
+    Diagnostic::file_error(format!("cannot read the job file: {}", io_reason(error)))
+        .with_help(help)
+}
+
+/// The OS's reason without Rust's "(os error N)" suffix.
+pub fn io_reason(error: &std::io::Error) -> String {
+    let text = error.to_string();
+    match text.find(" (os error") {
+        Some(i) => text[..i].to_lowercase(),
+        None => text.to_lowercase(),
+    }
+}
+
+/// Decode the text of a job file. Returns what could be decoded together
+/// with every problem found.
+pub fn decode(text: &str) -> (ConfigFile, Vec<Diagnostic>) {
+    let mut decoder = Decoder::default();
+    let root = match yaml::parse(text) {
+        Ok(Some(root)) => root,
+        Ok(None) => {
+            decoder
+                .problems
+                .push(Diagnostic::file_error("the job file is empty").with_help(
+                    "a job file starts with `jobs:` followed by a list of jobs; see the README",
+                ));
+            return (ConfigFile::default(), decoder.problems);
+        }
+        Err(problems) => return (ConfigFile::default(), problems),
+    };
+    let config = decoder.file(&root);
+    (config, decoder.problems)
+}
+
+#[derive(Default)]
+struct Decoder {
+    problems: Vec<Diagnostic>,
+}
+
+impl Decoder {
+    fn file(&mut self, root: &Node) -> ConfigFile {
+        let mut config = ConfigFile::default();
+        let Some(entries) = self.mapping(root, "the job file") else {
+            return config;
+        };
+        let mut saw_jobs = false;
+        for (key, value) in entries {
+            match self.key(key, TOP_KEYS, "at the top of the file") {
+                Some("global") => config.global = self.global(value),
+                Some("jobs") => {
+                    saw_jobs = true;
+                    config.jobs_span = key.span;
+                    config.jobs = self.jobs(value);
+                }
+                _ => {}
+            }
+        }
+        if !saw_jobs {
+            self.problems.push(
+                Diagnostic::error("the file has no `jobs:` list", Span::new(1, 1, 1))
+                    .with_help("add `jobs:` with one entry per job; see the README"),
+            );
+        }
+        config
+    }
+
+    fn global(&mut self, node: &Node) -> Global {
+        let mut global = Global::default();
+        if node.value == Value::Null {
+            return global;
+        }
+        let Some(entries) = self.mapping(node, "`global`") else {
+            return global;
+        };
+        for (key, value) in entries {
+            match self.key(key, GLOBAL_KEYS, "in `global`") {
+                Some("defaultTimeout") => {
+                    global.default_timeout = self.duration(value, "defaultTimeout")
+                }
+                Some("defaultRetries") => {
+                    global.default_retries = self.count(value, "defaultRetries")
+                }
+                Some("defaultHeaders") => {
+                    global.default_headers = self.headers(value, "defaultHeaders")
+                }
+                Some("timezone") => global.timezone = self.text(value, "timezone"),
+                _ => {}
+            }
+        }
+        global
+    }
+
+    fn jobs(&mut self, node: &Node) -> Vec<JobEntry> {
+        match &node.value {
+            Value::Null => Vec::new(),
+            Value::Seq(items) => items.iter().filter_map(|item| self.job(item)).collect(),
+            _ => {
+                self.problems.push(
+                    Diagnostic::error(
+                        format!("`jobs` must be a list, found {}", node.kind()),
+                        node.span,
+                    )
+                    .with_help("write each job as a list item starting with `- name: ...`"),
+                );
+                Vec::new()
+            }
+        }
+    }
+
+    fn job(&mut self, node: &Node) -> Option<JobEntry> {
+        let entries = self.mapping(node, "a job")?;
+        let mut job = JobEntry {
+            span: node.span,
+            ..JobEntry::default()
+        };
+        for (key, value) in entries {
+            match self.key(key, JOB_KEYS, "in a job") {
+                Some("name") => job.name = self.text(value, "name"),
+                Some("schedule") => job.schedule = self.text(value, "schedule"),
+                Some("url") => job.url = self.text(value, "url"),
+                Some("method") => job.method = self.text(value, "method"),
+                Some("headers") => job.headers = self.headers(value, "headers"),
+                Some("data") => job.data = Some(value.clone()),
+                Some("timeout") => job.timeout = self.duration(value, "timeout"),
+                Some("retries") => job.retries = self.count(value, "retries"),
+                Some("enabled") => job.enabled = self.boolean(value, "enabled"),
+                Some("description") => {
+                    job.description = match &value.value {
+                        Value::Null => None,
+                        _ => self.scalar_string(value, "description").map(|t| t.value),
+                    }
+                }
+                Some("timezone") => job.timezone = self.text(value, "timezone"),
+                Some("dependsOn") => job.depends_on = self.depends_on(value),
+                _ => {}
+            }
+        }
+        Some(job)
+    }
+
+    fn depends_on(&mut self, node: &Node) -> Option<DependsOnEntry> {
+        let entries = self.mapping(node, "`dependsOn`")?;
+        let mut depends = DependsOnEntry {
+            span: node.span,
+            ..DependsOnEntry::default()
+        };
+        for (key, value) in entries {
+            match self.key(key, DEPENDS_ON_KEYS, "in `dependsOn`") {
+                Some("job") => depends.job = self.text(value, "job"),
+                Some("windowMinutes") => {
+                    depends.window_minutes = self.count(value, "windowMinutes")
+                }
+                Some("condition") => depends.condition = self.text(value, "condition"),
+                _ => {}
+            }
+        }
+        Some(depends)
+    }
+
+    fn headers(&mut self, node: &Node, what: &str) -> Vec<HeaderEntry> {
+        if node.value == Value::Null {
+            return Vec::new();
+        }
+        let Some(entries) = self.mapping(node, &format!("`{what}`")) else {
+            return Vec::new();
+        };
+        entries
+            .iter()
+            .filter_map(|(key, value)| {
+                let name = self.scalar_string(key, "a header name")?;
+                let value = self.scalar_string(value, &format!("header `{}`", name.value))?;
+                Some(HeaderEntry { name, value })
+            })
+            .collect()
+    }
+
+    /// Look a key up in the keys this mapping knows; an unknown one is an
+    /// error with the closest known key as a suggestion.
+    fn key<'k>(&mut self, key: &Node, known: &[&'k str], place: &str) -> Option<&'k str> {
+        let text = key.scalar_text().unwrap_or_default();
+        if let Some(found) = known.iter().find(|k| **k == text) {
+            return Some(found);
+        }
+        let mut problem = Diagnostic::error(format!("unknown key `{text}` {place}"), key.span);
+        problem = match suggest(&text, known) {
+            Some(close) => problem.with_help(format!("did you mean `{close}`?")),
+            None => problem.with_help(format!("the keys here are {}", list(known))),
+        };
+        self.problems.push(problem);
+        None
+    }
+
+    fn mapping<'n>(&mut self, node: &'n Node, what: &str) -> Option<&'n [(Node, Node)]> {
+        match &node.value {
+            Value::Map(entries) => Some(entries),
+            _ => {
+                self.problems.push(Diagnostic::error(
+                    format!(
+                        "{what} must be a mapping of `key: value` lines, found {}",
+                        node.kind()
+                    ),
+                    node.span,
+                ));
+                None
+            }
+        }
+    }
+
+    /// A string-valued key. Numbers and booleans are refused: `name: 123` is
+    /// more likely a slip than a name.
+    fn text(&mut self, node: &Node, key: &str) -> Option<Text> {
+        match &node.value {
+            Value::Str(s) => Some(Text {
+                value: s.clone(),
+                span: node.span,
+                quoted: node.quoted,
+            }),
+            _ => {
+                self.problems.push(
+                    Diagnostic::error(
+                        format!("`{key}` must be a string, found {}", node.kind()),
+                        node.span,
+                    )
+                    .with_help("put the value in quotes"),
+                );
+                None
+            }
+        }
+    }
+
+    /// A string or any other scalar read as its text (header values such as
+    /// `X-Count: 5`, which axios sent as "5").
+    fn scalar_string(&mut self, node: &Node, what: &str) -> Option<Text> {
+        match node.scalar_text() {
+            Some(value) if node.value != Value::Null => Some(Text {
+                value,
+                span: node.span,
+                quoted: node.quoted,
+            }),
+            _ => {
+                self.problems.push(
+                    Diagnostic::error(
+                        format!("{what} must be a single value, found {}", node.kind()),
+                        node.span,
+                    )
+                    .with_help("write it as a string in quotes"),
+                );
+                None
+            }
+        }
+    }
+
+    fn boolean(&mut self, node: &Node, key: &str) -> Option<bool> {
+        match node.value {
+            Value::Bool(b) => Some(b),
+            _ => {
+                self.problems.push(
+                    Diagnostic::error(
+                        format!("`{key}` must be true or false, found {}", node.kind()),
+                        node.span,
+                    )
+                    .with_help(format!("write `{key}: true` or `{key}: false`")),
+                );
+                None
+            }
+        }
+    }
+
+    fn count(&mut self, node: &Node, key: &str) -> Option<Spanned<u32>> {
+        match node.value {
+            Value::Int(i) if (0..=i64::from(u32::MAX)).contains(&i) => Some(Spanned {
+                value: i as u32,
+                span: node.span,
+            }),
+            _ => {
+                self.problems.push(Diagnostic::error(
+                    format!(
+                        "`{key}` must be a whole number of at least 0, found {}",
+                        describe(node)
+                    ),
+                    node.span,
+                ));
+                None
+            }
+        }
+    }
+
+    fn duration(&mut self, node: &Node, key: &str) -> Option<Spanned<Duration>> {
+        let parsed = match &node.value {
+            Value::Int(ms) if *ms > 0 => Ok(Duration::from_millis(*ms as u64)),
+            Value::Int(_) => Err(format!("`{key}` must be more than 0")),
+            Value::Str(text) => match duration::parse(text) {
+                Ok(d) if d.is_zero() => Err(format!("`{key}` must be more than 0")),
+                Ok(d) => Ok(d),
+                Err(e) => Err(e.0),
+            },
+            _ => Err(format!(
+                "`{key}` must be milliseconds (such as 30000) or a duration (such as \"30s\"), found {}",
+                node.kind()
+            )),
+        };
+        match parsed {
+            Ok(value) => Some(Spanned {
+                value,
+                span: node.span,
+            }),
+            Err(message) => {
+                self.problems.push(Diagnostic::error(message, node.span));
+                None
+            }
+        }
+    }
+}
+
+fn describe(node: &Node) -> String {
+    match node.scalar_text() {
+        Some(text) if node.value != Value::Null => format!("`{text}`"),
+        _ => node.kind().to_string(),
+    }
+}
+
+/// The known word closest to `word`, if one is close enough to be a slip:
+/// the same letters in another case or separator style, or a small edit.
+pub fn suggest<'k>(word: &str, known: &[&'k str]) -> Option<&'k str> {
+    let fold = |s: &str| -> String {
+        s.chars()
+            .filter(|c| !matches!(c, '_' | '-'))
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    let folded = fold(word);
+    if let Some(k) = known.iter().find(|k| fold(k) == folded) {
+        return Some(k);
+    }
+    known
+        .iter()
+        .map(|k| (strsim::damerau_levenshtein(&folded, &fold(k)), *k))
+        .filter(|(distance, k)| *distance <= 2.max(k.len() / 4))
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, k)| k)
+}
+
+/// `a`, `b` and `c`
+pub fn list(words: &[&str]) -> String {
+    let quoted: Vec<String> = words.iter().map(|w| format!("`{w}`")).collect();
+    match quoted.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode_ok(text: &str) -> ConfigFile {
+        let (config, problems) = decode(text);
+        assert!(problems.is_empty(), "{problems:#?}");
+        config
+    }
+
+    fn problems(text: &str) -> Vec<Diagnostic> {
+        decode(text).1
+    }
+
+    #[test]
+    fn seed_keys_decode() {
+        let config = decode_ok(
+            "global:\n  defaultTimeout: 10000\n  defaultRetries: 3\n  defaultHeaders:\n    Content-Type: application/json\njobs:\n  - name: a\n    schedule: \"1 13 * * 1-5\"\n    url: \"https://x\"\n    method: POST\n    headers:\n      X-Count: 5\n    data:\n      k: v\n    timeout: \"1m 30s\"\n    retries: 2\n    enabled: false\n    description: d\n    dependsOn:\n      job: b\n      windowMinutes: 20\n      condition: failed\n",
+        );
+        assert_eq!(
+            config.global.default_timeout.unwrap().value,
+            Duration::from_secs(10)
+        );
+        let job = &config.jobs[0];
+        assert_eq!(job.headers[0].value.value, "5");
+        assert_eq!(job.timeout.as_ref().unwrap().value, Duration::from_secs(90));
+        assert_eq!(job.enabled, Some(false));
+        assert_eq!(
+            job.depends_on
+                .as_ref()
+                .unwrap()
+                .window_minutes
+                .as_ref()
+                .unwrap()
+                .value,
+            20
+        );
+    }
+
+    #[test]
+    fn unknown_key_suggests_the_close_one() {
+        let found = problems("jobs:\n  - name: a\n    shedule: x\n");
+        assert_eq!(found[0].message, "unknown key `shedule` in a job");
+        assert_eq!(found[0].help.as_deref(), Some("did you mean `schedule`?"));
+        assert_eq!(found[0].span, Some(Span::new(3, 5, 7)));
+    }
+
+    #[test]
+    fn snake_case_key_suggests_camel_case() {
+        let found = problems("global:\n  default_timeout: 5\njobs: []\n");
+        assert_eq!(
+            found[0].help.as_deref(),
+            Some("did you mean `defaultTimeout`?")
+        );
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let found = problems(
+            "jobs:\n  - name: 1\n    retries: -1\n    enabled: yes\n    timeout: \"30\"\n",
+        );
+        assert_eq!(found.len(), 4, "{found:#?}");
+    }
+
+    #[test]
+    fn missing_jobs_is_an_error() {
+        assert!(problems("global: {}\n")[0].message.contains("no `jobs:`"));
+    }
+
+    #[test]
+    fn empty_file_is_an_error() {
+        assert_eq!(
+            problems("\n# nothing\n")[0].message,
+            "the job file is empty"
+        );
+    }
+
+    #[test]
+    fn suggestions_only_for_close_words() {
+        assert_eq!(suggest("scheduel", JOB_KEYS), Some("schedule"));
+        assert_eq!(suggest("Timeout", JOB_KEYS), Some("timeout"));
+        assert_eq!(suggest("frobnicate", JOB_KEYS), None);
+    }
+}

@@ -1,0 +1,222 @@
+//! Checked jobs: what `validate` builds from the file, and every command
+//! works from. A `Job` holds only values that have been checked.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use jiff::tz::TimeZone;
+
+use crate::diagnostic::Span;
+use crate::interpolate::Template;
+use crate::schedule::Schedule;
+
+/// The seed's default per-attempt timeout.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The seed's default number of retries.
+pub const DEFAULT_RETRIES: u32 = 3;
+/// `dependsOn.windowMinutes` when not given.
+pub const DEFAULT_WINDOW_MINUTES: u32 = 180;
+
+/// Placeholders that jobrun fills in itself when a job runs.
+pub const BUILT_INS: &[&str] = &[
+    "NOW",
+    "NOW_UNIX",
+    "JOB_NAME",
+    "CURRENT_WEEK_START",
+    "CURRENT_WEEK_END",
+];
+
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub name: String,
+    /// Where the job's mapping starts in the file.
+    pub span: Span,
+    pub schedule: Schedule,
+    pub zone: Zone,
+    pub request: Request,
+    pub timeout: Duration,
+    pub retries: u32,
+    pub enabled: bool,
+    pub description: Option<String>,
+    pub depends_on: Option<Dependency>,
+    /// Where each placeholder of the request is written, in file order, so an
+    /// unset variable can be pointed at.
+    pub uses: Vec<(String, Span)>,
+}
+
+/// The zone a job's schedule is read in.
+#[derive(Debug, Clone)]
+pub struct Zone {
+    pub tz: TimeZone,
+    /// The IANA name written in the file (the job's or `global`'s); `None`
+    /// when the job follows the host's zone, as cron does.
+    pub configured: Option<String>,
+}
+
+impl Zone {
+    /// The zone's name for people: its IANA name, or the host's.
+    pub fn label(&self) -> String {
+        match &self.configured {
+            Some(name) => name.clone(),
+            None => self.tz.iana_name().unwrap_or("local").to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+    Put,
+    Patch,
+    Delete,
+    Head,
+    Options,
+}
+
+impl Method {
+    pub const NAMES: &'static [&'static str] =
+        &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+
+    /// Any case, as axios took it.
+    pub fn parse(text: &str) -> Option<Method> {
+        Some(match text.to_ascii_uppercase().as_str() {
+            "GET" => Method::Get,
+            "POST" => Method::Post,
+            "PUT" => Method::Put,
+            "PATCH" => Method::Patch,
+            "DELETE" => Method::Delete,
+            "HEAD" => Method::Head,
+            "OPTIONS" => Method::Options,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+            Method::Head => "HEAD",
+            Method::Options => "OPTIONS",
+        }
+    }
+
+    /// Whether a body is sent with this method (axios dropped `data` on
+    /// GET and HEAD).
+    pub fn sends_body(self) -> bool {
+        !matches!(self, Method::Get | Method::Head)
+    }
+}
+
+/// The request a job makes, with its placeholders still unresolved.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub method: Method,
+    pub url: Template,
+    /// `global.defaultHeaders` merged with the job's own, case-insensitively,
+    /// the job's winning; in the order written.
+    pub headers: Vec<(String, Template)>,
+    pub data: Option<Data>,
+}
+
+/// The JSON body as written, with placeholders in its string values.
+#[derive(Debug, Clone)]
+pub enum Data {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(Template),
+    List(Vec<Data>),
+    Object(Vec<(String, Data)>),
+}
+
+impl Data {
+    fn templates<'a>(&'a self, out: &mut Vec<&'a Template>) {
+        match self {
+            Data::Str(t) => out.push(t),
+            Data::List(items) => items.iter().for_each(|d| d.templates(out)),
+            Data::Object(entries) => entries.iter().for_each(|(_, d)| d.templates(out)),
+            Data::Null | Data::Bool(_) | Data::Int(_) | Data::Float(_) => {}
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dependency {
+    pub job: String,
+    pub window: Duration,
+    pub condition: Condition,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Condition {
+    NotRan,
+    Failed,
+    NotRanOrFailed,
+}
+
+impl Condition {
+    pub const NAMES: &'static [&'static str] = &["not_ran", "failed", "not_ran_or_failed"];
+
+    pub fn parse(text: &str) -> Option<Condition> {
+        Some(match text {
+            "not_ran" => Condition::NotRan,
+            "failed" => Condition::Failed,
+            "not_ran_or_failed" => Condition::NotRanOrFailed,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Condition::NotRan => "not_ran",
+            Condition::Failed => "failed",
+            Condition::NotRanOrFailed => "not_ran_or_failed",
+        }
+    }
+}
+
+impl Job {
+    /// Every template the request uses: URL, headers, body.
+    pub fn templates(&self) -> Vec<&Template> {
+        let mut out = vec![&self.request.url];
+        out.extend(self.request.headers.iter().map(|(_, t)| t));
+        if let Some(data) = &self.request.data {
+            data.templates(&mut out);
+        }
+        out
+    }
+
+    /// The variables this job needs from the environment or `.env`: every
+    /// placeholder that is not a built-in and has no default.
+    pub fn required_variables(&self) -> BTreeSet<&str> {
+        self.templates()
+            .into_iter()
+            .flat_map(|t| t.placeholders())
+            .filter(|p| p.default.is_none() && !BUILT_INS.contains(&p.name.as_str()))
+            .map(|p| p.name.as_str())
+            .collect()
+    }
+
+    /// Where the job first uses `variable`.
+    pub fn use_of(&self, variable: &str) -> Span {
+        self.uses
+            .iter()
+            .find(|(name, _)| name == variable)
+            .map_or(self.span, |(_, span)| *span)
+    }
+
+    /// Variables the job reads when they are set but can do without.
+    pub fn optional_variables(&self) -> BTreeSet<&str> {
+        self.templates()
+            .into_iter()
+            .flat_map(|t| t.placeholders())
+            .filter(|p| p.default.is_some() && !BUILT_INS.contains(&p.name.as_str()))
+            .map(|p| p.name.as_str())
+            .collect()
+    }
+}

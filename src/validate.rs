@@ -1,0 +1,603 @@
+//! From the file as written to checked jobs: every error and warning, each
+//! with its location, found in one pass.
+
+use std::collections::HashMap;
+
+use jiff::tz::TimeZone;
+
+use crate::config::{self, ConfigFile, HeaderEntry, JobEntry, Text};
+use crate::diagnostic::{Diagnostic, Span};
+use crate::interpolate::Template;
+use crate::job::{
+    self, Condition, DEFAULT_RETRIES, DEFAULT_TIMEOUT, DEFAULT_WINDOW_MINUTES, Data, Dependency,
+    Job, Method, Request, Zone,
+};
+use crate::nodecron;
+use crate::schedule::{Schedule, ScheduleError};
+use crate::yaml::{Node, Value};
+
+/// Longest job name: names become file, unit and cron names, and Kubernetes
+/// object names are DNS labels of at most 63 characters.
+pub const MAX_NAME_LEN: usize = 63;
+
+/// The checked jobs, and every problem found on the way.
+#[derive(Debug, Default)]
+pub struct Checked {
+    pub jobs: Vec<Job>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Checked {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Check a decoded file. `host_zone` is the zone of jobs that name none.
+pub fn check(config: &ConfigFile, host_zone: &TimeZone) -> Checked {
+    let mut checker = Checker {
+        host_zone,
+        zones: HashMap::new(),
+        schedules: HashMap::new(),
+        diagnostics: Vec::new(),
+        uses: Vec::new(),
+    };
+    let jobs = checker.jobs(config);
+    let mut diagnostics = checker.diagnostics;
+    diagnostics.sort_by_key(|d| d.span.map(|s| (s.line, s.col)));
+    Checked { jobs, diagnostics }
+}
+
+type ScheduleReading = (Result<Schedule, ScheduleError>, Vec<String>);
+
+struct Checker<'a> {
+    host_zone: &'a TimeZone,
+    /// Zones by name, looked up once per name, not once per job.
+    zones: HashMap<String, Option<TimeZone>>,
+    /// Schedules by text, with node-cron's differences described.
+    schedules: HashMap<String, ScheduleReading>,
+    diagnostics: Vec<Diagnostic>,
+    /// Placeholders seen since the last `take_uses`, with their locations.
+    uses: Vec<(String, Span)>,
+}
+
+impl Checker<'_> {
+    fn jobs(&mut self, config: &ConfigFile) -> Vec<Job> {
+        let global = &config.global;
+        let global_zone = global.timezone.as_ref().and_then(|name| {
+            self.zone(name).map(|tz| Zone {
+                tz,
+                configured: Some(name.value.clone()),
+            })
+        });
+        let default_headers = self.headers(&global.default_headers);
+        let default_uses = std::mem::take(&mut self.uses);
+        if config.jobs.is_empty() && config.jobs_span.line > 0 {
+            self.diagnostics.push(
+                Diagnostic::warning("the file defines no jobs", config.jobs_span)
+                    .with_help("add jobs under `jobs:`; see the README for the keys"),
+            );
+        }
+
+        let mut first_seen: HashMap<&str, Span> = HashMap::new();
+        for entry in &config.jobs {
+            if let Some(name) = &entry.name {
+                if let Some(first) = first_seen.get(name.value.as_str()) {
+                    self.diagnostics.push(
+                        Diagnostic::error(
+                            format!("duplicate job name `{}`", name.value),
+                            name.span,
+                        )
+                        .with_related(*first, "first used")
+                        .with_help("job names pick the job to run: give each job its own name"),
+                    );
+                } else {
+                    first_seen.insert(&name.value, name.span);
+                }
+            }
+        }
+
+        let mut jobs = Vec::with_capacity(config.jobs.len());
+        for entry in &config.jobs {
+            let zone = match &entry.timezone {
+                Some(name) => self.zone(name).map(|tz| Zone {
+                    tz,
+                    configured: Some(name.value.clone()),
+                }),
+                None if global.timezone.is_some() => global_zone.clone(),
+                None => Some(Zone {
+                    tz: self.host_zone.clone(),
+                    configured: None,
+                }),
+            };
+            let job = self.job(entry, config, &default_headers, zone, &first_seen);
+            let mut uses = std::mem::take(&mut self.uses);
+            if let Some(mut job) = job {
+                uses.extend(default_uses.iter().cloned());
+                job.uses = uses;
+                jobs.push(job);
+            }
+        }
+        jobs
+    }
+
+    #[allow(clippy::too_many_lines)]
+    fn job(
+        &mut self,
+        entry: &JobEntry,
+        config: &ConfigFile,
+        default_headers: &[(String, Template)],
+        zone: Option<Zone>,
+        names: &HashMap<&str, Span>,
+    ) -> Option<Job> {
+        let name = match &entry.name {
+            Some(name) => {
+                self.name(name);
+                Some(name.value.clone())
+            }
+            None => {
+                self.missing(
+                    entry.span,
+                    "name",
+                    "a job",
+                    "add `name: my-job`: it is what `jobrun run` takes",
+                );
+                None
+            }
+        };
+        let label = name
+            .as_deref()
+            .map_or_else(|| "a job".to_string(), |n| format!("job `{n}`"));
+
+        let schedule = match &entry.schedule {
+            Some(text) => self.schedule(text),
+            None => {
+                self.missing(
+                    entry.span,
+                    "schedule",
+                    &label,
+                    "add a cron expression such as `schedule: \"30 18 * * 1-5\"`",
+                );
+                None
+            }
+        };
+
+        let url = match &entry.url {
+            Some(text) => self.url(text),
+            None => {
+                self.missing(
+                    entry.span,
+                    "url",
+                    &label,
+                    "add the address to call, such as `url: \"https://example.com/report\"`",
+                );
+                None
+            }
+        };
+
+        let method = match &entry.method {
+            None => Some(Method::Get),
+            Some(text) => {
+                let method = Method::parse(&text.value);
+                if method.is_none() {
+                    self.diagnostics.push(
+                        Diagnostic::error(format!("unknown method `{}`", text.value), text.span)
+                            .with_help(format!("use one of {}", config::list(Method::NAMES))),
+                    );
+                }
+                method
+            }
+        };
+
+        let mut headers = default_headers.to_vec();
+        for (header, template) in self.headers(&entry.headers) {
+            match headers
+                .iter_mut()
+                .find(|(h, _)| h.eq_ignore_ascii_case(&header))
+            {
+                Some(existing) => *existing = (header, template),
+                None => headers.push((header, template)),
+            }
+        }
+
+        let data = entry.data.as_ref().and_then(|node| self.data(node));
+        if let (Some(node), Some(method)) = (&entry.data, method) {
+            self.week_range(node);
+            if !method.sends_body() && node.value != Value::Null {
+                self.diagnostics.push(
+                    Diagnostic::warning(
+                        format!("`data` is not sent with {}", method.as_str()),
+                        node.span,
+                    )
+                    .with_help("remove `data`, or use a method that sends a body such as POST"),
+                );
+            }
+        }
+
+        let depends_on = entry
+            .depends_on
+            .as_ref()
+            .and_then(|d| self.dependency(d, name.as_deref(), names));
+
+        let timeout = entry
+            .timeout
+            .as_ref()
+            .or(config.global.default_timeout.as_ref())
+            .map_or(DEFAULT_TIMEOUT, |t| t.value);
+        let retries = entry
+            .retries
+            .as_ref()
+            .or(config.global.default_retries.as_ref())
+            .map_or(DEFAULT_RETRIES, |r| r.value);
+
+        Some(Job {
+            name: name?,
+            span: entry.span,
+            schedule: schedule?,
+            zone: zone?,
+            request: Request {
+                method: method?,
+                url: url?,
+                headers,
+                data,
+            },
+            timeout,
+            retries,
+            enabled: entry.enabled.unwrap_or(true),
+            description: entry.description.clone(),
+            depends_on,
+            uses: Vec::new(),
+        })
+    }
+
+    fn missing(&mut self, span: Span, key: &str, owner: &str, help: &str) {
+        self.diagnostics
+            .push(Diagnostic::error(format!("{owner} has no `{key}`"), span).with_help(help));
+    }
+
+    fn name(&mut self, name: &Text) {
+        let value = &name.value;
+        let bad = value
+            .char_indices()
+            .find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'));
+        let problem = if value.is_empty() {
+            Some(("a job name cannot be empty".to_string(), name.span))
+        } else if let Some((i, c)) = bad {
+            let offset = value[..i].chars().count();
+            Some((
+                format!("job name `{value}` contains `{c}`"),
+                name.span_at(offset, 1),
+            ))
+        } else if value.len() > MAX_NAME_LEN {
+            Some((
+                format!("job name `{value}` is longer than {MAX_NAME_LEN} characters"),
+                name.span,
+            ))
+        } else {
+            None
+        };
+        if let Some((message, span)) = problem {
+            self.diagnostics.push(Diagnostic::error(message, span).with_help(
+                "names are 1 to 63 letters, digits, `-` and `_`: they become file, unit and cron names",
+            ));
+        }
+    }
+
+    fn schedule(&mut self, text: &Text) -> Option<Schedule> {
+        // Files repeat a few schedules many times: read each text once.
+        let (parsed, differences) = self
+            .schedules
+            .entry(text.value.clone())
+            .or_insert_with(|| {
+                let parsed = Schedule::parse(&text.value);
+                let differences = match &parsed {
+                    Ok(schedule) => nodecron::differences(&text.value, schedule)
+                        .iter()
+                        .map(nodecron::Difference::describe)
+                        .collect(),
+                    Err(_) => Vec::new(),
+                };
+                (parsed, differences)
+            })
+            .clone();
+        match parsed {
+            Ok(schedule) => {
+                if !differences.is_empty() {
+                    self.diagnostics.push(
+                        Diagnostic::warning(
+                            format!(
+                                "the Node scheduler (node-cron 3) read `{}` differently",
+                                text.value.trim()
+                            ),
+                            text.span,
+                        )
+                        .with_help(differences.join("\n")),
+                    );
+                }
+                Some(schedule)
+            }
+            Err(error) => {
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        format!("invalid schedule: {}", error.message),
+                        text.span_at(error.offset, error.len),
+                    )
+                    .with_help_opt(error.help),
+                );
+                None
+            }
+        }
+    }
+
+    fn zone(&mut self, name: &Text) -> Option<TimeZone> {
+        let found = self
+            .zones
+            .entry(name.value.clone())
+            .or_insert_with(|| jiff::tz::db().get(&name.value).ok())
+            .clone();
+        if found.is_none() {
+            let names: Vec<String> = jiff::tz::db()
+                .available()
+                .map(|n| n.as_str().to_string())
+                .collect();
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            let help = match config::suggest(&name.value, &names) {
+                Some(close) => format!("did you mean `{close}`?"),
+                None => "use an IANA zone name such as `America/Chicago`, `Europe/London` or `UTC`"
+                    .into(),
+            };
+            self.diagnostics.push(
+                Diagnostic::error(format!("unknown time zone `{}`", name.value), name.span)
+                    .with_help(help),
+            );
+        }
+        found
+    }
+
+    fn template(&mut self, text: &Text, what: &str) -> Option<Template> {
+        match Template::parse(&text.value) {
+            Ok(template) => {
+                for p in template.placeholders() {
+                    self.uses
+                        .push((p.name.clone(), text.span_at(p.offset, p.len)));
+                }
+                Some(template)
+            }
+            Err(error) => {
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        format!("invalid placeholder in {what}: {}", error.message),
+                        text.span_at(error.offset, error.len),
+                    )
+                    .with_help_opt(error.help),
+                );
+                None
+            }
+        }
+    }
+
+    fn url(&mut self, text: &Text) -> Option<Template> {
+        let template = self.template(text, "`url`")?;
+        let value = text.value.as_str();
+        // Only the literal start can be checked before the variables are
+        // known: `${BASE_URL}/report` is checked when the job runs.
+        let literal_start = !value.starts_with("${");
+        let lower = value.to_ascii_lowercase();
+        if literal_start && !(lower.starts_with("http://") || lower.starts_with("https://")) {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    format!("`url` must start with `http://` or `https://`: `{value}`"),
+                    text.span,
+                )
+                .with_help("write the full address, such as `https://example.com/report`"),
+            );
+            return None;
+        }
+        if let Some((i, c)) = value
+            .char_indices()
+            .find(|(_, c)| c.is_whitespace() || c.is_control())
+        {
+            let offset = value[..i].chars().count();
+            self.diagnostics.push(
+                Diagnostic::error(
+                    format!("`url` contains {}", describe_char(c)),
+                    text.span_at(offset, 1),
+                )
+                .with_help("percent-encode it (a space is `%20`)"),
+            );
+            return None;
+        }
+        Some(template)
+    }
+
+    fn headers(&mut self, entries: &[HeaderEntry]) -> Vec<(String, Template)> {
+        let mut out = Vec::with_capacity(entries.len());
+        for HeaderEntry { name, value } in entries {
+            // RFC 9110 section 5.1: a field name is a token.
+            let bad = name
+                .value
+                .char_indices()
+                .find(|(_, c)| !(c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(*c)));
+            if name.value.is_empty() || bad.is_some() {
+                let span = bad.map_or(name.span, |(i, _)| {
+                    name.span_at(name.value[..i].chars().count(), 1)
+                });
+                self.diagnostics.push(
+                    Diagnostic::error(format!("`{}` is not a valid header name", name.value), span)
+                        .with_help(
+                            "header names are letters, digits and `-` (RFC 9110 section 5.1)",
+                        ),
+                );
+                continue;
+            }
+            if value.value.contains(['\r', '\n']) {
+                self.diagnostics.push(
+                    Diagnostic::error(format!("header `{}` contains a line break", name.value), value.span)
+                        .with_help("a header value is one line: remove the line break (a YAML block scalar `|` adds one at the end; use a quoted string)"),
+                );
+                continue;
+            }
+            if let Some(template) = self.template(value, &format!("header `{}`", name.value)) {
+                out.push((name.value.clone(), template));
+            }
+        }
+        out
+    }
+
+    fn data(&mut self, node: &Node) -> Option<Data> {
+        Some(match &node.value {
+            Value::Null => Data::Null,
+            Value::Bool(b) => Data::Bool(*b),
+            Value::Int(i) => Data::Int(*i),
+            Value::Float(f) if f.is_finite() => Data::Float(*f),
+            Value::Float(_) => {
+                self.diagnostics.push(
+                    Diagnostic::error("JSON has no infinity or NaN", node.span).with_help(
+                        "write a finite number, or put the value in quotes to send a string",
+                    ),
+                );
+                return None;
+            }
+            Value::Str(s) => {
+                let text = Text {
+                    value: s.clone(),
+                    span: node.span,
+                    quoted: node.quoted,
+                };
+                Data::Str(self.template(&text, "`data`")?)
+            }
+            Value::Seq(items) => {
+                let items: Vec<Option<Data>> = items.iter().map(|n| self.data(n)).collect();
+                Data::List(items.into_iter().collect::<Option<_>>()?)
+            }
+            Value::Map(entries) => {
+                let mut out = Vec::with_capacity(entries.len());
+                let mut ok = true;
+                for (key, value) in entries {
+                    let key = key.scalar_text().unwrap_or_default();
+                    match self.data(value) {
+                        Some(value) => out.push((key, value)),
+                        None => ok = false,
+                    }
+                }
+                if !ok {
+                    return None;
+                }
+                Data::Object(out)
+            }
+        })
+    }
+
+    /// The Node scheduler replaced `weekRange: current` in `data` with the
+    /// current week's dates; jobrun sends what is written.
+    fn week_range(&mut self, node: &Node) {
+        let Value::Map(entries) = &node.value else {
+            return;
+        };
+        for (key, value) in entries {
+            if key.as_str() == Some("weekRange") && value.as_str() == Some("current") {
+                self.diagnostics.push(
+                    Diagnostic::warning(
+                        "jobrun sends `weekRange: current` as written; the Node scheduler replaced it with this week's `startDate` and `endDate`",
+                        key.span,
+                    )
+                    .with_help("to send the dates as before, replace this line with\n`startDate: \"${CURRENT_WEEK_START}\"` and `endDate: \"${CURRENT_WEEK_END}\"` (Monday and Friday, YYYY-MM-DD)"),
+                );
+            }
+        }
+    }
+
+    fn dependency(
+        &mut self,
+        entry: &config::DependsOnEntry,
+        own_name: Option<&str>,
+        names: &HashMap<&str, Span>,
+    ) -> Option<Dependency> {
+        let Some(job) = &entry.job else {
+            self.missing(
+                entry.span,
+                "job",
+                "`dependsOn`",
+                "name the job this one backs up, such as `job: kpi-evening-report`",
+            );
+            return None;
+        };
+        let mut ok = true;
+        if Some(job.value.as_str()) == own_name {
+            self.diagnostics.push(
+                Diagnostic::error(format!("job `{}` depends on itself", job.value), job.span)
+                    .with_help("`dependsOn.job` names another job, whose runs decide whether this one runs"),
+            );
+            ok = false;
+        } else if !names.contains_key(job.value.as_str()) {
+            let known: Vec<&str> = names.keys().copied().collect();
+            let help = match config::suggest(&job.value, &known) {
+                Some(close) => format!("did you mean `{close}`?"),
+                None => "`dependsOn.job` must name a job in this file".into(),
+            };
+            self.diagnostics.push(
+                Diagnostic::error(
+                    format!("`dependsOn` names no job called `{}`", job.value),
+                    job.span,
+                )
+                .with_help(help),
+            );
+            ok = false;
+        }
+        let condition = match &entry.condition {
+            None => Condition::NotRanOrFailed,
+            Some(text) => match Condition::parse(&text.value) {
+                Some(condition) => condition,
+                None => {
+                    let help = match config::suggest(&text.value, Condition::NAMES) {
+                        Some(close) => format!("did you mean `{close}`?"),
+                        None => format!("use one of {}", config::list(Condition::NAMES)),
+                    };
+                    self.diagnostics.push(
+                        Diagnostic::error(format!("unknown condition `{}`", text.value), text.span)
+                            .with_help(help),
+                    );
+                    ok = false;
+                    Condition::NotRanOrFailed
+                }
+            },
+        };
+        let minutes = match &entry.window_minutes {
+            Some(w) if w.value == 0 => {
+                self.diagnostics.push(
+                    Diagnostic::error("`windowMinutes` must be at least 1", w.span).with_help(
+                        format!("leave it out for the default of {DEFAULT_WINDOW_MINUTES} minutes"),
+                    ),
+                );
+                ok = false;
+                0
+            }
+            Some(w) => w.value,
+            None => DEFAULT_WINDOW_MINUTES,
+        };
+        ok.then(|| Dependency {
+            job: job.value.clone(),
+            window: std::time::Duration::from_secs(u64::from(minutes) * 60),
+            condition,
+        })
+    }
+}
+
+fn describe_char(c: char) -> String {
+    match c {
+        ' ' => "a space".into(),
+        '\t' => "a tab".into(),
+        '\n' | '\r' => "a line break".into(),
+        c => format!("the character U+{:04X}", c as u32),
+    }
+}
+
+/// The jobs' names, for "did you mean" on the command line.
+pub fn names(jobs: &[Job]) -> Vec<&str> {
+    jobs.iter().map(|j| j.name.as_str()).collect()
+}
+
+/// Whether `name` is a built-in placeholder.
+pub fn is_built_in(name: &str) -> bool {
+    job::BUILT_INS.contains(&name)
+}
