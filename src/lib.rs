@@ -1,13 +1,134 @@
 //! jobrun: run scheduled HTTP jobs described in a YAML file, one job per
 //! invocation, with the operating system as the scheduler.
 
+pub mod cli;
+pub mod command;
+pub mod config;
+pub mod context;
 pub mod diagnostic;
 pub mod dotenv;
 pub mod duration;
+pub mod error;
 pub mod interpolate;
-pub mod yaml;
+pub mod job;
+pub mod jobfile;
 pub mod nodecron;
 pub mod schedule;
-pub mod config;
-pub mod job;
 pub mod validate;
+pub mod variables;
+pub mod yaml;
+
+use std::ffi::OsString;
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+use crate::command::Invocation;
+use crate::context::Context;
+use crate::diagnostic::Report;
+use crate::error::{Error, Exit};
+
+/// Run jobrun with the process's real environment, clock and streams.
+pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    let env = |name: &str| std::env::var(name).ok();
+    let stdout = std::io::stdout();
+    let stderr = std::io::stderr();
+    let mut ctx = Context {
+        env: &env,
+        now: jiff::Timestamp::now(),
+        // Without a readable zone cron itself would run in UTC.
+        host_zone: jiff::tz::TimeZone::try_system().unwrap_or(jiff::tz::TimeZone::UTC),
+        stderr_is_terminal: stderr.is_terminal(),
+        stdout: &mut stdout.lock(),
+        stderr: &mut stderr.lock(),
+    };
+    ExitCode::from(run_with(args, &mut ctx).code())
+}
+
+/// Run jobrun in the given context.
+pub fn run_with(args: impl IntoIterator<Item = OsString>, ctx: &mut Context) -> Exit {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(error) => {
+            let text = if ctx.stderr_is_terminal {
+                error.render().ansi().to_string()
+            } else {
+                error.render().to_string()
+            };
+            return if error.use_stderr() {
+                let _ = ctx.stderr.write_all(text.as_bytes());
+                Exit::Usage
+            } else {
+                let _ = ctx.stdout.write_all(text.as_bytes());
+                Exit::Success
+            };
+        }
+    };
+    let mut inv = Invocation {
+        ctx,
+        global: &cli.global,
+    };
+    let result = match &cli.command {
+        Command::Validate {
+            env,
+            strict,
+            format,
+        } => command::validate::execute(
+            &mut inv,
+            &command::validate::Options {
+                env: *env,
+                strict: *strict,
+                format: *format,
+            },
+        ),
+        Command::List { json } => command::list::execute(&mut inv, *json),
+        Command::Next { name, count, after } => {
+            command::next::execute(&mut inv, name, *count, *after)
+        }
+        Command::Run { name } => command::run::execute(&mut inv, name),
+        Command::Completions { shell } => command::docs::completions(&mut inv, *shell),
+        Command::Man => command::docs::man(&mut inv),
+    };
+    let _ = inv.ctx.stdout.flush();
+    match result {
+        Ok(exit) => exit,
+        Err(error) => {
+            report(&mut inv, &error);
+            error.exit()
+        }
+    }
+}
+
+fn report(inv: &mut Invocation, error: &Error) {
+    let text = match error {
+        Error::Output(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return,
+        Error::File {
+            path,
+            source_text,
+            diagnostics,
+        } => Report {
+            path,
+            source: source_text.as_deref(),
+            diagnostics,
+        }
+        .render(inv.palette()),
+        other => {
+            let palette = inv.palette();
+            let mut text = format!(
+                "{} {other}\n",
+                if palette.enabled {
+                    "\x1b[1;31merror\x1b[0m\x1b[1m:\x1b[0m"
+                } else {
+                    "error:"
+                }
+            );
+            if let Some(help) = other.help() {
+                text.push_str(&format!("  = help: {help}\n"));
+            }
+            text
+        }
+    };
+    let _ = inv.ctx.stderr.write_all(text.as_bytes());
+}

@@ -1,0 +1,112 @@
+//! The command line. Doc comments here are the `--help` text; no logic.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::error::EXIT_CODES_HELP;
+
+/// Run scheduled HTTP jobs from a YAML file, one job per invocation.
+///
+/// jobrun leaves scheduling to the operating system: cron, systemd timers or
+/// Kubernetes CronJobs call `jobrun run NAME`.
+#[derive(Debug, Parser)]
+#[command(name = "jobrun", version, after_help = EXIT_CODES_HELP, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// The job file [default: $JOBRUN_CONFIG, else ./jobs.yaml]
+    #[arg(short, long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// The .env file to read variables from [default: .env beside the job file]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub env_file: Option<PathBuf>,
+
+    /// Say more (-v, -vv)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// Say nothing but errors
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// When to color diagnostics
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check the job file: every error and warning, with its location
+    Validate {
+        /// Also require every variable the jobs use to be set
+        #[arg(long)]
+        env: bool,
+
+        /// Fail on warnings too
+        #[arg(long)]
+        strict: bool,
+
+        /// Output format; json prints an array of diagnostics on stdout
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+
+    /// List the jobs with their schedule, zone and next run
+    List {
+        /// Print JSON: {"jobs": [...]}
+        #[arg(long)]
+        json: bool,
+    },
+
+    /// Print a job's next run times, in its zone
+    Next {
+        /// The job's name
+        name: String,
+
+        /// How many run times to print
+        #[arg(short = 'n', long = "count", default_value_t = 5, value_name = "N",
+              value_parser = clap::value_parser!(u32).range(1..=100_000))]
+        count: u32,
+
+        /// Start after this instant (RFC 3339, such as 2025-03-09T00:00:00Z) instead of now
+        #[arg(long, value_name = "RFC3339")]
+        after: Option<jiff::Timestamp>,
+    },
+
+    /// Run one job now
+    Run {
+        /// The job's name
+        name: String,
+    },
+
+    /// Print a shell completion script
+    Completions {
+        /// The shell to complete for
+        shell: clap_complete::Shell,
+    },
+
+    /// Print the manual page (roff)
+    Man,
+}

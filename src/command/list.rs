@@ -1,0 +1,115 @@
+//! `jobrun list`: every job, its schedule, zone and next run. URLs are shown
+//! as written, placeholders unresolved, so no secret can appear.
+
+use serde::Serialize;
+
+use crate::command::{Invocation, rfc3339};
+use crate::error::{Error, Exit};
+use crate::job::Job;
+
+#[derive(Serialize)]
+struct Listing<'a> {
+    jobs: Vec<Entry<'a>>,
+}
+
+#[derive(Serialize)]
+struct Entry<'a> {
+    name: &'a str,
+    enabled: bool,
+    schedule: &'a str,
+    timezone: String,
+    next: Option<String>,
+    method: &'a str,
+    url: String,
+    description: Option<&'a str>,
+    timeout_ms: u128,
+    retries: u32,
+    variables: Vec<&'a str>,
+}
+
+pub fn execute(inv: &mut Invocation, json: bool) -> Result<Exit, Error> {
+    let file = inv.load()?;
+    let jobs = file.jobs()?;
+    let now = inv.ctx.now;
+    let entries: Vec<Entry> = jobs
+        .iter()
+        .map(|job: &Job| Entry {
+            name: &job.name,
+            enabled: job.enabled,
+            schedule: job.schedule.text().trim(),
+            timezone: job.zone.label(),
+            next: job
+                .schedule
+                .next_after(now, &job.zone.tz)
+                .as_ref()
+                .map(rfc3339),
+            method: job.request.method.as_str(),
+            url: job.request.url.to_string(),
+            description: job.description.as_deref(),
+            timeout_ms: job.timeout.as_millis(),
+            retries: job.retries,
+            variables: job.required_variables().into_iter().collect(),
+        })
+        .collect();
+    let text = if json {
+        let mut text = serde_json::to_string_pretty(&Listing { jobs: entries }).unwrap_or_default();
+        text.push('\n');
+        text
+    } else {
+        table(&entries)
+    };
+    inv.ctx
+        .stdout
+        .write_all(text.as_bytes())
+        .map_err(Error::Output)?;
+    Ok(Exit::Success)
+}
+
+fn table(entries: &[Entry]) -> String {
+    let header = [
+        "NAME",
+        "ENABLED",
+        "SCHEDULE",
+        "ZONE",
+        "NEXT",
+        "METHOD",
+        "URL",
+        "DESCRIPTION",
+    ];
+    let rows: Vec<[String; 8]> = entries
+        .iter()
+        .map(|e| {
+            [
+                e.name.to_string(),
+                if e.enabled { "yes" } else { "no" }.to_string(),
+                e.schedule.to_string(),
+                e.timezone.clone(),
+                e.next.clone().unwrap_or_else(|| "never".into()),
+                e.method.to_string(),
+                e.url.clone(),
+                e.description.unwrap_or("").to_string(),
+            ]
+        })
+        .collect();
+    let mut widths = header.map(|h| h.chars().count());
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let header = header.map(str::to_string);
+    for row in std::iter::once(&header).chain(&rows) {
+        let mut line = String::new();
+        for (i, (cell, width)) in row.iter().zip(widths).enumerate() {
+            if i + 1 == row.len() {
+                line.push_str(cell);
+            } else {
+                line.push_str(&format!("{cell:<width$}  "));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}

@@ -1,0 +1,61 @@
+//! One file per subcommand. Each takes the invocation and returns the exit
+//! code, or an error that `lib::run` renders.
+
+pub mod docs;
+pub mod list;
+pub mod next;
+pub mod run;
+pub mod validate;
+
+use std::path::PathBuf;
+
+use crate::cli::{ColorChoice, GlobalArgs};
+use crate::context::Context;
+use crate::diagnostic::Palette;
+use crate::error::Error;
+use crate::jobfile::{self, JobFile};
+use crate::variables::{self, Variables};
+
+/// A command's view of the invocation: the global flags and the world.
+pub struct Invocation<'a, 'b> {
+    pub ctx: &'a mut Context<'b>,
+    pub global: &'a GlobalArgs,
+}
+
+impl<'b> Invocation<'_, 'b> {
+    pub fn config_path(&self) -> PathBuf {
+        jobfile::locate(self.global.config.as_deref(), self.ctx.env)
+    }
+
+    pub fn load(&self) -> Result<JobFile, Error> {
+        jobfile::load(&self.config_path(), &self.ctx.host_zone)
+    }
+
+    pub fn variables(&self, config: &std::path::Path) -> Result<Variables<'b>, Error> {
+        let explicit = self.global.env_file.is_some();
+        let path = variables::env_file_path(self.global.env_file.as_deref(), config);
+        Variables::load(self.ctx.env, path, explicit)
+    }
+
+    /// Colors for stderr: `--color`, else a terminal without `NO_COLOR`.
+    pub fn palette(&self) -> Palette {
+        let enabled = match self.global.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                self.ctx.stderr_is_terminal
+                    && (self.ctx.env)("NO_COLOR").is_none_or(|v| v.is_empty())
+                    && (self.ctx.env)("TERM").as_deref() != Some("dumb")
+            }
+        };
+        Palette { enabled }
+    }
+}
+
+/// RFC 3339 with the zone's offset, as `list` and `next` print instants.
+pub fn rfc3339(zoned: &jiff::ZonedDateTime) -> String {
+    zoned
+        .timestamp()
+        .display_with_offset(zoned.offset())
+        .to_string()
+}

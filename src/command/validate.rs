@@ -1,0 +1,164 @@
+//! `jobrun validate`: every problem in the job file (and `.env`), for people
+//! and for CI.
+
+use crate::cli::Format;
+use crate::command::Invocation;
+use crate::diagnostic::{Diagnostic, Report, Severity};
+use crate::error::{Error, Exit};
+
+pub struct Options {
+    pub env: bool,
+    pub strict: bool,
+    pub format: Format,
+}
+
+pub fn execute(inv: &mut Invocation, options: &Options) -> Result<Exit, Error> {
+    let file = match inv.load() {
+        Ok(file) => file,
+        // An unreadable file is still reported in the format asked for.
+        Err(Error::File {
+            path,
+            source_text,
+            diagnostics,
+        }) if options.format == Format::Json => {
+            let report = Report {
+                path: &path,
+                source: source_text.as_deref(),
+                diagnostics: &diagnostics,
+            };
+            print_json(inv, &[report])?;
+            return Ok(Exit::Config);
+        }
+        Err(e) => return Err(e),
+    };
+    let mut env_problems = Vec::new();
+    let mut env_path = None;
+    let mut missing = Vec::new();
+    match inv.variables(&file.path) {
+        Ok(variables) => {
+            if options.env {
+                for job in &file.checked.jobs {
+                    for variable in job.required_variables() {
+                        if variables.get(variable).is_none() {
+                            let message =
+                                format!("variable `{variable}` is not set (job `{}`)", job.name);
+                            let help = format!(
+                                "set it in the environment or in `{}`",
+                                variables.env_file.display()
+                            );
+                            // A disabled job only runs with --force: its
+                            // missing variables do not block a deploy.
+                            let diagnostic = if job.enabled {
+                                Diagnostic::error(message, job.use_of(variable))
+                            } else {
+                                Diagnostic::warning(
+                                    format!("{message}; the job is disabled"),
+                                    job.use_of(variable),
+                                )
+                            };
+                            missing.push(diagnostic.with_help(help));
+                        }
+                    }
+                }
+            }
+        }
+        Err(Error::File {
+            path, diagnostics, ..
+        }) => {
+            env_path = Some(path);
+            env_problems = diagnostics;
+        }
+        Err(e) => return Err(e),
+    }
+    let mut diagnostics = file.checked.diagnostics.clone();
+    diagnostics.extend(missing);
+    diagnostics.sort_by_key(|d| d.span.map(|s| (s.line, s.col)));
+
+    let mut reports = vec![Report {
+        path: &file.path,
+        source: Some(&file.text),
+        diagnostics: &diagnostics,
+    }];
+    if let Some(path) = &env_path {
+        reports.push(Report {
+            path,
+            source: None,
+            diagnostics: &env_problems,
+        });
+    }
+    let all = || reports.iter().flat_map(|r| r.diagnostics.iter());
+    let errors = all().filter(|d| d.severity == Severity::Error).count();
+    let warnings = all().filter(|d| d.severity == Severity::Warning).count();
+    let failed = errors > 0 || (options.strict && warnings > 0);
+
+    if options.format == Format::Json {
+        print_json(inv, &reports)?;
+    } else {
+        let palette = inv.palette();
+        for report in &reports {
+            let shown: Vec<Diagnostic> = report
+                .diagnostics
+                .iter()
+                .filter(|d| d.is_error() || !inv.global.quiet)
+                .cloned()
+                .collect();
+            let text = Report {
+                diagnostics: &shown,
+                ..report.clone()
+            }
+            .render(palette);
+            write_err(inv, &text);
+        }
+        let summary = summary(
+            file.checked.jobs.len(),
+            file.checked.jobs.iter().filter(|j| j.enabled).count(),
+            errors,
+            warnings,
+        );
+        if failed {
+            let why = if errors == 0 {
+                " (--strict fails on warnings)"
+            } else {
+                ""
+            };
+            write_err(inv, &format!("{}: {summary}{why}\n", file.path.display()));
+        } else if !inv.global.quiet {
+            let mut out = format!("{}: {summary}\n", file.path.display());
+            for job in &file.checked.jobs {
+                let needs: Vec<&str> = job.required_variables().into_iter().collect();
+                if !needs.is_empty() {
+                    out.push_str(&format!("  {} needs {}\n", job.name, needs.join(", ")));
+                }
+            }
+            inv.ctx
+                .stdout
+                .write_all(out.as_bytes())
+                .map_err(Error::Output)?;
+        }
+    }
+    Ok(if failed { Exit::Config } else { Exit::Success })
+}
+
+fn summary(jobs: usize, enabled: usize, errors: usize, warnings: usize) -> String {
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let mut text = format!("{} ({enabled} enabled)", plural(jobs, "job"));
+    if errors > 0 {
+        text.push_str(&format!(", {}", plural(errors, "error")));
+    }
+    text.push_str(&format!(", {}", plural(warnings, "warning")));
+    if errors == 0 {
+        text = format!("ok, {text}");
+    }
+    text
+}
+
+fn print_json(inv: &mut Invocation, reports: &[Report]) -> Result<(), Error> {
+    let all: Vec<serde_json::Value> = reports.iter().flat_map(Report::to_json).collect();
+    let text = serde_json::to_string_pretty(&all).unwrap_or_default();
+    writeln!(inv.ctx.stdout, "{text}").map_err(Error::Output)
+}
+
+fn write_err(inv: &mut Invocation, text: &str) {
+    // Nothing sensible is left to do when stderr itself is gone.
+    let _ = inv.ctx.stderr.write_all(text.as_bytes());
+}

@@ -1,0 +1,93 @@
+//! What can go wrong in a command, and the exit code each problem gives.
+
+use std::path::PathBuf;
+
+use crate::diagnostic::Diagnostic;
+
+/// Exit codes. They are part of jobrun's interface: cron wrappers and
+/// monitoring scripts act on them, so they are listed in `--help` and the
+/// README, and each one is tested.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// The command did what was asked.
+    Success = 0,
+    /// The job ran and failed, or a check found differences.
+    Failed = 1,
+    /// The command line was wrong.
+    Usage = 2,
+    /// The job file, `.env` file or environment is wrong.
+    Config = 3,
+    /// Another run of the job holds its lock (sysexits' EX_TEMPFAIL).
+    Busy = 75,
+}
+
+impl Exit {
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+}
+
+/// The text `--help` ends with.
+pub const EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0   success
+  1   the job ran and failed
+  2   usage error (bad flag or argument)
+  3   configuration or environment error (invalid job file, unknown job, unset variable)
+  75  another run of the job holds its lock";
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Problems in a file, each with its own location. Rendered as a report.
+    #[error("`{}` has errors", path.display())]
+    File {
+        path: PathBuf,
+        /// The text to quote lines from; `None` for files holding secrets.
+        source_text: Option<String>,
+        diagnostics: Vec<Diagnostic>,
+    },
+    #[error("no job named `{name}` in `{}`", path.display())]
+    UnknownJob {
+        name: String,
+        path: PathBuf,
+        suggestion: Option<String>,
+    },
+    #[error("cannot read the env file `{}`: {reason}", path.display())]
+    EnvFileUnreadable { path: PathBuf, reason: String },
+    #[error("cannot write the output: {}", crate::config::io_reason(.0))]
+    Output(std::io::Error),
+    #[error("`jobrun run` cannot send requests in this version")]
+    RunUnavailable { job: String },
+}
+
+impl Error {
+    pub fn exit(&self) -> Exit {
+        match self {
+            Error::File { .. } | Error::UnknownJob { .. } | Error::EnvFileUnreadable { .. } => {
+                Exit::Config
+            }
+            Error::RunUnavailable { .. } => Exit::Failed,
+            // A reader that went away (`jobrun list | head -1`) is not a
+            // failure; `lib::run` stays silent for it.
+            Error::Output(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Exit::Success,
+            Error::Output(_) => Exit::Failed,
+        }
+    }
+
+    /// What to do next, shown under the message.
+    pub fn help(&self) -> Option<String> {
+        match self {
+            Error::File { .. } | Error::Output(_) => None,
+            Error::UnknownJob { suggestion, .. } => Some(match suggestion {
+                Some(name) => format!("did you mean `{name}`?"),
+                None => "`jobrun list` shows the jobs in the file".into(),
+            }),
+            Error::EnvFileUnreadable { .. } => {
+                Some("check the path given with `--env-file` and its permissions".into())
+            }
+            Error::RunUnavailable { job } => Some(format!(
+                "job `{job}` is valid; `jobrun validate --env` checks that its variables resolve"
+            )),
+        }
+    }
+}

@@ -1,0 +1,532 @@
+//! A corpus of broken job files. Each must fail `validate` with exit 3, the
+//! exact location and the message, never a panic.
+
+mod common;
+
+use common::Sandbox;
+
+/// A job that is fine, to build broken files around.
+const OK_JOB: &str =
+    "  - name: ok\n    schedule: \"* * * * *\"\n    url: \"https://example.com/x\"\n";
+
+fn job(extra: &str) -> String {
+    format!(
+        "jobs:\n  - name: a\n    schedule: \"* * * * *\"\n    url: \"https://example.com/x\"\n{extra}"
+    )
+}
+
+struct Case {
+    name: &'static str,
+    text: Vec<u8>,
+    /// `LINE:COL`, or "" for problems with the whole file.
+    at: &'static str,
+    message: &'static str,
+}
+
+fn case(
+    name: &'static str,
+    text: impl Into<Vec<u8>>,
+    at: &'static str,
+    message: &'static str,
+) -> Case {
+    Case {
+        name,
+        text: text.into(),
+        at,
+        message,
+    }
+}
+
+fn alias_bomb() -> String {
+    let mut text = String::from(
+        "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+    );
+    let mut previous = 'a';
+    for name in 'b'..='j' {
+        let refs = vec![format!("*{previous}"); 9].join(",");
+        text.push_str(&format!("{name}: &{name} [{refs}]\n"));
+        previous = name;
+    }
+    text.push_str("jobs: []\n");
+    text
+}
+
+fn corpus() -> Vec<Case> {
+    vec![
+        case("empty file", "", "", "error: the job file is empty"),
+        case(
+            "only comments",
+            "# nothing here\n\n",
+            "",
+            "error: the job file is empty",
+        ),
+        case(
+            "not utf-8",
+            &b"jobs:\n  - name: \xff\n"[..],
+            "2:11",
+            "error: the file is not UTF-8 text (byte 0xff)",
+        ),
+        case(
+            "unclosed flow list",
+            "jobs: [\n",
+            "2:1",
+            "error: invalid YAML:",
+        ),
+        case(
+            "tab indentation",
+            "jobs:\n\t- name: a\n",
+            "2:2",
+            "error: invalid YAML:",
+        ),
+        case(
+            "second document",
+            "jobs: []\n---\njobs: []\n",
+            "2:1",
+            "error: the file holds more than one YAML document",
+        ),
+        case(
+            "top level is a list",
+            "- name: a\n",
+            "1:1",
+            "error: the job file must be a mapping of `key: value` lines, found a list",
+        ),
+        case(
+            "no jobs key",
+            "global: {}\n",
+            "1:1",
+            "error: the file has no `jobs:` list",
+        ),
+        case(
+            "misspelled jobs key",
+            "jobz: []\n",
+            "1:1",
+            "error: unknown key `jobz` at the top of the file",
+        ),
+        case(
+            "duplicate top-level key",
+            "jobs: []\njobs: []\n",
+            "2:1",
+            "error: duplicate key `jobs`",
+        ),
+        case(
+            "jobs is a number",
+            "jobs: 5\n",
+            "1:7",
+            "error: `jobs` must be a list, found an integer",
+        ),
+        case(
+            "job is a string",
+            "jobs:\n  - a\n",
+            "2:5",
+            "error: a job must be a mapping of `key: value` lines, found a string",
+        ),
+        case(
+            "global is a list",
+            "global: [1]\njobs: []\n",
+            "1:9",
+            "error: `global` must be a mapping",
+        ),
+        case(
+            "snake case global key",
+            "global:\n  default_timeout: 5\njobs: []\n",
+            "2:3",
+            "error: unknown key `default_timeout` in `global`",
+        ),
+        case(
+            "misspelled job key",
+            job("    shedule: x\n"),
+            "5:5",
+            "error: unknown key `shedule` in a job",
+        ),
+        case(
+            "duplicate key in a job",
+            job("    url: \"https://example.com/y\"\n"),
+            "5:5",
+            "error: duplicate key `url`",
+        ),
+        case(
+            "duplicate job names",
+            format!("jobs:\n{OK_JOB}{OK_JOB}"),
+            "5:11",
+            "error: duplicate job name `ok`",
+        ),
+        case(
+            "job without name",
+            "jobs:\n  - schedule: \"* * * * *\"\n    url: \"https://example.com\"\n",
+            "2:5",
+            "error: a job has no `name`",
+        ),
+        case(
+            "job without schedule",
+            "jobs:\n  - name: a\n    url: \"https://example.com\"\n",
+            "2:5",
+            "error: job `a` has no `schedule`",
+        ),
+        case(
+            "job without url",
+            "jobs:\n  - name: a\n    schedule: \"* * * * *\"\n",
+            "2:5",
+            "error: job `a` has no `url`",
+        ),
+        case(
+            "name with a space",
+            "jobs:\n  - name: my job\n    schedule: \"* * * * *\"\n    url: \"https://e.com\"\n",
+            "2:13",
+            "error: job name `my job` contains ` `",
+        ),
+        case(
+            "name too long",
+            format!(
+                "jobs:\n  - name: {}\n    schedule: \"* * * * *\"\n    url: \"https://e.com\"\n",
+                "a".repeat(64)
+            ),
+            "2:11",
+            "is longer than 63 characters",
+        ),
+        case(
+            "name is a number",
+            "jobs:\n  - name: 123\n    schedule: \"* * * * *\"\n    url: \"https://e.com\"\n",
+            "2:11",
+            "error: `name` must be a string, found an integer",
+        ),
+        case(
+            "schedule with four fields",
+            "jobs:\n  - name: a\n    schedule: \"* * * *\"\n    url: \"https://e.com\"\n",
+            "3:16",
+            "error: invalid schedule:",
+        ),
+        case(
+            "minute out of range",
+            "jobs:\n  - name: a\n    schedule: \"60 * * * *\"\n    url: \"https://e.com\"\n",
+            "3:16",
+            "`60`",
+        ),
+        case(
+            "hour out of range",
+            "jobs:\n  - name: a\n    schedule: \"0 24 * * *\"\n    url: \"https://e.com\"\n",
+            "3:18",
+            "`24`",
+        ),
+        case(
+            "reversed range",
+            "jobs:\n  - name: a\n    schedule: \"5-1 * * * *\"\n    url: \"https://e.com\"\n",
+            "3:16",
+            "error: invalid schedule:",
+        ),
+        case(
+            "question mark",
+            "jobs:\n  - name: a\n    schedule: \"0 0 ? * *\"\n    url: \"https://e.com\"\n",
+            "3:20",
+            "`?`",
+        ),
+        case(
+            "last day L",
+            "jobs:\n  - name: a\n    schedule: \"0 0 L * *\"\n    url: \"https://e.com\"\n",
+            "3:20",
+            "`L`",
+        ),
+        case(
+            "nth weekday hash",
+            "jobs:\n  - name: a\n    schedule: \"0 0 * * 5#2\"\n    url: \"https://e.com\"\n",
+            "3:25",
+            "`#`",
+        ),
+        case(
+            "reboot macro",
+            "jobs:\n  - name: a\n    schedule: \"@reboot\"\n    url: \"https://e.com\"\n",
+            "3:16",
+            "`@reboot`",
+        ),
+        case(
+            "step zero",
+            "jobs:\n  - name: a\n    schedule: \"*/0 * * * *\"\n    url: \"https://e.com\"\n",
+            "3:18",
+            "step `0`",
+        ),
+        case(
+            "unknown month name",
+            "jobs:\n  - name: a\n    schedule: \"0 0 1 foo *\"\n    url: \"https://e.com\"\n",
+            "3:22",
+            "`foo`",
+        ),
+        case(
+            "never fires",
+            "jobs:\n  - name: a\n    schedule: \"0 0 30 2 *\"\n    url: \"https://e.com\"\n",
+            "3:16",
+            "never",
+        ),
+        case(
+            "schedule is a number",
+            "jobs:\n  - name: a\n    schedule: 5\n    url: \"https://e.com\"\n",
+            "3:15",
+            "error: `schedule` must be a string, found an integer",
+        ),
+        case(
+            "unknown job zone",
+            job("    timezone: America/Chicgo\n"),
+            "5:15",
+            "error: unknown time zone `America/Chicgo`",
+        ),
+        case(
+            "unknown global zone",
+            "global:\n  timezone: Mars/Olympus\njobs: []\n",
+            "2:13",
+            "error: unknown time zone `Mars/Olympus`",
+        ),
+        case(
+            "unknown method",
+            job("    method: FETCH\n"),
+            "5:13",
+            "error: unknown method `FETCH`",
+        ),
+        case(
+            "url without scheme",
+            "jobs:\n  - name: a\n    schedule: \"* * * * *\"\n    url: example.com/x\n",
+            "4:10",
+            "error: `url` must start with `http://` or `https://`",
+        ),
+        case(
+            "url with a space",
+            "jobs:\n  - name: a\n    schedule: \"* * * * *\"\n    url: \"https://e.com/a b\"\n",
+            "4:26",
+            "error: `url` contains a space",
+        ),
+        case(
+            "unterminated placeholder",
+            job("    headers:\n      Authorization: \"Bearer ${JWT_TOKEN\"\n"),
+            "6:30",
+            "error: invalid placeholder in header `Authorization`",
+        ),
+        case(
+            "placeholder with a bad name",
+            "jobs:\n  - name: a\n    schedule: \"* * * * *\"\n    url: \"https://e.com/${1X}\"\n",
+            "4:25",
+            "error: invalid placeholder in `url`",
+        ),
+        case(
+            "placeholder error in data",
+            job("    method: POST\n    data:\n      when: \"${}\"\n"),
+            "7:14",
+            "error: invalid placeholder in `data`",
+        ),
+        case(
+            "header name with a space",
+            job("    headers:\n      Bad Header: x\n"),
+            "6:10",
+            "error: `Bad Header` is not a valid header name",
+        ),
+        case(
+            "header value with a line break",
+            job("    headers:\n      X-A: |\n        two\n"),
+            "7:9",
+            "error: header `X-A` contains a line break",
+        ),
+        case(
+            "headers is a list",
+            job("    headers: [a]\n"),
+            "5:14",
+            "error: `headers` must be a mapping",
+        ),
+        case(
+            "negative timeout",
+            job("    timeout: -5\n"),
+            "5:14",
+            "error: `timeout` must be more than 0",
+        ),
+        case(
+            "timeout string without unit",
+            job("    timeout: \"30\"\n"),
+            "5:14",
+            "error: `30` has no unit",
+        ),
+        case(
+            "timeout with unknown unit",
+            job("    timeout: 3 weeks\n"),
+            "5:14",
+            "error: `3 weeks` is not a duration",
+        ),
+        case(
+            "negative retries",
+            job("    retries: -1\n"),
+            "5:14",
+            "error: `retries` must be a whole number of at least 0, found `-1`",
+        ),
+        case(
+            "retries as a word",
+            job("    retries: three\n"),
+            "5:14",
+            "error: `retries` must be a whole number of at least 0, found `three`",
+        ),
+        case(
+            "enabled yes",
+            job("    enabled: yes\n"),
+            "5:14",
+            "error: `enabled` must be true or false, found a string",
+        ),
+        case(
+            "depends on an unknown job",
+            job("    dependsOn:\n      job: nope\n"),
+            "6:12",
+            "error: `dependsOn` names no job called `nope`",
+        ),
+        case(
+            "depends on itself",
+            job("    dependsOn:\n      job: a\n"),
+            "6:12",
+            "error: job `a` depends on itself",
+        ),
+        case(
+            "unknown condition",
+            format!(
+                "{}{OK_JOB}",
+                job("    dependsOn:\n      job: ok\n      condition: not-ran\n")
+            ),
+            "7:18",
+            "error: unknown condition `not-ran`",
+        ),
+        case(
+            "window of zero minutes",
+            format!(
+                "{}{OK_JOB}",
+                job("    dependsOn:\n      job: ok\n      windowMinutes: 0\n")
+            ),
+            "7:22",
+            "error: `windowMinutes` must be at least 1",
+        ),
+        case(
+            "dependsOn without job",
+            job("    dependsOn:\n      condition: failed\n"),
+            "6:7",
+            "error: `dependsOn` has no `job`",
+        ),
+        case(
+            "alias bomb",
+            alias_bomb(),
+            "",
+            "error: aliases expand to more than",
+        ),
+        case(
+            "deep nesting",
+            format!("jobs: []\nx: {}{}\n", "[".repeat(200), "]".repeat(200)),
+            "",
+            "nest deeper than 64 levels",
+        ),
+        case(
+            "custom tag",
+            job("    description: !secret x\n"),
+            "5:18",
+            "error: unsupported YAML tag `!secret`",
+        ),
+        case(
+            "infinity in data",
+            job("    method: POST\n    data:\n      n: .inf\n"),
+            "7:10",
+            "error: JSON has no infinity or NaN",
+        ),
+        case("alias to nowhere", "jobs: *nope\n", "", "error:"),
+    ]
+}
+
+#[test]
+fn every_broken_file_fails_with_its_location_and_message() {
+    let cases = corpus();
+    assert!(cases.len() >= 40, "the corpus keeps at least 40 files");
+    let mut failures = Vec::new();
+    for case in &cases {
+        let sandbox = Sandbox::new();
+        sandbox.write("jobs.yaml", &case.text);
+        let run = sandbox.run(&["validate"]);
+        let location = if case.at.is_empty() {
+            String::new()
+        } else {
+            format!("jobs.yaml:{}", case.at)
+        };
+        let problems: Vec<&str> = [
+            (run.code != 3).then_some("exit code is not 3"),
+            (!run.stderr.contains(&location)).then_some("location missing"),
+            (!run.stderr.contains(case.message)).then_some("message missing"),
+            run.stderr.contains("panicked").then_some("panicked"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if !problems.is_empty() {
+            failures.push(format!(
+                "{}: {} (expected `{location}` and `{}`)\nexit {}\n{}",
+                case.name,
+                problems.join(", "),
+                case.message,
+                run.code,
+                run.stderr
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn a_file_over_the_size_limit_is_refused_before_parsing() {
+    let sandbox = Sandbox::new();
+    let mut text = String::from("jobs:\n");
+    while text.len() <= 17 * 1024 * 1024 {
+        text.push_str("# padding padding padding padding padding padding padding padding\n");
+    }
+    sandbox.write("jobs.yaml", text);
+    let run = sandbox.run(&["validate"]);
+    assert_eq!(run.code, 3);
+    assert!(
+        run.stderr.contains("the file is larger than 16 MiB"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn all_problems_are_reported_in_one_pass() {
+    let sandbox = Sandbox::with_jobs(
+        "jobs:\n  - name: a\n    schedule: \"61 * * * *\"\n    url: \"https://e.com\"\n    retries: x\n  - name: b b\n    schedule: \"* * * * *\"\n    url: \"ftp://e.com\"\n",
+    );
+    let run = sandbox.run(&["validate"]);
+    assert_eq!(run.code, 3);
+    for at in [
+        "jobs.yaml:3:16",
+        "jobs.yaml:5:14",
+        "jobs.yaml:6:12",
+        "jobs.yaml:8:10",
+    ] {
+        assert!(run.stderr.contains(at), "missing {at} in\n{}", run.stderr);
+    }
+    assert!(run.stderr.contains("4 errors"), "{}", run.stderr);
+}
+
+#[test]
+fn error_shows_the_line_and_a_caret() {
+    let sandbox = Sandbox::with_jobs(&job("    shedule: x\n"));
+    let run = sandbox.run(&["validate"]);
+    assert!(
+        run.stderr
+            .contains("5 |     shedule: x\n  |     ^^^^^^^\n  = help: did you mean `schedule`?"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_missing_file_names_the_path_and_the_way_out() {
+    let sandbox = Sandbox::new();
+    let run = sandbox.run(&["validate"]);
+    assert_eq!(run.code, 3);
+    assert!(
+        run.stderr
+            .contains("cannot read the job file: no such file or directory"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("--config PATH"), "{}", run.stderr);
+}

@@ -1,0 +1,454 @@
+//! The commands, run as the real binary in a fresh directory.
+
+mod common;
+
+use common::{Sandbox, fixture, repo_file};
+
+const NODE_FILES: [&str; 4] = [
+    "jobs.yaml",
+    "jobs-local.yaml",
+    "jobs-test.yaml",
+    "sample-jobs.yaml",
+];
+
+fn node_file(name: &str) -> String {
+    fixture("node-scheduler").join(name).display().to_string()
+}
+
+#[test]
+fn node_scheduler_job_files_validate_unchanged_without_secrets() {
+    for name in NODE_FILES {
+        let run = Sandbox::new().run(&["--config", &node_file(name), "validate"]);
+        assert_eq!(run.code, 0, "{name}: {}", run.stderr);
+        assert!(!run.stderr.contains("error:"), "{name}: {}", run.stderr);
+        assert!(run.stdout.contains(": ok, "), "{name}: {}", run.stdout);
+    }
+}
+
+#[test]
+fn node_scheduler_job_files_list_every_job() {
+    let run = Sandbox::new().run(&["--config", &node_file("jobs.yaml"), "list", "--json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let listing: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let names: Vec<&str> = listing["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "kpi-afternoon-report",
+            "kpi-evening-report",
+            "kpi-evening-report-backup",
+            "kpi-weekly-avg-report",
+            "health-check-test",
+            "test-job-minute"
+        ]
+    );
+    for name in NODE_FILES {
+        let run = Sandbox::new().run(&["--config", &node_file(name), "list"]);
+        assert_eq!(run.code, 0, "{name}: {}", run.stderr);
+        assert!(run.stdout.starts_with("NAME "), "{name}: {}", run.stdout);
+    }
+}
+
+#[test]
+fn week_range_gets_a_warning_with_the_replacement() {
+    let run = Sandbox::new().run(&["--config", &node_file("jobs.yaml"), "validate"]);
+    assert!(
+        run.stderr
+            .contains("warning: jobrun sends `weekRange: current` as written"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("jobs.yaml:67:7"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("`startDate: \"${CURRENT_WEEK_START}\"`"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn strict_fails_on_warnings() {
+    let run = Sandbox::new().run(&["--config", &node_file("jobs.yaml"), "validate", "--strict"]);
+    assert_eq!(run.code, 3);
+    assert!(
+        run.stderr.contains("--strict fails on warnings"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn shipped_job_file_validates_and_lists_in_chicago_time() {
+    let config = repo_file("jobs.yaml").display().to_string();
+    let run = Sandbox::new().run(&["--config", &config, "validate", "--strict"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = Sandbox::new().run(&[
+        "--config",
+        &config,
+        "next",
+        "kpi-evening-report",
+        "-n",
+        "2",
+        "--after",
+        "2025-03-07T12:00:00Z",
+    ]);
+    assert_eq!(
+        run.stdout,
+        "2025-03-07T18:30:00-06:00\n2025-03-10T18:30:00-05:00\n"
+    );
+}
+
+#[test]
+fn validate_lists_the_variables_each_job_needs() {
+    let sandbox = Sandbox::with_jobs(
+        "jobs:\n  - name: a\n    schedule: \"* * * * *\"\n    url: \"https://e.com/${PATH_PART:-x}\"\n    headers:\n      Authorization: \"Bearer ${API_TOKEN}\"\n    method: POST\n    data:\n      at: \"${NOW}\"\n      key: \"${API_KEY}\"\n",
+    );
+    let run = sandbox.run(&["validate"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stdout,
+        "jobs.yaml: ok, 1 job (1 enabled), 0 warnings\n  a needs API_KEY, API_TOKEN\n"
+    );
+}
+
+const NEEDS_TOKEN: &str = "jobs:\n  - name: report\n    schedule: \"* * * * *\"\n    url: \"https://e.com\"\n    headers:\n      Authorization: \"Bearer ${JWT_TOKEN}\"\n  - name: off\n    enabled: false\n    schedule: \"* * * * *\"\n    url: \"https://e.com/${OFF_URL}\"\n";
+
+#[test]
+fn validate_env_requires_variables_and_points_at_their_use() {
+    let sandbox = Sandbox::with_jobs(NEEDS_TOKEN);
+    let run = sandbox.run(&["validate", "--env"]);
+    assert_eq!(run.code, 3);
+    assert!(
+        run.stderr
+            .contains("error: variable `JWT_TOKEN` is not set (job `report`)"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("jobs.yaml:6:30"), "{}", run.stderr);
+    // A disabled job's variable is only a warning.
+    assert!(
+        run.stderr
+            .contains("warning: variable `OFF_URL` is not set (job `off`); the job is disabled"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn validate_env_passes_with_the_environment_or_the_env_file() {
+    let sandbox = Sandbox::with_jobs(NEEDS_TOKEN);
+    let run = sandbox
+        .jobrun()
+        .args(["validate", "--env"])
+        .env("JWT_TOKEN", "t")
+        .output()
+        .unwrap();
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+
+    sandbox.write(".env", "JWT_TOKEN=from-dotenv\n");
+    assert_eq!(sandbox.run(&["validate", "--env"]).code, 0);
+}
+
+#[test]
+fn env_file_is_read_beside_the_job_file_not_the_working_directory() {
+    let sandbox = Sandbox::new();
+    std::fs::create_dir(sandbox.path("etc")).unwrap();
+    sandbox.write("etc/jobs.yaml", NEEDS_TOKEN);
+    sandbox.write(".env", "JWT_TOKEN=wrong-place\n");
+    assert_eq!(
+        sandbox
+            .run(&["--config", "etc/jobs.yaml", "validate", "--env"])
+            .code,
+        3
+    );
+    sandbox.write("etc/.env", "JWT_TOKEN=right-place\n");
+    assert_eq!(
+        sandbox
+            .run(&["--config", "etc/jobs.yaml", "validate", "--env"])
+            .code,
+        0
+    );
+}
+
+#[test]
+fn a_named_env_file_that_is_missing_is_an_error() {
+    let sandbox = Sandbox::with_jobs(NEEDS_TOKEN);
+    let run = sandbox.run(&["--env-file", "nope.env", "validate"]);
+    assert_eq!(run.code, 3);
+    assert!(
+        run.stderr
+            .contains("cannot read the env file `nope.env`: no such file or directory"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn config_comes_from_jobrun_config_when_no_flag_is_given() {
+    let sandbox = Sandbox::new();
+    sandbox.write("other.yaml", NEEDS_TOKEN);
+    let run = sandbox
+        .jobrun()
+        .args(["list"])
+        .env("JOBRUN_CONFIG", "other.yaml")
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&run.stdout).contains("report"));
+}
+
+#[test]
+fn validate_json_gives_diagnostics_for_ci() {
+    let sandbox = Sandbox::with_jobs(
+        "jobs:\n  - name: a\n    schedule: \"* * * * *\"\n    url: \"https://e.com\"\n    shedule: x\n",
+    );
+    let run = sandbox.run(&["validate", "--format", "json"]);
+    assert_eq!(run.code, 3);
+    assert_eq!(run.stderr, "");
+    let diagnostics: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let first = &diagnostics[0];
+    assert_eq!(first["severity"], "error");
+    assert_eq!(first["message"], "unknown key `shedule` in a job");
+    assert_eq!(first["file"], "jobs.yaml");
+    assert_eq!(
+        (first["line"].as_u64(), first["column"].as_u64()),
+        (Some(5), Some(5))
+    );
+    assert_eq!(first["help"], "did you mean `schedule`?");
+}
+
+#[test]
+fn validate_json_reports_an_unreadable_file_too() {
+    let run = Sandbox::new().run(&["validate", "--format", "json"]);
+    assert_eq!(run.code, 3);
+    let diagnostics: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert!(
+        diagnostics[0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("cannot read the job file")
+    );
+}
+
+#[test]
+fn node_cron_differences_are_warned_with_both_readings() {
+    let sandbox = Sandbox::with_jobs(
+        "jobs:\n  - name: a\n    schedule: \"0 0 */2 * *\"\n    url: \"https://e.com\"\n",
+    );
+    let run = sandbox.run(&["validate"]);
+    assert_eq!(run.code, 0);
+    assert!(
+        run.stderr
+            .contains("warning: the Node scheduler (node-cron 3) read `0 0 */2 * *` differently"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains(
+            "node-cron 3 ran on 2,4,...,30 (even days); jobrun runs on 1,3,...,31 (odd days)"
+        ),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn quiet_validate_prints_nothing_on_success() {
+    let run = Sandbox::new().run(&["--config", &node_file("jobs.yaml"), "validate", "-q"]);
+    assert_eq!(
+        (run.code, run.stdout.as_str(), run.stderr.as_str()),
+        (0, "", "")
+    );
+}
+
+#[test]
+fn list_reads_jobs_without_a_zone_in_the_host_zone() {
+    let sandbox = Sandbox::with_jobs(
+        "jobs:\n  - name: a\n    schedule: \"0 9 * * *\"\n    url: \"https://e.com\"\n",
+    );
+    let run = sandbox
+        .jobrun()
+        .args(["list", "--json"])
+        .env("TZ", "America/Chicago")
+        .output()
+        .unwrap();
+    let listing: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    let job = &listing["jobs"][0];
+    assert_eq!(job["timezone"], "America/Chicago");
+    let next = job["next"].as_str().unwrap();
+    assert!(
+        next.ends_with("T09:00:00-06:00") || next.ends_with("T09:00:00-05:00"),
+        "{next}"
+    );
+}
+
+#[test]
+fn list_never_resolves_placeholders() {
+    let sandbox = Sandbox::with_jobs(
+        "jobs:\n  - name: a\n    schedule: \"* * * * *\"\n    url: \"https://e.com/?key=${API_KEY}\"\n",
+    );
+    let run = sandbox
+        .jobrun()
+        .args(["list"])
+        .env("API_KEY", "SENTINEL-7f3a9c")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(run.stdout).unwrap();
+    assert!(stdout.contains("https://e.com/?key=${API_KEY}"), "{stdout}");
+    assert!(!stdout.contains("SENTINEL-7f3a9c"));
+}
+
+#[test]
+fn next_prints_fire_times_in_the_jobs_zone_across_dst() {
+    let sandbox = Sandbox::with_jobs(
+        "jobs:\n  - name: night\n    timezone: America/Chicago\n    schedule: \"30 2 * * *\"\n    url: \"https://e.com\"\n",
+    );
+    let run = sandbox.run(&[
+        "next",
+        "night",
+        "-n",
+        "3",
+        "--after",
+        "2025-03-08T00:00:00Z",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // 02:30 does not exist on 2025-03-09 in Chicago.
+    assert_eq!(
+        run.stdout,
+        "2025-03-08T02:30:00-06:00\n2025-03-10T02:30:00-05:00\n2025-03-11T02:30:00-05:00\n"
+    );
+}
+
+#[test]
+fn unknown_job_suggests_the_closest_name() {
+    let config = repo_file("jobs.yaml").display().to_string();
+    for command in ["run", "next"] {
+        let run = Sandbox::new().run(&["--config", &config, command, "kpi-evening-reprt"]);
+        assert_eq!(run.code, 3, "{command}");
+        assert!(
+            run.stderr
+                .contains("error: no job named `kpi-evening-reprt`"),
+            "{}",
+            run.stderr
+        );
+        assert!(
+            run.stderr.contains("did you mean `kpi-evening-report`?"),
+            "{}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn run_with_an_unset_variable_names_it_the_job_and_the_place() {
+    let sandbox = Sandbox::with_jobs(NEEDS_TOKEN);
+    let run = sandbox.run(&["run", "report"]);
+    assert_eq!(run.code, 3);
+    assert!(
+        run.stderr
+            .contains("error: variable `JWT_TOKEN` is not set (job `report`)\n --> jobs.yaml:6:30"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn run_only_needs_the_variables_of_its_own_job() {
+    let sandbox = Sandbox::with_jobs(NEEDS_TOKEN);
+    let run = sandbox
+        .jobrun()
+        .args(["run", "report"])
+        .env("JWT_TOKEN", "t")
+        .output()
+        .unwrap();
+    // `off` needs OFF_URL, which is unset; `report` is not held back by it.
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(!stderr.contains("OFF_URL"), "{stderr}");
+    assert!(
+        stderr.contains("cannot send requests in this version"),
+        "{stderr}"
+    );
+    assert_eq!(run.status.code(), Some(1));
+}
+
+#[test]
+fn commands_other_than_validate_refuse_a_broken_file() {
+    let sandbox = Sandbox::with_jobs(
+        "jobs:\n  - name: a\n    schedule: \"61 * * * *\"\n    url: \"https://e.com\"\n",
+    );
+    let run = sandbox.run(&["list"]);
+    assert_eq!(run.code, 3);
+    assert!(run.stderr.contains("jobs.yaml:3:16"), "{}", run.stderr);
+}
+
+#[test]
+fn usage_errors_exit_2_and_name_the_flag() {
+    let sandbox = Sandbox::with_jobs(NEEDS_TOKEN);
+    let run = sandbox.run(&["next", "report", "--after", "yesterday"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("--after"), "{}", run.stderr);
+    let run = sandbox.run(&["validate", "--bogus"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("--bogus"), "{}", run.stderr);
+    assert_eq!(sandbox.run(&["next", "report", "-n", "0"]).code, 2);
+    assert_eq!(sandbox.run(&[]).code, 2);
+}
+
+#[test]
+fn help_lists_the_exit_codes() {
+    let run = Sandbox::new().run(&["--help"]);
+    assert_eq!(run.code, 0);
+    for line in [
+        "0   success",
+        "1   the job ran and failed",
+        "2   usage error",
+        "3   configuration or environment error",
+        "75  another run",
+    ] {
+        assert!(run.stdout.contains(line), "{line}\n{}", run.stdout);
+    }
+}
+
+#[test]
+fn completions_and_man_page_are_generated() {
+    let run = Sandbox::new().run(&["completions", "bash"]);
+    assert_eq!(run.code, 0);
+    assert!(run.stdout.contains("_jobrun()"), "{}", run.stdout);
+    let run = Sandbox::new().run(&["man"]);
+    assert_eq!(run.code, 0);
+    assert!(
+        run.stdout.contains(".TH jobrun 1"),
+        "{}",
+        &run.stdout[..200.min(run.stdout.len())]
+    );
+}
+
+#[test]
+fn color_follows_the_flag() {
+    let sandbox = Sandbox::with_jobs("jobs: 5\n");
+    assert!(
+        sandbox
+            .run(&["--color", "always", "validate"])
+            .stderr
+            .contains("\x1b[1;31merror")
+    );
+    assert!(
+        !sandbox
+            .run(&["--color", "never", "validate"])
+            .stderr
+            .contains('\x1b')
+    );
+    // Not a terminal: no color by default.
+    assert!(!sandbox.run(&["validate"]).stderr.contains('\x1b'));
+}

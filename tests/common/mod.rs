@@ -1,0 +1,81 @@
+//! Running the real binary in a fresh directory with an explicit environment.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+
+pub struct Sandbox {
+    pub dir: tempfile::TempDir,
+}
+
+impl Sandbox {
+    pub fn new() -> Sandbox {
+        Sandbox {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    /// A sandbox with `jobs.yaml` holding `text`.
+    pub fn with_jobs(text: &str) -> Sandbox {
+        let sandbox = Sandbox::new();
+        sandbox.write("jobs.yaml", text);
+        sandbox
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn write(&self, name: &str, text: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.path(name);
+        std::fs::write(&path, text).expect("write fixture");
+        path
+    }
+
+    /// `jobrun` started in the sandbox, with an empty environment but for
+    /// the host zone (UTC unless a test sets `TZ` itself).
+    pub fn jobrun(&self) -> Command {
+        let mut command = Command::cargo_bin("jobrun").expect("binary");
+        command
+            .env_clear()
+            .env("TZ", "UTC")
+            .current_dir(self.dir.path());
+        command
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        Run::from(self.jobrun().args(args).output().expect("runs"))
+    }
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl From<Output> for Run {
+    fn from(output: Output) -> Run {
+        Run {
+            code: output
+                .status
+                .code()
+                .expect("exited, not killed by a signal"),
+            stdout: String::from_utf8(output.stdout).expect("utf-8 stdout"),
+            stderr: String::from_utf8(output.stderr).expect("utf-8 stderr"),
+        }
+    }
+}
+
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// The repository's own files, such as the shipped `jobs.yaml`.
+pub fn repo_file(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(name)
+}
