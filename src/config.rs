@@ -189,6 +189,11 @@ pub fn decode(text: &str) -> (ConfigFile, Vec<Diagnostic>) {
         Err(problems) => return (ConfigFile::default(), problems),
     };
     let config = decoder.file(&root);
+    // The tree is not needed again, and freeing its hundreds of thousands of
+    // small allocations one by one costs a 10,000-job file a fifth of its
+    // validation time for nothing: jobrun is one short process, and the OS
+    // takes the memory back at exit.
+    std::mem::forget(root);
     (config, decoder.problems)
 }
 
@@ -337,10 +342,13 @@ impl Decoder {
     /// Look a key up in the keys this mapping knows; an unknown one is an
     /// error with the closest known key as a suggestion.
     fn key<'k>(&mut self, key: &Node, known: &[&'k str], place: &str) -> Option<&'k str> {
-        let text = key.scalar_text().unwrap_or_default();
-        if let Some(found) = known.iter().find(|k| **k == text) {
+        if let Some(found) = key
+            .as_str()
+            .and_then(|text| known.iter().find(|k| **k == text))
+        {
             return Some(found);
         }
+        let text = key.scalar_text().unwrap_or_default();
         let mut problem = Diagnostic::error(format!("unknown key `{text}` {place}"), key.span);
         problem = match suggest(&text, known) {
             Some(close) => problem.with_help(format!("did you mean `{close}`?")),

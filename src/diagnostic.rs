@@ -125,8 +125,11 @@ impl Palette {
 impl Report<'_> {
     /// Human-readable text, every diagnostic in file order.
     pub fn render(&self, palette: Palette) -> String {
-        let lines: Vec<&str> = self.source.map(|s| s.lines().collect()).unwrap_or_default();
         let mut out = String::new();
+        if self.diagnostics.is_empty() {
+            return out;
+        }
+        let lines: Vec<&str> = self.source.map(|s| s.lines().collect()).unwrap_or_default();
         for diagnostic in self.diagnostics {
             self.render_one(diagnostic, &lines, palette, &mut out);
         }

@@ -79,7 +79,7 @@ impl Checker<'_> {
             );
         }
 
-        let mut first_seen: HashMap<&str, Span> = HashMap::new();
+        let mut first_seen: HashMap<&str, Span> = HashMap::with_capacity(config.jobs.len());
         for entry in &config.jobs {
             if let Some(name) = &entry.name {
                 if let Some(first) = first_seen.get(name.value.as_str()) {

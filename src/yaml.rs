@@ -12,6 +12,7 @@
 //! scheduler's parser) resolves them: `yes` is a string, `0x1F` an integer.
 //! Merge keys (`<<: *defaults`) work as they do in js-yaml.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span as RawSpan, Tag};
@@ -171,7 +172,7 @@ impl Builder {
                 }
             }
             Event::Scalar(text, style, anchor, tag) => {
-                let node = scalar(&text, style, tag.as_deref(), span)?;
+                let node = scalar(text, style, tag.as_deref(), span)?;
                 self.count(1, span)?;
                 self.complete(node, anchor)?;
             }
@@ -292,15 +293,14 @@ impl Builder {
                             node.span,
                         )]);
                     }
-                    let text = node.scalar_text();
-                    if text.as_deref() != Some("<<") || node.quoted {
+                    if !is_merge(&node) {
                         if let Some((first, _)) = entries
                             .iter()
-                            .find(|(k, _)| !is_merge(k) && k.scalar_text() == text)
+                            .find(|(k, _)| !is_merge(k) && same_key(k, &node))
                         {
                             return Err(vec![
                                 Diagnostic::error(
-                                    format!("duplicate key `{}`", text.unwrap_or_default()),
+                                    format!("duplicate key `{}`", node.scalar_text().unwrap_or_default()),
                                     node.span,
                                 )
                                 .with_related(first.span, "first defined")
@@ -314,6 +314,16 @@ impl Builder {
             },
         }
         Ok(())
+    }
+}
+
+/// Whether two keys name the same entry. Compared as js-yaml does, by the
+/// key's text (`1` and `"1"` are one key), without allocating for the
+/// common case of two strings: this runs for every pair of keys in a map.
+fn same_key(a: &Node, b: &Node) -> bool {
+    match (&a.value, &b.value) {
+        (Value::Str(x), Value::Str(y)) => x == y,
+        _ => a.scalar_text() == b.scalar_text(),
     }
 }
 
@@ -347,7 +357,7 @@ fn merge_keys(entries: Vec<(Node, Node)>) -> Result<Vec<(Node, Node)>, Vec<Diagn
                 )]);
             };
             for (k, v) in merged {
-                if !own.iter().any(|(o, _)| o.scalar_text() == k.scalar_text()) {
+                if !own.iter().any(|(o, _)| same_key(o, &k)) {
                     own.push((k, v));
                 }
             }
@@ -372,8 +382,10 @@ fn unsupported_tag(tag: &Tag, span: Span) -> Diagnostic {
     .with_help("remove the tag; only the core tags such as `!!str` are understood")
 }
 
+/// A scalar's value. Strings are copied to their exact size: the parser's
+/// own buffers carry spare capacity that would stay alive in the tree.
 fn scalar(
-    text: &str,
+    text: Cow<'_, str>,
     style: ScalarStyle,
     tag: Option<&Tag>,
     span: Span,
@@ -381,14 +393,15 @@ fn scalar(
     let quoted = matches!(style, ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted);
     let value = match tag {
         Some(tag) if tag.is_yaml_core_schema() => match tag.suffix.as_str() {
-            "str" => Value::Str(text.to_string()),
+            "str" => Value::Str(String::from(&*text)),
             "int" | "float" | "bool" | "null" => {
-                let value = resolve_plain(text);
+                let value = resolve_plain(&text).unwrap_or(Value::Null);
                 let fits = match (tag.suffix.as_str(), &value) {
                     ("int", Value::Int(_)) | ("bool", Value::Bool(_)) | ("null", Value::Null) => {
                         true
                     }
                     ("float", Value::Float(_)) => true,
+                    ("null", _) | ("int" | "bool" | "float", Value::Null) => false,
                     ("float", Value::Int(i)) => {
                         return Ok(node(Value::Float(*i as f64), span, quoted));
                     }
@@ -405,8 +418,10 @@ fn scalar(
             _ => return Err(vec![unsupported_tag(tag, span)]),
         },
         Some(tag) => return Err(vec![unsupported_tag(tag, span)]),
-        None if style == ScalarStyle::Plain => resolve_plain(text),
-        None => Value::Str(text.to_string()),
+        None if style == ScalarStyle::Plain => {
+            resolve_plain(&text).unwrap_or_else(|| Value::Str(String::from(&*text)))
+        }
+        None => Value::Str(String::from(&*text)),
     };
     Ok(node(value, span, quoted))
 }
@@ -419,42 +434,44 @@ fn node(value: Value, span: Span, quoted: bool) -> Node {
     }
 }
 
-/// The YAML 1.2 core schema's resolution of a plain scalar.
-fn resolve_plain(text: &str) -> Value {
-    match text {
-        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
-        "true" | "True" | "TRUE" => return Value::Bool(true),
-        "false" | "False" | "FALSE" => return Value::Bool(false),
-        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
-            return Value::Float(f64::INFINITY);
-        }
-        "-.inf" | "-.Inf" | "-.INF" => return Value::Float(f64::NEG_INFINITY),
-        ".nan" | ".NaN" | ".NAN" => return Value::Float(f64::NAN),
-        _ => {}
-    }
+/// The YAML 1.2 core schema's resolution of a plain scalar; `None` when it
+/// is a string.
+fn resolve_plain(text: &str) -> Option<Value> {
+    Some(match text {
+        "" | "~" | "null" | "Null" | "NULL" => Value::Null,
+        "true" | "True" | "TRUE" => Value::Bool(true),
+        "false" | "False" | "FALSE" => Value::Bool(false),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => Value::Float(f64::INFINITY),
+        "-.inf" | "-.Inf" | "-.INF" => Value::Float(f64::NEG_INFINITY),
+        ".nan" | ".NaN" | ".NAN" => Value::Float(f64::NAN),
+        _ => return resolve_number(text),
+    })
+}
+
+fn resolve_number(text: &str) -> Option<Value> {
     let first = text.as_bytes()[0];
     if !(first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.')) {
-        return Value::Str(text.to_string());
+        return None;
     }
     if let Some(hex) = text.strip_prefix("0x") {
         if let Ok(i) = i64::from_str_radix(hex, 16) {
-            return Value::Int(i);
+            return Some(Value::Int(i));
         }
     } else if let Some(oct) = text.strip_prefix("0o") {
         if let Ok(i) = i64::from_str_radix(oct, 8) {
-            return Value::Int(i);
+            return Some(Value::Int(i));
         }
     } else if is_decimal_int(text) {
-        return match text.parse::<i64>() {
+        return Some(match text.parse::<i64>() {
             Ok(i) => Value::Int(i),
             Err(_) => Value::Float(text.parse().unwrap_or(f64::NAN)),
-        };
+        });
     } else if is_float(text) {
         if let Ok(f) = text.parse::<f64>() {
-            return Value::Float(f);
+            return Some(Value::Float(f));
         }
     }
-    Value::Str(text.to_string())
+    None
 }
 
 fn is_decimal_int(text: &str) -> bool {
@@ -546,6 +563,20 @@ mod tests {
         assert_eq!(d.message, "duplicate key `a`");
         assert_eq!(d.span, Some(Span::new(3, 1, 1)));
         assert_eq!(d.related.unwrap().0, Span::new(1, 1, 1));
+    }
+
+    #[test]
+    fn keys_with_the_same_text_are_duplicates_as_in_js_yaml() {
+        assert!(
+            error("1: a\n\"1\": b\n")
+                .message
+                .starts_with("duplicate key `1`")
+        );
+        assert!(
+            error("x: 1\n\"x\": 2\n")
+                .message
+                .starts_with("duplicate key `x`")
+        );
     }
 
     #[test]

@@ -27,8 +27,11 @@ impl<'b> Invocation<'_, 'b> {
         jobfile::locate(self.global.config.as_deref(), self.ctx.env)
     }
 
-    pub fn load(&self) -> Result<JobFile, Error> {
+    /// The job file, checked. It lives until the process ends: one short
+    /// process has no use for freeing it piece by piece first.
+    pub fn load(&self) -> Result<&'static JobFile, Error> {
         jobfile::load(&self.config_path(), &self.ctx.host_zone)
+            .map(|file| &*Box::leak(Box::new(file)))
     }
 
     pub fn variables(&self, config: &std::path::Path) -> Result<Variables<'b>, Error> {
