@@ -467,6 +467,14 @@ impl Decoder {
                 node.kind()
             )),
         };
+        if let (Value::Int(ms @ 1..100), Ok(_)) = (&node.value, &parsed) {
+            // The seed counts milliseconds; `timeout: 30` almost always
+            // meant seconds, and would fail every request.
+            self.problems.push(
+                Diagnostic::warning(format!("`{key}: {ms}` is {ms} milliseconds"), node.span)
+                    .with_help(format!("write `{key}: {ms}s` if you meant seconds; a bare number counts milliseconds")),
+            );
+        }
         match parsed {
             Ok(value) => Some(Spanned {
                 value,
@@ -580,6 +588,14 @@ mod tests {
             "jobs:\n  - name: 1\n    retries: -1\n    enabled: yes\n    timeout: \"30\"\n",
         );
         assert_eq!(found.len(), 4, "{found:#?}");
+    }
+
+    #[test]
+    fn a_timeout_of_a_few_milliseconds_is_questioned() {
+        let found = problems("jobs:\n  - name: a\n    timeout: 30\n    retries: 1\n");
+        assert_eq!(found[0].message, "`timeout: 30` is 30 milliseconds");
+        assert_eq!(found[0].severity, crate::diagnostic::Severity::Warning);
+        assert!(problems("jobs:\n  - name: a\n    timeout: 30000\n").is_empty());
     }
 
     #[test]

@@ -151,7 +151,7 @@ impl Report<'_> {
         let path = self.path.display();
         let Some(span) = d.span else {
             let _ = writeln!(out, " {} {path}", palette.paint("1;34", "-->"));
-            render_help(d, palette, out);
+            render_help(d, "", palette, out);
             return;
         };
         let number = span.line.to_string();
@@ -191,7 +191,7 @@ impl Report<'_> {
                 related.col
             );
         }
-        render_help(d, palette, out);
+        render_help(d, &gutter, palette, out);
     }
 
     /// The JSON form for CI annotations: one object per diagnostic.
@@ -219,11 +219,12 @@ impl Report<'_> {
     }
 }
 
-fn render_help(d: &Diagnostic, palette: Palette, out: &mut String) {
+/// `= help: ...` with the `=` under the gutter's `|`, as rustc does.
+fn render_help(d: &Diagnostic, gutter: &str, palette: Palette, out: &mut String) {
     if let Some(help) = &d.help {
         // Continuation lines line up under the first line's text.
-        let help = help.replace('\n', "\n          ");
-        let _ = writeln!(out, "  {} help: {help}", palette.paint("1;34", "="));
+        let help = help.replace('\n', &format!("\n{gutter}         "));
+        let _ = writeln!(out, "{gutter} {} help: {help}", palette.paint("1;34", "="));
     }
 }
 

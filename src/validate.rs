@@ -24,6 +24,8 @@ pub const MAX_NAME_LEN: usize = 63;
 #[derive(Debug, Default)]
 pub struct Checked {
     pub jobs: Vec<Job>,
+    /// How many jobs the file defines, checked or not.
+    pub entries: usize,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -45,7 +47,11 @@ pub fn check(config: &ConfigFile, host_zone: &TimeZone) -> Checked {
     let jobs = checker.jobs(config);
     let mut diagnostics = checker.diagnostics;
     diagnostics.sort_by_key(|d| d.span.map(|s| (s.line, s.col)));
-    Checked { jobs, diagnostics }
+    Checked {
+        jobs,
+        entries: config.jobs.len(),
+        diagnostics,
+    }
 }
 
 type ScheduleReading = (Result<Schedule, ScheduleError>, Vec<String>);

@@ -452,3 +452,57 @@ fn color_follows_the_flag() {
     // Not a terminal: no color by default.
     assert!(!sandbox.run(&["validate"]).stderr.contains('\x1b'));
 }
+
+#[test]
+fn a_malformed_env_file_line_is_an_error_that_never_shows_the_line() {
+    let sandbox = Sandbox::with_jobs(NEEDS_TOKEN);
+    sandbox.write(
+        ".env",
+        "JWT_TOKEN=ok\nSECRET=\"SENTINEL-b41d unterminated\nOTHER=1\n",
+    );
+    let run = sandbox.run(&["validate", "--env"]);
+    assert_eq!(run.code, 3);
+    assert!(run.stderr.contains(".env:2:"), "{}", run.stderr);
+    assert!(!run.stderr.contains("SENTINEL-b41d"), "{}", run.stderr);
+    assert!(!run.stdout.contains("SENTINEL-b41d"));
+}
+
+#[test]
+fn no_command_prints_a_variable_value() {
+    const SENTINEL_ENV: &str = "SENTINEL-env-5c1e";
+    const SENTINEL_DOTENV: &str = "SENTINEL-dotenv-9a7f";
+    let sandbox = Sandbox::with_jobs(
+        "jobs:\n  - name: report\n    schedule: \"* * * * *\"\n    url: \"https://e.com/?k=${API_KEY}\"\n    headers:\n      Authorization: \"Bearer ${JWT_TOKEN}\"\n    method: POST\n    data:\n      secret: \"${DB_PASSWORD}\"\n",
+    );
+    sandbox.write(
+        ".env",
+        format!("JWT_TOKEN={SENTINEL_DOTENV}\nAPI_KEY={SENTINEL_DOTENV}\n"),
+    );
+    let commands: [&[&str]; 8] = [
+        &["validate"],
+        &["validate", "--env"],
+        &["validate", "--env", "--format", "json"],
+        &["list"],
+        &["list", "--json"],
+        &["next", "report"],
+        &["run", "report"],
+        &["run", "nope"],
+    ];
+    for args in commands {
+        for with_env in [false, true] {
+            let mut command = sandbox.jobrun();
+            command.args(args);
+            if with_env {
+                command.env("DB_PASSWORD", SENTINEL_ENV);
+            }
+            let output = command.output().unwrap();
+            for stream in [&output.stdout, &output.stderr] {
+                let text = String::from_utf8_lossy(stream);
+                assert!(
+                    !text.contains(SENTINEL_ENV) && !text.contains(SENTINEL_DOTENV),
+                    "{args:?}: {text}"
+                );
+            }
+        }
+    }
+}

@@ -110,7 +110,7 @@ pub fn execute(inv: &mut Invocation, options: &Options) -> Result<Exit, Error> {
             write_err(inv, &text);
         }
         let summary = summary(
-            file.checked.jobs.len(),
+            file.checked.entries,
             file.checked.jobs.iter().filter(|j| j.enabled).count(),
             errors,
             warnings,
