@@ -209,14 +209,4 @@ impl Job {
             .find(|(name, _)| name == variable)
             .map_or(self.span, |(_, span)| *span)
     }
-
-    /// Variables the job reads when they are set but can do without.
-    pub fn optional_variables(&self) -> BTreeSet<&str> {
-        self.templates()
-            .into_iter()
-            .flat_map(|t| t.placeholders())
-            .filter(|p| p.default.is_some() && !BUILT_INS.contains(&p.name.as_str()))
-            .map(|p| p.name.as_str())
-            .collect()
-    }
 }

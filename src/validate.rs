@@ -9,8 +9,8 @@ use crate::config::{self, ConfigFile, HeaderEntry, JobEntry, Text};
 use crate::diagnostic::{Diagnostic, Span};
 use crate::interpolate::Template;
 use crate::job::{
-    self, Condition, DEFAULT_RETRIES, DEFAULT_TIMEOUT, DEFAULT_WINDOW_MINUTES, Data, Dependency,
-    Job, Method, Request, Zone,
+    Condition, DEFAULT_RETRIES, DEFAULT_TIMEOUT, DEFAULT_WINDOW_MINUTES, Data, Dependency, Job,
+    Method, Request, Zone,
 };
 use crate::nodecron;
 use crate::schedule::{Schedule, ScheduleError};
@@ -256,6 +256,20 @@ impl Checker<'_> {
         })
     }
 
+    /// An error about `len` characters at `offset` inside a string value.
+    fn error_inside(
+        &mut self,
+        text: &Text,
+        message: String,
+        help: Option<String>,
+        offset: usize,
+        len: usize,
+    ) {
+        let span = text.span_at(offset, len);
+        self.diagnostics
+            .push(Diagnostic::error(message, span).with_help_opt(help));
+    }
+
     fn missing(&mut self, span: Span, key: &str, owner: &str, help: &str) {
         self.diagnostics
             .push(Diagnostic::error(format!("{owner} has no `{key}`"), span).with_help(help));
@@ -322,14 +336,9 @@ impl Checker<'_> {
                 }
                 Some(schedule)
             }
-            Err(error) => {
-                self.diagnostics.push(
-                    Diagnostic::error(
-                        format!("invalid schedule: {}", error.message),
-                        text.span_at(error.offset, error.len),
-                    )
-                    .with_help_opt(error.help),
-                );
+            Err(e) => {
+                let message = format!("invalid schedule: {}", e.message);
+                self.error_inside(text, message, e.help, e.offset, e.len);
                 None
             }
         }
@@ -369,14 +378,9 @@ impl Checker<'_> {
                 }
                 Some(template)
             }
-            Err(error) => {
-                self.diagnostics.push(
-                    Diagnostic::error(
-                        format!("invalid placeholder in {what}: {}", error.message),
-                        text.span_at(error.offset, error.len),
-                    )
-                    .with_help_opt(error.help),
-                );
+            Err(e) => {
+                let message = format!("invalid placeholder in {what}: {}", e.message);
+                self.error_inside(text, message, e.help, e.offset, e.len);
                 None
             }
         }
@@ -601,9 +605,4 @@ fn describe_char(c: char) -> String {
 /// The jobs' names, for "did you mean" on the command line.
 pub fn names(jobs: &[Job]) -> Vec<&str> {
     jobs.iter().map(|j| j.name.as_str()).collect()
-}
-
-/// Whether `name` is a built-in placeholder.
-pub fn is_built_in(name: &str) -> bool {
-    job::BUILT_INS.contains(&name)
 }
