@@ -139,8 +139,9 @@ pub fn read(path: &Path) -> Result<String, Diagnostic> {
             let bytes = error.as_bytes();
             let at = error.utf8_error().valid_up_to();
             let before = String::from_utf8_lossy(&bytes[..at]);
-            let line = before.matches('\n').count() + 1;
-            let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            let lines = crate::diagnostic::lines(&before);
+            let line = lines.len();
+            let col = lines.last().map_or(0, |l| l.chars().count()) + 1;
             Err(Diagnostic::error(
                 format!("the file is not UTF-8 text (byte 0x{:02x})", bytes[at]),
                 Span::new(line as u32, col as u32, 1),

@@ -129,7 +129,7 @@ impl Report<'_> {
         if self.diagnostics.is_empty() {
             return out;
         }
-        let lines: Vec<&str> = self.source.map(|s| s.lines().collect()).unwrap_or_default();
+        let lines: Vec<&str> = self.source.map(lines).unwrap_or_default();
         for diagnostic in self.diagnostics {
             self.render_one(diagnostic, &lines, palette, &mut out);
         }
@@ -165,7 +165,6 @@ impl Report<'_> {
             span.col
         );
         if let Some(text) = lines.get(span.line as usize - 1) {
-            let text = text.trim_end_matches('\r');
             // Keep tabs in the caret line so the caret lines up under the culprit.
             let lead: String = text
                 .chars()
@@ -219,6 +218,20 @@ impl Report<'_> {
     }
 }
 
+/// The lines of a text as YAML counts them: `\r\n`, `\r` and `\n` each end
+/// one (YAML 1.2 section 5.4), so line numbers agree with the parser's.
+pub fn lines(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find(['\r', '\n']) {
+        out.push(&rest[..i]);
+        let skip = if rest[i..].starts_with("\r\n") { 2 } else { 1 };
+        rest = &rest[i + skip..];
+    }
+    out.push(rest);
+    out
+}
+
 /// `= help: ...` with the `=` under the gutter's `|`, as rustc does.
 fn render_help(d: &Diagnostic, gutter: &str, palette: Palette, out: &mut String) {
     if let Some(help) = &d.help {
@@ -257,6 +270,12 @@ mod tests {
         let d = Diagnostic::warning("w", Span::new(1, 3, 50));
         let out = render("\tab\n", &[d]);
         assert!(out.contains("1 | \tab\n  | \t ^\n"), "{out}");
+    }
+
+    #[test]
+    fn lines_end_at_cr_lf_and_crlf_as_in_yaml() {
+        assert_eq!(lines("a\r\nb\rc\nd"), vec!["a", "b", "c", "d"]);
+        assert_eq!(lines("a\n"), vec!["a", ""]);
     }
 
     #[test]

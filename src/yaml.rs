@@ -102,13 +102,17 @@ impl Node {
 /// Parse one YAML document. `Ok(None)` when the text holds no document at all
 /// (empty, or only comments).
 pub fn parse(text: &str) -> Result<Option<Node>, Vec<Diagnostic>> {
-    let mut builder = Builder::default();
+    let mut builder = Builder {
+        text,
+        lines: line_count(text),
+        ..Builder::default()
+    };
     for event in Parser::new_from_str(text) {
         match event {
             Ok((event, span)) => builder.event(event, span)?,
             Err(error) => {
                 let mark = error.marker();
-                let span = Span::new(mark.line() as u32, mark.col() as u32 + 1, 1);
+                let span = within(text, mark.line(), mark.col() + 1, builder.lines);
                 return Err(vec![
                     Diagnostic::error(format!("invalid YAML: {}", error.info()), span)
                         .with_help("check the indentation and quoting around this place"),
@@ -117,6 +121,30 @@ pub fn parse(text: &str) -> Result<Option<Node>, Vec<Diagnostic>> {
         }
     }
     Ok(builder.root)
+}
+
+/// A position the parser reported, moved back inside the text: at the end
+/// of a file without a final newline it reports the line after the last.
+fn within(text: &str, line: usize, col: usize, lines: usize) -> Span {
+    if (1..=lines).contains(&line) {
+        return Span::new(line as u32, col as u32, 1);
+    }
+    let last = crate::diagnostic::lines(text)
+        .last()
+        .map_or(0, |l| l.chars().count());
+    Span::new(lines as u32, last as u32 + 1, 1)
+}
+
+/// How many lines `diagnostic::lines` finds, without building them.
+fn line_count(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    let breaks = bytes.iter().filter(|b| **b == b'\n').count()
+        + bytes
+            .iter()
+            .zip(bytes.iter().skip(1).chain([&0]))
+            .filter(|(a, b)| **a == b'\r' && **b != b'\n')
+            .count();
+    breaks + 1
 }
 
 enum Frame {
@@ -134,7 +162,10 @@ enum Frame {
 }
 
 #[derive(Default)]
-struct Builder {
+struct Builder<'t> {
+    text: &'t str,
+    /// Lines in the text, to keep positions at its end inside it.
+    lines: usize,
     stack: Vec<Frame>,
     anchors: HashMap<usize, (Node, usize)>,
     root: Option<Node>,
@@ -158,9 +189,12 @@ fn span_of(span: RawSpan) -> Span {
 
 type Step = Result<(), Vec<Diagnostic>>;
 
-impl Builder {
+impl Builder<'_> {
     fn event(&mut self, event: Event<'_>, raw: RawSpan) -> Step {
-        let span = span_of(raw);
+        let mut span = span_of(raw);
+        if span.line as usize > self.lines {
+            span = within(self.text, span.line as usize, span.col as usize, self.lines);
+        }
         match event {
             Event::DocumentStart(_) => {
                 self.documents += 1;
