@@ -124,10 +124,25 @@ pub fn execute(inv: &mut Invocation, options: &Options) -> Result<Exit, Error> {
             write_err(inv, &format!("{}: {summary}{why}\n", file.path.display()));
         } else if !inv.global.quiet {
             let mut out = format!("{}: {summary}\n", file.path.display());
+            let verbose = inv.global.verbose > 0;
             for job in &file.checked.jobs {
                 let needs: Vec<&str> = job.required_variables().into_iter().collect();
                 if !needs.is_empty() {
                     out.push_str(&format!("  {} needs {}\n", job.name, needs.join(", ")));
+                } else if verbose {
+                    out.push_str(&format!("  {} needs no variables\n", job.name));
+                }
+                if verbose {
+                    let next = job.schedule.next_after(inv.ctx.now, &job.zone.tz);
+                    let next = next
+                        .as_ref()
+                        .map_or_else(|| "never".into(), crate::command::rfc3339);
+                    let state = if job.enabled { "enabled" } else { "disabled" };
+                    out.push_str(&format!(
+                        "    {state}, `{}` in {}, next {next}\n",
+                        job.schedule.text().trim(),
+                        job.zone.label()
+                    ));
                 }
             }
             inv.ctx
