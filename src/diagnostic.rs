@@ -137,17 +137,7 @@ impl Report<'_> {
     }
 
     fn render_one(&self, d: &Diagnostic, lines: &[&str], palette: Palette, out: &mut String) {
-        let (label, code) = match d.severity {
-            Severity::Error => ("error", "1;31"),
-            Severity::Warning => ("warning", "1;33"),
-        };
-        let _ = writeln!(
-            out,
-            "{}{} {}",
-            palette.paint(code, label),
-            palette.paint("1", ":"),
-            palette.paint("1", &d.message)
-        );
+        let code = render_headline(d, palette, out);
         let path = self.path.display();
         let Some(span) = d.span else {
             let _ = writeln!(out, " {} {path}", palette.paint("1;34", "-->"));
@@ -216,6 +206,30 @@ impl Report<'_> {
             })
             .collect()
     }
+}
+
+/// `error: message` (or `warning:`); returns the severity's color.
+fn render_headline(d: &Diagnostic, palette: Palette, out: &mut String) -> &'static str {
+    let (label, code) = match d.severity {
+        Severity::Error => ("error", "1;31"),
+        Severity::Warning => ("warning", "1;33"),
+    };
+    let _ = writeln!(
+        out,
+        "{}{} {}",
+        palette.paint(code, label),
+        palette.paint("1", ":"),
+        palette.paint("1", &d.message)
+    );
+    code
+}
+
+/// A diagnostic about no place in particular: its headline and help.
+pub fn render_plain(d: &Diagnostic, palette: Palette) -> String {
+    let mut out = String::new();
+    render_headline(d, palette, &mut out);
+    render_help(d, " ", palette, &mut out);
+    out
 }
 
 /// The lines of a text as YAML counts them: `\r\n`, `\r` and `\n` each end

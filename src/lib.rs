@@ -27,7 +27,7 @@ use clap::Parser;
 use crate::cli::{Cli, Command};
 use crate::command::Invocation;
 use crate::context::Context;
-use crate::diagnostic::Report;
+use crate::diagnostic::{Diagnostic, Report};
 use crate::error::{Error, Exit};
 
 /// Run jobrun with the process's real environment, clock and streams.
@@ -114,21 +114,10 @@ fn report(inv: &mut Invocation, error: &Error) {
             diagnostics,
         }
         .render(inv.palette()),
-        other => {
-            let palette = inv.palette();
-            let mut text = format!(
-                "{} {other}\n",
-                if palette.enabled {
-                    "\x1b[1;31merror\x1b[0m\x1b[1m:\x1b[0m"
-                } else {
-                    "error:"
-                }
-            );
-            if let Some(help) = other.help() {
-                text.push_str(&format!("  = help: {help}\n"));
-            }
-            text
-        }
+        other => diagnostic::render_plain(
+            &Diagnostic::file_error(other.to_string()).with_help_opt(other.help()),
+            inv.palette(),
+        ),
     };
     let _ = inv.ctx.stderr.write_all(text.as_bytes());
 }
