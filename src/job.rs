@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use jiff::tz::TimeZone;
 
+use crate::builtin;
 use crate::diagnostic::Span;
 use crate::interpolate::Template;
 use crate::schedule::Schedule;
@@ -16,15 +17,6 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_RETRIES: u32 = 3;
 /// `dependsOn.windowMinutes` when not given.
 pub const DEFAULT_WINDOW_MINUTES: u32 = 180;
-
-/// Placeholders that jobrun fills in itself when a job runs.
-pub const BUILT_INS: &[&str] = &[
-    "NOW",
-    "NOW_UNIX",
-    "JOB_NAME",
-    "CURRENT_WEEK_START",
-    "CURRENT_WEEK_END",
-];
 
 #[derive(Debug, Clone)]
 pub struct Job {
@@ -197,7 +189,7 @@ impl Job {
         self.templates()
             .into_iter()
             .flat_map(|t| t.placeholders())
-            .filter(|p| p.default.is_none() && !BUILT_INS.contains(&p.name.as_str()))
+            .filter(|p| p.default.is_none() && !builtin::NAMES.contains(&p.name.as_str()))
             .map(|p| p.name.as_str())
             .collect()
     }

@@ -1,6 +1,7 @@
 //! jobrun: run scheduled HTTP jobs described in a YAML file, one job per
 //! invocation, with the operating system as the scheduler.
 
+pub mod builtin;
 pub mod cli;
 pub mod command;
 pub mod config;
