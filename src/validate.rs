@@ -63,7 +63,7 @@ struct Checker<'a> {
     /// Schedules by text, with node-cron's differences described.
     schedules: HashMap<String, ScheduleReading>,
     diagnostics: Vec<Diagnostic>,
-    /// Placeholders seen since the last `take_uses`, with their locations.
+    /// Placeholders of the job being checked, with their locations.
     uses: Vec<(String, Span)>,
 }
 
@@ -127,7 +127,6 @@ impl Checker<'_> {
         jobs
     }
 
-    #[allow(clippy::too_many_lines)]
     fn job(
         &mut self,
         entry: &JobEntry,
