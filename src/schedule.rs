@@ -195,8 +195,10 @@ const UNPORTABLE: &[(char, &str)] = &[
     ('#', "`#` (nth weekday of the month)"),
 ];
 
-/// How far ahead `next_after` looks. Feb 29 schedules need up to 8 years.
-const SEARCH_YEARS: i16 = 30;
+/// How far ahead `next_after` looks. The Gregorian calendar repeats every
+/// 400 years, so a schedule that fires at all fires within one cycle; Feb 29
+/// on a Sunday, for one, can be 40 years away (2088, then 2128).
+const SEARCH_YEARS: i16 = 401;
 
 impl Schedule {
     pub fn parse(text: &str) -> Result<Schedule, ScheduleError> {
@@ -283,16 +285,7 @@ impl Schedule {
     fn check_fires(&self, text: &str) -> Result<(), ScheduleError> {
         // Both day fields restricted: either may match, and every weekday
         // comes round in every month.
-        if self.dom_restricted && self.dow_restricted {
-            return Ok(());
-        }
-        const MAX_DAYS: [u8; 12] = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-        let possible = self.months.iter().any(|m| {
-            self.days_of_month
-                .first()
-                .is_some_and(|d| d <= MAX_DAYS[m as usize - 1])
-        });
-        if possible {
+        if (self.dom_restricted && self.dow_restricted) || self.day_of_month_occurs() {
             return Ok(());
         }
         Err(error(
@@ -301,6 +294,22 @@ impl Schedule {
             text.len() - text.trim_start().len(),
             text.trim().chars().count(),
         ))
+    }
+
+    /// Whether any of the days of month falls in any of the months.
+    fn day_of_month_occurs(&self) -> bool {
+        const MAX_DAYS: [u8; 12] = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+        let first_day = self.days_of_month.first();
+        self.months
+            .iter()
+            .any(|m| first_day.is_some_and(|d| d <= MAX_DAYS[m as usize - 1]))
+    }
+
+    /// A restricted day of month that never falls in the schedule's months,
+    /// beside a restricted day of week: `0 0 30 2 1` runs on Mondays in
+    /// February only, which is rarely what was meant.
+    pub fn day_of_month_is_unreachable(&self) -> bool {
+        self.dom_restricted && self.dow_restricted && !self.day_of_month_occurs()
     }
 
     /// The expression as written.
@@ -872,6 +881,22 @@ mod tests {
         assert!(
             leap.next_after(at("2096-03-01T00:00:00Z"), &TimeZone::UTC)
                 .is_some()
+        );
+    }
+
+    #[test]
+    fn an_unreachable_day_of_month_beside_a_weekday_is_noticed() {
+        assert!(parse("0 0 30 2 1").day_of_month_is_unreachable());
+        assert!(!parse("0 0 1 2 1").day_of_month_is_unreachable());
+        assert!(!parse("0 0 30 * 1").day_of_month_is_unreachable());
+    }
+
+    #[test]
+    fn rare_days_are_found_decades_ahead() {
+        // Feb 29 that is a Sunday: 2088, then 2128 (2100 is not a leap year).
+        assert_eq!(
+            next_n("0 0 29 2 */7", "UTC", "2090-01-01T00:00:00Z", 1),
+            vec!["2128-02-29T00:00:00Z"]
         );
     }
 

@@ -321,6 +321,15 @@ impl Checker<'_> {
             .clone();
         match parsed {
             Ok(schedule) => {
+                if schedule.day_of_month_is_unreachable() {
+                    self.diagnostics.push(
+                        Diagnostic::warning(
+                            format!("the day of month in `{}` never falls in its months", text.value.trim()),
+                            text.span,
+                        )
+                        .with_help("with both day fields set, cron runs on either: this runs only on the days of week; check the day-of-month field"),
+                    );
+                }
                 if !differences.is_empty() {
                     self.diagnostics.push(
                         Diagnostic::warning(

@@ -478,7 +478,11 @@ fn a_50_mb_file_is_refused_before_parsing() {
     sandbox.write("jobs.yaml", text);
     let run = sandbox.run(&["validate"]);
     assert_eq!(run.code, 3);
-    assert!(run.stderr.contains("the file is larger than 16 MiB"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("the file is larger than 16 MiB"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]

@@ -521,3 +521,19 @@ fn verbose_validate_shows_each_jobs_schedule_and_zone() {
         run.stdout
     );
 }
+
+#[test]
+fn a_day_of_month_that_never_comes_is_warned_about() {
+    let sandbox = Sandbox::with_jobs(
+        "jobs:\n  - name: a\n    schedule: \"0 0 30 2 1\"\n    url: \"https://e.com\"\n",
+    );
+    let run = sandbox.run(&["validate"]);
+    assert_eq!(run.code, 0);
+    assert!(
+        run.stderr
+            .contains("warning: the day of month in `0 0 30 2 1` never falls in its months"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("jobs.yaml:3:15"), "{}", run.stderr);
+}
