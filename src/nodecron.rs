@@ -51,8 +51,13 @@ pub fn read(text: &str) -> Option<NodeCronReading> {
     if fields.len() == 5 {
         fields.insert(0, "0".into());
     }
-    if fields.len() != 6 {
+    // Fewer fields crash its conversion. More are converted too, where a
+    // bad step throws, and then ignored.
+    if fields.len() < 6 {
         return None;
+    }
+    for extra in fields.drain(6..) {
+        convert_steps(&convert_ranges(&extra))?;
     }
     fields[4] = replace_names(&fields[4], &MONTHS, 1);
     fields[5] = fields[5].replacen('7', "0", 1);
@@ -65,8 +70,9 @@ pub fn read(text: &str) -> Option<NodeCronReading> {
         let mut set = FieldSet::default();
         let (min, max) = RANGES[i];
         for option in field.split(',') {
-            // normalizeIntegers, then pattern-validation's check.
-            let value = parse_int(option)?;
+            // normalizeIntegers (`parseInt` without a radix, so `0x10` is
+            // 16), then pattern-validation's check.
+            let value = parse_int_any_radix(option)?;
             if value < min || value > max {
                 return None;
             }
@@ -174,15 +180,58 @@ fn convert_steps(text: &str) -> Option<String> {
     if base.is_empty() || !is_word {
         return Some(text.to_string());
     }
-    // node-cron throws on a step that is not a number.
-    let divider: i64 = divider.parse().ok()?;
+    // node-cron throws when `isNaN(step)`, then divides by
+    // `parseInt(step, 10)`: `1e1` passes and divides by 1.
+    if is_nan(divider) {
+        return None;
+    }
+    let divider = parse_int(divider);
     let kept: Vec<String> = base
         .split(',')
         .filter_map(parse_int)
-        .filter(|v| divider != 0 && v % divider == 0)
+        .filter(|v| divider.is_some_and(|d| d != 0 && v % d == 0))
         .map(|v| v.to_string())
         .collect();
     Some(kept.join(","))
+}
+
+/// JavaScript's `isNaN(s)` for a word of `[A-Za-z0-9_]`: whether `Number(s)`
+/// fails. Decimal with an exponent, `0x`, `0o`, `0b` and `Infinity` pass.
+fn is_nan(word: &str) -> bool {
+    let lower = word.to_ascii_lowercase();
+    let all = |s: &str, ok: fn(&u8) -> bool| !s.is_empty() && s.bytes().all(|b| ok(&b));
+    if word == "Infinity" {
+        return false;
+    }
+    if let Some(hex) = lower.strip_prefix("0x") {
+        return !all(hex, u8::is_ascii_hexdigit);
+    }
+    if let Some(octal) = lower.strip_prefix("0o") {
+        return !all(octal, |b| (b'0'..=b'7').contains(b));
+    }
+    if let Some(binary) = lower.strip_prefix("0b") {
+        return !all(binary, |b| matches!(b, b'0' | b'1'));
+    }
+    let (mantissa, exponent) = lower
+        .split_once('e')
+        .map_or((lower.as_str(), None), |(m, e)| (m, Some(e)));
+    !(all(mantissa, u8::is_ascii_digit) && exponent.is_none_or(|e| all(e, u8::is_ascii_digit)))
+}
+
+/// JavaScript's `parseInt(s)`: as `parseInt(s, 10)`, but `0x` starts hex.
+fn parse_int_any_radix(text: &str) -> Option<i64> {
+    let trimmed = text.trim_start();
+    let (sign, rest) = match trimmed.strip_prefix('-') {
+        Some(rest) => (-1, rest),
+        None => (1, trimmed.strip_prefix('+').unwrap_or(trimmed)),
+    };
+    match rest.strip_prefix("0x").or_else(|| rest.strip_prefix("0X")) {
+        Some(hex) => {
+            let len = hex.bytes().take_while(u8::is_ascii_hexdigit).count();
+            i64::from_str_radix(&hex[..len], 16).ok().map(|v| sign * v)
+        }
+        None => parse_int(text),
+    }
 }
 
 /// JavaScript's `parseInt(s, 10)`: leading digits, `None` for NaN.
