@@ -7,6 +7,7 @@ use crate::config::io_reason;
 use crate::diagnostic::{Diagnostic, Span};
 use crate::dotenv::DotEnv;
 use crate::error::Error;
+use crate::job::Job;
 
 pub struct Variables<'a> {
     process: &'a dyn Fn(&str) -> Option<String>,
@@ -72,6 +73,23 @@ impl<'a> Variables<'a> {
             dotenv,
             env_file,
         })
+    }
+
+    /// An error for each variable `job` needs that is set nowhere, at the
+    /// place the job first uses it.
+    pub fn missing(&self, job: &Job) -> Vec<Diagnostic> {
+        job.required_variables()
+            .into_iter()
+            .filter(|variable| self.get(variable).is_none())
+            .map(|variable| {
+                let message = format!("variable `{variable}` is not set (job `{}`)", job.name);
+                let help = format!(
+                    "set it in the environment or in `{}`",
+                    self.env_file.display()
+                );
+                Diagnostic::error(message, job.use_of(variable)).with_help(help)
+            })
+            .collect()
     }
 
     /// A variable's value: the environment wins over `.env`.

@@ -38,26 +38,14 @@ pub fn execute(inv: &mut Invocation, options: &Options) -> Result<Exit, Error> {
         Ok(variables) => {
             if options.env {
                 for job in &file.checked.jobs {
-                    for variable in job.required_variables() {
-                        if variables.get(variable).is_none() {
-                            let message =
-                                format!("variable `{variable}` is not set (job `{}`)", job.name);
-                            let help = format!(
-                                "set it in the environment or in `{}`",
-                                variables.env_file.display()
-                            );
-                            // A disabled job only runs with --force: its
-                            // missing variables do not block a deploy.
-                            let diagnostic = if job.enabled {
-                                Diagnostic::error(message, job.use_of(variable))
-                            } else {
-                                Diagnostic::warning(
-                                    format!("{message}; the job is disabled"),
-                                    job.use_of(variable),
-                                )
-                            };
-                            missing.push(diagnostic.with_help(help));
+                    for mut problem in variables.missing(job) {
+                        // A disabled job only runs when forced: its missing
+                        // variables do not block a deploy.
+                        if !job.enabled {
+                            problem.severity = Severity::Warning;
+                            problem.message.push_str("; the job is disabled");
                         }
+                        missing.push(problem);
                     }
                 }
             }
