@@ -13,24 +13,38 @@ pub struct Options {
 }
 
 pub fn execute(inv: &mut Invocation, options: &Options) -> Result<Exit, Error> {
-    let file = match inv.load() {
-        Ok(file) => file,
-        // An unreadable file is still reported in the format asked for.
-        Err(Error::File {
-            path,
-            source_text,
-            diagnostics,
-        }) if options.format == Format::Json => {
-            let report = Report {
-                path: &path,
-                source: source_text.as_deref(),
-                diagnostics: &diagnostics,
+    match check(inv, options) {
+        // A file that cannot be read or an env file that is missing is still
+        // reported in the format asked for.
+        Err(error) if options.format == Format::Json && error.exit() == Exit::Config => {
+            let (path, source, diagnostics) = match &error {
+                Error::File {
+                    path,
+                    source_text,
+                    diagnostics,
+                } => (path.clone(), source_text.as_deref(), diagnostics.clone()),
+                other => (
+                    inv.config_path(),
+                    None,
+                    vec![Diagnostic::file_error(other.to_string()).with_help_opt(other.help())],
+                ),
             };
-            print_json(inv, &[report])?;
-            return Ok(Exit::Config);
+            print_json(
+                inv,
+                &[Report {
+                    path: &path,
+                    source,
+                    diagnostics: &diagnostics,
+                }],
+            )?;
+            Ok(Exit::Config)
         }
-        Err(e) => return Err(e),
-    };
+        result => result,
+    }
+}
+
+fn check(inv: &mut Invocation, options: &Options) -> Result<Exit, Error> {
+    let file = inv.load()?;
     let mut env_problems = Vec::new();
     let mut env_path = None;
     let mut missing = Vec::new();
