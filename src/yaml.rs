@@ -137,14 +137,14 @@ fn within(text: &str, line: usize, col: usize, lines: usize) -> Span {
 
 /// How many lines `diagnostic::lines` finds, without building them.
 fn line_count(text: &str) -> usize {
-    let bytes = text.as_bytes();
-    let breaks = bytes.iter().filter(|b| **b == b'\n').count()
-        + bytes
-            .iter()
-            .zip(bytes.iter().skip(1).chain([&0]))
-            .filter(|(a, b)| **a == b'\r' && **b != b'\n')
-            .count();
-    breaks + 1
+    let newlines = text.bytes().filter(|b| *b == b'\n').count();
+    // Lone CRs are rare: only look for them when there is a CR at all.
+    let lone_crs = if text.contains('\r') {
+        text.matches('\r').count() - text.matches("\r\n").count()
+    } else {
+        0
+    };
+    newlines + 1 + lone_crs
 }
 
 enum Frame {
