@@ -158,15 +158,20 @@ fn check(inv: &mut Invocation, options: &Options) -> Result<Exit, Error> {
 
 fn summary(jobs: usize, enabled: usize, errors: usize, warnings: usize) -> String {
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    let mut text = format!("{} ({enabled} enabled)", plural(jobs, "job"));
+    let warnings = plural(warnings, "warning");
     if errors > 0 {
-        text.push_str(&format!(", {}", plural(errors, "error")));
+        // Which jobs are enabled is not known for jobs with errors.
+        format!(
+            "{}, {}, {warnings}",
+            plural(jobs, "job"),
+            plural(errors, "error")
+        )
+    } else {
+        format!(
+            "ok, {} ({enabled} enabled), {warnings}",
+            plural(jobs, "job")
+        )
     }
-    text.push_str(&format!(", {}", plural(warnings, "warning")));
-    if errors == 0 {
-        text = format!("ok, {text}");
-    }
-    text
 }
 
 fn print_json(inv: &mut Invocation, reports: &[Report]) -> Result<(), Error> {
