@@ -8,7 +8,7 @@ use crate::config;
 use crate::diagnostic::Diagnostic;
 use crate::error::Error;
 use crate::job::Job;
-use crate::validate::{self, Checked};
+use crate::validate::{self, Checked, Purpose};
 
 /// Used when neither `--config` nor `JOBRUN_CONFIG` names a file.
 pub const DEFAULT_PATH: &str = "jobs.yaml";
@@ -35,10 +35,10 @@ pub fn locate(flag: Option<&Path>, env: &dyn Fn(&str) -> Option<String>) -> Path
 
 /// Read and check the file. Problems inside the file are in `checked`;
 /// only a file that cannot be read at all is an `Err`.
-pub fn load(path: &Path, host_zone: &TimeZone) -> Result<JobFile, Error> {
+pub fn load(path: &Path, host_zone: &TimeZone, purpose: Purpose) -> Result<JobFile, Error> {
     let text = config::read(path).map_err(|d| file_error(path, None, vec![d]))?;
     let (config, mut diagnostics) = config::decode(&text);
-    let mut checked = validate::check(&config, host_zone);
+    let mut checked = validate::check(&config, host_zone, purpose);
     diagnostics.append(&mut checked.diagnostics);
     checked.diagnostics = diagnostics;
     Ok(JobFile {

@@ -35,10 +35,23 @@ impl Checked {
     }
 }
 
+/// What the check is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// `jobrun validate`: everything, including how the Node scheduler read
+    /// each schedule.
+    Validate,
+    /// Another command about to use the jobs. Those print no warnings, so
+    /// the node-cron comparison, which only feeds a warning, is skipped:
+    /// every cron tick pays for what runs here.
+    Use,
+}
+
 /// Check a decoded file. `host_zone` is the zone of jobs that name none.
-pub fn check(config: &ConfigFile, host_zone: &TimeZone) -> Checked {
+pub fn check(config: &ConfigFile, host_zone: &TimeZone, purpose: Purpose) -> Checked {
     let mut checker = Checker {
         host_zone,
+        purpose,
         zones: HashMap::new(),
         schedules: HashMap::new(),
         diagnostics: Vec::new(),
@@ -58,6 +71,7 @@ type ScheduleReading = (Result<Schedule, ScheduleError>, Vec<String>);
 
 struct Checker<'a> {
     host_zone: &'a TimeZone,
+    purpose: Purpose,
     /// Zones by name, looked up once per name, not once per job.
     zones: HashMap<String, Option<TimeZone>>,
     /// Schedules by text, with node-cron's differences described.
@@ -304,17 +318,18 @@ impl Checker<'_> {
 
     fn schedule(&mut self, text: &Text) -> Option<Schedule> {
         // Files repeat a few schedules many times: read each text once.
+        let compare = self.purpose == Purpose::Validate;
         let (parsed, differences) = self
             .schedules
             .entry(text.value.clone())
             .or_insert_with(|| {
                 let parsed = Schedule::parse(&text.value);
                 let differences = match &parsed {
-                    Ok(schedule) => nodecron::differences(&text.value, schedule)
+                    Ok(schedule) if compare => nodecron::differences(&text.value, schedule)
                         .iter()
                         .map(nodecron::Difference::describe)
                         .collect(),
-                    Err(_) => Vec::new(),
+                    _ => Vec::new(),
                 };
                 (parsed, differences)
             })

@@ -60,7 +60,11 @@ fn damaged_job_files_never_panic_and_point_inside_the_file() {
         for _ in 0..1500 {
             let text = damage(&original, &mut rng);
             let (config, mut diagnostics) = config::decode(&text);
-            let checked_jobs = validate::check(&config, &jiff::tz::TimeZone::UTC);
+            let checked_jobs = validate::check(
+                &config,
+                &jiff::tz::TimeZone::UTC,
+                validate::Purpose::Validate,
+            );
             diagnostics.extend(checked_jobs.diagnostics);
             let lines = jobrun::diagnostic::lines(&text).len() as u32;
             for d in &diagnostics {

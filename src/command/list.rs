@@ -6,6 +6,7 @@ use serde::Serialize;
 use crate::command::{Invocation, rfc3339};
 use crate::error::{Error, Exit};
 use crate::job::Job;
+use crate::validate::Purpose;
 
 #[derive(Serialize)]
 struct Listing<'a> {
@@ -28,7 +29,7 @@ struct Entry<'a> {
 }
 
 pub fn execute(inv: &mut Invocation, json: bool) -> Result<Exit, Error> {
-    let file = inv.load()?;
+    let file = inv.load(Purpose::Use)?;
     let jobs = file.jobs()?;
     let now = inv.ctx.now;
     let entries: Vec<Entry> = jobs

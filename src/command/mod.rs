@@ -14,6 +14,7 @@ use crate::context::Context;
 use crate::diagnostic::Palette;
 use crate::error::Error;
 use crate::jobfile::{self, JobFile};
+use crate::validate::Purpose;
 use crate::variables::{self, Variables};
 
 /// A command's view of the invocation: the global flags and the world.
@@ -29,8 +30,8 @@ impl<'b> Invocation<'_, 'b> {
 
     /// The job file, checked. It lives until the process ends: one short
     /// process has no use for freeing it piece by piece first.
-    pub fn load(&self) -> Result<&'static JobFile, Error> {
-        jobfile::load(&self.config_path(), &self.ctx.host_zone)
+    pub fn load(&self, purpose: Purpose) -> Result<&'static JobFile, Error> {
+        jobfile::load(&self.config_path(), &self.ctx.host_zone, purpose)
             .map(|file| &*Box::leak(Box::new(file)))
     }
 

@@ -2,6 +2,7 @@
 
 use crate::command::{Invocation, rfc3339};
 use crate::error::{Error, Exit};
+use crate::validate::Purpose;
 
 pub fn execute(
     inv: &mut Invocation,
@@ -9,7 +10,7 @@ pub fn execute(
     count: u32,
     after: Option<jiff::Timestamp>,
 ) -> Result<Exit, Error> {
-    let file = inv.load()?;
+    let file = inv.load(Purpose::Use)?;
     let job = file.job(name)?;
     if !job.enabled && !inv.global.quiet {
         let _ = writeln!(

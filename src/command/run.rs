@@ -6,9 +6,10 @@
 
 use crate::command::Invocation;
 use crate::error::{Error, Exit};
+use crate::validate::Purpose;
 
 pub fn execute(inv: &mut Invocation, name: &str) -> Result<Exit, Error> {
-    let file = inv.load()?;
+    let file = inv.load(Purpose::Use)?;
     let job = file.job(name)?;
     let variables = inv.variables(&file.path)?;
     let unset = variables.missing(job);

@@ -5,6 +5,7 @@ use crate::cli::Format;
 use crate::command::Invocation;
 use crate::diagnostic::{Diagnostic, Report, Severity};
 use crate::error::{Error, Exit};
+use crate::validate::Purpose;
 
 pub struct Options {
     pub env: bool,
@@ -44,7 +45,7 @@ pub fn execute(inv: &mut Invocation, options: &Options) -> Result<Exit, Error> {
 }
 
 fn check(inv: &mut Invocation, options: &Options) -> Result<Exit, Error> {
-    let file = inv.load()?;
+    let file = inv.load(Purpose::Validate)?;
     let mut env_problems = Vec::new();
     let mut env_path = None;
     let mut missing = Vec::new();
