@@ -2,6 +2,7 @@
 //! works from. A `Job` holds only values that have been checked.
 
 use std::collections::BTreeSet;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use jiff::tz::TimeZone;
@@ -17,6 +18,15 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_RETRIES: u32 = 3;
 /// `dependsOn.windowMinutes` when not given.
 pub const DEFAULT_WINDOW_MINUTES: u32 = 180;
+/// The first retry's delay before jitter (the seed's 1 s), doubled each time.
+pub const DEFAULT_RETRY_DELAY: Duration = Duration::from_secs(1);
+/// The longest wait between attempts (the seed's 30 s cap).
+pub const DEFAULT_MAX_RETRY_DELAY: Duration = Duration::from_secs(30);
+/// How much of a response body is read before the attempt fails.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 1024 * 1024;
+/// Redirects followed within one attempt, as curl's `--max-redirs` would
+/// be set by a careful user.
+pub const MAX_REDIRECTS: u32 = 5;
 
 #[derive(Debug, Clone)]
 pub struct Job {
@@ -26,8 +36,15 @@ pub struct Job {
     pub schedule: Schedule,
     pub zone: Zone,
     pub request: Request,
+    /// Bounds each attempt end to end: connect, TLS, send, headers, body.
     pub timeout: Duration,
+    /// Bounds the whole run: every attempt and every wait between them.
+    pub deadline: Option<Duration>,
+    /// Retries after the first attempt.
     pub retries: u32,
+    pub retry_delay: Duration,
+    pub max_retry_delay: Duration,
+    pub expect: Expect,
     pub enabled: bool,
     pub description: Option<String>,
     pub depends_on: Option<Dependency>,
@@ -111,7 +128,70 @@ pub struct Request {
     /// `global.defaultHeaders` merged with the job's own, case-insensitively,
     /// the job's winning; in the order written.
     pub headers: Vec<(String, Template)>,
-    pub data: Option<Data>,
+    pub body: Option<Body>,
+    /// Extra trusted certificates (PEM), resolved against the job file's
+    /// directory, with where the file names them.
+    pub ca_file: Option<(PathBuf, Span)>,
+    pub max_response_bytes: u64,
+    pub redirects: Redirects,
+    /// Send `Idempotency-Key`, one value per run.
+    pub idempotency_key: bool,
+}
+
+/// What a job sends.
+#[derive(Debug, Clone)]
+pub enum Body {
+    /// `data:`, sent as JSON.
+    Json(Data),
+    /// `body:`, sent as written.
+    Text(Template),
+}
+
+/// Which redirects a job follows (`followRedirects`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Redirects {
+    /// None: a 3xx is the response.
+    None,
+    /// Within the same origin, and from http to https on the same host.
+    #[default]
+    SameOrigin,
+    /// Also to other origins, without the job's configured headers.
+    CrossOrigin,
+}
+
+impl Redirects {
+    pub const NAMES: &'static [&'static str] = &["none", "same-origin", "cross-origin"];
+
+    pub fn parse(text: &str) -> Option<Redirects> {
+        Some(match text {
+            "none" => Redirects::None,
+            "same-origin" => Redirects::SameOrigin,
+            "cross-origin" => Redirects::CrossOrigin,
+            _ => return None,
+        })
+    }
+}
+
+/// What makes a response a success.
+#[derive(Debug, Clone, Default)]
+pub struct Expect {
+    /// Inclusive status ranges (`200`, `"2xx"`, `"200-204"`); empty means
+    /// any 2xx.
+    pub status: Vec<(u16, u16)>,
+    /// Text the body must contain.
+    pub body_contains: Option<Template>,
+}
+
+impl Expect {
+    pub fn status_ok(&self, status: u16) -> bool {
+        if self.status.is_empty() {
+            (200..300).contains(&status)
+        } else {
+            self.status
+                .iter()
+                .any(|(lo, hi)| (*lo..=*hi).contains(&status))
+        }
+    }
 }
 
 /// The JSON body as written, with placeholders in its string values.
@@ -177,9 +257,12 @@ impl Job {
     pub fn templates(&self) -> Vec<&Template> {
         let mut out = vec![&self.request.url];
         out.extend(self.request.headers.iter().map(|(_, t)| t));
-        if let Some(data) = &self.request.data {
-            data.templates(&mut out);
+        match &self.request.body {
+            Some(Body::Json(data)) => data.templates(&mut out),
+            Some(Body::Text(text)) => out.push(text),
+            None => {}
         }
+        out.extend(self.expect.body_contains.as_ref());
         out
     }
 

@@ -9,8 +9,9 @@ use crate::config::{self, ConfigFile, HeaderEntry, JobEntry, Text};
 use crate::diagnostic::{Diagnostic, Span};
 use crate::interpolate::Template;
 use crate::job::{
-    Condition, DEFAULT_RETRIES, DEFAULT_TIMEOUT, DEFAULT_WINDOW_MINUTES, Data, Dependency, Job,
-    Method, Request, Zone,
+    Body, Condition, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRY_DELAY, DEFAULT_RETRIES,
+    DEFAULT_RETRY_DELAY, DEFAULT_TIMEOUT, DEFAULT_WINDOW_MINUTES, Data, Dependency, Expect, Job,
+    Method, Redirects, Request, Zone,
 };
 use crate::nodecron;
 use crate::schedule::{Schedule, ScheduleError};
@@ -258,10 +259,18 @@ impl Checker<'_> {
                 method: method?,
                 url: url?,
                 headers,
-                data,
+                body: data.map(Body::Json),
+                ca_file: None,
+                max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+                redirects: Redirects::default(),
+                idempotency_key: false,
             },
             timeout,
+            deadline: None,
             retries,
+            retry_delay: DEFAULT_RETRY_DELAY,
+            max_retry_delay: DEFAULT_MAX_RETRY_DELAY,
+            expect: Expect::default(),
             enabled: entry.enabled.unwrap_or(true),
             description: entry.description.clone(),
             depends_on,
