@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::error::EXIT_CODES_HELP;
+use crate::runlog::LogFormat;
 
 /// Run scheduled HTTP jobs from a YAML file, one job per invocation.
 ///
@@ -96,10 +97,9 @@ pub enum Command {
     },
 
     /// Run one job now
-    Run {
-        /// The job's name
-        name: String,
-    },
+    ///
+    /// Silent when the job succeeds; one line on stderr when it fails.
+    Run(RunArgs),
 
     /// Print a shell completion script
     Completions {
@@ -109,4 +109,38 @@ pub enum Command {
 
     /// Print the manual page (roff)
     Man,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The job's name
+    pub name: String,
+
+    /// Run the job even if it is disabled (`enabled: false`)
+    #[arg(long)]
+    pub force: bool,
+
+    /// Print the request that would be sent, secrets masked; send nothing
+    #[arg(long, conflicts_with = "as_curl")]
+    pub dry_run: bool,
+
+    /// Print an equivalent curl command; secrets stay `${VAR}` references
+    #[arg(long)]
+    pub as_curl: bool,
+
+    /// Write the final response body to stdout
+    #[arg(long, conflicts_with = "output")]
+    pub print_body: bool,
+
+    /// Write the final response body to FILE (as received, not masked)
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Format of the lines on stderr and in the log file
+    #[arg(long, value_enum, default_value_t = LogFormat::Text, value_name = "FORMAT")]
+    pub log_format: LogFormat,
+
+    /// Append a line per attempt and per run to FILE, whatever the verbosity
+    #[arg(long, value_name = "FILE")]
+    pub log_file: Option<PathBuf>,
 }

@@ -3,6 +3,8 @@
 //! here, so every path can be tested without touching the process's own.
 
 use std::io::Write;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
@@ -16,4 +18,28 @@ pub struct Context<'a> {
     pub stdout: &'a mut dyn Write,
     pub stderr: &'a mut dyn Write,
     pub stderr_is_terminal: bool,
+    /// Time as a run measures and waits it.
+    pub clock: Arc<dyn Clock>,
+    /// Fills a buffer with random bytes (backoff jitter, idempotency keys).
+    pub random: fn(&mut [u8]),
+    /// Whether `run` may take SIGINT and SIGTERM over: true for the real
+    /// process, false where the caller owns the process's signals.
+    pub handle_signals: bool,
+}
+
+/// The clock a run reads and sleeps on.
+pub trait Clock: Send + Sync {
+    /// For measuring: monotonic.
+    fn now(&self) -> Instant;
+    /// For reading dates such as `Retry-After`.
+    fn wall(&self) -> Timestamp;
+    fn sleep(&self, duration: Duration);
+}
+
+/// Random bytes from the operating system.
+pub fn system_random(buffer: &mut [u8]) {
+    use ring::rand::SecureRandom as _;
+    // The OS's generator does not fail on Linux once booted; if it ever
+    // did, zeros only make the jitter and a manual run's key less random.
+    let _ = ring::rand::SystemRandom::new().fill(buffer);
 }

@@ -19,6 +19,10 @@ pub enum Exit {
     Config = 3,
     /// Another run of the job holds its lock (sysexits' EX_TEMPFAIL).
     Busy = 75,
+    /// Stopped by SIGINT (128 + 2).
+    Interrupted = 130,
+    /// Stopped by SIGTERM (128 + 15).
+    Terminated = 143,
 }
 
 impl Exit {
@@ -34,7 +38,9 @@ Exit codes:
   1   the job ran and failed
   2   usage error (bad flag or argument)
   3   configuration or environment error (invalid job file, unknown job, unset variable)
-  75  another run of the job holds its lock";
+  75  another run of the job holds its lock
+  130 interrupted (SIGINT)
+  143 terminated (SIGTERM)";
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -56,17 +62,18 @@ pub enum Error {
     EnvFileUnreadable { path: PathBuf, reason: String },
     #[error("cannot write the output: {}", crate::config::io_reason(.0))]
     Output(std::io::Error),
-    #[error("`jobrun run` cannot send requests in this version")]
-    RunUnavailable { job: String },
+    /// A flag's value (or the variable standing for one) cannot be used.
+    #[error("{message}")]
+    Flag { flag: &'static str, message: String },
 }
 
 impl Error {
     pub fn exit(&self) -> Exit {
         match self {
-            Error::File { .. } | Error::UnknownJob { .. } | Error::EnvFileUnreadable { .. } => {
-                Exit::Config
-            }
-            Error::RunUnavailable { .. } => Exit::Failed,
+            Error::File { .. }
+            | Error::UnknownJob { .. }
+            | Error::EnvFileUnreadable { .. }
+            | Error::Flag { .. } => Exit::Config,
             // A reader that went away (`jobrun list | head -1`) is not a
             // failure; `lib::run` stays silent for it.
             Error::Output(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Exit::Success,
@@ -85,9 +92,9 @@ impl Error {
             Error::EnvFileUnreadable { .. } => {
                 Some("check the path given with `--env-file` and its permissions".into())
             }
-            Error::RunUnavailable { job } => Some(format!(
-                "job `{job}` is valid; `jobrun validate --env` checks that its variables resolve"
-            )),
+            Error::Flag { flag, .. } => {
+                Some(format!("check the path or value given with `{flag}`"))
+            }
         }
     }
 }

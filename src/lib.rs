@@ -1,20 +1,32 @@
 //! jobrun: run scheduled HTTP jobs described in a YAML file, one job per
 //! invocation, with the operating system as the scheduler.
 
+pub mod attempts;
+pub mod backoff;
 pub mod builtin;
 pub mod cli;
 pub mod command;
 pub mod config;
 pub mod context;
+pub mod curl;
 pub mod diagnostic;
 pub mod dotenv;
 pub mod duration;
 pub mod error;
+pub mod failure;
+pub mod idempotency;
 pub mod interpolate;
 pub mod job;
 pub mod jobfile;
+pub mod mask;
 pub mod nodecron;
+pub mod prepare;
+pub mod redirect;
+pub mod runlog;
 pub mod schedule;
+pub mod signal;
+pub mod transport;
+pub mod trust;
 pub mod validate;
 pub mod variables;
 pub mod yaml;
@@ -44,6 +56,9 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         stderr_is_terminal: stderr.is_terminal(),
         stdout: &mut stdout.lock(),
         stderr: &mut stderr.lock(),
+        clock: std::sync::Arc::new(attempts::SystemClock),
+        random: context::system_random,
+        handle_signals: true,
     };
     ExitCode::from(run_with(args, &mut ctx).code())
 }
@@ -88,7 +103,7 @@ pub fn run_with(args: impl IntoIterator<Item = OsString>, ctx: &mut Context) -> 
         Command::Next { name, count, after } => {
             command::next::execute(&mut inv, name, *count, *after)
         }
-        Command::Run { name } => command::run::execute(&mut inv, name),
+        Command::Run(args) => command::run::execute(&mut inv, args),
         Command::Completions { shell } => command::docs::completions(&mut inv, *shell),
         Command::Man => command::docs::man(&mut inv),
     };

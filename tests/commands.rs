@@ -368,7 +368,7 @@ fn run_only_needs_the_variables_of_its_own_job() {
     let sandbox = Sandbox::with_jobs(NEEDS_TOKEN);
     let run = sandbox
         .jobrun()
-        .args(["run", "report"])
+        .args(["run", "report", "--dry-run"])
         .env("JWT_TOKEN", "t")
         .output()
         .unwrap();
@@ -376,10 +376,10 @@ fn run_only_needs_the_variables_of_its_own_job() {
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(!stderr.contains("OFF_URL"), "{stderr}");
     assert!(
-        stderr.contains("cannot send requests in this version"),
-        "{stderr}"
+        String::from_utf8_lossy(&run.stdout).starts_with("GET https://e.com\n"),
+        "{run:?}"
     );
-    assert_eq!(run.status.code(), Some(1));
+    assert_eq!(run.status.code(), Some(0));
 }
 
 #[test]
@@ -472,13 +472,15 @@ fn no_command_prints_a_variable_value() {
     const SENTINEL_ENV: &str = "SENTINEL-env-5c1e";
     const SENTINEL_DOTENV: &str = "SENTINEL-dotenv-9a7f";
     let sandbox = Sandbox::with_jobs(
-        "jobs:\n  - name: report\n    schedule: \"* * * * *\"\n    url: \"https://e.com/?k=${API_KEY}\"\n    headers:\n      Authorization: \"Bearer ${JWT_TOKEN}\"\n    method: POST\n    data:\n      secret: \"${DB_PASSWORD}\"\n",
+        // Port 9 (discard) on loopback: nothing listens, so `run` fails
+        // at once, without leaving the machine.
+        "jobs:\n  - name: report\n    schedule: \"* * * * *\"\n    url: \"http://127.0.0.1:9/?k=${API_KEY}\"\n    retries: 0\n    headers:\n      Authorization: \"Bearer ${JWT_TOKEN}\"\n    method: POST\n    data:\n      secret: \"${DB_PASSWORD}\"\n",
     );
     sandbox.write(
         ".env",
         format!("JWT_TOKEN={SENTINEL_DOTENV}\nAPI_KEY={SENTINEL_DOTENV}\n"),
     );
-    let commands: [&[&str]; 8] = [
+    let commands: [&[&str]; 11] = [
         &["validate"],
         &["validate", "--env"],
         &["validate", "--env", "--format", "json"],
@@ -486,6 +488,9 @@ fn no_command_prints_a_variable_value() {
         &["list", "--json"],
         &["next", "report"],
         &["run", "report"],
+        &["run", "report", "--dry-run"],
+        &["run", "report", "--as-curl"],
+        &["-vv", "run", "report", "--log-format", "json"],
         &["run", "nope"],
     ];
     for args in commands {

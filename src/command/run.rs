@@ -1,22 +1,290 @@
-//! `jobrun run NAME`: run one job.
+//! `jobrun run NAME`: run one job, now.
 //!
-//! This version finds the job and checks that its variables resolve; sending
-//! the request is not built yet, and the command says so rather than
-//! pretending to succeed.
+//! The request runs on a worker thread; this thread reports what happens,
+//! so a signal can end the run at once, whatever the network is doing.
 
+use std::sync::mpsc;
+
+use crate::attempts::{self, Event, Policy};
+use crate::backoff;
+use crate::builtin::RunFacts;
+use crate::cli::RunArgs;
 use crate::command::Invocation;
+use crate::config::io_reason;
+use crate::curl;
+use crate::diagnostic::Diagnostic;
 use crate::error::{Error, Exit};
+use crate::idempotency;
+use crate::job::Job;
+use crate::jobfile::JobFile;
+use crate::prepare::{self, Prepared};
+use crate::redirect::Origin;
+use crate::runlog::{RunLog, Verbosity};
+use crate::signal::{self, Signal};
+use crate::transport::{self, Client};
+use crate::trust;
 use crate::validate::Purpose;
 
-pub fn execute(inv: &mut Invocation, name: &str) -> Result<Exit, Error> {
+/// What the worker and the signal thread tell this one.
+enum Message {
+    Event(Event),
+    Signal(Signal),
+}
+
+pub fn execute(inv: &mut Invocation, args: &RunArgs) -> Result<Exit, Error> {
     let file = inv.load(Purpose::Use)?;
-    let job = file.job(name)?;
+    let job = file.job(&args.name)?;
+    let verbosity = Verbosity::from_flags(inv.global.quiet, inv.global.verbose);
+    let preview = args.dry_run || args.as_curl;
+    if !job.enabled && !args.force && !preview {
+        if verbosity > Verbosity::Quiet {
+            writeln!(
+                inv.ctx.stderr,
+                "jobrun: job `{}` is disabled (`enabled: false` in {}:{}), so it did not run; remove it from the schedule, or use `--force` to run it anyway",
+                job.name,
+                file.path.display(),
+                job.span.line
+            )
+            .map_err(Error::Output)?;
+        }
+        return Ok(Exit::Success);
+    }
+
     let variables = inv.variables(&file.path)?;
     let unset = variables.missing(job);
     if !unset.is_empty() {
         return Err(file.error(unset));
     }
-    Err(Error::RunUnavailable {
-        job: job.name.clone(),
-    })
+    let facts = RunFacts {
+        job: &job.name,
+        now: inv.ctx.now,
+        zone: &job.zone.tz,
+    };
+    let get = |name: &str| variables.get(name);
+    let lookup = prepare::lookup(&facts, &get);
+    let key = job.request.idempotency_key.then(|| {
+        let mut random = [0u8; 16];
+        (inv.ctx.random)(&mut random);
+        idempotency::key(&job.name, None, random)
+    });
+    let prepared = Prepared::new(job, &lookup, key.as_deref()).map_err(|unresolved| {
+        file.error(vec![
+            Diagnostic::error(
+                format!(
+                    "variable `{}` is not set (job `{}`)",
+                    unresolved.name, job.name
+                ),
+                job.use_of(&unresolved.name),
+            )
+            .with_help(unresolved.help()),
+        ])
+    })?;
+    check_url(file, job, &prepared)?;
+
+    if args.dry_run {
+        inv.ctx
+            .stdout
+            .write_all(prepared.shown().as_bytes())
+            .map_err(Error::Output)?;
+        return Ok(Exit::Success);
+    }
+    if args.as_curl {
+        writeln!(inv.ctx.stdout, "{}", curl::command(job, &prepared, &lookup))
+            .map_err(Error::Output)?;
+        return Ok(Exit::Success);
+    }
+
+    let client = client(inv, file, job, &prepared)?;
+    let log_file = match &args.log_file {
+        Some(path) => Some(open_log(path)?),
+        None => None,
+    };
+    send(inv, args, job, prepared, client, log_file, verbosity)
+}
+
+/// Send the request on a worker thread and report its events as they come.
+fn send(
+    inv: &mut Invocation,
+    args: &RunArgs,
+    job: &'static Job,
+    prepared: Prepared,
+    client: Client,
+    log_file: Option<std::fs::File>,
+    verbosity: Verbosity,
+) -> Result<Exit, Error> {
+    let (tx, rx) = mpsc::channel();
+    if inv.ctx.handle_signals {
+        let tx = tx.clone();
+        // Without signal forwarding the default action still ends the
+        // process; only the report of it is lost.
+        let _ = signal::forward(move |s| {
+            let _ = tx.send(Message::Signal(s));
+        });
+    }
+    let policy = Policy::of(job);
+    let clock = inv.ctx.clock.clone();
+    let random = inv.ctx.random;
+    let request = prepared.clone();
+    std::thread::spawn(move || {
+        let mut fraction = || {
+            let mut bytes = [0u8; 8];
+            random(&mut bytes);
+            backoff::fraction(bytes)
+        };
+        attempts::run(
+            &client,
+            &request,
+            &policy,
+            &*clock,
+            &mut fraction,
+            &mut |event| {
+                let _ = tx.send(Message::Event(event));
+            },
+        );
+    });
+
+    let ctx = &mut *inv.ctx;
+    let mut log = RunLog {
+        job: &job.name,
+        request: &prepared,
+        verbosity,
+        format: args.log_format,
+        stderr: ctx.stderr,
+        file: log_file,
+    };
+    log.request();
+    let mut attempt = 1;
+    loop {
+        let now = ctx.clock.wall();
+        match rx.recv() {
+            Ok(Message::Event(Event::Attempt(a))) => {
+                log.attempt(&a, now);
+                attempt = a.number + 1;
+            }
+            Ok(Message::Event(Event::Finished(end))) => {
+                log.finished(&end, now);
+                if let Some(response) = &end.response {
+                    if args.print_body {
+                        let body = match std::str::from_utf8(&response.body) {
+                            Ok(text) => prepared.secrets.mask(text).into_owned().into_bytes(),
+                            Err(_) => response.body.clone(),
+                        };
+                        ctx.stdout.write_all(&body).map_err(Error::Output)?;
+                    }
+                    if let Some(path) = &args.output {
+                        std::fs::write(path, &response.body).map_err(|e| Error::Flag {
+                            flag: "--output",
+                            message: format!(
+                                "cannot write the response body to `{}`: {}",
+                                path.display(),
+                                io_reason(&e)
+                            ),
+                        })?;
+                    }
+                }
+                return Ok(if end.succeeded {
+                    Exit::Success
+                } else {
+                    Exit::Failed
+                });
+            }
+            Ok(Message::Signal(signal)) => {
+                log.interrupted(signal, attempt, now);
+                return Ok(signal.exit());
+            }
+            // The worker ended without a last event: it cannot, short of a
+            // panic, which aborts the process first.
+            Err(_) => return Ok(Exit::Failed),
+        }
+    }
+}
+
+/// The filled-in URL must be an http(s) address jobrun can send to.
+fn check_url(file: &JobFile, job: &Job, prepared: &Prepared) -> Result<(), Error> {
+    let valid = Origin::of(&prepared.url).is_some()
+        && ureq::http::Uri::try_from(prepared.url.as_str()).is_ok();
+    if valid {
+        return Ok(());
+    }
+    let span = job
+        .request
+        .url
+        .placeholders()
+        .next()
+        .map_or(job.span, |p| job.use_of(&p.name));
+    Err(file.error(vec![
+        Diagnostic::error(
+            format!(
+                "job `{}`: the url is not a valid http(s) address once its placeholders are filled in: `{}`",
+                job.name,
+                prepared.shown_url()
+            ),
+            span,
+        )
+        .with_help("check the values of the variables the url uses: it must start with `http://` or `https://` and name a host"),
+    ]))
+}
+
+/// The HTTP client for the job: its trusted CAs, proxy and limits.
+fn client(
+    inv: &Invocation,
+    file: &JobFile,
+    job: &Job,
+    prepared: &Prepared,
+) -> Result<Client, Error> {
+    let extra = match &job.request.ca_file {
+        None => Vec::new(),
+        Some((path, span)) => trust::ca_file(path).map_err(|why| {
+            file.error(vec![
+                Diagnostic::error(
+                    format!("cannot use `caFile` `{}`: {why}", path.display()),
+                    *span,
+                )
+                .with_help("give a PEM file of CA certificates; a relative path is read from the job file's directory"),
+            ])
+        })?,
+    };
+    let env_values: Vec<(&str, Option<String>)> = ["SSL_CERT_FILE", "SSL_CERT_DIR"]
+        .into_iter()
+        .map(|name| (name, (inv.ctx.env)(name)))
+        .collect();
+    let roots = move || {
+        let env = |name: &str| {
+            env_values
+                .iter()
+                .find(|(n, _)| *n == name)
+                .and_then(|(_, v)| v.clone())
+        };
+        let mut certs = trust::system(&env).certs;
+        certs.extend(extra.iter().cloned());
+        certs
+    };
+    let proxy =
+        transport::proxy_for(&prepared.url, inv.ctx.env).map_err(|message| Error::Flag {
+            flag: "https_proxy / http_proxy / all_proxy",
+            message,
+        })?;
+    Ok(Client::new(
+        Box::new(roots),
+        proxy,
+        job.request.max_response_bytes,
+        job.request.redirects,
+    ))
+}
+
+fn open_log(path: &std::path::Path) -> Result<std::fs::File, Error> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| Error::Flag {
+            flag: "--log-file",
+            message: format!(
+                "cannot open the log file `{}`: {}",
+                path.display(),
+                io_reason(&e)
+            ),
+        })
 }
