@@ -162,6 +162,28 @@ fn chunked_reply_is_framed_in_chunks() {
 }
 
 #[test]
+fn head_request_gets_the_length_without_the_body() {
+    let server = Server::start(vec![Reply::status(200).body("unsent"), Reply::status(200)]);
+    let mut stream = connect(&server);
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    stream
+        .write_all(b"HEAD / HTTP/1.1\r\nHost: test\r\n\r\n")
+        .unwrap();
+    let mut head = String::new();
+    while !head.ends_with("\r\n\r\n") {
+        reader.read_line(&mut head).unwrap();
+    }
+    assert_eq!(head, "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\n");
+
+    // The next response starts right after, so no body was sent.
+    stream
+        .write_all(b"GET / HTTP/1.1\r\nHost: test\r\n\r\n")
+        .unwrap();
+    let (head, _) = read_response(&mut reader);
+    assert_eq!(head, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+}
+
+#[test]
 fn huge_body_streams_every_byte() {
     let size = 5 * 1024 * 1024 + 3;
     let server = Server::start(vec![Reply::status(200).huge_body(size)]);
