@@ -1,6 +1,8 @@
 //! Running the real binary in a fresh directory with an explicit environment.
 #![allow(dead_code)]
 
+pub mod server;
+
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
