@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use crate::diagnostic::{Diagnostic, Span};
 use crate::duration;
+use crate::job::Redirects;
 use crate::yaml::{self, Node, Value};
 
 /// Job files larger than this are refused before they are parsed: a
@@ -77,6 +78,16 @@ pub struct JobEntry {
     pub description: Option<String>,
     pub timezone: Option<Text>,
     pub depends_on: Option<DependsOnEntry>,
+    pub follow_redirects: Option<RedirectsEntry>,
+    pub idempotency_key: Option<bool>,
+    pub ca_file: Option<Text>,
+}
+
+/// `followRedirects` as written: a policy's name, or a boolean.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RedirectsEntry {
+    Name(Text),
+    Bool(Spanned<bool>),
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -107,6 +118,9 @@ const JOB_KEYS: &[&str] = &[
     "description",
     "timezone",
     "dependsOn",
+    "followRedirects",
+    "idempotencyKey",
+    "caFile",
 ];
 const DEPENDS_ON_KEYS: &[&str] = &["job", "windowMinutes", "condition"];
 
@@ -298,6 +312,11 @@ impl Decoder {
                 }
                 Some("timezone") => job.timezone = self.text(value, "timezone"),
                 Some("dependsOn") => job.depends_on = self.depends_on(value),
+                Some("followRedirects") => job.follow_redirects = self.redirects(value),
+                Some("idempotencyKey") => {
+                    job.idempotency_key = self.boolean(value, "idempotencyKey")
+                }
+                Some("caFile") => job.ca_file = self.text(value, "caFile"),
                 _ => {}
             }
         }
@@ -321,6 +340,34 @@ impl Decoder {
             }
         }
         Some(depends)
+    }
+
+    fn redirects(&mut self, node: &Node) -> Option<RedirectsEntry> {
+        match &node.value {
+            Value::Str(_) => self.text(node, "followRedirects").map(RedirectsEntry::Name),
+            Value::Bool(value) => Some(RedirectsEntry::Bool(Spanned {
+                value: *value,
+                span: node.span,
+            })),
+            _ => {
+                self.problems.push(
+                    Diagnostic::error(
+                        format!(
+                            "`followRedirects` must be {}, true or false, found {}",
+                            Redirects::NAMES
+                                .iter()
+                                .map(|n| format!("`{n}`"))
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                            node.kind()
+                        ),
+                        node.span,
+                    )
+                    .with_help("write `followRedirects: same-origin`, the default, or `none`"),
+                );
+                None
+            }
+        }
     }
 
     fn headers(&mut self, node: &Node, what: &str) -> Vec<HeaderEntry> {

@@ -2,10 +2,11 @@
 //! with its location, found in one pass.
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
 use jiff::tz::TimeZone;
 
-use crate::config::{self, ConfigFile, HeaderEntry, JobEntry, Text};
+use crate::config::{self, ConfigFile, HeaderEntry, JobEntry, RedirectsEntry, Text};
 use crate::diagnostic::{Diagnostic, Span};
 use crate::interpolate::Template;
 use crate::job::{
@@ -48,10 +49,19 @@ pub enum Purpose {
     Use,
 }
 
-/// Check a decoded file. `host_zone` is the zone of jobs that name none.
-pub fn check(config: &ConfigFile, host_zone: &TimeZone, purpose: Purpose) -> Checked {
+/// Check a decoded file. `host_zone` is the zone of jobs that name none;
+/// `base_dir` is the job file's directory: relative paths in the file
+/// (`caFile`) are read from there, so the file and what it names can move
+/// together, whatever directory cron starts jobrun in.
+pub fn check(
+    config: &ConfigFile,
+    host_zone: &TimeZone,
+    base_dir: &Path,
+    purpose: Purpose,
+) -> Checked {
     let mut checker = Checker {
         host_zone,
+        base_dir,
         purpose,
         zones: HashMap::new(),
         schedules: HashMap::new(),
@@ -72,6 +82,7 @@ type ScheduleReading = (Result<Schedule, ScheduleError>, Vec<String>);
 
 struct Checker<'a> {
     host_zone: &'a TimeZone,
+    base_dir: &'a Path,
     purpose: Purpose,
     /// Zones by name, looked up once per name, not once per job.
     zones: HashMap<String, Option<TimeZone>>,
@@ -250,6 +261,22 @@ impl Checker<'_> {
             .or(config.global.default_retries.as_ref())
             .map_or(DEFAULT_RETRIES, |r| r.value);
 
+        let redirects = match &entry.follow_redirects {
+            None => Some(Redirects::default()),
+            // `true` is what a user who turns redirects on expects of a
+            // browser-like client, minus leaking headers to other hosts.
+            Some(RedirectsEntry::Bool(on)) => Some(if on.value {
+                Redirects::SameOrigin
+            } else {
+                Redirects::None
+            }),
+            Some(RedirectsEntry::Name(text)) => self.redirects(text),
+        };
+        let ca_file = match &entry.ca_file {
+            None => Some(None),
+            Some(text) => self.ca_file(text).map(Some),
+        };
+
         Some(Job {
             name: name?,
             span: entry.span,
@@ -260,10 +287,10 @@ impl Checker<'_> {
                 url: url?,
                 headers,
                 body: data.map(Body::Json),
-                ca_file: None,
+                ca_file: ca_file?,
                 max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
-                redirects: Redirects::default(),
-                idempotency_key: false,
+                redirects: redirects?,
+                idempotency_key: entry.idempotency_key.unwrap_or(false),
             },
             timeout,
             deadline: None,
@@ -549,6 +576,42 @@ impl Checker<'_> {
         }
     }
 
+    fn redirects(&mut self, text: &Text) -> Option<Redirects> {
+        let found = Redirects::parse(&text.value);
+        if found.is_none() {
+            let help = match config::suggest(&text.value, Redirects::NAMES) {
+                Some(close) => format!("did you mean `{close}`?"),
+                None => format!(
+                    "use one of {}, or true (`same-origin`) or false (`none`)",
+                    config::list(Redirects::NAMES)
+                ),
+            };
+            self.diagnostics.push(
+                Diagnostic::error(
+                    format!("unknown `followRedirects` value `{}`", text.value),
+                    text.span,
+                )
+                .with_help(help),
+            );
+        }
+        found
+    }
+
+    /// The certificate file's path, read from the job file's directory when
+    /// relative. The file itself is read when the job runs: `validate` on a
+    /// build machine need not see the production host's certificates.
+    fn ca_file(&mut self, text: &Text) -> Option<(PathBuf, Span)> {
+        if text.value.trim().is_empty() {
+            self.diagnostics.push(
+                Diagnostic::error("`caFile` cannot be empty", text.span).with_help(
+                    "give the path of a PEM file of CA certificates, or remove `caFile` to trust only the system's",
+                ),
+            );
+            return None;
+        }
+        Some((self.base_dir.join(&text.value), text.span))
+    }
+
     fn dependency(
         &mut self,
         entry: &config::DependsOnEntry,
@@ -637,4 +700,157 @@ fn describe_char(c: char) -> String {
 /// The jobs' names, for "did you mean" on the command line.
 pub fn names(jobs: &[Job]) -> Vec<&str> {
     jobs.iter().map(|j| j.name.as_str()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::Severity;
+
+    const BASE_DIR: &str = "/srv/jobs";
+
+    /// A file with one job `a`, plus `extra` lines inside it.
+    fn file(extra: &str) -> String {
+        format!(
+            "jobs:\n  - name: a\n    schedule: \"* * * * *\"\n    url: \"https://e.com/x\"\n{extra}"
+        )
+    }
+
+    /// Every problem, from decoding and checking alike.
+    fn problems(text: &str) -> Vec<Diagnostic> {
+        let (config, mut found) = config::decode(text);
+        found.extend(
+            check(
+                &config,
+                &TimeZone::UTC,
+                Path::new(BASE_DIR),
+                Purpose::Validate,
+            )
+            .diagnostics,
+        );
+        found
+    }
+
+    /// The one problem the file has.
+    fn problem(text: &str) -> Diagnostic {
+        let found = problems(text);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        found.into_iter().next().unwrap()
+    }
+
+    /// Job `a`, which must have no problem at all.
+    fn job(extra: &str) -> Job {
+        let text = file(extra);
+        let (config, found) = config::decode(&text);
+        assert!(found.is_empty(), "{found:#?}");
+        let checked = check(
+            &config,
+            &TimeZone::UTC,
+            Path::new(BASE_DIR),
+            Purpose::Validate,
+        );
+        assert!(checked.diagnostics.is_empty(), "{:#?}", checked.diagnostics);
+        checked.jobs.into_iter().next().unwrap()
+    }
+
+    #[test]
+    fn new_keys_have_their_defaults() {
+        let job = job("");
+        assert_eq!(job.request.redirects, Redirects::SameOrigin);
+        assert!(!job.request.idempotency_key);
+        assert!(job.request.ca_file.is_none());
+    }
+
+    #[test]
+    fn follow_redirects_takes_a_name_or_a_boolean() {
+        for (written, expected) in [
+            ("none", Redirects::None),
+            ("same-origin", Redirects::SameOrigin),
+            ("cross-origin", Redirects::CrossOrigin),
+            ("false", Redirects::None),
+            ("true", Redirects::SameOrigin),
+        ] {
+            let job = job(&format!("    followRedirects: {written}\n"));
+            assert_eq!(job.request.redirects, expected, "{written}");
+        }
+    }
+
+    #[test]
+    fn unknown_follow_redirects_suggests_the_close_one() {
+        let found = problem(&file("    followRedirects: same_origin\n"));
+        assert_eq!(
+            found.message,
+            "unknown `followRedirects` value `same_origin`"
+        );
+        assert_eq!(found.span, Some(Span::new(5, 22, 11)));
+        assert_eq!(found.help.as_deref(), Some("did you mean `same-origin`?"));
+        let found = problem(&file("    followRedirects: always\n"));
+        assert_eq!(
+            found.help.as_deref(),
+            Some(
+                "use one of `none`, `same-origin` and `cross-origin`, or true (`same-origin`) or false (`none`)"
+            )
+        );
+    }
+
+    #[test]
+    fn follow_redirects_as_a_number_is_an_error() {
+        let found = problem(&file("    followRedirects: 5\n"));
+        assert_eq!(
+            found.message,
+            "`followRedirects` must be `none`, `same-origin`, `cross-origin`, true or false, found an integer"
+        );
+    }
+
+    #[test]
+    fn idempotency_key_is_a_boolean() {
+        assert!(job("    idempotencyKey: true\n").request.idempotency_key);
+        let found = problem(&file("    idempotencyKey: yes\n"));
+        assert_eq!(
+            found.message,
+            "`idempotencyKey` must be true or false, found a string"
+        );
+    }
+
+    #[test]
+    fn relative_ca_file_is_read_from_the_job_files_directory() {
+        let job = job("    caFile: certs/internal.pem\n");
+        let (path, span) = job.request.ca_file.unwrap();
+        assert_eq!(path, Path::new("/srv/jobs/certs/internal.pem"));
+        assert_eq!(span, Span::new(5, 13, 18));
+    }
+
+    #[test]
+    fn absolute_ca_file_is_kept() {
+        let job = job("    caFile: /etc/ssl/internal.pem\n");
+        assert_eq!(
+            job.request.ca_file.unwrap().0,
+            Path::new("/etc/ssl/internal.pem")
+        );
+    }
+
+    #[test]
+    fn ca_file_is_not_read_while_checking() {
+        // The file does not exist here; it only has to exist where the job runs.
+        job("    caFile: /nonexistent/ca.pem\n");
+    }
+
+    #[test]
+    fn empty_ca_file_is_an_error() {
+        let found = problem(&file("    caFile: \"\"\n"));
+        assert_eq!(found.message, "`caFile` cannot be empty");
+        assert_eq!(found.span, Some(Span::new(5, 13, 2)));
+        assert_eq!(found.severity, Severity::Error);
+    }
+
+    #[test]
+    fn slips_in_new_key_names_get_a_suggestion() {
+        for (slip, key) in [
+            ("caFIle", "caFile"),
+            ("follow_redirects", "followRedirects"),
+        ] {
+            let found = problem(&file(&format!("    {slip}: x\n")));
+            assert_eq!(found.help, Some(format!("did you mean `{key}`?")), "{slip}");
+        }
+    }
 }
