@@ -72,6 +72,7 @@ pub struct JobEntry {
     pub method: Option<Text>,
     pub headers: Vec<HeaderEntry>,
     pub data: Option<Node>,
+    pub body: Option<Text>,
     pub timeout: Option<Spanned<Duration>>,
     pub retries: Option<Spanned<u32>>,
     pub enabled: Option<bool>,
@@ -112,6 +113,7 @@ const JOB_KEYS: &[&str] = &[
     "method",
     "headers",
     "data",
+    "body",
     "timeout",
     "retries",
     "enabled",
@@ -293,14 +295,21 @@ impl Decoder {
             span: node.span,
             ..JobEntry::default()
         };
+        // Where `data` and `body` are written, to refuse both at once.
+        let mut bodies: Vec<(&str, Span)> = Vec::new();
         for (key, value) in entries {
-            match self.key(key, JOB_KEYS, "in a job") {
+            let known = self.key(key, JOB_KEYS, "in a job");
+            if let Some(name @ ("data" | "body")) = known {
+                bodies.push((name, key.span));
+            }
+            match known {
                 Some("name") => job.name = self.text(value, "name"),
                 Some("schedule") => job.schedule = self.text(value, "schedule"),
                 Some("url") => job.url = self.text(value, "url"),
                 Some("method") => job.method = self.text(value, "method"),
                 Some("headers") => job.headers = self.headers(value, "headers"),
                 Some("data") => job.data = Some(value.clone()),
+                Some("body") => job.body = self.text(value, "body"),
                 Some("timeout") => job.timeout = self.duration(value, "timeout"),
                 Some("retries") => job.retries = self.count(value, "retries"),
                 Some("enabled") => job.enabled = self.boolean(value, "enabled"),
@@ -319,6 +328,16 @@ impl Decoder {
                 Some("caFile") => job.ca_file = self.text(value, "caFile"),
                 _ => {}
             }
+        }
+        if let [(first, first_span), (second, second_span)] = bodies[..] {
+            self.problems.push(
+                Diagnostic::error(
+                    format!("a job cannot have both `{first}` and `{second}`"),
+                    second_span,
+                )
+                .with_related(first_span, format!("`{first}` given first"))
+                .with_help("keep one: `data` is sent as JSON, `body` as written"),
+            );
         }
         Some(job)
     }

@@ -231,18 +231,26 @@ impl Checker<'_> {
             }
         }
 
-        let data = entry.data.as_ref().and_then(|node| self.data(node));
-        if let (Some(node), Some(method)) = (&entry.data, method) {
+        // A value with an error leaves the job unbuilt: a `Job` holds only
+        // checked values.
+        let data = entry.data.as_ref().map(|node| self.data(node));
+        let text = entry
+            .body
+            .as_ref()
+            .map(|text| self.template(text, "`body`"));
+        let body = match (text, data) {
+            (Some(text), _) => text.map(|t| Some(Body::Text(t))),
+            (None, Some(data)) => data.map(|d| Some(Body::Json(d))),
+            (None, None) => Some(None),
+        };
+        if let Some(node) = &entry.data {
             self.week_range(node);
-            if !method.sends_body() && node.value != Value::Null {
-                self.diagnostics.push(
-                    Diagnostic::warning(
-                        format!("`data` is not sent with {}", method.as_str()),
-                        node.span,
-                    )
-                    .with_help("remove `data`, or use a method that sends a body such as POST"),
-                );
+            if node.value != Value::Null {
+                self.unsent_body(method, "data", node.span);
             }
+        }
+        if let Some(text) = entry.body.as_ref().filter(|t| !t.value.is_empty()) {
+            self.unsent_body(method, "body", text.span);
         }
 
         let depends_on = entry
@@ -286,7 +294,7 @@ impl Checker<'_> {
                 method: method?,
                 url: url?,
                 headers,
-                body: data.map(Body::Json),
+                body: body?,
                 ca_file: ca_file?,
                 max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
                 redirects: redirects?,
@@ -303,6 +311,22 @@ impl Checker<'_> {
             depends_on,
             uses: Vec::new(),
         })
+    }
+
+    /// axios dropped a body on GET and HEAD; so does jobrun, and says so.
+    fn unsent_body(&mut self, method: Option<Method>, key: &str, span: Span) {
+        let Some(method) = method.filter(|m| !m.sends_body()) else {
+            return;
+        };
+        self.diagnostics.push(
+            Diagnostic::warning(
+                format!("`{key}` is not sent with {}", method.as_str()),
+                span,
+            )
+            .with_help(format!(
+                "remove `{key}`, or use a method that sends a body such as POST"
+            )),
+        );
     }
 
     /// An error about `len` characters at `offset` inside a string value.
@@ -852,5 +876,78 @@ mod tests {
             let found = problem(&file(&format!("    {slip}: x\n")));
             assert_eq!(found.help, Some(format!("did you mean `{key}`?")), "{slip}");
         }
+    }
+
+    #[test]
+    fn body_is_sent_as_written_with_its_placeholders() {
+        let job = job("    method: POST\n    body: \"id=${ID}&x=1\"\n");
+        let Some(Body::Text(text)) = &job.request.body else {
+            panic!("{:?}", job.request.body);
+        };
+        assert_eq!(text.placeholders().count(), 1);
+        assert_eq!(job.use_of("ID"), Span::new(6, 15, 5));
+        assert!(job.required_variables().contains("ID"));
+    }
+
+    #[test]
+    fn data_is_still_sent_as_json() {
+        let job = job("    method: POST\n    data: {k: v}\n");
+        assert!(matches!(job.request.body, Some(Body::Json(_))));
+    }
+
+    #[test]
+    fn data_and_body_together_is_an_error() {
+        let found = problem(&file(
+            "    method: POST\n    data: {k: v}\n    body: \"k=v\"\n",
+        ));
+        assert_eq!(found.message, "a job cannot have both `data` and `body`");
+        assert_eq!(found.span, Some(Span::new(7, 5, 4)));
+        assert_eq!(
+            found.related,
+            Some((Span::new(6, 5, 4), "`data` given first".to_string()))
+        );
+        assert_eq!(
+            found.help.as_deref(),
+            Some("keep one: `data` is sent as JSON, `body` as written")
+        );
+    }
+
+    #[test]
+    fn body_before_data_points_at_data() {
+        let found = problem(&file(
+            "    method: POST\n    body: \"k=v\"\n    data: {k: v}\n",
+        ));
+        assert_eq!(found.message, "a job cannot have both `body` and `data`");
+        assert_eq!(found.span, Some(Span::new(7, 5, 4)));
+    }
+
+    #[test]
+    fn body_on_get_is_a_warning() {
+        let found = problem(&file("    body: hello\n"));
+        assert_eq!(found.severity, Severity::Warning);
+        assert_eq!(found.message, "`body` is not sent with GET");
+        assert_eq!(found.span, Some(Span::new(5, 11, 5)));
+        assert_eq!(
+            found.help.as_deref(),
+            Some("remove `body`, or use a method that sends a body such as POST")
+        );
+        let found = problem(&file("    method: head\n    body: hello\n"));
+        assert_eq!(found.message, "`body` is not sent with HEAD");
+    }
+
+    #[test]
+    fn body_must_be_a_string() {
+        let found = problem(&file("    method: POST\n    body: 5\n"));
+        assert_eq!(found.message, "`body` must be a string, found an integer");
+    }
+
+    #[test]
+    fn bad_placeholder_in_body_points_inside_it() {
+        let found = problem(&file("    method: POST\n    body: \"a ${}\"\n"));
+        assert_eq!(
+            found.message,
+            "invalid placeholder in `body`: placeholder has no variable name"
+        );
+        assert_eq!(found.span.unwrap().line, 6);
     }
 }
