@@ -74,7 +74,10 @@ pub struct JobEntry {
     pub data: Option<Node>,
     pub body: Option<Text>,
     pub timeout: Option<Spanned<Duration>>,
+    pub deadline: Option<Spanned<Duration>>,
     pub retries: Option<Spanned<u32>>,
+    pub retry_delay: Option<Spanned<Duration>>,
+    pub max_retry_delay: Option<Spanned<Duration>>,
     pub enabled: Option<bool>,
     pub description: Option<String>,
     pub timezone: Option<Text>,
@@ -115,7 +118,10 @@ const JOB_KEYS: &[&str] = &[
     "data",
     "body",
     "timeout",
+    "deadline",
     "retries",
+    "retryDelay",
+    "maxRetryDelay",
     "enabled",
     "description",
     "timezone",
@@ -311,7 +317,12 @@ impl Decoder {
                 Some("data") => job.data = Some(value.clone()),
                 Some("body") => job.body = self.text(value, "body"),
                 Some("timeout") => job.timeout = self.duration(value, "timeout"),
+                Some("deadline") => job.deadline = self.duration(value, "deadline"),
                 Some("retries") => job.retries = self.count(value, "retries"),
+                Some("retryDelay") => job.retry_delay = self.duration(value, "retryDelay"),
+                Some("maxRetryDelay") => {
+                    job.max_retry_delay = self.duration(value, "maxRetryDelay")
+                }
                 Some("enabled") => job.enabled = self.boolean(value, "enabled"),
                 Some("description") => {
                     job.description = match &value.value {

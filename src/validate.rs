@@ -3,11 +3,13 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use jiff::tz::TimeZone;
 
-use crate::config::{self, ConfigFile, HeaderEntry, JobEntry, RedirectsEntry, Text};
+use crate::config::{self, ConfigFile, HeaderEntry, JobEntry, RedirectsEntry, Spanned, Text};
 use crate::diagnostic::{Diagnostic, Span};
+use crate::duration;
 use crate::interpolate::Template;
 use crate::job::{
     Body, Condition, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRY_DELAY, DEFAULT_RETRIES,
@@ -261,8 +263,12 @@ impl Checker<'_> {
         let timeout = entry
             .timeout
             .as_ref()
-            .or(config.global.default_timeout.as_ref())
-            .map_or(DEFAULT_TIMEOUT, |t| t.value);
+            .or(config.global.default_timeout.as_ref());
+        if let Some(deadline) = &entry.deadline {
+            self.deadline(deadline, timeout);
+        }
+        let timeout = timeout.map_or(DEFAULT_TIMEOUT, |t| t.value);
+        let delays = self.retry_delays(entry);
         let retries = entry
             .retries
             .as_ref()
@@ -301,16 +307,81 @@ impl Checker<'_> {
                 idempotency_key: entry.idempotency_key.unwrap_or(false),
             },
             timeout,
-            deadline: None,
+            deadline: entry.deadline.as_ref().map(|d| d.value),
             retries,
-            retry_delay: DEFAULT_RETRY_DELAY,
-            max_retry_delay: DEFAULT_MAX_RETRY_DELAY,
+            retry_delay: delays?.0,
+            max_retry_delay: delays?.1,
             expect: Expect::default(),
             enabled: entry.enabled.unwrap_or(true),
             description: entry.description.clone(),
             depends_on,
             uses: Vec::new(),
         })
+    }
+
+    /// A deadline shorter than one attempt's timeout is allowed (the run
+    /// stops at whichever comes first) but is rarely meant.
+    fn deadline(&mut self, deadline: &Spanned<Duration>, timeout: Option<&Spanned<Duration>>) {
+        let limit = timeout.map_or(DEFAULT_TIMEOUT, |t| t.value);
+        if deadline.value >= limit {
+            return;
+        }
+        let limit_text = duration::format(limit);
+        let mut problem = Diagnostic::warning(
+            "the deadline ends the run before the first attempt can time out",
+            deadline.span,
+        );
+        problem = match timeout {
+            Some(t) => problem
+                .with_related(t.span, format!("the timeout is {limit_text}"))
+                .with_help(format!(
+                    "raise `deadline` to at least {limit_text}, or lower `timeout`"
+                )),
+            None => problem.with_help(format!(
+                "raise `deadline` to at least {limit_text}, the default `timeout`, or set a lower `timeout`"
+            )),
+        };
+        self.diagnostics.push(problem);
+    }
+
+    /// The first wait between attempts and the longest one.
+    fn retry_delays(&mut self, entry: &JobEntry) -> Option<(Duration, Duration)> {
+        let max = entry
+            .max_retry_delay
+            .as_ref()
+            .map_or(DEFAULT_MAX_RETRY_DELAY, |m| m.value);
+        let Some(delay) = &entry.retry_delay else {
+            // A `maxRetryDelay` under the default first delay (1s) caps
+            // every wait, the first included: that is what it says.
+            return Some((DEFAULT_RETRY_DELAY.min(max), max));
+        };
+        if delay.value <= max {
+            return Some((delay.value, max));
+        }
+        let delay_text = duration::format(delay.value);
+        let problem = match &entry.max_retry_delay {
+            Some(m) => Diagnostic::error(
+                format!(
+                    "`retryDelay` ({delay_text}) is longer than `maxRetryDelay` ({})",
+                    duration::format(max)
+                ),
+                delay.span,
+            )
+            .with_related(m.span, "`maxRetryDelay` given")
+            .with_help("lower `retryDelay`, or raise `maxRetryDelay`: no wait is longer than it"),
+            None => Diagnostic::error(
+                format!(
+                    "`retryDelay` ({delay_text}) is longer than the default `maxRetryDelay` of {}",
+                    duration::format(max)
+                ),
+                delay.span,
+            )
+            .with_help(format!(
+                "set `maxRetryDelay` to at least {delay_text}, or lower `retryDelay`"
+            )),
+        };
+        self.diagnostics.push(problem);
+        None
     }
 
     /// axios dropped a body on GET and HEAD; so does jobrun, and says so.
@@ -780,6 +851,9 @@ mod tests {
     #[test]
     fn new_keys_have_their_defaults() {
         let job = job("");
+        assert_eq!(job.deadline, None);
+        assert_eq!(job.retry_delay, DEFAULT_RETRY_DELAY);
+        assert_eq!(job.max_retry_delay, DEFAULT_MAX_RETRY_DELAY);
         assert_eq!(job.request.redirects, Redirects::SameOrigin);
         assert!(!job.request.idempotency_key);
         assert!(job.request.ca_file.is_none());
@@ -949,5 +1023,104 @@ mod tests {
             "invalid placeholder in `body`: placeholder has no variable name"
         );
         assert_eq!(found.span.unwrap().line, 6);
+    }
+
+    #[test]
+    fn deadline_and_retry_delays_are_durations_like_timeout() {
+        let job = job("    deadline: \"5m\"\n    retryDelay: 500\n    maxRetryDelay: 1m 30s\n");
+        assert_eq!(job.deadline, Some(Duration::from_secs(300)));
+        assert_eq!(job.retry_delay, Duration::from_millis(500));
+        assert_eq!(job.max_retry_delay, Duration::from_secs(90));
+    }
+
+    #[test]
+    fn a_retry_delay_of_a_few_milliseconds_is_questioned() {
+        let found = problem(&file("    retryDelay: 5\n"));
+        assert_eq!(found.severity, Severity::Warning);
+        assert_eq!(found.message, "`retryDelay: 5` is 5 milliseconds");
+    }
+
+    #[test]
+    fn zero_deadline_is_an_error() {
+        let found = problem(&file("    deadline: 0\n"));
+        assert_eq!(found.message, "`deadline` must be more than 0");
+    }
+
+    #[test]
+    fn deadline_shorter_than_timeout_is_a_warning() {
+        let found = problem(&file("    timeout: 30s\n    deadline: 10s\n"));
+        assert_eq!(found.severity, Severity::Warning);
+        assert_eq!(
+            found.message,
+            "the deadline ends the run before the first attempt can time out"
+        );
+        assert_eq!(found.span, Some(Span::new(6, 15, 3)));
+        assert_eq!(
+            found.related,
+            Some((Span::new(5, 14, 3), "the timeout is 30s".to_string()))
+        );
+        assert_eq!(
+            found.help.as_deref(),
+            Some("raise `deadline` to at least 30s, or lower `timeout`")
+        );
+    }
+
+    #[test]
+    fn deadline_shorter_than_the_default_timeout_is_a_warning() {
+        let found = problem(&file("    deadline: 5s\n"));
+        assert_eq!(found.related, None);
+        assert_eq!(
+            found.help.as_deref(),
+            Some(
+                "raise `deadline` to at least 10s, the default `timeout`, or set a lower `timeout`"
+            )
+        );
+        job("    deadline: 10s\n");
+    }
+
+    #[test]
+    fn deadline_is_compared_with_the_global_timeout() {
+        let text = "global:\n  defaultTimeout: 1m\njobs:\n  - name: a\n    schedule: \"* * * * *\"\n    url: \"https://e.com\"\n    deadline: 30s\n";
+        let found = problem(text);
+        assert_eq!(found.related.unwrap().0, Span::new(2, 19, 2));
+    }
+
+    #[test]
+    fn retry_delay_longer_than_max_retry_delay_is_an_error() {
+        let found = problem(&file("    retryDelay: 10s\n    maxRetryDelay: 5s\n"));
+        assert_eq!(found.severity, Severity::Error);
+        assert_eq!(
+            found.message,
+            "`retryDelay` (10s) is longer than `maxRetryDelay` (5s)"
+        );
+        assert_eq!(found.span, Some(Span::new(5, 17, 3)));
+        assert_eq!(
+            found.related,
+            Some((Span::new(6, 20, 2), "`maxRetryDelay` given".to_string()))
+        );
+    }
+
+    #[test]
+    fn retry_delay_longer_than_the_default_max_names_the_default() {
+        let found = problem(&file("    retryDelay: 1m\n"));
+        assert_eq!(
+            found.message,
+            "`retryDelay` (1m) is longer than the default `maxRetryDelay` of 30s"
+        );
+        assert_eq!(
+            found.help.as_deref(),
+            Some("set `maxRetryDelay` to at least 1m, or lower `retryDelay`")
+        );
+        assert_eq!(
+            job("    retryDelay: 30s\n").retry_delay,
+            Duration::from_secs(30)
+        );
+    }
+
+    #[test]
+    fn a_max_retry_delay_under_the_default_delay_caps_the_first_wait() {
+        let job = job("    maxRetryDelay: 500ms\n");
+        assert_eq!(job.retry_delay, Duration::from_millis(500));
+        assert_eq!(job.max_retry_delay, Duration::from_millis(500));
     }
 }
