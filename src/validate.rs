@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use jiff::tz::TimeZone;
 
+use crate::config::size;
 use crate::config::{self, ConfigFile, HeaderEntry, JobEntry, RedirectsEntry, Spanned, Text};
 use crate::diagnostic::{Diagnostic, Span};
 use crate::duration;
@@ -23,6 +24,9 @@ use crate::yaml::{Node, Value};
 /// Longest job name: names become file, unit and cron names, and Kubernetes
 /// object names are DNS labels of at most 63 characters.
 pub const MAX_NAME_LEN: usize = 63;
+
+/// The most `maxResponseBytes` may be: a response body is kept in memory.
+pub const MAX_RESPONSE_BYTES: u64 = 1024 * 1024 * 1024;
 
 /// The checked jobs, and every problem found on the way.
 #[derive(Debug, Default)]
@@ -286,6 +290,26 @@ impl Checker<'_> {
             }),
             Some(RedirectsEntry::Name(text)) => self.redirects(text),
         };
+        let max_response_bytes = match &entry.max_response_bytes {
+            None => Some(DEFAULT_MAX_RESPONSE_BYTES),
+            Some(limit) if limit.value > MAX_RESPONSE_BYTES => {
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        format!(
+                            "`maxResponseBytes` is more than {}",
+                            size::format(MAX_RESPONSE_BYTES)
+                        ),
+                        limit.span,
+                    )
+                    .with_help(format!(
+                        "jobrun keeps the response body in memory: use at most {}",
+                        size::format(MAX_RESPONSE_BYTES)
+                    )),
+                );
+                None
+            }
+            Some(limit) => Some(limit.value),
+        };
         let ca_file = match &entry.ca_file {
             None => Some(None),
             Some(text) => self.ca_file(text).map(Some),
@@ -302,7 +326,7 @@ impl Checker<'_> {
                 headers,
                 body: body?,
                 ca_file: ca_file?,
-                max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+                max_response_bytes: max_response_bytes?,
                 redirects: redirects?,
                 idempotency_key: entry.idempotency_key.unwrap_or(false),
             },
@@ -854,6 +878,7 @@ mod tests {
         assert_eq!(job.deadline, None);
         assert_eq!(job.retry_delay, DEFAULT_RETRY_DELAY);
         assert_eq!(job.max_retry_delay, DEFAULT_MAX_RETRY_DELAY);
+        assert_eq!(job.request.max_response_bytes, DEFAULT_MAX_RESPONSE_BYTES);
         assert_eq!(job.request.redirects, Redirects::SameOrigin);
         assert!(!job.request.idempotency_key);
         assert!(job.request.ca_file.is_none());
@@ -1122,5 +1147,63 @@ mod tests {
         let job = job("    maxRetryDelay: 500ms\n");
         assert_eq!(job.retry_delay, Duration::from_millis(500));
         assert_eq!(job.max_retry_delay, Duration::from_millis(500));
+    }
+
+    #[test]
+    fn max_response_bytes_takes_bytes_or_a_size() {
+        for (written, bytes) in [
+            ("4096", 4096),
+            ("\"512 KiB\"", 512 * 1024),
+            ("2MiB", 2 * 1024 * 1024),
+            ("1 MB", 1_000_000),
+            ("10kB", 10_000),
+            ("1 GiB", MAX_RESPONSE_BYTES),
+        ] {
+            let job = job(&format!("    maxResponseBytes: {written}\n"));
+            assert_eq!(job.request.max_response_bytes, bytes, "{written}");
+        }
+    }
+
+    #[test]
+    fn zero_max_response_bytes_is_an_error() {
+        for written in ["0", "\"0 KiB\"", "-5"] {
+            let found = problem(&file(&format!("    maxResponseBytes: {written}\n")));
+            assert_eq!(found.message, "`maxResponseBytes` must be more than 0");
+            assert_eq!(found.span, Some(Span::new(5, 23, written.len() as u32)));
+        }
+    }
+
+    #[test]
+    fn max_response_bytes_with_an_unknown_unit_lists_the_units() {
+        let found = problem(&file("    maxResponseBytes: 10 K\n"));
+        assert_eq!(found.message, "`10 K` has an unknown unit `K`");
+        assert_eq!(found.span, Some(Span::new(5, 23, 4)));
+        assert_eq!(
+            found.help.as_deref(),
+            Some(
+                "`K` could mean powers of 1000 or of 1024: use B, kB, MB, GB (powers of 1000) or KiB, MiB, GiB (powers of 1024), such as `512 KiB`"
+            )
+        );
+    }
+
+    #[test]
+    fn max_response_bytes_over_a_gibibyte_is_an_error() {
+        let found = problem(&file("    maxResponseBytes: 2 GiB\n"));
+        assert_eq!(found.message, "`maxResponseBytes` is more than 1 GiB");
+        assert_eq!(
+            found.help.as_deref(),
+            Some("jobrun keeps the response body in memory: use at most 1 GiB")
+        );
+        let found = problem(&file("    maxResponseBytes: 99999999999999999999 B\n"));
+        assert_eq!(found.message, "`maxResponseBytes` is more than 1 GiB");
+    }
+
+    #[test]
+    fn max_response_bytes_as_a_boolean_is_an_error() {
+        let found = problem(&file("    maxResponseBytes: true\n"));
+        assert_eq!(
+            found.message,
+            "`maxResponseBytes` must be bytes (such as 1048576) or a size (such as \"1 MiB\"), found a boolean"
+        );
     }
 }
