@@ -86,10 +86,20 @@ pub struct JobEntry {
     pub description: Option<String>,
     pub timezone: Option<Text>,
     pub depends_on: Option<DependsOnEntry>,
+    pub expect_status: Option<Vec<StatusItem>>,
+    pub expect_body_contains: Option<Text>,
     pub max_response_bytes: Option<Spanned<u64>>,
     pub follow_redirects: Option<RedirectsEntry>,
     pub idempotency_key: Option<bool>,
     pub ca_file: Option<Text>,
+}
+
+/// One status of `expectStatus` as written: `200`, or `"2xx"`, `"200"`,
+/// `"200-204"`, read in `validate`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StatusItem {
+    Code(Spanned<i64>),
+    Text(Text),
 }
 
 /// `followRedirects` as written: a policy's name, or a boolean.
@@ -131,6 +141,8 @@ const JOB_KEYS: &[&str] = &[
     "description",
     "timezone",
     "dependsOn",
+    "expectStatus",
+    "expectBodyContains",
     "maxResponseBytes",
     "followRedirects",
     "idempotencyKey",
@@ -338,6 +350,10 @@ impl Decoder {
                 }
                 Some("timezone") => job.timezone = self.text(value, "timezone"),
                 Some("dependsOn") => job.depends_on = self.depends_on(value),
+                Some("expectStatus") => job.expect_status = self.expect_status(value),
+                Some("expectBodyContains") => {
+                    job.expect_body_contains = self.text(value, "expectBodyContains")
+                }
                 Some("maxResponseBytes") => {
                     job.max_response_bytes = self.size(value, "maxResponseBytes")
                 }
@@ -379,6 +395,42 @@ impl Decoder {
             }
         }
         Some(depends)
+    }
+
+    /// One status or a list of them.
+    fn expect_status(&mut self, node: &Node) -> Option<Vec<StatusItem>> {
+        let items = match &node.value {
+            Value::Seq(items) if items.is_empty() => {
+                self.problems.push(
+                    Diagnostic::error("`expectStatus` cannot be an empty list", node.span)
+                        .with_help("list the statuses that mean success, such as `[200, 204]`, or remove the key to accept any 2xx"),
+                );
+                return None;
+            }
+            Value::Seq(items) => items.iter().collect(),
+            _ => vec![node],
+        };
+        let mut out = Vec::with_capacity(items.len());
+        for item in &items {
+            match &item.value {
+                Value::Int(code) => out.push(StatusItem::Code(Spanned {
+                    value: *code,
+                    span: item.span,
+                })),
+                Value::Str(_) => out.extend(self.text(item, "expectStatus").map(StatusItem::Text)),
+                _ => self.problems.push(
+                    Diagnostic::error(
+                        format!(
+                            "`expectStatus` takes statuses such as 200 or \"2xx\", found {}",
+                            item.kind()
+                        ),
+                        item.span,
+                    )
+                    .with_help("write a status (200), a class (\"2xx\") or a range (\"200-204\"), or a list of them"),
+                ),
+            }
+        }
+        (out.len() == items.len()).then_some(out)
     }
 
     fn size(&mut self, node: &Node, key: &str) -> Option<Spanned<u64>> {
