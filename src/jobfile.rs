@@ -38,7 +38,8 @@ pub fn locate(flag: Option<&Path>, env: &dyn Fn(&str) -> Option<String>) -> Path
 pub fn load(path: &Path, host_zone: &TimeZone, purpose: Purpose) -> Result<JobFile, Error> {
     let text = config::read(path).map_err(|d| file_error(path, None, vec![d]))?;
     let (config, mut diagnostics) = config::decode(&text);
-    let mut checked = validate::check(&config, host_zone, purpose);
+    let base_dir = path.parent().unwrap_or(Path::new(""));
+    let mut checked = validate::check(&config, host_zone, base_dir, purpose);
     diagnostics.append(&mut checked.diagnostics);
     checked.diagnostics = diagnostics;
     Ok(JobFile {

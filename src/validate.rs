@@ -2,11 +2,17 @@
 //! with its location, found in one pass.
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use jiff::tz::TimeZone;
 
-use crate::config::{self, ConfigFile, HeaderEntry, JobEntry, Text};
+use crate::config::size;
+use crate::config::{
+    self, ConfigFile, HeaderEntry, JobEntry, RedirectsEntry, Spanned, StatusItem, Text,
+};
 use crate::diagnostic::{Diagnostic, Span};
+use crate::duration;
 use crate::interpolate::Template;
 use crate::job::{
     Body, Condition, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRY_DELAY, DEFAULT_RETRIES,
@@ -20,6 +26,9 @@ use crate::yaml::{Node, Value};
 /// Longest job name: names become file, unit and cron names, and Kubernetes
 /// object names are DNS labels of at most 63 characters.
 pub const MAX_NAME_LEN: usize = 63;
+
+/// The most `maxResponseBytes` may be: a response body is kept in memory.
+pub const MAX_RESPONSE_BYTES: u64 = 1024 * 1024 * 1024;
 
 /// The checked jobs, and every problem found on the way.
 #[derive(Debug, Default)]
@@ -48,10 +57,19 @@ pub enum Purpose {
     Use,
 }
 
-/// Check a decoded file. `host_zone` is the zone of jobs that name none.
-pub fn check(config: &ConfigFile, host_zone: &TimeZone, purpose: Purpose) -> Checked {
+/// Check a decoded file. `host_zone` is the zone of jobs that name none;
+/// `base_dir` is the job file's directory: relative paths in the file
+/// (`caFile`) are read from there, so the file and what it names can move
+/// together, whatever directory cron starts jobrun in.
+pub fn check(
+    config: &ConfigFile,
+    host_zone: &TimeZone,
+    base_dir: &Path,
+    purpose: Purpose,
+) -> Checked {
     let mut checker = Checker {
         host_zone,
+        base_dir,
         purpose,
         zones: HashMap::new(),
         schedules: HashMap::new(),
@@ -72,6 +90,7 @@ type ScheduleReading = (Result<Schedule, ScheduleError>, Vec<String>);
 
 struct Checker<'a> {
     host_zone: &'a TimeZone,
+    base_dir: &'a Path,
     purpose: Purpose,
     /// Zones by name, looked up once per name, not once per job.
     zones: HashMap<String, Option<TimeZone>>,
@@ -220,18 +239,26 @@ impl Checker<'_> {
             }
         }
 
-        let data = entry.data.as_ref().and_then(|node| self.data(node));
-        if let (Some(node), Some(method)) = (&entry.data, method) {
+        // A value with an error leaves the job unbuilt: a `Job` holds only
+        // checked values.
+        let data = entry.data.as_ref().map(|node| self.data(node));
+        let text = entry
+            .body
+            .as_ref()
+            .map(|text| self.template(text, "`body`"));
+        let body = match (text, data) {
+            (Some(text), _) => text.map(|t| Some(Body::Text(t))),
+            (None, Some(data)) => data.map(|d| Some(Body::Json(d))),
+            (None, None) => Some(None),
+        };
+        if let Some(node) = &entry.data {
             self.week_range(node);
-            if !method.sends_body() && node.value != Value::Null {
-                self.diagnostics.push(
-                    Diagnostic::warning(
-                        format!("`data` is not sent with {}", method.as_str()),
-                        node.span,
-                    )
-                    .with_help("remove `data`, or use a method that sends a body such as POST"),
-                );
+            if node.value != Value::Null {
+                self.unsent_body(method, "data", node.span);
             }
+        }
+        if let Some(text) = entry.body.as_ref().filter(|t| !t.value.is_empty()) {
+            self.unsent_body(method, "body", text.span);
         }
 
         let depends_on = entry
@@ -242,13 +269,66 @@ impl Checker<'_> {
         let timeout = entry
             .timeout
             .as_ref()
-            .or(config.global.default_timeout.as_ref())
-            .map_or(DEFAULT_TIMEOUT, |t| t.value);
+            .or(config.global.default_timeout.as_ref());
+        if let Some(deadline) = &entry.deadline {
+            self.deadline(deadline, timeout);
+        }
+        let timeout = timeout.map_or(DEFAULT_TIMEOUT, |t| t.value);
+        let delays = self.retry_delays(entry);
         let retries = entry
             .retries
             .as_ref()
             .or(config.global.default_retries.as_ref())
             .map_or(DEFAULT_RETRIES, |r| r.value);
+
+        let redirects = match &entry.follow_redirects {
+            None => Some(Redirects::default()),
+            // `true` is what a user who turns redirects on expects of a
+            // browser-like client, minus leaking headers to other hosts.
+            Some(RedirectsEntry::Bool(on)) => Some(if on.value {
+                Redirects::SameOrigin
+            } else {
+                Redirects::None
+            }),
+            Some(RedirectsEntry::Name(text)) => self.redirects(text),
+        };
+        let status = match &entry.expect_status {
+            None => Some(Vec::new()),
+            Some(items) => {
+                let ranges: Vec<Option<(u16, u16)>> =
+                    items.iter().map(|item| self.status(item)).collect();
+                ranges.into_iter().collect()
+            }
+        };
+        let body_contains = match &entry.expect_body_contains {
+            None => Some(None),
+            Some(text) => self.body_contains(text, method).map(Some),
+        };
+
+        let max_response_bytes = match &entry.max_response_bytes {
+            None => Some(DEFAULT_MAX_RESPONSE_BYTES),
+            Some(limit) if limit.value > MAX_RESPONSE_BYTES => {
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        format!(
+                            "`maxResponseBytes` is more than {}",
+                            size::format(MAX_RESPONSE_BYTES)
+                        ),
+                        limit.span,
+                    )
+                    .with_help(format!(
+                        "jobrun keeps the response body in memory: use at most {}",
+                        size::format(MAX_RESPONSE_BYTES)
+                    )),
+                );
+                None
+            }
+            Some(limit) => Some(limit.value),
+        };
+        let ca_file = match &entry.ca_file {
+            None => Some(None),
+            Some(text) => self.ca_file(text).map(Some),
+        };
 
         Some(Job {
             name: name?,
@@ -259,23 +339,198 @@ impl Checker<'_> {
                 method: method?,
                 url: url?,
                 headers,
-                body: data.map(Body::Json),
-                ca_file: None,
-                max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
-                redirects: Redirects::default(),
-                idempotency_key: false,
+                body: body?,
+                ca_file: ca_file?,
+                max_response_bytes: max_response_bytes?,
+                redirects: redirects?,
+                idempotency_key: entry.idempotency_key.unwrap_or(false),
             },
             timeout,
-            deadline: None,
+            deadline: entry.deadline.as_ref().map(|d| d.value),
             retries,
-            retry_delay: DEFAULT_RETRY_DELAY,
-            max_retry_delay: DEFAULT_MAX_RETRY_DELAY,
-            expect: Expect::default(),
+            retry_delay: delays?.0,
+            max_retry_delay: delays?.1,
+            expect: Expect {
+                status: status?,
+                body_contains: body_contains?,
+            },
             enabled: entry.enabled.unwrap_or(true),
             description: entry.description.clone(),
             depends_on,
             uses: Vec::new(),
         })
+    }
+
+    /// A deadline shorter than one attempt's timeout is allowed (the run
+    /// stops at whichever comes first) but is rarely meant.
+    fn deadline(&mut self, deadline: &Spanned<Duration>, timeout: Option<&Spanned<Duration>>) {
+        let limit = timeout.map_or(DEFAULT_TIMEOUT, |t| t.value);
+        if deadline.value >= limit {
+            return;
+        }
+        let limit_text = duration::format(limit);
+        let mut problem = Diagnostic::warning(
+            "the deadline ends the run before the first attempt can time out",
+            deadline.span,
+        );
+        problem = match timeout {
+            Some(t) => problem
+                .with_related(t.span, format!("the timeout is {limit_text}"))
+                .with_help(format!(
+                    "raise `deadline` to at least {limit_text}, or lower `timeout`"
+                )),
+            None => problem.with_help(format!(
+                "raise `deadline` to at least {limit_text}, the default `timeout`, or set a lower `timeout`"
+            )),
+        };
+        self.diagnostics.push(problem);
+    }
+
+    /// One `expectStatus` item as an inclusive range.
+    fn status(&mut self, item: &StatusItem) -> Option<(u16, u16)> {
+        const HELP: &str =
+            "write a status such as 200, a class such as \"2xx\" or a range such as \"200-204\"";
+        let not_status = |what: &str, span: Span| {
+            Diagnostic::error(format!("`{what}` is not an HTTP status"), span)
+                .with_help("statuses run from 100 to 599 (RFC 9110 section 15)")
+        };
+        let text = match item {
+            StatusItem::Code(code) => {
+                return match u16::try_from(code.value) {
+                    Ok(c @ 100..=599) => Some((c, c)),
+                    _ => {
+                        self.diagnostics
+                            .push(not_status(&code.value.to_string(), code.span));
+                        None
+                    }
+                };
+            }
+            StatusItem::Text(text) => text,
+        };
+        let value = text.value.as_str();
+        // A whole number in 100..=599 at `offset` characters into the text.
+        let mut code = |part: &str, offset: usize| -> Option<u16> {
+            let lead = part.len() - part.trim_start().len();
+            let part = part.trim();
+            let span = text.span_at(offset + lead, part.chars().count());
+            if part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) {
+                self.diagnostics.push(
+                    Diagnostic::error(format!("`{value}` is not a status"), span).with_help(HELP),
+                );
+                return None;
+            }
+            match part.parse::<u16>() {
+                Ok(c @ 100..=599) => Some(c),
+                _ => {
+                    self.diagnostics.push(not_status(part, span));
+                    None
+                }
+            }
+        };
+        let class = value.as_bytes();
+        if class.len() == 3 && class[0].is_ascii_digit() && class[1..].eq_ignore_ascii_case(b"xx") {
+            return match class[0] - b'0' {
+                d @ 1..=5 => Some((u16::from(d) * 100, u16::from(d) * 100 + 99)),
+                _ => {
+                    self.diagnostics.push(
+                        Diagnostic::error(format!("`{value}` is not a status class"), text.span)
+                            .with_help("classes run from `1xx` to `5xx`"),
+                    );
+                    None
+                }
+            };
+        }
+        let Some(dash) = value.find('-') else {
+            let c = code(value, 0)?;
+            return Some((c, c));
+        };
+        let lo = code(&value[..dash], 0);
+        let hi = code(&value[dash + 1..], value[..=dash].chars().count());
+        let (lo, hi) = (lo?, hi?);
+        if lo > hi {
+            self.diagnostics.push(
+                Diagnostic::error(format!("the range `{value}` runs backwards"), text.span)
+                    .with_help(format!("write the lower status first: `{hi}-{lo}`")),
+            );
+            return None;
+        }
+        Some((lo, hi))
+    }
+
+    fn body_contains(&mut self, text: &Text, method: Option<Method>) -> Option<Template> {
+        if text.value.is_empty() {
+            self.diagnostics.push(
+                Diagnostic::error("`expectBodyContains` cannot be empty", text.span)
+                    .with_help("give the text the response body must contain, or remove the key"),
+            );
+            return None;
+        }
+        if method == Some(Method::Head) {
+            self.diagnostics.push(
+                Diagnostic::warning(
+                    "`expectBodyContains` fails every HEAD request: the response has no body",
+                    text.span,
+                )
+                .with_help("use GET to check the body, or remove `expectBodyContains`"),
+            );
+        }
+        self.template(text, "`expectBodyContains`")
+    }
+
+    /// The first wait between attempts and the longest one.
+    fn retry_delays(&mut self, entry: &JobEntry) -> Option<(Duration, Duration)> {
+        let max = entry
+            .max_retry_delay
+            .as_ref()
+            .map_or(DEFAULT_MAX_RETRY_DELAY, |m| m.value);
+        let Some(delay) = &entry.retry_delay else {
+            // A `maxRetryDelay` under the default first delay (1s) caps
+            // every wait, the first included: that is what it says.
+            return Some((DEFAULT_RETRY_DELAY.min(max), max));
+        };
+        if delay.value <= max {
+            return Some((delay.value, max));
+        }
+        let delay_text = duration::format(delay.value);
+        let problem = match &entry.max_retry_delay {
+            Some(m) => Diagnostic::error(
+                format!(
+                    "`retryDelay` ({delay_text}) is longer than `maxRetryDelay` ({})",
+                    duration::format(max)
+                ),
+                delay.span,
+            )
+            .with_related(m.span, "`maxRetryDelay` given")
+            .with_help("lower `retryDelay`, or raise `maxRetryDelay`: no wait is longer than it"),
+            None => Diagnostic::error(
+                format!(
+                    "`retryDelay` ({delay_text}) is longer than the default `maxRetryDelay` of {}",
+                    duration::format(max)
+                ),
+                delay.span,
+            )
+            .with_help(format!(
+                "set `maxRetryDelay` to at least {delay_text}, or lower `retryDelay`"
+            )),
+        };
+        self.diagnostics.push(problem);
+        None
+    }
+
+    /// axios dropped a body on GET and HEAD; so does jobrun, and says so.
+    fn unsent_body(&mut self, method: Option<Method>, key: &str, span: Span) {
+        let Some(method) = method.filter(|m| !m.sends_body()) else {
+            return;
+        };
+        self.diagnostics.push(
+            Diagnostic::warning(
+                format!("`{key}` is not sent with {}", method.as_str()),
+                span,
+            )
+            .with_help(format!(
+                "remove `{key}`, or use a method that sends a body such as POST"
+            )),
+        );
     }
 
     /// An error about `len` characters at `offset` inside a string value.
@@ -549,6 +804,42 @@ impl Checker<'_> {
         }
     }
 
+    fn redirects(&mut self, text: &Text) -> Option<Redirects> {
+        let found = Redirects::parse(&text.value);
+        if found.is_none() {
+            let help = match config::suggest(&text.value, Redirects::NAMES) {
+                Some(close) => format!("did you mean `{close}`?"),
+                None => format!(
+                    "use one of {}, or true (`same-origin`) or false (`none`)",
+                    config::list(Redirects::NAMES)
+                ),
+            };
+            self.diagnostics.push(
+                Diagnostic::error(
+                    format!("unknown `followRedirects` value `{}`", text.value),
+                    text.span,
+                )
+                .with_help(help),
+            );
+        }
+        found
+    }
+
+    /// The certificate file's path, read from the job file's directory when
+    /// relative. The file itself is read when the job runs: `validate` on a
+    /// build machine need not see the production host's certificates.
+    fn ca_file(&mut self, text: &Text) -> Option<(PathBuf, Span)> {
+        if text.value.trim().is_empty() {
+            self.diagnostics.push(
+                Diagnostic::error("`caFile` cannot be empty", text.span).with_help(
+                    "give the path of a PEM file of CA certificates, or remove `caFile` to trust only the system's",
+                ),
+            );
+            return None;
+        }
+        Some((self.base_dir.join(&text.value), text.span))
+    }
+
     fn dependency(
         &mut self,
         entry: &config::DependsOnEntry,
@@ -637,4 +928,517 @@ fn describe_char(c: char) -> String {
 /// The jobs' names, for "did you mean" on the command line.
 pub fn names(jobs: &[Job]) -> Vec<&str> {
     jobs.iter().map(|j| j.name.as_str()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::Severity;
+
+    const BASE_DIR: &str = "/srv/jobs";
+
+    /// A file with one job `a`, plus `extra` lines inside it.
+    fn file(extra: &str) -> String {
+        format!(
+            "jobs:\n  - name: a\n    schedule: \"* * * * *\"\n    url: \"https://e.com/x\"\n{extra}"
+        )
+    }
+
+    /// Every problem, from decoding and checking alike.
+    fn problems(text: &str) -> Vec<Diagnostic> {
+        let (config, mut found) = config::decode(text);
+        found.extend(
+            check(
+                &config,
+                &TimeZone::UTC,
+                Path::new(BASE_DIR),
+                Purpose::Validate,
+            )
+            .diagnostics,
+        );
+        found
+    }
+
+    /// The one problem the file has.
+    fn problem(text: &str) -> Diagnostic {
+        let found = problems(text);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        found.into_iter().next().unwrap()
+    }
+
+    /// Job `a`, which must have no problem at all.
+    fn job(extra: &str) -> Job {
+        let text = file(extra);
+        let (config, found) = config::decode(&text);
+        assert!(found.is_empty(), "{found:#?}");
+        let checked = check(
+            &config,
+            &TimeZone::UTC,
+            Path::new(BASE_DIR),
+            Purpose::Validate,
+        );
+        assert!(checked.diagnostics.is_empty(), "{:#?}", checked.diagnostics);
+        checked.jobs.into_iter().next().unwrap()
+    }
+
+    #[test]
+    fn new_keys_have_their_defaults() {
+        let job = job("");
+        assert_eq!(job.deadline, None);
+        assert_eq!(job.retry_delay, DEFAULT_RETRY_DELAY);
+        assert_eq!(job.max_retry_delay, DEFAULT_MAX_RETRY_DELAY);
+        assert_eq!(job.request.max_response_bytes, DEFAULT_MAX_RESPONSE_BYTES);
+        assert!(job.expect.status.is_empty());
+        assert!(job.expect.body_contains.is_none());
+        assert_eq!(job.request.redirects, Redirects::SameOrigin);
+        assert!(!job.request.idempotency_key);
+        assert!(job.request.ca_file.is_none());
+    }
+
+    #[test]
+    fn follow_redirects_takes_a_name_or_a_boolean() {
+        for (written, expected) in [
+            ("none", Redirects::None),
+            ("same-origin", Redirects::SameOrigin),
+            ("cross-origin", Redirects::CrossOrigin),
+            ("false", Redirects::None),
+            ("true", Redirects::SameOrigin),
+        ] {
+            let job = job(&format!("    followRedirects: {written}\n"));
+            assert_eq!(job.request.redirects, expected, "{written}");
+        }
+    }
+
+    #[test]
+    fn unknown_follow_redirects_suggests_the_close_one() {
+        let found = problem(&file("    followRedirects: same_origin\n"));
+        assert_eq!(
+            found.message,
+            "unknown `followRedirects` value `same_origin`"
+        );
+        assert_eq!(found.span, Some(Span::new(5, 22, 11)));
+        assert_eq!(found.help.as_deref(), Some("did you mean `same-origin`?"));
+        let found = problem(&file("    followRedirects: always\n"));
+        assert_eq!(
+            found.help.as_deref(),
+            Some(
+                "use one of `none`, `same-origin` and `cross-origin`, or true (`same-origin`) or false (`none`)"
+            )
+        );
+    }
+
+    #[test]
+    fn follow_redirects_as_a_number_is_an_error() {
+        let found = problem(&file("    followRedirects: 5\n"));
+        assert_eq!(
+            found.message,
+            "`followRedirects` must be `none`, `same-origin`, `cross-origin`, true or false, found an integer"
+        );
+    }
+
+    #[test]
+    fn idempotency_key_is_a_boolean() {
+        assert!(job("    idempotencyKey: true\n").request.idempotency_key);
+        let found = problem(&file("    idempotencyKey: yes\n"));
+        assert_eq!(
+            found.message,
+            "`idempotencyKey` must be true or false, found a string"
+        );
+    }
+
+    #[test]
+    fn relative_ca_file_is_read_from_the_job_files_directory() {
+        let job = job("    caFile: certs/internal.pem\n");
+        let (path, span) = job.request.ca_file.unwrap();
+        assert_eq!(path, Path::new("/srv/jobs/certs/internal.pem"));
+        assert_eq!(span, Span::new(5, 13, 18));
+    }
+
+    #[test]
+    fn absolute_ca_file_is_kept() {
+        let job = job("    caFile: /etc/ssl/internal.pem\n");
+        assert_eq!(
+            job.request.ca_file.unwrap().0,
+            Path::new("/etc/ssl/internal.pem")
+        );
+    }
+
+    #[test]
+    fn ca_file_is_not_read_while_checking() {
+        // The file does not exist here; it only has to exist where the job runs.
+        job("    caFile: /nonexistent/ca.pem\n");
+    }
+
+    #[test]
+    fn empty_ca_file_is_an_error() {
+        let found = problem(&file("    caFile: \"\"\n"));
+        assert_eq!(found.message, "`caFile` cannot be empty");
+        assert_eq!(found.span, Some(Span::new(5, 13, 2)));
+        assert_eq!(found.severity, Severity::Error);
+    }
+
+    #[test]
+    fn slips_in_new_key_names_get_a_suggestion() {
+        for (slip, key) in [
+            ("caFIle", "caFile"),
+            ("follow_redirects", "followRedirects"),
+        ] {
+            let found = problem(&file(&format!("    {slip}: x\n")));
+            assert_eq!(found.help, Some(format!("did you mean `{key}`?")), "{slip}");
+        }
+    }
+
+    #[test]
+    fn body_is_sent_as_written_with_its_placeholders() {
+        let job = job("    method: POST\n    body: \"id=${ID}&x=1\"\n");
+        let Some(Body::Text(text)) = &job.request.body else {
+            panic!("{:?}", job.request.body);
+        };
+        assert_eq!(text.placeholders().count(), 1);
+        assert_eq!(job.use_of("ID"), Span::new(6, 15, 5));
+        assert!(job.required_variables().contains("ID"));
+    }
+
+    #[test]
+    fn data_is_still_sent_as_json() {
+        let job = job("    method: POST\n    data: {k: v}\n");
+        assert!(matches!(job.request.body, Some(Body::Json(_))));
+    }
+
+    #[test]
+    fn data_and_body_together_is_an_error() {
+        let found = problem(&file(
+            "    method: POST\n    data: {k: v}\n    body: \"k=v\"\n",
+        ));
+        assert_eq!(found.message, "a job cannot have both `data` and `body`");
+        assert_eq!(found.span, Some(Span::new(7, 5, 4)));
+        assert_eq!(
+            found.related,
+            Some((Span::new(6, 5, 4), "`data` given first".to_string()))
+        );
+        assert_eq!(
+            found.help.as_deref(),
+            Some("keep one: `data` is sent as JSON, `body` as written")
+        );
+    }
+
+    #[test]
+    fn body_before_data_points_at_data() {
+        let found = problem(&file(
+            "    method: POST\n    body: \"k=v\"\n    data: {k: v}\n",
+        ));
+        assert_eq!(found.message, "a job cannot have both `body` and `data`");
+        assert_eq!(found.span, Some(Span::new(7, 5, 4)));
+    }
+
+    #[test]
+    fn body_on_get_is_a_warning() {
+        let found = problem(&file("    body: hello\n"));
+        assert_eq!(found.severity, Severity::Warning);
+        assert_eq!(found.message, "`body` is not sent with GET");
+        assert_eq!(found.span, Some(Span::new(5, 11, 5)));
+        assert_eq!(
+            found.help.as_deref(),
+            Some("remove `body`, or use a method that sends a body such as POST")
+        );
+        let found = problem(&file("    method: head\n    body: hello\n"));
+        assert_eq!(found.message, "`body` is not sent with HEAD");
+    }
+
+    #[test]
+    fn body_must_be_a_string() {
+        let found = problem(&file("    method: POST\n    body: 5\n"));
+        assert_eq!(found.message, "`body` must be a string, found an integer");
+    }
+
+    #[test]
+    fn bad_placeholder_in_body_points_inside_it() {
+        let found = problem(&file("    method: POST\n    body: \"a ${}\"\n"));
+        assert_eq!(
+            found.message,
+            "invalid placeholder in `body`: placeholder has no variable name"
+        );
+        assert_eq!(found.span.unwrap().line, 6);
+    }
+
+    #[test]
+    fn deadline_and_retry_delays_are_durations_like_timeout() {
+        let job = job("    deadline: \"5m\"\n    retryDelay: 500\n    maxRetryDelay: 1m 30s\n");
+        assert_eq!(job.deadline, Some(Duration::from_secs(300)));
+        assert_eq!(job.retry_delay, Duration::from_millis(500));
+        assert_eq!(job.max_retry_delay, Duration::from_secs(90));
+    }
+
+    #[test]
+    fn a_retry_delay_of_a_few_milliseconds_is_questioned() {
+        let found = problem(&file("    retryDelay: 5\n"));
+        assert_eq!(found.severity, Severity::Warning);
+        assert_eq!(found.message, "`retryDelay: 5` is 5 milliseconds");
+    }
+
+    #[test]
+    fn zero_deadline_is_an_error() {
+        let found = problem(&file("    deadline: 0\n"));
+        assert_eq!(found.message, "`deadline` must be more than 0");
+    }
+
+    #[test]
+    fn deadline_shorter_than_timeout_is_a_warning() {
+        let found = problem(&file("    timeout: 30s\n    deadline: 10s\n"));
+        assert_eq!(found.severity, Severity::Warning);
+        assert_eq!(
+            found.message,
+            "the deadline ends the run before the first attempt can time out"
+        );
+        assert_eq!(found.span, Some(Span::new(6, 15, 3)));
+        assert_eq!(
+            found.related,
+            Some((Span::new(5, 14, 3), "the timeout is 30s".to_string()))
+        );
+        assert_eq!(
+            found.help.as_deref(),
+            Some("raise `deadline` to at least 30s, or lower `timeout`")
+        );
+    }
+
+    #[test]
+    fn deadline_shorter_than_the_default_timeout_is_a_warning() {
+        let found = problem(&file("    deadline: 5s\n"));
+        assert_eq!(found.related, None);
+        assert_eq!(
+            found.help.as_deref(),
+            Some(
+                "raise `deadline` to at least 10s, the default `timeout`, or set a lower `timeout`"
+            )
+        );
+        job("    deadline: 10s\n");
+    }
+
+    #[test]
+    fn deadline_is_compared_with_the_global_timeout() {
+        let text = "global:\n  defaultTimeout: 1m\njobs:\n  - name: a\n    schedule: \"* * * * *\"\n    url: \"https://e.com\"\n    deadline: 30s\n";
+        let found = problem(text);
+        assert_eq!(found.related.unwrap().0, Span::new(2, 19, 2));
+    }
+
+    #[test]
+    fn retry_delay_longer_than_max_retry_delay_is_an_error() {
+        let found = problem(&file("    retryDelay: 10s\n    maxRetryDelay: 5s\n"));
+        assert_eq!(found.severity, Severity::Error);
+        assert_eq!(
+            found.message,
+            "`retryDelay` (10s) is longer than `maxRetryDelay` (5s)"
+        );
+        assert_eq!(found.span, Some(Span::new(5, 17, 3)));
+        assert_eq!(
+            found.related,
+            Some((Span::new(6, 20, 2), "`maxRetryDelay` given".to_string()))
+        );
+    }
+
+    #[test]
+    fn retry_delay_longer_than_the_default_max_names_the_default() {
+        let found = problem(&file("    retryDelay: 1m\n"));
+        assert_eq!(
+            found.message,
+            "`retryDelay` (1m) is longer than the default `maxRetryDelay` of 30s"
+        );
+        assert_eq!(
+            found.help.as_deref(),
+            Some("set `maxRetryDelay` to at least 1m, or lower `retryDelay`")
+        );
+        assert_eq!(
+            job("    retryDelay: 30s\n").retry_delay,
+            Duration::from_secs(30)
+        );
+    }
+
+    #[test]
+    fn a_max_retry_delay_under_the_default_delay_caps_the_first_wait() {
+        let job = job("    maxRetryDelay: 500ms\n");
+        assert_eq!(job.retry_delay, Duration::from_millis(500));
+        assert_eq!(job.max_retry_delay, Duration::from_millis(500));
+    }
+
+    #[test]
+    fn max_response_bytes_takes_bytes_or_a_size() {
+        for (written, bytes) in [
+            ("4096", 4096),
+            ("\"512 KiB\"", 512 * 1024),
+            ("2MiB", 2 * 1024 * 1024),
+            ("1 MB", 1_000_000),
+            ("10kB", 10_000),
+            ("1 GiB", MAX_RESPONSE_BYTES),
+        ] {
+            let job = job(&format!("    maxResponseBytes: {written}\n"));
+            assert_eq!(job.request.max_response_bytes, bytes, "{written}");
+        }
+    }
+
+    #[test]
+    fn zero_max_response_bytes_is_an_error() {
+        for written in ["0", "\"0 KiB\"", "-5"] {
+            let found = problem(&file(&format!("    maxResponseBytes: {written}\n")));
+            assert_eq!(found.message, "`maxResponseBytes` must be more than 0");
+            assert_eq!(found.span, Some(Span::new(5, 23, written.len() as u32)));
+        }
+    }
+
+    #[test]
+    fn max_response_bytes_with_an_unknown_unit_lists_the_units() {
+        let found = problem(&file("    maxResponseBytes: 10 K\n"));
+        assert_eq!(found.message, "`10 K` has an unknown unit `K`");
+        assert_eq!(found.span, Some(Span::new(5, 23, 4)));
+        assert_eq!(
+            found.help.as_deref(),
+            Some(
+                "`K` could mean powers of 1000 or of 1024: use B, kB, MB, GB (powers of 1000) or KiB, MiB, GiB (powers of 1024), such as `512 KiB`"
+            )
+        );
+    }
+
+    #[test]
+    fn max_response_bytes_over_a_gibibyte_is_an_error() {
+        let found = problem(&file("    maxResponseBytes: 2 GiB\n"));
+        assert_eq!(found.message, "`maxResponseBytes` is more than 1 GiB");
+        assert_eq!(
+            found.help.as_deref(),
+            Some("jobrun keeps the response body in memory: use at most 1 GiB")
+        );
+        let found = problem(&file("    maxResponseBytes: 99999999999999999999 B\n"));
+        assert_eq!(found.message, "`maxResponseBytes` is more than 1 GiB");
+    }
+
+    #[test]
+    fn max_response_bytes_as_a_boolean_is_an_error() {
+        let found = problem(&file("    maxResponseBytes: true\n"));
+        assert_eq!(
+            found.message,
+            "`maxResponseBytes` must be bytes (such as 1048576) or a size (such as \"1 MiB\"), found a boolean"
+        );
+    }
+
+    #[test]
+    fn expect_status_takes_codes_classes_and_ranges() {
+        let job = job("    expectStatus: [200, \"3xx\", \"204\", \"400-404\", \"5XX\"]\n");
+        assert_eq!(
+            job.expect.status,
+            vec![(200, 200), (300, 399), (204, 204), (400, 404), (500, 599)]
+        );
+        assert!(job.expect.status_ok(403));
+        assert!(!job.expect.status_ok(201));
+    }
+
+    #[test]
+    fn expect_status_takes_a_single_value() {
+        assert_eq!(
+            job("    expectStatus: 204\n").expect.status,
+            vec![(204, 204)]
+        );
+        assert_eq!(
+            job("    expectStatus: \"2xx\"\n").expect.status,
+            vec![(200, 299)]
+        );
+    }
+
+    #[test]
+    fn expect_status_out_of_range_points_at_the_item() {
+        let found = problem(&file("    expectStatus: [200, 600]\n"));
+        assert_eq!(found.message, "`600` is not an HTTP status");
+        assert_eq!(found.span, Some(Span::new(5, 25, 3)));
+        assert_eq!(
+            found.help.as_deref(),
+            Some("statuses run from 100 to 599 (RFC 9110 section 15)")
+        );
+    }
+
+    #[test]
+    fn expect_status_range_end_out_of_range_points_inside_the_range() {
+        let found = problem(&file("    expectStatus: \"200-700\"\n"));
+        assert_eq!(found.message, "`700` is not an HTTP status");
+        assert_eq!(found.span, Some(Span::new(5, 24, 3)));
+    }
+
+    #[test]
+    fn backwards_expect_status_range_is_an_error() {
+        let found = problem(&file("    expectStatus: \"204-200\"\n"));
+        assert_eq!(found.message, "the range `204-200` runs backwards");
+        assert_eq!(found.span, Some(Span::new(5, 19, 9)));
+        assert_eq!(
+            found.help.as_deref(),
+            Some("write the lower status first: `200-204`")
+        );
+    }
+
+    #[test]
+    fn unknown_expect_status_words_and_classes_are_errors() {
+        let found = problem(&file("    expectStatus: ok\n"));
+        assert_eq!(found.message, "`ok` is not a status");
+        assert_eq!(
+            found.help.as_deref(),
+            Some(
+                "write a status such as 200, a class such as \"2xx\" or a range such as \"200-204\""
+            )
+        );
+        let found = problem(&file("    expectStatus: 6xx\n"));
+        assert_eq!(found.message, "`6xx` is not a status class");
+        let found = problem(&file("    expectStatus: [200, true]\n"));
+        assert_eq!(
+            found.message,
+            "`expectStatus` takes statuses such as 200 or \"2xx\", found a boolean"
+        );
+        assert_eq!(found.span, Some(Span::new(5, 25, 4)));
+    }
+
+    #[test]
+    fn every_bad_expect_status_item_is_reported() {
+        assert_eq!(
+            problems(&file("    expectStatus: [99, \"2xy\", \"300-250\"]\n")).len(),
+            3
+        );
+    }
+
+    #[test]
+    fn empty_expect_status_list_is_an_error() {
+        let found = problem(&file("    expectStatus: []\n"));
+        assert_eq!(found.message, "`expectStatus` cannot be an empty list");
+        assert_eq!(found.span, Some(Span::new(5, 19, 1)));
+    }
+
+    #[test]
+    fn expect_body_contains_is_a_template() {
+        let job = job("    expectBodyContains: \"ok ${RUN_ID}\"\n");
+        assert_eq!(
+            job.expect
+                .body_contains
+                .as_ref()
+                .unwrap()
+                .placeholders()
+                .count(),
+            1
+        );
+        assert!(job.required_variables().contains("RUN_ID"));
+    }
+
+    #[test]
+    fn empty_expect_body_contains_is_an_error() {
+        let found = problem(&file("    expectBodyContains: \"\"\n"));
+        assert_eq!(found.message, "`expectBodyContains` cannot be empty");
+        let found = problem(&file("    expectBodyContains: 5\n"));
+        assert_eq!(
+            found.message,
+            "`expectBodyContains` must be a string, found an integer"
+        );
+    }
+
+    #[test]
+    fn expect_body_contains_on_head_is_a_warning() {
+        let found = problem(&file("    method: HEAD\n    expectBodyContains: ok\n"));
+        assert_eq!(found.severity, Severity::Warning);
+        assert_eq!(
+            found.message,
+            "`expectBodyContains` fails every HEAD request: the response has no body"
+        );
+        assert_eq!(found.span, Some(Span::new(6, 25, 2)));
+    }
 }

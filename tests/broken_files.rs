@@ -400,6 +400,48 @@ fn corpus() -> Vec<Case> {
             "error: `dependsOn` has no `job`",
         ),
         case(
+            "data and body together",
+            job("    method: POST\n    data: {k: v}\n    body: \"k=v\"\n"),
+            "7:5",
+            "error: a job cannot have both `data` and `body`",
+        ),
+        case(
+            "expectStatus item out of range",
+            job("    expectStatus: [200, 600]\n"),
+            "5:25",
+            "error: `600` is not an HTTP status",
+        ),
+        case(
+            "expectStatus range backwards",
+            job("    expectStatus: \"204-200\"\n"),
+            "5:19",
+            "error: the range `204-200` runs backwards",
+        ),
+        case(
+            "unknown followRedirects",
+            job("    followRedirects: same_origin\n"),
+            "5:22",
+            "error: unknown `followRedirects` value `same_origin`",
+        ),
+        case(
+            "retryDelay longer than maxRetryDelay",
+            job("    retryDelay: 10s\n    maxRetryDelay: 5s\n"),
+            "5:17",
+            "error: `retryDelay` (10s) is longer than `maxRetryDelay` (5s)",
+        ),
+        case(
+            "maxResponseBytes of zero",
+            job("    maxResponseBytes: 0\n"),
+            "5:23",
+            "error: `maxResponseBytes` must be more than 0",
+        ),
+        case(
+            "maxResponseBytes with an ambiguous unit",
+            job("    maxResponseBytes: 10 K\n"),
+            "5:23",
+            "error: `10 K` has an unknown unit `K`",
+        ),
+        case(
             "alias bomb",
             alias_bomb(),
             "",

@@ -63,6 +63,7 @@ fn damaged_job_files_never_panic_and_point_inside_the_file() {
             let checked_jobs = validate::check(
                 &config,
                 &jiff::tz::TimeZone::UTC,
+                &dir,
                 validate::Purpose::Validate,
             );
             diagnostics.extend(checked_jobs.diagnostics);
