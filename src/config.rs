@@ -10,11 +10,8 @@ use std::time::Duration;
 
 use crate::diagnostic::{Diagnostic, Span};
 use crate::duration;
-// Declared here only until the module list in lib.rs gains `pub mod size;`
-// (lib.rs is being edited on another branch); then these two lines go.
-#[path = "size.rs"]
-pub mod size;
 use crate::job::Redirects;
+use crate::size;
 use crate::yaml::{self, Node, Value};
 
 /// Job files larger than this are refused before they are parsed: a

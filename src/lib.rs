@@ -25,6 +25,7 @@ pub mod redirect;
 pub mod runlog;
 pub mod schedule;
 pub mod signal;
+pub mod size;
 pub mod transport;
 pub mod trust;
 pub mod validate;

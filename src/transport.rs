@@ -267,7 +267,7 @@ impl Client {
                         Class::TooLarge,
                         format!(
                             "the response body is larger than `maxResponseBytes` ({})",
-                            bytes(self.max_response_bytes)
+                            crate::size::format(self.max_response_bytes)
                         ),
                     )
                 };
@@ -302,17 +302,6 @@ fn agent(roots: Vec<Certificate<'static>>, proxy: Option<Proxy>) -> Agent {
         .tls_config(tls)
         .build();
     Agent::new_with_config(config)
-}
-
-/// A byte count for people: `1 MiB`, `512 KiB`, `100 bytes`.
-pub fn bytes(n: u64) -> String {
-    const UNITS: &[(u64, &str)] = &[(1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")];
-    for (size, unit) in UNITS {
-        if n >= *size && n % size == 0 {
-            return format!("{} {unit}", n / size);
-        }
-    }
-    format!("{n} bytes")
 }
 
 /// Whether a configured header still goes to another origin: only the one

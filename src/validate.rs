@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use jiff::tz::TimeZone;
 
-use crate::config::size;
 use crate::config::{
     self, ConfigFile, HeaderEntry, JobEntry, RedirectsEntry, Spanned, StatusItem, Text,
 };
@@ -21,6 +20,7 @@ use crate::job::{
 };
 use crate::nodecron;
 use crate::schedule::{Schedule, ScheduleError};
+use crate::size;
 use crate::yaml::{Node, Value};
 
 /// Longest job name: names become file, unit and cron names, and Kubernetes

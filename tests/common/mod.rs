@@ -47,6 +47,17 @@ impl Sandbox {
         command
     }
 
+    /// The same as [`Sandbox::jobrun`], as a plain process to spawn and
+    /// signal.
+    pub fn process(&self) -> std::process::Command {
+        let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin!("jobrun"));
+        command
+            .env_clear()
+            .env("TZ", "UTC")
+            .current_dir(self.dir.path());
+        command
+    }
+
     pub fn run(&self, args: &[&str]) -> Run {
         Run::from(self.jobrun().args(args).output().expect("runs"))
     }

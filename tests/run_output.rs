@@ -1,0 +1,457 @@
+//! What `jobrun run` says and where: quiet success, one line on failure,
+//! the verbosity levels, JSON lines, the log file, the body on request,
+//! disabled jobs, previews, signals, and secrets never shown on any path.
+//! Every test runs the real binary against a real server on 127.0.0.1.
+
+mod common;
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use common::Sandbox;
+use common::server::{Reply, Server};
+
+const TOKEN: &str = "SENTINEL-token-7f3a9c";
+
+/// A job file with one POST job `report` to `url`, plus `extra` lines.
+fn jobs(url: &str, extra: &str) -> String {
+    format!(
+        "jobs:\n  - name: report\n    schedule: \"30 18 * * 1-5\"\n    url: \"{url}\"\n    method: POST\n    headers:\n      Authorization: \"Bearer ${{JWT_TOKEN}}\"\n    data:\n      channel: kpi\n      total: 42\n{extra}"
+    )
+}
+
+fn sandbox(server: &Server, extra: &str) -> Sandbox {
+    Sandbox::with_jobs(&jobs(&server.url("/report"), extra))
+}
+
+/// `jobrun ARGS` with the token set.
+fn run(sandbox: &Sandbox, args: &[&str]) -> common::Run {
+    common::Run::from(
+        sandbox
+            .jobrun()
+            .args(args)
+            .env("JWT_TOKEN", TOKEN)
+            .output()
+            .expect("runs"),
+    )
+}
+
+#[test]
+fn a_successful_run_says_nothing() {
+    let server = Server::start(vec![Reply::status(200).body("ok")]);
+    let sandbox = sandbox(&server, "");
+    let run = run(&sandbox, &["run", "report"]);
+    assert_eq!(
+        (run.code, run.stdout.as_str(), run.stderr.as_str()),
+        (0, "", "")
+    );
+    assert_eq!(server.requests().len(), 1);
+}
+
+#[test]
+fn a_failed_run_says_one_line_with_the_status_and_the_body() {
+    let server = Server::start(vec![Reply::status(500).body("database\nis down")]);
+    let sandbox = sandbox(&server, "    retries: 0\n");
+    let run = run(&sandbox, &["run", "report"]);
+    assert_eq!(run.code, 1);
+    assert_eq!(run.stdout, "");
+    assert_eq!(
+        run.stderr,
+        format!(
+            "jobrun: job `report` failed after 1 attempt: POST {}: 500 Internal Server Error (server error); body: \"database is down\"\n",
+            server.url("/report")
+        )
+    );
+}
+
+#[test]
+fn refused_credentials_name_the_header_and_the_variable() {
+    let server = Server::start(vec![Reply::status(401).body("token expired")]);
+    let sandbox = sandbox(&server, "");
+    let run = run(&sandbox, &["run", "report"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains(
+            "401 Unauthorized; authentication failed: check the `Authorization` header and variable `JWT_TOKEN` (a rotated or expired token is the commonest cause)"
+        ),
+        "{}",
+        run.stderr
+    );
+    // 401 is not retried.
+    assert_eq!(server.requests().len(), 1);
+}
+
+#[test]
+fn a_long_body_is_cut_to_500_characters() {
+    let server = Server::start(vec![Reply::status(502).body("e".repeat(2000))]);
+    let sandbox = sandbox(&server, "    retries: 0\n");
+    let run = run(&sandbox, &["run", "report"]);
+    let excerpt = format!("body: \"{}…\"\n", "e".repeat(500));
+    assert!(run.stderr.ends_with(&excerpt), "{}", run.stderr);
+}
+
+#[test]
+fn quiet_says_nothing_even_on_failure() {
+    let server = Server::start(vec![Reply::status(500)]);
+    let sandbox = sandbox(&server, "    retries: 0\n");
+    let run = run(&sandbox, &["-q", "run", "report"]);
+    assert_eq!(
+        (run.code, run.stdout.as_str(), run.stderr.as_str()),
+        (1, "", "")
+    );
+}
+
+#[test]
+fn verbose_shows_each_attempt_and_the_success() {
+    let server = Server::start(vec![Reply::status(503), Reply::status(200)]);
+    let sandbox = sandbox(&server, "    retryDelay: 10ms\n");
+    let run = run(&sandbox, &["-v", "run", "report"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(lines.len(), 3, "{}", run.stderr);
+    assert!(
+        lines[0].starts_with(&format!(
+            "jobrun: report: attempt 1/4: POST {}: 503 Service Unavailable (server error) in ",
+            server.url("/report")
+        )),
+        "{}",
+        lines[0]
+    );
+    assert!(lines[0].contains("; retrying in "), "{}", lines[0]);
+    assert!(lines[1].contains("attempt 2/4: POST"), "{}", lines[1]);
+    assert!(lines[1].contains(": 200 OK in "), "{}", lines[1]);
+    assert!(
+        lines[2].starts_with("jobrun: job `report` succeeded: POST"),
+        "{}",
+        lines[2]
+    );
+    assert!(
+        lines[2].contains("200 OK after 2 attempts in "),
+        "{}",
+        lines[2]
+    );
+}
+
+#[test]
+fn very_verbose_shows_the_headers_with_credentials_masked() {
+    let server = Server::start(vec![
+        Reply::status(200)
+            .header("Set-Cookie", &format!("session={TOKEN}"))
+            .header("X-Trace", "abc"),
+    ]);
+    let sandbox = sandbox(&server, "");
+    let run = run(&sandbox, &["-vv", "run", "report"]);
+    assert_eq!(run.code, 0);
+    assert!(
+        run.stderr
+            .contains(&format!("> POST {}\n", server.url("/report"))),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("> Authorization: Bearer ***\n"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("< 200 OK\n"), "{}", run.stderr);
+    assert!(run.stderr.contains("< set-cookie: ***\n"), "{}", run.stderr);
+    assert!(run.stderr.contains("< x-trace: abc\n"), "{}", run.stderr);
+    assert!(!run.stderr.contains(TOKEN));
+}
+
+#[test]
+fn json_lines_report_each_attempt_and_the_run() {
+    let server = Server::start(vec![
+        Reply::status(429).header("Retry-After", "0"),
+        Reply::status(500),
+    ]);
+    let sandbox = sandbox(&server, "    retries: 1\n");
+    let run = run(&sandbox, &["-v", "run", "report", "--log-format", "json"]);
+    assert_eq!(run.code, 1);
+    let lines: Vec<serde_json::Value> = run
+        .stderr
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect();
+    assert_eq!(lines.len(), 3, "{}", run.stderr);
+    assert_eq!(lines[0]["event"], "attempt");
+    assert_eq!(lines[0]["job"], "report");
+    assert_eq!(lines[0]["attempt"], 1);
+    assert_eq!(lines[0]["status"], 429);
+    assert_eq!(lines[0]["error_class"], "http_4xx");
+    assert_eq!(lines[0]["retry_in_ms"], 0);
+    assert!(lines[0]["duration_ms"].is_u64());
+    assert_eq!(lines[1]["attempt"], 2);
+    assert_eq!(lines[1]["retry_in_ms"], serde_json::Value::Null);
+    assert_eq!(lines[2]["event"], "run");
+    assert_eq!(lines[2]["outcome"], "failed");
+    assert_eq!(lines[2]["attempts"], 2);
+    assert_eq!(lines[2]["status"], 500);
+    assert_eq!(lines[2]["error_class"], "http_5xx");
+}
+
+#[test]
+fn at_the_default_verbosity_json_shows_only_the_failed_run() {
+    let server = Server::start(vec![Reply::status(404)]);
+    let sandbox = sandbox(&server, "");
+    let run = run(&sandbox, &["run", "report", "--log-format", "json"]);
+    assert_eq!(run.code, 1);
+    let line: serde_json::Value = serde_json::from_str(run.stderr.trim()).unwrap();
+    assert_eq!(line["outcome"], "failed");
+    assert_eq!(line["error_class"], "http_4xx");
+}
+
+#[test]
+fn the_log_file_gets_every_attempt_and_run_whatever_the_verbosity() {
+    let server = Server::start(vec![
+        Reply::status(200),
+        Reply::status(503),
+        Reply::status(200),
+    ]);
+    let sandbox = sandbox(&server, "    retryDelay: 10ms\n");
+    let log = sandbox.path("runs.log");
+    let log_arg = log.display().to_string();
+    let first = run(&sandbox, &["run", "report", "--log-file", &log_arg]);
+    let second = run(&sandbox, &["-q", "run", "report", "--log-file", &log_arg]);
+    assert_eq!((first.code, second.code), (0, 0));
+    assert_eq!(first.stderr, "");
+    let text = std::fs::read_to_string(&log).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 5, "{text}");
+    // Each line starts with its time, to the millisecond, in UTC.
+    for line in &lines {
+        assert_eq!(&line[23..25], "Z ", "{line}");
+    }
+    assert!(lines[1].contains("job `report` succeeded"), "{text}");
+    assert!(lines[2].contains("attempt 1/4"), "{text}");
+    assert!(lines[4].contains("succeeded"), "{text}");
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = std::fs::metadata(&log).unwrap().permissions().mode();
+    assert_eq!(mode & 0o077, 0, "the log file is private: {mode:o}");
+}
+
+#[test]
+fn an_unwritable_log_file_is_an_error_naming_the_flag() {
+    let server = Server::start(vec![]);
+    let sandbox = sandbox(&server, "");
+    let run = run(
+        &sandbox,
+        &["run", "report", "--log-file", "/nonexistent/dir/x.log"],
+    );
+    assert_eq!(run.code, 3);
+    assert!(
+        run.stderr
+            .contains("cannot open the log file `/nonexistent/dir/x.log`"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("--log-file"), "{}", run.stderr);
+    assert!(server.requests().is_empty());
+}
+
+#[test]
+fn print_body_and_output_give_the_final_body() {
+    let server = Server::start(vec![
+        Reply::status(200).body("{\"rows\":3}"),
+        Reply::status(200).body("a,b\n1,2\n"),
+    ]);
+    let sandbox = sandbox(&server, "");
+    let printed = run(&sandbox, &["run", "report", "--print-body"]);
+    assert_eq!((printed.code, printed.stdout.as_str()), (0, "{\"rows\":3}"));
+    let out = sandbox.path("report.csv");
+    let written = run(
+        &sandbox,
+        &["run", "report", "--output", &out.display().to_string()],
+    );
+    assert_eq!((written.code, written.stdout.as_str()), (0, ""));
+    assert_eq!(std::fs::read_to_string(out).unwrap(), "a,b\n1,2\n");
+}
+
+#[test]
+fn a_disabled_job_does_not_run_unless_forced() {
+    let server = Server::start(vec![Reply::status(200)]);
+    let sandbox = sandbox(&server, "    enabled: false\n");
+    let skipped = run(&sandbox, &["run", "report"]);
+    assert_eq!(skipped.code, 0);
+    assert_eq!(
+        skipped.stderr,
+        "jobrun: job `report` is disabled (`enabled: false` in jobs.yaml:2), so it did not run; remove it from the schedule, or use `--force` to run it anyway\n"
+    );
+    assert!(server.requests().is_empty());
+    let forced = run(&sandbox, &["run", "report", "--force"]);
+    assert_eq!((forced.code, forced.stderr.as_str()), (0, ""));
+    assert_eq!(server.requests().len(), 1);
+}
+
+#[test]
+fn dry_run_prints_the_request_masked_and_sends_nothing() {
+    let server = Server::start(vec![]);
+    let sandbox = sandbox(&server, "");
+    let run = run(&sandbox, &["run", "report", "--dry-run"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stdout,
+        format!(
+            "POST {}\nAuthorization: Bearer ***\nContent-Type: application/json\nUser-Agent: jobrun/{}\n\n{{\"channel\":\"kpi\",\"total\":42}}\n",
+            server.url("/report"),
+            env!("CARGO_PKG_VERSION")
+        )
+    );
+    std::thread::sleep(Duration::from_millis(50));
+    assert!(server.requests().is_empty());
+}
+
+#[test]
+fn as_curl_keeps_secrets_as_references_and_the_command_works() {
+    let server = Server::start(vec![Reply::status(200)]);
+    let sandbox = sandbox(&server, "");
+    let run = run(&sandbox, &["run", "report", "--as-curl"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.stdout.contains(TOKEN));
+    assert!(
+        run.stdout
+            .contains("--header 'Authorization: Bearer '\"${JWT_TOKEN}\""),
+        "{}",
+        run.stdout
+    );
+    assert!(server.requests().is_empty());
+    // Pasted into a shell where the token is set, it sends what jobrun sends.
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("{} --silent --output /dev/null", run.stdout.trim()))
+        .env("JWT_TOKEN", TOKEN)
+        .status()
+        .expect("curl runs");
+    assert!(status.success());
+    let received = &server.requests()[0];
+    assert_eq!(
+        received.header("authorization"),
+        Some(&*format!("Bearer {TOKEN}"))
+    );
+    assert_eq!(received.body_text(), "{\"channel\":\"kpi\",\"total\":42}");
+}
+
+/// Start `jobrun run report` against a server that never answers, and
+/// send it `signal` once the request has arrived.
+fn stopped_by(signal: &str) -> (i32, String, Duration) {
+    let server = Server::start(vec![Reply::status(200).delay(Duration::from_secs(30))]);
+    let sandbox = sandbox(&server, "    timeout: 60s\n");
+    let child = sandbox
+        .process()
+        .args(["run", "report"])
+        .env("JWT_TOKEN", TOKEN)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    server.wait_for_requests(1, Duration::from_secs(10));
+    let sent = Instant::now();
+    let kill = std::process::Command::new("kill")
+        .args([&format!("-{signal}"), &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let output = child.wait_with_output().unwrap();
+    (
+        output.status.code().expect("exited by itself, not killed"),
+        String::from_utf8(output.stderr).unwrap(),
+        sent.elapsed(),
+    )
+}
+
+#[test]
+fn sigterm_stops_the_run_at_once_with_143() {
+    let (code, stderr, took) = stopped_by("TERM");
+    assert_eq!(code, 143);
+    assert_eq!(
+        stderr,
+        "jobrun: job `report` stopped by SIGTERM during attempt 1\n"
+    );
+    assert!(took < Duration::from_secs(2), "{took:?}");
+}
+
+#[test]
+fn sigint_stops_the_run_at_once_with_130() {
+    let (code, stderr, took) = stopped_by("INT");
+    assert_eq!(code, 130);
+    assert!(stderr.contains("stopped by SIGINT"), "{stderr}");
+    assert!(took < Duration::from_secs(2), "{took:?}");
+}
+
+/// Every path that writes: success and failure, each verbosity and format,
+/// the log file, previews and the body. The token comes from `.env`, the
+/// password from the environment; the server echoes both back in its
+/// headers and body, and in a redirect location.
+#[test]
+fn secrets_never_appear_in_anything_jobrun_writes() {
+    const PASSWORD: &str = "SENTINEL-password-51bd";
+    let echo = format!("token={TOKEN} password={PASSWORD}");
+    let replies = |n: usize| -> Vec<Reply> {
+        (0..n)
+            .flat_map(|_| {
+                [
+                    Reply::status(503)
+                        .header("X-Echo", &echo)
+                        .body(format!("{{\"echo\":\"{echo}\"}}")),
+                    Reply::status(200)
+                        .header("Set-Cookie", &format!("s={TOKEN}"))
+                        .body(echo.clone()),
+                    Reply::redirect(302, &format!("https://elsewhere.invalid/?t={TOKEN}")),
+                ]
+            })
+            .collect()
+    };
+    let server = Server::start(replies(20));
+    let sandbox = Sandbox::with_jobs(&format!(
+        "jobs:\n  - name: report\n    schedule: \"* * * * *\"\n    url: \"{}?key=${{JWT_TOKEN}}\"\n    method: POST\n    retries: 0\n    headers:\n      Authorization: \"Bearer ${{JWT_TOKEN}}\"\n    data:\n      password: \"${{DB_PASSWORD}}\"\n",
+        server.url("/report")
+    ));
+    sandbox.write(".env", format!("JWT_TOKEN={TOKEN}\n"));
+    let log = sandbox.path("runs.log").display().to_string();
+    let mut outputs = Vec::new();
+    let commands: &[&[&str]] = &[
+        &["run", "report"],
+        &["-v", "run", "report"],
+        &["-vv", "run", "report"],
+        &["-vv", "run", "report", "--log-format", "json"],
+        &["run", "report", "--print-body", "--log-file", &log],
+        &[
+            "-v",
+            "run",
+            "report",
+            "--log-format",
+            "json",
+            "--log-file",
+            &log,
+        ],
+        &["run", "report", "--dry-run"],
+        &["run", "report", "--as-curl"],
+        &["list", "--json"],
+        &["validate", "--env"],
+    ];
+    for _ in 0..3 {
+        for args in commands {
+            let output = sandbox
+                .jobrun()
+                .args(*args)
+                .env("DB_PASSWORD", PASSWORD)
+                .output()
+                .unwrap();
+            outputs.push((args.join(" "), output.stdout));
+            outputs.push((args.join(" "), output.stderr));
+        }
+    }
+    outputs.push(("log file".into(), std::fs::read(&log).unwrap()));
+    let received = server.requests();
+    assert!(received.len() >= 6, "the runs reached the server");
+    assert!(
+        received[0].body_text().contains(PASSWORD),
+        "the secret was sent"
+    );
+    for (what, bytes) in outputs {
+        let text = String::from_utf8_lossy(&bytes);
+        for secret in [TOKEN, PASSWORD] {
+            assert!(!text.contains(secret), "`{what}` shows a secret:\n{text}");
+        }
+    }
+}
