@@ -315,13 +315,15 @@ pub fn describe(failure: &Failure) -> String {
         Class::Client => format!("{} (client error)", failure.detail),
         Class::Server => format!("{} (server error)", failure.detail),
         Class::Status => format!("{} (unexpected status)", failure.detail),
-        Class::Auth => failure.detail.clone(),
-        Class::Timeout | Class::Body | Class::TooLarge | Class::Redirect | Class::Protocol => {
-            failure.detail.clone()
-        }
-        Class::Connect => format!("cannot connect: {}", failure.detail),
-        Class::Dns => failure.detail.clone(),
-        Class::Tls => failure.detail.clone(),
+        Class::Auth
+        | Class::Timeout
+        | Class::Body
+        | Class::TooLarge
+        | Class::Redirect
+        | Class::Protocol
+        | Class::Connect
+        | Class::Dns
+        | Class::Tls => failure.detail.clone(),
     }
 }
 

@@ -277,7 +277,7 @@ impl Client {
                 let mut failure = classify(&e, Duration::ZERO);
                 if failure.class == Class::Connect {
                     failure.detail =
-                        format!("{}, before the whole response body arrived", failure.detail);
+                        "the connection closed before the whole response body arrived".into();
                 }
                 failure.status = Some(status);
                 Err(failed(failure, Some(read)))
@@ -327,7 +327,7 @@ fn classify(error: &ureq::Error, budget: Duration) -> Failure {
         ureq::Error::HostNotFound => Failure::new(Class::Dns, "the host name did not resolve"),
         ureq::Error::Rustls(e) => Failure::new(Class::Tls, tls_detail(e)),
         ureq::Error::Tls(e) => Failure::new(Class::Tls, format!("TLS failed: {e}")),
-        ureq::Error::ConnectionFailed => Failure::new(Class::Connect, "the connection failed"),
+        ureq::Error::ConnectionFailed => Failure::new(Class::Connect, "cannot connect"),
         ureq::Error::BodyExceedsLimit(_) => {
             Failure::new(Class::TooLarge, "the response is too large")
         }
@@ -346,18 +346,21 @@ fn classify(error: &ureq::Error, budget: Duration) -> Failure {
             let text = io.to_string();
             match io.kind() {
                 K::TimedOut | K::WouldBlock => timed_out(),
-                K::ConnectionRefused => Failure::new(Class::Connect, "connection refused"),
+                K::ConnectionRefused => {
+                    Failure::new(Class::Connect, "cannot connect: connection refused")
+                }
                 K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe => {
                     Failure::new(Class::Connect, "the connection was reset")
                 }
-                K::UnexpectedEof => {
-                    Failure::new(Class::Connect, "the server closed the connection")
-                }
+                K::UnexpectedEof => Failure::new(
+                    Class::Connect,
+                    "the server closed the connection without a response",
+                ),
                 _ if text.contains("lookup") || text.contains("resolve") => Failure::new(
                     Class::Dns,
                     format!("the host name did not resolve: {}", reason(&text)),
                 ),
-                _ => Failure::new(Class::Connect, reason(&text)),
+                _ => Failure::new(Class::Connect, format!("cannot connect: {}", reason(&text))),
             }
         }
         other => Failure::new(Class::Protocol, other.to_string()),
