@@ -333,7 +333,7 @@ fn as_curl_keeps_secrets_as_references_and_the_command_works() {
 
 /// Start `jobrun run report` against a server that never answers, and
 /// send it `signal` once the request has arrived.
-fn stopped_by(signal: &str) -> (i32, String, Duration) {
+fn stopped_by(signal: libc::c_int) -> (i32, String, Duration) {
     let server = Server::start(vec![Reply::status(200).delay(Duration::from_secs(30))]);
     let sandbox = sandbox(&server, "    timeout: 60s\n");
     let child = sandbox
@@ -346,11 +346,10 @@ fn stopped_by(signal: &str) -> (i32, String, Duration) {
         .unwrap();
     server.wait_for_requests(1, Duration::from_secs(10));
     let sent = Instant::now();
-    let kill = std::process::Command::new("kill")
-        .args([&format!("-{signal}"), &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(kill.success());
+    // SAFETY: kill(2) on the pid of a child this test started and has not
+    // yet reaped.
+    let sent_ok = unsafe { libc::kill(child.id() as libc::pid_t, signal) } == 0;
+    assert!(sent_ok);
     let output = child.wait_with_output().unwrap();
     (
         output.status.code().expect("exited by itself, not killed"),
@@ -361,7 +360,7 @@ fn stopped_by(signal: &str) -> (i32, String, Duration) {
 
 #[test]
 fn sigterm_stops_the_run_at_once_with_143() {
-    let (code, stderr, took) = stopped_by("TERM");
+    let (code, stderr, took) = stopped_by(libc::SIGTERM);
     assert_eq!(code, 143);
     assert_eq!(
         stderr,
@@ -372,7 +371,7 @@ fn sigterm_stops_the_run_at_once_with_143() {
 
 #[test]
 fn sigint_stops_the_run_at_once_with_130() {
-    let (code, stderr, took) = stopped_by("INT");
+    let (code, stderr, took) = stopped_by(libc::SIGINT);
     assert_eq!(code, 130);
     assert!(stderr.contains("stopped by SIGINT"), "{stderr}");
     assert!(took < Duration::from_secs(2), "{took:?}");
