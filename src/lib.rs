@@ -28,6 +28,7 @@ pub mod signal;
 pub mod size;
 pub mod transport;
 pub mod trust;
+pub mod tzdata;
 pub mod validate;
 pub mod variables;
 pub mod yaml;
@@ -52,8 +53,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let mut ctx = Context {
         env: &env,
         now: jiff::Timestamp::now(),
-        // Without a readable zone cron itself would run in UTC.
-        host_zone: jiff::tz::TimeZone::try_system().unwrap_or(jiff::tz::TimeZone::UTC),
+        host_zone: tzdata::host(&env),
         stderr_is_terminal: stderr.is_terminal(),
         stdout: &mut stdout.lock(),
         stderr: &mut stderr.lock(),

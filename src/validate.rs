@@ -635,7 +635,7 @@ impl Checker<'_> {
         let found = self
             .zones
             .entry(name.value.clone())
-            .or_insert_with(|| jiff::tz::db().get(&name.value).ok())
+            .or_insert_with(|| crate::tzdata::get(&name.value))
             .clone();
         if found.is_none() {
             let names: Vec<String> = jiff::tz::db()

@@ -1,0 +1,110 @@
+//! Time zones by name, read straight from the system's zoneinfo files.
+//!
+//! jiff's database lists the whole zoneinfo directory the first time it is
+//! used: some 600 files and 2 ms, which every cron-fired run would pay to
+//! use the one or two zones it could read directly. So a zone is read from
+//! its own file first, and the database (with its case-insensitive names,
+//! `TZDIR` and the bundled copy for hosts without tzdata) is the fallback.
+
+use std::path::Path;
+
+use jiff::tz::TimeZone;
+
+/// Where systems keep their zoneinfo files.
+const DIRS: &[&str] = &[
+    "/usr/share/zoneinfo",
+    "/usr/lib/zoneinfo",
+    "/usr/share/lib/zoneinfo",
+    "/etc/zoneinfo",
+];
+
+/// The zone called `name` (an IANA name such as `America/Chicago`).
+pub fn get(name: &str) -> Option<TimeZone> {
+    read_named(name).or_else(|| jiff::tz::db().get(name).ok())
+}
+
+/// The host's zone, as cron reads it: `TZ`, else `/etc/localtime`; UTC when
+/// neither can be read, as cron itself would run.
+pub fn host(env: &dyn Fn(&str) -> Option<String>) -> TimeZone {
+    let found = match env("TZ") {
+        // An empty TZ means UTC to every Unix tool.
+        Some(tz) if tz.is_empty() => return TimeZone::UTC,
+        Some(tz) => read_named(after_zoneinfo(tz.strip_prefix(':').unwrap_or(&tz))),
+        None => std::fs::read_link("/etc/localtime")
+            .ok()
+            .and_then(|target| read_named(after_zoneinfo(&target.to_string_lossy()))),
+    };
+    // POSIX rules (`EST5EDT`), copied files and the rest: jiff's own reading.
+    found.unwrap_or_else(|| TimeZone::try_system().unwrap_or(TimeZone::UTC))
+}
+
+/// `America/Chicago` from `/usr/share/zoneinfo/America/Chicago`.
+fn after_zoneinfo(path: &str) -> &str {
+    const NEEDLE: &str = "zoneinfo/";
+    path.rfind(NEEDLE)
+        .map_or(path, |i| &path[i + NEEDLE.len()..])
+}
+
+fn read_named(name: &str) -> Option<TimeZone> {
+    let plain = !name.is_empty()
+        && !name.starts_with('/')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/_-+".contains(c))
+        && name.split('/').all(|part| !part.is_empty());
+    if !plain {
+        return None;
+    }
+    DIRS.iter().find_map(|dir| {
+        let bytes = std::fs::read(Path::new(dir).join(name)).ok()?;
+        if !bytes.starts_with(b"TZif") {
+            return None;
+        }
+        TimeZone::tzif(name, &bytes).ok()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(tz: Option<&'static str>) -> impl Fn(&str) -> Option<String> {
+        move |name| (name == "TZ").then_some(tz).flatten().map(str::to_string)
+    }
+
+    #[test]
+    fn zones_read_from_their_files_match_the_database() {
+        let at: jiff::Timestamp = "2025-07-01T12:00:00Z".parse().unwrap();
+        for name in [
+            "America/Chicago",
+            "Asia/Kolkata",
+            "Australia/Lord_Howe",
+            "UTC",
+        ] {
+            let direct = get(name).unwrap();
+            let database = jiff::tz::db().get(name).unwrap();
+            assert_eq!(direct.iana_name(), Some(name));
+            assert_eq!(direct.to_offset(at), database.to_offset(at), "{name}");
+        }
+    }
+
+    #[test]
+    fn odd_names_still_resolve_through_the_database() {
+        assert!(get("america/chicago").is_some());
+        assert!(get("../../etc/passwd").is_none());
+        assert!(get("Not/AZone").is_none());
+    }
+
+    #[test]
+    fn the_host_zone_follows_tz() {
+        assert_eq!(
+            host(&env(Some("America/Chicago"))).iana_name(),
+            Some("America/Chicago")
+        );
+        assert_eq!(
+            host(&env(Some(":/usr/share/zoneinfo/Europe/London"))).iana_name(),
+            Some("Europe/London")
+        );
+        assert_eq!(host(&env(Some(""))), TimeZone::UTC);
+    }
+}
