@@ -4,11 +4,14 @@
 //!
 //! Every call has a deadline: ureq waits forever by default.
 
+use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use ureq::http;
 use ureq::tls::{Certificate, RootCerts, TlsConfig, TlsProvider};
+use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
 use ureq::{Agent, Proxy};
 
 use crate::failure::{Class, Failure};
@@ -301,7 +304,46 @@ fn agent(roots: Vec<Certificate<'static>>, proxy: Option<Proxy>) -> Agent {
         .proxy(proxy)
         .tls_config(tls)
         .build();
-    Agent::new_with_config(config)
+    Agent::with_parts(
+        config,
+        DefaultConnector::default(),
+        LiteralResolver::default(),
+    )
+}
+
+/// Resolves IP-address hosts without a lookup, and names as ureq does.
+/// ureq starts a thread for every lookup once a timeout is set, even for
+/// `127.0.0.1`; a run to an address pays nothing.
+#[derive(Debug, Default)]
+struct LiteralResolver(DefaultResolver);
+
+impl Resolver for LiteralResolver {
+    fn resolve(
+        &self,
+        uri: &http::Uri,
+        config: &ureq::config::Config,
+        timeout: NextTimeout,
+    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        let ip = uri.host().and_then(|host| {
+            host.trim_start_matches('[')
+                .trim_end_matches(']')
+                .parse::<IpAddr>()
+                .ok()
+        });
+        let port = uri.port_u16().or(match uri.scheme_str() {
+            Some("https") => Some(443),
+            Some("http") => Some(80),
+            _ => None,
+        });
+        match (ip, port) {
+            (Some(ip), Some(port)) => {
+                let mut addresses = self.empty();
+                addresses.push(SocketAddr::new(ip, port));
+                Ok(addresses)
+            }
+            _ => self.0.resolve(uri, config, timeout),
+        }
+    }
 }
 
 /// Whether a configured header still goes to another origin: only the one
