@@ -410,12 +410,23 @@ fn classify(error: &ureq::Error, budget: Duration) -> Failure {
 }
 
 fn tls_detail(error: &rustls::Error) -> String {
-    match error {
-        rustls::Error::InvalidCertificate(e) => format!(
-            "the server's certificate is not trusted ({e:?}); add its CA with `caFile`, or install it in the system's store"
-        ),
-        other => format!("TLS failed: {other}"),
-    }
+    use rustls::CertificateError as C;
+    let why = match error {
+        rustls::Error::InvalidCertificate(e) => match e {
+            C::UnknownIssuer => "it is signed by an authority this host does not trust".into(),
+            C::Expired | C::ExpiredContext { .. } => "it has expired".into(),
+            C::NotValidYet | C::NotValidYetContext { .. } => "it is not valid yet".into(),
+            C::NotValidForName | C::NotValidForNameContext { .. } => {
+                "it is not valid for this host name".into()
+            }
+            C::Revoked => "it has been revoked".into(),
+            other => format!("it was rejected ({other})"),
+        },
+        other => return format!("TLS failed: {other}"),
+    };
+    format!(
+        "the server's TLS certificate is not trusted: {why}; if the server is right, add its CA with `caFile` or to the system's store"
+    )
 }
 
 /// An OS error's text without Rust's "(os error N)".
