@@ -94,12 +94,18 @@ pub fn run(
         }
         let mut result = judge(client.exchange(request, end), request, policy, clock);
         let took = clock.now().saturating_duration_since(begin);
-        if let (Err(failed), true) = (&mut result, cut_by_deadline) {
+        // Name the limit that ran out, not the time left when the last
+        // step started (a few ms under `timeout`, or none for the body).
+        if let Err(failed) = &mut result {
             if failed.failure.class == Class::Timeout {
-                failed.failure.detail = format!(
-                    "timed out: the run's deadline ({}) ran out",
-                    duration::format(policy.deadline.unwrap_or_default())
-                );
+                failed.failure.detail = if cut_by_deadline {
+                    format!(
+                        "timed out: the run's deadline ({}) ran out",
+                        duration::format(policy.deadline.unwrap_or_default())
+                    )
+                } else {
+                    format!("timed out after {}", duration::format(policy.timeout))
+                };
             }
         }
         let (failure, response) = match result {
