@@ -121,7 +121,10 @@ impl Client {
                 .get(http::header::LOCATION)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string);
-            let followable = matches!(status, 301 | 302 | 303 | 307 | 308);
+            // With `followRedirects: none` a 3xx is the response, judged
+            // by `expectStatus` like any other.
+            let followable =
+                matches!(status, 301 | 302 | 303 | 307 | 308) && self.redirects != Redirects::None;
             let (Some(location), true) = (location, followable) else {
                 return self.read(response, url, redirects);
             };
