@@ -111,7 +111,15 @@ impl Client {
             let headers = request
                 .headers
                 .iter()
-                .filter(|h| !stripped || !h.configured || carries_body(h, body.is_some()));
+                .filter(|h| !stripped || !h.configured || carries_body(h, body.is_some()))
+                // A request turned into a GET has lost its body, and with it
+                // the header saying what the body was (as the Fetch
+                // standard drops request-body headers on such a redirect).
+                .filter(|h| {
+                    body.is_some()
+                        || request.body.is_none()
+                        || !h.name.eq_ignore_ascii_case("content-type")
+                });
             let mut response = self
                 .call(method, &url, headers, body, end)
                 .map_err(|f| failed(f, None))?;
