@@ -280,6 +280,20 @@ fn tls_handshake_fails_for_a_client_trusting_another_ca() {
     }
     let errors = server.errors();
     assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(server.connections(), 2);
+}
+
+#[test]
+fn connections_are_counted_even_without_a_request() {
+    let server = Server::start(vec![Reply::status(200)]);
+    drop(connect(&server));
+    let mut stream = connect(&server);
+    stream
+        .write_all(b"GET / HTTP/1.1\r\nHost: test\r\n\r\n")
+        .unwrap();
+    read_response(&mut BufReader::new(&stream));
+    assert_eq!(server.connections(), 2);
+    assert_eq!(server.requests()[0].connection, 1);
 }
 
 #[test]

@@ -435,6 +435,14 @@ impl Server {
         inner.received.clone()
     }
 
+    /// How many connections were accepted so far, including those that
+    /// sent no request: for HTTPS, how many handshakes a client began. A
+    /// client that gives up on a certificate may close without a TLS
+    /// alert, which leaves nothing in [`Server::errors`].
+    pub fn connections(&self) -> usize {
+        self.state.lock().accepted
+    }
+
     /// What went wrong on connections so far, such as a failed TLS
     /// handshake or a request the server could not parse, each prefixed
     /// with its connection number. A client that closes between requests
@@ -470,6 +478,8 @@ struct Inner {
     errors: Vec<String>,
     /// A handle on each open connection, to shut them down on stop.
     sockets: Vec<TcpStream>,
+    /// Connections accepted, whether or not a request came on them.
+    accepted: usize,
     stopped: bool,
 }
 
@@ -501,6 +511,7 @@ impl State {
         let mut inner = self.lock();
         if !inner.stopped {
             inner.sockets.push(socket);
+            inner.accepted += 1;
         }
         !inner.stopped
     }
