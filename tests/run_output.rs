@@ -454,3 +454,51 @@ fn secrets_never_appear_in_anything_jobrun_writes() {
         }
     }
 }
+
+#[test]
+fn a_closed_stdout_does_not_change_the_jobs_exit_code() {
+    let server = Server::start(vec![Reply::status(500).body("x".repeat(200_000))]);
+    let sandbox = sandbox(&server, "    retries: 0\n");
+    let mut child = sandbox
+        .process()
+        .args(["run", "report", "--print-body"])
+        .env("JWT_TOKEN", TOKEN)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    assert_eq!(child.wait().unwrap().code(), Some(1));
+}
+
+#[test]
+fn a_variable_that_breaks_a_header_line_is_refused_before_sending() {
+    let server = Server::start(vec![]);
+    let sandbox = Sandbox::with_jobs(&format!(
+        "jobs:\n  - name: report\n    schedule: \"* * * * *\"\n    url: \"{}\"\n    headers:\n      X-Channel: \"kpi-${{CHANNEL}}\"\n",
+        server.url("/")
+    ));
+    let run = common::Run::from(
+        sandbox
+            .jobrun()
+            .args(["run", "report"])
+            .env("CHANNEL", "a\r\nX-Injected: 1")
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(run.code, 3);
+    assert!(
+        run.stderr.contains(
+            "error: job `report`: header `X-Channel` contains a line break or control character once its placeholders are filled in\n --> jobs.yaml:6:23"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("check the value of `CHANNEL`"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("X-Injected"), "{}", run.stderr);
+    assert!(server.requests().is_empty());
+}

@@ -80,6 +80,7 @@ pub fn execute(inv: &mut Invocation, args: &RunArgs) -> Result<Exit, Error> {
         ])
     })?;
     check_url(file, job, &prepared)?;
+    check_headers(file, job, &prepared)?;
 
     if args.dry_run {
         inv.ctx
@@ -169,7 +170,18 @@ fn send(
                             Ok(text) => prepared.secrets.mask(text).into_owned().into_bytes(),
                             Err(_) => response.body.clone(),
                         };
-                        ctx.stdout.write_all(&body).map_err(Error::Output)?;
+                        // A reader that went away (`| head`) must not turn
+                        // the job's own outcome into another exit code.
+                        match ctx
+                            .stdout
+                            .write_all(&body)
+                            .and_then(|()| ctx.stdout.flush())
+                        {
+                            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                                return Err(Error::Output(e));
+                            }
+                            _ => {}
+                        }
                     }
                     if let Some(path) = &args.output {
                         std::fs::write(path, &response.body).map_err(|e| Error::Flag {
@@ -222,6 +234,42 @@ fn check_url(file: &JobFile, job: &Job, prepared: &Prepared) -> Result<(), Error
             span,
         )
         .with_help("check the values of the variables the url uses: it must start with `http://` or `https://` and name a host"),
+    ]))
+}
+
+/// Header values filled in from variables must still be one line of text.
+fn check_headers(file: &JobFile, job: &Job, prepared: &Prepared) -> Result<(), Error> {
+    let broken = prepared
+        .headers
+        .iter()
+        .find(|h| h.value.chars().any(|c| c.is_control() && c != '\t'));
+    let Some(header) = broken else {
+        return Ok(());
+    };
+    let template = job
+        .request
+        .headers
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(&header.name))
+        .map(|(_, t)| t);
+    let variables: Vec<String> = template
+        .map(|t| t.placeholders().map(|p| format!("`{}`", p.name)).collect())
+        .unwrap_or_default();
+    let span = template
+        .and_then(|t| t.placeholders().next())
+        .map_or(job.span, |p| job.use_of(&p.name));
+    Err(file.error(vec![
+        Diagnostic::error(
+            format!(
+                "job `{}`: header `{}` contains a line break or control character once its placeholders are filled in",
+                job.name, header.name
+            ),
+            span,
+        )
+        .with_help(format!(
+            "a header value is one line of text; check the value of {}",
+            if variables.is_empty() { "the header".to_string() } else { variables.join(", ") }
+        )),
     ]))
 }
 
