@@ -120,7 +120,7 @@ impl Client {
                         || request.body.is_none()
                         || !h.name.eq_ignore_ascii_case("content-type")
                 });
-            let mut response = self
+            let response = self
                 .call(method, &url, headers, body, end)
                 .map_err(|f| failed(f, None))?;
             let status = response.status().as_u16();
@@ -179,7 +179,6 @@ impl Client {
                             format!("redirected to `{next}`, not followed: {why}"),
                         )
                     };
-                    let _ = response.body_mut().read_to_vec();
                     return Err(failed(failure, None));
                 }
             }
