@@ -230,8 +230,9 @@ fn judge(exchange: Exchange, request: &Prepared, policy: &Policy, clock: &dyn Cl
                 ..Failure::new(
                     Class::Body,
                     format!(
-                        "{}, but the body does not contain `{wanted}` (`expectBodyContains`)",
-                        status_text(status)
+                        "{}, but the body does not contain {} (`expectBodyContains`)",
+                        status_text(status),
+                        serde_json::to_string(wanted).unwrap_or_default()
                     ),
                 )
             };

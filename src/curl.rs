@@ -37,6 +37,10 @@ pub fn command(job: &Job, prepared: &Prepared, lookup: &dyn Fn(&str) -> Option<S
         ));
     }
     for header in &prepared.headers {
+        // curl makes it from the URL's userinfo itself.
+        if header.from_userinfo {
+            continue;
+        }
         let template = job
             .request
             .headers

@@ -54,18 +54,45 @@ pub struct Secrets {
 }
 
 impl Secrets {
-    /// Remember `value` as a secret, with its percent-encoded and
-    /// JSON-escaped forms, which is how it appears in URLs and bodies.
+    /// Remember `value` as a secret, with the forms it takes when a URL,
+    /// a form or a JSON encoder (of any common flavour) writes it.
     pub fn add(&mut self, value: &str) {
         if value.is_empty() {
             return;
         }
-        for form in [value.to_string(), percent_encode(value), json_escape(value)] {
-            if !self.values.contains(&form) {
+        let json = json_escape(value);
+        let forms = [
+            value.to_string(),
+            percent_encode(value, false),
+            percent_encode(value, false).to_ascii_lowercase(),
+            percent_encode(value, true),
+            value.replace('#', "%23"),
+            json_escape(&json),
+            json_ascii(&json),
+            json.replace('/', "\\/"),
+            json_ascii(&json).replace('/', "\\/"),
+            json,
+        ];
+        for form in forms {
+            if !form.is_empty() && !self.values.contains(&form) {
                 self.values.push(form);
             }
         }
         self.values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+    }
+
+    /// Remember a credential header's value: whole, the part after an auth
+    /// scheme (`Bearer X`), and each value of a cookie list (`a=X; b=Y`).
+    pub fn add_credential(&mut self, value: &str) {
+        self.add(value);
+        if let Some((_, rest)) = value.split_once(' ') {
+            self.add(rest.trim());
+        }
+        for pair in value.split([';', ',']) {
+            if let Some((_, v)) = pair.split_once('=') {
+                self.add(v.trim());
+            }
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -76,18 +103,25 @@ impl Secrets {
     ///
     /// A secret shorter than [`SHORT`] characters is replaced only where it
     /// stands as a word of its own: a one-letter test token must not turn
-    /// every "t" of an error message into `***`.
+    /// every "t" of an error message into `***`, nor `KEY_VERSION=1` every
+    /// 1 of 127.0.0.1.
     pub fn mask<'t>(&self, text: &'t str) -> Cow<'t, str> {
-        let mut out = Cow::Borrowed(text);
+        match self.mask_bytes(text.as_bytes()) {
+            Cow::Borrowed(_) => Cow::Borrowed(text),
+            // A UTF-8 secret found in UTF-8 text starts and ends on
+            // character boundaries, so the result is UTF-8 too.
+            Cow::Owned(bytes) => Cow::Owned(String::from_utf8_lossy(&bytes).into_owned()),
+        }
+    }
+
+    /// [`Secrets::mask`] for bytes that may not be UTF-8 (a Latin-1 body).
+    pub fn mask_bytes<'t>(&self, bytes: &'t [u8]) -> Cow<'t, [u8]> {
+        let mut out = Cow::Borrowed(bytes);
         for secret in &self.values {
-            if !out.contains(secret.as_str()) {
-                continue;
+            let whole_words = secret.chars().count() < SHORT;
+            if let Some(replaced) = replace(&out, secret.as_bytes(), whole_words) {
+                out = Cow::Owned(replaced);
             }
-            out = Cow::Owned(if secret.chars().count() >= SHORT {
-                out.replace(secret.as_str(), MASK)
-            } else {
-                replace_words(&out, secret)
-            });
         }
         out
     }
@@ -114,36 +148,68 @@ impl Secrets {
 /// a longer word.
 pub const SHORT: usize = 8;
 
-/// `text` with each occurrence of `word` that is not part of a longer run of
-/// letters and digits replaced by [`MASK`].
-fn replace_words(text: &str, word: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = rest.find(word) {
-        let before = rest[..at].chars().next_back().or(out.chars().next_back());
-        let after = rest[at + word.len()..].chars().next();
-        let joined = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
-        out.push_str(&rest[..at]);
-        if joined(before) || joined(after) {
-            out.push_str(word);
-        } else {
-            out.push_str(MASK);
+/// `bytes` with each occurrence of `secret` replaced by [`MASK`], or `None`
+/// when there is none. With `whole_words`, only occurrences not joined to
+/// letters, digits or dots on either side.
+fn replace(bytes: &[u8], secret: &[u8], whole_words: bool) -> Option<Vec<u8>> {
+    let joins =
+        |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'.' || *b >= 0x80);
+    let mut out: Option<Vec<u8>> = None;
+    let mut copied = 0;
+    let mut at = 0;
+    while at + secret.len() <= bytes.len() {
+        if !bytes[at..].starts_with(secret) {
+            at += 1;
+            continue;
         }
-        rest = &rest[at + word.len()..];
+        let end = at + secret.len();
+        let standalone =
+            !whole_words || !(at > 0 && joins(bytes.get(at - 1)) || joins(bytes.get(end)));
+        if standalone {
+            let buffer = out.get_or_insert_with(|| Vec::with_capacity(bytes.len()));
+            buffer.extend_from_slice(&bytes[copied..at]);
+            buffer.extend_from_slice(MASK.as_bytes());
+            copied = end;
+            at = end;
+        } else {
+            at += 1;
+        }
     }
-    out.push_str(rest);
-    out
+    out.map(|mut buffer| {
+        buffer.extend_from_slice(&bytes[copied..]);
+        buffer
+    })
 }
 
-/// `value` as `encodeURIComponent` writes it: what a secret looks like in a
-/// query string.
-fn percent_encode(value: &str) -> String {
+/// `value` as `encodeURIComponent` writes it (what a secret looks like in a
+/// query string), or, with `form`, as an HTML form encodes it (`+` for a
+/// space).
+fn percent_encode(value: &str, form: bool) -> String {
     let mut out = String::with_capacity(value.len());
     for byte in value.bytes() {
         if byte.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&byte) {
             out.push(byte as char);
+        } else if form && byte == b' ' {
+            out.push('+');
         } else {
             out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// JSON-escaped text with every non-ASCII character as `\uXXXX`, as
+/// Python's `json.dumps` and many other encoders write it.
+fn json_ascii(escaped: &str) -> String {
+    let mut out = String::with_capacity(escaped.len());
+    for c in escaped.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
         }
     }
     out
@@ -221,6 +287,39 @@ mod tests {
     }
 
     #[test]
+    fn secrets_re_encoded_by_other_encoders_are_masked() {
+        let s = secrets(&["pässwörd/ünï \"x"]);
+        for form in [
+            r#"p\u00e4ssw\u00f6rd\/\u00fcn\u00ef \"x"#,
+            r#"pässwörd\/ünï \"x"#,
+            r#"pässwörd/ünï \\\"x"#,
+            "p%c3%a4ssw%c3%b6rd%2f%c3%bcn%c3%af%20%22x",
+            "p%C3%A4ssw%C3%B6rd%2F%C3%BCn%C3%AF+%22x",
+        ] {
+            assert_eq!(s.mask(&format!("<{form}>")), "<***>", "{form}");
+        }
+    }
+
+    #[test]
+    fn every_value_of_a_cookie_header_is_a_secret() {
+        let mut s = Secrets::default();
+        s.add_credential("session=abcdefgh123; theme=dark");
+        assert_eq!(
+            s.mask(r#"{"session":"abcdefgh123"}"#),
+            r#"{"session":"***"}"#
+        );
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_are_masked_too() {
+        let s = secrets(&["abcdefghijkl"]);
+        assert_eq!(
+            s.mask_bytes(b"caf\xe9 key=abcdefghijkl\n").as_ref(),
+            b"caf\xe9 key=***\n"
+        );
+    }
+
+    #[test]
     fn the_longer_of_two_overlapping_secrets_is_masked_whole() {
         let s = secrets(&["abcdefgh", "abcdefghijkl"]);
         assert_eq!(s.mask("xabcdefghijklx abcdefgh"), "x***x ***");
@@ -234,6 +333,11 @@ mod tests {
             "the token *** failed: ?k=***&x=1"
         );
         assert_eq!(s.mask("t"), "***");
+        let s = secrets(&["1"]);
+        assert_eq!(
+            s.mask("http://127.0.0.1:80/?v=1"),
+            "http://127.0.0.1:80/?v=***"
+        );
     }
 
     #[test]

@@ -29,9 +29,12 @@ pub struct Prepared {
 pub struct Header {
     pub name: String,
     pub value: String,
-    /// Written in the job file (or `defaultHeaders`), as opposed to added
-    /// by jobrun. Configured headers are never sent to another origin.
+    /// Written in the job file (or `defaultHeaders`), or made from the
+    /// URL's userinfo, as opposed to added by jobrun. Configured headers are
+    /// never sent to another origin.
     pub configured: bool,
+    /// Made from the URL's `user:password@`, as curl does.
+    pub from_userinfo: bool,
 }
 
 /// Where a variable's value comes from: the built-ins first, then the
@@ -52,7 +55,9 @@ impl Prepared {
         idempotency_key: Option<&str>,
     ) -> Result<Prepared, Unresolved> {
         let mut secrets = Secrets::default();
-        let mut render = |template: &Template| -> Result<String, Unresolved> {
+        let mut render_with = |template: &Template,
+                               lookup: &dyn Fn(&str) -> Option<String>|
+         -> Result<String, Unresolved> {
             let Rendered { text, substituted } = template.render(lookup)?;
             for (name, value) in &substituted {
                 if mask::is_sensitive_variable(name) {
@@ -61,8 +66,12 @@ impl Prepared {
             }
             Ok(text)
         };
+        // A `#` in a value put into the URL is data, not the start of a
+        // fragment that would silently cut the rest of the URL off.
+        let url_lookup = |name: &str| lookup(name).map(|v| v.replace('#', "%23"));
         let request = &job.request;
-        let url = render(&request.url)?;
+        let url = render_with(&request.url, &url_lookup)?;
+        let mut render = |template: &Template| render_with(template, lookup);
         let mut headers = Vec::with_capacity(request.headers.len() + 3);
         let mut credentials = Vec::new();
         for (name, template) in &request.headers {
@@ -77,6 +86,7 @@ impl Prepared {
                 name: name.clone(),
                 value,
                 configured: true,
+                from_userinfo: false,
             });
         }
         let body = match (&request.body, request.method.sends_body()) {
@@ -95,18 +105,33 @@ impl Prepared {
             .map(&mut render)
             .transpose()?;
 
-        for header in &headers {
-            if mask::is_sensitive_header(&header.name) {
-                secrets.add(&header.value);
-                if let Some((_, credential)) = header.value.split_once(' ') {
-                    secrets.add(credential.trim());
-                }
+        // `user:password@` becomes Basic authentication, as curl sends it,
+        // unless the job sets its own Authorization; either way the URL
+        // sent and shown no longer carries it.
+        let mut url = url;
+        if let Some(info) = userinfo(&url).map(str::to_string) {
+            url = url.replacen(&format!("{info}@"), "", 1);
+            let decoded = percent_decode(&info);
+            secrets.add(&info);
+            secrets.add(&decoded);
+            if let Some((_, password)) = decoded.split_once(':') {
+                secrets.add(password);
+            }
+            if !headers
+                .iter()
+                .any(|h| h.name.eq_ignore_ascii_case("authorization"))
+            {
+                headers.push(Header {
+                    name: "Authorization".into(),
+                    value: format!("Basic {}", base64(decoded.as_bytes())),
+                    configured: true,
+                    from_userinfo: true,
+                });
             }
         }
-        if let Some(userinfo) = userinfo(&url) {
-            secrets.add(userinfo);
-            if let Some((_, password)) = userinfo.split_once(':') {
-                secrets.add(password);
+        for header in &headers {
+            if mask::is_sensitive_header(&header.name) {
+                secrets.add_credential(&header.value);
             }
         }
 
@@ -119,6 +144,7 @@ impl Prepared {
                     name: name.to_string(),
                     value: value.to_string(),
                     configured: false,
+                    from_userinfo: false,
                 });
             }
         };
@@ -177,6 +203,50 @@ pub fn userinfo(url: &str) -> Option<&str> {
     let rest = &url[url.find("://")? + 3..];
     let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
     authority.rfind('@').map(|at| &authority[..at])
+}
+
+/// `%XX` sequences decoded, as curl reads URL userinfo.
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Standard base64 with padding (RFC 4648), for Basic authentication.
+pub fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }
 
 /// Write `data` as JSON, in the order written and as `JSON.stringify`
@@ -258,6 +328,20 @@ mod tests {
             data_json(&data),
             r#"{"z":1,"a":2,"m":0.5,"list":[null,true],"s":"a\"b"}"#
         );
+    }
+
+    #[test]
+    fn base64_pads_like_rfc_4648() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64(b"alice:s3cr3tpw"), "YWxpY2U6czNjcjN0cHc=");
+    }
+
+    #[test]
+    fn percent_decoding_keeps_what_is_not_an_escape() {
+        assert_eq!(percent_decode("a%40b%3Ac%zz%"), "a@b:c%zz%");
     }
 
     #[test]

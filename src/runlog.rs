@@ -234,17 +234,22 @@ impl RunLog<'_> {
                 (text, stamped)
             }
             LogFormat::Json => {
+                // Masked value by value: masking the serialised text could
+                // turn a number or a key into `***` and break the line.
                 let mut json = serde_json::Map::new();
                 json.insert(
                     "time".into(),
                     now.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string().into(),
                 );
                 if let serde_json::Value::Object(fields) = line.json {
-                    json.extend(fields);
+                    json.extend(fields.into_iter().map(|(key, value)| match value {
+                        serde_json::Value::String(text) => {
+                            (key, secrets.mask(&text).into_owned().into())
+                        }
+                        other => (key, other),
+                    }));
                 }
-                let text = secrets
-                    .mask(&serde_json::Value::Object(json).to_string())
-                    .into_owned();
+                let text = serde_json::Value::Object(json).to_string();
                 (text.clone(), text)
             }
         };

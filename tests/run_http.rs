@@ -971,7 +971,7 @@ fn a_body_without_the_expected_text_fails_and_is_not_retried() {
     assert_eq!(
         run.stderr,
         format!(
-            "jobrun: job `job` failed after 1 attempt: GET {}: 200 OK, but the body does not contain `ok` (`expectBodyContains`); body: \"{{\\\"status\\\":\\\"degraded\\\"}}\"\n",
+            "jobrun: job `job` failed after 1 attempt: GET {}: 200 OK, but the body does not contain \"ok\" (`expectBodyContains`); body: \"{{\\\"status\\\":\\\"degraded\\\"}}\"\n",
             server.url("/x")
         )
     );

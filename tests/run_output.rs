@@ -502,3 +502,82 @@ fn a_variable_that_breaks_a_header_line_is_refused_before_sending() {
     assert!(!run.stderr.contains("X-Injected"), "{}", run.stderr);
     assert!(server.requests().is_empty());
 }
+
+#[test]
+fn url_userinfo_is_sent_as_basic_auth_and_never_shown() {
+    // The server echoes the header back in its error body.
+    let basic = "Basic YWxpY2U6czNjcjN0cHc="; // alice:s3cr3tpw
+    let server = Server::start(vec![
+        Reply::status(500).body(format!("got authorization: {basic}")),
+    ]);
+    let url = server.url("/x").replace("://", "://${USERNAME}:${PASSWD}@");
+    let sandbox = Sandbox::with_jobs(&format!(
+        "jobs:\n  - name: report\n    schedule: \"* * * * *\"\n    url: \"{url}\"\n    retries: 0\n"
+    ));
+    let run_with = |args: &[&str]| {
+        common::Run::from(
+            sandbox
+                .jobrun()
+                .args(args)
+                .env("USERNAME", "alice")
+                .env("PASSWD", "s3cr3tpw")
+                .output()
+                .unwrap(),
+        )
+    };
+    let failed = run_with(&["-vv", "run", "report"]);
+    assert_eq!(failed.code, 1);
+    let received = &server.requests()[0];
+    assert_eq!(received.header("authorization"), Some(basic));
+    let dry = run_with(&["run", "report", "--dry-run"]);
+    assert!(
+        dry.stdout.contains("Authorization: Basic ***\n"),
+        "{}",
+        dry.stdout
+    );
+    for text in [&failed.stderr, &dry.stdout] {
+        assert!(!text.contains("YWxpY2U6czNjcjN0cHc="), "{text}");
+        assert!(!text.contains("s3cr3tpw"), "{text}");
+        assert!(!text.contains("alice:"), "{text}");
+    }
+}
+
+#[test]
+fn a_short_secret_leaves_json_lines_valid_and_addresses_whole() {
+    let server = Server::start(vec![Reply::status(500)]);
+    let sandbox = Sandbox::with_jobs(&format!(
+        "jobs:\n  - name: report\n    schedule: \"* * * * *\"\n    url: \"{}?v=${{KEY_VERSION}}\"\n    retries: 0\n",
+        server.url("/x")
+    ));
+    let run = common::Run::from(
+        sandbox
+            .jobrun()
+            .args(["-v", "run", "report", "--log-format", "json"])
+            .env("KEY_VERSION", "1")
+            .output()
+            .unwrap(),
+    );
+    for line in run.stderr.lines() {
+        let json: serde_json::Value = serde_json::from_str(line).expect("valid JSON");
+        assert_eq!(
+            json["attempts"].as_u64().or(json["attempt"].as_u64()),
+            Some(1)
+        );
+        assert_eq!(json["url"], format!("{}?v=***", server.url("/x")));
+    }
+}
+
+#[test]
+fn a_body_that_is_not_utf8_is_still_masked_when_printed() {
+    let mut body = b"caf\xe9 token=".to_vec();
+    body.extend_from_slice(TOKEN.as_bytes());
+    let server = Server::start(vec![Reply::status(200).body(body)]);
+    let sandbox = sandbox(&server, "");
+    let output = sandbox
+        .jobrun()
+        .args(["run", "report", "--print-body"])
+        .env("JWT_TOKEN", TOKEN)
+        .output()
+        .unwrap();
+    assert_eq!(output.stdout, b"caf\xe9 token=***");
+}

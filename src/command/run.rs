@@ -166,10 +166,7 @@ fn send(
                 log.finished(&end, now);
                 if let Some(response) = &end.response {
                     if args.print_body {
-                        let body = match std::str::from_utf8(&response.body) {
-                            Ok(text) => prepared.secrets.mask(text).into_owned().into_bytes(),
-                            Err(_) => response.body.clone(),
-                        };
+                        let body = prepared.secrets.mask_bytes(&response.body);
                         // A reader that went away (`| head`) must not turn
                         // the job's own outcome into another exit code.
                         match ctx
