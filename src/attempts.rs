@@ -133,9 +133,15 @@ pub fn run(
         if response.is_some() {
             last_response = response.clone();
         }
-        let (retry_in, stopped) = next_wait(&failure, number, allowed, policy, random, || {
-            deadline.map(|d| d.saturating_duration_since(clock.now()))
-        });
+        // When the deadline ended this attempt, the failure says so already.
+        let deadline_ran_out = cut_by_deadline && failure.class == Class::Timeout;
+        let (retry_in, stopped) = if deadline_ran_out {
+            (None, None)
+        } else {
+            next_wait(&failure, number, allowed, policy, random, || {
+                deadline.map(|d| d.saturating_duration_since(clock.now()))
+            })
+        };
         emit(Event::Attempt(Attempt {
             number,
             allowed,

@@ -121,11 +121,11 @@ pub struct RunArgs {
     pub force: bool,
 
     /// Print the request that would be sent, secrets masked; send nothing
-    #[arg(long, conflicts_with = "as_curl")]
+    #[arg(long, conflicts_with_all = ["as_curl", "print_body", "output", "log_file"])]
     pub dry_run: bool,
 
     /// Print an equivalent curl command; secrets stay `${VAR}` references
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["print_body", "output", "log_file"])]
     pub as_curl: bool,
 
     /// Write the final response body to stdout

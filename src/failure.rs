@@ -118,7 +118,9 @@ impl Failure {
 /// relative to `now`. A date in the past means "now".
 pub fn parse_retry_after(value: &str, now: jiff::Timestamp) -> Option<RetryAfter> {
     let value = value.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        // More seconds than a u64 holds is "much longer than any wait".
+        let seconds = value.parse::<u64>().unwrap_or(u64::MAX);
         return Some(RetryAfter(Duration::from_secs(seconds)));
     }
     let date = jiff::fmt::rfc2822::parse(value).ok()?.timestamp();

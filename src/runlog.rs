@@ -171,16 +171,23 @@ impl RunLog<'_> {
         self.emit(line, level, now);
     }
 
-    /// The run was stopped by a signal during attempt `attempt`.
+    /// The run was stopped by a signal during attempt `attempt`, or while
+    /// `waiting` to retry after it.
     pub fn interrupted(
         &mut self,
         signal: crate::signal::Signal,
         attempt: u32,
+        waiting: bool,
         now: jiff::Timestamp,
     ) {
+        let when = if waiting {
+            format!("while waiting to retry after attempt {attempt}")
+        } else {
+            format!("during attempt {attempt}")
+        };
         let line = Line {
             text: format!(
-                "jobrun: job `{}` stopped by {} during attempt {attempt}",
+                "jobrun: job `{}` stopped by {} {when}",
                 self.job,
                 signal.name()
             ),

@@ -64,6 +64,8 @@ pub struct Client {
     secure: OnceLock<Agent>,
     roots: Roots,
     proxy: Option<Proxy>,
+    /// The variable that named the proxy, for failures to mention it.
+    proxy_variable: Option<&'static str>,
     max_response_bytes: u64,
     redirects: Redirects,
 }
@@ -73,15 +75,18 @@ impl Client {
     /// proxy to go through, if any.
     pub fn new(
         roots: Roots,
-        proxy: Option<Proxy>,
+        proxy: Option<ProxyChoice>,
         max_response_bytes: u64,
         redirects: Redirects,
     ) -> Client {
+        let proxy_variable = proxy.as_ref().map(|p| p.variable);
+        let proxy = proxy.map(|p| p.proxy);
         Client {
             plain: agent(Vec::new(), proxy.clone()),
             secure: OnceLock::new(),
             roots,
             proxy,
+            proxy_variable,
             max_response_bytes,
             redirects,
         }
@@ -218,7 +223,20 @@ impl Client {
             None => builder.body(()).map(|request| self.send(request, left)),
         };
         match result {
-            Ok(sent) => sent.map_err(|e| classify(&e, left)),
+            Ok(sent) => sent.map_err(|e| {
+                let mut failure = classify(&e, left);
+                if let (
+                    Some(variable),
+                    Class::Connect | Class::Dns | Class::Timeout | Class::Protocol,
+                ) = (self.proxy_variable, failure.class)
+                {
+                    failure.detail = format!(
+                        "{} (going through the proxy named by `{variable}`)",
+                        failure.detail
+                    );
+                }
+                failure
+            }),
             Err(e) => Err(Failure::new(
                 Class::Protocol,
                 format!("the request cannot be sent: {e}"),
@@ -430,6 +448,9 @@ fn tls_detail(error: &rustls::Error) -> String {
                 "it is not valid for this host name".into()
             }
             C::Revoked => "it has been revoked".into(),
+            other if format!("{other:?}").contains("CaUsedAsEndEntity") => {
+                "it is a CA certificate used as the server's own (a self-signed certificate made as a CA); give the server a certificate signed by that CA".into()
+            }
             other => format!("it was rejected ({other})"),
         },
         other => return format!("TLS failed: {other}"),
@@ -447,18 +468,33 @@ fn reason(text: &str) -> String {
     }
 }
 
+/// A proxy to go through, and the variable that named it.
+#[derive(Debug, Clone)]
+pub struct ProxyChoice {
+    pub proxy: Proxy,
+    pub variable: &'static str,
+    /// The proxy's address as given, for its credentials to be masked.
+    pub address: String,
+}
+
 /// The proxy for `url` from the usual variables (`https_proxy`,
-/// `http_proxy`, `all_proxy`, `no_proxy`), as curl reads them.
-pub fn proxy_for(url: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Option<Proxy>, String> {
-    let get = |name: &str| {
+/// `http_proxy`, `all_proxy`, `no_proxy`), as curl reads them. Only http
+/// and https proxies are supported; jobrun reaches the target through
+/// them with CONNECT, for http URLs too.
+pub fn proxy_for(
+    url: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<ProxyChoice>, String> {
+    let get = |name: &'static str, upper: &'static str| {
         env(name)
-            .or_else(|| env(&name.to_ascii_uppercase()))
             .filter(|v| !v.is_empty())
+            .map(|v| (name, v))
+            .or_else(|| env(upper).filter(|v| !v.is_empty()).map(|v| (upper, v)))
     };
     let Some(origin) = Origin::of(url) else {
         return Ok(None);
     };
-    if let Some(no_proxy) = get("no_proxy") {
+    if let Some((_, no_proxy)) = get("no_proxy", "NO_PROXY") {
         if bypasses(&no_proxy, &origin.host) {
             return Ok(None);
         }
@@ -466,15 +502,31 @@ pub fn proxy_for(url: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Opti
     // As curl, `HTTP_PROXY` in capitals is ignored: under CGI it is set
     // from a request header.
     let chosen = match origin.scheme.as_str() {
-        "https" => get("https_proxy"),
-        _ => env("http_proxy").filter(|v| !v.is_empty()),
+        "https" => get("https_proxy", "HTTPS_PROXY"),
+        _ => env("http_proxy")
+            .filter(|v| !v.is_empty())
+            .map(|v| ("http_proxy", v)),
     }
-    .or_else(|| get("all_proxy"));
-    match chosen {
-        None => Ok(None),
-        Some(value) => Proxy::new(&value)
-            .map(Some)
-            .map_err(|_| "the proxy address in the environment is not valid".to_string()),
+    .or_else(|| get("all_proxy", "ALL_PROXY"));
+    let Some((variable, address)) = chosen else {
+        return Ok(None);
+    };
+    let scheme = address
+        .split_once("://")
+        .map_or("http", |(scheme, _)| scheme)
+        .to_ascii_lowercase();
+    if scheme != "http" && scheme != "https" {
+        return Err(format!(
+            "`{variable}` names a {scheme} proxy; jobrun goes through http and https proxies only"
+        ));
+    }
+    match Proxy::new(&address) {
+        Ok(proxy) => Ok(Some(ProxyChoice {
+            proxy,
+            variable,
+            address,
+        })),
+        Err(_) => Err(format!("`{variable}` is not a valid proxy address")),
     }
 }
 
@@ -513,12 +565,18 @@ mod tests {
             "NO_PROXY" => Some("internal.example".to_string()),
             _ => None,
         };
-        assert!(proxy_for("https://api.example/x", &env).unwrap().is_some());
+        let chosen = proxy_for("https://api.example/x", &env).unwrap().unwrap();
+        assert_eq!(chosen.variable, "https_proxy");
         assert!(proxy_for("http://api.example/x", &env).unwrap().is_none());
         assert!(
             proxy_for("https://a.internal.example/x", &env)
                 .unwrap()
                 .is_none()
+        );
+        let socks = |name: &str| (name == "http_proxy").then(|| "socks5://127.0.0.1:1".to_string());
+        assert_eq!(
+            proxy_for("http://api.example/x", &socks).unwrap_err(),
+            "`http_proxy` names a socks5 proxy; jobrun goes through http and https proxies only"
         );
     }
 }

@@ -581,3 +581,94 @@ fn a_body_that_is_not_utf8_is_still_masked_when_printed() {
         .unwrap();
     assert_eq!(output.stdout, b"caf\xe9 token=***");
 }
+
+#[test]
+fn a_socks_proxy_is_refused_naming_the_variable() {
+    let server = Server::start(vec![]);
+    let sandbox = sandbox(&server, "");
+    let run = common::Run::from(
+        sandbox
+            .jobrun()
+            .args(["run", "report"])
+            .env("JWT_TOKEN", TOKEN)
+            .env("http_proxy", "socks5://127.0.0.1:1")
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(run.code, 3);
+    assert!(
+        run.stderr.contains(
+            "error: `http_proxy` names a socks5 proxy; jobrun goes through http and https proxies only"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(server.requests().is_empty());
+}
+
+#[test]
+fn an_unwritable_output_file_is_found_before_the_request_is_sent() {
+    let server = Server::start(vec![Reply::status(200)]);
+    let sandbox = sandbox(&server, "");
+    let run = run(
+        &sandbox,
+        &["run", "report", "--output", "/nonexistent/dir/out"],
+    );
+    assert_eq!(run.code, 3);
+    assert!(
+        run.stderr
+            .contains("cannot write the response body to `/nonexistent/dir/out`"),
+        "{}",
+        run.stderr
+    );
+    assert!(server.requests().is_empty());
+}
+
+#[test]
+fn a_header_value_that_is_not_ascii_is_refused_before_sending() {
+    let server = Server::start(vec![]);
+    let sandbox = sandbox(&server, "");
+    let run = common::Run::from(
+        sandbox
+            .jobrun()
+            .args(["run", "report"])
+            .env("JWT_TOKEN", "tökentoken")
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(run.code, 3);
+    assert!(
+        run.stderr
+            .contains("header `Authorization` contains a character that is not ASCII"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("tökentoken"));
+    assert!(server.requests().is_empty());
+}
+
+#[test]
+fn a_signal_during_a_wait_says_it_came_between_attempts() {
+    let server = Server::start(vec![Reply::status(503).header("Retry-After", "20")]);
+    let sandbox = sandbox(&server, "    maxRetryDelay: 1m\n");
+    let child = sandbox
+        .process()
+        .args(["run", "report"])
+        .env("JWT_TOKEN", TOKEN)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    server.wait_for_requests(1, Duration::from_secs(10));
+    std::thread::sleep(Duration::from_millis(200));
+    // SAFETY: kill(2) on the pid of a child this test started.
+    assert_eq!(
+        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) },
+        0
+    );
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(143));
+    assert_eq!(
+        String::from_utf8(output.stderr).unwrap(),
+        "jobrun: job `report` stopped by SIGTERM while waiting to retry after attempt 1\n"
+    );
+}

@@ -67,7 +67,7 @@ pub fn execute(inv: &mut Invocation, args: &RunArgs) -> Result<Exit, Error> {
         (inv.ctx.random)(&mut random);
         idempotency::key(&job.name, None, random)
     });
-    let prepared = Prepared::new(job, &lookup, key.as_deref()).map_err(|unresolved| {
+    let mut prepared = Prepared::new(job, &lookup, key.as_deref()).map_err(|unresolved| {
         file.error(vec![
             Diagnostic::error(
                 format!(
@@ -95,12 +95,27 @@ pub fn execute(inv: &mut Invocation, args: &RunArgs) -> Result<Exit, Error> {
         return Ok(Exit::Success);
     }
 
-    let client = client(inv, file, job, &prepared)?;
+    let proxy =
+        transport::proxy_for(&prepared.url, inv.ctx.env).map_err(|message| Error::Flag {
+            flag: "the proxy variables (`https_proxy`, `http_proxy`, `all_proxy`, `no_proxy`)",
+            message,
+        })?;
+    if let Some(info) = proxy.as_ref().and_then(|p| prepare::userinfo(&p.address)) {
+        prepared.secrets.add_credential(&info.replacen(':', "=", 1));
+        prepared.secrets.add(info);
+    }
+    let client = client(inv, file, job, proxy)?;
     let log_file = match &args.log_file {
         Some(path) => Some(open_log(path)?),
         None => None,
     };
-    send(inv, args, job, prepared, client, log_file, verbosity)
+    // Found unwritable before the request is sent, not after.
+    let output = match &args.output {
+        Some(path) => Some(Output::open(path)?),
+        None => None,
+    };
+    let sinks = Sinks { log_file, output };
+    send(inv, args, job, prepared, client, sinks, verbosity)
 }
 
 /// Send the request on a worker thread and report its events as they come.
@@ -110,9 +125,13 @@ fn send(
     job: &'static Job,
     prepared: Prepared,
     client: Client,
-    log_file: Option<std::fs::File>,
+    sinks: Sinks,
     verbosity: Verbosity,
 ) -> Result<Exit, Error> {
+    let Sinks {
+        log_file,
+        mut output,
+    } = sinks;
     let (tx, rx) = mpsc::channel();
     if inv.ctx.handle_signals {
         let tx = tx.clone();
@@ -155,12 +174,14 @@ fn send(
     };
     log.request();
     let mut attempt = 1;
+    let mut waiting = false;
     loop {
         let now = ctx.clock.wall();
         match rx.recv() {
             Ok(Message::Event(Event::Attempt(a))) => {
                 log.attempt(&a, now);
-                attempt = a.number + 1;
+                waiting = a.retry_in.is_some();
+                attempt = if waiting { a.number } else { a.number + 1 };
             }
             Ok(Message::Event(Event::Finished(end))) => {
                 log.finished(&end, now);
@@ -180,16 +201,12 @@ fn send(
                             _ => {}
                         }
                     }
-                    if let Some(path) = &args.output {
-                        std::fs::write(path, &response.body).map_err(|e| Error::Flag {
-                            flag: "--output",
-                            message: format!(
-                                "cannot write the response body to `{}`: {}",
-                                path.display(),
-                                io_reason(&e)
-                            ),
-                        })?;
+                    if let Some(output) = output.take() {
+                        output.write(&response.body)?;
                     }
+                }
+                if let Some(output) = output.take() {
+                    output.discard();
                 }
                 return Ok(if end.succeeded {
                     Exit::Success
@@ -198,7 +215,7 @@ fn send(
                 });
             }
             Ok(Message::Signal(signal)) => {
-                log.interrupted(signal, attempt, now);
+                log.interrupted(signal, attempt, waiting, now);
                 return Ok(signal.exit());
             }
             // The worker ended without a last event: it cannot, short of a
@@ -236,12 +253,21 @@ fn check_url(file: &JobFile, job: &Job, prepared: &Prepared) -> Result<(), Error
 
 /// Header values filled in from variables must still be one line of text.
 fn check_headers(file: &JobFile, job: &Job, prepared: &Prepared) -> Result<(), Error> {
-    let broken = prepared
-        .headers
-        .iter()
-        .find(|h| h.value.chars().any(|c| c.is_control() && c != '\t'));
-    let Some(header) = broken else {
+    let broken = prepared.headers.iter().find_map(|h| {
+        let bad = h
+            .value
+            .chars()
+            .find(|c| !c.is_ascii() || c.is_control() && *c != '\t')?;
+        Some((h, bad))
+    });
+    let Some((header, bad)) = broken else {
         return Ok(());
+    };
+    // The character itself is not shown: it may be part of a secret.
+    let what = if bad.is_control() {
+        "a line break or control character"
+    } else {
+        "a character that is not ASCII"
     };
     let template = job
         .request
@@ -258,13 +284,13 @@ fn check_headers(file: &JobFile, job: &Job, prepared: &Prepared) -> Result<(), E
     Err(file.error(vec![
         Diagnostic::error(
             format!(
-                "job `{}`: header `{}` contains a line break or control character once its placeholders are filled in",
+                "job `{}`: header `{}` contains {what} once its placeholders are filled in",
                 job.name, header.name
             ),
             span,
         )
         .with_help(format!(
-            "a header value is one line of text; check the value of {}",
+            "a header value is one line of ASCII text (encode anything else, as the server expects); check the value of {}",
             if variables.is_empty() { "the header".to_string() } else { variables.join(", ") }
         )),
     ]))
@@ -275,7 +301,7 @@ fn client(
     inv: &Invocation,
     file: &JobFile,
     job: &Job,
-    prepared: &Prepared,
+    proxy: Option<transport::ProxyChoice>,
 ) -> Result<Client, Error> {
     let extra = match &job.request.ca_file {
         None => Vec::new(),
@@ -304,17 +330,69 @@ fn client(
         certs.extend(extra.iter().cloned());
         certs
     };
-    let proxy =
-        transport::proxy_for(&prepared.url, inv.ctx.env).map_err(|message| Error::Flag {
-            flag: "https_proxy / http_proxy / all_proxy",
-            message,
-        })?;
     Ok(Client::new(
         Box::new(roots),
         proxy,
         job.request.max_response_bytes,
         job.request.redirects,
     ))
+}
+
+/// Where a run writes besides stdout and stderr, opened before it starts.
+struct Sinks {
+    log_file: Option<std::fs::File>,
+    output: Option<Output>,
+}
+
+/// The `--output` file, opened before the request is sent and written only
+/// when a response arrives; left as it was when none does.
+struct Output {
+    file: std::fs::File,
+    path: std::path::PathBuf,
+    created: bool,
+}
+
+impl Output {
+    fn open(path: &std::path::Path) -> Result<Output, Error> {
+        let created = !path.exists();
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            .map_err(|e| Output::error(path, &e))?;
+        Ok(Output {
+            file,
+            path: path.to_path_buf(),
+            created,
+        })
+    }
+
+    fn write(mut self, body: &[u8]) -> Result<(), Error> {
+        use std::io::Write as _;
+        self.file
+            .set_len(0)
+            .and_then(|()| self.file.write_all(body))
+            .map_err(|e| Output::error(&self.path, &e))
+    }
+
+    /// No response came: remove the file if this run created it.
+    fn discard(self) {
+        if self.created {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+
+    fn error(path: &std::path::Path, error: &std::io::Error) -> Error {
+        Error::Flag {
+            flag: "the `--output` path",
+            message: format!(
+                "cannot write the response body to `{}`: {}",
+                path.display(),
+                io_reason(error)
+            ),
+        }
+    }
 }
 
 fn open_log(path: &std::path::Path) -> Result<std::fs::File, Error> {
@@ -325,7 +403,7 @@ fn open_log(path: &std::path::Path) -> Result<std::fs::File, Error> {
         .mode(0o600)
         .open(path)
         .map_err(|e| Error::Flag {
-            flag: "--log-file",
+            flag: "the `--log-file` path",
             message: format!(
                 "cannot open the log file `{}`: {}",
                 path.display(),
