@@ -127,7 +127,13 @@ impl Client {
                 });
             let response = self
                 .call(method, &url, headers, body, end)
-                .map_err(|f| failed(f, None))?;
+                .map_err(|mut f| {
+                    // The line names the job's URL; say where the request was.
+                    if !redirects.is_empty() {
+                        f.detail = format!("{} (at `{url}`, where a redirect led)", f.detail);
+                    }
+                    failed(f, None)
+                })?;
             let status = response.status().as_u16();
             let location = response
                 .headers()

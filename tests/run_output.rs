@@ -672,3 +672,27 @@ fn a_signal_during_a_wait_says_it_came_between_attempts() {
         "jobrun: job `report` stopped by SIGTERM while waiting to retry after attempt 1\n"
     );
 }
+
+#[test]
+fn a_failure_after_a_redirect_names_where_the_request_was() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let target = format!(
+        "http://127.0.0.1:{}/moved",
+        closed.local_addr().unwrap().port()
+    );
+    drop(closed);
+    let server = Server::start(vec![Reply::redirect(302, &target)]);
+    let sandbox = sandbox(
+        &server,
+        "    retries: 0\n    followRedirects: cross-origin\n",
+    );
+    let run = run(&sandbox, &["run", "report"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains(&format!(
+            "cannot connect: connection refused (at `{target}`, where a redirect led)"
+        )),
+        "{}",
+        run.stderr
+    );
+}
