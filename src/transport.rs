@@ -222,6 +222,13 @@ impl Client {
         for header in headers {
             builder = builder.header(&header.name, &header.value);
         }
+        // A method that carries a body but has none says so with
+        // `Content-Length: 0`, as curl and browsers do; ureq would announce
+        // a chunked body, which some servers refuse.
+        let body = match body {
+            None if matches!(method, Method::Post | Method::Put | Method::Patch) => Some(""),
+            other => other,
+        };
         let result = match body {
             Some(body) => builder
                 .body(body.as_bytes())

@@ -696,3 +696,16 @@ fn a_failure_after_a_redirect_names_where_the_request_was() {
         run.stderr
     );
 }
+
+#[test]
+fn a_put_without_a_body_says_content_length_zero() {
+    let server = Server::start(vec![Reply::status(200)]);
+    let sandbox = Sandbox::with_jobs(&format!(
+        "jobs:\n  - name: report\n    schedule: \"* * * * *\"\n    url: \"{}\"\n    method: PUT\n",
+        server.url("/x")
+    ));
+    assert_eq!(sandbox.run(&["run", "report"]).code, 0);
+    let received = &server.requests()[0];
+    assert_eq!(received.header("content-length"), Some("0"));
+    assert_eq!(received.header("transfer-encoding"), None);
+}
