@@ -8,7 +8,7 @@
 //! variable's value is only ever single-quoted, whatever it contains.
 
 use crate::builtin;
-use crate::interpolate::{Part, Template};
+use crate::interpolate::{Part, Template, is_name};
 use crate::job::{Body, Job, MAX_REDIRECTS, Method, Redirects};
 use crate::mask::{self, Secrets};
 use crate::prepare::{self, Prepared};
@@ -62,12 +62,7 @@ pub fn command(job: &Job, prepared: &Prepared, lookup: &dyn Fn(&str) -> Option<S
         if header.from_userinfo {
             continue;
         }
-        let template = job
-            .request
-            .headers
-            .iter()
-            .find(|(name, _)| name.eq_ignore_ascii_case(&header.name))
-            .map(|(_, t)| t);
+        let template = job.request.header(&header.name);
         let sensitive = mask::is_sensitive_header(&header.name);
         let value = match template {
             Some(template) if sensitive && template.is_literal() => {
@@ -287,15 +282,6 @@ fn decode(text: &str) -> Vec<Piece> {
         pieces.push(Piece::Text(literal));
     }
     pieces
-}
-
-/// `[A-Za-z_][A-Za-z0-9_]*`: what the shell reads as one variable's name.
-fn is_name(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 fn is_empty(pieces: &[Piece]) -> bool {

@@ -383,7 +383,8 @@ fn unterminated(offset: usize) -> TemplateError {
     }
 }
 
-fn is_name(name: &str) -> bool {
+/// `[A-Za-z_][A-Za-z0-9_]*`: a variable's name, here and in the shell.
+pub fn is_name(name: &str) -> bool {
     let mut chars = name.chars();
     chars
         .next()

@@ -138,6 +138,16 @@ pub struct Request {
     pub idempotency_key: bool,
 }
 
+impl Request {
+    /// The template of header `name` as written, names compared without case.
+    pub fn header(&self, name: &str) -> Option<&Template> {
+        self.headers
+            .iter()
+            .find(|(header, _)| header.eq_ignore_ascii_case(name))
+            .map(|(_, template)| template)
+    }
+}
+
 /// What a job sends.
 #[derive(Debug, Clone)]
 pub enum Body {

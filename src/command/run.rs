@@ -269,12 +269,7 @@ fn check_headers(file: &JobFile, job: &Job, prepared: &Prepared) -> Result<(), E
     } else {
         "a character that is not ASCII"
     };
-    let template = job
-        .request
-        .headers
-        .iter()
-        .find(|(name, _)| name.eq_ignore_ascii_case(&header.name))
-        .map(|(_, t)| t);
+    let template = job.request.header(&header.name);
     let variables: Vec<String> = template
         .map(|t| t.placeholders().map(|p| format!("`{}`", p.name)).collect())
         .unwrap_or_default();
