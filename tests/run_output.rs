@@ -26,14 +26,17 @@ fn sandbox(server: &Server, extra: &str) -> Sandbox {
 
 /// `jobrun ARGS` with the token set.
 fn run(sandbox: &Sandbox, args: &[&str]) -> common::Run {
-    common::Run::from(
-        sandbox
-            .jobrun()
-            .args(args)
-            .env("JWT_TOKEN", TOKEN)
-            .output()
-            .expect("runs"),
-    )
+    run_env(sandbox, args, &[("JWT_TOKEN", TOKEN)])
+}
+
+/// `jobrun ARGS` with exactly these variables set.
+fn run_env(sandbox: &Sandbox, args: &[&str], vars: &[(&str, &str)]) -> common::Run {
+    let mut command = sandbox.jobrun();
+    command.args(args);
+    for (name, value) in vars {
+        command.env(name, value);
+    }
+    common::Run::from(command.output().expect("runs"))
 }
 
 #[test]
@@ -478,13 +481,10 @@ fn a_variable_that_breaks_a_header_line_is_refused_before_sending() {
         "jobs:\n  - name: report\n    schedule: \"* * * * *\"\n    url: \"{}\"\n    headers:\n      X-Channel: \"kpi-${{CHANNEL}}\"\n",
         server.url("/")
     ));
-    let run = common::Run::from(
-        sandbox
-            .jobrun()
-            .args(["run", "report"])
-            .env("CHANNEL", "a\r\nX-Injected: 1")
-            .output()
-            .unwrap(),
+    let run = run_env(
+        &sandbox,
+        &["run", "report"],
+        &[("CHANNEL", "a\r\nX-Injected: 1")],
     );
     assert_eq!(run.code, 3);
     assert!(
@@ -515,14 +515,10 @@ fn url_userinfo_is_sent_as_basic_auth_and_never_shown() {
         "jobs:\n  - name: report\n    schedule: \"* * * * *\"\n    url: \"{url}\"\n    retries: 0\n"
     ));
     let run_with = |args: &[&str]| {
-        common::Run::from(
-            sandbox
-                .jobrun()
-                .args(args)
-                .env("USERNAME", "alice")
-                .env("PASSWD", "s3cr3tpw")
-                .output()
-                .unwrap(),
+        run_env(
+            &sandbox,
+            args,
+            &[("USERNAME", "alice"), ("PASSWD", "s3cr3tpw")],
         )
     };
     let failed = run_with(&["-vv", "run", "report"]);
@@ -549,13 +545,10 @@ fn a_short_secret_leaves_json_lines_valid_and_addresses_whole() {
         "jobs:\n  - name: report\n    schedule: \"* * * * *\"\n    url: \"{}?v=${{KEY_VERSION}}\"\n    retries: 0\n",
         server.url("/x")
     ));
-    let run = common::Run::from(
-        sandbox
-            .jobrun()
-            .args(["-v", "run", "report", "--log-format", "json"])
-            .env("KEY_VERSION", "1")
-            .output()
-            .unwrap(),
+    let run = run_env(
+        &sandbox,
+        &["-v", "run", "report", "--log-format", "json"],
+        &[("KEY_VERSION", "1")],
     );
     for line in run.stderr.lines() {
         let json: serde_json::Value = serde_json::from_str(line).expect("valid JSON");
@@ -586,14 +579,10 @@ fn a_body_that_is_not_utf8_is_still_masked_when_printed() {
 fn a_socks_proxy_is_refused_naming_the_variable() {
     let server = Server::start(vec![]);
     let sandbox = sandbox(&server, "");
-    let run = common::Run::from(
-        sandbox
-            .jobrun()
-            .args(["run", "report"])
-            .env("JWT_TOKEN", TOKEN)
-            .env("http_proxy", "socks5://127.0.0.1:1")
-            .output()
-            .unwrap(),
+    let run = run_env(
+        &sandbox,
+        &["run", "report"],
+        &[("JWT_TOKEN", TOKEN), ("http_proxy", "socks5://127.0.0.1:1")],
     );
     assert_eq!(run.code, 3);
     assert!(
@@ -628,14 +617,7 @@ fn an_unwritable_output_file_is_found_before_the_request_is_sent() {
 fn a_header_value_that_is_not_ascii_is_refused_before_sending() {
     let server = Server::start(vec![]);
     let sandbox = sandbox(&server, "");
-    let run = common::Run::from(
-        sandbox
-            .jobrun()
-            .args(["run", "report"])
-            .env("JWT_TOKEN", "tökentoken")
-            .output()
-            .unwrap(),
-    );
+    let run = run_env(&sandbox, &["run", "report"], &[("JWT_TOKEN", "tökentoken")]);
     assert_eq!(run.code, 3);
     assert!(
         run.stderr
