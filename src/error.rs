@@ -56,7 +56,8 @@ pub enum Error {
     UnknownJob {
         name: String,
         path: PathBuf,
-        suggestion: Option<String>,
+        /// Names the user may have meant, best first.
+        suggestions: Vec<String>,
     },
     #[error("cannot read the env file `{}`: {reason}", path.display())]
     EnvFileUnreadable { path: PathBuf, reason: String },
@@ -85,9 +86,13 @@ impl Error {
     pub fn help(&self) -> Option<String> {
         match self {
             Error::File { .. } | Error::Output(_) => None,
-            Error::UnknownJob { suggestion, .. } => Some(match suggestion {
-                Some(name) => format!("did you mean `{name}`?"),
-                None => "`jobrun list` shows the jobs in the file".into(),
+            Error::UnknownJob { suggestions, .. } => Some(match suggestions.as_slice() {
+                [] => "`jobrun list` shows the jobs in the file".into(),
+                [one] => format!("did you mean `{one}`?"),
+                [rest @ .., last] => {
+                    let rest: Vec<String> = rest.iter().map(|n| format!("`{n}`")).collect();
+                    format!("did you mean {} or `{last}`?", rest.join(", "))
+                }
             }),
             Error::EnvFileUnreadable { .. } => {
                 Some("check the path given with `--env-file` and its permissions".into())

@@ -79,10 +79,22 @@ impl JobFile {
         let jobs = self.jobs()?;
         jobs.iter().find(|j| j.name == name).ok_or_else(|| {
             let names = validate::names(jobs);
+            // A slip, or else the jobs whose names start with it
+            // (`kpi-evening` for `kpi-evening-report`).
+            let suggestions = match config::suggest(name, &names) {
+                Some(close) => vec![close.to_string()],
+                None if name.is_empty() => Vec::new(),
+                None => names
+                    .iter()
+                    .filter(|n| n.starts_with(name))
+                    .take(5)
+                    .map(|n| n.to_string())
+                    .collect(),
+            };
             Error::UnknownJob {
                 name: name.to_string(),
                 path: self.path.clone(),
-                suggestion: config::suggest(name, &names).map(str::to_string),
+                suggestions,
             }
         })
     }

@@ -542,3 +542,20 @@ fn a_day_of_month_that_never_comes_is_warned_about() {
     );
     assert!(run.stderr.contains("jobs.yaml:3:15"), "{}", run.stderr);
 }
+
+#[test]
+fn the_start_of_a_job_name_suggests_the_jobs_it_begins() {
+    let run = Sandbox::new().run(&[
+        "--config",
+        &repo_file("jobs.yaml").display().to_string(),
+        "run",
+        "kpi-evening",
+    ]);
+    assert_eq!(run.code, 3);
+    assert!(
+        run.stderr
+            .contains("help: did you mean `kpi-evening-report` or `kpi-evening-report-backup`?"),
+        "{}",
+        run.stderr
+    );
+}
