@@ -100,9 +100,12 @@ pub fn execute(inv: &mut Invocation, args: &RunArgs) -> Result<Exit, Error> {
             flag: "the proxy variables (`https_proxy`, `http_proxy`, `all_proxy`, `no_proxy`)",
             message,
         })?;
+    // The proxy's own credentials are secrets like the job's.
     if let Some(info) = proxy.as_ref().and_then(|p| prepare::userinfo(&p.address)) {
-        prepared.secrets.add_credential(&info.replacen(':', "=", 1));
         prepared.secrets.add(info);
+        if let Some((_, password)) = info.split_once(':') {
+            prepared.secrets.add(password);
+        }
     }
     let client = client(inv, file, job, proxy)?;
     let log_file = match &args.log_file {
