@@ -179,8 +179,10 @@ fn send(
     let mut attempt = 1;
     let mut waiting = false;
     loop {
+        let message = rx.recv();
+        // When the event arrived, not when the wait for it began.
         let now = ctx.clock.wall();
-        match rx.recv() {
+        match message {
             Ok(Message::Event(Event::Attempt(a))) => {
                 log.attempt(&a, now);
                 waiting = a.retry_in.is_some();
