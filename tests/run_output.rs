@@ -691,3 +691,23 @@ fn a_put_without_a_body_says_content_length_zero() {
     assert_eq!(received.header("content-length"), Some("0"));
     assert_eq!(received.header("transfer-encoding"), None);
 }
+
+#[test]
+fn log_lines_are_stamped_when_their_event_happened() {
+    let server = Server::start(vec![Reply::status(200).delay(Duration::from_millis(700))]);
+    let sandbox = sandbox(&server, "");
+    let log = sandbox.path("runs.log");
+    let before = jiff::Timestamp::now();
+    let run = run(
+        &sandbox,
+        &["run", "report", "--log-file", &log.display().to_string()],
+    );
+    assert_eq!(run.code, 0);
+    let text = std::fs::read_to_string(&log).unwrap();
+    let stamp: jiff::Timestamp = text[..24].parse().unwrap();
+    let after_start = stamp.duration_since(before);
+    assert!(
+        after_start >= jiff::SignedDuration::from_millis(650),
+        "the attempt line is stamped {after_start:?} after the run began:\n{text}"
+    );
+}
