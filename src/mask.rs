@@ -157,11 +157,12 @@ fn replace(bytes: &[u8], secret: &[u8], whole_words: bool) -> Option<Vec<u8>> {
     let mut out: Option<Vec<u8>> = None;
     let mut copied = 0;
     let mut at = 0;
-    while at + secret.len() <= bytes.len() {
-        if !bytes[at..].starts_with(secret) {
-            at += 1;
-            continue;
-        }
+    // A failed run masks up to a whole response body (1 MiB by default)
+    // against every form of every secret: a vectorised search, not a
+    // comparison at each byte.
+    let finder = memchr::memmem::Finder::new(secret);
+    while let Some(found) = finder.find(&bytes[at..]) {
+        at += found;
         let end = at + secret.len();
         let standalone =
             !whole_words || !(at > 0 && joins(bytes.get(at - 1)) || joins(bytes.get(end)));

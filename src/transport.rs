@@ -14,6 +14,7 @@ use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver
 use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
 use ureq::{Agent, Proxy};
 
+use crate::config::io_reason;
 use crate::failure::{Class, Failure};
 use crate::job::{MAX_REDIRECTS, Method, Redirects};
 use crate::prepare::{Header, Prepared};
@@ -441,9 +442,9 @@ fn classify(error: &ureq::Error, budget: Duration) -> Failure {
                 ),
                 _ if text.contains("lookup") || text.contains("resolve") => Failure::new(
                     Class::Dns,
-                    format!("the host name did not resolve: {}", reason(&text)),
+                    format!("the host name did not resolve: {}", io_reason(io)),
                 ),
-                _ => Failure::new(Class::Connect, format!("cannot connect: {}", reason(&text))),
+                _ => Failure::new(Class::Connect, format!("cannot connect: {}", io_reason(io))),
             }
         }
         other => Failure::new(Class::Protocol, other.to_string()),
@@ -471,14 +472,6 @@ fn tls_detail(error: &rustls::Error) -> String {
     format!(
         "the server's TLS certificate is not trusted: {why}; if the server is right, add its CA with `caFile` or to the system's store"
     )
-}
-
-/// An OS error's text without Rust's "(os error N)".
-fn reason(text: &str) -> String {
-    match text.find(" (os error") {
-        Some(i) => text[..i].to_string(),
-        None => text.to_string(),
-    }
 }
 
 /// A proxy to go through, and the variable that named it.
