@@ -55,6 +55,7 @@ pub struct Global {
     pub default_retries: Option<Spanned<u32>>,
     pub default_headers: Vec<HeaderEntry>,
     pub timezone: Option<Text>,
+    pub state_dir: Option<Text>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -89,6 +90,9 @@ pub struct JobEntry {
     pub follow_redirects: Option<RedirectsEntry>,
     pub idempotency_key: Option<bool>,
     pub ca_file: Option<Text>,
+    pub catch_up: Option<Spanned<Duration>>,
+    pub concurrency: Option<Text>,
+    pub history_limit: Option<Spanned<u32>>,
 }
 
 /// One status of `expectStatus` as written: `200`, or `"2xx"`, `"200"`,
@@ -120,6 +124,7 @@ const GLOBAL_KEYS: &[&str] = &[
     "defaultRetries",
     "defaultHeaders",
     "timezone",
+    "stateDir",
 ];
 const JOB_KEYS: &[&str] = &[
     "name",
@@ -144,6 +149,9 @@ const JOB_KEYS: &[&str] = &[
     "followRedirects",
     "idempotencyKey",
     "caFile",
+    "catchUp",
+    "concurrency",
+    "historyLimit",
 ];
 const DEPENDS_ON_KEYS: &[&str] = &["job", "windowMinutes", "condition"];
 
@@ -287,6 +295,7 @@ impl Decoder {
                     global.default_headers = self.headers(value, "defaultHeaders")
                 }
                 Some("timezone") => global.timezone = self.text(value, "timezone"),
+                Some("stateDir") => global.state_dir = self.text(value, "stateDir"),
                 _ => {}
             }
         }
@@ -359,6 +368,9 @@ impl Decoder {
                     job.idempotency_key = self.boolean(value, "idempotencyKey")
                 }
                 Some("caFile") => job.ca_file = self.text(value, "caFile"),
+                Some("catchUp") => job.catch_up = self.duration(value, "catchUp"),
+                Some("concurrency") => job.concurrency = self.text(value, "concurrency"),
+                Some("historyLimit") => job.history_limit = self.count(value, "historyLimit"),
                 _ => {}
             }
         }

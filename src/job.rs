@@ -24,6 +24,8 @@ pub const DEFAULT_RETRY_DELAY: Duration = Duration::from_secs(1);
 pub const DEFAULT_MAX_RETRY_DELAY: Duration = Duration::from_secs(30);
 /// How much of a response body is read before the attempt fails.
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 1024 * 1024;
+/// Runs kept in the history per job when `historyLimit` is not given.
+pub const DEFAULT_HISTORY_LIMIT: u32 = 100;
 /// Redirects followed within one attempt, as curl's `--max-redirs` would
 /// be set by a careful user.
 pub const MAX_REDIRECTS: u32 = 5;
@@ -48,6 +50,12 @@ pub struct Job {
     pub enabled: bool,
     pub description: Option<String>,
     pub depends_on: Option<Dependency>,
+    /// `catchUp`: how far back `jobrun catch-up` looks for a missed
+    /// scheduled run; `None` when the job is not caught up.
+    pub catch_up: Option<Duration>,
+    pub concurrency: Concurrency,
+    /// Runs of this job kept in the history (`historyLimit`), at least 1.
+    pub history_limit: u32,
     /// Where each placeholder of the request is written, in file order, so an
     /// unset variable can be pointed at.
     pub uses: Vec<(String, Span)>,
@@ -223,6 +231,34 @@ impl Data {
             Data::List(items) => items.iter().for_each(|d| d.templates(out)),
             Data::Object(entries) => entries.iter().for_each(|(_, d)| d.templates(out)),
             Data::Null | Data::Bool(_) | Data::Int(_) | Data::Float(_) => {}
+        }
+    }
+}
+
+/// Whether two runs of one job may overlap (`concurrency`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Concurrency {
+    /// A run that finds another still going records `busy` and exits 75.
+    #[default]
+    Forbid,
+    Allow,
+}
+
+impl Concurrency {
+    pub const NAMES: &'static [&'static str] = &["forbid", "allow"];
+
+    pub fn parse(text: &str) -> Option<Concurrency> {
+        Some(match text {
+            "forbid" => Concurrency::Forbid,
+            "allow" => Concurrency::Allow,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Concurrency::Forbid => "forbid",
+            Concurrency::Allow => "allow",
         }
     }
 }

@@ -14,9 +14,9 @@ use crate::diagnostic::{Diagnostic, Span};
 use crate::duration;
 use crate::interpolate::Template;
 use crate::job::{
-    Body, Condition, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRY_DELAY, DEFAULT_RETRIES,
-    DEFAULT_RETRY_DELAY, DEFAULT_TIMEOUT, DEFAULT_WINDOW_MINUTES, Data, Dependency, Expect, Job,
-    Method, Redirects, Request, Zone,
+    Body, Concurrency, Condition, DEFAULT_HISTORY_LIMIT, DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_MAX_RETRY_DELAY, DEFAULT_RETRIES, DEFAULT_RETRY_DELAY, DEFAULT_TIMEOUT,
+    DEFAULT_WINDOW_MINUTES, Data, Dependency, Expect, Job, Method, Redirects, Request, Zone,
 };
 use crate::nodecron;
 use crate::schedule::{Schedule, ScheduleError};
@@ -36,6 +36,8 @@ pub struct Checked {
     pub jobs: Vec<Job>,
     /// How many jobs the file defines, checked or not.
     pub entries: usize,
+    /// `global.stateDir`, resolved against the job file's directory.
+    pub state_dir: Option<PathBuf>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -77,11 +79,17 @@ pub fn check(
         uses: Vec::new(),
     };
     let jobs = checker.jobs(config);
+    let state_dir = config
+        .global
+        .state_dir
+        .as_ref()
+        .and_then(|text| checker.state_dir(text));
     let mut diagnostics = checker.diagnostics;
     diagnostics.sort_by_key(|d| d.span.map(|s| (s.line, s.col)));
     Checked {
         jobs,
         entries: config.jobs.len(),
+        state_dir,
         diagnostics,
     }
 }
@@ -329,6 +337,21 @@ impl Checker<'_> {
             None => Some(None),
             Some(text) => self.ca_file(text).map(Some),
         };
+        let concurrency = match &entry.concurrency {
+            None => Some(Concurrency::default()),
+            Some(text) => self.concurrency(text),
+        };
+        let history_limit = match &entry.history_limit {
+            None => Some(DEFAULT_HISTORY_LIMIT),
+            Some(limit) if limit.value == 0 => {
+                self.diagnostics.push(
+                    Diagnostic::error("`historyLimit` must be at least 1", limit.span)
+                        .with_help("the last run decides `status`, `dependsOn` and `catch-up`: keep at least 1, or remove the key to keep 100"),
+                );
+                None
+            }
+            Some(limit) => Some(limit.value),
+        };
 
         Some(Job {
             name: name?,
@@ -357,6 +380,9 @@ impl Checker<'_> {
             enabled: entry.enabled.unwrap_or(true),
             description: entry.description.clone(),
             depends_on,
+            catch_up: entry.catch_up.as_ref().map(|d| d.value),
+            concurrency: concurrency?,
+            history_limit: history_limit?,
             uses: Vec::new(),
         })
     }
@@ -828,6 +854,36 @@ impl Checker<'_> {
     /// The certificate file's path, read from the job file's directory when
     /// relative. The file itself is read when the job runs: `validate` on a
     /// build machine need not see the production host's certificates.
+    fn concurrency(&mut self, text: &Text) -> Option<Concurrency> {
+        let found = Concurrency::parse(&text.value);
+        if found.is_none() {
+            let help = match config::suggest(&text.value, Concurrency::NAMES) {
+                Some(close) => format!("did you mean `{close}`?"),
+                None => format!("use one of {}", config::list(Concurrency::NAMES)),
+            };
+            self.diagnostics.push(
+                Diagnostic::error(
+                    format!("unknown `concurrency` value `{}`", text.value),
+                    text.span,
+                )
+                .with_help(help),
+            );
+        }
+        found
+    }
+
+    fn state_dir(&mut self, text: &Text) -> Option<PathBuf> {
+        if text.value.trim().is_empty() {
+            self.diagnostics.push(
+                Diagnostic::error("`stateDir` cannot be empty", text.span).with_help(
+                    "give the directory for jobrun's run history, or remove `stateDir` to use $XDG_STATE_HOME/jobrun",
+                ),
+            );
+            return None;
+        }
+        Some(self.base_dir.join(&text.value))
+    }
+
     fn ca_file(&mut self, text: &Text) -> Option<(PathBuf, Span)> {
         if text.value.trim().is_empty() {
             self.diagnostics.push(
@@ -1440,5 +1496,41 @@ mod tests {
             "`expectBodyContains` fails every HEAD request: the response has no body"
         );
         assert_eq!(found.span, Some(Span::new(6, 25, 2)));
+    }
+
+    #[test]
+    fn store_keys_have_their_defaults() {
+        let plain = job("");
+        assert_eq!(plain.catch_up, None);
+        assert_eq!(plain.concurrency, Concurrency::Forbid);
+        assert_eq!(plain.history_limit, DEFAULT_HISTORY_LIMIT);
+        let set = job("    catchUp: 6h\n    concurrency: allow\n    historyLimit: 5\n");
+        assert_eq!(set.catch_up, Some(Duration::from_secs(6 * 3600)));
+        assert_eq!(set.concurrency, Concurrency::Allow);
+        assert_eq!(set.history_limit, 5);
+    }
+
+    #[test]
+    fn unknown_concurrency_suggests_the_closest() {
+        let found = problem(&file("    concurrency: forbd\n"));
+        assert_eq!(found.message, "unknown `concurrency` value `forbd`");
+        assert_eq!(found.help.as_deref(), Some("did you mean `forbid`?"));
+        assert_eq!(found.span, Some(Span::new(5, 18, 5)));
+    }
+
+    #[test]
+    fn zero_history_limit_is_an_error() {
+        let found = problem(&file("    historyLimit: 0\n"));
+        assert_eq!(found.message, "`historyLimit` must be at least 1");
+    }
+
+    #[test]
+    fn state_dir_is_read_from_the_job_files_directory() {
+        let text = format!("global:\n  stateDir: state\n{}", file(""));
+        let (config, _) = config::decode(&text);
+        let checked = check(&config, &TimeZone::UTC, Path::new(BASE_DIR), Purpose::Use);
+        assert_eq!(checked.state_dir, Some(PathBuf::from("/srv/jobs/state")));
+        let found = problem(&format!("global:\n  stateDir: \"\"\n{}", file("")));
+        assert_eq!(found.message, "`stateDir` cannot be empty");
     }
 }
