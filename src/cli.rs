@@ -31,6 +31,10 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "PATH")]
     pub env_file: Option<PathBuf>,
 
+    /// The directory for run history and locks [default: $JOBRUN_STATE_DIR, else global.stateDir, else $XDG_STATE_HOME/jobrun, else ~/.local/state/jobrun]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+
     /// Say more (-v, -vv)
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
