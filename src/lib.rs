@@ -20,6 +20,7 @@ pub mod interpolate;
 pub mod job;
 pub mod jobfile;
 pub mod jwt;
+pub mod lint;
 pub mod mask;
 pub mod nodecron;
 pub mod prepare;
