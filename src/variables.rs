@@ -366,3 +366,220 @@ impl<'a> Variables<'a> {
         )))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: i64 = 1_700_000_000;
+
+    /// Variables from `process` (NAME=value pairs) and a `.env` holding
+    /// `dotenv`, at a fixed time.
+    fn with<R>(process: &[(&str, &str)], dotenv: &str, test: impl FnOnce(&Variables) -> R) -> R {
+        let dir = tempfile::tempdir().unwrap();
+        let env_file = dir.path().join(".env");
+        std::fs::write(&env_file, dotenv).unwrap();
+        let pairs: Vec<(String, String)> = process
+            .iter()
+            .map(|(n, v)| ((*n).to_string(), (*v).to_string()))
+            .collect();
+        let lookup = move |name: &str| {
+            pairs
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.clone())
+        };
+        let now = jiff::Timestamp::from_second(NOW).unwrap();
+        let variables = Variables::load(&lookup, env_file, true, now).unwrap();
+        test(&variables)
+    }
+
+    fn secret_file(dir: &tempfile::TempDir, name: &str, text: &str) -> String {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path.display().to_string()
+    }
+
+    #[test]
+    fn the_environment_wins_over_dotenv() {
+        with(&[("A", "env")], "A=file\nB=file\n", |v| {
+            assert_eq!(v.get("A").as_deref(), Some("env"));
+            assert_eq!(v.get("B").as_deref(), Some("file"));
+            assert_eq!(v.get("C"), None);
+        });
+    }
+
+    #[test]
+    fn a_file_gives_its_contents_less_one_newline_and_is_a_secret() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = secret_file(&dir, "token", "from-file\n");
+        with(&[], &format!("REPORT_ID_FILE={path}\n"), |v| {
+            assert_eq!(v.get("REPORT_ID").as_deref(), Some("from-file"));
+            assert!(v.secrets().contains(&"from-file".to_string()));
+        });
+    }
+
+    #[test]
+    fn an_explicit_value_wins_over_every_indirect_source() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = secret_file(&dir, "token", "from-file");
+        let sealed = sealed::seal("k", b"sealed", [0; 12]);
+        with(
+            &[("T", "explicit"), ("T_FILE", &path)],
+            &format!("ENCRYPTED_T={sealed}\nJWT_ENCRYPTION_KEY=k\n"),
+            |v| {
+                assert_eq!(v.get("T").as_deref(), Some("explicit"));
+                assert!(!v.secrets().contains(&"from-file".to_string()));
+            },
+        );
+    }
+
+    #[test]
+    fn an_empty_value_does_not_hide_an_indirect_one() {
+        let sealed = sealed::seal("k", b"sealed", [0; 12]);
+        with(
+            &[("T", "")],
+            &format!("ENCRYPTED_T={sealed}\nJWT_ENCRYPTION_KEY=k\nE=\n"),
+            |v| {
+                assert_eq!(v.get("T").as_deref(), Some("sealed"));
+                assert_eq!(v.get("E").as_deref(), Some(""));
+            },
+        );
+    }
+
+    #[test]
+    fn a_file_and_a_sealed_value_for_one_variable_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = secret_file(&dir, "token", "x");
+        with(&[("T_FILE", &path), ("ENCRYPTED_T", "abc")], "", |v| {
+            let error = v.resolve("T").unwrap_err();
+            assert_eq!(
+                error.to_string(),
+                "`T` is given both by `T_FILE` and by `ENCRYPTED_T`"
+            );
+        });
+    }
+
+    #[test]
+    fn a_missing_file_names_the_variable_and_the_path() {
+        with(&[("T_FILE", "/nonexistent/t")], "", |v| {
+            let error = v.resolve("T").unwrap_err();
+            assert_eq!(
+                error.to_string(),
+                "cannot read `T` from `/nonexistent/t` (named by `T_FILE`): no such file or directory"
+            );
+            assert_eq!(error.var(), "T");
+            assert_eq!(v.get("T"), None);
+        });
+    }
+
+    #[test]
+    fn a_sealed_value_needs_the_key_and_the_right_one() {
+        let sealed = sealed::seal("right", b"x", [0; 12]);
+        with(&[("ENCRYPTED_T", &sealed)], "", |v| {
+            assert_eq!(
+                v.resolve("T").unwrap_err().to_string(),
+                "`ENCRYPTED_T` is set but `JWT_ENCRYPTION_KEY` is not, so `T` cannot be decrypted"
+            );
+        });
+        with(
+            &[("ENCRYPTED_T", &sealed), ("JWT_ENCRYPTION_KEY", "wrong")],
+            "",
+            |v| {
+                let error = v.resolve("T").unwrap_err();
+                assert_eq!(
+                    error,
+                    VariableError::Sealed {
+                        var: "T".into(),
+                        encrypted: "ENCRYPTED_T".into(),
+                        why: OpenError::Rejected
+                    }
+                );
+                assert!(!error.to_string().contains(&sealed));
+            },
+        );
+    }
+
+    #[test]
+    fn the_key_itself_may_come_from_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = secret_file(&dir, "key", "k\n");
+        let sealed = sealed::seal("k", b"opened", [0; 12]);
+        with(
+            &[("ENCRYPTED_T", &sealed), ("JWT_ENCRYPTION_KEY_FILE", &path)],
+            "",
+            |v| {
+                assert_eq!(v.get("T").as_deref(), Some("opened"));
+                let secrets = v.secrets();
+                assert!(secrets.contains(&"k".to_string()), "{secrets:?}");
+                assert!(secrets.contains(&"opened".to_string()));
+            },
+        );
+    }
+
+    #[test]
+    fn the_credentials_directory_is_the_last_resort() {
+        let dir = tempfile::tempdir().unwrap();
+        secret_file(&dir, "api_token", "from-systemd\n");
+        let creds = dir.path().display().to_string();
+        with(&[("CREDENTIALS_DIRECTORY", &creds)], "", |v| {
+            assert_eq!(v.get("API_TOKEN").as_deref(), Some("from-systemd"));
+            assert_eq!(v.get("OTHER"), None);
+        });
+        with(
+            &[("CREDENTIALS_DIRECTORY", &creds)],
+            "API_TOKEN=from-dotenv\n",
+            |v| assert_eq!(v.get("API_TOKEN").as_deref(), Some("from-dotenv")),
+        );
+        // Only systemd sets the directory: `.env` cannot point it elsewhere.
+        with(&[], &format!("CREDENTIALS_DIRECTORY={creds}\n"), |v| {
+            assert_eq!(v.get("API_TOKEN"), None)
+        });
+    }
+
+    #[test]
+    fn jwt_token_is_minted_at_the_given_time_when_only_the_secret_is_set() {
+        with(&[("JWT_SECRET", "s3cr3t-signing-key")], "", |v| {
+            let token = v.get("JWT_TOKEN").unwrap();
+            assert_eq!(
+                token,
+                jwt::mint(b"s3cr3t-signing-key", "scheduler-app", NOW, 5_184_000)
+            );
+            let secrets = v.secrets();
+            assert!(secrets.contains(&token));
+            assert!(secrets.contains(&"s3cr3t-signing-key".to_string()));
+        });
+        with(
+            &[
+                ("JWT_SECRET", "k"),
+                ("JWT_SUB", "me"),
+                ("JWT_TTL_SECONDS", "60"),
+            ],
+            "",
+            |v| assert_eq!(v.get("JWT_TOKEN").unwrap(), jwt::mint(b"k", "me", NOW, 60)),
+        );
+        with(&[("JWT_SECRET", "k"), ("JWT_TOKEN", "given")], "", |v| {
+            assert_eq!(v.get("JWT_TOKEN").as_deref(), Some("given"))
+        });
+        with(&[("JWT_SECRET", "k"), ("JWT_TTL_SECONDS", "2d")], "", |v| {
+            assert_eq!(
+                v.resolve("JWT_TOKEN"),
+                Err(VariableError::Ttl {
+                    var: "JWT_TTL_SECONDS".into()
+                })
+            )
+        });
+        with(&[], "", |v| assert_eq!(v.get("JWT_TOKEN"), None));
+    }
+
+    #[test]
+    fn each_file_is_read_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = secret_file(&dir, "token", "first");
+        with(&[("T_FILE", &path)], "", |v| {
+            assert_eq!(v.get("T").as_deref(), Some("first"));
+            std::fs::write(&path, "second").unwrap();
+            assert_eq!(v.get("T").as_deref(), Some("first"));
+        });
+    }
+}
