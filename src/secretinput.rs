@@ -50,10 +50,18 @@ pub fn read_all(input: &mut dyn Read) -> Result<String, InputError> {
 }
 
 /// One line typed on the terminal at file descriptor 0, not echoed.
-pub fn read_hidden(input: &mut dyn BufRead) -> Result<String, InputError> {
+/// `stderr` gets the line break the terminal did not show when the line
+/// ended with Ctrl-D rather than Enter.
+pub fn read_hidden(
+    input: &mut dyn BufRead,
+    stderr: &mut dyn std::io::Write,
+) -> Result<String, InputError> {
     let _echo_off = EchoOff::new(libc::STDIN_FILENO).map_err(InputError::Io)?;
     let mut line = String::new();
     input.read_line(&mut line).map_err(InputError::Io)?;
+    if !line.ends_with('\n') {
+        let _ = writeln!(stderr);
+    }
     let line = line.strip_suffix('\n').unwrap_or(&line);
     let line = line.strip_suffix('\r').unwrap_or(line);
     if line.is_empty() {

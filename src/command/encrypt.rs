@@ -30,7 +30,7 @@ pub fn execute(inv: &mut Invocation, name: &str) -> Result<Exit, Error> {
             "value of `{name}` (typing is not shown; end with Enter): "
         );
         let _ = inv.ctx.stderr.flush();
-        secretinput::read_hidden(&mut stdin.lock())
+        secretinput::read_hidden(&mut stdin.lock(), inv.ctx.stderr)
     } else {
         secretinput::read_all(&mut stdin.lock())
     }?;
