@@ -22,7 +22,7 @@
 use std::path::Path;
 
 use crate::config::{ConfigFile, HeaderEntry, JobEntry, Text};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Span};
 use crate::interpolate::Template;
 use crate::mask;
 use crate::prepare;
@@ -62,8 +62,18 @@ fn job(job: &JobEntry, default_credential: Option<&str>, found: &mut Vec<Diagnos
     if let Some(url) = &job.url {
         userinfo(url, found);
         token(url, true, found);
-        if let Some(credential) = credential(job).or(default_credential.map(str::to_string)) {
-            plain_http(url, &credential, found);
+        // What the job sends is only looked for when the address is plain
+        // http to another machine: most files never pay for it.
+        if let Some(host) = plain_http_host(&url.value) {
+            if let Some(credential) = credential(job).or(default_credential.map(str::to_string)) {
+                found.push(
+                    Diagnostic::warning(
+                        format!("{credential} is sent over plain http to `{host}`"),
+                        url.span_at(0, 7),
+                    )
+                    .with_help("use `https://`: over http, anyone on the network path can read the credential and use it"),
+                );
+            }
         }
     }
     if let Some(node) = &job.data {
@@ -118,14 +128,7 @@ fn data_strings<'a>(node: &'a Node, out: &mut Vec<&'a str>) {
 
 fn data(node: &Node, found: &mut Vec<Diagnostic>) {
     match &node.value {
-        Value::Str(s) => {
-            let text = Text {
-                value: s.clone(),
-                span: node.span,
-                quoted: node.quoted,
-            };
-            token(&text, false, found);
-        }
+        Value::Str(s) => scan(s, node.span, node.quoted, false, found),
         Value::Seq(items) => items.iter().for_each(|n| data(n, found)),
         Value::Map(entries) => entries.iter().for_each(|(_, v)| data(v, found)),
         _ => {}
@@ -162,7 +165,12 @@ fn header_value(header: &HeaderEntry, found: &mut Vec<Diagnostic>) {
 
 /// A JWT or a long random-looking token in `text`: the first one only.
 fn token(text: &Text, url: bool, found: &mut Vec<Diagnostic>) {
-    let Some((offset, len, jwt)) = find_token(&text.value, url) else {
+    scan(&text.value, text.span, text.quoted, url, found);
+}
+
+/// [`token`] for a string at `span`, written in quotes or not.
+fn scan(value: &str, span: Span, quoted: bool, url: bool, found: &mut Vec<Diagnostic>) {
+    let Some((offset, len, jwt)) = find_token(value, url) else {
         return;
     };
     let (message, help) = if jwt {
@@ -176,7 +184,8 @@ fn token(text: &Text, url: bool, found: &mut Vec<Diagnostic>) {
             "if it is a credential, move it to a variable (`${API_TOKEN}`) set in the environment or a mode-600 .env file, and rotate it; if it is an identifier, this warning can be ignored",
         )
     };
-    found.push(Diagnostic::warning(message, text.span_at(offset, len)).with_help(help));
+    let span = span.sub(offset + usize::from(quoted), len);
+    found.push(Diagnostic::warning(message, span).with_help(help));
 }
 
 /// Where the first token in `text` is, in chars, and whether it is a JWT.
@@ -283,14 +292,13 @@ fn userinfo(url: &Text, found: &mut Vec<Diagnostic>) {
     );
 }
 
-/// Credentials to a literal `http://` address other than this machine.
-fn plain_http(url: &Text, credential: &str, found: &mut Vec<Diagnostic>) {
-    let value = url.value.as_str();
+/// The host of a literal `http://` address other than this machine.
+fn plain_http_host(value: &str) -> Option<&str> {
     if !value
         .get(..7)
         .is_some_and(|s| s.eq_ignore_ascii_case("http://"))
     {
-        return;
+        return None;
     }
     let rest = &value[7..];
     let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
@@ -300,16 +308,7 @@ fn plain_http(url: &Text, credential: &str, found: &mut Vec<Diagnostic>) {
         None => host_port.split(':').next().unwrap_or_default(),
     };
     // A host from a variable is only known when the job runs.
-    if host.contains('$') || host.is_empty() || is_local(host) {
-        return;
-    }
-    found.push(
-        Diagnostic::warning(
-            format!("{credential} is sent over plain http to `{host}`"),
-            url.span_at(0, 7),
-        )
-        .with_help("use `https://`: over http, anyone on the network path can read the credential and use it"),
-    );
+    (!(host.contains('$') || host.is_empty() || is_local(host))).then_some(host)
 }
 
 /// localhost, `*.localhost` (RFC 6761), 127.0.0.0/8 and ::1.
@@ -361,7 +360,7 @@ pub fn env_file(path: &Path, mode: u32, owner: u32, user: u32) -> Vec<Diagnostic
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diagnostic::{Severity, Span};
+    use crate::diagnostic::Severity;
 
     fn lint(jobs: &str) -> Vec<Diagnostic> {
         let (config, problems) = crate::config::decode(jobs);
