@@ -113,8 +113,11 @@ impl Error {
             }
             Error::Variable(e) => Some(e.help()),
             Error::Argument { help, .. } => Some(help.clone()),
-            Error::Input(_) => Some(
+            Error::Input(crate::secretinput::InputError::Empty) => Some(
                 "pipe the secret in (`printf %s \"$VALUE\" | jobrun encrypt NAME`), or run it in a terminal and type it".into(),
+            ),
+            Error::Input(_) => Some(
+                "give the secret's text on standard input: a secret is UTF-8 text of at most 1 MiB".into(),
             ),
         }
     }
