@@ -48,6 +48,10 @@ pub struct Diagnostic {
     /// A second place that belongs to the story, such as the first of two
     /// duplicate keys.
     pub related: Option<(Span, String)>,
+    /// The span covers a credential written in the file: wherever a line
+    /// holding it is quoted, it is shown as `*`s, so the warning about a
+    /// leaked token does not leak it again into a CI log.
+    pub conceal: bool,
 }
 
 impl Diagnostic {
@@ -58,6 +62,7 @@ impl Diagnostic {
             span: Some(span),
             help: None,
             related: None,
+            conceal: false,
         }
     }
 
@@ -99,6 +104,12 @@ impl Diagnostic {
         self
     }
 
+    /// Mark the span as a credential that must never be quoted.
+    pub fn concealing(mut self) -> Diagnostic {
+        self.conceal = true;
+        self
+    }
+
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
@@ -137,7 +148,24 @@ impl Report<'_> {
         if self.diagnostics.is_empty() {
             return out;
         }
-        let lines: Vec<&str> = self.source.map(lines).unwrap_or_default();
+        let mut lines: Vec<std::borrow::Cow<str>> = self
+            .source
+            .map(lines)
+            .unwrap_or_default()
+            .into_iter()
+            .map(std::borrow::Cow::Borrowed)
+            .collect();
+        for span in self
+            .diagnostics
+            .iter()
+            .filter(|d| d.conceal)
+            .filter_map(|d| d.span)
+        {
+            if let Some(line) = lines.get_mut(span.line as usize - 1) {
+                *line = std::borrow::Cow::Owned(conceal(line, span));
+            }
+        }
+        let lines: Vec<&str> = lines.iter().map(|l| l.as_ref()).collect();
         for diagnostic in self.diagnostics {
             self.render_one(diagnostic, &lines, palette, &mut out);
         }
@@ -214,6 +242,16 @@ impl Report<'_> {
             })
             .collect()
     }
+}
+
+/// `line` with the characters `span` covers replaced by `*`.
+fn conceal(line: &str, span: Span) -> String {
+    let start = span.col as usize - 1;
+    let end = start + span.len as usize;
+    line.chars()
+        .enumerate()
+        .map(|(i, c)| if (start..end).contains(&i) { '*' } else { c })
+        .collect()
 }
 
 /// `error: message` (or `warning:`); returns the severity's color.

@@ -157,6 +157,7 @@ fn header_value(header: &HeaderEntry, found: &mut Vec<Diagnostic>) {
             format!("header `{name}` holds a literal credential"),
             value.span,
         )
+        .concealing()
         .with_help(format!(
             "move it to a variable, `{name}: \"{scheme}${{API_TOKEN}}\"`, set in the environment, a mode-600 .env file, `API_TOKEN_FILE` or `ENCRYPTED_API_TOKEN`; then rotate it, as the file's history keeps it"
         )),
@@ -185,7 +186,11 @@ fn scan(value: &str, span: Span, quoted: bool, url: bool, found: &mut Vec<Diagno
         )
     };
     let span = span.sub(offset + usize::from(quoted), len);
-    found.push(Diagnostic::warning(message, span).with_help(help));
+    found.push(
+        Diagnostic::warning(message, span)
+            .concealing()
+            .with_help(help),
+    );
 }
 
 /// Where the first token in `text` is, in chars, and whether it is a JWT.
@@ -288,6 +293,7 @@ fn userinfo(url: &Text, found: &mut Vec<Diagnostic>) {
             "the url holds a user name or password",
             url.span_at(chars(&url.value, start), info.chars().count()),
         )
+        .concealing()
         .with_help("take them from variables, `https://${API_USER}:${API_PASSWORD}@host/...`, or send an `Authorization` header built from one; then change the password, as the file's history keeps it"),
     );
 }

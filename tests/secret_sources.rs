@@ -263,7 +263,7 @@ fn validate_warns_of_literal_credentials_with_place_and_fix_and_strict_fails() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
         run.stderr.contains(
-            "warning: the url holds a user name or password\n --> jobs.yaml:4:18\n  |\n4 |     url: \"http://bob:hunter2@api.example.com/r\"\n  |                  ^^^^^^^^^^^\n"
+            "warning: the url holds a user name or password\n --> jobs.yaml:4:18\n  |\n4 |     url: \"http://***********@api.example.com/r\"\n  |                  ^^^^^^^^^^^\n"
         ),
         "{}",
         run.stderr
@@ -277,12 +277,17 @@ fn validate_warns_of_literal_credentials_with_place_and_fix_and_strict_fails() {
     );
     assert!(
         run.stderr.contains(
-            "warning: header `Authorization` holds a literal credential\n --> jobs.yaml:6:22\n"
+            "warning: header `Authorization` holds a literal credential\n --> jobs.yaml:6:22\n  |\n6 |       Authorization: ****************\n"
         ),
         "{}",
         run.stderr
     );
     assert!(run.stdout.contains("3 warnings"), "{}", run.stdout);
+    // The warnings about a written credential do not print it again.
+    for literal in ["hunter2", "abc.def"] {
+        assert!(!run.stderr.contains(literal), "{}", run.stderr);
+        assert!(!run.stdout.contains(literal), "{}", run.stdout);
+    }
 
     let strict = sandbox.run(&["validate", "--strict"]);
     assert_eq!(strict.code, 3);
