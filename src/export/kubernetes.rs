@@ -157,7 +157,37 @@ fn config_map(file_text: &str, options: &Options) -> String {
     let mut out = String::from("apiVersion: v1\nkind: ConfigMap\n");
     metadata(CONFIG_MAP, options, &mut out);
     out.push_str("data:\n");
-    out.push_str(&format!("  {CONFIG_KEY}: {}\n", quote(file_text)));
+    out.push_str(&format!("  {CONFIG_KEY}: {}\n", block(file_text)));
+    out
+}
+
+/// The job file as a literal block scalar, readable in the manifest, with
+/// the indentation given explicitly (so a first line starting with a space
+/// reads back the same) and the chomping indicator keeping its final line
+/// breaks exactly. Text a block cannot hold (carriage returns, control
+/// characters, a byte order mark) is written as a quoted string instead.
+fn block(text: &str) -> String {
+    let unfit = |c: char| (c.is_control() && c != '\n' && c != '\t') || c == '\u{feff}';
+    if text.is_empty() || text.chars().any(unfit) {
+        return quote(text);
+    }
+    let body = text.trim_end_matches('\n');
+    let chomp = match text.len() - body.len() {
+        0 => "-",
+        1 => "",
+        _ => "+",
+    };
+    // The key sits at column 2; its content at column 4, 2 further in.
+    let mut out = format!("|2{chomp}\n");
+    let pad = "    ";
+    for line in text.strip_suffix('\n').unwrap_or(text).split('\n') {
+        if !line.is_empty() {
+            out.push_str(pad);
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    out.pop();
     out
 }
 
@@ -189,7 +219,7 @@ fn cronjob(job: &Job, name: &str, schedule: &str, options: &Options) -> String {
     out.push_str("      template:\n        metadata:\n          labels:\n");
     out.push_str(&format!(
         "            app.kubernetes.io/name: \"jobrun\"\n            jobrun/job: {}\n",
-        quote(&job.name)
+        quote(name)
     ));
     out.push_str("        spec:\n          restartPolicy: \"Never\"\n          containers:\n");
     out.push_str("            - name: \"jobrun\"\n");
@@ -227,6 +257,14 @@ mod tests {
         assert_eq!(dns_label("_x_"), "x");
         assert_eq!(dns_label(&"a".repeat(63)).len(), MAX_CRONJOB_NAME);
         assert_eq!(dns_label(&format!("{}-b", "a".repeat(51))), "a".repeat(51));
+    }
+
+    #[test]
+    fn the_job_file_is_a_literal_block_when_it_can_be() {
+        assert_eq!(block("a: 1\n\n  b\n"), "|2\n    a: 1\n\n      b");
+        assert_eq!(block(" x"), "|2-\n     x");
+        assert_eq!(block("x\n\n"), "|2+\n    x\n");
+        assert_eq!(block("x\r\n"), r#""x\r\n""#);
     }
 
     #[test]
