@@ -56,8 +56,12 @@ pub fn render(
         one_line(&launch.config.to_string_lossy())
     ));
     out.push_str("SHELL=/bin/sh\nPATH=/usr/local/bin:/usr/bin:/bin\n");
-    if let Some(mailto) = options.mailto {
-        out.push_str(&format!("MAILTO={mailto}\n"));
+    match options.mailto {
+        // Debian cron refuses a whole file with a bare `MAILTO=`: an empty
+        // value is written quoted, as crontab(5) shows.
+        Some("") => out.push_str("MAILTO=\"\"\n"),
+        Some(mailto) => out.push_str(&format!("MAILTO={mailto}\n")),
+        None => {}
     }
     let user = options.user.map(|u| format!("{u}  ")).unwrap_or_default();
 
