@@ -105,6 +105,17 @@ pub enum Command {
     /// Silent when the job succeeds; one line on stderr when it fails.
     Run(RunArgs),
 
+    /// Encrypt a secret for the .env file, as ENCRYPTED_NAME=...
+    ///
+    /// Reads the value from standard input (typed without echo on a
+    /// terminal) and seals it with JWT_ENCRYPTION_KEY from the environment
+    /// or the .env file. Prints only the sealed value: there is no decrypt
+    /// command.
+    Encrypt {
+        /// The variable's name, as the job file uses it (`JWT_TOKEN`)
+        name: String,
+    },
+
     /// Print an /etc/cron.d file that runs the enabled jobs on time, in their zones
     ///
     /// `jobrun crontab > /etc/cron.d/jobrun` installs it (owned by root, mode 0644).

@@ -72,7 +72,7 @@ pub fn command(job: &Job, prepared: &Prepared, lookup: &dyn Fn(&str) -> Option<S
                 }
                 vec![Piece::Text(shown.into_owned())]
             }
-            Some(template) => render(template, lookup, sensitive, None),
+            Some(template) => render(template, lookup, sensitive, secrets, None),
             None => vec![Piece::Text(header.value.clone())],
         };
         // curl(1) `--header`: `Name:` with nothing after it removes the
@@ -101,8 +101,8 @@ pub fn command(job: &Job, prepared: &Prepared, lookup: &dyn Fn(&str) -> Option<S
             args.push("--header 'Content-Type:'".into());
         }
         let body = match &job.request.body {
-            Some(Body::Json(data)) => json(data, lookup, &mut notes),
-            Some(Body::Text(template)) => render(template, lookup, false, None),
+            Some(Body::Json(data)) => json(data, lookup, secrets, &mut notes),
+            Some(Body::Text(template)) => render(template, lookup, false, secrets, None),
             None => vec![Piece::Text(sent.clone())],
         };
         if masks(&body, secrets) {
@@ -114,6 +114,7 @@ pub fn command(job: &Job, prepared: &Prepared, lookup: &dyn Fn(&str) -> Option<S
         &job.request.url,
         lookup,
         false,
+        secrets,
         Some(&|v| v.replace('#', "%23")),
     );
     if masks(&url, secrets) {
@@ -138,13 +139,16 @@ fn masked_note(what: &str) -> String {
 }
 
 /// `template` as pieces: a reference for each secret variable (or every
-/// variable when `all`) whose value is not empty, built-ins and other values
+/// variable when `all`) whose value is not empty (a variable is secret by
+/// its name, or because its value is one of `secrets`, such as a value read
+/// from a `_FILE`), built-ins and other values
 /// written out. `adjust` is applied to values written out, as jobrun
 /// applies it to the values it sends.
 fn render(
     template: &Template,
     lookup: &dyn Fn(&str) -> Option<String>,
     all: bool,
+    secrets: &Secrets,
     adjust: Option<&dyn Fn(&str) -> String>,
 ) -> Vec<Piece> {
     let mut pieces = Vec::new();
@@ -174,7 +178,7 @@ fn render(
             (None, None) => String::new(),
         };
         let reference = !builtin::NAMES.contains(&name)
-            && (all || mask::is_sensitive_variable(name))
+            && (all || mask::is_sensitive_variable(name) || secrets.is_secret(&value))
             && is_name(name);
         if reference && !value.is_empty() {
             pieces.push(Piece::Reference(name.to_string()));
@@ -192,11 +196,12 @@ fn render(
 fn json(
     data: &crate::job::Data,
     lookup: &dyn Fn(&str) -> Option<String>,
+    secrets: &Secrets,
     notes: &mut Vec<String>,
 ) -> Vec<Piece> {
     let mut out = String::new();
     let _ = prepare::write_json::<()>(data, &mut out, &mut |template| {
-        let pieces = render(template, lookup, false, None);
+        let pieces = render(template, lookup, false, secrets, None);
         for piece in &pieces {
             if let Piece::Reference(name) = piece {
                 let value = lookup(name).unwrap_or_default();

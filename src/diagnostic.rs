@@ -76,6 +76,14 @@ impl Diagnostic {
         }
     }
 
+    /// A remark about a file as a whole, such as its permissions.
+    pub fn file_warning(message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::file_error(message)
+        }
+    }
+
     pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
         self.help = Some(help.into());
         self

@@ -66,6 +66,15 @@ pub enum Error {
     /// A flag's value (or the variable standing for one) cannot be used.
     #[error("{message}")]
     Flag { flag: &'static str, message: String },
+    /// A variable's file or sealed value cannot be used.
+    #[error(transparent)]
+    Variable(#[from] crate::variables::VariableError),
+    /// A command's argument cannot be used.
+    #[error("{message}")]
+    Argument { message: String, help: String },
+    /// What was given on standard input cannot be used.
+    #[error(transparent)]
+    Input(#[from] crate::secretinput::InputError),
 }
 
 impl Error {
@@ -74,11 +83,13 @@ impl Error {
             Error::File { .. }
             | Error::UnknownJob { .. }
             | Error::EnvFileUnreadable { .. }
-            | Error::Flag { .. } => Exit::Config,
+            | Error::Flag { .. }
+            | Error::Variable(_) => Exit::Config,
             // A reader that went away (`jobrun list | head -1`) is not a
             // failure; `lib::run` stays silent for it.
             Error::Output(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Exit::Success,
-            Error::Output(_) => Exit::Failed,
+            Error::Output(_) | Error::Input(crate::secretinput::InputError::Io(_)) => Exit::Failed,
+            Error::Argument { .. } | Error::Input(_) => Exit::Usage,
         }
     }
 
@@ -100,6 +111,14 @@ impl Error {
             Error::Flag { flag, .. } => {
                 Some(format!("check the path or value given with `{flag}`"))
             }
+            Error::Variable(e) => Some(e.help()),
+            Error::Argument { help, .. } => Some(help.clone()),
+            Error::Input(crate::secretinput::InputError::Empty) => Some(
+                "pipe the secret in (`printf %s \"$VALUE\" | jobrun encrypt NAME`), or run it in a terminal and type it".into(),
+            ),
+            Error::Input(_) => Some(
+                "give the secret's text on standard input: a secret is UTF-8 text of at most 1 MiB".into(),
+            ),
         }
     }
 }

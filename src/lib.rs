@@ -3,6 +3,7 @@
 
 pub mod attempts;
 pub mod backoff;
+pub mod base64;
 pub mod builtin;
 pub mod cli;
 pub mod command;
@@ -22,12 +23,17 @@ pub mod idempotency;
 pub mod interpolate;
 pub mod job;
 pub mod jobfile;
+pub mod jwt;
+pub mod lint;
 pub mod mask;
 pub mod nodecron;
 pub mod prepare;
 pub mod redirect;
 pub mod runlog;
 pub mod schedule;
+pub mod sealed;
+pub mod secretfile;
+pub mod secretinput;
 pub mod signal;
 pub mod size;
 pub mod transport;
@@ -109,6 +115,7 @@ pub fn run_with(args: impl IntoIterator<Item = OsString>, ctx: &mut Context) -> 
             command::next::execute(&mut inv, name, *count, *after)
         }
         Command::Run(args) => command::run::execute(&mut inv, args),
+        Command::Encrypt { name } => command::encrypt::execute(&mut inv, name),
         Command::Crontab(args) => command::crontab::execute(&mut inv, args),
         Command::Systemd(args) => command::systemd::execute(&mut inv, args),
         Command::Kubernetes(args) => command::kubernetes::execute(&mut inv, args),

@@ -99,6 +99,11 @@ impl Secrets {
         self.values.is_empty()
     }
 
+    /// Whether `value` is one of the secrets, as it was added.
+    pub fn is_secret(&self, value: &str) -> bool {
+        self.values.iter().any(|v| v == value)
+    }
+
     /// `text` with every secret replaced by [`MASK`].
     ///
     /// A secret shorter than [`SHORT`] characters is replaced only where it

@@ -85,6 +85,9 @@ pub fn check(
         .as_ref()
         .and_then(|text| checker.state_dir(text));
     let mut diagnostics = checker.diagnostics;
+    if purpose == Purpose::Validate {
+        diagnostics.extend(crate::lint::job_file(config));
+    }
     diagnostics.sort_by_key(|d| d.span.map(|s| (s.line, s.col)));
     Checked {
         jobs,

@@ -1,19 +1,132 @@
-//! Where `${VAR}` values come from: the process environment first, then the
-//! `.env` file. Nothing is ever written into the process environment.
+//! Where `${VAR}` values come from, in this order:
+//!
+//! 1. `NAME` itself, from the environment, then the `.env` file: a value
+//!    set explicitly always wins. An empty `NAME` counts as unset here (as
+//!    it did for the Node scheduler's checks), so a template's `NAME=`
+//!    does not hide a secret given below.
+//! 2. `NAME_FILE` (a path) or `ENCRYPTED_NAME` (a value sealed with
+//!    `JWT_ENCRYPTION_KEY`), each from the environment, then `.env`. Both
+//!    set is an error: jobrun does not pick between two sources of a secret.
+//! 3. `$CREDENTIALS_DIRECTORY/NAME` (or `.../name`), from systemd's
+//!    `LoadCredential=`.
+//! 4. For `JWT_TOKEN` only: a token minted from `JWT_SECRET`.
+//! 5. An empty `NAME`, if it was set.
+//!
+//! Every value found in steps 2 to 4 is a secret whatever its name, and so
+//! are `JWT_SECRET` and `JWT_ENCRYPTION_KEY`. Nothing is ever written into
+//! the process environment.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use crate::builtin;
 use crate::config::io_reason;
 use crate::diagnostic::{Diagnostic, Span};
 use crate::dotenv::DotEnv;
 use crate::error::Error;
 use crate::job::Job;
+use crate::jwt;
+use crate::sealed::{self, OpenError};
+use crate::secretfile::{self, ReadError};
+
+/// The variable holding the key of `ENCRYPTED_` values.
+pub const ENCRYPTION_KEY: &str = "JWT_ENCRYPTION_KEY";
+/// The prefix of a variable holding another's value, sealed.
+pub const ENCRYPTED_PREFIX: &str = "ENCRYPTED_";
+/// The suffix of a variable holding the path of another's value.
+pub const FILE_SUFFIX: &str = "_FILE";
 
 pub struct Variables<'a> {
     process: &'a dyn Fn(&str) -> Option<String>,
     dotenv: DotEnv,
     /// The `.env` file consulted (it may not exist).
     pub env_file: PathBuf,
+    /// The time a minted token is issued at.
+    now: jiff::Timestamp,
+    /// Each variable resolved so far: every use of a name within one run
+    /// sees one value, and each file is read once.
+    resolved: RefCell<HashMap<String, Result<Option<String>, VariableError>>>,
+    /// Values that came from files, decryption or minting.
+    secrets: RefCell<Vec<String>>,
+}
+
+/// Why a variable has no usable value. Names variables and paths, never a
+/// value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VariableError {
+    #[error("cannot read `{var}` from `{}` (named by `{from}`): {why}", path.display())]
+    File {
+        var: String,
+        /// `NAME_FILE`, or `CREDENTIALS_DIRECTORY`.
+        from: String,
+        path: PathBuf,
+        why: ReadError,
+    },
+    #[error("`{var}` is given both by `{first}` and by `{second}`")]
+    TwoSources {
+        var: String,
+        first: String,
+        second: String,
+    },
+    #[error("`{encrypted}` is set but `{ENCRYPTION_KEY}` is not, so `{var}` cannot be decrypted")]
+    NoKey { var: String, encrypted: String },
+    #[error("cannot decrypt `{encrypted}`: {why}")]
+    Sealed {
+        var: String,
+        encrypted: String,
+        why: OpenError,
+    },
+    #[error("`{var}` must be a whole number of seconds, more than 0")]
+    Ttl { var: String },
+    #[error("`{ENCRYPTION_KEY}` is not set")]
+    KeyUnset,
+}
+
+impl VariableError {
+    /// The variable the problem is about.
+    pub fn var(&self) -> &str {
+        match self {
+            VariableError::File { var, .. }
+            | VariableError::TwoSources { var, .. }
+            | VariableError::NoKey { var, .. }
+            | VariableError::Sealed { var, .. }
+            | VariableError::Ttl { var } => var,
+            VariableError::KeyUnset => ENCRYPTION_KEY,
+        }
+    }
+
+    pub fn help(&self) -> String {
+        match self {
+            VariableError::File {
+                from,
+                why: ReadError::Relative,
+                ..
+            } => format!(
+                "give `{from}` an absolute path: cron and systemd start jobrun in different directories"
+            ),
+            VariableError::File { from, .. } => format!(
+                "check the path in `{from}` and that the user running jobrun may read the file"
+            ),
+            VariableError::TwoSources { first, second, .. } => format!(
+                "keep one of `{first}` and `{second}`: jobrun does not pick between two sources of a secret"
+            ),
+            VariableError::NoKey { .. } => format!(
+                "set `{ENCRYPTION_KEY}` in the environment or the .env file: the key `jobrun encrypt` used"
+            ),
+            VariableError::Sealed { var, .. } => format!(
+                "make the value again with `jobrun encrypt {var}` and the current `{ENCRYPTION_KEY}`, and replace it"
+            ),
+            VariableError::Ttl { var } => {
+                format!(
+                    "write `{var}` in seconds, such as 3600 for an hour, or unset it for 60 days"
+                )
+            }
+            VariableError::KeyUnset => format!(
+                "set `{ENCRYPTION_KEY}` in the environment or the .env file; every host that runs the jobs needs the same key"
+            ),
+        }
+    }
 }
 
 /// The `.env` file: `--env-file`, else `.env` beside the job file. Not the
@@ -29,10 +142,12 @@ impl<'a> Variables<'a> {
     /// Read the `.env` file. A missing default `.env` is fine; a missing
     /// file named with `--env-file` is an error. A malformed line is an
     /// error too: a variable silently dropped is worse than a refusal.
+    /// `now` is when a minted token is issued.
     pub fn load(
         process: &'a dyn Fn(&str) -> Option<String>,
         env_file: PathBuf,
         explicit: bool,
+        now: jiff::Timestamp,
     ) -> Result<Variables<'a>, Error> {
         let dotenv = match std::fs::read(&env_file) {
             Ok(bytes) => {
@@ -72,28 +187,399 @@ impl<'a> Variables<'a> {
             process,
             dotenv,
             env_file,
+            now,
+            resolved: RefCell::default(),
+            secrets: RefCell::default(),
         })
     }
 
-    /// An error for each variable `job` needs that is set nowhere, at the
-    /// place the job first uses it.
+    /// An error for each variable `job` needs that is set nowhere, and for
+    /// each variable it uses whose file or sealed value cannot be used, at
+    /// the place the job first uses it.
     pub fn missing(&self, job: &Job) -> Vec<Diagnostic> {
-        job.required_variables()
+        let required = job.required_variables();
+        let used: std::collections::BTreeSet<&str> = job
+            .templates()
             .into_iter()
-            .filter(|variable| self.get(variable).is_none())
-            .map(|variable| {
-                let message = format!("variable `{variable}` is not set (job `{}`)", job.name);
-                let help = format!(
-                    "set it in the environment or in `{}`",
-                    self.env_file.display()
-                );
-                Diagnostic::error(message, job.use_of(variable)).with_help(help)
-            })
-            .collect()
+            .flat_map(|t| t.placeholders())
+            .map(|p| p.name.as_str())
+            .filter(|name| !builtin::NAMES.contains(name))
+            .collect();
+        let mut problems = Vec::new();
+        for variable in used {
+            match self.resolve(variable) {
+                Ok(Some(_)) => {}
+                Ok(None) if required.contains(variable) => {
+                    let message = format!("variable `{variable}` is not set (job `{}`)", job.name);
+                    let help = format!(
+                        "set it in the environment or in `{}`",
+                        self.env_file.display()
+                    );
+                    problems.push(Diagnostic::error(message, job.use_of(variable)).with_help(help));
+                }
+                Ok(None) => {}
+                Err(error) => problems.push(
+                    Diagnostic::error(
+                        format!("{error} (job `{}`)", job.name),
+                        job.use_of(variable),
+                    )
+                    .with_help(error.help()),
+                ),
+            }
+        }
+        problems
     }
 
-    /// A variable's value: the environment wins over `.env`.
+    /// A variable's value, or `None` when it is unset or cannot be used
+    /// (which [`Variables::missing`] and [`Variables::resolve`] report).
     pub fn get(&self, name: &str) -> Option<String> {
+        self.resolve(name).ok().flatten()
+    }
+
+    /// A variable's value through every source, in the order the module
+    /// documentation gives.
+    pub fn resolve(&self, name: &str) -> Result<Option<String>, VariableError> {
+        if let Some(known) = self.resolved.borrow().get(name) {
+            return known.clone();
+        }
+        let result = self.find(name);
+        self.resolved
+            .borrow_mut()
+            .insert(name.to_string(), result.clone());
+        result
+    }
+
+    /// The values to mask besides those the job's own placeholders bring:
+    /// every value from a file, a sealed value or minting, and the signing
+    /// and encryption keys.
+    pub fn secrets(&self) -> Vec<String> {
+        let mut out: Vec<String> = ["JWT_SECRET", ENCRYPTION_KEY]
+            .into_iter()
+            .filter_map(|name| self.get(name))
+            .collect();
+        out.extend(self.secrets.borrow().iter().cloned());
+        out.retain(|value| !value.is_empty());
+        out
+    }
+
+    /// The value written as `name` itself: the environment wins over `.env`.
+    fn raw(&self, name: &str) -> Option<String> {
         (self.process)(name).or_else(|| self.dotenv.get(name).map(str::to_string))
+    }
+
+    fn find(&self, name: &str) -> Result<Option<String>, VariableError> {
+        let direct = self.raw(name);
+        if direct.as_deref().is_some_and(|v| !v.is_empty()) {
+            return Ok(direct);
+        }
+        let set = |var: &str| self.raw(var).filter(|v| !v.is_empty());
+        let file_var = format!("{name}{FILE_SUFFIX}");
+        let sealed_var = format!("{ENCRYPTED_PREFIX}{name}");
+        // The key cannot be sealed with itself.
+        let sealed = if name == ENCRYPTION_KEY {
+            None
+        } else {
+            set(&sealed_var)
+        };
+        let found = match (set(&file_var), sealed) {
+            (Some(_), Some(_)) => {
+                return Err(VariableError::TwoSources {
+                    var: name.to_string(),
+                    first: file_var,
+                    second: sealed_var,
+                });
+            }
+            (Some(path), None) => Some(self.read(name, &file_var, PathBuf::from(path))?),
+            (None, Some(value)) => {
+                let key = self
+                    .resolve(ENCRYPTION_KEY)?
+                    .filter(|k| !k.is_empty())
+                    .ok_or_else(|| VariableError::NoKey {
+                        var: name.to_string(),
+                        encrypted: sealed_var.clone(),
+                    })?;
+                Some(
+                    sealed::open(&key, &value).map_err(|why| VariableError::Sealed {
+                        var: name.to_string(),
+                        encrypted: sealed_var,
+                        why,
+                    })?,
+                )
+            }
+            (None, None) => match self.credential(name)? {
+                Some(value) => Some(value),
+                None if name == "JWT_TOKEN" => self.mint()?,
+                None => None,
+            },
+        };
+        match found {
+            Some(value) => {
+                self.secrets.borrow_mut().push(value.clone());
+                Ok(Some(value))
+            }
+            None => Ok(direct),
+        }
+    }
+
+    fn read(&self, name: &str, from: &str, path: PathBuf) -> Result<String, VariableError> {
+        secretfile::read(&path).map_err(|why| VariableError::File {
+            var: name.to_string(),
+            from: from.to_string(),
+            path,
+            why,
+        })
+    }
+
+    /// `$CREDENTIALS_DIRECTORY/NAME`: set by systemd in the environment,
+    /// never read from `.env`.
+    fn credential(&self, name: &str) -> Result<Option<String>, VariableError> {
+        let Some(directory) = (self.process)("CREDENTIALS_DIRECTORY").filter(|d| !d.is_empty())
+        else {
+            return Ok(None);
+        };
+        match secretfile::credential(Path::new(&directory), name) {
+            Some(path) => self.read(name, "CREDENTIALS_DIRECTORY", path).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// A token signed with `JWT_SECRET`, when it is set.
+    fn mint(&self) -> Result<Option<String>, VariableError> {
+        let Some(secret) = self.resolve("JWT_SECRET")?.filter(|s| !s.is_empty()) else {
+            return Ok(None);
+        };
+        let subject = self
+            .resolve("JWT_SUB")?
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| jwt::DEFAULT_SUBJECT.to_string());
+        let ttl = match self.resolve("JWT_TTL_SECONDS")?.filter(|t| !t.is_empty()) {
+            None => jwt::DEFAULT_TTL_SECONDS,
+            Some(text) => jwt::ttl(&text).ok_or_else(|| VariableError::Ttl {
+                var: "JWT_TTL_SECONDS".into(),
+            })?,
+        };
+        Ok(Some(jwt::mint(
+            secret.as_bytes(),
+            &subject,
+            self.now.as_second(),
+            ttl,
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: i64 = 1_700_000_000;
+
+    /// Variables from `process` (NAME=value pairs) and a `.env` holding
+    /// `dotenv`, at a fixed time.
+    fn with<R>(process: &[(&str, &str)], dotenv: &str, test: impl FnOnce(&Variables) -> R) -> R {
+        let dir = tempfile::tempdir().unwrap();
+        let env_file = dir.path().join(".env");
+        std::fs::write(&env_file, dotenv).unwrap();
+        let pairs: Vec<(String, String)> = process
+            .iter()
+            .map(|(n, v)| ((*n).to_string(), (*v).to_string()))
+            .collect();
+        let lookup = move |name: &str| {
+            pairs
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.clone())
+        };
+        let now = jiff::Timestamp::from_second(NOW).unwrap();
+        let variables = Variables::load(&lookup, env_file, true, now).unwrap();
+        test(&variables)
+    }
+
+    fn secret_file(dir: &tempfile::TempDir, name: &str, text: &str) -> String {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path.display().to_string()
+    }
+
+    #[test]
+    fn the_environment_wins_over_dotenv() {
+        with(&[("A", "env")], "A=file\nB=file\n", |v| {
+            assert_eq!(v.get("A").as_deref(), Some("env"));
+            assert_eq!(v.get("B").as_deref(), Some("file"));
+            assert_eq!(v.get("C"), None);
+        });
+    }
+
+    #[test]
+    fn a_file_gives_its_contents_less_one_newline_and_is_a_secret() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = secret_file(&dir, "token", "from-file\n");
+        with(&[], &format!("REPORT_ID_FILE={path}\n"), |v| {
+            assert_eq!(v.get("REPORT_ID").as_deref(), Some("from-file"));
+            assert!(v.secrets().contains(&"from-file".to_string()));
+        });
+    }
+
+    #[test]
+    fn an_explicit_value_wins_over_every_indirect_source() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = secret_file(&dir, "token", "from-file");
+        let sealed = sealed::seal("k", b"sealed", [0; 12]);
+        with(
+            &[("T", "explicit"), ("T_FILE", &path)],
+            &format!("ENCRYPTED_T={sealed}\nJWT_ENCRYPTION_KEY=k\n"),
+            |v| {
+                assert_eq!(v.get("T").as_deref(), Some("explicit"));
+                assert!(!v.secrets().contains(&"from-file".to_string()));
+            },
+        );
+    }
+
+    #[test]
+    fn an_empty_value_does_not_hide_an_indirect_one() {
+        let sealed = sealed::seal("k", b"sealed", [0; 12]);
+        with(
+            &[("T", "")],
+            &format!("ENCRYPTED_T={sealed}\nJWT_ENCRYPTION_KEY=k\nE=\n"),
+            |v| {
+                assert_eq!(v.get("T").as_deref(), Some("sealed"));
+                assert_eq!(v.get("E").as_deref(), Some(""));
+            },
+        );
+    }
+
+    #[test]
+    fn a_file_and_a_sealed_value_for_one_variable_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = secret_file(&dir, "token", "x");
+        with(&[("T_FILE", &path), ("ENCRYPTED_T", "abc")], "", |v| {
+            let error = v.resolve("T").unwrap_err();
+            assert_eq!(
+                error.to_string(),
+                "`T` is given both by `T_FILE` and by `ENCRYPTED_T`"
+            );
+        });
+    }
+
+    #[test]
+    fn a_missing_file_names_the_variable_and_the_path() {
+        with(&[("T_FILE", "/nonexistent/t")], "", |v| {
+            let error = v.resolve("T").unwrap_err();
+            assert_eq!(
+                error.to_string(),
+                "cannot read `T` from `/nonexistent/t` (named by `T_FILE`): no such file or directory"
+            );
+            assert_eq!(error.var(), "T");
+            assert_eq!(v.get("T"), None);
+        });
+    }
+
+    #[test]
+    fn a_sealed_value_needs_the_key_and_the_right_one() {
+        let sealed = sealed::seal("right", b"x", [0; 12]);
+        with(&[("ENCRYPTED_T", &sealed)], "", |v| {
+            assert_eq!(
+                v.resolve("T").unwrap_err().to_string(),
+                "`ENCRYPTED_T` is set but `JWT_ENCRYPTION_KEY` is not, so `T` cannot be decrypted"
+            );
+        });
+        with(
+            &[("ENCRYPTED_T", &sealed), ("JWT_ENCRYPTION_KEY", "wrong")],
+            "",
+            |v| {
+                let error = v.resolve("T").unwrap_err();
+                assert_eq!(
+                    error,
+                    VariableError::Sealed {
+                        var: "T".into(),
+                        encrypted: "ENCRYPTED_T".into(),
+                        why: OpenError::Rejected
+                    }
+                );
+                assert!(!error.to_string().contains(&sealed));
+            },
+        );
+    }
+
+    #[test]
+    fn the_key_itself_may_come_from_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = secret_file(&dir, "key", "k\n");
+        let sealed = sealed::seal("k", b"opened", [0; 12]);
+        with(
+            &[("ENCRYPTED_T", &sealed), ("JWT_ENCRYPTION_KEY_FILE", &path)],
+            "",
+            |v| {
+                assert_eq!(v.get("T").as_deref(), Some("opened"));
+                let secrets = v.secrets();
+                assert!(secrets.contains(&"k".to_string()), "{secrets:?}");
+                assert!(secrets.contains(&"opened".to_string()));
+            },
+        );
+    }
+
+    #[test]
+    fn the_credentials_directory_is_the_last_resort() {
+        let dir = tempfile::tempdir().unwrap();
+        secret_file(&dir, "api_token", "from-systemd\n");
+        let creds = dir.path().display().to_string();
+        with(&[("CREDENTIALS_DIRECTORY", &creds)], "", |v| {
+            assert_eq!(v.get("API_TOKEN").as_deref(), Some("from-systemd"));
+            assert_eq!(v.get("OTHER"), None);
+        });
+        with(
+            &[("CREDENTIALS_DIRECTORY", &creds)],
+            "API_TOKEN=from-dotenv\n",
+            |v| assert_eq!(v.get("API_TOKEN").as_deref(), Some("from-dotenv")),
+        );
+        // Only systemd sets the directory: `.env` cannot point it elsewhere.
+        with(&[], &format!("CREDENTIALS_DIRECTORY={creds}\n"), |v| {
+            assert_eq!(v.get("API_TOKEN"), None)
+        });
+    }
+
+    #[test]
+    fn jwt_token_is_minted_at_the_given_time_when_only_the_secret_is_set() {
+        with(&[("JWT_SECRET", "s3cr3t-signing-key")], "", |v| {
+            let token = v.get("JWT_TOKEN").unwrap();
+            assert_eq!(
+                token,
+                jwt::mint(b"s3cr3t-signing-key", "scheduler-app", NOW, 5_184_000)
+            );
+            let secrets = v.secrets();
+            assert!(secrets.contains(&token));
+            assert!(secrets.contains(&"s3cr3t-signing-key".to_string()));
+        });
+        with(
+            &[
+                ("JWT_SECRET", "k"),
+                ("JWT_SUB", "me"),
+                ("JWT_TTL_SECONDS", "60"),
+            ],
+            "",
+            |v| assert_eq!(v.get("JWT_TOKEN").unwrap(), jwt::mint(b"k", "me", NOW, 60)),
+        );
+        with(&[("JWT_SECRET", "k"), ("JWT_TOKEN", "given")], "", |v| {
+            assert_eq!(v.get("JWT_TOKEN").as_deref(), Some("given"))
+        });
+        with(&[("JWT_SECRET", "k"), ("JWT_TTL_SECONDS", "2d")], "", |v| {
+            assert_eq!(
+                v.resolve("JWT_TOKEN"),
+                Err(VariableError::Ttl {
+                    var: "JWT_TTL_SECONDS".into()
+                })
+            )
+        });
+        with(&[], "", |v| assert_eq!(v.get("JWT_TOKEN"), None));
+    }
+
+    #[test]
+    fn each_file_is_read_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = secret_file(&dir, "token", "first");
+        with(&[("T_FILE", &path)], "", |v| {
+            assert_eq!(v.get("T").as_deref(), Some("first"));
+            std::fs::write(&path, "second").unwrap();
+            assert_eq!(v.get("T").as_deref(), Some("first"));
+        });
     }
 }

@@ -107,6 +107,11 @@ fn run(
             .with_help(unresolved.help()),
         ])
     })?;
+    // Values from files, sealed values and minting are secrets whatever
+    // their names.
+    for secret in variables.secrets() {
+        prepared.secrets.add(&secret);
+    }
     check_url(file, job, &prepared)?;
     check_headers(file, job, &prepared)?;
 

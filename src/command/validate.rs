@@ -73,6 +73,13 @@ fn check(inv: &mut Invocation, options: &Options) -> Result<Exit, Error> {
         }
         Err(e) => return Err(e),
     }
+    // Who may read the secrets, whether or not the file parses.
+    let env_file = crate::variables::env_file_path(inv.global.env_file.as_deref(), &file.path);
+    let permissions = env_file_permissions(&env_file);
+    if !permissions.is_empty() {
+        env_problems.extend(permissions);
+        env_path.get_or_insert(env_file);
+    }
     let mut diagnostics = file.checked.diagnostics.clone();
     diagnostics.extend(missing);
     diagnostics.sort_by_key(|d| d.span.map(|s| (s.line, s.col)));
@@ -155,6 +162,19 @@ fn check(inv: &mut Invocation, options: &Options) -> Result<Exit, Error> {
         }
     }
     Ok(if failed { Exit::Config } else { Exit::Success })
+}
+
+/// The secret lint's findings about the `.env` file, if there is one.
+fn env_file_permissions(path: &std::path::Path) -> Vec<Diagnostic> {
+    use std::os::unix::fs::MetadataExt as _;
+    match std::fs::metadata(path) {
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        Ok(meta) => {
+            crate::lint::env_file(path, meta.mode(), meta.uid(), unsafe { libc::geteuid() })
+        }
+        // A missing or unreadable file is reported where it is read.
+        Err(_) => Vec::new(),
+    }
 }
 
 fn summary(jobs: usize, enabled: usize, errors: usize, warnings: usize) -> String {

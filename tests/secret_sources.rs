@@ -1,0 +1,325 @@
+//! Secrets from files and sealed values, `jobrun encrypt`, and the secret
+//! lint of `validate`, end to end.
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt as _;
+
+use common::Sandbox;
+use common::server::{Reply, Server};
+
+const KEY: &str = "correct horse battery staple";
+
+fn job(url: &str) -> String {
+    format!(
+        "jobs:\n  - name: report\n    schedule: \"30 18 * * 1-5\"\n    url: \"{url}\"\n    method: POST\n    retries: 0\n    data:\n      phrase: \"${{REPORT_PHRASE}}\"\n"
+    )
+}
+
+fn env_file(sandbox: &Sandbox, text: &str) {
+    let path = sandbox.write(".env", text);
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
+}
+
+fn encrypt(sandbox: &Sandbox, name: &str, stdin: &str) -> common::Run {
+    common::Run::from(
+        sandbox
+            .jobrun()
+            .args(["encrypt", name])
+            .write_stdin(stdin)
+            .output()
+            .unwrap(),
+    )
+}
+
+#[test]
+fn encrypt_prints_a_line_for_env_that_a_run_opens() {
+    let server = Server::start(vec![Reply::status(200)]);
+    let sandbox = Sandbox::with_jobs(&job(&server.url("/r")));
+    env_file(&sandbox, &format!("JWT_ENCRYPTION_KEY=\"{KEY}\"\n"));
+    let sealed = encrypt(&sandbox, "REPORT_PHRASE", "pässwörd \"quoted\"\n");
+    assert_eq!((sealed.code, sealed.stderr.as_str()), (0, ""));
+    let line = sealed.stdout.trim_end();
+    let value = line.strip_prefix("ENCRYPTED_REPORT_PHRASE=").unwrap();
+    assert!(
+        value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"+/=".contains(&b))
+    );
+    assert!(!sealed.stdout.contains("pässwörd"));
+    // Sealed twice, the same secret gives two values: a fresh iv each time.
+    assert_ne!(
+        encrypt(&sandbox, "REPORT_PHRASE", "pässwörd \"quoted\"\n").stdout,
+        sealed.stdout
+    );
+
+    env_file(&sandbox, &format!("JWT_ENCRYPTION_KEY=\"{KEY}\"\n{line}\n"));
+    let run = sandbox.run(&["run", "report"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        server.requests()[0].body_text(),
+        r#"{"phrase":"pässwörd \"quoted\""}"#
+    );
+}
+
+#[test]
+fn node_opens_what_encrypt_sealed() {
+    let sandbox = Sandbox::new();
+    env_file(&sandbox, &format!("JWT_ENCRYPTION_KEY=\"{KEY}\"\n"));
+    let sealed = encrypt(&sandbox, "T", "ünïcode & more\n");
+    let value = sealed
+        .stdout
+        .trim_end()
+        .strip_prefix("ENCRYPTED_T=")
+        .unwrap();
+    // How the Node scheduler decrypts, by Node's own crypto module.
+    let node = std::process::Command::new("node")
+        .arg(common::fixture("encrypted/make.js"))
+        .arg("open")
+        .env("KEY", KEY)
+        .env("VALUE", value)
+        .output()
+        .expect("node is installed (the fixture's generator needs it)");
+    assert!(node.status.success(), "{node:?}");
+    assert_eq!(String::from_utf8(node.stdout).unwrap(), "ünïcode & more");
+}
+
+#[test]
+fn encrypt_on_a_terminal_does_not_echo_and_restores_the_terminal() {
+    let sandbox = Sandbox::new();
+    env_file(&sandbox, &format!("JWT_ENCRYPTION_KEY=\"{KEY}\"\n"));
+    let binary = assert_cmd::cargo::cargo_bin!("jobrun");
+    // script(1) runs the command on a pseudo-terminal fed from its stdin.
+    let shell = format!(
+        "'{}' encrypt T; echo \"exit=$?\"; stty -a | tr ' ' '\\n' | grep -x -- '-\\?echo'",
+        binary.display()
+    );
+    let typed = |input: &'static [u8]| {
+        let mut child = std::process::Command::new("script")
+            .args(["-qec", &shell, "/dev/null"])
+            .current_dir(sandbox.dir.path())
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("script(1) from util-linux");
+        let mut stdin = child.stdin.take().unwrap();
+        std::thread::spawn(move || {
+            use std::io::Write as _;
+            std::thread::sleep(std::time::Duration::from_millis(500));
+            let _ = stdin.write_all(input);
+            std::thread::sleep(std::time::Duration::from_millis(500));
+        });
+        let output = child.wait_with_output().unwrap();
+        String::from_utf8_lossy(&output.stdout).replace('\r', "")
+    };
+    let shown = typed(b"typed-SENTINEL\r");
+    assert!(shown.contains("typing is not shown"), "{shown}");
+    assert!(shown.contains("ENCRYPTED_T="), "{shown}");
+    assert!(!shown.contains("typed-SENTINEL"), "{shown}");
+    assert!(shown.ends_with("exit=0\necho\n"), "{shown}");
+}
+
+#[test]
+fn an_explicit_value_wins_and_two_indirect_sources_are_refused() {
+    let server = Server::start(vec![Reply::status(200)]);
+    let sandbox = Sandbox::with_jobs(&job(&server.url("/r")));
+    let secret = sandbox.write("phrase.txt", "from-file\n");
+    env_file(&sandbox, "ENCRYPTED_REPORT_PHRASE=AAAA\n");
+    let run = common::Run::from(
+        sandbox
+            .jobrun()
+            .args(["run", "report"])
+            .env("REPORT_PHRASE", "explicit")
+            .env("REPORT_PHRASE_FILE", &secret)
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(server.requests()[0].body_text(), r#"{"phrase":"explicit"}"#);
+
+    let run = common::Run::from(
+        sandbox
+            .jobrun()
+            .args(["run", "report"])
+            .env("REPORT_PHRASE_FILE", &secret)
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(run.code, 3);
+    assert!(
+        run.stderr.starts_with(
+            "error: `REPORT_PHRASE` is given both by `REPORT_PHRASE_FILE` and by `ENCRYPTED_REPORT_PHRASE` (job `report`)\n --> jobs.yaml:8:16\n"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("= help: keep one of"), "{}", run.stderr);
+    assert_eq!(server.requests().len(), 1);
+}
+
+#[test]
+fn a_missing_secret_file_exits_3_naming_the_variable_and_the_path() {
+    let sandbox = Sandbox::with_jobs(&job("https://example.com/r"));
+    for args in [&["run", "report"][..], &["validate", "--env"]] {
+        let run = common::Run::from(
+            sandbox
+                .jobrun()
+                .args(args)
+                .env("REPORT_PHRASE_FILE", "/nonexistent/phrase")
+                .output()
+                .unwrap(),
+        );
+        assert_eq!(run.code, 3, "{args:?}");
+        assert!(
+            run.stderr.contains(
+                "error: cannot read `REPORT_PHRASE` from `/nonexistent/phrase` (named by `REPORT_PHRASE_FILE`): no such file or directory (job `report`)"
+            ),
+            "{}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn a_value_that_cannot_be_opened_exits_3_naming_it_never_showing_it() {
+    let sandbox = Sandbox::with_jobs(&job("https://example.com/r"));
+    let sealed = jobrun::sealed::seal(KEY, b"SENTINEL-plain", [3; 12]);
+    for (value, key, why) in [
+        (
+            sealed.as_str(),
+            "SENTINEL-wrong-key",
+            "`JWT_ENCRYPTION_KEY` is not the key it was encrypted with, or the value is damaged",
+        ),
+        ("not base64!", KEY, "it is not base64"),
+        (
+            "AAAAAAAA",
+            KEY,
+            "it is too short: 6 bytes, where the iv and tag alone are 28",
+        ),
+    ] {
+        env_file(
+            &sandbox,
+            &format!("JWT_ENCRYPTION_KEY=\"{key}\"\nENCRYPTED_REPORT_PHRASE=\"{value}\"\n"),
+        );
+        let run = sandbox.run(&["run", "report", "--dry-run"]);
+        assert_eq!(run.code, 3);
+        assert!(
+            run.stderr.starts_with(&format!(
+                "error: cannot decrypt `ENCRYPTED_REPORT_PHRASE`: {why} (job `report`)\n"
+            )),
+            "{}",
+            run.stderr
+        );
+        assert!(run.stderr.contains("jobrun encrypt REPORT_PHRASE"));
+        for hidden in ["SENTINEL", value] {
+            assert!(!run.stderr.contains(hidden), "{}", run.stderr);
+        }
+    }
+}
+
+#[test]
+fn encrypt_refuses_a_missing_key_a_bad_name_and_empty_input() {
+    let sandbox = Sandbox::new();
+    let run = encrypt(&sandbox, "T", "x");
+    assert_eq!(run.code, 3);
+    assert!(
+        run.stderr
+            .starts_with("error: `JWT_ENCRYPTION_KEY` is not set\n"),
+        "{}",
+        run.stderr
+    );
+    env_file(&sandbox, "JWT_ENCRYPTION_KEY=k\n");
+    for (name, message) in [
+        ("1T", "error: `1T` is not a variable name\n"),
+        (
+            "ENCRYPTED_T",
+            "error: `ENCRYPTED_T` already starts with `ENCRYPTED_`\n",
+        ),
+        (
+            "JWT_ENCRYPTION_KEY",
+            "error: `JWT_ENCRYPTION_KEY` cannot be encrypted with itself\n",
+        ),
+    ] {
+        let run = encrypt(&sandbox, name, "x");
+        assert_eq!((run.code, run.stdout.as_str()), (2, ""), "{name}");
+        assert!(run.stderr.starts_with(message), "{}", run.stderr);
+    }
+    let run = encrypt(&sandbox, "T", "\n");
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .starts_with("error: standard input is empty: there is nothing to encrypt\n")
+    );
+}
+
+#[test]
+fn validate_warns_of_literal_credentials_with_place_and_fix_and_strict_fails() {
+    let sandbox = Sandbox::with_jobs(
+        "jobs:\n  - name: report\n    schedule: \"30 18 * * 1-5\"\n    url: \"http://bob:hunter2@api.example.com/r\"\n    headers:\n      Authorization: \"Bearer abc.def\"\n",
+    );
+    let run = sandbox.run(&["validate"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "warning: the url holds a user name or password\n --> jobs.yaml:4:18\n  |\n4 |     url: \"http://bob:hunter2@api.example.com/r\"\n  |                  ^^^^^^^^^^^\n"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains(
+            "warning: the `Authorization` header is sent over plain http to `api.example.com`\n --> jobs.yaml:4:11\n"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains(
+            "warning: header `Authorization` holds a literal credential\n --> jobs.yaml:6:22\n"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stdout.contains("3 warnings"), "{}", run.stdout);
+
+    let strict = sandbox.run(&["validate", "--strict"]);
+    assert_eq!(strict.code, 3);
+    let json = sandbox.run(&["validate", "--format", "json"]);
+    let found: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(found[0]["line"], 4);
+    assert_eq!(found[0]["column"], 11);
+    assert_eq!(found[0]["severity"], "warning");
+}
+
+#[test]
+fn validate_warns_of_an_env_file_others_can_read() {
+    let sandbox = Sandbox::with_jobs(&job("https://example.com/r"));
+    let path = sandbox.write(".env", "REPORT_PHRASE=x\n");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let run = sandbox.run(&["validate"]);
+    assert_eq!(run.code, 0);
+    assert_eq!(
+        run.stderr,
+        "warning: the env file is readable by its group (mode 640)\n --> .env\n = help: `chmod 600 .env`: it holds secrets only the user running jobrun should read\n"
+    );
+    assert_eq!(sandbox.run(&["validate", "--strict"]).code, 3);
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let run = sandbox.run(&["validate", "--strict"]);
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""));
+}
+
+#[test]
+fn the_node_schedulers_files_still_pass_validate() {
+    for name in [
+        "jobs.yaml",
+        "jobs-local.yaml",
+        "jobs-test.yaml",
+        "sample-jobs.yaml",
+    ] {
+        let path = common::fixture(&format!("node-scheduler/{name}"));
+        let run = Sandbox::new().run(&["--config", path.to_str().unwrap(), "validate"]);
+        assert_eq!(run.code, 0, "{name}: {}", run.stderr);
+    }
+}

@@ -1,0 +1,490 @@
+//! Secrets from every source (the environment, `.env`, `ENCRYPTED_`,
+//! `_FILE`, `$CREDENTIALS_DIRECTORY`, and `JWT_SECRET` through the minted
+//! `JWT_TOKEN`) reach the server, and never appear in any byte jobrun
+//! writes: stdout, stderr, and every file it leaves in its directory (log
+//! file, output file, state directory), in any common encoding, whatever
+//! the command and however it ends.
+//!
+//! The commands are a table, [`CASES`]: a new command is one more line.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::Sandbox;
+use common::server::{Reply, Server};
+
+/// `API_TOKEN`, from the environment.
+const ENV_TOKEN: &str = "SENTINEL-env-Tk7q/+1";
+/// `DB_PASSWORD`, from `.env`, with characters JSON escapes.
+const DOTENV_PASSWORD: &str = "SENTINEL-dotenv-\"Pw\" 9";
+/// `REPORT_PHRASE`, sealed in `.env` as `ENCRYPTED_REPORT_PHRASE`: a name
+/// that does not say "secret", with characters some encoders escape.
+const SEALED_PHRASE: &str = "SENTINEL-sealed-pässwörd/x";
+/// `WEBHOOK_ID`, from the file `WEBHOOK_ID_FILE` names.
+const FILE_WEBHOOK: &str = "SENTINEL-file-Wh00k";
+/// `CHANNEL_NAME`, from `$CREDENTIALS_DIRECTORY/channel_name`.
+const CREDENTIAL_CHANNEL: &str = "SENTINEL-cred-Ch4n";
+/// Signs the minted `JWT_TOKEN`.
+const JWT_SECRET: &str = "SENTINEL-jwtsecret-Sg1";
+/// Seals `ENCRYPTED_` values.
+const ENCRYPTION_KEY: &str = "SENTINEL-enckey-K3y";
+/// Given to `jobrun encrypt` on stdin.
+const STDIN_SECRET: &str = "SENTINEL-stdin-In9";
+/// On a line of an env file jobrun cannot read.
+const BAD_LINE_SECRET: &str = "SENTINEL-badline-Bl5";
+/// A wrong `JWT_ENCRYPTION_KEY`.
+const WRONG_KEY: &str = "SENTINEL-wrongkey-Wk2";
+
+/// What a run knows as secrets, and an echoing server sends back.
+const RUN_SECRETS: &[&str] = &[
+    ENV_TOKEN,
+    DOTENV_PASSWORD,
+    SEALED_PHRASE,
+    FILE_WEBHOOK,
+    CREDENTIAL_CHANNEL,
+    JWT_SECRET,
+    ENCRYPTION_KEY,
+];
+
+/// Every sentinel, looked for in everything jobrun writes.
+const KNOWN: &[&str] = &[
+    ENV_TOKEN,
+    DOTENV_PASSWORD,
+    SEALED_PHRASE,
+    FILE_WEBHOOK,
+    CREDENTIAL_CHANNEL,
+    JWT_SECRET,
+    ENCRYPTION_KEY,
+    STDIN_SECRET,
+    BAD_LINE_SECRET,
+    WRONG_KEY,
+];
+
+/// What the server answers.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Answer {
+    /// Nothing should reach it.
+    None,
+    /// 200 with a body and headers that echo every secret back.
+    EchoOk,
+    /// 500 echoing every secret, in headers, body and a redirect.
+    EchoFail,
+    /// 401 echoing every secret.
+    EchoRefused,
+    /// 200 with a body holding no secret (for `--output`, which writes the
+    /// body as received).
+    Plain,
+}
+
+/// One invocation: arguments (after the global `--state-dir state`),
+/// variables set or overridden for it, stdin, what the server does, and the
+/// exit code expected (so each line is known to take the path it names).
+struct Case {
+    args: &'static [&'static str],
+    env: &'static [(&'static str, &'static str)],
+    stdin: Option<&'static str>,
+    server: Answer,
+    code: i32,
+}
+
+const fn case(args: &'static [&'static str], server: Answer, code: i32) -> Case {
+    Case {
+        args,
+        env: &[],
+        stdin: None,
+        server,
+        code,
+    }
+}
+
+const fn with_env(
+    args: &'static [&'static str],
+    env: &'static [(&'static str, &'static str)],
+    code: i32,
+) -> Case {
+    Case {
+        args,
+        env,
+        stdin: None,
+        server: Answer::None,
+        code,
+    }
+}
+
+use Answer::{EchoFail, EchoOk, EchoRefused, Plain};
+
+/// Every command on every path. Commands that keep state write it under
+/// `state/` in the sandbox, which is searched like every other file.
+const CASES: &[Case] = &[
+    // Reading the file.
+    case(&["list"], Answer::None, 0),
+    case(&["list", "--json"], Answer::None, 0),
+    case(&["next", "report"], Answer::None, 0),
+    case(&["validate"], Answer::None, 0),
+    case(&["validate", "--env"], Answer::None, 0),
+    case(&["-v", "validate", "--env"], Answer::None, 0),
+    case(&["validate", "--env", "--format", "json"], Answer::None, 0),
+    case(&["validate", "--env", "--strict"], Answer::None, 0),
+    // Previews.
+    case(&["run", "report", "--dry-run"], Answer::None, 0),
+    case(&["run", "report", "--as-curl"], Answer::None, 0),
+    // Runs, at every verbosity and format, into every sink.
+    case(&["run", "report"], EchoOk, 0),
+    case(&["run", "report"], EchoFail, 1),
+    case(&["run", "report"], EchoRefused, 1),
+    case(&["-v", "run", "report"], EchoFail, 1),
+    case(&["-vv", "run", "report"], EchoOk, 0),
+    case(&["-vv", "run", "report"], EchoFail, 1),
+    case(
+        &["-v", "run", "report", "--log-format", "json"],
+        EchoFail,
+        1,
+    ),
+    case(&["run", "report", "--log-file", "runs.log"], EchoFail, 1),
+    case(
+        &[
+            "-q",
+            "run",
+            "report",
+            "--log-format",
+            "json",
+            "--log-file",
+            "runs.log",
+        ],
+        EchoOk,
+        0,
+    ),
+    case(&["run", "report", "--print-body"], EchoOk, 0),
+    case(&["run", "report", "--print-body"], EchoFail, 1),
+    case(&["run", "report", "--output", "body.out"], Plain, 0),
+    // Sealing.
+    Case {
+        args: &["encrypt", "REPORT_PHRASE"],
+        env: &[],
+        stdin: Some(STDIN_SECRET),
+        server: Answer::None,
+        code: 0,
+    },
+    Case {
+        args: &["encrypt", "REPORT_PHRASE"],
+        env: &[("JWT_ENCRYPTION_KEY", "")],
+        stdin: Some(STDIN_SECRET),
+        server: Answer::None,
+        code: 3,
+    },
+    // Errors of every kind.
+    case(&["run", "no-such-job"], Answer::None, 3),
+    case(&["run"], Answer::None, 2),
+    case(&["--no-such-flag", "list"], Answer::None, 2),
+    case(
+        &["--config", "broken.yaml", "run", "report"],
+        Answer::None,
+        3,
+    ),
+    case(
+        &["--config", "unset.yaml", "run", "report"],
+        Answer::None,
+        3,
+    ),
+    case(
+        &["--config", "unset.yaml", "validate", "--env"],
+        Answer::None,
+        3,
+    ),
+    case(&["--env-file", "bad.env", "run", "report"], Answer::None, 3),
+    case(&["--env-file", "bad.env", "validate"], Answer::None, 3),
+    case(
+        &["--env-file", "missing.env", "run", "report"],
+        Answer::None,
+        3,
+    ),
+    with_env(&["run", "report"], &[("JWT_ENCRYPTION_KEY", WRONG_KEY)], 3),
+    with_env(
+        &["validate", "--env", "--format", "json"],
+        &[("JWT_ENCRYPTION_KEY", WRONG_KEY)],
+        3,
+    ),
+    with_env(
+        &["run", "report", "--dry-run"],
+        &[("WEBHOOK_ID_FILE", "/nonexistent/webhook")],
+        3,
+    ),
+    with_env(
+        &["run", "report"],
+        &[("REPORT_PHRASE_FILE", "/nonexistent/phrase")],
+        3,
+    ),
+    with_env(&["run", "report"], &[("JWT_TTL_SECONDS", "soon")], 3),
+    with_env(
+        &["run", "report"],
+        &[
+            ("https_proxy", "socks5://u:p@127.0.0.1:1"),
+            ("http_proxy", "socks5://u:p@127.0.0.1:1"),
+        ],
+        3,
+    ),
+];
+
+#[test]
+fn every_source_reaches_the_server_with_its_value() {
+    let server = Server::start(vec![Reply::status(200)]);
+    let sandbox = sandbox(&server);
+    let run = jobrun(&sandbox, &["run", "report"], &[], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let received = &server.requests()[0];
+    assert_eq!(received.target, format!("/report?hook={FILE_WEBHOOK}"));
+    assert_eq!(received.header("x-api-key"), Some(ENV_TOKEN));
+    let body: serde_json::Value = serde_json::from_slice(&received.body).unwrap();
+    assert_eq!(
+        body,
+        serde_json::json!({
+            "password": DOTENV_PASSWORD,
+            "phrase": SEALED_PHRASE,
+            "channel": CREDENTIAL_CHANNEL,
+        })
+    );
+    let token = received
+        .header("authorization")
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .unwrap();
+    let minted = minted_tokens();
+    assert!(minted.iter().any(|t| t == token), "{token}");
+}
+
+#[test]
+fn secrets_never_appear_in_anything_any_command_writes() {
+    let mut leaks = Vec::new();
+    let minted = minted_tokens();
+    let mut sentinels: Vec<String> = KNOWN.iter().map(|s| s.to_string()).collect();
+    sentinels.extend(minted.iter().cloned());
+    let forms: Vec<(String, String)> = sentinels
+        .iter()
+        .flat_map(|s| encodings(s).into_iter().map(move |f| (s.clone(), f)))
+        .collect();
+    for case in CASES {
+        let server = Server::start(replies(case.server, &minted));
+        let sandbox = sandbox(&server);
+        let mut args = vec!["--state-dir", "state"];
+        args.extend(case.args);
+        let run = jobrun(&sandbox, &args, case.env, case.stdin);
+        let what = format!("`jobrun {}` {:?}", args.join(" "), case.env);
+        assert_eq!(run.code, case.code, "{what}\n{}", run.stderr);
+        if case.server == Answer::None {
+            assert!(server.requests().is_empty(), "{what} sent a request");
+        } else {
+            assert!(!server.requests().is_empty(), "{what} sent nothing");
+        }
+        // The token minted for this run, or every one it could have been.
+        let tokens: Vec<&String> = match server.requests().first() {
+            Some(request) => {
+                let sent = request.header("authorization").unwrap_or_default();
+                minted
+                    .iter()
+                    .filter(|t| sent.ends_with(t.as_str()))
+                    .collect()
+            }
+            None => minted.iter().collect(),
+        };
+        let mut written = vec![
+            ("stdout".to_string(), run.stdout.into_bytes()),
+            ("stderr".to_string(), run.stderr.into_bytes()),
+        ];
+        for path in files_written(&sandbox) {
+            written.push((path.display().to_string(), std::fs::read(&path).unwrap()));
+        }
+        for (place, bytes) in &written {
+            let text = String::from_utf8_lossy(bytes);
+            let checked = forms
+                .iter()
+                .filter(|(secret, _)| KNOWN.contains(&secret.as_str()) || tokens.contains(&secret));
+            for (secret, form) in checked {
+                if text.contains(form.as_str()) {
+                    leaks.push(format!(
+                        "{what}: {place} shows {secret:?} as {form:?}:\n{text}"
+                    ));
+                }
+            }
+        }
+    }
+    assert!(leaks.is_empty(), "{}", leaks.join("\n\n"));
+}
+
+/// The tokens jobrun can have minted during this test: one per second.
+fn minted_tokens() -> Vec<String> {
+    let now = jiff::Timestamp::now().as_second();
+    (now - 5..now + 120)
+        .map(|t| jobrun::jwt::mint(JWT_SECRET.as_bytes(), "scheduler-app", t, 5_184_000))
+        .collect()
+}
+
+/// A sandbox where every source holds its secret, the job file names the
+/// server, and the error cases have their files.
+fn sandbox(server: &Server) -> Sandbox {
+    let sandbox = Sandbox::with_jobs(&jobs(&server.url("/report")));
+    sandbox.write(
+        "unset.yaml",
+        jobs(&server.url("/report")).replace("${API_TOKEN}", "${NOT_SET_ANYWHERE}"),
+    );
+    sandbox.write(
+        "broken.yaml",
+        "jobs:\n  - name: report\n    schedule: nonsense\n",
+    );
+    let sealed = jobrun::sealed::seal(ENCRYPTION_KEY, SEALED_PHRASE.as_bytes(), [9; 12]);
+    let env = sandbox.write(
+        ".env",
+        format!(
+            "DB_PASSWORD='{DOTENV_PASSWORD}'\nJWT_ENCRYPTION_KEY={ENCRYPTION_KEY}\nENCRYPTED_REPORT_PHRASE={sealed}\n"
+        ),
+    );
+    set_mode(&env, 0o600);
+    let bad = sandbox.write(
+        "bad.env",
+        format!("API_TOKEN={ENV_TOKEN}\n{BAD_LINE_SECRET} no equals\nX=\"{BAD_LINE_SECRET}\n"),
+    );
+    set_mode(&bad, 0o600);
+    std::fs::create_dir_all(sandbox.path("secrets")).unwrap();
+    sandbox.write("secrets/webhook", format!("{FILE_WEBHOOK}\n"));
+    std::fs::create_dir_all(sandbox.path("credentials")).unwrap();
+    sandbox.write("credentials/channel_name", CREDENTIAL_CHANNEL);
+    sandbox
+}
+
+fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// The files the test wrote itself, which jobrun only reads.
+const INPUTS: &[&str] = &[
+    "jobs.yaml",
+    "unset.yaml",
+    "broken.yaml",
+    ".env",
+    "bad.env",
+    "secrets",
+    "credentials",
+];
+
+/// Every file under the sandbox that the test did not write.
+fn files_written(sandbox: &Sandbox) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut dirs = vec![sandbox.dir.path().to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let top = path.strip_prefix(sandbox.dir.path()).unwrap();
+            if INPUTS.iter().any(|input| top == Path::new(input)) {
+                continue;
+            }
+            if path.is_dir() {
+                dirs.push(path);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    out
+}
+
+fn jobs(url: &str) -> String {
+    format!(
+        "jobs:\n  - name: report\n    schedule: \"30 18 * * 1-5\"\n    url: \"{url}?hook=${{WEBHOOK_ID}}\"\n    method: POST\n    retries: 0\n    headers:\n      Authorization: \"Bearer ${{JWT_TOKEN}}\"\n      X-Api-Key: \"${{API_TOKEN}}\"\n    data:\n      password: \"${{DB_PASSWORD}}\"\n      phrase: \"${{REPORT_PHRASE}}\"\n      channel: \"${{CHANNEL_NAME}}\"\n"
+    )
+}
+
+/// `jobrun ARGS` in the sandbox, with every environment source set.
+fn jobrun(
+    sandbox: &Sandbox,
+    args: &[&str],
+    overrides: &[(&str, &str)],
+    stdin: Option<&str>,
+) -> common::Run {
+    let mut command = sandbox.jobrun();
+    command
+        .args(args)
+        .env("API_TOKEN", ENV_TOKEN)
+        .env("JWT_SECRET", JWT_SECRET)
+        .env("WEBHOOK_ID_FILE", sandbox.path("secrets/webhook"))
+        .env("CREDENTIALS_DIRECTORY", sandbox.path("credentials"));
+    for (name, value) in overrides {
+        command.env(name, value);
+    }
+    command.write_stdin(stdin.unwrap_or(""));
+    common::Run::from(command.output().expect("runs"))
+}
+
+/// What the server answers: every secret echoed back where the case asks.
+fn replies(server: Answer, minted: &[String]) -> Vec<Reply> {
+    let ascii: Vec<&str> = RUN_SECRETS
+        .iter()
+        .copied()
+        .filter(|s| s.is_ascii())
+        .collect();
+    let header = ascii.join(" ").replace('"', "'");
+    let mut body = serde_json::to_string(&RUN_SECRETS).unwrap();
+    body.push_str(&RUN_SECRETS.join("\n"));
+    body.push_str(&minted.join(" "));
+    let echo = |status: u16| {
+        Reply::status(status)
+            .header("X-Echo", &header)
+            .header("Set-Cookie", &format!("s={ENV_TOKEN}"))
+            .body(body.clone())
+    };
+    match server {
+        Answer::None => Vec::new(),
+        EchoOk => vec![echo(200)],
+        EchoFail => vec![echo(500)],
+        EchoRefused => vec![echo(401)],
+        Plain => vec![Reply::status(200).body("all done")],
+    }
+}
+
+/// `secret` as it may be written: as is, in a URL or a form, escaped in
+/// JSON by various encoders, and in base64.
+fn encodings(secret: &str) -> Vec<String> {
+    let json = serde_json::to_string(secret).unwrap();
+    let json = json[1..json.len() - 1].to_string();
+    let ascii_json: String = json
+        .chars()
+        .map(|c| {
+            if c.is_ascii() {
+                c.to_string()
+            } else {
+                let mut units = [0u16; 2];
+                c.encode_utf16(&mut units)
+                    .iter()
+                    .map(|u| format!("\\u{u:04x}"))
+                    .collect()
+            }
+        })
+        .collect();
+    let percent = |form: bool| -> String {
+        secret
+            .bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                    (b as char).to_string()
+                } else if form && b == b' ' {
+                    "+".into()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect()
+    };
+    let mut forms = vec![
+        secret.to_string(),
+        json.clone(),
+        json.replace('/', "\\/"),
+        ascii_json,
+        percent(false),
+        percent(false).to_lowercase(),
+        percent(true),
+        jobrun::base64::encode(secret.as_bytes()),
+        jobrun::base64::encode_url(secret.as_bytes()),
+    ];
+    forms.sort();
+    forms.dedup();
+    forms
+}
