@@ -563,3 +563,25 @@ fn kubernetes_without_a_secret_says_which_variables_are_needed() {
     assert!(run.stderr.contains("`--secret`"), "{}", run.stderr);
     assert!(!run.stdout.contains("envFrom"));
 }
+
+#[test]
+fn the_shipped_crontab_example_is_what_jobrun_writes_for_the_shipped_job_file() {
+    let sandbox = sandbox("../../jobs.yaml");
+    let run = sandbox.run(&[
+        "crontab",
+        "--bin",
+        BIN,
+        "--user",
+        "jobrun",
+        "--mailto",
+        "ops@example.com",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let dir = sandbox.dir.path().to_str().unwrap();
+    let example = std::fs::read_to_string(common::repo_file("crontab.example")).unwrap();
+    assert_eq!(
+        run.stdout.replace(dir, "/etc/jobrun"),
+        example,
+        "crontab.example is this output for jobs.yaml in /etc/jobrun on a UTC host"
+    );
+}
