@@ -469,6 +469,91 @@ mod tests {
         );
     }
 
+    /// Random schedules from the grammar's items: the normalised line,
+    /// read back, fires at the same times, and the Kubernetes fields, read
+    /// as robfig/cron reads them (only a bare `*` unrestricted), on the
+    /// same days.
+    #[test]
+    fn random_schedules_keep_their_meaning_when_normalised() {
+        let mut state = 12345u64;
+        let mut below = |n: u64| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) % n
+        };
+        let mut item = |min: u64, max: u64| -> String {
+            let a = min + below(max - min + 1);
+            let b = a + below(max - a + 1);
+            let step = 1 + below(7);
+            match below(6) {
+                0 => "*".into(),
+                1 => format!("*/{step}"),
+                2 => a.to_string(),
+                3 => format!("{a}-{b}"),
+                4 => format!("{a}-{b}/{step}"),
+                _ => format!("{a},{b}"),
+            }
+        };
+        // A field is one item, or two as a list (`*/10,5`).
+        let mut calls = 0u32;
+        let mut field = |min: u64, max: u64| -> String {
+            let first = item(min, max);
+            let second = item(min, max);
+            calls += 1;
+            if calls % 3 == 0 {
+                format!("{first},{second}")
+            } else {
+                first
+            }
+        };
+        let start: jiff::civil::Date = "2024-01-01".parse().unwrap();
+        let mut checked = 0;
+        for _ in 0..3000 {
+            let text = format!(
+                "{} {} {} {} {}",
+                field(0, 59),
+                field(0, 23),
+                field(1, 31),
+                field(1, 12),
+                field(0, 7)
+            );
+            let Ok(original) = Schedule::parse(&text) else {
+                continue;
+            };
+            let line = cron_line(&original);
+            let rendered = parse(&line);
+            assert_eq!(original.minutes(), rendered.minutes(), "{text} -> {line}");
+            assert_eq!(original.hours(), rendered.hours(), "{text} -> {line}");
+            assert_eq!(original.months(), rendered.months(), "{text} -> {line}");
+            let robfig = robfig_days(&original).map(|(dom, dow)| {
+                let star = dom == "*" || dow == "*";
+                let dom_set = parse(&format!("0 0 {dom} * *")).days_of_month();
+                let dow_set = parse(&format!("0 0 * * {dow}")).days_of_week();
+                (star, dom_set, dow_set)
+            });
+            for offset in 0..400 {
+                let date = start.checked_add(jiff::Span::new().days(offset)).unwrap();
+                let expected = original.day_matches(date);
+                assert_eq!(
+                    rendered.day_matches(date),
+                    expected,
+                    "{text} -> {line} on {date}"
+                );
+                if let Some((star, dom_set, dow_set)) = robfig {
+                    let (d, w) = (
+                        dom_set.contains(date.day() as u8),
+                        dow_set.contains(date.weekday().to_sunday_zero_offset() as u8),
+                    );
+                    let robfig_reads = if star { d && w } else { d || w };
+                    assert_eq!(robfig_reads, expected, "{text}: Kubernetes on {date}");
+                }
+            }
+            checked += 1;
+        }
+        assert!(checked > 1000, "only {checked} schedules parsed");
+    }
+
     /// The rendered line, read back by jobrun's own parser, fires on the
     /// same days: the day rule survives normalisation.
     #[test]
