@@ -59,20 +59,21 @@ fn a_job_that_is_not_due_exits_0_silently_and_sends_nothing() {
 
 #[test]
 fn due_is_checked_in_the_jobs_zone() {
-    let server = Server::start(vec![Reply::status(200)]);
-    // Every minute of the hour that is now in Kolkata (+05:30), but in
-    // the days of the month that are not today there: never due now.
-    let kolkata = jiff::Timestamp::now().in_tz("Asia/Kolkata").unwrap();
-    let other_day = if kolkata.day() == 1 { 2 } else { 1 };
-    let text = format!(
-        "jobs:\n  - name: tick\n    schedule: \"* {} {other_day} * *\"\n    timezone: Asia/Kolkata\n    url: \"{}\"\n",
-        kolkata.hour(),
-        server.url("/")
-    );
-    let sandbox = Sandbox::with_jobs(&text);
-    let run = sandbox.run(&["run", "--due", "tick"]);
-    assert_eq!((run.code, run.stderr.as_str()), (0, ""));
-    assert_eq!(server.requests().len(), 0);
+    // Every minute of this hour and the next in Kolkata (+05:30): due now
+    // there, and never in UTC, whose hour is 5 or 6 behind.
+    let hour = jiff::Timestamp::now().in_tz("Asia/Kolkata").unwrap().hour();
+    let hours = format!("{hour},{}", (hour + 1) % 24);
+    for (zone, requests) in [("Asia/Kolkata", 1), ("UTC", 0)] {
+        let server = Server::start(vec![Reply::status(200)]);
+        let text = format!(
+            "jobs:\n  - name: tick\n    schedule: \"* {hours} * * *\"\n    timezone: {zone}\n    url: \"{}\"\n",
+            server.url("/")
+        );
+        let sandbox = Sandbox::with_jobs(&text);
+        let run = sandbox.run(&["run", "--due", "tick"]);
+        assert_eq!((run.code, run.stderr.as_str()), (0, ""), "{zone}");
+        assert_eq!(server.requests().len(), requests, "{zone}");
+    }
 }
 
 /// Seconds two and three ahead of now, in a minute with room for them
