@@ -116,6 +116,19 @@ pub enum Command {
         name: String,
     },
 
+    /// Print an /etc/cron.d file that runs the enabled jobs on time, in their zones
+    ///
+    /// `jobrun crontab > /etc/cron.d/jobrun` installs it (owned by root, mode 0644).
+    /// Jobs kept in another zone than the host's, or firing at seconds other
+    /// than 0, run as `run --due NAME`, which checks the time itself.
+    Crontab(CrontabArgs),
+
+    /// Write a systemd service and timer per enabled job into DIR
+    Systemd(SystemdArgs),
+
+    /// Print a ConfigMap with the job file and a CronJob per enabled job
+    Kubernetes(KubernetesArgs),
+
     /// Print a shell completion script
     Completions {
         /// The shell to complete for
@@ -134,6 +147,13 @@ pub struct RunArgs {
     /// Run the job even if it is disabled (`enabled: false`)
     #[arg(long)]
     pub force: bool,
+
+    /// Run only if the schedule fires now in the job's zone (within 59 s before and 5 s after); exit 0 silently otherwise
+    ///
+    /// For crontab lines: a sub-minute schedule runs at each of its seconds in the
+    /// current minute, skipping a second while the run before it is still going.
+    #[arg(long, conflicts_with_all = ["dry_run", "as_curl"])]
+    pub due: bool,
 
     /// Print the request that would be sent, secrets masked; send nothing
     #[arg(long, conflicts_with_all = ["as_curl", "print_body", "output", "log_file"])]
@@ -158,4 +178,65 @@ pub struct RunArgs {
     /// Append a line per attempt and per run to FILE, whatever the verbosity
     #[arg(long, value_name = "FILE")]
     pub log_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CrontabArgs {
+    /// The user field of each line [default: root]
+    #[arg(long, value_name = "USER", conflicts_with = "user_crontab")]
+    pub user: Option<String>,
+
+    /// Write a user crontab for `crontab -` (no user field) instead of an /etc/cron.d file
+    #[arg(long)]
+    pub user_crontab: bool,
+
+    /// Add `MAILTO=ADDRESS`: where cron mails what a job prints (an empty value turns mail off)
+    #[arg(long, value_name = "ADDRESS")]
+    pub mailto: Option<String>,
+
+    /// The jobrun binary the lines run [default: this executable's own path]
+    #[arg(long, value_name = "PATH")]
+    pub bin: Option<PathBuf>,
+
+    /// Write `CRON_TZ=` lines with the jobs' own fields (cronie) instead of host-clock fields
+    #[arg(long)]
+    pub cron_tz: bool,
+
+    /// Compare FILE with what would be written now; exit 1 with a diff if they differ
+    #[arg(long, value_name = "FILE")]
+    pub check: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SystemdArgs {
+    /// The directory to write `jobrun-NAME.service` and `jobrun-NAME.timer` into
+    #[arg(long, value_name = "DIR")]
+    pub dir: PathBuf,
+
+    /// Units for the user's own manager (`systemctl --user`)
+    #[arg(long)]
+    pub user_units: bool,
+
+    /// Run the services as USER (`User=`); a dedicated unprivileged user is best
+    #[arg(long, value_name = "USER", conflicts_with = "user_units")]
+    pub run_as: Option<String>,
+
+    /// The jobrun binary the services run [default: this executable's own path]
+    #[arg(long, value_name = "PATH")]
+    pub bin: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct KubernetesArgs {
+    /// The container image, with jobrun on its PATH
+    #[arg(long, value_name = "IMAGE")]
+    pub image: String,
+
+    /// The namespace of every object
+    #[arg(long, value_name = "NS")]
+    pub namespace: Option<String>,
+
+    /// The Secret holding the jobs' variables, passed to each container as its environment
+    #[arg(long, value_name = "NAME")]
+    pub secret: Option<String>,
 }

@@ -9,11 +9,15 @@ pub mod cli;
 pub mod command;
 pub mod config;
 pub mod context;
+pub mod cron_fields;
 pub mod curl;
 pub mod diagnostic;
 pub mod dotenv;
+pub mod drift;
+pub mod due;
 pub mod duration;
 pub mod error;
+pub mod export;
 pub mod failure;
 pub mod idempotency;
 pub mod interpolate;
@@ -112,6 +116,9 @@ pub fn run_with(args: impl IntoIterator<Item = OsString>, ctx: &mut Context) -> 
         }
         Command::Run(args) => command::run::execute(&mut inv, args),
         Command::Encrypt { name } => command::encrypt::execute(&mut inv, name),
+        Command::Crontab(args) => command::crontab::execute(&mut inv, args),
+        Command::Systemd(args) => command::systemd::execute(&mut inv, args),
+        Command::Kubernetes(args) => command::kubernetes::execute(&mut inv, args),
         Command::Completions { shell } => command::docs::completions(&mut inv, *shell),
         Command::Man => command::docs::man(&mut inv),
     };

@@ -28,10 +28,38 @@ impl Signal {
     }
 }
 
+type Deliver = Box<dyn Fn(Signal) + Send>;
+
+/// Who takes the signals now; `None` once the run that took them is over.
+static DELIVER: std::sync::Mutex<Option<Deliver>> = std::sync::Mutex::new(None);
+static STARTED: std::sync::OnceLock<Result<(), std::io::ErrorKind>> = std::sync::OnceLock::new();
+
 /// Block SIGINT and SIGTERM in the calling thread and every thread it
 /// starts from now on, and call `deliver` from a dedicated thread for each
-/// one that arrives. Call this before starting other threads.
+/// one that arrives. Call this before starting other threads. A later call
+/// (the next run of `run --due`) replaces `deliver`.
 pub fn forward(deliver: impl Fn(Signal) + Send + 'static) -> std::io::Result<()> {
+    *DELIVER.lock().unwrap_or_else(|e| e.into_inner()) = Some(Box::new(deliver));
+    STARTED
+        .get_or_init(|| start().map_err(|e| e.kind()))
+        .map_err(std::io::Error::from)
+}
+
+/// Stop delivering signals: from now on one ends the process at once with
+/// its exit code, as the default action would have (`run --due` between
+/// two runs).
+pub fn release() {
+    *DELIVER.lock().unwrap_or_else(|e| e.into_inner()) = None;
+}
+
+fn deliver(signal: Signal) {
+    match &*DELIVER.lock().unwrap_or_else(|e| e.into_inner()) {
+        Some(deliver) => deliver(signal),
+        None => std::process::exit(signal.exit().code().into()),
+    }
+}
+
+fn start() -> std::io::Result<()> {
     // SAFETY: sigset_t is plain data, initialised by sigemptyset before use;
     // pthread_sigmask and sigwait only read the set.
     unsafe {

@@ -1,19 +1,23 @@
 //! One file per subcommand. Each takes the invocation and returns the exit
 //! code, or an error that `lib::run` renders.
 
+pub mod crontab;
 pub mod docs;
 pub mod encrypt;
+pub mod kubernetes;
 pub mod list;
 pub mod next;
 pub mod run;
+pub mod systemd;
 pub mod validate;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::cli::{ColorChoice, GlobalArgs};
 use crate::context::Context;
 use crate::diagnostic::Palette;
 use crate::error::Error;
+use crate::export::Launch;
 use crate::jobfile::{self, JobFile};
 use crate::validate::Purpose;
 use crate::variables::{self, Variables};
@@ -63,4 +67,54 @@ pub fn rfc3339(zoned: &jiff::ZonedDateTime) -> String {
         .timestamp()
         .display_with_offset(zoned.offset())
         .to_string()
+}
+
+/// A path an exported entry names: absolute (cron and systemd start jobrun
+/// elsewhere), UTF-8 and on one line, or an error naming the flag.
+pub fn exported_path(path: &Path, flag: &'static str) -> Result<PathBuf, Error> {
+    let absolute = std::path::absolute(path).map_err(|e| Error::Flag {
+        flag,
+        message: format!(
+            "cannot make `{}` an absolute path: {}",
+            path.display(),
+            crate::config::io_reason(&e)
+        ),
+    })?;
+    match absolute.to_str() {
+        Some(text) if !text.chars().any(char::is_control) => Ok(absolute),
+        _ => Err(Error::Flag {
+            flag,
+            message: format!(
+                "`{}` cannot be written into a schedule entry: use a path of UTF-8 text without line breaks",
+                absolute.display()
+            ),
+        }),
+    }
+}
+
+impl Invocation<'_, '_> {
+    /// How exported entries start jobrun: `bin`, else this executable,
+    /// with the job file and the `--env-file` and `--state-dir` given.
+    pub fn launch(&self, bin: Option<&Path>) -> Result<Launch, Error> {
+        let bin = match bin {
+            Some(path) => exported_path(path, "--bin")?,
+            None => {
+                let exe = std::env::current_exe().map_err(|e| Error::Flag {
+                    flag: "--bin",
+                    message: format!(
+                        "cannot find this executable's own path: {}",
+                        crate::config::io_reason(&e)
+                    ),
+                })?;
+                exported_path(&exe, "--bin")?
+            }
+        };
+        let optional = |path: Option<&Path>, flag| path.map(|p| exported_path(p, flag)).transpose();
+        Ok(Launch {
+            bin,
+            config: exported_path(&self.config_path(), "--config")?,
+            env_file: optional(self.global.env_file.as_deref(), "--env-file")?,
+            state_dir: optional(self.global.state_dir.as_deref(), "--state-dir")?,
+        })
+    }
 }

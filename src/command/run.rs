@@ -13,6 +13,7 @@ use crate::command::Invocation;
 use crate::config::io_reason;
 use crate::curl;
 use crate::diagnostic::Diagnostic;
+use crate::due;
 use crate::error::{Error, Exit};
 use crate::idempotency;
 use crate::job::Job;
@@ -34,6 +35,33 @@ enum Message {
 pub fn execute(inv: &mut Invocation, args: &RunArgs) -> Result<Exit, Error> {
     let file = inv.load(Purpose::Use)?;
     let job = file.job(&args.name)?;
+    if !args.due {
+        return run(inv, args, file, job, None);
+    }
+    // From a crontab line: only the fire times due now, each for its own
+    // scheduled instant; nothing at all, silently, when none is.
+    let fires = due::fire_times(&job.schedule, &job.zone.tz, inv.ctx.now);
+    let clock = inv.ctx.clock.clone();
+    due::in_turn(&fires, &*clock, |fire, waited| {
+        if waited {
+            inv.ctx.now = clock.wall();
+        }
+        let exit = run(inv, args, file, job, Some(fire));
+        // A signal between two runs ends the process, as by default.
+        signal::release();
+        exit
+    })
+}
+
+/// One run of `job`; `scheduled` is the fire time it stands for when the
+/// scheduler started it (`--due`), `None` when started by hand.
+fn run(
+    inv: &mut Invocation,
+    args: &RunArgs,
+    file: &'static JobFile,
+    job: &'static Job,
+    scheduled: Option<jiff::Timestamp>,
+) -> Result<Exit, Error> {
     let verbosity = Verbosity::from_flags(inv.global.quiet, inv.global.verbose);
     let preview = args.dry_run || args.as_curl;
     if !job.enabled && !args.force && !preview {
@@ -65,7 +93,7 @@ pub fn execute(inv: &mut Invocation, args: &RunArgs) -> Result<Exit, Error> {
     let key = job.request.idempotency_key.then(|| {
         let mut random = [0u8; 16];
         (inv.ctx.random)(&mut random);
-        idempotency::key(&job.name, None, random)
+        idempotency::key(&job.name, scheduled, random)
     });
     let mut prepared = Prepared::new(job, &lookup, key.as_deref()).map_err(|unresolved| {
         file.error(vec![

@@ -1,0 +1,88 @@
+//! `jobrun crontab`: print the cron.d file, or compare an installed one.
+
+use crate::cli::CrontabArgs;
+use crate::command::Invocation;
+use crate::config::io_reason;
+use crate::drift;
+use crate::error::{Error, Exit};
+use crate::export::crontab::{self, Options};
+use crate::validate::Purpose;
+
+pub fn execute(inv: &mut Invocation, args: &CrontabArgs) -> Result<Exit, Error> {
+    let user = match (&args.user, args.user_crontab) {
+        (_, true) => None,
+        (Some(user), false) => Some(account(user, "--user")?),
+        (None, false) => Some("root"),
+    };
+    if let Some(mailto) = &args.mailto {
+        if mailto.chars().any(char::is_control) {
+            return Err(Error::Flag {
+                flag: "--mailto",
+                message: "the `--mailto` address cannot hold a line break or control character"
+                    .into(),
+            });
+        }
+    }
+    let launch = inv.launch(args.bin.as_deref())?;
+    let file = inv.load(Purpose::Use)?;
+    let jobs = file.jobs()?;
+    let text = crontab::render(
+        jobs,
+        &launch,
+        &inv.ctx.host_zone,
+        inv.ctx.now,
+        &Options {
+            user,
+            mailto: args.mailto.as_deref(),
+            cron_tz: args.cron_tz,
+        },
+    );
+    let Some(path) = &args.check else {
+        inv.ctx
+            .stdout
+            .write_all(text.as_bytes())
+            .map_err(Error::Output)?;
+        return Ok(Exit::Success);
+    };
+    let installed = std::fs::read(path).map_err(|e| Error::Flag {
+        flag: "--check",
+        message: format!("cannot read `{}`: {}", path.display(), io_reason(&e)),
+    })?;
+    let installed = String::from_utf8_lossy(&installed);
+    match drift::diff(&installed, &text, &path.display().to_string()) {
+        None => Ok(Exit::Success),
+        Some(diff) => {
+            inv.ctx
+                .stdout
+                .write_all(diff.as_bytes())
+                .map_err(Error::Output)?;
+            if !inv.global.quiet {
+                let _ = writeln!(
+                    inv.ctx.stderr,
+                    "jobrun: `{}` differs from what `jobrun crontab` writes now; install the new file with `jobrun crontab > {}`",
+                    path.display(),
+                    path.display()
+                );
+            }
+            Ok(Exit::Failed)
+        }
+    }
+}
+
+/// A user name as cron and systemd take it: letters, digits, `.`, `_`
+/// and `-`, not starting with `-`.
+pub fn account<'a>(name: &'a str, flag: &'static str) -> Result<&'a str, Error> {
+    let valid = !name.is_empty()
+        && !name.starts_with('-')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+    if valid {
+        Ok(name)
+    } else {
+        Err(Error::Flag {
+            flag,
+            message: format!("`{name}` is not a user name: use letters, digits, `.`, `_` and `-`"),
+        })
+    }
+}

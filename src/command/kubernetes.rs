@@ -1,0 +1,76 @@
+//! `jobrun kubernetes --image IMAGE`: print the manifests.
+
+use crate::cli::KubernetesArgs;
+use crate::command::Invocation;
+use crate::error::{Error, Exit};
+use crate::export::kubernetes::{self, Options};
+use crate::validate::Purpose;
+
+pub fn execute(inv: &mut Invocation, args: &KubernetesArgs) -> Result<Exit, Error> {
+    if args.image.trim().is_empty() || args.image.chars().any(|c| c.is_whitespace()) {
+        return Err(Error::Flag {
+            flag: "--image",
+            message: format!("`{}` is not a container image reference", args.image),
+        });
+    }
+    if let Some(namespace) = &args.namespace {
+        dns_name(namespace, "--namespace", 63, false)?;
+    }
+    if let Some(secret) = &args.secret {
+        dns_name(secret, "--secret", 253, true)?;
+    }
+    let file = inv.load(Purpose::Use)?;
+    let jobs = file.jobs()?;
+    let text = kubernetes::render(
+        jobs,
+        &file.text,
+        &Options {
+            image: &args.image,
+            namespace: args.namespace.as_deref(),
+            secret: args.secret.as_deref(),
+        },
+    )
+    .map_err(|problems| file.error(problems))?;
+    if args.secret.is_none() && !inv.global.quiet {
+        let needed: std::collections::BTreeSet<&str> = jobs
+            .iter()
+            .filter(|j| j.enabled)
+            .flat_map(|j| j.required_variables())
+            .collect();
+        if !needed.is_empty() {
+            let names: Vec<String> = needed.iter().map(|n| format!("`{n}`")).collect();
+            let _ = writeln!(
+                inv.ctx.stderr,
+                "note: the jobs use {}, which nothing here sets: put them in a Secret and give its name with `--secret`",
+                names.join(", ")
+            );
+        }
+    }
+    inv.ctx
+        .stdout
+        .write_all(text.as_bytes())
+        .map_err(Error::Output)?;
+    Ok(Exit::Success)
+}
+
+/// An object name: lowercase letters, digits and `-` (and `.` in a DNS
+/// subdomain), starting and ending with a letter or digit.
+fn dns_name(name: &str, flag: &'static str, max: usize, dots: bool) -> Result<(), Error> {
+    let edge = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    let valid = name.len() <= max
+        && edge(name.chars().next())
+        && edge(name.chars().last())
+        && name.chars().all(|c| {
+            c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || (dots && c == '.')
+        });
+    if valid {
+        Ok(())
+    } else {
+        Err(Error::Flag {
+            flag,
+            message: format!(
+                "`{name}` is not a Kubernetes name: use lowercase letters, digits and `-`, starting and ending with a letter or digit, at most {max} characters"
+            ),
+        })
+    }
+}

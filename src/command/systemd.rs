@@ -1,0 +1,47 @@
+//! `jobrun systemd --dir DIR`: write the units, print how to start them.
+
+use crate::cli::SystemdArgs;
+use crate::command::Invocation;
+use crate::command::crontab::account;
+use crate::config::io_reason;
+use crate::error::{Error, Exit};
+use crate::export::systemd::{self, Options};
+use crate::validate::Purpose;
+
+pub fn execute(inv: &mut Invocation, args: &SystemdArgs) -> Result<Exit, Error> {
+    let run_as = args
+        .run_as
+        .as_deref()
+        .map(|user| account(user, "--run-as"))
+        .transpose()?;
+    let launch = inv.launch(args.bin.as_deref())?;
+    let file = inv.load(Purpose::Use)?;
+    let jobs = file.jobs()?;
+    let units = systemd::units(
+        jobs,
+        &launch,
+        &Options {
+            user_units: args.user_units,
+            run_as,
+            file_state_dir: file.checked.state_dir.as_deref(),
+        },
+    );
+    let cannot = |e: std::io::Error| Error::Flag {
+        flag: "--dir",
+        message: format!(
+            "cannot write the units into `{}`: {}",
+            args.dir.display(),
+            io_reason(&e)
+        ),
+    };
+    std::fs::create_dir_all(&args.dir).map_err(cannot)?;
+    for unit in &units {
+        std::fs::write(args.dir.join(&unit.file_name), &unit.text).map_err(cannot)?;
+    }
+    let commands = systemd::enable_commands(&units, args.user_units, &args.dir);
+    inv.ctx
+        .stdout
+        .write_all(commands.as_bytes())
+        .map_err(Error::Output)?;
+    Ok(Exit::Success)
+}

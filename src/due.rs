@@ -1,0 +1,359 @@
+//! `run --due`: which of a schedule's fire times an invocation from cron
+//! stands for, given the moment it started.
+//!
+//! A crontab line for a job kept in another zone (or firing at seconds
+//! other than 0) starts jobrun at every host minute the job could fall on;
+//! the run then asks here whether the schedule really fires now in the
+//! job's zone. schedules.md §3: a fire time F is due when
+//! `now - 59 s <= F <= now + 5 s` (cron starts a line a little after its
+//! minute, or a moment early on a skewed clock).
+
+use std::time::Duration;
+
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
+
+use crate::context::Clock;
+use crate::error::Exit;
+use crate::schedule::Schedule;
+
+/// How long after a fire time cron may still start its line.
+pub const LATE: SignedDuration = SignedDuration::from_secs(59);
+/// How long before a fire time cron may start its line.
+pub const EARLY: SignedDuration = SignedDuration::from_secs(5);
+
+/// The fire times an invocation started at `now` should run, in order;
+/// empty when the schedule does not fire now.
+///
+/// A schedule firing at second 0 only gets one: the first in the window
+/// (the window is 65 s long, so a very late start could see the next
+/// minute's too, which the next invocation will run). A sub-minute
+/// schedule gets each of its seconds in the minute cron started the line
+/// for, the minute holding `now + 5 s`.
+pub fn fire_times(schedule: &Schedule, tz: &TimeZone, now: Timestamp) -> Vec<Timestamp> {
+    let (Some(start), Some(end)) = (now.checked_sub(LATE).ok(), now.checked_add(EARLY).ok()) else {
+        return Vec::new();
+    };
+    if !schedule.is_sub_minute() {
+        return in_range(schedule, tz, start, end)
+            .into_iter()
+            .take(1)
+            .collect();
+    }
+    let minute = end.as_second().div_euclid(60) * 60;
+    let (Ok(from), Ok(to)) = (
+        Timestamp::from_second(minute),
+        Timestamp::from_second(minute + 59),
+    ) else {
+        return Vec::new();
+    };
+    in_range(schedule, tz, from, to)
+}
+
+/// Run `run` for each fire time in turn, at its second: waits on `clock`
+/// for one still ahead, and skips one that came while the run before it
+/// was still going. `run` is told whether it is a later run, for which
+/// time has moved on. The outcome is the worst of the runs'; a signal's
+/// exit ends the turn at once.
+pub fn in_turn<E>(
+    fires: &[Timestamp],
+    clock: &dyn Clock,
+    mut run: impl FnMut(Timestamp, bool) -> Result<Exit, E>,
+) -> Result<Exit, E> {
+    let mut outcome = Exit::Success;
+    let mut busy_until: Option<Timestamp> = None;
+    for &fire in fires {
+        if busy_until.is_some_and(|end| end > fire) {
+            continue;
+        }
+        let now = clock.wall();
+        if fire > now {
+            clock.sleep(Duration::try_from(fire.duration_since(now)).unwrap_or_default());
+        }
+        let exit = run(fire, busy_until.is_some())?;
+        match exit {
+            Exit::Interrupted | Exit::Terminated => return Ok(exit),
+            Exit::Failed => outcome = Exit::Failed,
+            Exit::Busy if outcome == Exit::Success => outcome = Exit::Busy,
+            _ => {}
+        }
+        busy_until = Some(clock.wall());
+    }
+    Ok(outcome)
+}
+
+/// Fire times F with `from <= F <= to`.
+fn in_range(schedule: &Schedule, tz: &TimeZone, from: Timestamp, to: Timestamp) -> Vec<Timestamp> {
+    // `upcoming` starts strictly after its instant, at whole seconds.
+    let Ok(before) = from.checked_sub(SignedDuration::from_secs(1)) else {
+        return Vec::new();
+    };
+    schedule
+        .upcoming(before, tz)
+        .map(|z| z.timestamp())
+        .skip_while(|t| *t < from)
+        .take_while(|t| *t <= to)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn due(schedule: &str, zone: &str, now: &str) -> Vec<String> {
+        let schedule = Schedule::parse(schedule).unwrap();
+        let tz = TimeZone::get(zone).unwrap();
+        fire_times(&schedule, &tz, now.parse().unwrap())
+            .iter()
+            .map(|t| t.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn a_run_started_on_time_is_due() {
+        assert_eq!(
+            due("1 13 * * 1-5", "America/Chicago", "2025-03-07T19:01:00.2Z"),
+            vec!["2025-03-07T19:01:00Z"]
+        );
+    }
+
+    #[test]
+    fn the_window_reaches_59_seconds_back_and_5_seconds_ahead() {
+        let on = |now| due("1 13 * * *", "UTC", now);
+        assert_eq!(on("2025-03-07T13:01:59Z"), vec!["2025-03-07T13:01:00Z"]);
+        assert!(on("2025-03-07T13:01:59.5Z").is_empty());
+        assert!(on("2025-03-07T13:02:00Z").is_empty());
+        assert_eq!(on("2025-03-07T13:00:55Z"), vec!["2025-03-07T13:01:00Z"]);
+        assert!(on("2025-03-07T13:00:54.9Z").is_empty());
+    }
+
+    #[test]
+    fn the_other_offsets_hour_is_not_due() {
+        // `1 18,19 * * *` starts the Chicago 13:01 job at both hours: in
+        // winter 19:01Z is 13:01 CST and 18:01Z is 12:01.
+        assert!(due("1 13 * * 1-5", "America/Chicago", "2025-03-07T18:01:00Z").is_empty());
+        // In summer 18:01Z is 13:01 CDT and 19:01Z is 14:01.
+        assert_eq!(
+            due("1 13 * * 1-5", "America/Chicago", "2025-03-10T18:01:01Z"),
+            vec!["2025-03-10T18:01:00Z"]
+        );
+        assert!(due("1 13 * * 1-5", "America/Chicago", "2025-03-10T19:01:01Z").is_empty());
+    }
+
+    #[test]
+    fn the_day_is_checked_in_the_jobs_zone() {
+        // 02:00Z Saturday is 21:00 Friday in Chicago (CDT).
+        assert_eq!(
+            due("0 21 * * 5", "America/Chicago", "2025-06-07T02:00:01Z"),
+            vec!["2025-06-07T02:00:00Z"]
+        );
+        assert!(due("0 21 * * 6", "America/Chicago", "2025-06-07T02:00:01Z").is_empty());
+    }
+
+    #[test]
+    fn a_time_in_the_spring_forward_gap_is_never_due() {
+        // 02:30 does not exist in Chicago on 2025-03-09; the crontab line
+        // `30 7,8 * * *` starts jobrun at 07:30Z (01:30 CST) and 08:30Z
+        // (03:30 CDT).
+        assert!(due("30 2 * * *", "America/Chicago", "2025-03-09T07:30:00Z").is_empty());
+        assert!(due("30 2 * * *", "America/Chicago", "2025-03-09T08:30:00Z").is_empty());
+        // The day before, 08:30Z is 02:30 CST.
+        assert_eq!(
+            due("30 2 * * *", "America/Chicago", "2025-03-08T08:30:00Z"),
+            vec!["2025-03-08T08:30:00Z"]
+        );
+    }
+
+    #[test]
+    fn a_time_in_the_fall_back_fold_is_due_once_at_its_first_occurrence() {
+        // 01:30 happens at 06:30Z (CDT) and again at 07:30Z (CST).
+        assert_eq!(
+            due("30 1 * * *", "America/Chicago", "2025-11-02T06:30:02Z"),
+            vec!["2025-11-02T06:30:00Z"]
+        );
+        assert!(due("30 1 * * *", "America/Chicago", "2025-11-02T07:30:02Z").is_empty());
+        // The next day, 07:30Z is 01:30 CST.
+        assert_eq!(
+            due("30 1 * * *", "America/Chicago", "2025-11-03T07:30:00Z"),
+            vec!["2025-11-03T07:30:00Z"]
+        );
+    }
+
+    #[test]
+    fn half_hour_offsets_are_due_at_their_half_hour() {
+        assert_eq!(
+            due("0 9 * * *", "Asia/Kolkata", "2025-01-01T03:30:00Z"),
+            vec!["2025-01-01T03:30:00Z"]
+        );
+        assert!(due("0 9 * * *", "Asia/Kolkata", "2025-01-01T03:00:00Z").is_empty());
+        assert!(due("0 9 * * *", "Asia/Kolkata", "2025-01-01T04:00:00Z").is_empty());
+        // A fixed offset written as a zone name, 45 minutes past the hour.
+        assert_eq!(
+            due("0 9 * * *", "Asia/Kathmandu", "2025-01-01T03:15:00Z"),
+            vec!["2025-01-01T03:15:00Z"]
+        );
+    }
+
+    #[test]
+    fn lord_howes_thirty_minute_change_is_followed() {
+        // +10:30 until 02:00 on 2025-10-05, then +11:00; 02:15 does not
+        // exist that day. Crontab line: `15,45 15 * * *`.
+        let on = |now| due("15 2 * * *", "Australia/Lord_Howe", now);
+        assert_eq!(on("2025-10-03T15:45:00Z"), vec!["2025-10-03T15:45:00Z"]);
+        assert!(on("2025-10-03T15:15:00Z").is_empty());
+        assert!(on("2025-10-04T15:45:00Z").is_empty());
+        assert!(on("2025-10-04T15:15:00Z").is_empty());
+        assert_eq!(on("2025-10-05T15:15:00Z"), vec!["2025-10-05T15:15:00Z"]);
+        assert!(on("2025-10-05T15:45:00Z").is_empty());
+        // Back to +10:30 on 2026-04-05 at 02:00 (01:30-02:00 repeats).
+        assert_eq!(on("2026-04-04T15:45:00Z"), vec!["2026-04-04T15:45:00Z"]);
+        assert!(on("2026-04-04T15:15:00Z").is_empty());
+    }
+
+    #[test]
+    fn a_sub_minute_schedule_runs_each_second_of_its_minute() {
+        let fires = due("*/5 * * * * *", "UTC", "2025-01-01T10:00:00.3Z");
+        assert_eq!(fires.len(), 12);
+        assert_eq!(fires[0], "2025-01-01T10:00:00Z");
+        assert_eq!(fires[11], "2025-01-01T10:00:55Z");
+        // Started a moment early, cron still means the coming minute.
+        let early = due("*/5 * * * * *", "UTC", "2025-01-01T09:59:57Z");
+        assert_eq!(
+            early.first().map(String::as_str),
+            Some("2025-01-01T10:00:00Z")
+        );
+        assert_eq!(early.len(), 12);
+        // Only matching minutes: `*/20 30 1 * * *` at 01:30 in Chicago.
+        assert_eq!(
+            due("*/20 30 1 * * *", "America/Chicago", "2025-06-01T06:30:01Z"),
+            vec![
+                "2025-06-01T06:30:00Z",
+                "2025-06-01T06:30:20Z",
+                "2025-06-01T06:30:40Z"
+            ]
+        );
+        assert!(due("*/20 30 1 * * *", "America/Chicago", "2025-06-01T07:30:01Z").is_empty());
+    }
+
+    /// A clock that only moves when slept on or when a run takes time.
+    struct FakeClock(std::sync::Mutex<Timestamp>);
+
+    impl FakeClock {
+        fn at(text: &str) -> FakeClock {
+            FakeClock(std::sync::Mutex::new(text.parse().unwrap()))
+        }
+        fn advance(&self, seconds: f64) {
+            let mut now = self.0.lock().unwrap();
+            *now = now
+                .checked_add(SignedDuration::from_secs_f64(seconds))
+                .unwrap();
+        }
+    }
+
+    impl Clock for FakeClock {
+        fn now(&self) -> std::time::Instant {
+            std::time::Instant::now()
+        }
+        fn wall(&self) -> Timestamp {
+            *self.0.lock().unwrap()
+        }
+        fn sleep(&self, duration: Duration) {
+            self.advance(duration.as_secs_f64());
+        }
+    }
+
+    fn every_five_seconds(now: &str) -> Vec<Timestamp> {
+        let schedule = Schedule::parse("*/5 * * * * *").unwrap();
+        fire_times(&schedule, &TimeZone::UTC, now.parse().unwrap())
+    }
+
+    #[test]
+    fn each_second_runs_at_its_time() {
+        let clock = FakeClock::at("2025-01-01T10:00:00.2Z");
+        let fires = every_five_seconds("2025-01-01T10:00:00.2Z");
+        let mut started = Vec::new();
+        let exit = in_turn(&fires, &clock, |fire, later| {
+            started.push((fire.to_string(), clock.wall().to_string(), later));
+            clock.advance(1.0);
+            Ok::<_, ()>(Exit::Success)
+        });
+        assert_eq!(exit, Ok(Exit::Success));
+        assert_eq!(started.len(), 12);
+        // Late by 0.2 s for the first, which is run at once.
+        assert_eq!(
+            started[0],
+            (
+                "2025-01-01T10:00:00Z".into(),
+                "2025-01-01T10:00:00.2Z".into(),
+                false
+            )
+        );
+        assert_eq!(
+            started[1],
+            (
+                "2025-01-01T10:00:05Z".into(),
+                "2025-01-01T10:00:05Z".into(),
+                true
+            )
+        );
+    }
+
+    #[test]
+    fn a_second_is_skipped_while_the_run_before_it_is_still_going() {
+        let clock = FakeClock::at("2025-01-01T10:00:00Z");
+        let fires = every_five_seconds("2025-01-01T10:00:00Z");
+        let mut started = Vec::new();
+        let mut first = true;
+        let exit = in_turn(&fires, &clock, |fire, _| {
+            started.push(fire.to_string());
+            // The first run takes 12 s: 10:00:05 and 10:00:10 are skipped.
+            clock.advance(if std::mem::take(&mut first) {
+                12.0
+            } else {
+                1.0
+            });
+            Ok::<_, ()>(Exit::Success)
+        });
+        assert_eq!(exit, Ok(Exit::Success));
+        assert_eq!(started.len(), 10);
+        assert_eq!(started[0], "2025-01-01T10:00:00Z");
+        assert_eq!(started[1], "2025-01-01T10:00:15Z");
+    }
+
+    #[test]
+    fn a_failed_run_fails_the_turn_and_a_signal_ends_it() {
+        let clock = FakeClock::at("2025-01-01T10:00:00Z");
+        let fires = every_five_seconds("2025-01-01T10:00:00Z");
+        let mut runs = 0;
+        let exit = in_turn(&fires, &clock, |_, _| {
+            runs += 1;
+            Ok::<_, ()>(if runs == 2 {
+                Exit::Failed
+            } else {
+                Exit::Success
+            })
+        });
+        assert_eq!((exit, runs), (Ok(Exit::Failed), 12));
+        let clock = FakeClock::at("2025-01-01T10:00:00Z");
+        let mut runs = 0;
+        let exit = in_turn(&fires, &clock, |_, _| {
+            runs += 1;
+            Ok::<_, ()>(if runs == 3 {
+                Exit::Terminated
+            } else {
+                Exit::Success
+            })
+        });
+        assert_eq!((exit, runs), (Ok(Exit::Terminated), 3));
+    }
+
+    #[test]
+    fn a_very_late_start_runs_only_the_fire_time_it_was_for() {
+        // 58 s late for 10:00; 10:01 is also in the window, and is left to
+        // the next invocation.
+        assert_eq!(
+            due("* * * * *", "UTC", "2025-01-01T10:00:58Z"),
+            vec!["2025-01-01T10:00:00Z"]
+        );
+    }
+}

@@ -1,0 +1,107 @@
+//! Turning the job file into another scheduler's entries: one emitter per
+//! target. Emitters read checked jobs and the schedule model and return
+//! text; they never resolve a variable, so no secret can reach what they
+//! write.
+
+pub mod crontab;
+pub mod kubernetes;
+pub mod systemd;
+
+use std::path::{Path, PathBuf};
+
+use jiff::tz::TimeZone;
+
+use crate::job::Job;
+
+/// How an emitted entry starts jobrun: absolute paths only, since cron and
+/// systemd start it with a minimal environment in another directory.
+#[derive(Debug, Clone)]
+pub struct Launch {
+    pub bin: PathBuf,
+    pub config: PathBuf,
+    pub env_file: Option<PathBuf>,
+    pub state_dir: Option<PathBuf>,
+}
+
+impl Launch {
+    /// The words of the command line, global flags first, then `tail`.
+    pub fn words(&self, tail: &[&str]) -> Vec<String> {
+        let mut words = vec![text(&self.bin), "--config".into(), text(&self.config)];
+        if let Some(path) = &self.env_file {
+            words.extend(["--env-file".into(), text(path)]);
+        }
+        if let Some(path) = &self.state_dir {
+            words.extend(["--state-dir".into(), text(path)]);
+        }
+        words.extend(tail.iter().map(|w| w.to_string()));
+        words
+    }
+}
+
+/// Paths reach here checked as UTF-8 by the command (see `command::export`).
+fn text(path: &Path) -> String {
+    path.to_string_lossy().into_owned()
+}
+
+/// A word for sh(1): as is when it holds only characters sh never treats
+/// specially, else single-quoted.
+pub fn sh_quote(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_@%+=:,./-".contains(&b));
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
+/// Whether the job's schedule is read in the host's own zone, as cron reads
+/// its lines.
+pub fn in_host_zone(job: &Job, host_zone: &TimeZone) -> bool {
+    job.zone.configured.is_none() || job.zone.tz == *host_zone
+}
+
+/// A schedule as one line of text for a comment: a YAML string may hold a
+/// line break, which would end a comment early.
+pub fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sh_quoting_leaves_plain_words_and_quotes_the_rest() {
+        assert_eq!(sh_quote("/usr/local/bin/jobrun"), "/usr/local/bin/jobrun");
+        assert_eq!(
+            sh_quote("/srv/my jobs/jobs.yaml"),
+            "'/srv/my jobs/jobs.yaml'"
+        );
+        assert_eq!(sh_quote("it's"), r"'it'\''s'");
+        assert_eq!(sh_quote("$HOME"), "'$HOME'");
+        assert_eq!(sh_quote(""), "''");
+    }
+
+    #[test]
+    fn launch_words_name_only_the_flags_given() {
+        let mut launch = Launch {
+            bin: "/usr/bin/jobrun".into(),
+            config: "/etc/jobrun/jobs.yaml".into(),
+            env_file: None,
+            state_dir: None,
+        };
+        assert_eq!(
+            launch.words(&["run", "a"]).join(" "),
+            "/usr/bin/jobrun --config /etc/jobrun/jobs.yaml run a"
+        );
+        launch.env_file = Some("/etc/jobrun/.env".into());
+        launch.state_dir = Some("/var/lib/jobrun".into());
+        assert_eq!(
+            launch.words(&["catch-up"]).join(" "),
+            "/usr/bin/jobrun --config /etc/jobrun/jobs.yaml --env-file /etc/jobrun/.env --state-dir /var/lib/jobrun catch-up"
+        );
+    }
+}

@@ -1,0 +1,139 @@
+//! The generated cron.d file, run by the real cron daemon (Debian's
+//! `cron`, which `.ci/run` installs): an every-minute job kept in another
+//! zone must reach a loopback server, with the secret from the `.env`
+//! beside the job file. It fails, never skips, when cron does not fire.
+//!
+//! Needs root: /etc/cron.d is root's, and cron only reads files owned by
+//! root that group and others cannot write (cron(8)).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use common::Sandbox;
+use common::server::{Reply, Server};
+
+/// A cron minute, cron's own start-up and a margin: cron reads a changed
+/// /etc/cron.d when its minute comes round, then runs the minute after.
+const WAIT: Duration = Duration::from_secs(150);
+
+/// Removes the installed file however the test ends.
+struct Installed(PathBuf);
+
+impl Drop for Installed {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// Stops the daemon this test started, by its process id.
+struct Started(Option<i32>);
+
+impl Drop for Started {
+    fn drop(&mut self) {
+        if let Some(pid) = self.0 {
+            // SAFETY: kill(2) with a pid this test started.
+            unsafe {
+                libc::kill(pid, libc::SIGTERM);
+            }
+        }
+    }
+}
+
+fn running_cron() -> Option<i32> {
+    for pidfile in ["/run/crond.pid", "/var/run/crond.pid"] {
+        if let Ok(text) = std::fs::read_to_string(pidfile) {
+            if let Ok(pid) = text.trim().parse::<i32>() {
+                let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+                if comm.trim() == "cron" {
+                    return Some(pid);
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Start cron unless it runs; `Some(pid)` when this test started it.
+fn ensure_cron() -> Option<i32> {
+    if running_cron().is_some() {
+        return None;
+    }
+    let daemon = ["/usr/sbin/cron", "/usr/bin/cron"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+        .expect("Debian's `cron` is not installed; `.ci/run` installs it (apt-get install cron)");
+    // cron forks into the background itself and writes its pid file.
+    let status = std::process::Command::new(daemon)
+        .status()
+        .expect("cron starts");
+    assert!(status.success(), "`{daemon}` failed: {status}");
+    for _ in 0..50 {
+        if let Some(pid) = running_cron() {
+            return Some(pid);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("cron started but wrote no pid file");
+}
+
+#[test]
+fn real_cron_runs_the_generated_file_with_the_secret_from_dot_env() {
+    // SAFETY: geteuid has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    assert!(
+        root,
+        "this test installs a file into /etc/cron.d and needs root (CI runs as root)"
+    );
+
+    let server = Server::start(vec![Reply::status(200); 4]);
+    let sandbox = Sandbox::new();
+    let nonce = format!(
+        "{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    );
+    let secret = format!("cron-secret-{nonce}");
+    sandbox.write(
+        "jobs.yaml",
+        format!(
+            "jobs:\n  - name: cron-e2e\n    schedule: \"* * * * *\"\n    timezone: America/Chicago\n    url: \"{}\"\n    headers:\n      Authorization: \"Bearer ${{CRON_E2E_SECRET}}\"\n    retries: 0\n",
+            server.url("/from-cron")
+        ),
+    );
+    sandbox.write(".env", format!("CRON_E2E_SECRET={secret}\n"));
+
+    // The default `--bin` is this jobrun executable itself.
+    let generated = sandbox.run(&["crontab", "--mailto", ""]);
+    assert_eq!(generated.code, 0, "{}", generated.stderr);
+    assert!(
+        generated.stdout.contains(" root  ") && generated.stdout.contains(" run --due cron-e2e\n"),
+        "{}",
+        generated.stdout
+    );
+
+    // Debian's cron reads only names of letters, digits, `_` and `-`.
+    let path = PathBuf::from(format!("/etc/cron.d/jobrun-e2e-{nonce}"));
+    let installed = Installed(path.clone());
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::write(&path, &generated.stdout).expect("write into /etc/cron.d");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    // cron notices a changed directory by its modification time.
+    let _started = Started(ensure_cron());
+
+    let requests = server.wait_for_requests(1, WAIT);
+    drop(installed);
+    let request = &requests[0];
+    assert_eq!(request.target, "/from-cron");
+    assert_eq!(
+        request.header("Authorization"),
+        Some(format!("Bearer {secret}").as_str()),
+        "the secret from the .env beside the job file"
+    );
+}

@@ -1,0 +1,587 @@
+//! `crontab`, `systemd` and `kubernetes` end to end: golden files for the
+//! job files, and each artefact fed to its real consumer where the machine
+//! has one (`systemd-analyze`, `kubernetes-validate`; `.ci/run` installs
+//! them). Real cron is in tests/cron.rs.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{Run, Sandbox, fixture};
+
+/// The job files exported: the Node scheduler's own, the shipped example
+/// and the schedules of schedules.md's table.
+const FILES: &[(&str, &str)] = &[
+    ("node-jobs", "node-scheduler/jobs.yaml"),
+    ("node-jobs-local", "node-scheduler/jobs-local.yaml"),
+    ("node-jobs-test", "node-scheduler/jobs-test.yaml"),
+    ("node-sample-jobs", "node-scheduler/sample-jobs.yaml"),
+    ("shipped-jobs", "../../jobs.yaml"),
+    ("zones", "exports/zones.yaml"),
+    (
+        "refused-by-kubernetes",
+        "exports/refused-by-kubernetes.yaml",
+    ),
+];
+
+const BIN: &str = "/usr/local/bin/jobrun";
+
+/// A sandbox holding one job file as `jobs.yaml`.
+fn sandbox(file: &str) -> Sandbox {
+    let text = std::fs::read_to_string(fixture(file)).expect("fixture");
+    Sandbox::with_jobs(&text)
+}
+
+/// Output with the sandbox's path written as `$DIR`, so goldens do not
+/// depend on where the temp dir is.
+fn portable(sandbox: &Sandbox, text: &str) -> String {
+    let dir = sandbox.dir.path().to_str().expect("utf-8 temp dir");
+    text.replace(dir, "$DIR")
+}
+
+fn golden_path(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name)
+}
+
+/// Compare with the golden file; `JOBRUN_UPDATE_GOLDEN=1` rewrites it.
+fn check_golden(name: &str, actual: &str, mismatches: &mut Vec<String>) {
+    let path = golden_path(name);
+    if std::env::var_os("JOBRUN_UPDATE_GOLDEN").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_default();
+    if expected != actual {
+        mismatches.push(format!(
+            "{name} differs (JOBRUN_UPDATE_GOLDEN=1 rewrites it):\n--- expected\n{expected}\n--- actual\n{actual}"
+        ));
+    }
+}
+
+fn outcome(sandbox: &Sandbox, run: &Run) -> String {
+    format!(
+        "exit {}\n--- stdout\n{}--- stderr\n{}",
+        run.code,
+        portable(sandbox, &run.stdout),
+        portable(sandbox, &run.stderr)
+    )
+}
+
+#[test]
+fn crontab_matches_the_golden_files() {
+    let mut mismatches = Vec::new();
+    for (name, file) in FILES {
+        let sandbox = sandbox(file);
+        let run = sandbox.run(&["--config", "jobs.yaml", "crontab", "--bin", BIN]);
+        assert_eq!(run.code, 0, "{name}: {}", run.stderr);
+        check_golden(
+            &format!("{name}.crontab"),
+            &outcome(&sandbox, &run),
+            &mut mismatches,
+        );
+        let run = sandbox.run(&[
+            "--config",
+            "jobs.yaml",
+            "--env-file",
+            ".env",
+            "--state-dir",
+            "state",
+            "crontab",
+            "--bin",
+            BIN,
+            "--user-crontab",
+            "--cron-tz",
+            "--mailto",
+            "",
+        ]);
+        assert_eq!(run.code, 0, "{name}: {}", run.stderr);
+        check_golden(
+            &format!("{name}.user-crontab"),
+            &outcome(&sandbox, &run),
+            &mut mismatches,
+        );
+    }
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+}
+
+/// The units written, each under a header, then what was printed.
+fn systemd_outcome(sandbox: &Sandbox, run: &Run, dir: &Path) -> String {
+    let mut names: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|d| d.map(|e| e.unwrap().path()).collect())
+        .unwrap_or_default();
+    names.sort();
+    let mut out = outcome(sandbox, run);
+    for path in names {
+        let text = std::fs::read_to_string(&path).unwrap();
+        out.push_str(&format!(
+            "==> {} <==\n{}",
+            path.file_name().unwrap().to_string_lossy(),
+            portable(sandbox, &text)
+        ));
+    }
+    out
+}
+
+#[test]
+fn systemd_units_match_the_golden_files() {
+    let mut mismatches = Vec::new();
+    for (name, file) in FILES {
+        let sandbox = sandbox(file);
+        let run = sandbox.run(&[
+            "--config",
+            "jobs.yaml",
+            "systemd",
+            "--dir",
+            "units",
+            "--bin",
+            BIN,
+            "--run-as",
+            "jobrun",
+        ]);
+        assert_eq!(run.code, 0, "{name}: {}", run.stderr);
+        let text = systemd_outcome(&sandbox, &run, &sandbox.path("units"));
+        check_golden(&format!("{name}.systemd"), &text, &mut mismatches);
+    }
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+}
+
+#[test]
+fn kubernetes_manifests_match_the_golden_files() {
+    let mut mismatches = Vec::new();
+    for (name, file) in FILES {
+        let sandbox = sandbox(file);
+        let run = sandbox.run(&[
+            "--config",
+            "jobs.yaml",
+            "kubernetes",
+            "--image",
+            "registry.example.com/jobrun:1.0",
+            "--namespace",
+            "jobs",
+            "--secret",
+            "jobrun-env",
+        ]);
+        check_golden(
+            &format!("{name}.kubernetes"),
+            &outcome(&sandbox, &run),
+            &mut mismatches,
+        );
+    }
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+}
+
+#[test]
+fn kubernetes_refuses_seconds_starred_day_steps_and_clashing_names_naming_each_job() {
+    let sandbox = sandbox("exports/refused-by-kubernetes.yaml");
+    let run = sandbox.run(&["kubernetes", "--image", "jobrun:1"]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert_eq!(run.stdout, "");
+    for needle in [
+        "job `every-five-seconds`: Kubernetes cannot run `*/5 * * * * *`",
+        "jobs.yaml:3:",
+        "job `odd-mondays`: Kubernetes would read the days of `0 0 */2 * 1` differently",
+        "jobs `nightly_report` and `Nightly-Report` both become the CronJob name `nightly-report`",
+    ] {
+        assert!(run.stderr.contains(needle), "{needle}\n{}", run.stderr);
+    }
+}
+
+/// Fail with the reason when a tool the tests need is missing: `.ci/run`
+/// installs it, and a check that silently did not run proves nothing.
+fn tool(name: &str) -> Command {
+    let found = std::env::var_os("PATH")
+        .map(|paths| std::env::split_paths(&paths).any(|dir| dir.join(name).is_file()))
+        .unwrap_or(false);
+    assert!(
+        found,
+        "`{name}` is not installed; `.ci/run` installs it (see README, Set-up commands)"
+    );
+    Command::new(name)
+}
+
+/// The enabled jobs' timers for a file, as (job name, OnCalendar values).
+fn calendars(dir: &Path) -> Vec<(String, Vec<String>)> {
+    let mut out = Vec::new();
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "timer"))
+        .collect();
+    paths.sort();
+    for path in paths {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let name = path.file_stem().unwrap().to_string_lossy();
+        let job = name.strip_prefix("jobrun-").unwrap().to_string();
+        let values = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("OnCalendar="))
+            .map(str::to_string)
+            .collect();
+        out.push((job, values));
+    }
+    out
+}
+
+/// `systemd-analyze calendar`'s normalised form and next elapses (UTC).
+fn analyze(expression: &str, base: &str, count: usize) -> (String, Vec<jiff::Timestamp>) {
+    let output = tool("systemd-analyze")
+        .env("TZ", "UTC")
+        .args([
+            "calendar",
+            &format!("--iterations={count}"),
+            &format!("--base-time={base}"),
+            expression,
+        ])
+        .output()
+        .expect("systemd-analyze runs");
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        output.status.success(),
+        "systemd-analyze refused `{expression}`: {}{stdout}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let mut normalized = String::new();
+    let mut elapses = Vec::new();
+    for line in stdout.lines() {
+        let line = line.trim();
+        if let Some(form) = line.strip_prefix("Normalized form: ") {
+            normalized = form.to_string();
+        } else if let Some((label, when)) = line.split_once(": ") {
+            if label == "Next elapse" || label.starts_with("Iter. #") {
+                // `Sat 2025-03-08 08:30:00 UTC`
+                let mut words = when.split_whitespace().skip(1);
+                let (date, time) = (words.next().unwrap(), words.next().unwrap());
+                elapses.push(format!("{date}T{time}Z").parse().unwrap());
+            }
+        }
+    }
+    (normalized, elapses)
+}
+
+#[test]
+fn every_on_calendar_passes_systemd_analyze_and_fires_when_jobrun_next_says() {
+    const COUNT: usize = 6;
+    // Around Chicago's and Lord Howe's DST changes of 2025, and a plain day.
+    let bases = [
+        ("2025-03-08 00:00:00 UTC", "2025-03-08T00:00:00Z"),
+        ("2025-11-01 12:00:00 UTC", "2025-11-01T12:00:00Z"),
+        ("2025-10-03 12:00:00 UTC", "2025-10-03T12:00:00Z"),
+        ("2026-02-27 23:59:59 UTC", "2026-02-27T23:59:59Z"),
+    ];
+    let mut checked = 0;
+    for (name, file) in FILES {
+        let sandbox = sandbox(file);
+        let run = sandbox.run(&["systemd", "--dir", "units", "--bin", BIN]);
+        assert_eq!(run.code, 0, "{name}: {}", run.stderr);
+        for (job, values) in calendars(&sandbox.path("units")) {
+            for (base, after) in bases {
+                let mut fires = Vec::new();
+                for value in &values {
+                    let (normalized, elapses) = analyze(value, base, COUNT);
+                    assert_eq!(
+                        &normalized, value,
+                        "{name}: {job}: not in systemd's own form"
+                    );
+                    fires.extend(elapses);
+                }
+                // Two OnCalendar lines fire on the union of their times.
+                fires.sort();
+                fires.dedup();
+                fires.truncate(COUNT);
+                let next = sandbox.run(&["next", &job, "-n", &COUNT.to_string(), "--after", after]);
+                assert_eq!(next.code, 0, "{}", next.stderr);
+                let expected: Vec<jiff::Timestamp> =
+                    next.stdout.lines().map(|l| l.parse().unwrap()).collect();
+                assert_eq!(fires, expected, "{name}: {job} ({values:?}) after {after}");
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 100, "only {checked} comparisons");
+}
+
+#[test]
+fn generated_units_pass_systemd_analyze_verify() {
+    // verify wants ExecStart's binary to exist: point it at the real one.
+    let bin = assert_cmd::cargo::cargo_bin!("jobrun");
+    for (name, file) in FILES {
+        let sandbox = sandbox(file);
+        // System units with the default state directory; user units with
+        // one given by `--state-dir`.
+        for user_units in [false, true] {
+            let mut args = vec!["--config", "jobs.yaml"];
+            if user_units {
+                args.extend(["--state-dir", "/var/lib/jobrun-test"]);
+            }
+            args.extend(["systemd", "--dir", "units", "--bin", bin.to_str().unwrap()]);
+            args.extend(if user_units {
+                &["--user-units"][..]
+            } else {
+                &["--run-as", "jobrun"][..]
+            });
+            let extra = if user_units {
+                "user units"
+            } else {
+                "system units"
+            };
+            let _ = std::fs::remove_dir_all(sandbox.path("units"));
+            let run = sandbox.run(&args);
+            assert_eq!(run.code, 0, "{name}: {}", run.stderr);
+            let mut units: Vec<PathBuf> = std::fs::read_dir(sandbox.path("units"))
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .collect();
+            if units.is_empty() {
+                continue;
+            }
+            units.sort();
+            // The user manager wants a runtime directory of its own.
+            let runtime = tempfile::tempdir().unwrap();
+            let output = tool("systemd-analyze")
+                .env("XDG_RUNTIME_DIR", runtime.path())
+                .arg("verify")
+                .arg("--man=no")
+                .args(if user_units { vec!["--user"] } else { vec![] })
+                .args(&units)
+                .env("SYSTEMD_LOG_LEVEL", "notice")
+                .output()
+                .expect("systemd-analyze runs");
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert!(
+                output.status.success(),
+                "{name} {extra:?}: systemd-analyze verify failed:\n{stderr}"
+            );
+            // Unknown keys and bad values are only warnings to verify.
+            for word in ["Unknown", "ignoring", "Failed", "not safe", "bad"] {
+                assert!(!stderr.contains(word), "{name} {extra:?}: {stderr}");
+            }
+        }
+    }
+}
+
+#[test]
+fn every_manifest_passes_kubernetes_validate_for_1_30() {
+    let mut validated = 0;
+    for (name, file) in FILES {
+        let sandbox = sandbox(file);
+        for extra in [
+            &[][..],
+            &["--namespace", "batch-jobs", "--secret", "jobrun-env"][..],
+        ] {
+            let mut args = vec!["kubernetes", "--image", "registry.example.com/jobrun:1.0"];
+            args.extend(extra);
+            let run = sandbox.run(&args);
+            if run.code == 3 {
+                // Refused, with a reason per job: covered by the goldens.
+                continue;
+            }
+            assert_eq!(run.code, 0, "{name}: {}", run.stderr);
+            let path = sandbox.write("manifests.yaml", &run.stdout);
+            let output = tool("kubernetes-validate")
+                .args(["--kubernetes-version", "1.30.0", "--strict"])
+                .arg(&path)
+                .output()
+                .expect("kubernetes-validate runs");
+            let stdout = String::from_utf8_lossy(&output.stdout);
+            assert!(
+                output.status.success() && !stdout.contains("ERROR"),
+                "{name} {extra:?}:\n{stdout}{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            validated += stdout.matches("passed").count();
+            // The ConfigMap holds the job file exactly as written.
+            let read_back = Command::new("python3")
+                .args([
+                    "-c",
+                    "import sys, yaml; d = next(yaml.safe_load_all(open(sys.argv[1]))); sys.stdout.write(d['data']['jobs.yaml'])",
+                ])
+                .arg(&path)
+                .output()
+                .expect("python3 runs");
+            assert!(
+                read_back.status.success(),
+                "{}",
+                String::from_utf8_lossy(&read_back.stderr)
+            );
+            assert_eq!(
+                String::from_utf8(read_back.stdout).unwrap(),
+                std::fs::read_to_string(sandbox.path("jobs.yaml")).unwrap(),
+                "{name}"
+            );
+        }
+    }
+    assert!(validated >= 20, "only {validated} objects validated");
+}
+
+#[test]
+fn crontab_check_passes_on_the_installed_file_and_fails_with_a_diff_on_drift() {
+    let sandbox = sandbox("exports/zones.yaml");
+    let args = ["crontab", "--bin", BIN, "--user", "jobrun"];
+    let generated = sandbox.run(&args);
+    assert_eq!(generated.code, 0);
+    sandbox.write("installed", &generated.stdout);
+    let mut check: Vec<&str> = args.to_vec();
+    check.extend(["--check", "installed"]);
+    let same = sandbox.run(&check);
+    assert_eq!(
+        (same.code, same.stdout.as_str()),
+        (0, ""),
+        "{}",
+        same.stderr
+    );
+
+    let drifted = generated
+        .stdout
+        .replace("1 13 * * 1-5  jobrun", "1 14 * * 1-5  jobrun");
+    sandbox.write("installed", &drifted);
+    let differs = sandbox.run(&check);
+    assert_eq!(differs.code, 1, "{}", differs.stderr);
+    assert!(
+        differs.stdout.contains("-1 14 * * 1-5  jobrun"),
+        "{}",
+        differs.stdout
+    );
+    assert!(
+        differs.stdout.contains("+1 13 * * 1-5  jobrun"),
+        "{}",
+        differs.stdout
+    );
+    assert!(differs.stderr.contains("differs"), "{}", differs.stderr);
+
+    // A missing final newline makes Debian cron ignore the file: drift.
+    sandbox.write("installed", generated.stdout.trim_end());
+    assert_eq!(sandbox.run(&check).code, 1);
+
+    let missing = sandbox.run(&["crontab", "--check", "nowhere"]);
+    assert_eq!(missing.code, 3);
+    assert!(missing.stderr.contains("`--check`"), "{}", missing.stderr);
+}
+
+#[test]
+fn crontab_lines_use_absolute_paths_quote_and_escape_percent() {
+    let sandbox = Sandbox::new();
+    std::fs::create_dir(sandbox.path("100% jobs")).unwrap();
+    sandbox.write(
+        "100% jobs/jobs.yaml",
+        "jobs:\n  - name: a\n    schedule: \"* * * * *\"\n    url: https://example.com\n",
+    );
+    let run = sandbox.run(&[
+        "--config",
+        "100% jobs/jobs.yaml",
+        "--env-file",
+        "100% jobs/.env",
+        "crontab",
+        "--bin",
+        "bin/jobrun",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let dir = sandbox.dir.path().to_str().unwrap();
+    let expected = format!(
+        "* * * * *  root  {dir}/bin/jobrun --config '{dir}/100\\% jobs/jobs.yaml' --env-file '{dir}/100\\% jobs/.env' run a\n"
+    );
+    assert!(run.stdout.ends_with(&expected), "{}", run.stdout);
+    assert!(!run.stdout.contains('\r'));
+}
+
+#[test]
+fn exports_never_contain_a_variables_value() {
+    const SECRET: &str = "s3cr3t-token-value";
+    let sandbox = sandbox("exports/zones.yaml");
+    sandbox.write(".env", format!("API_TOKEN={SECRET}\n"));
+    let runs = [
+        vec!["crontab", "--bin", BIN],
+        vec!["systemd", "--dir", "units", "--bin", BIN],
+        vec![
+            "kubernetes",
+            "--image",
+            "jobrun:1",
+            "--secret",
+            "jobrun-env",
+        ],
+    ];
+    for args in runs {
+        let run = Run::from(
+            sandbox
+                .jobrun()
+                .env("API_TOKEN", SECRET)
+                .args(&args)
+                .output()
+                .unwrap(),
+        );
+        assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
+        assert!(!run.stdout.contains(SECRET) && !run.stderr.contains(SECRET));
+        if args[0] == "kubernetes" {
+            assert!(
+                run.stdout.contains("${API_TOKEN}"),
+                "the job file as written"
+            );
+        }
+    }
+    for entry in std::fs::read_dir(sandbox.path("units")).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        assert!(!text.contains(SECRET));
+    }
+}
+
+#[test]
+fn bad_export_flags_name_the_flag() {
+    let sandbox = sandbox("exports/zones.yaml");
+    for (args, flag) in [
+        (vec!["crontab", "--user", "root; rm"], "`--user`"),
+        (vec!["crontab", "--mailto", "a\nb"], "`--mailto`"),
+        (vec!["systemd", "--dir", "d", "--run-as=-x"], "`--run-as`"),
+        (vec!["kubernetes", "--image", "a b"], "`--image`"),
+        (
+            vec!["kubernetes", "--image", "i", "--namespace", "Jobs"],
+            "`--namespace`",
+        ),
+        (
+            vec!["kubernetes", "--image", "i", "--secret=-s"],
+            "`--secret`",
+        ),
+    ] {
+        let run = sandbox.run(&args);
+        assert_eq!(run.code, 3, "{args:?}: {}", run.stderr);
+        assert!(run.stderr.contains(flag), "{args:?}: {}", run.stderr);
+    }
+    sandbox.write("blocker", "a file where the directory should be");
+    let run = sandbox.run(&["systemd", "--dir", "blocker/units"]);
+    assert_eq!(run.code, 3);
+    assert!(run.stderr.contains("`--dir`"), "{}", run.stderr);
+}
+
+#[test]
+fn kubernetes_without_a_secret_says_which_variables_are_needed() {
+    let sandbox = sandbox("exports/zones.yaml");
+    let run = sandbox.run(&["kubernetes", "--image", "jobrun:1"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("`API_TOKEN`"), "{}", run.stderr);
+    assert!(run.stderr.contains("`--secret`"), "{}", run.stderr);
+    assert!(!run.stdout.contains("envFrom"));
+}
+
+#[test]
+fn the_shipped_crontab_example_is_what_jobrun_writes_for_the_shipped_job_file() {
+    let sandbox = sandbox("../../jobs.yaml");
+    let run = sandbox.run(&[
+        "crontab",
+        "--bin",
+        BIN,
+        "--user",
+        "jobrun",
+        "--mailto",
+        "ops@example.com",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let dir = sandbox.dir.path().to_str().unwrap();
+    let example = std::fs::read_to_string(common::repo_file("crontab.example")).unwrap();
+    assert_eq!(
+        run.stdout.replace(dir, "/etc/jobrun"),
+        example,
+        "crontab.example is this output for jobs.yaml in /etc/jobrun on a UTC host"
+    );
+}
