@@ -66,6 +66,17 @@ pub enum Error {
     /// A flag's value (or the variable standing for one) cannot be used.
     #[error("{message}")]
     Flag { flag: &'static str, message: String },
+    /// A run needs the state directory to decide (its lock, or the history
+    /// for `dependsOn`) and cannot use it: the run does not happen.
+    #[error("job `{job}` did not run: {needs}, and {problem}")]
+    StateNeeded {
+        job: String,
+        needs: &'static str,
+        problem: crate::store::StoreError,
+    },
+    /// The run history cannot be read.
+    #[error("{0}")]
+    History(crate::store::StoreError),
 }
 
 impl Error {
@@ -74,7 +85,9 @@ impl Error {
             Error::File { .. }
             | Error::UnknownJob { .. }
             | Error::EnvFileUnreadable { .. }
-            | Error::Flag { .. } => Exit::Config,
+            | Error::Flag { .. }
+            | Error::StateNeeded { .. }
+            | Error::History(_) => Exit::Config,
             // A reader that went away (`jobrun list | head -1`) is not a
             // failure; `lib::run` stays silent for it.
             Error::Output(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Exit::Success,
@@ -100,6 +113,7 @@ impl Error {
             Error::Flag { flag, .. } => {
                 Some(format!("check the path or value given with `{flag}`"))
             }
+            Error::StateNeeded { problem, .. } | Error::History(problem) => Some(problem.help()),
         }
     }
 }

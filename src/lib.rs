@@ -4,11 +4,13 @@
 pub mod attempts;
 pub mod backoff;
 pub mod builtin;
+pub mod catchup;
 pub mod cli;
 pub mod command;
 pub mod config;
 pub mod context;
 pub mod curl;
+pub mod dependency;
 pub mod diagnostic;
 pub mod dotenv;
 pub mod duration;
@@ -18,14 +20,19 @@ pub mod idempotency;
 pub mod interpolate;
 pub mod job;
 pub mod jobfile;
+pub mod ledger;
+pub mod lock;
 pub mod mask;
 pub mod nodecron;
 pub mod prepare;
+pub mod record;
 pub mod redirect;
 pub mod runlog;
 pub mod schedule;
 pub mod signal;
 pub mod size;
+pub mod statedir;
+pub mod store;
 pub mod transport;
 pub mod trust;
 pub mod tzdata;
@@ -105,6 +112,11 @@ pub fn run_with(args: impl IntoIterator<Item = OsString>, ctx: &mut Context) -> 
             command::next::execute(&mut inv, name, *count, *after)
         }
         Command::Run(args) => command::run::execute(&mut inv, args),
+        Command::Status { json } => command::status::execute(&mut inv, *json),
+        Command::History { name, count, json } => {
+            command::history::execute(&mut inv, name.as_deref(), *count, *json)
+        }
+        Command::CatchUp => command::catch_up::execute(&mut inv),
         Command::Completions { shell } => command::docs::completions(&mut inv, *shell),
         Command::Man => command::docs::man(&mut inv),
     };
@@ -118,7 +130,7 @@ pub fn run_with(args: impl IntoIterator<Item = OsString>, ctx: &mut Context) -> 
     }
 }
 
-fn report(inv: &mut Invocation, error: &Error) {
+pub(crate) fn report(inv: &mut Invocation, error: &Error) {
     let text = match error {
         Error::Output(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return,
         Error::File {

@@ -28,10 +28,39 @@ impl Signal {
     }
 }
 
+/// Where signals go now: the run in progress.
+type Deliver = Box<dyn Fn(Signal) + Send>;
+static TARGET: std::sync::Mutex<Option<Deliver>> = std::sync::Mutex::new(None);
+static STARTED: std::sync::Once = std::sync::Once::new();
+/// The first signal taken, kept for whoever asks after it was delivered
+/// (between two runs, nothing is listening).
+static RECEIVED: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+
+/// The first SIGINT or SIGTERM taken since forwarding began, if any.
+pub fn received() -> Option<Signal> {
+    match RECEIVED.load(std::sync::atomic::Ordering::SeqCst) {
+        1 => Some(Signal::Interrupt),
+        2 => Some(Signal::Terminate),
+        _ => None,
+    }
+}
+
 /// Block SIGINT and SIGTERM in the calling thread and every thread it
 /// starts from now on, and call `deliver` from a dedicated thread for each
 /// one that arrives. Call this before starting other threads.
+///
+/// A later call (the next of several runs in one process, as `catch-up`
+/// makes) only changes where signals go: one thread takes them all.
 pub fn forward(deliver: impl Fn(Signal) + Send + 'static) -> std::io::Result<()> {
+    *TARGET
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Box::new(deliver));
+    let mut started = Ok(());
+    STARTED.call_once(|| started = start());
+    started
+}
+
+fn start() -> std::io::Result<()> {
     // SAFETY: sigset_t is plain data, initialised by sigemptyset before use;
     // pthread_sigmask and sigwait only read the set.
     unsafe {
@@ -51,10 +80,23 @@ pub fn forward(deliver: impl Fn(Signal) + Send + 'static) -> std::io::Result<()>
                     if libc::sigwait(&set, &mut number) != 0 {
                         continue;
                     }
-                    match number {
-                        libc::SIGINT => deliver(Signal::Interrupt),
-                        libc::SIGTERM => deliver(Signal::Terminate),
-                        _ => {}
+                    let signal = match number {
+                        libc::SIGINT => Signal::Interrupt,
+                        libc::SIGTERM => Signal::Terminate,
+                        _ => continue,
+                    };
+                    let code = if signal == Signal::Interrupt { 1 } else { 2 };
+                    let _ = RECEIVED.compare_exchange(
+                        0,
+                        code,
+                        std::sync::atomic::Ordering::SeqCst,
+                        std::sync::atomic::Ordering::SeqCst,
+                    );
+                    let target = TARGET
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    if let Some(deliver) = target.as_ref() {
+                        deliver(signal);
                     }
                 }
             })?;
