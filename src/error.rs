@@ -37,7 +37,8 @@ Exit codes:
   0   success
   1   the job ran and failed
   2   usage error (bad flag or argument)
-  3   configuration or environment error (invalid job file, unknown job, unset variable)
+  3   configuration or environment error (invalid job file, unknown job, unset variable,
+      a state directory that a job's lock or dependsOn needs and cannot use)
   75  another run of the job holds its lock
   130 interrupted (SIGINT)
   143 terminated (SIGTERM)";
