@@ -10,7 +10,9 @@
 //! Only runs that sent their request count as having run: a run that was
 //! skipped or found the job busy did nothing. A run still in progress has
 //! run and has not failed (yet): a backup does not race the job it backs
-//! up. An interrupted run did not deliver, so it counts as failed.
+//! up (the caller turns a `running` row whose job's lock is free into an
+//! interrupted one first). An interrupted run did not deliver, so it
+//! counts as failed.
 
 use jiff::{SignedDuration, Timestamp};
 

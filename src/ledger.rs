@@ -55,6 +55,8 @@ pub struct Entry<'a> {
     pub trigger: Trigger,
     pub scheduled: Option<Timestamp>,
     pub verbosity: Verbosity,
+    /// The job `dependsOn` names, when it has one.
+    pub depends_on: Option<&'a Job>,
 }
 
 /// Take the lock, decide `dependsOn`, and record the run's start.
@@ -129,7 +131,10 @@ pub fn admit(ctx: &mut Context, entry: &Entry) -> Result<Admission, Error> {
             Err(problem) => return Err(needed(problem.clone())),
         };
         let since = dependency::window_start(dependency, now);
-        let runs = store.since(&dependency.job, since).map_err(needed)?;
+        let mut runs = store.since(&dependency.job, since).map_err(needed)?;
+        if let (Some(other), Some(dir)) = (entry.depends_on, entry.state_dir) {
+            settle_running(&mut runs, other, dir);
+        }
         match dependency::decide(dependency, &runs, now) {
             Decision::Skip(reason) => {
                 if entry.verbosity >= Verbosity::Attempts {
@@ -203,6 +208,25 @@ impl Ledger {
             && verbosity > Verbosity::Quiet
         {
             not_recorded(ctx, &run.job, &problem);
+        }
+    }
+}
+
+/// A row of the other job that says `running` is believed only if the
+/// job's lock says so too. A run killed without a word (SIGKILL, a power
+/// cut) leaves its row `running`, and a backup that believed it would
+/// skip exactly when it is needed. Only a `concurrency: forbid` job has a
+/// lock to ask; the lock is taken and let go at once.
+fn settle_running(runs: &mut [Record], other: &Job, dir: &StateDir) {
+    if other.concurrency != Concurrency::Forbid
+        || !runs.iter().any(|r| r.outcome == Outcome::Running)
+    {
+        return;
+    }
+    if let Ok(lock::Attempt::Held(free)) = lock::try_lock(&dir.path, &other.name) {
+        drop(free);
+        for run in runs.iter_mut().filter(|r| r.outcome == Outcome::Running) {
+            run.outcome = Outcome::Interrupted;
         }
     }
 }

@@ -290,6 +290,32 @@ fn only_runs_within_the_window_count() {
     assert_eq!(server.requests().len(), 1);
 }
 
+#[test]
+fn a_primary_killed_without_a_word_does_not_keep_its_backup_from_running() {
+    let server = Server::start(vec![
+        Reply::status(200).delay(Duration::from_secs(30)),
+        Reply::status(200),
+    ]);
+    let sandbox = backed_up(&server, "not_ran_or_failed");
+    let mut primary = spawn(&sandbox, &["run", "primary"]);
+    server.wait_for_requests(1, WAIT);
+    // While the primary holds its lock, the backup does not race it.
+    let run = sandbox.run(&["-v", "run", "backup"]);
+    assert_eq!(run.code, 0);
+    assert!(
+        run.stderr.contains("`primary` is still running"),
+        "{}",
+        run.stderr
+    );
+    // Killed: its row still says running, but its lock is free.
+    primary.kill().unwrap();
+    primary.wait().unwrap();
+    let run = sandbox.run(&["run", "backup"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let targets: Vec<String> = server.requests().iter().map(|r| r.target.clone()).collect();
+    assert_eq!(targets, ["/primary", "/backup"]);
+}
+
 // Signals
 
 #[test]

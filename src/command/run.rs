@@ -143,6 +143,10 @@ pub fn perform(
         trigger,
         scheduled,
         verbosity,
+        depends_on: job
+            .depends_on
+            .as_ref()
+            .and_then(|d| file.checked.jobs.iter().find(|j| j.name == d.job)),
     };
     let ledger = match ledger::admit(inv.ctx, &entry)? {
         Admission::Proceed(ledger) => ledger,
