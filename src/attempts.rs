@@ -96,17 +96,17 @@ pub fn run(
         let took = clock.now().saturating_duration_since(begin);
         // Name the limit that ran out, not the time left when the last
         // step started (a few ms under `timeout`, or none for the body).
-        if let Err(failed) = &mut result {
-            if failed.failure.class == Class::Timeout {
-                failed.failure.detail = if cut_by_deadline {
-                    format!(
-                        "timed out: the run's deadline ({}) ran out",
-                        duration::format(policy.deadline.unwrap_or_default())
-                    )
-                } else {
-                    format!("timed out after {}", duration::format(policy.timeout))
-                };
-            }
+        if let Err(failed) = &mut result
+            && failed.failure.class == Class::Timeout
+        {
+            failed.failure.detail = if cut_by_deadline {
+                format!(
+                    "timed out: the run's deadline ({}) ran out",
+                    duration::format(policy.deadline.unwrap_or_default())
+                )
+            } else {
+                format!("timed out after {}", duration::format(policy.timeout))
+            };
         }
         let (failure, response) = match result {
             Ok(response) => {
@@ -193,15 +193,15 @@ fn next_wait(
         Some(failure::RetryAfter(asked)) => asked,
         None => policy.backoff.delay(number, random()),
     };
-    if let Some(left) = deadline_left() {
-        if wait >= left {
-            let why = format!(
-                "the next attempt (in {}) would pass the run's deadline ({})",
-                duration::format(wait),
-                duration::format(policy.deadline.unwrap_or_default())
-            );
-            return (None, Some(why));
-        }
+    if let Some(left) = deadline_left()
+        && wait >= left
+    {
+        let why = format!(
+            "the next attempt (in {}) would pass the run's deadline ({})",
+            duration::format(wait),
+            duration::format(policy.deadline.unwrap_or_default())
+        );
+        return (None, Some(why));
     }
     (Some(wait), None)
 }
@@ -229,24 +229,24 @@ fn judge(exchange: Exchange, request: &Prepared, policy: &Policy, clock: &dyn Cl
             response: Some(response),
         }));
     }
-    if let Some(wanted) = &request.expect_body {
-        if !String::from_utf8_lossy(&response.body).contains(wanted.as_str()) {
-            let failure = Failure {
-                status: Some(status),
-                ..Failure::new(
-                    Class::Body,
-                    format!(
-                        "{}, but the body does not contain {} (`expectBodyContains`)",
-                        status_text(status),
-                        serde_json::to_string(wanted).unwrap_or_default()
-                    ),
-                )
-            };
-            return Err(Box::new(Failed {
-                failure,
-                response: Some(response),
-            }));
-        }
+    if let Some(wanted) = &request.expect_body
+        && !String::from_utf8_lossy(&response.body).contains(wanted.as_str())
+    {
+        let failure = Failure {
+            status: Some(status),
+            ..Failure::new(
+                Class::Body,
+                format!(
+                    "{}, but the body does not contain {} (`expectBodyContains`)",
+                    status_text(status),
+                    serde_json::to_string(wanted).unwrap_or_default()
+                ),
+            )
+        };
+        return Err(Box::new(Failed {
+            failure,
+            response: Some(response),
+        }));
     }
     Ok(response)
 }

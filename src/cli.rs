@@ -129,6 +129,35 @@ pub enum Command {
     /// Print a ConfigMap with the job file and a CronJob per enabled job
     Kubernetes(KubernetesArgs),
 
+    /// Show each job's last run, last success, failures in a row and next run
+    ///
+    /// Exits 1 when the last run of any enabled job failed, for monitoring.
+    Status {
+        /// Print JSON: {"jobs": [...]}
+        #[arg(long)]
+        json: bool,
+    },
+
+    /// Show recorded runs, newest first
+    History {
+        /// Only this job's runs
+        name: Option<String>,
+
+        /// How many runs to show
+        #[arg(short = 'n', long = "count", default_value_t = 20, value_name = "N",
+              value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+        count: u32,
+
+        /// Print JSON: {"runs": [...]}
+        #[arg(long)]
+        json: bool,
+    },
+
+    /// Run each job with `catchUp` whose latest scheduled run within that time was missed
+    ///
+    /// For after the machine was down: call it at boot (`@reboot` in cron).
+    CatchUp,
+
     /// Print a shell completion script
     Completions {
         /// The shell to complete for

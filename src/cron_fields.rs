@@ -501,7 +501,7 @@ mod tests {
             let first = item(min, max);
             let second = item(min, max);
             calls += 1;
-            if calls % 3 == 0 {
+            if calls.is_multiple_of(3) {
                 format!("{first},{second}")
             } else {
                 first

@@ -336,7 +336,7 @@ fn push_literal(out: &mut String, text: &str, secrets: &Secrets) {
 
 fn seconds(duration: std::time::Duration) -> String {
     let ms = duration.as_millis();
-    if ms % 1000 == 0 {
+    if ms.is_multiple_of(1000) {
         (ms / 1000).to_string()
     } else {
         format!("{}.{:03}", ms / 1000, ms % 1000)

@@ -37,7 +37,8 @@ Exit codes:
   0   success
   1   the job ran and failed
   2   usage error (bad flag or argument)
-  3   configuration or environment error (invalid job file, unknown job, unset variable)
+  3   configuration or environment error (invalid job file, unknown job, unset variable,
+      a state directory that a job's lock or dependsOn needs and cannot use)
   75  another run of the job holds its lock
   130 interrupted (SIGINT)
   143 terminated (SIGTERM)";
@@ -75,6 +76,17 @@ pub enum Error {
     /// What was given on standard input cannot be used.
     #[error(transparent)]
     Input(#[from] crate::secretinput::InputError),
+    /// A run needs the state directory to decide (its lock, or the history
+    /// for `dependsOn`) and cannot use it: the run does not happen.
+    #[error("job `{job}` did not run: {needs}, and {problem}")]
+    StateNeeded {
+        job: String,
+        needs: &'static str,
+        problem: crate::store::StoreError,
+    },
+    /// The run history cannot be read.
+    #[error("{0}")]
+    History(crate::store::StoreError),
 }
 
 impl Error {
@@ -84,7 +96,9 @@ impl Error {
             | Error::UnknownJob { .. }
             | Error::EnvFileUnreadable { .. }
             | Error::Flag { .. }
-            | Error::Variable(_) => Exit::Config,
+            | Error::Variable(_)
+            | Error::StateNeeded { .. }
+            | Error::History(_) => Exit::Config,
             // A reader that went away (`jobrun list | head -1`) is not a
             // failure; `lib::run` stays silent for it.
             Error::Output(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Exit::Success,
@@ -119,6 +133,7 @@ impl Error {
             Error::Input(_) => Some(
                 "give the secret's text on standard input: a secret is UTF-8 text of at most 1 MiB".into(),
             ),
+            Error::StateNeeded { problem, .. } | Error::History(problem) => Some(problem.help()),
         }
     }
 }

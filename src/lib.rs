@@ -5,12 +5,14 @@ pub mod attempts;
 pub mod backoff;
 pub mod base64;
 pub mod builtin;
+pub mod catchup;
 pub mod cli;
 pub mod command;
 pub mod config;
 pub mod context;
 pub mod cron_fields;
 pub mod curl;
+pub mod dependency;
 pub mod diagnostic;
 pub mod dotenv;
 pub mod drift;
@@ -24,10 +26,13 @@ pub mod interpolate;
 pub mod job;
 pub mod jobfile;
 pub mod jwt;
+pub mod ledger;
 pub mod lint;
+pub mod lock;
 pub mod mask;
 pub mod nodecron;
 pub mod prepare;
+pub mod record;
 pub mod redirect;
 pub mod runlog;
 pub mod schedule;
@@ -36,6 +41,8 @@ pub mod secretfile;
 pub mod secretinput;
 pub mod signal;
 pub mod size;
+pub mod statedir;
+pub mod store;
 pub mod transport;
 pub mod trust;
 pub mod tzdata;
@@ -119,6 +126,11 @@ pub fn run_with(args: impl IntoIterator<Item = OsString>, ctx: &mut Context) -> 
         Command::Crontab(args) => command::crontab::execute(&mut inv, args),
         Command::Systemd(args) => command::systemd::execute(&mut inv, args),
         Command::Kubernetes(args) => command::kubernetes::execute(&mut inv, args),
+        Command::Status { json } => command::status::execute(&mut inv, *json),
+        Command::History { name, count, json } => {
+            command::history::execute(&mut inv, name.as_deref(), *count, *json)
+        }
+        Command::CatchUp => command::catch_up::execute(&mut inv),
         Command::Completions { shell } => command::docs::completions(&mut inv, *shell),
         Command::Man => command::docs::man(&mut inv),
     };
@@ -132,7 +144,7 @@ pub fn run_with(args: impl IntoIterator<Item = OsString>, ctx: &mut Context) -> 
     }
 }
 
-fn report(inv: &mut Invocation, error: &Error) {
+pub(crate) fn report(inv: &mut Invocation, error: &Error) {
     let text = match error {
         Error::Output(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return,
         Error::File {

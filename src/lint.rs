@@ -64,16 +64,16 @@ fn job(job: &JobEntry, default_credential: Option<&str>, found: &mut Vec<Diagnos
         token(url, true, found);
         // What the job sends is only looked for when the address is plain
         // http to another machine: most files never pay for it.
-        if let Some(host) = plain_http_host(&url.value) {
-            if let Some(credential) = credential(job).or(default_credential.map(str::to_string)) {
-                found.push(
+        if let Some(host) = plain_http_host(&url.value)
+            && let Some(credential) = credential(job).or(default_credential.map(str::to_string))
+        {
+            found.push(
                     Diagnostic::warning(
                         format!("{credential} is sent over plain http to `{host}`"),
                         url.span_at(0, 7),
                     )
                     .with_help("use `https://`: over http, anyone on the network path can read the credential and use it"),
                 );
-            }
         }
     }
     if let Some(node) = &job.data {

@@ -73,14 +73,13 @@ pub fn decide(policy: Redirects, from: &Origin, to: &Origin) -> Decision {
 /// query-only).
 pub fn resolve(base: &str, location: &str) -> Option<String> {
     let location = location.trim();
-    if let Some((scheme, _)) = location.split_once("://") {
-        if !scheme.is_empty()
-            && scheme
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
-        {
-            return Some(location.to_string());
-        }
+    if let Some((scheme, _)) = location.split_once("://")
+        && !scheme.is_empty()
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+    {
+        return Some(location.to_string());
     }
     let (scheme, rest) = base.split_once("://")?;
     let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());

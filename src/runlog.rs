@@ -77,10 +77,11 @@ impl RunLog<'_> {
     }
 
     pub fn attempt(&mut self, attempt: &Attempt, now: jiff::Timestamp) {
-        if self.verbosity >= Verbosity::Headers && self.format == LogFormat::Text {
-            if let Some(response) = &attempt.response {
-                self.response_head(response);
-            }
+        if self.verbosity >= Verbosity::Headers
+            && self.format == LogFormat::Text
+            && let Some(response) = &attempt.response
+        {
+            self.response_head(response);
         }
         let outcome = match &attempt.failure {
             Some(failure) => describe(failure),

@@ -203,10 +203,10 @@ const SEARCH_YEARS: i16 = 401;
 impl Schedule {
     pub fn parse(text: &str) -> Result<Schedule, ScheduleError> {
         let tokens: Vec<(usize, &str)> = tokens(text);
-        if let [(offset, word)] = tokens[..] {
-            if word.starts_with('@') {
-                return Schedule::from_macro(text, offset, word);
-            }
+        if let [(offset, word)] = tokens[..]
+            && word.starts_with('@')
+        {
+            return Schedule::from_macro(text, offset, word);
         }
         if tokens.len() != 5 && tokens.len() != 6 {
             let (offset, len) = match (tokens.first(), tokens.last()) {

@@ -28,18 +28,34 @@ impl Signal {
     }
 }
 
+/// Where signals go now: the run in progress.
 type Deliver = Box<dyn Fn(Signal) + Send>;
-
-/// Who takes the signals now; `None` once the run that took them is over.
-static DELIVER: std::sync::Mutex<Option<Deliver>> = std::sync::Mutex::new(None);
+static TARGET: std::sync::Mutex<Option<Deliver>> = std::sync::Mutex::new(None);
 static STARTED: std::sync::OnceLock<Result<(), std::io::ErrorKind>> = std::sync::OnceLock::new();
+/// The first signal taken, kept for whoever asks after it was delivered
+/// (between two runs of `catch-up`, nothing is listening).
+static RECEIVED: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+
+/// The first SIGINT or SIGTERM taken since forwarding began, if any.
+pub fn received() -> Option<Signal> {
+    match RECEIVED.load(std::sync::atomic::Ordering::SeqCst) {
+        1 => Some(Signal::Interrupt),
+        2 => Some(Signal::Terminate),
+        _ => None,
+    }
+}
 
 /// Block SIGINT and SIGTERM in the calling thread and every thread it
 /// starts from now on, and call `deliver` from a dedicated thread for each
-/// one that arrives. Call this before starting other threads. A later call
-/// (the next run of `run --due`) replaces `deliver`.
+/// one that arrives. Call this before starting other threads.
+///
+/// A later call (the next of several runs in one process, as `catch-up`
+/// and `run --due` make) only changes where signals go: one thread takes
+/// them all.
 pub fn forward(deliver: impl Fn(Signal) + Send + 'static) -> std::io::Result<()> {
-    *DELIVER.lock().unwrap_or_else(|e| e.into_inner()) = Some(Box::new(deliver));
+    *TARGET
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Box::new(deliver));
     STARTED
         .get_or_init(|| start().map_err(|e| e.kind()))
         .map_err(std::io::Error::from)
@@ -49,14 +65,9 @@ pub fn forward(deliver: impl Fn(Signal) + Send + 'static) -> std::io::Result<()>
 /// its exit code, as the default action would have (`run --due` between
 /// two runs).
 pub fn release() {
-    *DELIVER.lock().unwrap_or_else(|e| e.into_inner()) = None;
-}
-
-fn deliver(signal: Signal) {
-    match &*DELIVER.lock().unwrap_or_else(|e| e.into_inner()) {
-        Some(deliver) => deliver(signal),
-        None => std::process::exit(signal.exit().code().into()),
-    }
+    *TARGET
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
 }
 
 fn start() -> std::io::Result<()> {
@@ -79,10 +90,24 @@ fn start() -> std::io::Result<()> {
                     if libc::sigwait(&set, &mut number) != 0 {
                         continue;
                     }
-                    match number {
-                        libc::SIGINT => deliver(Signal::Interrupt),
-                        libc::SIGTERM => deliver(Signal::Terminate),
-                        _ => {}
+                    let signal = match number {
+                        libc::SIGINT => Signal::Interrupt,
+                        libc::SIGTERM => Signal::Terminate,
+                        _ => continue,
+                    };
+                    let code = if signal == Signal::Interrupt { 1 } else { 2 };
+                    let _ = RECEIVED.compare_exchange(
+                        0,
+                        code,
+                        std::sync::atomic::Ordering::SeqCst,
+                        std::sync::atomic::Ordering::SeqCst,
+                    );
+                    let target = TARGET
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    match target.as_ref() {
+                        Some(deliver) => deliver(signal),
+                        None => std::process::exit(signal.exit().code().into()),
                     }
                 }
             })?;

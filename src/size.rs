@@ -85,7 +85,7 @@ pub fn format(bytes: u64) -> String {
     let order = ["GiB", "MiB", "KiB", "GB", "MB", "kB"];
     for name in order {
         let (_, unit) = UNITS.iter().find(|(u, _)| *u == name).expect("a unit");
-        if bytes >= *unit && bytes % unit == 0 {
+        if bytes >= *unit && bytes.is_multiple_of(*unit) {
             return format!("{} {name}", bytes / unit);
         }
     }

@@ -500,10 +500,10 @@ pub fn proxy_for(
     let Some(origin) = Origin::of(url) else {
         return Ok(None);
     };
-    if let Some((_, no_proxy)) = get("no_proxy", "NO_PROXY") {
-        if bypasses(&no_proxy, &origin.host) {
-            return Ok(None);
-        }
+    if let Some((_, no_proxy)) = get("no_proxy", "NO_PROXY")
+        && bypasses(&no_proxy, &origin.host)
+    {
+        return Ok(None);
     }
     // As curl, `HTTP_PROXY` in capitals is ignored: under CGI it is set
     // from a request header.

@@ -319,18 +319,19 @@ impl Builder<'_> {
         match self.stack.last_mut() {
             None => self.root = Some(node),
             Some(Frame::Seq { items, .. }) => items.push(node),
-            Some(Frame::Map { entries, key, .. }) => match key.take() {
-                None => {
-                    if matches!(node.value, Value::Seq(_) | Value::Map(_)) {
-                        return Err(vec![Diagnostic::error(
-                            "a key must be a plain value, not a list or mapping",
-                            node.span,
-                        )]);
-                    }
-                    if !is_merge(&node) {
-                        if let Some((first, _)) = entries
-                            .iter()
-                            .find(|(k, _)| !is_merge(k) && same_key(k, &node))
+            Some(Frame::Map { entries, key, .. }) => {
+                match key.take() {
+                    None => {
+                        if matches!(node.value, Value::Seq(_) | Value::Map(_)) {
+                            return Err(vec![Diagnostic::error(
+                                "a key must be a plain value, not a list or mapping",
+                                node.span,
+                            )]);
+                        }
+                        if !is_merge(&node)
+                            && let Some((first, _)) = entries
+                                .iter()
+                                .find(|(k, _)| !is_merge(k) && same_key(k, &node))
                         {
                             return Err(vec![
                                 Diagnostic::error(
@@ -341,11 +342,11 @@ impl Builder<'_> {
                                 .with_help("a key may appear once in a mapping: remove or rename one of them"),
                             ]);
                         }
+                        *key = Some(node);
                     }
-                    *key = Some(node);
+                    Some(k) => entries.push((k, node)),
                 }
-                Some(k) => entries.push((k, node)),
-            },
+            }
         }
         Ok(())
     }
@@ -500,10 +501,10 @@ fn resolve_number(text: &str) -> Option<Value> {
             Ok(i) => Value::Int(i),
             Err(_) => Value::Float(text.parse().unwrap_or(f64::NAN)),
         });
-    } else if is_float(text) {
-        if let Ok(f) = text.parse::<f64>() {
-            return Some(Value::Float(f));
-        }
+    } else if is_float(text)
+        && let Ok(f) = text.parse::<f64>()
+    {
+        return Some(Value::Float(f));
     }
     None
 }

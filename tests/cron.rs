@@ -43,12 +43,12 @@ impl Drop for Started {
 
 fn running_cron() -> Option<i32> {
     for pidfile in ["/run/crond.pid", "/var/run/crond.pid"] {
-        if let Ok(text) = std::fs::read_to_string(pidfile) {
-            if let Ok(pid) = text.trim().parse::<i32>() {
-                let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
-                if comm.trim() == "cron" {
-                    return Some(pid);
-                }
+        if let Ok(text) = std::fs::read_to_string(pidfile)
+            && let Ok(pid) = text.trim().parse::<i32>()
+        {
+            let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+            if comm.trim() == "cron" {
+                return Some(pid);
             }
         }
     }

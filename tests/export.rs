@@ -250,13 +250,13 @@ fn analyze(expression: &str, base: &str, count: usize) -> (String, Vec<jiff::Tim
         let line = line.trim();
         if let Some(form) = line.strip_prefix("Normalized form: ") {
             normalized = form.to_string();
-        } else if let Some((label, when)) = line.split_once(": ") {
-            if label == "Next elapse" || label.starts_with("Iter. #") {
-                // `Sat 2025-03-08 08:30:00 UTC`
-                let mut words = when.split_whitespace().skip(1);
-                let (date, time) = (words.next().unwrap(), words.next().unwrap());
-                elapses.push(format!("{date}T{time}Z").parse().unwrap());
-            }
+        } else if let Some((label, when)) = line.split_once(": ")
+            && (label == "Next elapse" || label.starts_with("Iter. #"))
+        {
+            // `Sat 2025-03-08 08:30:00 UTC`
+            let mut words = when.split_whitespace().skip(1);
+            let (date, time) = (words.next().unwrap(), words.next().unwrap());
+            elapses.push(format!("{date}T{time}Z").parse().unwrap());
         }
     }
     (normalized, elapses)

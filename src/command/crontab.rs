@@ -14,14 +14,13 @@ pub fn execute(inv: &mut Invocation, args: &CrontabArgs) -> Result<Exit, Error> 
         (Some(user), false) => Some(account(user, "--user")?),
         (None, false) => Some("root"),
     };
-    if let Some(mailto) = &args.mailto {
-        if mailto.chars().any(char::is_control) {
-            return Err(Error::Flag {
-                flag: "--mailto",
-                message: "the `--mailto` address cannot hold a line break or control character"
-                    .into(),
-            });
-        }
+    if let Some(mailto) = &args.mailto
+        && mailto.chars().any(char::is_control)
+    {
+        return Err(Error::Flag {
+            flag: "--mailto",
+            message: "the `--mailto` address cannot hold a line break or control character".into(),
+        });
     }
     let launch = inv.launch(args.bin.as_deref())?;
     let file = inv.load(Purpose::Use)?;

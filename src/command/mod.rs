@@ -1,13 +1,16 @@
 //! One file per subcommand. Each takes the invocation and returns the exit
 //! code, or an error that `lib::run` renders.
 
+pub mod catch_up;
 pub mod crontab;
 pub mod docs;
 pub mod encrypt;
+pub mod history;
 pub mod kubernetes;
 pub mod list;
 pub mod next;
 pub mod run;
+pub mod status;
 pub mod systemd;
 pub mod validate;
 
@@ -38,6 +41,16 @@ impl<'b> Invocation<'_, 'b> {
     pub fn load(&self, purpose: Purpose) -> Result<&'static JobFile, Error> {
         jobfile::load(&self.config_path(), &self.ctx.host_zone, purpose)
             .map(|file| &*Box::leak(Box::new(file)))
+    }
+
+    /// The state directory: `--state-dir`, `$JOBRUN_STATE_DIR`,
+    /// `global.stateDir`, `$XDG_STATE_HOME/jobrun`, `~/.local/state/jobrun`.
+    pub fn state_dir(&self, file: &JobFile) -> Option<crate::statedir::StateDir> {
+        crate::statedir::resolve(
+            self.global.state_dir.as_deref(),
+            self.ctx.env,
+            file.checked.state_dir.as_deref(),
+        )
     }
 
     pub fn variables(&self, config: &std::path::Path) -> Result<Variables<'b>, Error> {
@@ -117,4 +130,35 @@ impl Invocation<'_, '_> {
             state_dir: optional(self.global.state_dir.as_deref(), "--state-dir")?,
         })
     }
+}
+
+/// Rows under a header, each column as wide as its widest cell, two spaces
+/// apart; the last column is not padded.
+pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let header: Vec<String> = header.iter().map(|h| h.to_string()).collect();
+    let mut out = String::new();
+    for row in std::iter::once(&header).chain(rows) {
+        let mut line = String::new();
+        for (i, (cell, width)) in row.iter().zip(&widths).enumerate() {
+            if i + 1 == row.len() {
+                line.push_str(cell);
+            } else {
+                line.push_str(&format!("{cell:<width$}  "));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// An instant in a zone, as `list` and `next` print them.
+pub fn in_zone(t: jiff::Timestamp, tz: &jiff::tz::TimeZone) -> String {
+    rfc3339(&t.to_zoned_datetime(tz.clone()))
 }

@@ -18,9 +18,11 @@ use crate::error::{Error, Exit};
 use crate::idempotency;
 use crate::job::Job;
 use crate::jobfile::JobFile;
+use crate::ledger::{self, Admission, Ended};
 use crate::prepare::{self, Prepared};
+use crate::record::{Outcome, Trigger};
 use crate::redirect::Origin;
-use crate::runlog::{RunLog, Verbosity};
+use crate::runlog::{self, RunLog, Verbosity};
 use crate::signal::{self, Signal};
 use crate::transport::{self, Client};
 use crate::trust;
@@ -36,7 +38,7 @@ pub fn execute(inv: &mut Invocation, args: &RunArgs) -> Result<Exit, Error> {
     let file = inv.load(Purpose::Use)?;
     let job = file.job(&args.name)?;
     if !args.due {
-        return run(inv, args, file, job, None);
+        return perform(inv, args, file, job, Trigger::Manual, None);
     }
     // From a crontab line: only the fire times due now, each for its own
     // scheduled instant; nothing at all, silently, when none is.
@@ -46,20 +48,23 @@ pub fn execute(inv: &mut Invocation, args: &RunArgs) -> Result<Exit, Error> {
         if waited {
             inv.ctx.now = clock.wall();
         }
-        let exit = run(inv, args, file, job, Some(fire));
+        let exit = perform(inv, args, file, job, Trigger::Scheduled, Some(fire));
         // A signal between two runs ends the process, as by default.
         signal::release();
         exit
     })
 }
 
-/// One run of `job`; `scheduled` is the fire time it stands for when the
-/// scheduler started it (`--due`), `None` when started by hand.
-fn run(
+/// One run of `job`, for whatever started it (`trigger`), and for the
+/// instant it was scheduled at when the trigger knows it (`--due`,
+/// `catch-up`). Around the request: the job's lock, its `dependsOn`
+/// decision and its row in the history (see `ledger`).
+pub fn perform(
     inv: &mut Invocation,
     args: &RunArgs,
     file: &'static JobFile,
     job: &'static Job,
+    trigger: Trigger,
     scheduled: Option<jiff::Timestamp>,
 ) -> Result<Exit, Error> {
     let verbosity = Verbosity::from_flags(inv.global.quiet, inv.global.verbose);
@@ -151,7 +156,39 @@ fn run(
         None => None,
     };
     let sinks = Sinks { log_file, output };
-    send(inv, args, job, prepared, client, sinks, verbosity)
+
+    let state_dir = inv.state_dir(file);
+    let entry = ledger::Entry {
+        job,
+        state_dir: state_dir.as_ref(),
+        trigger,
+        scheduled,
+        verbosity,
+        depends_on: job
+            .depends_on
+            .as_ref()
+            .and_then(|d| file.checked.jobs.iter().find(|j| j.name == d.job)),
+    };
+    let ledger = match ledger::admit(inv.ctx, &entry)? {
+        Admission::Proceed(ledger) => ledger,
+        Admission::Stop(exit) => return Ok(exit),
+    };
+    let secrets = prepared.secrets.clone();
+    let result = send(inv, args, job, prepared, client, sinks, verbosity);
+    let ended = match &result {
+        Ok(ended) => ended.clone(),
+        // The response came but could not be written where asked.
+        Err(error) => Ended {
+            exit: error.exit(),
+            outcome: Outcome::Failed,
+            attempts: 0,
+            status: None,
+            error_class: None,
+            error: Some(secrets.mask(&error.to_string()).into_owned()),
+        },
+    };
+    ledger.finish(inv.ctx, &ended, verbosity);
+    result.map(|ended| ended.exit)
 }
 
 /// Send the request on a worker thread and report its events as they come.
@@ -163,19 +200,23 @@ fn send(
     client: Client,
     sinks: Sinks,
     verbosity: Verbosity,
-) -> Result<Exit, Error> {
+) -> Result<Ended, Error> {
     let Sinks {
         log_file,
         mut output,
     } = sinks;
     let (tx, rx) = mpsc::channel();
     if inv.ctx.handle_signals {
-        let tx = tx.clone();
+        let forwarded = tx.clone();
         // Without signal forwarding the default action still ends the
         // process; only the report of it is lost.
         let _ = signal::forward(move |s| {
-            let _ = tx.send(Message::Signal(s));
+            let _ = forwarded.send(Message::Signal(s));
         });
+        // Taken before this run listened (between two runs of `catch-up`).
+        if let Some(signal) = signal::received() {
+            let _ = tx.send(Message::Signal(signal));
+        }
     }
     let policy = Policy::of(job);
     let clock = inv.ctx.clock.clone();
@@ -246,20 +287,78 @@ fn send(
                 if let Some(output) = output.take() {
                     output.discard();
                 }
-                return Ok(if end.succeeded {
-                    Exit::Success
-                } else {
-                    Exit::Failed
-                });
+                return Ok(ended(&end, &prepared));
             }
             Ok(Message::Signal(signal)) => {
                 log.interrupted(signal, attempt, waiting, now);
-                return Ok(signal.exit());
+                let when = if waiting {
+                    "while waiting to retry after"
+                } else {
+                    "during"
+                };
+                return Ok(Ended {
+                    exit: signal.exit(),
+                    outcome: Outcome::Interrupted,
+                    attempts: attempt,
+                    status: None,
+                    error_class: None,
+                    error: Some(format!(
+                        "stopped by {} {when} attempt {attempt}",
+                        signal.name()
+                    )),
+                });
             }
             // The worker ended without a last event: it cannot, short of a
             // panic, which aborts the process first.
-            Err(_) => return Ok(Exit::Failed),
+            Err(_) => {
+                return Ok(Ended {
+                    exit: Exit::Failed,
+                    outcome: Outcome::Failed,
+                    attempts: attempt,
+                    status: None,
+                    error_class: None,
+                    error: None,
+                });
+            }
         }
+    }
+}
+
+/// How the run ended, for the history: the failure in one line, masked,
+/// without the body.
+fn ended(end: &attempts::Finished, prepared: &Prepared) -> Ended {
+    let status = end
+        .response
+        .as_ref()
+        .map(|r| r.status)
+        .or(end.failure.as_ref().and_then(|f| f.status));
+    let error = end.failure.as_ref().map(|failure| {
+        let mut text = format!(
+            "{} {}: {}",
+            prepared.method.as_str(),
+            prepared.shown_url(),
+            runlog::describe(failure)
+        );
+        if let Some(why) = &end.stopped {
+            text.push_str(&format!("; stopped: {why}"));
+        }
+        prepared.secrets.mask(&text).into_owned()
+    });
+    Ended {
+        exit: if end.succeeded {
+            Exit::Success
+        } else {
+            Exit::Failed
+        },
+        outcome: if end.succeeded {
+            Outcome::Succeeded
+        } else {
+            Outcome::Failed
+        },
+        attempts: end.attempts,
+        status,
+        error_class: end.failure.as_ref().map(|f| f.class.name()),
+        error,
     }
 }
 

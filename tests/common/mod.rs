@@ -37,14 +37,21 @@ impl Sandbox {
     }
 
     /// `jobrun` started in the sandbox, with an empty environment but for
-    /// the host zone (UTC unless a test sets `TZ` itself).
+    /// the host zone (UTC unless a test sets `TZ` itself) and the state
+    /// directory (`state` in the sandbox).
     pub fn jobrun(&self) -> Command {
         let mut command = Command::cargo_bin("jobrun").expect("binary");
         command
             .env_clear()
             .env("TZ", "UTC")
+            .env("JOBRUN_STATE_DIR", self.state_dir())
             .current_dir(self.dir.path());
         command
+    }
+
+    /// Where the sandbox's runs keep their history and locks.
+    pub fn state_dir(&self) -> PathBuf {
+        self.path("state")
     }
 
     /// The same as [`Sandbox::jobrun`], as a plain process to spawn and
@@ -54,6 +61,7 @@ impl Sandbox {
         command
             .env_clear()
             .env("TZ", "UTC")
+            .env("JOBRUN_STATE_DIR", self.state_dir())
             .current_dir(self.dir.path());
         command
     }

@@ -457,10 +457,10 @@ impl Drop for Server {
         self.state.stop();
         // The accept thread is blocked in accept(); a connection wakes it
         // to see the stop. If that fails, leave the thread rather than hang.
-        if TcpStream::connect(self.address).is_ok() {
-            if let Some(acceptor) = self.acceptor.take() {
-                let _ = acceptor.join();
-            }
+        if TcpStream::connect(self.address).is_ok()
+            && let Some(acceptor) = self.acceptor.take()
+        {
+            let _ = acceptor.join();
         }
     }
 }

@@ -1,0 +1,118 @@
+//! `jobrun history [NAME]`: recorded runs, newest first.
+
+use serde::Serialize;
+
+use crate::command::{Invocation, table};
+use crate::duration;
+use crate::error::{Error, Exit};
+use crate::record::{Record, instant};
+use crate::store::Store;
+use crate::validate::Purpose;
+
+#[derive(Serialize)]
+struct History {
+    runs: Vec<Run>,
+}
+
+/// A row as JSON: the database's columns, by the same names.
+#[derive(Serialize)]
+struct Run {
+    run_id: String,
+    job: String,
+    triggered_by: &'static str,
+    scheduled_at: Option<String>,
+    started_at: String,
+    ended_at: Option<String>,
+    attempts: u32,
+    status: Option<u16>,
+    outcome: &'static str,
+    reason: Option<String>,
+    error_class: Option<String>,
+    error: Option<String>,
+    duration_ms: Option<u64>,
+}
+
+impl From<Record> for Run {
+    fn from(r: Record) -> Run {
+        Run {
+            run_id: r.run_id,
+            job: r.job,
+            triggered_by: r.trigger.as_str(),
+            scheduled_at: r.scheduled.map(instant),
+            started_at: instant(r.started),
+            ended_at: r.ended.map(instant),
+            attempts: r.attempts,
+            status: r.status,
+            outcome: r.outcome.as_str(),
+            reason: r.reason,
+            error_class: r.error_class,
+            error: r.error,
+            duration_ms: r.duration_ms,
+        }
+    }
+}
+
+pub fn execute(
+    inv: &mut Invocation,
+    name: Option<&str>,
+    count: u32,
+    json: bool,
+) -> Result<Exit, Error> {
+    let file = inv.load(Purpose::Use)?;
+    let store = match inv.state_dir(file) {
+        Some(dir) => Store::open_existing(&dir.path).map_err(Error::History)?,
+        None => None,
+    };
+    if let Some(name) = name {
+        // A job removed from the file keeps its history; a name that is
+        // neither in the file nor in the history is a slip.
+        let known = match &store {
+            Some(store) => store.knows(name).map_err(Error::History)?,
+            None => false,
+        };
+        if !known {
+            file.job(name)?;
+        }
+    }
+    let runs = match &store {
+        Some(store) => store.recent(name, count).map_err(Error::History)?,
+        None => Vec::new(),
+    };
+    let text = if json {
+        let runs = runs.into_iter().map(Run::from).collect();
+        let mut text = serde_json::to_string_pretty(&History { runs }).unwrap_or_default();
+        text.push('\n');
+        text
+    } else {
+        let rows: Vec<Vec<String>> = runs.iter().map(row).collect();
+        table(
+            &[
+                "STARTED", "JOB", "TRIGGER", "OUTCOME", "STATUS", "ATTEMPTS", "TOOK", "DETAIL",
+            ],
+            &rows,
+        )
+    };
+    inv.ctx
+        .stdout
+        .write_all(text.as_bytes())
+        .map_err(Error::Output)?;
+    Ok(Exit::Success)
+}
+
+fn row(r: &Record) -> Vec<String> {
+    vec![
+        instant(r.started),
+        r.job.clone(),
+        r.trigger.as_str().to_string(),
+        r.outcome.as_str().to_string(),
+        r.status.map(|s| s.to_string()).unwrap_or_default(),
+        r.attempts.to_string(),
+        r.duration_ms
+            .map(|ms| duration::format(std::time::Duration::from_millis(ms)))
+            .unwrap_or_default(),
+        r.error
+            .clone()
+            .or_else(|| r.reason.clone())
+            .unwrap_or_default(),
+    ]
+}

@@ -1,0 +1,241 @@
+//! What stands around one run of a job: its lock (`concurrency: forbid`),
+//! its `dependsOn` decision, and its row in the history, from start to end.
+//!
+//! The request matters more than its record: when the history cannot be
+//! written, the run goes ahead and says once on stderr that it is not
+//! recorded. What cannot go ahead without the state directory is what
+//! needs it to decide: the lock, and `dependsOn`. Those fail closed, with
+//! exit 3 and a message naming the file and what to do.
+
+use std::time::Instant;
+
+use jiff::Timestamp;
+
+use crate::context::Context;
+use crate::dependency::{self, Decision};
+use crate::error::{Error, Exit};
+use crate::job::{Concurrency, Job};
+use crate::lock::{self, RunLock};
+use crate::record::{self, Outcome, Record, Trigger};
+use crate::runlog::Verbosity;
+use crate::statedir::StateDir;
+use crate::store::{Store, StoreError};
+
+/// How a run's request ended, for its row.
+#[derive(Debug, Clone)]
+pub struct Ended {
+    pub exit: Exit,
+    pub outcome: Outcome,
+    pub attempts: u32,
+    pub status: Option<u16>,
+    pub error_class: Option<&'static str>,
+    /// Masked.
+    pub error: Option<String>,
+}
+
+/// Whether the run goes ahead.
+pub enum Admission {
+    Proceed(Box<Ledger>),
+    /// It does not: skipped by `dependsOn` or busy, already recorded.
+    Stop(Exit),
+}
+
+/// A run that was admitted: it holds its lock, and its row says `running`.
+pub struct Ledger {
+    store: Option<Store>,
+    record: Record,
+    began: Instant,
+    _lock: Option<RunLock>,
+}
+
+/// What a run is, before it starts.
+pub struct Entry<'a> {
+    pub job: &'a Job,
+    pub state_dir: Option<&'a StateDir>,
+    pub trigger: Trigger,
+    pub scheduled: Option<Timestamp>,
+    pub verbosity: Verbosity,
+    /// The job `dependsOn` names, when it has one.
+    pub depends_on: Option<&'a Job>,
+}
+
+/// Take the lock, decide `dependsOn`, and record the run's start.
+pub fn admit(ctx: &mut Context, entry: &Entry) -> Result<Admission, Error> {
+    let job = entry.job;
+    let began = ctx.clock.now();
+    let now = ctx.clock.wall();
+    let run = Record::start(
+        record::run_id(ctx.random),
+        &job.name,
+        entry.trigger,
+        entry.scheduled,
+        now,
+    );
+    let mut store = match entry.state_dir {
+        Some(dir) => Store::open(dir),
+        None => Err(StoreError::NoDirectory),
+    };
+
+    let lock = match job.concurrency {
+        Concurrency::Allow => None,
+        Concurrency::Forbid => {
+            let needed = |problem| Error::StateNeeded {
+                job: job.name.clone(),
+                needs: "`concurrency: forbid` needs its lock in the state directory",
+                problem,
+            };
+            let dir = entry
+                .state_dir
+                .ok_or_else(|| needed(StoreError::NoDirectory))?;
+            match lock::try_lock(&dir.path, &job.name) {
+                Ok(lock::Attempt::Held(lock)) => Some(lock),
+                Ok(lock::Attempt::Busy) => {
+                    let reason = "another run of the job holds its lock".to_string();
+                    let row = run.not_run(Outcome::Busy, reason);
+                    let recorded = match &mut store {
+                        Ok(store) => store.add(&row, job.history_limit, false),
+                        Err(problem) => Err(problem.clone()),
+                    };
+                    if entry.verbosity > Verbosity::Quiet {
+                        let _ = writeln!(
+                            ctx.stderr,
+                            "jobrun: job `{}` did not run: another run of it is still going (`concurrency: forbid`; lock `{}`)",
+                            job.name,
+                            lock::path(&dir.path, &job.name).display()
+                        );
+                        if let Err(problem) = recorded {
+                            not_recorded(ctx, &job.name, &problem);
+                        }
+                    }
+                    return Ok(Admission::Stop(Exit::Busy));
+                }
+                Err(e) => {
+                    return Err(needed(StoreError::Lock {
+                        path: lock::path(&dir.path, &job.name),
+                        reason: crate::config::io_reason(&e),
+                    }));
+                }
+            }
+        }
+    };
+
+    let mut run = run;
+    if let Some(dependency) = &job.depends_on {
+        let needed = |problem| Error::StateNeeded {
+            job: job.name.clone(),
+            needs: "`dependsOn` needs the run history to decide",
+            problem,
+        };
+        let store = match &mut store {
+            Ok(store) => store,
+            Err(problem) => return Err(needed(problem.clone())),
+        };
+        let since = dependency::window_start(dependency, now);
+        let mut runs = store.since(&dependency.job, since).map_err(needed)?;
+        if let (Some(other), Some(dir)) = (entry.depends_on, entry.state_dir) {
+            settle_running(&mut runs, other, dir);
+        }
+        match dependency::decide(dependency, &runs, now) {
+            Decision::Skip(reason) => {
+                if entry.verbosity >= Verbosity::Attempts {
+                    let _ = writeln!(ctx.stderr, "jobrun: job `{}` skipped: {reason}", job.name);
+                }
+                let row = run.not_run(Outcome::Skipped, reason);
+                if let Err(problem) = store.add(&row, job.history_limit, lock.is_some())
+                    && entry.verbosity > Verbosity::Quiet
+                {
+                    not_recorded(ctx, &job.name, &problem);
+                }
+                return Ok(Admission::Stop(Exit::Success));
+            }
+            Decision::Run(reason) => {
+                if entry.verbosity >= Verbosity::Attempts {
+                    let _ = writeln!(ctx.stderr, "jobrun: job `{}` runs: {reason}", job.name);
+                }
+                run.reason = Some(reason);
+            }
+        }
+    }
+
+    let store = match store {
+        Ok(mut store) => match store.add(&run, job.history_limit, lock.is_some()) {
+            Ok(()) => Some(store),
+            Err(problem) => {
+                if entry.verbosity > Verbosity::Quiet {
+                    not_recorded(ctx, &job.name, &problem);
+                }
+                None
+            }
+        },
+        Err(problem) => {
+            if entry.verbosity > Verbosity::Quiet {
+                not_recorded(ctx, &job.name, &problem);
+            }
+            None
+        }
+    };
+    Ok(Admission::Proceed(Box::new(Ledger {
+        store,
+        record: run,
+        began,
+        _lock: lock,
+    })))
+}
+
+impl Ledger {
+    /// This run's id.
+    pub fn run_id(&self) -> &str {
+        &self.record.run_id
+    }
+
+    /// Record how the run ended, then let go of the lock.
+    pub fn finish(mut self, ctx: &mut Context, ended: &Ended, verbosity: Verbosity) {
+        let run = &mut self.record;
+        run.ended = Some(ctx.clock.wall());
+        run.duration_ms = Some(
+            ctx.clock
+                .now()
+                .saturating_duration_since(self.began)
+                .as_millis() as u64,
+        );
+        run.outcome = ended.outcome;
+        run.attempts = ended.attempts;
+        run.status = ended.status;
+        run.error_class = ended.error_class.map(str::to_string);
+        run.error.clone_from(&ended.error);
+        if let Some(store) = &mut self.store
+            && let Err(problem) = store.finish(run)
+            && verbosity > Verbosity::Quiet
+        {
+            not_recorded(ctx, &run.job, &problem);
+        }
+    }
+}
+
+/// A row of the other job that says `running` is believed only if the
+/// job's lock says so too. A run killed without a word (SIGKILL, a power
+/// cut) leaves its row `running`, and a backup that believed it would
+/// skip exactly when it is needed. Only a `concurrency: forbid` job has a
+/// lock to ask; the lock is taken and let go at once.
+fn settle_running(runs: &mut [Record], other: &Job, dir: &StateDir) {
+    if other.concurrency != Concurrency::Forbid
+        || !runs.iter().any(|r| r.outcome == Outcome::Running)
+    {
+        return;
+    }
+    if let Ok(lock::Attempt::Held(free)) = lock::try_lock(&dir.path, &other.name) {
+        drop(free);
+        for run in runs.iter_mut().filter(|r| r.outcome == Outcome::Running) {
+            run.outcome = Outcome::Interrupted;
+        }
+    }
+}
+
+/// One line: the run goes on, unrecorded.
+fn not_recorded(ctx: &mut Context, job: &str, problem: &StoreError) {
+    let _ = writeln!(
+        ctx.stderr,
+        "jobrun: job `{job}`: this run is not recorded in the history: {problem}; {}",
+        problem.help()
+    );
+}

@@ -1,0 +1,609 @@
+//! The run history: one SQLite database in the state directory, shared by
+//! every jobrun process on the host.
+//!
+//! WAL mode lets readers and one writer work at once, and the busy timeout
+//! makes a writer wait its turn instead of failing with "database is
+//! locked" (sqlite.org/wal.html). Every write is one short `BEGIN
+//! IMMEDIATE` transaction, which takes the write lock up front, so two
+//! processes never deadlock upgrading a read to a write. The schema version
+//! is SQLite's `user_version`; each migration moves it up by one.
+//!
+//! A damaged file is never deleted, replaced or written over: jobrun
+//! reports it and leaves it for the user to look at or move aside.
+
+use std::os::unix::fs::OpenOptionsExt as _;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use jiff::Timestamp;
+use rusqlite::config::DbConfig;
+use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension as _, TransactionBehavior};
+
+use crate::config::io_reason;
+use crate::record::{self, Outcome, Record, Trigger};
+use crate::statedir::StateDir;
+
+/// The database's name in the state directory.
+pub const FILE_NAME: &str = "history.sqlite3";
+
+/// How long a writer waits for another process's write to finish. Each
+/// write takes well under a millisecond, so this is only reached when a
+/// process holding the lock is stopped mid-write.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The migrations, in order: migration `i` takes `user_version` from `i`
+/// to `i + 1`. Append, never edit: databases in the field have run the old
+/// ones.
+const MIGRATIONS: &[&str] = &[
+    // 1: one row per run.
+    "CREATE TABLE runs (
+        id           INTEGER PRIMARY KEY,
+        run_id       TEXT NOT NULL UNIQUE,
+        job          TEXT NOT NULL,
+        triggered_by TEXT NOT NULL,
+        scheduled_at TEXT,
+        started_at   TEXT NOT NULL,
+        ended_at     TEXT,
+        attempts     INTEGER NOT NULL DEFAULT 0,
+        status       INTEGER,
+        outcome      TEXT NOT NULL,
+        reason       TEXT,
+        error_class  TEXT,
+        error        TEXT,
+        duration_ms  INTEGER
+    );
+    CREATE INDEX runs_by_job ON runs (job, id);",
+];
+
+/// The schema version this jobrun writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+const COLUMNS: &str = "run_id, job, triggered_by, scheduled_at, started_at, ended_at, attempts, \
+                       status, outcome, reason, error_class, error, duration_ms";
+
+/// Why the history cannot be used.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "no state directory: none of `--state-dir`, `JOBRUN_STATE_DIR`, `global.stateDir`, `XDG_STATE_HOME` or `HOME` is set"
+    )]
+    NoDirectory,
+    #[error("cannot create the state directory `{}`: {reason}", path.display())]
+    Directory { path: PathBuf, reason: String },
+    #[error("the history database `{}` is damaged or is not a jobrun database: {reason}", path.display())]
+    Corrupt { path: PathBuf, reason: String },
+    #[error("the history database `{}` has schema version {found}, newer than this jobrun's {known}", path.display())]
+    Newer {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+    #[error("cannot use the history database `{}`: {reason}", path.display())]
+    Unusable { path: PathBuf, reason: String },
+    #[error("cannot take the job's lock `{}`: {reason}", path.display())]
+    Lock { path: PathBuf, reason: String },
+}
+
+impl StoreError {
+    /// What to do next.
+    pub fn help(&self) -> String {
+        match self {
+            StoreError::NoDirectory => {
+                "give one with `--state-dir DIR` or `JOBRUN_STATE_DIR`".into()
+            }
+            StoreError::Directory { .. }
+            | StoreError::Unusable { .. }
+            | StoreError::Lock { .. } => {
+                "check the state directory's permissions for this user, or choose another with `--state-dir` or `JOBRUN_STATE_DIR`".into()
+            }
+            StoreError::Corrupt { path, .. } => format!(
+                "jobrun leaves the file as it is: inspect it with `sqlite3 {}`, or move it aside (with its -wal and -shm files) to start a new history",
+                path.display()
+            ),
+            StoreError::Newer { .. } => {
+                "run the newer jobrun, or give this one another state directory".into()
+            }
+        }
+    }
+}
+
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Open the history in `dir`, creating the directory (mode 0700) and
+    /// the database (mode 0600) on first use, and bringing the schema up
+    /// to date.
+    pub fn open(dir: &StateDir) -> Result<Store, StoreError> {
+        dir.create().map_err(|e| StoreError::Directory {
+            path: dir.path.clone(),
+            reason: io_reason(&e),
+        })?;
+        let path = dir.path.join(FILE_NAME);
+        // Made here, not by SQLite, for its mode: SQLite gives the -wal and
+        // -shm files the database's mode. `create` without `truncate`
+        // leaves an existing file untouched.
+        std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .mode(0o600)
+            .open(&path)
+            .map_err(|e| StoreError::Unusable {
+                path: path.clone(),
+                reason: io_reason(&e),
+            })?;
+        Store::connect(path)
+    }
+
+    /// Open the history in `dir` if it exists, creating nothing: for
+    /// commands that only read it.
+    pub fn open_existing(dir: &Path) -> Result<Option<Store>, StoreError> {
+        let path = dir.join(FILE_NAME);
+        // "Cannot tell" is not "absent": a directory this user may not
+        // read must not look like a job that never ran.
+        match path.try_exists() {
+            Ok(true) => Store::connect(path).map(Some),
+            Ok(false) => Ok(None),
+            Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => Ok(None),
+            Err(e) => Err(StoreError::Unusable {
+                reason: io_reason(&e),
+                path,
+            }),
+        }
+    }
+
+    fn connect(path: PathBuf) -> Result<Store, StoreError> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let fail = |e| classify(&path, e);
+        let conn = Connection::open_with_flags(&path, flags).map_err(fail)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(fail)?;
+        // Each run is a new process, so each connection is the last to
+        // close. By default that checkpoints the WAL into the database and
+        // deletes it: two fsyncs and two files made again, every run. Kept
+        // instead, the WAL is read whole by the next process to open it
+        // (it rebuilds the WAL index), so it is kept short: a checkpoint
+        // every 64 pages, about every ten runs. Measured by `bench/store`:
+        // about 2 ms added to a run either way by default, 0.5 ms so.
+        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)
+            .map_err(fail)?;
+        conn.execute_batch("PRAGMA wal_autocheckpoint = 64")
+            .map_err(fail)?;
+        let mut store = Store { conn, path };
+        store.prepare().map_err(|e| classify(&store.path, e))?;
+        Ok(store)
+    }
+
+    /// WAL, and the schema brought up to date.
+    fn prepare(&mut self) -> rusqlite::Result<()> {
+        let version = self.version()?;
+        if version > SCHEMA_VERSION {
+            // Checked again by the caller, with the error it deserves.
+            return Ok(());
+        }
+        let mode: String = self
+            .conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            // Persistent: set once, by whichever process comes first.
+            let _: String = self
+                .conn
+                .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        }
+        // In WAL mode NORMAL never corrupts the database; a power cut may
+        // lose the last runs' rows, which is worth a faster write.
+        self.conn.execute_batch("PRAGMA synchronous = NORMAL")?;
+        if version < SCHEMA_VERSION {
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            // Another process may have migrated while this one waited.
+            let current: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+            for (i, migration) in MIGRATIONS.iter().enumerate().skip(current.max(0) as usize) {
+                tx.execute_batch(migration)?;
+                tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1))?;
+            }
+            tx.commit()?;
+        }
+        Ok(())
+    }
+
+    fn version(&self) -> rusqlite::Result<i64> {
+        self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+    }
+
+    /// The schema must be one this jobrun knows before it reads or writes.
+    fn check_version(&self) -> Result<(), StoreError> {
+        let found = self.version().map_err(|e| classify(&self.path, e))?;
+        if found > SCHEMA_VERSION {
+            return Err(StoreError::Newer {
+                path: self.path.clone(),
+                found,
+                known: SCHEMA_VERSION,
+            });
+        }
+        Ok(())
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Add a run's row and keep only the job's newest `keep` rows. With
+    /// `exclusive` (the caller holds the job's lock), rows the job's
+    /// earlier runs left `running` are from runs that died without a word
+    /// (SIGKILL, a crash, a power cut): they are marked interrupted.
+    pub fn add(&mut self, run: &Record, keep: u32, exclusive: bool) -> Result<(), StoreError> {
+        self.check_version()?;
+        let path = self.path.clone();
+        let mut write = || -> rusqlite::Result<()> {
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            if exclusive {
+                tx.execute(
+                    "UPDATE runs SET outcome = 'interrupted', \
+                     error = 'the run ended without recording how (killed, or the machine stopped)' \
+                     WHERE job = ?1 AND outcome = 'running'",
+                    [&run.job],
+                )?;
+            }
+            insert(&tx, run)?;
+            tx.execute(
+                "DELETE FROM runs WHERE job = ?1 AND id <= \
+                 (SELECT id FROM runs WHERE job = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
+                rusqlite::params![run.job, i64::from(keep)],
+            )?;
+            tx.commit()
+        };
+        write().map_err(|e| classify(&path, e))
+    }
+
+    /// Record how a run added with [`Store::add`] ended. Should its row
+    /// have been pruned meanwhile (a tiny `historyLimit` and overlapping
+    /// runs), it is added again.
+    pub fn finish(&mut self, run: &Record) -> Result<(), StoreError> {
+        self.check_version()?;
+        let path = self.path.clone();
+        let mut write = || -> rusqlite::Result<()> {
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let changed = tx.execute(
+                "UPDATE runs SET ended_at = ?2, attempts = ?3, status = ?4, outcome = ?5, \
+                 reason = ?6, error_class = ?7, error = ?8, duration_ms = ?9 WHERE run_id = ?1",
+                rusqlite::params![
+                    run.run_id,
+                    run.ended.map(record::instant),
+                    run.attempts,
+                    run.status,
+                    run.outcome.as_str(),
+                    run.reason,
+                    run.error_class,
+                    run.error,
+                    run.duration_ms.map(|d| d as i64),
+                ],
+            )?;
+            if changed == 0 {
+                insert(&tx, run)?;
+            }
+            tx.commit()
+        };
+        write().map_err(|e| classify(&path, e))
+    }
+
+    /// The job's runs that started at or after `since`, oldest first.
+    pub fn since(&self, job: &str, since: Timestamp) -> Result<Vec<Record>, StoreError> {
+        self.check_version()?;
+        self.select(
+            &format!(
+                "SELECT {COLUMNS} FROM runs WHERE job = ?1 AND started_at >= ?2 ORDER BY started_at, id"
+            ),
+            rusqlite::params![job, record::instant(since)],
+        )
+    }
+
+    /// The newest `limit` runs, of one job or of all, newest first.
+    pub fn recent(&self, job: Option<&str>, limit: u32) -> Result<Vec<Record>, StoreError> {
+        self.check_version()?;
+        let limit = i64::from(limit);
+        match job {
+            Some(job) => self.select(
+                &format!("SELECT {COLUMNS} FROM runs WHERE job = ?1 ORDER BY id DESC LIMIT ?2"),
+                rusqlite::params![job, limit],
+            ),
+            None => self.select(
+                &format!("SELECT {COLUMNS} FROM runs ORDER BY id DESC LIMIT ?1"),
+                rusqlite::params![limit],
+            ),
+        }
+    }
+
+    /// Whether any run of `job` is recorded at all.
+    pub fn knows(&self, job: &str) -> Result<bool, StoreError> {
+        self.check_version()?;
+        self.conn
+            .query_row("SELECT 1 FROM runs WHERE job = ?1 LIMIT 1", [job], |_| {
+                Ok(())
+            })
+            .optional()
+            .map(|found| found.is_some())
+            .map_err(|e| classify(&self.path, e))
+    }
+
+    fn select(&self, sql: &str, params: impl rusqlite::Params) -> Result<Vec<Record>, StoreError> {
+        let read = || -> rusqlite::Result<Vec<Record>> {
+            let mut statement = self.conn.prepare(sql)?;
+            let rows = statement.query_map(params, row)?;
+            rows.collect()
+        };
+        read().map_err(|e| classify(&self.path, e))
+    }
+}
+
+fn insert(tx: &rusqlite::Transaction, run: &Record) -> rusqlite::Result<usize> {
+    tx.execute(
+        &format!(
+            "INSERT INTO runs ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+        ),
+        rusqlite::params![
+            run.run_id,
+            run.job,
+            run.trigger.as_str(),
+            run.scheduled.map(record::instant),
+            record::instant(run.started),
+            run.ended.map(record::instant),
+            run.attempts,
+            run.status,
+            run.outcome.as_str(),
+            run.reason,
+            run.error_class,
+            run.error,
+            run.duration_ms.map(|d| d as i64),
+        ],
+    )
+}
+
+fn row(row: &rusqlite::Row) -> rusqlite::Result<Record> {
+    let text = |i: usize| row.get::<_, String>(i);
+    let when = |i: usize| -> rusqlite::Result<Option<Timestamp>> {
+        Ok(row
+            .get::<_, Option<String>>(i)?
+            .and_then(|t| t.parse::<Timestamp>().ok()))
+    };
+    let invalid = |i: usize, what: &str| {
+        rusqlite::Error::FromSqlConversionFailure(
+            i,
+            rusqlite::types::Type::Text,
+            format!("unknown {what}").into(),
+        )
+    };
+    Ok(Record {
+        run_id: text(0)?,
+        job: text(1)?,
+        trigger: Trigger::parse(&text(2)?).ok_or_else(|| invalid(2, "trigger"))?,
+        scheduled: when(3)?,
+        started: when(4)?.ok_or_else(|| invalid(4, "start time"))?,
+        ended: when(5)?,
+        attempts: row.get(6)?,
+        status: row.get(7)?,
+        outcome: Outcome::parse(&text(8)?).ok_or_else(|| invalid(8, "outcome"))?,
+        reason: row.get(9)?,
+        error_class: row.get(10)?,
+        error: row.get(11)?,
+        duration_ms: row.get::<_, Option<i64>>(12)?.map(|d| d.max(0) as u64),
+    })
+}
+
+/// SQLite's error as one of jobrun's, with the file it concerns.
+fn classify(path: &Path, error: rusqlite::Error) -> StoreError {
+    let path = path.to_path_buf();
+    let reason = match &error {
+        rusqlite::Error::SqliteFailure(_, Some(message)) => message.clone(),
+        other => other.to_string(),
+    };
+    match error.sqlite_error_code() {
+        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => {
+            StoreError::Corrupt { path, reason }
+        }
+        _ if matches!(error, rusqlite::Error::FromSqlConversionFailure(..)) => {
+            StoreError::Corrupt { path, reason }
+        }
+        _ => StoreError::Unusable { path, reason },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::statedir::Source;
+
+    fn dir() -> (tempfile::TempDir, StateDir) {
+        let temp = tempfile::tempdir().unwrap();
+        let dir = StateDir {
+            path: temp.path().join("state"),
+            source: Source::Flag,
+        };
+        (temp, dir)
+    }
+
+    fn at(text: &str) -> Timestamp {
+        text.parse().unwrap()
+    }
+
+    fn run(id: &str, job: &str, started: &str, outcome: Outcome) -> Record {
+        let mut r = Record::start(id.into(), job, Trigger::Manual, None, at(started));
+        r.outcome = outcome;
+        r
+    }
+
+    #[test]
+    fn a_new_store_creates_its_directory_private_and_at_the_current_schema() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let (_temp, dir) = dir();
+        let store = Store::open(&dir).unwrap();
+        assert_eq!(store.version().unwrap(), SCHEMA_VERSION);
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir.path), 0o700);
+        assert_eq!(mode(store.path()), 0o600);
+        let journal: String = store
+            .conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(journal, "wal");
+    }
+
+    #[test]
+    fn rows_round_trip_and_finish_updates_them() {
+        let (_temp, dir) = dir();
+        let mut store = Store::open(&dir).unwrap();
+        let mut r = Record::start(
+            "id-1".into(),
+            "a",
+            Trigger::CatchUp,
+            Some(at("2025-03-07T18:30:00Z")),
+            at("2025-03-07T18:31:00.250Z"),
+        );
+        store.add(&r, 100, true).unwrap();
+        assert_eq!(store.recent(Some("a"), 10).unwrap(), vec![r.clone()]);
+        r.outcome = Outcome::Failed;
+        r.ended = Some(at("2025-03-07T18:31:02Z"));
+        r.attempts = 4;
+        r.status = Some(503);
+        r.error_class = Some("http_5xx".into());
+        r.error = Some("POST http://x/: 503 Service Unavailable (server error)".into());
+        r.duration_ms = Some(1750);
+        store.finish(&r).unwrap();
+        assert_eq!(store.recent(None, 10).unwrap(), vec![r]);
+    }
+
+    #[test]
+    fn each_job_keeps_only_its_newest_rows() {
+        let (_temp, dir) = dir();
+        let mut store = Store::open(&dir).unwrap();
+        for i in 0..5 {
+            let started = format!("2025-03-07T18:3{i}:00Z");
+            store
+                .add(
+                    &run(&format!("a{i}"), "a", &started, Outcome::Succeeded),
+                    3,
+                    false,
+                )
+                .unwrap();
+            store
+                .add(
+                    &run(&format!("b{i}"), "b", &started, Outcome::Succeeded),
+                    10,
+                    false,
+                )
+                .unwrap();
+        }
+        let ids = |job| -> Vec<String> {
+            store
+                .recent(Some(job), 100)
+                .unwrap()
+                .into_iter()
+                .map(|r| r.run_id)
+                .collect()
+        };
+        assert_eq!(ids("a"), ["a4", "a3", "a2"]);
+        assert_eq!(ids("b").len(), 5);
+    }
+
+    #[test]
+    fn a_locked_run_marks_rows_left_running_as_interrupted() {
+        let (_temp, dir) = dir();
+        let mut store = Store::open(&dir).unwrap();
+        store
+            .add(
+                &run("old", "a", "2025-03-07T18:30:00Z", Outcome::Running),
+                10,
+                true,
+            )
+            .unwrap();
+        store
+            .add(
+                &run("new", "a", "2025-03-07T18:35:00Z", Outcome::Running),
+                10,
+                true,
+            )
+            .unwrap();
+        let rows = store.recent(Some("a"), 10).unwrap();
+        assert_eq!(rows[0].outcome, Outcome::Running);
+        assert_eq!(rows[1].outcome, Outcome::Interrupted);
+    }
+
+    #[test]
+    fn since_includes_the_edge_and_orders_by_start() {
+        let (_temp, dir) = dir();
+        let mut store = Store::open(&dir).unwrap();
+        for (id, t) in [
+            ("x", "2025-03-07T18:00:00Z"),
+            ("y", "2025-03-07T18:10:00Z"),
+            ("z", "2025-03-07T18:09:59.999Z"),
+        ] {
+            store
+                .add(&run(id, "a", t, Outcome::Failed), 10, false)
+                .unwrap();
+        }
+        let found: Vec<String> = store
+            .since("a", at("2025-03-07T18:00:00Z"))
+            .unwrap()
+            .into_iter()
+            .map(|r| r.run_id)
+            .collect();
+        assert_eq!(found, ["x", "z", "y"]);
+        assert_eq!(
+            store
+                .since("a", at("2025-03-07T18:00:00.001Z"))
+                .unwrap()
+                .len(),
+            2
+        );
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_database_is_reported_and_left_as_it_was() {
+        let (_temp, dir) = dir();
+        dir.create().unwrap();
+        let path = dir.path.join(FILE_NAME);
+        let junk = b"this is not an SQLite database, and it is longer than a header ....................................................................".repeat(40);
+        std::fs::write(&path, &junk).unwrap();
+        let error = Store::open(&dir).err().expect("refused");
+        assert!(matches!(error, StoreError::Corrupt { .. }), "{error:?}");
+        assert_eq!(std::fs::read(&path).unwrap(), junk);
+    }
+
+    #[test]
+    fn a_newer_schema_is_neither_read_nor_written() {
+        let (_temp, dir) = dir();
+        let store = Store::open(&dir).unwrap();
+        store
+            .conn
+            .execute_batch(&format!("PRAGMA user_version = {}", SCHEMA_VERSION + 1))
+            .unwrap();
+        drop(store);
+        let mut store = Store::open(&dir).unwrap();
+        let r = run("n", "a", "2025-03-07T18:30:00Z", Outcome::Running);
+        assert!(matches!(
+            store.add(&r, 10, false),
+            Err(StoreError::Newer {
+                found: 2,
+                known: 1,
+                ..
+            })
+        ));
+        assert!(matches!(
+            store.recent(None, 1),
+            Err(StoreError::Newer { .. })
+        ));
+    }
+
+    #[test]
+    fn opening_an_absent_history_to_read_creates_nothing() {
+        let (_temp, dir) = dir();
+        assert!(Store::open_existing(&dir.path).unwrap().is_none());
+        assert!(!dir.path.exists());
+    }
+}

@@ -1,0 +1,762 @@
+//! The run history end to end: real SQLite files in temp directories,
+//! real `jobrun` processes (many at once) against a real server on
+//! 127.0.0.1. The overlap lock, `dependsOn`, signals, the faults (an
+//! unusable state directory, a damaged database), `status`, `history` and
+//! `catch-up`.
+
+mod common;
+
+use std::process::{Child, Stdio};
+use std::time::Duration;
+
+use common::server::{Reply, Server};
+use common::{Run, Sandbox};
+use jobrun::record::{Outcome, Record, Trigger};
+use jobrun::statedir::{Source, StateDir};
+use jobrun::store::Store;
+use serde_json::Value;
+
+const WAIT: Duration = Duration::from_secs(20);
+
+/// A job file: each job's name, URL and more keys (one a line, as at the
+/// job's own indentation). Jobs run yearly and do not retry unless told.
+fn file(jobs: &[(&str, &str, &str)]) -> String {
+    let mut text = String::from("jobs:\n");
+    for (name, url, extra) in jobs {
+        text.push_str(&format!(
+            "  - name: {name}\n    schedule: \"0 0 1 1 *\"\n    url: \"{url}\"\n"
+        ));
+        if !extra.contains("retries:") {
+            text.push_str("    retries: 0\n");
+        }
+        for line in extra.lines() {
+            text.push_str(&format!("    {line}\n"));
+        }
+    }
+    text
+}
+
+fn spawn(sandbox: &Sandbox, args: &[&str]) -> Child {
+    sandbox
+        .process()
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts")
+}
+
+fn finish(child: Child) -> Run {
+    Run::from(child.wait_with_output().expect("ends"))
+}
+
+/// `jobrun history --json`'s runs, newest first.
+fn history(sandbox: &Sandbox, args: &[&str]) -> Vec<Value> {
+    let mut all = vec!["history", "--json"];
+    if !args.contains(&"-n") {
+        all.extend(["-n", "1000"]);
+    }
+    all.extend_from_slice(args);
+    let run = sandbox.run(&all);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let json: Value = serde_json::from_str(&run.stdout).expect("JSON");
+    json["runs"].as_array().expect("runs").clone()
+}
+
+fn outcomes(runs: &[Value]) -> Vec<&str> {
+    runs.iter()
+        .map(|r| r["outcome"].as_str().unwrap())
+        .collect()
+}
+
+/// The sandbox's history, opened directly, for writing the past into it.
+fn store(sandbox: &Sandbox) -> Store {
+    Store::open(&StateDir {
+        path: sandbox.state_dir(),
+        source: Source::Env,
+    })
+    .expect("opens")
+}
+
+/// A finished run of `job` that started `ago` before now.
+fn past_run(job: &str, ago: Duration, outcome: Outcome) -> Record {
+    let started = jiff::Timestamp::now() - jiff::SignedDuration::try_from(ago).unwrap();
+    let mut run = Record::start(
+        format!("seeded-{job}-{}", ago.as_secs()),
+        job,
+        Trigger::Scheduled,
+        None,
+        started,
+    );
+    run.outcome = outcome;
+    run.ended = Some(started);
+    run
+}
+
+#[test]
+fn twelve_simultaneous_runs_of_one_slow_job_make_one_request_and_eleven_exit_75() {
+    let server = Server::start(vec![Reply::status(200).delay(Duration::from_secs(3))]);
+    let sandbox = Sandbox::with_jobs(&file(&[("slow", &server.url("/slow"), "")]));
+    let children: Vec<Child> = (0..12).map(|_| spawn(&sandbox, &["run", "slow"])).collect();
+    let runs: Vec<Run> = children.into_iter().map(finish).collect();
+
+    let mut codes: Vec<i32> = runs.iter().map(|r| r.code).collect();
+    codes.sort();
+    assert_eq!(codes, [&[0][..], &[75; 11][..]].concat());
+    assert_eq!(server.requests().len(), 1);
+    for busy in runs.iter().filter(|r| r.code == 75) {
+        assert_eq!(busy.stderr.lines().count(), 1, "{}", busy.stderr);
+        assert!(
+            busy.stderr
+                .contains("job `slow` did not run: another run of it is still going"),
+            "{}",
+            busy.stderr
+        );
+    }
+    let runs = history(&sandbox, &[]);
+    let mut recorded = outcomes(&runs);
+    recorded.sort();
+    assert_eq!(recorded, [&["busy"; 11][..], &["succeeded"][..]].concat());
+}
+
+#[test]
+fn forty_runs_of_different_jobs_at_once_all_reach_the_server_and_the_history() {
+    let server = Server::start(vec![Reply::status(200); 40]);
+    let names: Vec<String> = (0..40).map(|i| format!("job-{i}")).collect();
+    let urls: Vec<String> = names.iter().map(|n| server.url(&format!("/{n}"))).collect();
+    let jobs: Vec<(&str, &str, &str)> = names
+        .iter()
+        .zip(&urls)
+        .map(|(n, u)| (n.as_str(), u.as_str(), ""))
+        .collect();
+    let sandbox = Sandbox::with_jobs(&file(&jobs));
+    let children: Vec<Child> = names.iter().map(|n| spawn(&sandbox, &["run", n])).collect();
+    for run in children.into_iter().map(finish) {
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(run.stderr, "");
+    }
+
+    let mut reached: Vec<String> = server.requests().iter().map(|r| r.target.clone()).collect();
+    reached.sort();
+    let mut expected: Vec<String> = names.iter().map(|n| format!("/{n}")).collect();
+    expected.sort();
+    assert_eq!(reached, expected);
+    let runs = history(&sandbox, &[]);
+    let mut recorded: Vec<&str> = runs.iter().map(|r| r["job"].as_str().unwrap()).collect();
+    recorded.sort();
+    let mut names_sorted: Vec<&str> = names.iter().map(String::as_str).collect();
+    names_sorted.sort();
+    assert_eq!(recorded, names_sorted);
+    assert!(outcomes(&runs).iter().all(|o| *o == "succeeded"));
+}
+
+#[test]
+fn a_run_is_recorded_with_its_trigger_times_attempts_and_status() {
+    let server = Server::start(vec![Reply::status(503), Reply::status(201)]);
+    let sandbox = Sandbox::with_jobs(&file(&[(
+        "report",
+        &server.url("/r"),
+        "retries: 1\nretryDelay: 10ms",
+    )]));
+    let run = sandbox.run(&["run", "report"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let runs = history(&sandbox, &["report"]);
+    assert_eq!(runs.len(), 1);
+    let row = &runs[0];
+    assert_eq!(row["triggered_by"], "manual");
+    assert_eq!(row["outcome"], "succeeded");
+    assert_eq!(row["attempts"], 2);
+    assert_eq!(row["status"], 201);
+    assert_eq!(row["scheduled_at"], Value::Null);
+    assert_eq!(row["error"], Value::Null);
+    assert_eq!(row["run_id"].as_str().unwrap().len(), 36);
+    assert!(row["ended_at"].as_str().unwrap() >= row["started_at"].as_str().unwrap());
+    assert!(row["duration_ms"].is_u64());
+}
+
+#[test]
+fn history_keeps_only_the_newest_runs_of_each_job() {
+    let server = Server::start(vec![Reply::status(200); 4]);
+    let sandbox = Sandbox::with_jobs(&file(&[
+        ("kept", &server.url("/k"), "historyLimit: 2"),
+        ("other", &server.url("/o"), ""),
+    ]));
+    for name in ["other", "kept", "kept", "kept"] {
+        assert_eq!(sandbox.run(&["run", name]).code, 0);
+    }
+    assert_eq!(history(&sandbox, &["kept"]).len(), 2);
+    assert_eq!(history(&sandbox, &["other"]).len(), 1);
+    assert_eq!(history(&sandbox, &["-n", "2"]).len(), 2);
+}
+
+// dependsOn
+
+/// A primary job and its backup with `condition`, both to `server`.
+fn backed_up(server: &Server, condition: &str) -> Sandbox {
+    let backup =
+        format!("dependsOn:\n  job: primary\n  windowMinutes: 20\n  condition: {condition}");
+    Sandbox::with_jobs(&file(&[
+        ("primary", &server.url("/primary"), ""),
+        ("backup", &server.url("/backup"), &backup),
+    ]))
+}
+
+/// Whether the backup sent its request, after the primary ended with
+/// `primary` (`None`: it did not run).
+fn backup_runs(condition: &str, primary: Option<u16>) -> bool {
+    let mut script = Vec::new();
+    script.extend(primary.map(Reply::status));
+    script.push(Reply::status(200));
+    let server = Server::start(script);
+    let sandbox = backed_up(&server, condition);
+    if let Some(status) = primary {
+        let run = sandbox.run(&["run", "primary"]);
+        assert_eq!(
+            run.code,
+            if status == 200 { 0 } else { 1 },
+            "{}",
+            run.stderr
+        );
+    }
+    let run = sandbox.run(&["run", "backup"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // Silent either way at the default verbosity.
+    assert_eq!(run.stderr, "");
+    let sent = server.requests().iter().any(|r| r.target == "/backup");
+    let last = &history(&sandbox, &["backup"])[0];
+    if sent {
+        assert_eq!(last["outcome"], "succeeded");
+    } else {
+        assert_eq!(last["outcome"], "skipped");
+        assert!(
+            last["reason"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("dependsOn ({condition}): `primary`")),
+            "{last}"
+        );
+    }
+    sent
+}
+
+#[test]
+fn not_ran_runs_the_backup_only_when_the_primary_did_not_run() {
+    assert!(backup_runs("not_ran", None));
+    assert!(!backup_runs("not_ran", Some(200)));
+    assert!(!backup_runs("not_ran", Some(500)));
+}
+
+#[test]
+fn failed_runs_the_backup_only_when_the_primary_failed() {
+    assert!(!backup_runs("failed", None));
+    assert!(!backup_runs("failed", Some(200)));
+    assert!(backup_runs("failed", Some(500)));
+}
+
+#[test]
+fn not_ran_or_failed_runs_the_backup_unless_the_primary_succeeded() {
+    assert!(backup_runs("not_ran_or_failed", None));
+    assert!(!backup_runs("not_ran_or_failed", Some(200)));
+    assert!(backup_runs("not_ran_or_failed", Some(500)));
+}
+
+#[test]
+fn only_runs_within_the_window_count() {
+    let server = Server::start(vec![Reply::status(200)]);
+    let sandbox = backed_up(&server, "not_ran_or_failed");
+    let mut history_store = store(&sandbox);
+    // Just outside the 20-minute window: as if the primary had not run.
+    history_store
+        .add(
+            &past_run("primary", Duration::from_secs(21 * 60), Outcome::Succeeded),
+            100,
+            false,
+        )
+        .unwrap();
+    assert_eq!(sandbox.run(&["run", "backup"]).code, 0);
+    assert_eq!(server.requests().len(), 1);
+
+    // Just inside it: the primary's success skips the backup.
+    history_store
+        .add(
+            &past_run("primary", Duration::from_secs(19 * 60), Outcome::Succeeded),
+            100,
+            false,
+        )
+        .unwrap();
+    let run = sandbox.run(&["-v", "run", "backup"]);
+    assert_eq!(run.code, 0);
+    assert!(run.stderr.contains("job `backup` skipped: dependsOn (not_ran_or_failed): `primary` succeeded in the last 20m"), "{}", run.stderr);
+    assert_eq!(server.requests().len(), 1);
+}
+
+#[test]
+fn a_primary_killed_without_a_word_does_not_keep_its_backup_from_running() {
+    let server = Server::start(vec![
+        Reply::status(200).delay(Duration::from_secs(30)),
+        Reply::status(200),
+    ]);
+    let sandbox = backed_up(&server, "not_ran_or_failed");
+    let mut primary = spawn(&sandbox, &["run", "primary"]);
+    server.wait_for_requests(1, WAIT);
+    // While the primary holds its lock, the backup does not race it.
+    let run = sandbox.run(&["-v", "run", "backup"]);
+    assert_eq!(run.code, 0);
+    assert!(
+        run.stderr.contains("`primary` is still running"),
+        "{}",
+        run.stderr
+    );
+    // Killed: its row still says running, but its lock is free.
+    primary.kill().unwrap();
+    primary.wait().unwrap();
+    let run = sandbox.run(&["run", "backup"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let targets: Vec<String> = server.requests().iter().map(|r| r.target.clone()).collect();
+    assert_eq!(targets, ["/primary", "/backup"]);
+}
+
+// Signals
+
+#[test]
+fn a_signal_during_a_run_is_recorded_as_interrupted() {
+    for (signal, code, name) in [
+        (libc::SIGTERM, 143, "SIGTERM"),
+        (libc::SIGINT, 130, "SIGINT"),
+    ] {
+        let server = Server::start(vec![Reply::status(200).delay(Duration::from_secs(30))]);
+        let sandbox = Sandbox::with_jobs(&file(&[("report", &server.url("/r"), "timeout: 60s")]));
+        let child = spawn(&sandbox, &["run", "report"]);
+        server.wait_for_requests(1, WAIT);
+        // SAFETY: kill(2) on the pid of a child this test started and has
+        // not yet reaped.
+        assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, signal) }, 0);
+        assert_eq!(finish(child).code, code);
+        let row = &history(&sandbox, &[])[0];
+        assert_eq!(row["outcome"], "interrupted");
+        assert_eq!(
+            row["error"],
+            format!("stopped by {name} during attempt 1").as_str()
+        );
+        assert!(row["ended_at"].is_string());
+    }
+}
+
+#[test]
+fn a_run_killed_without_a_word_is_marked_interrupted_by_the_next_run() {
+    let server = Server::start(vec![
+        Reply::status(200).delay(Duration::from_secs(30)),
+        Reply::status(200),
+    ]);
+    let sandbox = Sandbox::with_jobs(&file(&[("report", &server.url("/r"), "timeout: 60s")]));
+    let mut child = spawn(&sandbox, &["run", "report"]);
+    server.wait_for_requests(1, WAIT);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(outcomes(&history(&sandbox, &[])), ["running"]);
+    assert_eq!(sandbox.run(&["run", "report"]).code, 0);
+    assert_eq!(
+        outcomes(&history(&sandbox, &[])),
+        ["succeeded", "interrupted"]
+    );
+}
+
+// Faults
+
+/// A state directory that cannot be created, whoever runs the test (root
+/// included): its parent is a file.
+fn unusable_state_dir(sandbox: &Sandbox) -> std::path::PathBuf {
+    sandbox.write("not-a-directory", "");
+    sandbox.path("not-a-directory/state")
+}
+
+#[test]
+fn an_unusable_state_directory_still_sends_a_job_that_needs_no_lock() {
+    let server = Server::start(vec![Reply::status(200)]);
+    let sandbox = Sandbox::with_jobs(&file(&[("free", &server.url("/f"), "concurrency: allow")]));
+    let dir = unusable_state_dir(&sandbox);
+    let run = Run::from(
+        sandbox
+            .jobrun()
+            .env("JOBRUN_STATE_DIR", &dir)
+            .args(["run", "free"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(run.code, 0);
+    assert_eq!(server.requests().len(), 1);
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    assert!(
+        run.stderr.starts_with(&format!(
+            "jobrun: job `free`: this run is not recorded in the history: cannot create the state directory `{}`",
+            dir.display()
+        )),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn an_unusable_state_directory_fails_closed_for_forbid_and_depends_on() {
+    let server = Server::start(vec![]);
+    let sandbox = Sandbox::with_jobs(&file(&[
+        ("locked", &server.url("/l"), ""),
+        (
+            "backup",
+            &server.url("/b"),
+            "concurrency: allow\ndependsOn:\n  job: locked",
+        ),
+    ]));
+    let dir = unusable_state_dir(&sandbox);
+    for (job, needs) in [
+        (
+            "locked",
+            "`concurrency: forbid` needs its lock in the state directory",
+        ),
+        ("backup", "`dependsOn` needs the run history to decide"),
+    ] {
+        let run = Run::from(
+            sandbox
+                .jobrun()
+                .env("JOBRUN_STATE_DIR", &dir)
+                .args(["run", job])
+                .output()
+                .unwrap(),
+        );
+        assert_eq!(run.code, 3, "{}", run.stderr);
+        assert!(
+            run.stderr
+                .contains(&format!("job `{job}` did not run: {needs}, and ")),
+            "{}",
+            run.stderr
+        );
+        assert!(
+            run.stderr.contains(&dir.display().to_string()),
+            "{}",
+            run.stderr
+        );
+        assert!(run.stderr.contains("--state-dir"), "{}", run.stderr);
+    }
+    assert_eq!(server.requests().len(), 0);
+}
+
+/// A history file that is not a database, and its bytes.
+fn damaged(sandbox: &Sandbox) -> (std::path::PathBuf, Vec<u8>) {
+    std::fs::create_dir_all(sandbox.state_dir()).unwrap();
+    let bytes = b"runs that matter, but not a database\n".repeat(200);
+    let path = sandbox.state_dir().join("history.sqlite3");
+    std::fs::write(&path, &bytes).unwrap();
+    (path, bytes)
+}
+
+#[test]
+fn a_damaged_database_still_sends_the_request_and_is_left_untouched() {
+    let server = Server::start(vec![Reply::status(200); 2]);
+    let sandbox = Sandbox::with_jobs(&file(&[
+        ("locked", &server.url("/l"), ""),
+        ("free", &server.url("/f"), "concurrency: allow"),
+    ]));
+    let (path, bytes) = damaged(&sandbox);
+    for job in ["locked", "free"] {
+        let run = sandbox.run(&["run", job]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert!(
+            run.stderr.contains(&format!(
+                "jobrun: job `{job}`: this run is not recorded in the history: the history database `{}` is damaged or is not a jobrun database",
+                path.display()
+            )),
+            "{}",
+            run.stderr
+        );
+        assert!(run.stderr.contains("move it aside"), "{}", run.stderr);
+    }
+    assert_eq!(server.requests().len(), 2);
+    assert_eq!(std::fs::read(&path).unwrap(), bytes);
+}
+
+#[test]
+fn a_damaged_database_fails_closed_for_depends_on_and_stops_status_and_history() {
+    let server = Server::start(vec![]);
+    let sandbox = backed_up(&server, "not_ran_or_failed");
+    let (path, bytes) = damaged(&sandbox);
+    let run = sandbox.run(&["run", "backup"]);
+    assert_eq!(run.code, 3);
+    assert!(
+        run.stderr.contains("job `backup` did not run: `dependsOn` needs the run history to decide, and the history database"),
+        "{}",
+        run.stderr
+    );
+    for args in [&["status"][..], &["history"][..]] {
+        let run = sandbox.run(args);
+        assert_eq!(run.code, 3, "{args:?}");
+        assert!(run.stderr.contains("is damaged"), "{}", run.stderr);
+    }
+    assert_eq!(server.requests().len(), 0);
+    assert_eq!(std::fs::read(&path).unwrap(), bytes);
+}
+
+#[test]
+fn no_secret_reaches_the_database_file() {
+    const SECRET: &str = "SENTINEL-db-4b1d9e77c0";
+    // The server echoes the token in the body and the failure names the
+    // URL holding it.
+    let server = Server::start(vec![Reply::status(500).body(format!("bad key {SECRET}"))]);
+    let url = format!("{}?key=${{API_TOKEN}}", server.url("/r"));
+    let sandbox = Sandbox::with_jobs(&file(&[(
+        "leaky",
+        &url,
+        "headers:\n  Authorization: \"Bearer ${API_TOKEN}\"",
+    )]));
+    let run = Run::from(
+        sandbox
+            .jobrun()
+            .env("API_TOKEN", SECRET)
+            .args(["run", "leaky"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(run.code, 1);
+    let row = &history(&sandbox, &[])[0];
+    assert_eq!(row["outcome"], "failed");
+    assert_eq!(row["error_class"], "http_5xx");
+    let error = row["error"].as_str().unwrap();
+    assert!(error.contains("/r?key=***"), "{error}");
+    assert!(error.contains("500 Internal Server Error"), "{error}");
+    for entry in std::fs::read_dir(sandbox.state_dir()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            let bytes = std::fs::read(&path).unwrap();
+            let found = bytes.windows(SECRET.len()).any(|w| w == SECRET.as_bytes());
+            assert!(!found, "the secret is in {}", path.display());
+            assert!(
+                !bytes.windows(7).any(|w| w == b"bad key"),
+                "a response body is in {}",
+                path.display()
+            );
+        }
+    }
+}
+
+// status and history
+
+#[test]
+fn status_exits_1_while_an_enabled_job_last_failed() {
+    let server = Server::start(vec![
+        Reply::status(500),
+        Reply::status(500),
+        Reply::status(200),
+    ]);
+    let sandbox = Sandbox::with_jobs(&file(&[
+        ("report", &server.url("/r"), ""),
+        ("idle", &server.url("/i"), ""),
+    ]));
+    assert_eq!(sandbox.run(&["status"]).code, 0);
+    for _ in 0..2 {
+        assert_eq!(sandbox.run(&["run", "report"]).code, 1);
+    }
+    let run = sandbox.run(&["status", "--json"]);
+    assert_eq!(run.code, 1);
+    let json: Value = serde_json::from_str(&run.stdout).unwrap();
+    let report = &json["jobs"][0];
+    assert_eq!(report["name"], "report");
+    assert_eq!(report["failing"], true);
+    assert_eq!(report["consecutive_failures"], 2);
+    assert_eq!(report["last_run"]["outcome"], "failed");
+    assert_eq!(report["last_run"]["status"], 500);
+    assert_eq!(report["last_success"], Value::Null);
+    assert!(
+        report["next"]
+            .as_str()
+            .unwrap()
+            .ends_with("-01-01T00:00:00+00:00")
+    );
+    assert_eq!(json["jobs"][1]["last_run"], Value::Null);
+
+    assert_eq!(sandbox.run(&["run", "report"]).code, 0);
+    let run = sandbox.run(&["status"]);
+    assert_eq!(run.code, 0);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert!(lines[0].starts_with("NAME"), "{}", run.stdout);
+    assert!(
+        lines[1].starts_with("report") && lines[1].contains("succeeded"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        lines[2].starts_with("idle") && lines[2].contains("never"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn status_ignores_a_failure_of_a_disabled_job() {
+    let server = Server::start(vec![Reply::status(500)]);
+    let sandbox = Sandbox::with_jobs(&file(&[("off", &server.url("/o"), "enabled: false")]));
+    assert_eq!(sandbox.run(&["run", "off", "--force"]).code, 1);
+    assert_eq!(sandbox.run(&["status"]).code, 0);
+}
+
+#[test]
+fn history_of_an_unknown_job_suggests_a_name() {
+    let sandbox = Sandbox::with_jobs(&file(&[("report", "http://127.0.0.1:9/", "")]));
+    let run = sandbox.run(&["history", "reprot"]);
+    assert_eq!(run.code, 3);
+    assert!(
+        run.stderr.contains("did you mean `report`?"),
+        "{}",
+        run.stderr
+    );
+    // Before any run, an empty history, and no database made for it.
+    let run = sandbox.run(&["history", "--json"]);
+    assert_eq!(
+        (run.code, run.stdout.as_str()),
+        (0, "{\n  \"runs\": []\n}\n")
+    );
+    assert!(!sandbox.state_dir().exists());
+}
+
+// The state directory
+
+#[test]
+fn the_state_directory_defaults_to_home_and_is_private() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let server = Server::start(vec![Reply::status(200); 3]);
+    let sandbox = Sandbox::with_jobs(&file(&[("report", &server.url("/r"), "")]));
+    let home = sandbox.path("home");
+    let run = Run::from(
+        sandbox
+            .jobrun()
+            .env_remove("JOBRUN_STATE_DIR")
+            .env("HOME", &home)
+            .args(["run", "report"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let dir = home.join(".local/state/jobrun");
+    assert!(dir.join("history.sqlite3").is_file());
+    assert!(dir.join("locks/report.lock").is_file());
+    assert_eq!(
+        std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777,
+        0o700
+    );
+
+    // `global.stateDir`, relative to the job file; `--state-dir` wins over it.
+    let text = format!(
+        "global:\n  stateDir: kept\n{}",
+        file(&[("report", &server.url("/r"), "")])
+    );
+    sandbox.write("jobs.yaml", text);
+    let run = Run::from(
+        sandbox
+            .jobrun()
+            .env_remove("JOBRUN_STATE_DIR")
+            .args(["run", "report"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(sandbox.path("kept/history.sqlite3").is_file());
+    let flag = sandbox.path("flag");
+    let run = Run::from(
+        sandbox
+            .jobrun()
+            .arg("--state-dir")
+            .arg(&flag)
+            .args(["run", "report"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(flag.join("history.sqlite3").is_file());
+}
+
+// catch-up
+
+/// The start of this year in UTC: the latest instant of `0 0 1 1 *`.
+fn new_year() -> jiff::Timestamp {
+    let now = jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::UTC);
+    jiff::civil::date(now.year(), 1, 1)
+        .at(0, 0, 0, 0)
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .unwrap()
+        .timestamp()
+}
+
+#[test]
+fn catch_up_runs_a_job_whose_scheduled_run_was_missed_once() {
+    let server = Server::start(vec![Reply::status(200)]);
+    // A yearly job, caught up within 400 days: this year's run is always
+    // in the window.
+    let sandbox = Sandbox::with_jobs(&file(&[
+        ("yearly", &server.url("/yearly"), "catchUp: 9600h"),
+        ("plain", &server.url("/plain"), ""),
+        ("off", &server.url("/off"), "catchUp: 9600h\nenabled: false"),
+    ]));
+    // The machine was down at New Year: the last run recorded is older.
+    store(&sandbox)
+        .add(
+            &past_run(
+                "yearly",
+                Duration::from_secs(400 * 24 * 3600),
+                Outcome::Succeeded,
+            ),
+            100,
+            false,
+        )
+        .unwrap();
+
+    let run = sandbox.run(&["catch-up"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stderr, "");
+    let targets: Vec<String> = server.requests().iter().map(|r| r.target.clone()).collect();
+    assert_eq!(targets, ["/yearly"]);
+    let row = &history(&sandbox, &["yearly"])[0];
+    assert_eq!(row["triggered_by"], "catch-up");
+    assert_eq!(row["outcome"], "succeeded");
+    assert_eq!(
+        row["scheduled_at"],
+        jobrun::record::instant(new_year()).as_str()
+    );
+
+    // Caught up: a second call finds nothing missed.
+    let run = sandbox.run(&["-v", "catch-up"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stderr, "");
+    assert_eq!(server.requests().len(), 1);
+}
+
+#[test]
+fn catch_up_leaves_a_job_that_ran_on_time() {
+    let server = Server::start(vec![]);
+    let sandbox = Sandbox::with_jobs(&file(&[(
+        "yearly",
+        &server.url("/yearly"),
+        "catchUp: 9600h",
+    )]));
+    let mut on_time = past_run("yearly", Duration::ZERO, Outcome::Failed);
+    on_time.started = new_year();
+    store(&sandbox).add(&on_time, 100, false).unwrap();
+    let run = sandbox.run(&["catch-up"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(server.requests().len(), 0);
+}
+
+#[test]
+fn catch_up_exits_1_when_a_caught_up_job_fails() {
+    let server = Server::start(vec![Reply::status(500)]);
+    let sandbox = Sandbox::with_jobs(&file(&[(
+        "yearly",
+        &server.url("/yearly"),
+        "catchUp: 9600h",
+    )]));
+    let run = sandbox.run(&["catch-up"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("job `yearly` failed after 1 attempt"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(outcomes(&history(&sandbox, &[])), ["failed"]);
+}
