@@ -86,6 +86,9 @@ struct Case {
     stdin: Option<&'static str>,
     server: Answer,
     code: i32,
+    /// Run the job once first (against the same server), so the command
+    /// reads a history that holds a failed run.
+    after_a_run: bool,
 }
 
 const fn case(args: &'static [&'static str], server: Answer, code: i32) -> Case {
@@ -95,6 +98,15 @@ const fn case(args: &'static [&'static str], server: Answer, code: i32) -> Case 
         stdin: None,
         server,
         code,
+        after_a_run: false,
+    }
+}
+
+/// `args` once `run report` has failed against a server echoing secrets.
+const fn after_a_failed_run(args: &'static [&'static str], code: i32) -> Case {
+    Case {
+        after_a_run: true,
+        ..case(args, EchoFail, code)
     }
 }
 
@@ -109,6 +121,7 @@ const fn with_env(
         stdin: None,
         server: Answer::None,
         code,
+        after_a_run: false,
     }
 }
 
@@ -158,6 +171,29 @@ const CASES: &[Case] = &[
     case(&["run", "report", "--print-body"], EchoOk, 0),
     case(&["run", "report", "--print-body"], EchoFail, 1),
     case(&["run", "report", "--output", "body.out"], Plain, 0),
+    // Running on schedule, and catching up.
+    case(&["run", "--due", "every-minute"], EchoFail, 1),
+    case(&["catch-up"], EchoFail, 1),
+    // Reading the history (and the database, searched as a file).
+    after_a_failed_run(&["status"], 1),
+    after_a_failed_run(&["status", "--json"], 1),
+    after_a_failed_run(&["history"], 0),
+    after_a_failed_run(&["history", "report", "--json"], 0),
+    // Exporting the schedule.
+    case(&["crontab"], Answer::None, 0),
+    case(&["crontab", "--cron-tz", "--user-crontab"], Answer::None, 0),
+    case(&["systemd", "--dir", "units"], Answer::None, 0),
+    case(
+        &[
+            "kubernetes",
+            "--image",
+            "example/jobrun:1",
+            "--secret",
+            "jobrun-env",
+        ],
+        Answer::None,
+        0,
+    ),
     // Sealing.
     Case {
         args: &["encrypt", "REPORT_PHRASE"],
@@ -165,6 +201,7 @@ const CASES: &[Case] = &[
         stdin: Some(STDIN_SECRET),
         server: Answer::None,
         code: 0,
+        after_a_run: false,
     },
     Case {
         args: &["encrypt", "REPORT_PHRASE"],
@@ -172,6 +209,7 @@ const CASES: &[Case] = &[
         stdin: Some(STDIN_SECRET),
         server: Answer::None,
         code: 3,
+        after_a_run: false,
     },
     // Errors of every kind.
     case(&["run", "no-such-job"], Answer::None, 3),
@@ -263,8 +301,26 @@ fn secrets_never_appear_in_anything_any_command_writes() {
         .flat_map(|s| encodings(s).into_iter().map(move |f| (s.clone(), f)))
         .collect();
     for case in CASES {
-        let server = Server::start(replies(case.server, &minted));
+        let mut script = replies(case.server, &minted);
+        if case.after_a_run {
+            script.extend(replies(case.server, &minted));
+        }
+        let server = Server::start(script);
         let sandbox = sandbox(&server);
+        let mut written = Vec::new();
+        if case.after_a_run {
+            let first = jobrun(
+                &sandbox,
+                &["--state-dir", "state", "run", "report"],
+                &[],
+                None,
+            );
+            assert_eq!(first.code, 1, "{}", first.stderr);
+            written.push((
+                "the first run's stderr".to_string(),
+                first.stderr.into_bytes(),
+            ));
+        }
         let mut args = vec!["--state-dir", "state"];
         args.extend(case.args);
         let run = jobrun(&sandbox, &args, case.env, case.stdin);
@@ -286,10 +342,8 @@ fn secrets_never_appear_in_anything_any_command_writes() {
             }
             None => minted.iter().collect(),
         };
-        let mut written = vec![
-            ("stdout".to_string(), run.stdout.into_bytes()),
-            ("stderr".to_string(), run.stderr.into_bytes()),
-        ];
+        written.push(("stdout".to_string(), run.stdout.into_bytes()));
+        written.push(("stderr".to_string(), run.stderr.into_bytes()));
         for path in files_written(&sandbox) {
             written.push((path.display().to_string(), std::fs::read(&path).unwrap()));
         }
@@ -387,9 +441,14 @@ fn files_written(sandbox: &Sandbox) -> Vec<PathBuf> {
     out
 }
 
+/// `report`, and `every-minute`: the same request, due at every minute
+/// and caught up over the last hour.
 fn jobs(url: &str) -> String {
+    let request = format!(
+        "    url: \"{url}?hook=${{WEBHOOK_ID}}\"\n    method: POST\n    retries: 0\n    headers:\n      Authorization: \"Bearer ${{JWT_TOKEN}}\"\n      X-Api-Key: \"${{API_TOKEN}}\"\n    data:\n      password: \"${{DB_PASSWORD}}\"\n      phrase: \"${{REPORT_PHRASE}}\"\n      channel: \"${{CHANNEL_NAME}}\"\n"
+    );
     format!(
-        "jobs:\n  - name: report\n    schedule: \"30 18 * * 1-5\"\n    url: \"{url}?hook=${{WEBHOOK_ID}}\"\n    method: POST\n    retries: 0\n    headers:\n      Authorization: \"Bearer ${{JWT_TOKEN}}\"\n      X-Api-Key: \"${{API_TOKEN}}\"\n    data:\n      password: \"${{DB_PASSWORD}}\"\n      phrase: \"${{REPORT_PHRASE}}\"\n      channel: \"${{CHANNEL_NAME}}\"\n"
+        "jobs:\n  - name: report\n    schedule: \"30 18 * * 1-5\"\n{request}  - name: every-minute\n    schedule: \"* * * * *\"\n    timezone: America/Chicago\n    catchUp: 1h\n{request}"
     )
 }
 
