@@ -268,4 +268,8 @@ pub struct KubernetesArgs {
     /// The Secret holding the jobs' variables, passed to each container as its environment
     #[arg(long, value_name = "NAME")]
     pub secret: Option<String>,
+
+    /// The PersistentVolumeClaim that keeps the run history between pods (needed by `dependsOn`)
+    #[arg(long, value_name = "NAME")]
+    pub state_claim: Option<String>,
 }

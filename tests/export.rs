@@ -164,6 +164,8 @@ fn kubernetes_manifests_match_the_golden_files() {
             "jobs",
             "--secret",
             "jobrun-env",
+            "--state-claim",
+            "jobrun-state",
         ]);
         check_golden(
             &format!("{name}.kubernetes"),
@@ -188,6 +190,35 @@ fn kubernetes_refuses_seconds_starred_day_steps_and_clashing_names_naming_each_j
     ] {
         assert!(run.stderr.contains(needle), "{needle}\n{}", run.stderr);
     }
+}
+
+#[test]
+fn kubernetes_refuses_a_backup_job_without_a_claim_for_the_history() {
+    let sandbox = sandbox("node-scheduler/jobs.yaml");
+    let run = sandbox.run(&["kubernetes", "--image", "jobrun:1"]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert_eq!(run.stdout, "");
+    assert!(
+        run.stderr.contains(
+            "error: job `kpi-evening-report-backup` decides from the history of `kpi-evening-report` (`dependsOn`), and a pod keeps none\n"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("`--state-claim NAME`"),
+        "{}",
+        run.stderr
+    );
+    let claimed = sandbox.run(&[
+        "kubernetes",
+        "--image",
+        "jobrun:1",
+        "--state-claim",
+        "jobrun-state",
+    ]);
+    assert_eq!(claimed.code, 0, "{}", claimed.stderr);
+    assert!(claimed.stdout.contains("claimName: \"jobrun-state\"\n"));
 }
 
 /// Fail with the reason when a tool the tests need is missing: `.ci/run`
@@ -370,7 +401,14 @@ fn every_manifest_passes_kubernetes_validate_for_1_30() {
         let sandbox = sandbox(file);
         for extra in [
             &[][..],
-            &["--namespace", "batch-jobs", "--secret", "jobrun-env"][..],
+            &[
+                "--namespace",
+                "batch-jobs",
+                "--secret",
+                "jobrun-env",
+                "--state-claim",
+                "jobrun-state",
+            ][..],
         ] {
             let mut args = vec!["kubernetes", "--image", "registry.example.com/jobrun:1.0"];
             args.extend(extra);

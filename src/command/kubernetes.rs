@@ -19,6 +19,9 @@ pub fn execute(inv: &mut Invocation, args: &KubernetesArgs) -> Result<Exit, Erro
     if let Some(secret) = &args.secret {
         dns_name(secret, "--secret", 253, true)?;
     }
+    if let Some(claim) = &args.state_claim {
+        dns_name(claim, "--state-claim", 253, true)?;
+    }
     let file = inv.load(Purpose::Use)?;
     let jobs = file.jobs()?;
     let text = kubernetes::render(
@@ -28,6 +31,7 @@ pub fn execute(inv: &mut Invocation, args: &KubernetesArgs) -> Result<Exit, Erro
             image: &args.image,
             namespace: args.namespace.as_deref(),
             secret: args.secret.as_deref(),
+            state_claim: args.state_claim.as_deref(),
         },
     )
     .map_err(|problems| file.error(problems))?;

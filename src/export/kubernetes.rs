@@ -24,6 +24,8 @@ pub const CONFIG_MAP: &str = "jobrun-jobs";
 /// A CronJob's name is at most 52 characters: the controller appends 11
 /// to name each Job.
 pub const MAX_CRONJOB_NAME: usize = 52;
+/// Where the run history is kept in the container.
+pub const STATE_DIR: &str = "/var/lib/jobrun";
 /// How late a run may start when the job has no `catchUp`.
 pub const DEFAULT_STARTING_DEADLINE_SECONDS: u64 = 300;
 
@@ -32,6 +34,9 @@ pub struct Options<'a> {
     pub namespace: Option<&'a str>,
     /// The Secret the variables come from.
     pub secret: Option<&'a str>,
+    /// The PersistentVolumeClaim that keeps the run history from one pod to
+    /// the next; without it each pod starts with an empty one.
+    pub state_claim: Option<&'a str>,
 }
 
 /// A JSON string, which is also a YAML double-quoted scalar.
@@ -92,6 +97,22 @@ pub fn render(jobs: &[Job], file_text: &str, options: &Options) -> Result<String
             continue;
         }
         names.insert(label.clone(), job);
+        if let (Some(dependency), None) = (&job.depends_on, options.state_claim) {
+            // A pod's own directory starts empty: the backup would find no
+            // run of its primary and always run, the very fault the history
+            // exists to end.
+            problems.push(
+                Diagnostic::error(
+                    format!(
+                        "job `{}` decides from the history of `{}` (`dependsOn`), and a pod keeps none",
+                        job.name, dependency.job
+                    ),
+                    job.span,
+                )
+                .with_help("give a PersistentVolumeClaim for the history with `--state-claim NAME`, or schedule this job with cron or systemd"),
+            );
+            continue;
+        }
         match schedule(job) {
             Ok(schedule) => cronjobs.push(cronjob(job, &label, &schedule, options)),
             Err(problem) => problems.push(problem),
@@ -228,6 +249,10 @@ fn cronjob(job: &Job, name: &str, schedule: &str, options: &Options) -> String {
         "              command: [{}]\n",
         command.join(", ")
     ));
+    out.push_str(&format!(
+        "              env:\n                - name: \"JOBRUN_STATE_DIR\"\n                  value: {}\n",
+        quote(STATE_DIR)
+    ));
     if let Some(secret) = options.secret {
         out.push_str(&format!(
             "              envFrom:\n                - secretRef:\n                    name: {}\n",
@@ -235,14 +260,23 @@ fn cronjob(job: &Job, name: &str, schedule: &str, options: &Options) -> String {
         ));
     }
     out.push_str(&format!(
-        "              volumeMounts:\n                - name: \"jobs\"\n                  mountPath: {}\n                  readOnly: true\n",
-        quote(CONFIG_DIR)
+        "              volumeMounts:\n                - name: \"jobs\"\n                  mountPath: {}\n                  readOnly: true\n                - name: \"state\"\n                  mountPath: {}\n",
+        quote(CONFIG_DIR),
+        quote(STATE_DIR)
     ));
-    out.push_str("              securityContext:\n                allowPrivilegeEscalation: false\n                capabilities:\n                  drop: [\"ALL\"]\n");
+    out.push_str("              securityContext:\n                allowPrivilegeEscalation: false\n                readOnlyRootFilesystem: true\n                capabilities:\n                  drop: [\"ALL\"]\n");
     out.push_str(&format!(
         "          volumes:\n            - name: \"jobs\"\n              configMap:\n                name: {}\n",
         quote(CONFIG_MAP)
     ));
+    // The history and the locks: kept on the claim, or for the pod only.
+    match options.state_claim {
+        Some(claim) => out.push_str(&format!(
+            "            - name: \"state\"\n              persistentVolumeClaim:\n                claimName: {}\n",
+            quote(claim)
+        )),
+        None => out.push_str("            - name: \"state\"\n              emptyDir: {}\n"),
+    }
     out
 }
 
