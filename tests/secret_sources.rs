@@ -328,3 +328,42 @@ fn the_node_schedulers_files_still_pass_validate() {
         assert_eq!(run.code, 0, "{name}: {}", run.stderr);
     }
 }
+
+#[test]
+fn a_secret_file_that_is_a_fifo_is_refused_rather_than_waited_on() {
+    let sandbox = Sandbox::with_jobs(&job("https://example.com/r"));
+    let fifo = sandbox.path("phrase");
+    let path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a NUL-terminated path; mkfifo only creates the node.
+    assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o600) }, 0);
+    for args in [&["run", "report", "--dry-run"][..], &["validate", "--env"]] {
+        // Nothing ever writes to the fifo: a run that opened it for reading
+        // would wait for a writer for ever, as cron piled up more of it.
+        let mut child = sandbox
+            .process()
+            .args(args)
+            .env("REPORT_PHRASE_FILE", &fifo)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while child.try_wait().unwrap().is_none() {
+            if std::time::Instant::now() > deadline {
+                child.kill().unwrap();
+                panic!("{args:?} waited on the fifo");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let run = common::Run::from(child.wait_with_output().unwrap());
+        assert_eq!(run.code, 3, "{args:?}: {}", run.stderr);
+        assert!(
+            run.stderr.contains(&format!(
+                "error: cannot read `REPORT_PHRASE` from `{}` (named by `REPORT_PHRASE_FILE`): it is not a regular file but a fifo (job `report`)",
+                fifo.display()
+            )),
+            "{}",
+            run.stderr
+        );
+    }
+}
