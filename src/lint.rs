@@ -22,7 +22,7 @@
 use std::path::Path;
 
 use crate::config::{ConfigFile, HeaderEntry, JobEntry, Text};
-use crate::diagnostic::{Diagnostic, Span};
+use crate::diagnostic::{Conceal, Diagnostic, Span};
 use crate::interpolate::Template;
 use crate::mask;
 use crate::prepare;
@@ -157,7 +157,7 @@ fn header_value(header: &HeaderEntry, found: &mut Vec<Diagnostic>) {
             format!("header `{name}` holds a literal credential"),
             value.span,
         )
-        .concealing()
+        .concealing_as(whole(value.span))
         .with_help(format!(
             "move it to a variable, `{name}: \"{scheme}${{API_TOKEN}}\"`, set in the environment, a mode-600 .env file, `API_TOKEN_FILE` or `ENCRYPTED_API_TOKEN`; then rotate it, as the file's history keeps it"
         )),
@@ -185,12 +185,37 @@ fn scan(value: &str, span: Span, quoted: bool, url: bool, found: &mut Vec<Diagno
             "if it is a credential, move it to a variable (`${API_TOKEN}`) set in the environment or a mode-600 .env file, and rotate it; if it is an identifier, this warning can be ignored",
         )
     };
-    let span = span.sub(offset + usize::from(quoted), len);
+    let (span, conceal) = place(value, span, quoted, offset, len);
     found.push(
         Diagnostic::warning(message, span)
-            .concealing()
+            .concealing_as(conceal)
             .with_help(help),
     );
+}
+
+/// Where the `len` characters at `offset` in the value of the string at
+/// `span` are written, and how to hide them. Exact when the string is
+/// written on one line without escapes. Otherwise the value's characters
+/// are not the file's (an escape is longer than the character it gives, a
+/// line break reads as a space), so the place is the whole string.
+fn place(value: &str, span: Span, quoted: bool, offset: usize, len: usize) -> (Span, Conceal) {
+    let as_written = value.chars().count() + 2 * usize::from(quoted);
+    if span.len as usize == as_written {
+        (span.sub(offset + usize::from(quoted), len), Conceal::Span)
+    } else {
+        (span, whole(span))
+    }
+}
+
+/// How to hide the whole string at `span`: its span when it is on one
+/// line; when it goes on over lines (its span is its first character
+/// only), the rest of its first line.
+fn whole(span: Span) -> Conceal {
+    if span.len > 1 {
+        Conceal::Span
+    } else {
+        Conceal::RestOfLine
+    }
 }
 
 /// Where the first token in `text` is, in chars, and whether it is a JWT.
@@ -288,12 +313,16 @@ fn userinfo(url: &Text, found: &mut Vec<Diagnostic>) {
         return;
     }
     let start = url.value.find("://").map_or(0, |i| i + 3);
+    let (span, conceal) = place(
+        &url.value,
+        url.span,
+        url.quoted,
+        chars(&url.value, start),
+        info.chars().count(),
+    );
     found.push(
-        Diagnostic::warning(
-            "the url holds a user name or password",
-            url.span_at(chars(&url.value, start), info.chars().count()),
-        )
-        .concealing()
+        Diagnostic::warning("the url holds a user name or password", span)
+        .concealing_as(conceal)
         .with_help("take them from variables, `https://${API_USER}:${API_PASSWORD}@host/...`, or send an `Authorization` header built from one; then change the password, as the file's history keeps it"),
     );
 }

@@ -367,3 +367,48 @@ fn a_secret_file_that_is_a_fifo_is_refused_rather_than_waited_on() {
         );
     }
 }
+
+#[test]
+fn a_warned_credential_stays_hidden_however_its_string_is_written() {
+    // Escapes make a string longer in the file than its value, and a plain
+    // or quoted string may go on over lines: neither may shift the hiding
+    // off the credential it warns of.
+    let sandbox = Sandbox::with_jobs(concat!(
+        "jobs:\n",
+        "  - name: report\n",
+        "    schedule: \"30 18 * * 1-5\"\n",
+        "    url: \"https://\\u0062ob:SENTINELpw1@api.example.com/r\"\n",
+        "    method: POST\n",
+        "    headers:\n",
+        "      Authorization: Bearer SENTINELplain2\n",
+        "        and more\n",
+        "      X-Trace: \"\\t\\t\\t\\t\\t\\t\\t\\t\\t\\tsk_live_51HqLyjWDarjtT1zdp7dcXpQ2\"\n",
+        "      X-Other: 'it''s it''s it''s it''s it''s ghp_R4nd0mT0k3nW1thM1x3dCa5e9xQz7Lk2'\n",
+        "      X-Token: \"\\u00e9\\u00e9\\u00e9\\u00e9 SENTINELquoted3\n",
+        "        over two lines\"\n",
+        "    data:\n",
+        "      k: \"\\u00e9\\u00e9\\u00e9\\u00e9 xoxb-1234567890-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx\"\n",
+    ));
+    let run = sandbox.run(&["validate", "--color", "never"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stderr.matches("warning: ").count(), 6, "{}", run.stderr);
+    for hidden in [
+        "SENTINEL",
+        "pw1",
+        "plain2",
+        "zdp7dcXpQ2",
+        "Qz7Lk2",
+        "quoted3",
+        "AbCdEfGhIjKlMnOpQrStUvWx",
+    ] {
+        assert!(!run.stderr.contains(hidden), "{hidden}: {}", run.stderr);
+    }
+    // Each warning still points at the string it is about.
+    assert!(
+        run.stderr.contains(
+            "warning: header `Authorization` holds a literal credential\n --> jobs.yaml:7:22\n"
+        ),
+        "{}",
+        run.stderr
+    );
+}
