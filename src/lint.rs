@@ -3,7 +3,7 @@
 //! place in the file with the fix.
 //!
 //! - a credential header (see [`mask::is_sensitive_header`]) whose value
-//!   has no placeholder;
+//!   has no placeholder, or a placeholder with a default;
 //! - a JWT-shaped string (`eyJ...` with two dots), anywhere a request is
 //!   written;
 //! - a long random-looking token: a run of at least 24 characters of the
@@ -143,7 +143,15 @@ fn header_value(header: &HeaderEntry, found: &mut Vec<Diagnostic>) {
         token(value, false, found);
         return;
     }
-    if value.value.trim().is_empty() || value.value.contains("${") {
+    // From variables only, or the credential is written in the file: as
+    // literal text, or as the default of a placeholder (`${T:-...}`).
+    // A value that does not parse is reported as such elsewhere.
+    let literal = Template::parse(&value.value).is_ok_and(|t| {
+        t.placeholders().next().is_none()
+            || t.placeholders()
+                .any(|p| p.default.as_deref().is_some_and(|d| !d.is_empty()))
+    });
+    if value.value.trim().is_empty() || !literal {
         return;
     }
     let scheme = value

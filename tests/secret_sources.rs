@@ -412,3 +412,32 @@ fn a_warned_credential_stays_hidden_however_its_string_is_written() {
         run.stderr
     );
 }
+
+#[test]
+fn a_credential_written_as_a_placeholders_default_is_warned_of() {
+    let sandbox = Sandbox::with_jobs(concat!(
+        "jobs:\n",
+        "  - name: report\n",
+        "    schedule: \"30 18 * * 1-5\"\n",
+        "    url: \"https://api.example.com/r\"\n",
+        "    headers:\n",
+        "      Authorization: \"Bearer ${JWT_TOKEN:-eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.SENTINELsig}\"\n",
+        "      X-Api-Key: \"${API_KEY:-SENTINELkey}\"\n",
+        "      X-Auth-Token: \"${AUTH_TOKEN:-}\"\n",
+        "      X-Session-Token: \"${SESSION_TOKEN}\"\n",
+    ));
+    let run = sandbox.run(&["validate", "--color", "never"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for (line, header) in [(6, "Authorization"), (7, "X-Api-Key")] {
+        assert!(
+            run.stderr.contains(&format!(
+                "warning: header `{header}` holds a literal credential\n --> jobs.yaml:{line}:"
+            )),
+            "{}",
+            run.stderr
+        );
+    }
+    assert!(run.stdout.contains("2 warnings"), "{}", run.stdout);
+    assert!(!run.stderr.contains("SENTINEL"), "{}", run.stderr);
+    assert_eq!(sandbox.run(&["validate", "--strict"]).code, 3);
+}
