@@ -227,25 +227,36 @@ fn whole(span: Span) -> Conceal {
 }
 
 /// Where the first token in `text` is, in chars, and whether it is a JWT.
-/// In a URL, `/` separates path segments rather than being base64.
+/// In a URL, `/` separates path segments rather than being base64; so it
+/// does in a word of other text from a `/` that starts a run of token
+/// characters on (an address's `//host/...`, a path's `/var/...`).
 pub fn find_token(text: &str, url: bool) -> Option<(usize, usize, bool)> {
     let bytes = text.as_bytes();
-    let is_token =
-        |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'_' | b'-') || (b == b'/' && !url);
+    let mut path = url;
+    let is_token = |b: u8, path: bool| {
+        b.is_ascii_alphanumeric() || matches!(b, b'+' | b'_' | b'-') || (b == b'/' && !path)
+    };
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i..].starts_with(b"eyJ") && (i == 0 || !is_token(bytes[i - 1])) {
+        if bytes[i..].starts_with(b"eyJ") && (i == 0 || !is_token(bytes[i - 1], path)) {
             let end = jwt_end(bytes, i);
             if end > i {
                 return Some((chars(text, i), end - i, true));
             }
         }
-        if !is_token(bytes[i]) {
+        if bytes[i] == b'/' && !path {
+            path = true;
+        }
+        if !is_token(bytes[i], path) {
+            // A word ends at a space, a quote or a bracket.
+            if bytes[i].is_ascii_whitespace() || b"\"'`,;()<>[]{}".contains(&bytes[i]) {
+                path = url;
+            }
             i += 1;
             continue;
         }
         let start = i;
-        while i < bytes.len() && is_token(bytes[i]) {
+        while i < bytes.len() && is_token(bytes[i], path) {
             i += 1;
         }
         // `=` only as base64's padding: elsewhere it ends a `key=value`.

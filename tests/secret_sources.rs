@@ -441,3 +441,34 @@ fn a_credential_written_as_a_placeholders_default_is_warned_of() {
     assert!(!run.stderr.contains("SENTINEL"), "{}", run.stderr);
     assert_eq!(sandbox.run(&["validate", "--strict"]).code, 3);
 }
+
+#[test]
+fn addresses_and_paths_in_what_a_job_sends_are_not_taken_for_tokens() {
+    let sandbox = Sandbox::with_jobs(concat!(
+        "jobs:\n",
+        "  - name: report\n",
+        "    schedule: \"30 18 * * 1-5\"\n",
+        "    url: \"https://api.example.com/r\"\n",
+        "    method: POST\n",
+        "    data:\n",
+        "      callback: \"https://example.com/callback/ReportGenerator2024/HandlerV2\"\n",
+        "      output: \"/var/lib/App2024/Reports/WeeklyKpi/Output\"\n",
+        "      note: \"see https://wiki.example.com/Teams/Kpi2024/WeeklyReports for the format\"\n",
+    ));
+    let run = sandbox.run(&["validate", "--strict"]);
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""));
+    // A key in base64 holds `/` too, and is still found.
+    std::fs::write(
+        sandbox.path("jobs.yaml"),
+        "jobs:\n  - name: report\n    schedule: \"30 18 * * 1-5\"\n    url: \"https://api.example.com/r\"\n    method: POST\n    data:\n      secret: \"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\"\n",
+    )
+    .unwrap();
+    let run = sandbox.run(&["validate"]);
+    assert!(
+        run.stderr.starts_with(
+            "warning: a long random-looking token is written in the job file\n --> jobs.yaml:7:16\n"
+        ),
+        "{}",
+        run.stderr
+    );
+}
