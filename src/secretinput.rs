@@ -132,8 +132,11 @@ impl Drop for EchoOff {
     fn drop(&mut self) {
         // SAFETY: restores the settings read in `new` on the same
         // descriptor; a signal arriving after this finds them restored.
+        // Input not read is discarded, as getpass(3) does: the rest of a
+        // pasted multi-line secret would otherwise go to the shell next,
+        // to be run and kept in its history.
         unsafe {
-            libc::tcsetattr(self.fd, libc::TCSANOW, &self.saved);
+            libc::tcsetattr(self.fd, libc::TCSAFLUSH, &self.saved);
             libc::pthread_sigmask(libc::SIG_SETMASK, &self.old_mask, std::ptr::null_mut());
         }
     }

@@ -472,3 +472,38 @@ fn addresses_and_paths_in_what_a_job_sends_are_not_taken_for_tokens() {
         run.stderr
     );
 }
+
+#[test]
+fn encrypt_on_a_terminal_leaves_no_pasted_line_for_the_shell() {
+    let sandbox = Sandbox::new();
+    env_file(&sandbox, &format!("JWT_ENCRYPTION_KEY=\"{KEY}\"\n"));
+    let binary = assert_cmd::cargo::cargo_bin!("jobrun");
+    // What the terminal holds after encrypt is what the shell would run
+    // next: the rest of a pasted multi-line secret, into its history.
+    let shell = format!(
+        "'{}' encrypt T; read -r -t 2 rest; echo \"rest=[$rest]\"",
+        binary.display()
+    );
+    let mut child = std::process::Command::new("script")
+        .args(["-qec", &shell, "/dev/null"])
+        .current_dir(sandbox.dir.path())
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("SHELL", "/bin/bash")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("script(1) from util-linux");
+    let mut stdin = child.stdin.take().unwrap();
+    std::thread::spawn(move || {
+        use std::io::Write as _;
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        let _ = stdin.write_all(b"first-SENTINEL\rsecond-SENTINEL\r");
+        std::thread::sleep(std::time::Duration::from_millis(3000));
+    });
+    let output = child.wait_with_output().unwrap();
+    let shown = String::from_utf8_lossy(&output.stdout).replace('\r', "");
+    assert!(shown.contains("ENCRYPTED_T="), "{shown}");
+    assert!(shown.contains("rest=[]"), "{shown}");
+    assert!(!shown.contains("SENTINEL"), "{shown}");
+}
