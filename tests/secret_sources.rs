@@ -507,3 +507,43 @@ fn encrypt_on_a_terminal_leaves_no_pasted_line_for_the_shell() {
     assert!(shown.contains("rest=[]"), "{shown}");
     assert!(!shown.contains("SENTINEL"), "{shown}");
 }
+
+#[test]
+fn encrypt_on_a_terminal_hides_typing_again_after_ctrl_z_and_fg() {
+    let sandbox = Sandbox::new();
+    env_file(&sandbox, &format!("JWT_ENCRYPTION_KEY=\"{KEY}\"\n"));
+    let binary = assert_cmd::cargo::cargo_bin!("jobrun");
+    // An interactive shell, for job control, on script(1)'s terminal.
+    let mut child = std::process::Command::new("script")
+        .args(["-qec", "bash --norc --noprofile -i", "/dev/null"])
+        .current_dir(sandbox.dir.path())
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("PS1", "$ ")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("script(1) from util-linux");
+    let mut stdin = child.stdin.take().unwrap();
+    let command = format!("'{}' encrypt T\n", binary.display());
+    std::thread::spawn(move || {
+        use std::io::Write as _;
+        for input in [
+            command.as_bytes(),
+            b"\x1a",
+            b"fg\n",
+            b"typed-SENTINEL\r",
+            b"exit\n",
+        ] {
+            std::thread::sleep(std::time::Duration::from_millis(700));
+            let _ = stdin.write_all(input);
+            let _ = stdin.flush();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(700));
+    });
+    let output = child.wait_with_output().unwrap();
+    let shown = String::from_utf8_lossy(&output.stdout).replace('\r', "");
+    assert!(shown.contains("Stopped"), "{shown}");
+    assert!(shown.contains("ENCRYPTED_T="), "{shown}");
+    assert!(!shown.contains("typed-SENTINEL"), "{shown}");
+}
