@@ -51,7 +51,20 @@ pub struct Diagnostic {
     /// The span covers a credential written in the file: wherever a line
     /// holding it is quoted, it is shown as `*`s, so the warning about a
     /// leaked token does not leak it again into a CI log.
-    pub conceal: bool,
+    pub conceal: Conceal,
+}
+
+/// What of a quoted line is shown as `*`s.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Conceal {
+    #[default]
+    Nothing,
+    /// The characters the span covers.
+    Span,
+    /// Everything from the span's start to the end of its line: for a
+    /// string whose characters in the file are not those of its value (an
+    /// escape, a line break), where only its start is known.
+    RestOfLine,
 }
 
 impl Diagnostic {
@@ -62,7 +75,7 @@ impl Diagnostic {
             span: Some(span),
             help: None,
             related: None,
-            conceal: false,
+            conceal: Conceal::Nothing,
         }
     }
 
@@ -105,8 +118,13 @@ impl Diagnostic {
     }
 
     /// Mark the span as a credential that must never be quoted.
-    pub fn concealing(mut self) -> Diagnostic {
-        self.conceal = true;
+    pub fn concealing(self) -> Diagnostic {
+        self.concealing_as(Conceal::Span)
+    }
+
+    /// Mark what of the span's line must never be quoted.
+    pub fn concealing_as(mut self, conceal: Conceal) -> Diagnostic {
+        self.conceal = conceal;
         self
     }
 
@@ -155,14 +173,15 @@ impl Report<'_> {
             .into_iter()
             .map(std::borrow::Cow::Borrowed)
             .collect();
-        for span in self
-            .diagnostics
-            .iter()
-            .filter(|d| d.conceal)
-            .filter_map(|d| d.span)
-        {
+        for d in self.diagnostics {
+            let Some(span) = d.span else { continue };
+            let end = match d.conceal {
+                Conceal::Nothing => continue,
+                Conceal::Span => span.col as usize - 1 + span.len as usize,
+                Conceal::RestOfLine => usize::MAX,
+            };
             if let Some(line) = lines.get_mut(span.line as usize - 1) {
-                *line = std::borrow::Cow::Owned(conceal(line, span));
+                *line = std::borrow::Cow::Owned(conceal(line, span.col as usize - 1, end));
             }
         }
         let lines: Vec<&str> = lines.iter().map(|l| l.as_ref()).collect();
@@ -244,10 +263,8 @@ impl Report<'_> {
     }
 }
 
-/// `line` with the characters `span` covers replaced by `*`.
-fn conceal(line: &str, span: Span) -> String {
-    let start = span.col as usize - 1;
-    let end = start + span.len as usize;
+/// `line` with its characters from `start` to before `end` replaced by `*`.
+fn conceal(line: &str, start: usize, end: usize) -> String {
     line.chars()
         .enumerate()
         .map(|(i, c)| if (start..end).contains(&i) { '*' } else { c })

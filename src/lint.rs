@@ -3,7 +3,7 @@
 //! place in the file with the fix.
 //!
 //! - a credential header (see [`mask::is_sensitive_header`]) whose value
-//!   has no placeholder;
+//!   has no placeholder, or a placeholder with a default;
 //! - a JWT-shaped string (`eyJ...` with two dots), anywhere a request is
 //!   written;
 //! - a long random-looking token: a run of at least 24 characters of the
@@ -22,7 +22,7 @@
 use std::path::Path;
 
 use crate::config::{ConfigFile, HeaderEntry, JobEntry, Text};
-use crate::diagnostic::{Diagnostic, Span};
+use crate::diagnostic::{Conceal, Diagnostic, Span};
 use crate::interpolate::Template;
 use crate::mask;
 use crate::prepare;
@@ -143,7 +143,15 @@ fn header_value(header: &HeaderEntry, found: &mut Vec<Diagnostic>) {
         token(value, false, found);
         return;
     }
-    if value.value.trim().is_empty() || value.value.contains("${") {
+    // From variables only, or the credential is written in the file: as
+    // literal text, or as the default of a placeholder (`${T:-...}`).
+    // A value that does not parse is reported as such elsewhere.
+    let literal = Template::parse(&value.value).is_ok_and(|t| {
+        t.placeholders().next().is_none()
+            || t.placeholders()
+                .any(|p| p.default.as_deref().is_some_and(|d| !d.is_empty()))
+    });
+    if value.value.trim().is_empty() || !literal {
         return;
     }
     let scheme = value
@@ -157,7 +165,7 @@ fn header_value(header: &HeaderEntry, found: &mut Vec<Diagnostic>) {
             format!("header `{name}` holds a literal credential"),
             value.span,
         )
-        .concealing()
+        .concealing_as(whole(value.span))
         .with_help(format!(
             "move it to a variable, `{name}: \"{scheme}${{API_TOKEN}}\"`, set in the environment, a mode-600 .env file, `API_TOKEN_FILE` or `ENCRYPTED_API_TOKEN`; then rotate it, as the file's history keeps it"
         )),
@@ -185,34 +193,70 @@ fn scan(value: &str, span: Span, quoted: bool, url: bool, found: &mut Vec<Diagno
             "if it is a credential, move it to a variable (`${API_TOKEN}`) set in the environment or a mode-600 .env file, and rotate it; if it is an identifier, this warning can be ignored",
         )
     };
-    let span = span.sub(offset + usize::from(quoted), len);
+    let (span, conceal) = place(value, span, quoted, offset, len);
     found.push(
         Diagnostic::warning(message, span)
-            .concealing()
+            .concealing_as(conceal)
             .with_help(help),
     );
 }
 
+/// Where the `len` characters at `offset` in the value of the string at
+/// `span` are written, and how to hide them. Exact when the string is
+/// written on one line without escapes. Otherwise the value's characters
+/// are not the file's (an escape is longer than the character it gives, a
+/// line break reads as a space), so the place is the whole string.
+fn place(value: &str, span: Span, quoted: bool, offset: usize, len: usize) -> (Span, Conceal) {
+    let as_written = value.chars().count() + 2 * usize::from(quoted);
+    if span.len as usize == as_written {
+        (span.sub(offset + usize::from(quoted), len), Conceal::Span)
+    } else {
+        (span, whole(span))
+    }
+}
+
+/// How to hide the whole string at `span`: its span when it is on one
+/// line; when it goes on over lines (its span is its first character
+/// only), the rest of its first line.
+fn whole(span: Span) -> Conceal {
+    if span.len > 1 {
+        Conceal::Span
+    } else {
+        Conceal::RestOfLine
+    }
+}
+
 /// Where the first token in `text` is, in chars, and whether it is a JWT.
-/// In a URL, `/` separates path segments rather than being base64.
+/// In a URL, `/` separates path segments rather than being base64; so it
+/// does in a word of other text from a `/` that starts a run of token
+/// characters on (an address's `//host/...`, a path's `/var/...`).
 pub fn find_token(text: &str, url: bool) -> Option<(usize, usize, bool)> {
     let bytes = text.as_bytes();
-    let is_token =
-        |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'_' | b'-') || (b == b'/' && !url);
+    let mut path = url;
+    let is_token = |b: u8, path: bool| {
+        b.is_ascii_alphanumeric() || matches!(b, b'+' | b'_' | b'-') || (b == b'/' && !path)
+    };
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i..].starts_with(b"eyJ") && (i == 0 || !is_token(bytes[i - 1])) {
+        if bytes[i..].starts_with(b"eyJ") && (i == 0 || !is_token(bytes[i - 1], path)) {
             let end = jwt_end(bytes, i);
             if end > i {
                 return Some((chars(text, i), end - i, true));
             }
         }
-        if !is_token(bytes[i]) {
+        if bytes[i] == b'/' && !path {
+            path = true;
+        }
+        if !is_token(bytes[i], path) {
+            // A word ends at a space, a quote or a bracket.
+            if bytes[i].is_ascii_whitespace() || b"\"'`,;()<>[]{}".contains(&bytes[i]) {
+                path = url;
+            }
             i += 1;
             continue;
         }
         let start = i;
-        while i < bytes.len() && is_token(bytes[i]) {
+        while i < bytes.len() && is_token(bytes[i], path) {
             i += 1;
         }
         // `=` only as base64's padding: elsewhere it ends a `key=value`.
@@ -307,12 +351,16 @@ fn userinfo(url: &Text, found: &mut Vec<Diagnostic>) {
         return;
     }
     let start = url.value.find("://").map_or(0, |i| i + 3);
+    let (span, conceal) = place(
+        &url.value,
+        url.span,
+        url.quoted,
+        chars(&url.value, start),
+        info.chars().count(),
+    );
     found.push(
-        Diagnostic::warning(
-            "the url holds a user name or password",
-            url.span_at(chars(&url.value, start), info.chars().count()),
-        )
-        .concealing()
+        Diagnostic::warning("the url holds a user name or password", span)
+        .concealing_as(conceal)
         .with_help("take them from variables, `https://${API_USER}:${API_PASSWORD}@host/...`, or send an `Authorization` header built from one; then change the password, as the file's history keeps it"),
     );
 }

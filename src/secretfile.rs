@@ -7,12 +7,13 @@
 //! official container images read their `_FILE` variables.
 
 use std::io::Read as _;
+use std::os::unix::fs::{FileTypeExt as _, OpenOptionsExt as _};
 use std::path::{Path, PathBuf};
 
 use crate::config::io_reason;
 
 /// The largest secret file read: a secret is a few kilobytes at most, and
-/// a path mistyped as /dev/zero must not hang the run.
+/// a log or an archive named by mistake must not be read whole.
 pub const MAX_BYTES: u64 = 1024 * 1024;
 
 /// Why a secret file gives no value. Holds no part of the file.
@@ -26,6 +27,8 @@ pub enum ReadError {
     TooLarge,
     #[error("it is not UTF-8 text")]
     NotUtf8,
+    #[error("it is not a regular file but {0}")]
+    NotAFile(&'static str),
 }
 
 /// The value in the file at `path`.
@@ -35,7 +38,29 @@ pub fn read(path: &Path) -> Result<String, ReadError> {
     if !path.is_absolute() {
         return Err(ReadError::Relative);
     }
-    let file = std::fs::File::open(path).map_err(|e| ReadError::Io(io_reason(&e)))?;
+    // Opened without waiting: opening a fifo for reading would otherwise
+    // wait for a writer, for ever if there is none. Only a regular file is
+    // read, so a mistyped path can neither hang the run nor read a device.
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|e| ReadError::Io(io_reason(&e)))?;
+    let kind = file
+        .metadata()
+        .map_err(|e| ReadError::Io(io_reason(&e)))?
+        .file_type();
+    if !kind.is_file() {
+        return Err(ReadError::NotAFile(if kind.is_dir() {
+            "a directory"
+        } else if kind.is_fifo() {
+            "a fifo"
+        } else if kind.is_socket() {
+            "a socket"
+        } else {
+            "a device"
+        }));
+    }
     let mut bytes = Vec::new();
     file.take(MAX_BYTES + 1)
         .read_to_end(&mut bytes)
@@ -100,6 +125,11 @@ mod tests {
         let binary = dir.path().join("binary");
         std::fs::write(&binary, [0xff, 0xfe]).unwrap();
         assert_eq!(read(&binary), Err(ReadError::NotUtf8));
+        assert_eq!(read(dir.path()), Err(ReadError::NotAFile("a directory")));
+        assert_eq!(
+            read(Path::new("/dev/zero")),
+            Err(ReadError::NotAFile("a device"))
+        );
     }
 
     #[test]

@@ -5,9 +5,12 @@
 //! Echo is turned off with termios(3) and turned back on however the read
 //! ends: on return, on error, and on SIGINT, SIGTERM, SIGHUP or SIGQUIT,
 //! which are taken by a thread that restores the terminal before exiting
-//! as the signal would have (128 + its number).
+//! as the signal would have (128 + its number). On Ctrl-Z (SIGTSTP) that
+//! thread restores the terminal, stops the process, and turns echo off
+//! again when it is continued.
 
 use std::io::{BufRead, Read};
+use std::sync::{Arc, Mutex};
 
 /// The most read from a pipe: a secret is a few kilobytes at most.
 pub const MAX_BYTES: u64 = 1024 * 1024;
@@ -75,16 +78,27 @@ struct EchoOff {
     fd: libc::c_int,
     saved: libc::termios,
     old_mask: libc::sigset_t,
+    /// Whether the line is still being read: a job continued after Ctrl-Z
+    /// turns echo off again only then.
+    reading: Arc<Mutex<bool>>,
 }
 
-/// The signals that would end the process with echo still off.
-const ENDING: [libc::c_int; 4] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT];
+/// The signals that would end the process with echo still off, and
+/// Ctrl-Z's, which would stop it so.
+const ENDING: [libc::c_int; 5] = [
+    libc::SIGINT,
+    libc::SIGTERM,
+    libc::SIGHUP,
+    libc::SIGQUIT,
+    libc::SIGTSTP,
+];
 
 impl EchoOff {
     fn new(fd: libc::c_int) -> std::io::Result<EchoOff> {
         // SAFETY: termios and sigset_t are plain data, filled in by
         // tcgetattr and sigemptyset before they are read; the calls only
-        // touch the terminal and this thread's signal mask.
+        // touch the terminal and the threads' signal masks, and stop the
+        // process as Ctrl-Z would.
         unsafe {
             let mut saved: libc::termios = std::mem::zeroed();
             if libc::tcgetattr(fd, &mut saved) != 0 {
@@ -101,19 +115,38 @@ impl EchoOff {
             let mut old_mask: libc::sigset_t = std::mem::zeroed();
             libc::pthread_sigmask(libc::SIG_BLOCK, &set, &mut old_mask);
             let restore = saved;
+            let mut quiet = saved;
+            quiet.c_lflag &= !(libc::ECHO | libc::ECHOE | libc::ECHOK);
+            // Enter still shows as a new line.
+            quiet.c_lflag |= libc::ECHONL;
+            let reading = Arc::new(Mutex::new(true));
+            let still_reading = Arc::clone(&reading);
             std::thread::spawn(move || {
                 let mut signal: libc::c_int = 0;
-                if libc::sigwait(&set, &mut signal) == 0 {
+                while libc::sigwait(&set, &mut signal) == 0 {
+                    if signal == libc::SIGTSTP {
+                        // Ctrl-Z: stop with the terminal as it was, and
+                        // hide typing again once continued (`fg`), if the
+                        // line is still being read.
+                        libc::tcsetattr(fd, libc::TCSANOW, &restore);
+                        let mut stop: libc::sigset_t = std::mem::zeroed();
+                        libc::sigemptyset(&mut stop);
+                        libc::sigaddset(&mut stop, libc::SIGTSTP);
+                        libc::pthread_sigmask(libc::SIG_UNBLOCK, &stop, std::ptr::null_mut());
+                        libc::raise(libc::SIGTSTP);
+                        libc::pthread_sigmask(libc::SIG_BLOCK, &stop, std::ptr::null_mut());
+                        let reading = still_reading.lock().unwrap_or_else(|e| e.into_inner());
+                        if *reading {
+                            libc::tcsetattr(fd, libc::TCSAFLUSH, &quiet);
+                        }
+                        continue;
+                    }
                     libc::tcsetattr(fd, libc::TCSANOW, &restore);
                     // The newline the user's Enter would have given.
                     libc::write(libc::STDERR_FILENO, b"\n".as_ptr().cast(), 1);
                     libc::_exit(128 + signal);
                 }
             });
-            let mut quiet = saved;
-            quiet.c_lflag &= !(libc::ECHO | libc::ECHOE | libc::ECHOK);
-            // Enter still shows as a new line.
-            quiet.c_lflag |= libc::ECHONL;
             if libc::tcsetattr(fd, libc::TCSAFLUSH, &quiet) != 0 {
                 let error = std::io::Error::last_os_error();
                 libc::pthread_sigmask(libc::SIG_SETMASK, &old_mask, std::ptr::null_mut());
@@ -123,6 +156,7 @@ impl EchoOff {
                 fd,
                 saved,
                 old_mask,
+                reading,
             })
         }
     }
@@ -132,8 +166,13 @@ impl Drop for EchoOff {
     fn drop(&mut self) {
         // SAFETY: restores the settings read in `new` on the same
         // descriptor; a signal arriving after this finds them restored.
+        // Input not read is discarded, as getpass(3) does: the rest of a
+        // pasted multi-line secret would otherwise go to the shell next,
+        // to be run and kept in its history.
+        let mut reading = self.reading.lock().unwrap_or_else(|e| e.into_inner());
+        *reading = false;
         unsafe {
-            libc::tcsetattr(self.fd, libc::TCSANOW, &self.saved);
+            libc::tcsetattr(self.fd, libc::TCSAFLUSH, &self.saved);
             libc::pthread_sigmask(libc::SIG_SETMASK, &self.old_mask, std::ptr::null_mut());
         }
     }

@@ -328,3 +328,222 @@ fn the_node_schedulers_files_still_pass_validate() {
         assert_eq!(run.code, 0, "{name}: {}", run.stderr);
     }
 }
+
+#[test]
+fn a_secret_file_that_is_a_fifo_is_refused_rather_than_waited_on() {
+    let sandbox = Sandbox::with_jobs(&job("https://example.com/r"));
+    let fifo = sandbox.path("phrase");
+    let path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a NUL-terminated path; mkfifo only creates the node.
+    assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o600) }, 0);
+    for args in [&["run", "report", "--dry-run"][..], &["validate", "--env"]] {
+        // Nothing ever writes to the fifo: a run that opened it for reading
+        // would wait for a writer for ever, as cron piled up more of it.
+        let mut child = sandbox
+            .process()
+            .args(args)
+            .env("REPORT_PHRASE_FILE", &fifo)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while child.try_wait().unwrap().is_none() {
+            if std::time::Instant::now() > deadline {
+                child.kill().unwrap();
+                panic!("{args:?} waited on the fifo");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let run = common::Run::from(child.wait_with_output().unwrap());
+        assert_eq!(run.code, 3, "{args:?}: {}", run.stderr);
+        assert!(
+            run.stderr.contains(&format!(
+                "error: cannot read `REPORT_PHRASE` from `{}` (named by `REPORT_PHRASE_FILE`): it is not a regular file but a fifo (job `report`)",
+                fifo.display()
+            )),
+            "{}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn a_warned_credential_stays_hidden_however_its_string_is_written() {
+    // Escapes make a string longer in the file than its value, and a plain
+    // or quoted string may go on over lines: neither may shift the hiding
+    // off the credential it warns of.
+    let sandbox = Sandbox::with_jobs(concat!(
+        "jobs:\n",
+        "  - name: report\n",
+        "    schedule: \"30 18 * * 1-5\"\n",
+        "    url: \"https://\\u0062ob:SENTINELpw1@api.example.com/r\"\n",
+        "    method: POST\n",
+        "    headers:\n",
+        "      Authorization: Bearer SENTINELplain2\n",
+        "        and more\n",
+        "      X-Trace: \"\\t\\t\\t\\t\\t\\t\\t\\t\\t\\tsk_live_51HqLyjWDarjtT1zdp7dcXpQ2\"\n",
+        "      X-Other: 'it''s it''s it''s it''s it''s ghp_R4nd0mT0k3nW1thM1x3dCa5e9xQz7Lk2'\n",
+        "      X-Token: \"\\u00e9\\u00e9\\u00e9\\u00e9 SENTINELquoted3\n",
+        "        over two lines\"\n",
+        "    data:\n",
+        "      k: \"\\u00e9\\u00e9\\u00e9\\u00e9 xoxb-1234567890-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx\"\n",
+    ));
+    let run = sandbox.run(&["validate", "--color", "never"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stderr.matches("warning: ").count(), 6, "{}", run.stderr);
+    for hidden in [
+        "SENTINEL",
+        "pw1",
+        "plain2",
+        "zdp7dcXpQ2",
+        "Qz7Lk2",
+        "quoted3",
+        "AbCdEfGhIjKlMnOpQrStUvWx",
+    ] {
+        assert!(!run.stderr.contains(hidden), "{hidden}: {}", run.stderr);
+    }
+    // Each warning still points at the string it is about.
+    assert!(
+        run.stderr.contains(
+            "warning: header `Authorization` holds a literal credential\n --> jobs.yaml:7:22\n"
+        ),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_credential_written_as_a_placeholders_default_is_warned_of() {
+    let sandbox = Sandbox::with_jobs(concat!(
+        "jobs:\n",
+        "  - name: report\n",
+        "    schedule: \"30 18 * * 1-5\"\n",
+        "    url: \"https://api.example.com/r\"\n",
+        "    headers:\n",
+        "      Authorization: \"Bearer ${JWT_TOKEN:-eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.SENTINELsig}\"\n",
+        "      X-Api-Key: \"${API_KEY:-SENTINELkey}\"\n",
+        "      X-Auth-Token: \"${AUTH_TOKEN:-}\"\n",
+        "      X-Session-Token: \"${SESSION_TOKEN}\"\n",
+    ));
+    let run = sandbox.run(&["validate", "--color", "never"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for (line, header) in [(6, "Authorization"), (7, "X-Api-Key")] {
+        assert!(
+            run.stderr.contains(&format!(
+                "warning: header `{header}` holds a literal credential\n --> jobs.yaml:{line}:"
+            )),
+            "{}",
+            run.stderr
+        );
+    }
+    assert!(run.stdout.contains("2 warnings"), "{}", run.stdout);
+    assert!(!run.stderr.contains("SENTINEL"), "{}", run.stderr);
+    assert_eq!(sandbox.run(&["validate", "--strict"]).code, 3);
+}
+
+#[test]
+fn addresses_and_paths_in_what_a_job_sends_are_not_taken_for_tokens() {
+    let sandbox = Sandbox::with_jobs(concat!(
+        "jobs:\n",
+        "  - name: report\n",
+        "    schedule: \"30 18 * * 1-5\"\n",
+        "    url: \"https://api.example.com/r\"\n",
+        "    method: POST\n",
+        "    data:\n",
+        "      callback: \"https://example.com/callback/ReportGenerator2024/HandlerV2\"\n",
+        "      output: \"/var/lib/App2024/Reports/WeeklyKpi/Output\"\n",
+        "      note: \"see https://wiki.example.com/Teams/Kpi2024/WeeklyReports for the format\"\n",
+    ));
+    let run = sandbox.run(&["validate", "--strict"]);
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""));
+    // A key in base64 holds `/` too, and is still found.
+    std::fs::write(
+        sandbox.path("jobs.yaml"),
+        "jobs:\n  - name: report\n    schedule: \"30 18 * * 1-5\"\n    url: \"https://api.example.com/r\"\n    method: POST\n    data:\n      secret: \"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\"\n",
+    )
+    .unwrap();
+    let run = sandbox.run(&["validate"]);
+    assert!(
+        run.stderr.starts_with(
+            "warning: a long random-looking token is written in the job file\n --> jobs.yaml:7:16\n"
+        ),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn encrypt_on_a_terminal_leaves_no_pasted_line_for_the_shell() {
+    let sandbox = Sandbox::new();
+    env_file(&sandbox, &format!("JWT_ENCRYPTION_KEY=\"{KEY}\"\n"));
+    let binary = assert_cmd::cargo::cargo_bin!("jobrun");
+    // What the terminal holds after encrypt is what the shell would run
+    // next: the rest of a pasted multi-line secret, into its history.
+    let shell = format!(
+        "'{}' encrypt T; read -r -t 2 rest; echo \"rest=[$rest]\"",
+        binary.display()
+    );
+    let mut child = std::process::Command::new("script")
+        .args(["-qec", &shell, "/dev/null"])
+        .current_dir(sandbox.dir.path())
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("SHELL", "/bin/bash")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("script(1) from util-linux");
+    let mut stdin = child.stdin.take().unwrap();
+    std::thread::spawn(move || {
+        use std::io::Write as _;
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        let _ = stdin.write_all(b"first-SENTINEL\rsecond-SENTINEL\r");
+        std::thread::sleep(std::time::Duration::from_millis(3000));
+    });
+    let output = child.wait_with_output().unwrap();
+    let shown = String::from_utf8_lossy(&output.stdout).replace('\r', "");
+    assert!(shown.contains("ENCRYPTED_T="), "{shown}");
+    assert!(shown.contains("rest=[]"), "{shown}");
+    assert!(!shown.contains("SENTINEL"), "{shown}");
+}
+
+#[test]
+fn encrypt_on_a_terminal_hides_typing_again_after_ctrl_z_and_fg() {
+    let sandbox = Sandbox::new();
+    env_file(&sandbox, &format!("JWT_ENCRYPTION_KEY=\"{KEY}\"\n"));
+    let binary = assert_cmd::cargo::cargo_bin!("jobrun");
+    // An interactive shell, for job control, on script(1)'s terminal.
+    let mut child = std::process::Command::new("script")
+        .args(["-qec", "bash --norc --noprofile -i", "/dev/null"])
+        .current_dir(sandbox.dir.path())
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("PS1", "$ ")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("script(1) from util-linux");
+    let mut stdin = child.stdin.take().unwrap();
+    let command = format!("'{}' encrypt T\n", binary.display());
+    std::thread::spawn(move || {
+        use std::io::Write as _;
+        for input in [
+            command.as_bytes(),
+            b"\x1a",
+            b"fg\n",
+            b"typed-SENTINEL\r",
+            b"exit\n",
+        ] {
+            std::thread::sleep(std::time::Duration::from_millis(700));
+            let _ = stdin.write_all(input);
+            let _ = stdin.flush();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(700));
+    });
+    let output = child.wait_with_output().unwrap();
+    let shown = String::from_utf8_lossy(&output.stdout).replace('\r', "");
+    assert!(shown.contains("Stopped"), "{shown}");
+    assert!(shown.contains("ENCRYPTED_T="), "{shown}");
+    assert!(!shown.contains("typed-SENTINEL"), "{shown}");
+}
