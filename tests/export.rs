@@ -623,3 +623,52 @@ fn the_shipped_crontab_example_is_what_jobrun_writes_for_the_shipped_job_file() 
         "crontab.example is this output for jobs.yaml in /etc/jobrun on a UTC host"
     );
 }
+
+/// Vixie cron (Debian cron, cronie) runs a line whose minute and hour are
+/// both fixed by its own DST rules: after a spring-forward jump it also
+/// runs the skipped minutes' lines, and during a fall-back repeat it holds
+/// them back. A `--due` line at host minutes would then start twice for
+/// one fire time, or not at all. A line with `*` for its hour runs by the
+/// wall clock, and `--due` decides.
+#[test]
+fn on_a_host_with_dst_a_due_line_runs_every_hour_so_cron_dst_rules_leave_it_alone() {
+    let sandbox = Sandbox::with_jobs(
+        "jobs:\n  - name: utc\n    schedule: \"0 8 * * *\"\n    timezone: UTC\n    url: https://example.com\n  \
+         - name: seconds\n    schedule: \"*/20 0 2,3 * * *\"\n    url: https://example.com\n  \
+         - name: local\n    schedule: \"0 8 * * *\"\n    url: https://example.com\n",
+    );
+    let run = Run::from(
+        sandbox
+            .jobrun()
+            .env("TZ", "America/Chicago")
+            .args(["--config", "jobs.yaml", "crontab", "--bin", BIN])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let lines: Vec<&str> = run.stdout.lines().filter(|l| l.contains(BIN)).collect();
+    assert!(
+        lines[0].starts_with("0 * * * *  root ") && lines[0].ends_with("run --due utc"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        lines[1].starts_with("0 * * * *  root ") && lines[1].ends_with("run --due seconds"),
+        "{}",
+        run.stdout
+    );
+    // A job at second 0 in the host's zone keeps its own fields.
+    assert!(
+        lines[2].starts_with("0 8 * * *  root ") && lines[2].ends_with("run local"),
+        "{}",
+        run.stdout
+    );
+
+    // A host without DST keeps the few hours the job can fall on.
+    let run = sandbox.run(&["--config", "jobs.yaml", "crontab", "--bin", BIN]);
+    assert!(
+        run.stdout.contains("\n0 2,3 * * *  root "),
+        "{}",
+        run.stdout
+    );
+}
