@@ -672,3 +672,33 @@ fn on_a_host_with_dst_a_due_line_runs_every_hour_so_cron_dst_rules_leave_it_alon
         run.stdout
     );
 }
+
+/// systemd expands `$` only in `Exec*=` lines: elsewhere `$$` stays two
+/// dollar signs, so `ReadWritePaths=` must name the state directory as it is.
+#[test]
+fn the_state_directory_is_named_as_it_is_outside_exec_start() {
+    let sandbox = Sandbox::with_jobs(
+        "jobs:\n  - name: a\n    schedule: \"0 0 * * *\"\n    url: https://example.com\n",
+    );
+    let run = sandbox.run(&[
+        "--config",
+        "jobs.yaml",
+        "--state-dir",
+        "/srv/$jobs \"x\" 5%",
+        "systemd",
+        "--dir",
+        "units",
+        "--bin",
+        BIN,
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let service = std::fs::read_to_string(sandbox.path("units/jobrun-a.service")).unwrap();
+    assert!(
+        service.contains("--state-dir \"/srv/$$jobs \\\"x\\\" 5%%\" run a\n"),
+        "{service}"
+    );
+    assert!(
+        service.contains("\nReadWritePaths=-\"/srv/$jobs \\\"x\\\" 5%%\"\n"),
+        "{service}"
+    );
+}
