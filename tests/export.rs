@@ -702,3 +702,47 @@ fn the_state_directory_is_named_as_it_is_outside_exec_start() {
         "{service}"
     );
 }
+
+/// YAML readers (PyYAML, and go-yaml behind kubectl) take U+0085, U+2028
+/// and U+2029 for line breaks, so the ConfigMap must escape them for the
+/// job file to read back byte for byte.
+#[test]
+fn the_config_map_holds_any_job_file_byte_for_byte() {
+    let job = "  - name: a\n    schedule: \"0 0 * * *\"\n    url: https://example.com\n";
+    let texts = [
+        format!("jobs:\n  # a note\u{2028}x: 1\n{job}"),
+        format!("jobs:\n  # a note \u{85} y\n{job}"),
+        format!("jobs:\n  # a note \u{2029} z\n{job}"),
+        format!(
+            "jobs:\r\n  # a note \u{2028} w\r\n{}",
+            job.replace('\n', "\r\n")
+        ),
+        format!(" # lead  \njobs:\n{job}").trim_end().to_string(),
+        format!("# yes: 0x1 #\t*\n\njobs:\n{job}\n\n"),
+    ];
+    for text in texts {
+        let sandbox = Sandbox::with_jobs(&text);
+        let run = sandbox.run(&["kubernetes", "--image", "registry.example.com/jobrun:1.0"]);
+        assert_eq!(run.code, 0, "{text:?}: {}", run.stderr);
+        let path = sandbox.write("manifests.yaml", &run.stdout);
+        let read_back = Command::new("python3")
+            .args([
+                "-c",
+                "import sys, yaml; d = next(yaml.safe_load_all(open(sys.argv[1], encoding='utf-8'))); sys.stdout.buffer.write(d['data']['jobs.yaml'].encode())",
+            ])
+            .arg(&path)
+            .output()
+            .expect("python3 runs");
+        assert!(
+            read_back.status.success(),
+            "{}",
+            String::from_utf8_lossy(&read_back.stderr)
+        );
+        assert_eq!(
+            String::from_utf8(read_back.stdout).unwrap(),
+            text,
+            "{}",
+            run.stdout
+        );
+    }
+}
