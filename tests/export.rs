@@ -746,3 +746,24 @@ fn the_config_map_holds_any_job_file_byte_for_byte() {
         );
     }
 }
+
+/// Without `timeZone` a CronJob follows the cluster's zone, not the host's:
+/// a job that follows a host zone with no IANA name cannot be said.
+#[test]
+fn kubernetes_refuses_a_job_in_a_host_zone_it_cannot_name() {
+    let sandbox = Sandbox::with_jobs(
+        "jobs:\n  - name: a\n    schedule: \"0 7 * * *\"\n    url: https://example.com\n",
+    );
+    let run = Run::from(
+        sandbox
+            .jobrun()
+            .env("TZ", "<+0530>-5:30")
+            .args(["kubernetes", "--image", "jobrun:1"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!((run.code, run.stdout.as_str()), (3, ""), "{}", run.stderr);
+    assert!(run.stderr.contains("job `a`"), "{}", run.stderr);
+    assert!(run.stderr.contains("jobs.yaml:2:"), "{}", run.stderr);
+    assert!(run.stderr.contains("`timezone:`"), "{}", run.stderr);
+}

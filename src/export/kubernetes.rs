@@ -119,6 +119,20 @@ pub fn render(jobs: &[Job], file_text: &str, options: &Options) -> Result<String
             );
             continue;
         }
+        if job.zone.tz.iana_name().is_none() {
+            // Without `timeZone` the cluster's zone decides, not the host's.
+            problems.push(
+                Diagnostic::error(
+                    format!(
+                        "job `{}` follows the host's zone, which has no IANA name to give the CronJob as `timeZone`",
+                        job.name
+                    ),
+                    job.span,
+                )
+                .with_help("set `timezone:` (an IANA name such as `Asia/Kolkata`) on the job or the file"),
+            );
+            continue;
+        }
         match schedule(job) {
             Ok(schedule) => cronjobs.push(cronjob(job, &label, &schedule, options)),
             Err(problem) => problems.push(problem),
