@@ -664,6 +664,33 @@ fn on_a_host_with_dst_a_due_line_runs_every_hour_so_cron_dst_rules_leave_it_alon
         run.stdout
     );
 
+    // cronie holds back and catches up `CRON_TZ` lines as the host's clock
+    // jumps, too.
+    let run = Run::from(
+        sandbox
+            .jobrun()
+            .env("TZ", "America/Chicago")
+            .args([
+                "--config",
+                "jobs.yaml",
+                "crontab",
+                "--bin",
+                BIN,
+                "--cron-tz",
+            ])
+            .output()
+            .unwrap(),
+    );
+    assert!(
+        run.stdout.contains(
+            "CRON_TZ=UTC
+# utc: `0 8 * * *` (UTC)
+0 * * * *  root "
+        ),
+        "{}",
+        run.stdout
+    );
+
     // A host without DST keeps the few hours the job can fall on.
     let run = sandbox.run(&["--config", "jobs.yaml", "crontab", "--bin", BIN]);
     assert!(
