@@ -266,6 +266,16 @@ pub fn shifted_cron_line(minutes: FieldSet, hours: FieldSet) -> String {
     )
 }
 
+/// The same cron fields with `*` for the hour.
+pub fn with_every_hour(fields: &str) -> String {
+    fields
+        .split(' ')
+        .enumerate()
+        .map(|(i, field)| if i == 1 { "*" } else { field })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// systemd's weekday names, Monday first as it prints them.
 const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 

@@ -623,3 +623,174 @@ fn the_shipped_crontab_example_is_what_jobrun_writes_for_the_shipped_job_file() 
         "crontab.example is this output for jobs.yaml in /etc/jobrun on a UTC host"
     );
 }
+
+/// Vixie cron (Debian cron, cronie) runs a line whose minute and hour are
+/// both fixed by its own DST rules: after a spring-forward jump it also
+/// runs the skipped minutes' lines, and during a fall-back repeat it holds
+/// them back. A `--due` line at host minutes would then start twice for
+/// one fire time, or not at all. A line with `*` for its hour runs by the
+/// wall clock, and `--due` decides.
+#[test]
+fn on_a_host_with_dst_a_due_line_runs_every_hour_so_cron_dst_rules_leave_it_alone() {
+    let sandbox = Sandbox::with_jobs(
+        "jobs:\n  - name: utc\n    schedule: \"0 8 * * *\"\n    timezone: UTC\n    url: https://example.com\n  \
+         - name: seconds\n    schedule: \"*/20 0 2,3 * * *\"\n    url: https://example.com\n  \
+         - name: local\n    schedule: \"0 8 * * *\"\n    url: https://example.com\n",
+    );
+    let run = Run::from(
+        sandbox
+            .jobrun()
+            .env("TZ", "America/Chicago")
+            .args(["--config", "jobs.yaml", "crontab", "--bin", BIN])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let lines: Vec<&str> = run.stdout.lines().filter(|l| l.contains(BIN)).collect();
+    assert!(
+        lines[0].starts_with("0 * * * *  root ") && lines[0].ends_with("run --due utc"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        lines[1].starts_with("0 * * * *  root ") && lines[1].ends_with("run --due seconds"),
+        "{}",
+        run.stdout
+    );
+    // A job at second 0 in the host's zone keeps its own fields.
+    assert!(
+        lines[2].starts_with("0 8 * * *  root ") && lines[2].ends_with("run local"),
+        "{}",
+        run.stdout
+    );
+
+    // cronie holds back and catches up `CRON_TZ` lines as the host's clock
+    // jumps, too.
+    let run = Run::from(
+        sandbox
+            .jobrun()
+            .env("TZ", "America/Chicago")
+            .args([
+                "--config",
+                "jobs.yaml",
+                "crontab",
+                "--bin",
+                BIN,
+                "--cron-tz",
+            ])
+            .output()
+            .unwrap(),
+    );
+    assert!(
+        run.stdout.contains(
+            "CRON_TZ=UTC
+# utc: `0 8 * * *` (UTC)
+0 * * * *  root "
+        ),
+        "{}",
+        run.stdout
+    );
+
+    // A host without DST keeps the few hours the job can fall on.
+    let run = sandbox.run(&["--config", "jobs.yaml", "crontab", "--bin", BIN]);
+    assert!(
+        run.stdout.contains("\n0 2,3 * * *  root "),
+        "{}",
+        run.stdout
+    );
+}
+
+/// systemd expands `$` only in `Exec*=` lines: elsewhere `$$` stays two
+/// dollar signs, so `ReadWritePaths=` must name the state directory as it is.
+#[test]
+fn the_state_directory_is_named_as_it_is_outside_exec_start() {
+    let sandbox = Sandbox::with_jobs(
+        "jobs:\n  - name: a\n    schedule: \"0 0 * * *\"\n    url: https://example.com\n",
+    );
+    let run = sandbox.run(&[
+        "--config",
+        "jobs.yaml",
+        "--state-dir",
+        "/srv/$jobs \"x\" 5%",
+        "systemd",
+        "--dir",
+        "units",
+        "--bin",
+        BIN,
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let service = std::fs::read_to_string(sandbox.path("units/jobrun-a.service")).unwrap();
+    assert!(
+        service.contains("--state-dir \"/srv/$$jobs \\\"x\\\" 5%%\" run a\n"),
+        "{service}"
+    );
+    assert!(
+        service.contains("\nReadWritePaths=-\"/srv/$jobs \\\"x\\\" 5%%\"\n"),
+        "{service}"
+    );
+}
+
+/// YAML readers (PyYAML, and go-yaml behind kubectl) take U+0085, U+2028
+/// and U+2029 for line breaks, so the ConfigMap must escape them for the
+/// job file to read back byte for byte.
+#[test]
+fn the_config_map_holds_any_job_file_byte_for_byte() {
+    let job = "  - name: a\n    schedule: \"0 0 * * *\"\n    url: https://example.com\n";
+    let texts = [
+        format!("jobs:\n  # a note\u{2028}x: 1\n{job}"),
+        format!("jobs:\n  # a note \u{85} y\n{job}"),
+        format!("jobs:\n  # a note \u{2029} z\n{job}"),
+        format!(
+            "jobs:\r\n  # a note \u{2028} w\r\n{}",
+            job.replace('\n', "\r\n")
+        ),
+        format!(" # lead  \njobs:\n{job}").trim_end().to_string(),
+        format!("# yes: 0x1 #\t*\n\njobs:\n{job}\n\n"),
+    ];
+    for text in texts {
+        let sandbox = Sandbox::with_jobs(&text);
+        let run = sandbox.run(&["kubernetes", "--image", "registry.example.com/jobrun:1.0"]);
+        assert_eq!(run.code, 0, "{text:?}: {}", run.stderr);
+        let path = sandbox.write("manifests.yaml", &run.stdout);
+        let read_back = Command::new("python3")
+            .args([
+                "-c",
+                "import sys, yaml; d = next(yaml.safe_load_all(open(sys.argv[1], encoding='utf-8'))); sys.stdout.buffer.write(d['data']['jobs.yaml'].encode())",
+            ])
+            .arg(&path)
+            .output()
+            .expect("python3 runs");
+        assert!(
+            read_back.status.success(),
+            "{}",
+            String::from_utf8_lossy(&read_back.stderr)
+        );
+        assert_eq!(
+            String::from_utf8(read_back.stdout).unwrap(),
+            text,
+            "{}",
+            run.stdout
+        );
+    }
+}
+
+/// Without `timeZone` a CronJob follows the cluster's zone, not the host's:
+/// a job that follows a host zone with no IANA name cannot be said.
+#[test]
+fn kubernetes_refuses_a_job_in_a_host_zone_it_cannot_name() {
+    let sandbox = Sandbox::with_jobs(
+        "jobs:\n  - name: a\n    schedule: \"0 7 * * *\"\n    url: https://example.com\n",
+    );
+    let run = Run::from(
+        sandbox
+            .jobrun()
+            .env("TZ", "<+0530>-5:30")
+            .args(["kubernetes", "--image", "jobrun:1"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!((run.code, run.stdout.as_str()), (3, ""), "{}", run.stderr);
+    assert!(run.stderr.contains("job `a`"), "{}", run.stderr);
+    assert!(run.stderr.contains("jobs.yaml:2:"), "{}", run.stderr);
+    assert!(run.stderr.contains("`timezone:`"), "{}", run.stderr);
+}

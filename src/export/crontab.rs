@@ -141,6 +141,17 @@ fn entry(
             cron_fields::host_minutes_hours(schedule, &job_offsets, host_offsets);
         (None, cron_fields::shifted_cron_line(minutes, hours), true)
     };
+    // Vixie cron runs a line with a fixed minute and hour by its own DST
+    // rules (skipped minutes run after a spring-forward jump, repeated ones
+    // are held back after a fall-back), which would start a `--due` line
+    // twice for one fire time, or not at all; cronie does so under
+    // `CRON_TZ` too, as the host's clock jumps. With `*` for the hour it
+    // runs by the wall clock, and `--due` decides.
+    let fields = if due && host_offsets.len() > 1 {
+        cron_fields::with_every_hour(&fields)
+    } else {
+        fields
+    };
     Entry {
         zone,
         comment,

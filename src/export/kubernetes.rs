@@ -39,9 +39,15 @@ pub struct Options<'a> {
     pub state_claim: Option<&'a str>,
 }
 
-/// A JSON string, which is also a YAML double-quoted scalar.
+/// A JSON string, which is also a YAML double-quoted scalar, with the
+/// characters YAML readers take for line breaks (U+0085, U+2028, U+2029)
+/// escaped, as JSON leaves them.
 fn quote(text: &str) -> String {
-    serde_json::Value::String(text.to_string()).to_string()
+    serde_json::Value::String(text.to_string())
+        .to_string()
+        .replace('\u{85}', "\\u0085")
+        .replace('\u{2028}', "\\u2028")
+        .replace('\u{2029}', "\\u2029")
 }
 
 /// A job name as a DNS label (RFC 1123): lowercase letters, digits and
@@ -110,6 +116,20 @@ pub fn render(jobs: &[Job], file_text: &str, options: &Options) -> Result<String
                     job.span,
                 )
                 .with_help("give a PersistentVolumeClaim for the history with `--state-claim NAME`, or schedule this job with cron or systemd"),
+            );
+            continue;
+        }
+        if job.zone.tz.iana_name().is_none() {
+            // Without `timeZone` the cluster's zone decides, not the host's.
+            problems.push(
+                Diagnostic::error(
+                    format!(
+                        "job `{}` follows the host's zone, which has no IANA name to give the CronJob as `timeZone`",
+                        job.name
+                    ),
+                    job.span,
+                )
+                .with_help("set `timezone:` (an IANA name such as `Asia/Kolkata`) on the job or the file"),
             );
             continue;
         }
@@ -186,9 +206,13 @@ fn config_map(file_text: &str, options: &Options) -> String {
 /// the indentation given explicitly (so a first line starting with a space
 /// reads back the same) and the chomping indicator keeping its final line
 /// breaks exactly. Text a block cannot hold (carriage returns, control
-/// characters, a byte order mark) is written as a quoted string instead.
+/// characters, a byte order mark, the line and paragraph separators YAML
+/// readers break lines at) is written as a quoted string instead.
 fn block(text: &str) -> String {
-    let unfit = |c: char| (c.is_control() && c != '\n' && c != '\t') || c == '\u{feff}';
+    let unfit = |c: char| {
+        (c.is_control() && c != '\n' && c != '\t')
+            || matches!(c, '\u{feff}' | '\u{2028}' | '\u{2029}')
+    };
     if text.is_empty() || text.chars().any(unfit) {
         return quote(text);
     }

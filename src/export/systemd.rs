@@ -94,7 +94,7 @@ fn service(job: &Job, launch: &Launch, options: &Options) -> String {
             // A directory of the user's choosing: writable where it is.
             out.push_str(&format!(
                 "ReadWritePaths=-{}\n",
-                exec_word(&dir.to_string_lossy())
+                path_word(&dir.to_string_lossy())
             ));
         }
         (None, None) => {
@@ -145,6 +145,12 @@ fn escape_specifiers(text: &str) -> String {
 /// One word of `ExecStart=`: double-quoted when it holds anything but
 /// plain characters, with `%` and `$` escaped.
 fn exec_word(word: &str) -> String {
+    path_word(word).replace('$', "$$")
+}
+
+/// One word of a setting that takes quoted words with specifiers, such as
+/// `ReadWritePaths=`; only `Exec*=` lines expand `$`, so it stays as is.
+fn path_word(word: &str) -> String {
     let plain = !word.is_empty()
         && word
             .bytes()
@@ -154,7 +160,7 @@ fn exec_word(word: &str) -> String {
     } else {
         format!("\"{}\"", word.replace('\\', r"\\").replace('"', "\\\""))
     };
-    escape_specifiers(&word).replace('$', "$$")
+    escape_specifiers(&word)
 }
 
 /// The commands that load and start the timers, one per line.
