@@ -45,6 +45,8 @@ pub struct Ledger {
     store: Option<Store>,
     record: Record,
     began: Instant,
+    /// The job's `historyLimit`.
+    keep: u32,
     _lock: Option<RunLock>,
 }
 
@@ -178,6 +180,7 @@ pub fn admit(ctx: &mut Context, entry: &Entry) -> Result<Admission, Error> {
         store,
         record: run,
         began,
+        keep: job.history_limit,
         _lock: lock,
     })))
 }
@@ -204,7 +207,7 @@ impl Ledger {
         run.error_class = ended.error_class.map(str::to_string);
         run.error.clone_from(&ended.error);
         if let Some(store) = &mut self.store
-            && let Err(problem) = store.finish(run)
+            && let Err(problem) = store.finish(run, self.keep)
             && verbosity > Verbosity::Quiet
         {
             not_recorded(ctx, &run.job, &problem);

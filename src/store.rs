@@ -250,11 +250,7 @@ impl Store {
                 )?;
             }
             insert(&tx, run)?;
-            tx.execute(
-                "DELETE FROM runs WHERE job = ?1 AND id <= \
-                 (SELECT id FROM runs WHERE job = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
-                rusqlite::params![run.job, i64::from(keep)],
-            )?;
+            prune(&tx, &run.job, keep)?;
             tx.commit()
         };
         write().map_err(|e| classify(&path, e))
@@ -262,8 +258,9 @@ impl Store {
 
     /// Record how a run added with [`Store::add`] ended. Should its row
     /// have been pruned meanwhile (a tiny `historyLimit` and overlapping
-    /// runs), it is added again.
-    pub fn finish(&mut self, run: &Record) -> Result<(), StoreError> {
+    /// runs), it is added again, and the job's rows pruned to `keep` once
+    /// more, so that overlapping runs never leave more than that.
+    pub fn finish(&mut self, run: &Record, keep: u32) -> Result<(), StoreError> {
         self.check_version()?;
         let path = self.path.clone();
         let mut write = || -> rusqlite::Result<()> {
@@ -287,6 +284,7 @@ impl Store {
             )?;
             if changed == 0 {
                 insert(&tx, run)?;
+                prune(&tx, &run.job, keep)?;
             }
             tx.commit()
         };
@@ -362,6 +360,15 @@ fn insert(tx: &rusqlite::Transaction, run: &Record) -> rusqlite::Result<usize> {
             run.error,
             run.duration_ms.map(|d| d as i64),
         ],
+    )
+}
+
+/// Keep only the newest `keep` rows of `job`.
+fn prune(tx: &rusqlite::Transaction, job: &str, keep: u32) -> rusqlite::Result<usize> {
+    tx.execute(
+        "DELETE FROM runs WHERE job = ?1 AND id <= \
+         (SELECT id FROM runs WHERE job = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
+        rusqlite::params![job, i64::from(keep)],
     )
 }
 
@@ -474,7 +481,7 @@ mod tests {
         r.error_class = Some("http_5xx".into());
         r.error = Some("POST http://x/: 503 Service Unavailable (server error)".into());
         r.duration_ms = Some(1750);
-        store.finish(&r).unwrap();
+        store.finish(&r, 100).unwrap();
         assert_eq!(store.recent(None, 10).unwrap(), vec![r]);
     }
 

@@ -189,6 +189,23 @@ fn history_keeps_only_the_newest_runs_of_each_job() {
     assert_eq!(history(&sandbox, &["-n", "2"]).len(), 2);
 }
 
+#[test]
+fn overlapping_runs_of_a_job_that_allows_them_still_keep_only_its_newest_rows() {
+    let server = Server::start(vec![Reply::status(200).delay(Duration::from_secs(1)); 6]);
+    let sandbox = Sandbox::with_jobs(&file(&[(
+        "many",
+        &server.url("/m"),
+        "concurrency: allow\nhistoryLimit: 2",
+    )]));
+    let children: Vec<Child> = (0..6).map(|_| spawn(&sandbox, &["run", "many"])).collect();
+    for run in children.into_iter().map(finish) {
+        assert_eq!(run.code, 0, "{}", run.stderr);
+    }
+    assert_eq!(server.requests().len(), 6);
+    let runs = history(&sandbox, &["many"]);
+    assert_eq!(outcomes(&runs), ["succeeded", "succeeded"]);
+}
+
 // dependsOn
 
 /// A primary job and its backup with `condition`, both to `server`.
