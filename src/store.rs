@@ -146,7 +146,9 @@ impl Store {
         match path.try_exists() {
             Ok(true) => Store::connect(path).map(Some),
             Ok(false) => Ok(None),
-            Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => Ok(None),
+            // A file where the directory should be is a slip (the
+            // database itself given as the directory), not an empty
+            // history: it would report every job as never having failed.
             Err(e) => Err(StoreError::Unusable {
                 reason: io_reason(&e),
                 path,

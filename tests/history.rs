@@ -636,6 +636,32 @@ fn history_of_an_unknown_job_suggests_a_name() {
 // The state directory
 
 #[test]
+fn status_and_history_refuse_a_state_directory_that_is_a_file() {
+    let sandbox = Sandbox::with_jobs(&file(&[("report", "http://127.0.0.1:9/", "")]));
+    // A slip: the database itself given as the state directory.
+    let not_a_dir = sandbox.write("history.sqlite3", "");
+    for command in [&["status"][..], &["history"]] {
+        let run = Run::from(
+            sandbox
+                .jobrun()
+                .env("JOBRUN_STATE_DIR", &not_a_dir)
+                .args(command)
+                .output()
+                .unwrap(),
+        );
+        assert_eq!(run.code, 3, "{command:?}: {}", run.stdout);
+        assert!(
+            run.stderr.contains(&not_a_dir.display().to_string())
+                && run.stderr.contains("not a directory")
+                && run.stderr.contains("--state-dir"),
+            "{}",
+            run.stderr
+        );
+    }
+    assert_eq!(std::fs::read(&not_a_dir).unwrap(), b"");
+}
+
+#[test]
 fn the_state_directory_defaults_to_home_and_is_private() {
     use std::os::unix::fs::PermissionsExt as _;
     let server = Server::start(vec![Reply::status(200); 3]);
