@@ -79,7 +79,11 @@ pub fn admit(ctx: &mut Context, entry: &Entry) -> Result<Admission, Error> {
     };
 
     let lock = match job.concurrency {
-        Concurrency::Allow => None,
+        // Shared, so that `dependsOn` can ask whether a row left
+        // `running` belongs to a live run; not needed to run.
+        Concurrency::Allow => entry
+            .state_dir
+            .and_then(|dir| lock::share(&dir.path, &job.name)),
         Concurrency::Forbid => {
             let needed = |problem| Error::StateNeeded {
                 job: job.name.clone(),
@@ -121,6 +125,9 @@ pub fn admit(ctx: &mut Context, entry: &Entry) -> Result<Admission, Error> {
         }
     };
 
+    // Only a run that holds the lock alone may take rows its job's
+    // earlier runs left `running` for dead.
+    let exclusive = job.concurrency == Concurrency::Forbid && lock.is_some();
     let mut run = run;
     if let Some(dependency) = &job.depends_on {
         let needed = |problem| Error::StateNeeded {
@@ -143,7 +150,7 @@ pub fn admit(ctx: &mut Context, entry: &Entry) -> Result<Admission, Error> {
                     let _ = writeln!(ctx.stderr, "jobrun: job `{}` skipped: {reason}", job.name);
                 }
                 let row = run.not_run(Outcome::Skipped, reason);
-                if let Err(problem) = store.add(&row, job.history_limit, lock.is_some())
+                if let Err(problem) = store.add(&row, job.history_limit, exclusive)
                     && entry.verbosity > Verbosity::Quiet
                 {
                     not_recorded(ctx, &job.name, &problem);
@@ -160,7 +167,7 @@ pub fn admit(ctx: &mut Context, entry: &Entry) -> Result<Admission, Error> {
     }
 
     let store = match store {
-        Ok(mut store) => match store.add(&run, job.history_limit, lock.is_some()) {
+        Ok(mut store) => match store.add(&run, job.history_limit, exclusive) {
             Ok(()) => Some(store),
             Err(problem) => {
                 if entry.verbosity > Verbosity::Quiet {
@@ -218,12 +225,11 @@ impl Ledger {
 /// A row of the other job that says `running` is believed only if the
 /// job's lock says so too. A run killed without a word (SIGKILL, a power
 /// cut) leaves its row `running`, and a backup that believed it would
-/// skip exactly when it is needed. Only a `concurrency: forbid` job has a
-/// lock to ask; the lock is taken and let go at once.
+/// skip exactly when it is needed. Every run holds its job's lock
+/// (exclusively under `concurrency: forbid`, shared under `allow`), so a
+/// lock that can be taken means no run is going; it is let go at once.
 fn settle_running(runs: &mut [Record], other: &Job, dir: &StateDir) {
-    if other.concurrency != Concurrency::Forbid
-        || !runs.iter().any(|r| r.outcome == Outcome::Running)
-    {
+    if !runs.iter().any(|r| r.outcome == Outcome::Running) {
         return;
     }
     if let Ok(lock::Attempt::Held(free)) = lock::try_lock(&dir.path, &other.name) {

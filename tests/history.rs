@@ -333,6 +333,37 @@ fn a_primary_killed_without_a_word_does_not_keep_its_backup_from_running() {
     assert_eq!(targets, ["/primary", "/backup"]);
 }
 
+#[test]
+fn a_primary_that_allows_overlap_killed_without_a_word_does_not_keep_its_backup_from_running() {
+    let server = Server::start(vec![
+        Reply::status(200).delay(Duration::from_secs(30)),
+        Reply::status(200),
+    ]);
+    let sandbox = Sandbox::with_jobs(&file(&[
+        ("primary", &server.url("/primary"), "concurrency: allow"),
+        (
+            "backup",
+            &server.url("/backup"),
+            "dependsOn: {job: primary}",
+        ),
+    ]));
+    let mut primary = spawn(&sandbox, &["run", "primary"]);
+    server.wait_for_requests(1, WAIT);
+    let run = sandbox.run(&["-v", "run", "backup"]);
+    assert_eq!(run.code, 0);
+    assert!(
+        run.stderr.contains("`primary` is still running"),
+        "{}",
+        run.stderr
+    );
+    primary.kill().unwrap();
+    primary.wait().unwrap();
+    let run = sandbox.run(&["-v", "run", "backup"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let targets: Vec<String> = server.requests().iter().map(|r| r.target.clone()).collect();
+    assert_eq!(targets, ["/primary", "/backup"], "{}", run.stderr);
+}
+
 // Signals
 
 #[test]
