@@ -78,12 +78,20 @@ pub fn admit(ctx: &mut Context, entry: &Entry) -> Result<Admission, Error> {
         None => Err(StoreError::NoDirectory),
     };
 
+    // Whether this run holds the job's lock with no other run of the job
+    // going: only then may it take rows its job's earlier runs left
+    // `running` for dead.
+    let mut alone = false;
     let lock = match job.concurrency {
         // Shared, so that `dependsOn` can ask whether a row left
         // `running` belongs to a live run; not needed to run.
         Concurrency::Allow => entry
             .state_dir
-            .and_then(|dir| lock::share(&dir.path, &job.name)),
+            .and_then(|dir| lock::share(&dir.path, &job.name))
+            .map(|(lock, free)| {
+                alone = free;
+                lock
+            }),
         Concurrency::Forbid => {
             let needed = |problem| Error::StateNeeded {
                 job: job.name.clone(),
@@ -94,7 +102,10 @@ pub fn admit(ctx: &mut Context, entry: &Entry) -> Result<Admission, Error> {
                 .state_dir
                 .ok_or_else(|| needed(StoreError::NoDirectory))?;
             match lock::try_lock(&dir.path, &job.name) {
-                Ok(lock::Attempt::Held(lock)) => Some(lock),
+                Ok(lock::Attempt::Held(lock)) => {
+                    alone = true;
+                    Some(lock)
+                }
                 Ok(lock::Attempt::Busy) => {
                     let reason = "another run of the job holds its lock".to_string();
                     let row = run.not_run(Outcome::Busy, reason);
@@ -125,9 +136,7 @@ pub fn admit(ctx: &mut Context, entry: &Entry) -> Result<Admission, Error> {
         }
     };
 
-    // Only a run that holds the lock alone may take rows its job's
-    // earlier runs left `running` for dead.
-    let exclusive = job.concurrency == Concurrency::Forbid && lock.is_some();
+    let exclusive = alone;
     let mut run = run;
     if let Some(dependency) = &job.depends_on {
         let needed = |problem| Error::StateNeeded {

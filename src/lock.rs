@@ -42,11 +42,22 @@ pub fn path(state_dir: &Path, job: &str) -> PathBuf {
 /// killed. Taking the lock exclusively only ever lasts an instant (that
 /// question), so a taker waits a little for it; `None` when the lock
 /// cannot be had, and the run goes on without it.
-pub fn share(state_dir: &Path, job: &str) -> Option<RunLock> {
+///
+/// The flag says the lock was free: no other run of the job is going, so
+/// rows its earlier runs left `running` are from runs that died.
+pub fn share(state_dir: &Path, job: &str) -> Option<(RunLock, bool)> {
     let file = open(&path(state_dir, job)).ok()?;
+    if file.try_lock().is_ok() {
+        // Held alone, then shared: the rows are settled before this run's
+        // own row is added, and other runs may share it from then on.
+        if file.lock_shared().is_ok() {
+            return Some((RunLock { _file: file }, true));
+        }
+        return None;
+    }
     for _ in 0..50 {
         match file.try_lock_shared() {
-            Ok(()) => return Some(RunLock { _file: file }),
+            Ok(()) => return Some((RunLock { _file: file }, false)),
             Err(TryLockError::WouldBlock) => {
                 std::thread::sleep(std::time::Duration::from_millis(1));
             }
@@ -107,8 +118,10 @@ mod tests {
     #[test]
     fn shared_holders_keep_the_lock_from_being_taken_exclusively() {
         let temp = tempfile::tempdir().unwrap();
-        let one = share(temp.path(), "a").expect("shared");
-        let two = share(temp.path(), "a").expect("shared again");
+        let (one, alone) = share(temp.path(), "a").expect("shared");
+        assert!(alone);
+        let (two, alone) = share(temp.path(), "a").expect("shared again");
+        assert!(!alone);
         assert!(matches!(try_lock(temp.path(), "a").unwrap(), Attempt::Busy));
         drop(one);
         assert!(matches!(try_lock(temp.path(), "a").unwrap(), Attempt::Busy));

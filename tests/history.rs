@@ -409,6 +409,35 @@ fn a_run_killed_without_a_word_is_marked_interrupted_by_the_next_run() {
     );
 }
 
+#[test]
+fn a_run_of_a_job_that_allows_overlap_killed_without_a_word_is_marked_interrupted_by_the_next_run()
+{
+    let server = Server::start(vec![
+        Reply::status(200).delay(Duration::from_secs(30)),
+        Reply::status(200).delay(Duration::from_secs(30)),
+        Reply::status(200),
+    ]);
+    let sandbox = Sandbox::with_jobs(&file(&[(
+        "report",
+        &server.url("/r"),
+        "timeout: 60s\nconcurrency: allow",
+    )]));
+    let mut killed = spawn(&sandbox, &["run", "report"]);
+    server.wait_for_requests(1, WAIT);
+    killed.kill().unwrap();
+    killed.wait().unwrap();
+    // A run still going is left as it is by the runs beside it.
+    let going = spawn(&sandbox, &["run", "report"]);
+    server.wait_for_requests(2, WAIT);
+    assert_eq!(sandbox.run(&["run", "report"]).code, 0);
+    assert_eq!(
+        outcomes(&history(&sandbox, &[])),
+        ["succeeded", "running", "interrupted"]
+    );
+    drop(server);
+    finish(going);
+}
+
 // Faults
 
 /// A state directory that cannot be created, whoever runs the test (root
