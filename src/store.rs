@@ -80,6 +80,10 @@ pub enum StoreError {
     },
     #[error("cannot use the history database `{}`: {reason}", path.display())]
     Unusable { path: PathBuf, reason: String },
+    #[error("cannot write the history database `{}`: its file system is full", path.display())]
+    Full { path: PathBuf },
+    #[error("the history database `{}` stayed locked by another process for {} s", path.display(), BUSY_TIMEOUT.as_secs())]
+    Locked { path: PathBuf },
     #[error("cannot take the job's lock `{}`: {reason}", path.display())]
     Lock { path: PathBuf, reason: String },
 }
@@ -98,6 +102,13 @@ impl StoreError {
             }
             StoreError::Corrupt { path, .. } => format!(
                 "jobrun leaves the file as it is: inspect it with `sqlite3 {}`, or move it aside (with its -wal and -shm files) to start a new history",
+                path.display()
+            ),
+            StoreError::Full { .. } => {
+                "free some space on it, or choose another state directory with `--state-dir` or `JOBRUN_STATE_DIR`".into()
+            }
+            StoreError::Locked { path } => format!(
+                "a process holds a write transaction open on it (an `sqlite3` shell, or a stopped jobrun): find it with `fuser {}` and end it",
                 path.display()
             ),
             StoreError::Newer { .. } => {
@@ -416,6 +427,8 @@ fn classify(path: &Path, error: rusqlite::Error) -> StoreError {
         Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => {
             StoreError::Corrupt { path, reason }
         }
+        Some(ErrorCode::DiskFull) => StoreError::Full { path },
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Locked { path },
         _ if matches!(error, rusqlite::Error::FromSqlConversionFailure(..)) => {
             StoreError::Corrupt { path, reason }
         }
@@ -607,6 +620,40 @@ mod tests {
             store.recent(None, 1),
             Err(StoreError::Newer { .. })
         ));
+    }
+
+    #[test]
+    fn a_full_disk_and_a_lock_held_too_long_say_what_to_do() {
+        let path = Path::new("/state/history.sqlite3");
+        let failure = |code, message: &str| {
+            rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), Some(message.into()))
+        };
+        let full = classify(
+            path,
+            failure(rusqlite::ffi::SQLITE_FULL, "database or disk is full"),
+        );
+        assert_eq!(
+            full.to_string(),
+            "cannot write the history database `/state/history.sqlite3`: its file system is full"
+        );
+        assert!(
+            full.help().starts_with("free some space"),
+            "{}",
+            full.help()
+        );
+        let locked = classify(
+            path,
+            failure(rusqlite::ffi::SQLITE_BUSY, "database is locked"),
+        );
+        assert_eq!(
+            locked.to_string(),
+            "the history database `/state/history.sqlite3` stayed locked by another process for 10 s"
+        );
+        assert!(
+            locked.help().contains("fuser /state/history.sqlite3"),
+            "{}",
+            locked.help()
+        );
     }
 
     #[test]
