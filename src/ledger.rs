@@ -101,6 +101,10 @@ pub fn admit(ctx: &mut Context, entry: &Entry) -> Result<Admission, Error> {
             let dir = entry
                 .state_dir
                 .ok_or_else(|| needed(StoreError::NoDirectory))?;
+            // The lock's own failure would name only the lock file.
+            if let Err(problem @ StoreError::Directory { .. }) = &store {
+                return Err(needed(problem.clone()));
+            }
             match lock::try_lock(&dir.path, &job.name) {
                 Ok(lock::Attempt::Held(lock)) => {
                     alone = true;

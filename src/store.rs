@@ -130,7 +130,7 @@ impl Store {
     pub fn open(dir: &StateDir) -> Result<Store, StoreError> {
         dir.create().map_err(|e| StoreError::Directory {
             path: dir.path.clone(),
-            reason: io_reason(&e),
+            reason: dir.why_not_created(&e),
         })?;
         let path = dir.path.join(FILE_NAME);
         // Made here, not by SQLite, for its mode: SQLite gives the -wal and

@@ -696,6 +696,44 @@ fn history_of_an_unknown_job_suggests_a_name() {
 // The state directory
 
 #[test]
+fn a_state_directory_in_the_way_of_a_file_or_a_broken_link_is_named_as_such() {
+    let sandbox = Sandbox::with_jobs(&file(&[
+        ("locked", "http://127.0.0.1:9/", ""),
+        ("free", "http://127.0.0.1:9/", "concurrency: allow"),
+    ]));
+    let file_path = sandbox.write("a-file", "");
+    let link = sandbox.path("a-link");
+    std::os::unix::fs::symlink(sandbox.path("gone"), &link).unwrap();
+    for (dir, why) in [
+        (&file_path, "a file is in its place".to_string()),
+        (
+            &link,
+            format!(
+                "it is a symbolic link to `{}`, which is not a directory",
+                sandbox.path("gone").display()
+            ),
+        ),
+    ] {
+        for job in ["locked", "free"] {
+            let run = Run::from(
+                sandbox
+                    .jobrun()
+                    .env("JOBRUN_STATE_DIR", dir)
+                    .args(["run", job])
+                    .output()
+                    .unwrap(),
+            );
+            let expected = format!(
+                "cannot create the state directory `{}`: {why}",
+                dir.display()
+            );
+            assert!(run.stderr.contains(&expected), "{job}: {}", run.stderr);
+        }
+    }
+    assert!(!sandbox.path("gone").exists());
+}
+
+#[test]
 fn status_and_history_refuse_a_state_directory_that_is_a_file() {
     let sandbox = Sandbox::with_jobs(&file(&[("report", "http://127.0.0.1:9/", "")]));
     // A slip: the database itself given as the state directory.
