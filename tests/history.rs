@@ -391,6 +391,30 @@ fn a_signal_during_a_run_is_recorded_as_interrupted() {
 }
 
 #[test]
+fn a_signal_while_waiting_to_retry_keeps_the_status_received() {
+    let server = Server::start(vec![Reply::status(503)]);
+    let sandbox = Sandbox::with_jobs(&file(&[(
+        "report",
+        &server.url("/r"),
+        "retries: 3\nretryDelay: 60s\nmaxRetryDelay: 60s",
+    )]));
+    let child = spawn(&sandbox, &["run", "report"]);
+    server.wait_for_requests(1, WAIT);
+    std::thread::sleep(Duration::from_millis(300));
+    // SAFETY: kill(2) on the pid of a child this test started and has
+    // not yet reaped.
+    assert_eq!(
+        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) },
+        0
+    );
+    assert_eq!(finish(child).code, 143);
+    let row = &history(&sandbox, &[])[0];
+    assert_eq!(row["outcome"], "interrupted");
+    assert_eq!(row["attempts"], 1);
+    assert_eq!(row["status"], 503);
+}
+
+#[test]
 fn a_run_killed_without_a_word_is_marked_interrupted_by_the_next_run() {
     let server = Server::start(vec![
         Reply::status(200).delay(Duration::from_secs(30)),
