@@ -45,6 +45,8 @@ pub struct Ledger {
     store: Option<Store>,
     record: Record,
     began: Instant,
+    /// The job's `historyLimit`.
+    keep: u32,
     _lock: Option<RunLock>,
 }
 
@@ -76,8 +78,20 @@ pub fn admit(ctx: &mut Context, entry: &Entry) -> Result<Admission, Error> {
         None => Err(StoreError::NoDirectory),
     };
 
+    // Whether this run holds the job's lock with no other run of the job
+    // going: only then may it take rows its job's earlier runs left
+    // `running` for dead.
+    let mut alone = false;
     let lock = match job.concurrency {
-        Concurrency::Allow => None,
+        // Shared, so that `dependsOn` can ask whether a row left
+        // `running` belongs to a live run; not needed to run.
+        Concurrency::Allow => entry
+            .state_dir
+            .and_then(|dir| lock::share(&dir.path, &job.name))
+            .map(|(lock, free)| {
+                alone = free;
+                lock
+            }),
         Concurrency::Forbid => {
             let needed = |problem| Error::StateNeeded {
                 job: job.name.clone(),
@@ -87,8 +101,15 @@ pub fn admit(ctx: &mut Context, entry: &Entry) -> Result<Admission, Error> {
             let dir = entry
                 .state_dir
                 .ok_or_else(|| needed(StoreError::NoDirectory))?;
+            // The lock's own failure would name only the lock file.
+            if let Err(problem @ StoreError::Directory { .. }) = &store {
+                return Err(needed(problem.clone()));
+            }
             match lock::try_lock(&dir.path, &job.name) {
-                Ok(lock::Attempt::Held(lock)) => Some(lock),
+                Ok(lock::Attempt::Held(lock)) => {
+                    alone = true;
+                    Some(lock)
+                }
                 Ok(lock::Attempt::Busy) => {
                     let reason = "another run of the job holds its lock".to_string();
                     let row = run.not_run(Outcome::Busy, reason);
@@ -119,6 +140,7 @@ pub fn admit(ctx: &mut Context, entry: &Entry) -> Result<Admission, Error> {
         }
     };
 
+    let exclusive = alone;
     let mut run = run;
     if let Some(dependency) = &job.depends_on {
         let needed = |problem| Error::StateNeeded {
@@ -141,7 +163,7 @@ pub fn admit(ctx: &mut Context, entry: &Entry) -> Result<Admission, Error> {
                     let _ = writeln!(ctx.stderr, "jobrun: job `{}` skipped: {reason}", job.name);
                 }
                 let row = run.not_run(Outcome::Skipped, reason);
-                if let Err(problem) = store.add(&row, job.history_limit, lock.is_some())
+                if let Err(problem) = store.add(&row, job.history_limit, exclusive)
                     && entry.verbosity > Verbosity::Quiet
                 {
                     not_recorded(ctx, &job.name, &problem);
@@ -158,7 +180,7 @@ pub fn admit(ctx: &mut Context, entry: &Entry) -> Result<Admission, Error> {
     }
 
     let store = match store {
-        Ok(mut store) => match store.add(&run, job.history_limit, lock.is_some()) {
+        Ok(mut store) => match store.add(&run, job.history_limit, exclusive) {
             Ok(()) => Some(store),
             Err(problem) => {
                 if entry.verbosity > Verbosity::Quiet {
@@ -178,6 +200,7 @@ pub fn admit(ctx: &mut Context, entry: &Entry) -> Result<Admission, Error> {
         store,
         record: run,
         began,
+        keep: job.history_limit,
         _lock: lock,
     })))
 }
@@ -204,7 +227,7 @@ impl Ledger {
         run.error_class = ended.error_class.map(str::to_string);
         run.error.clone_from(&ended.error);
         if let Some(store) = &mut self.store
-            && let Err(problem) = store.finish(run)
+            && let Err(problem) = store.finish(run, self.keep)
             && verbosity > Verbosity::Quiet
         {
             not_recorded(ctx, &run.job, &problem);
@@ -215,12 +238,11 @@ impl Ledger {
 /// A row of the other job that says `running` is believed only if the
 /// job's lock says so too. A run killed without a word (SIGKILL, a power
 /// cut) leaves its row `running`, and a backup that believed it would
-/// skip exactly when it is needed. Only a `concurrency: forbid` job has a
-/// lock to ask; the lock is taken and let go at once.
+/// skip exactly when it is needed. Every run holds its job's lock
+/// (exclusively under `concurrency: forbid`, shared under `allow`), so a
+/// lock that can be taken means no run is going; it is let go at once.
 fn settle_running(runs: &mut [Record], other: &Job, dir: &StateDir) {
-    if other.concurrency != Concurrency::Forbid
-        || !runs.iter().any(|r| r.outcome == Outcome::Running)
-    {
+    if !runs.iter().any(|r| r.outcome == Outcome::Running) {
         return;
     }
     if let Ok(lock::Attempt::Held(free)) = lock::try_lock(&dir.path, &other.name) {

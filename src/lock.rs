@@ -1,6 +1,6 @@
 //! One run at a time per job (`concurrency: forbid`): an exclusive,
 //! non-blocking lock on a file per job in the state directory, held for
-//! the whole run.
+//! the whole run. Runs of a `concurrency: allow` job hold it shared.
 //!
 //! The lock is the kernel's (flock(2), through `File::try_lock`): it goes
 //! with the process, so a run that crashes or is killed releases it, and
@@ -35,23 +35,58 @@ pub fn path(state_dir: &Path, job: &str) -> PathBuf {
     state_dir.join(DIR_NAME).join(format!("{job}.lock"))
 }
 
-/// Try to take `job`'s lock without waiting. An error means the lock
-/// could not be tried at all (the directory cannot be created, the file
-/// cannot be opened).
-pub fn try_lock(state_dir: &Path, job: &str) -> std::io::Result<Attempt> {
-    let path = path(state_dir, job);
+/// Take `job`'s lock shared, as each run of a `concurrency: allow` job
+/// does for its whole run: runs of the job share it, and while any holds
+/// it, no one can take it exclusively, which is how `dependsOn` tells a
+/// run that is still going from a row left `running` by one that was
+/// killed. Taking the lock exclusively only ever lasts an instant (that
+/// question), so a taker waits a little for it; `None` when the lock
+/// cannot be had, and the run goes on without it.
+///
+/// The flag says the lock was free: no other run of the job is going, so
+/// rows its earlier runs left `running` are from runs that died.
+pub fn share(state_dir: &Path, job: &str) -> Option<(RunLock, bool)> {
+    let file = open(&path(state_dir, job)).ok()?;
+    if file.try_lock().is_ok() {
+        // Held alone, then shared: the rows are settled before this run's
+        // own row is added, and other runs may share it from then on.
+        if file.lock_shared().is_ok() {
+            return Some((RunLock { _file: file }, true));
+        }
+        return None;
+    }
+    for _ in 0..50 {
+        match file.try_lock_shared() {
+            Ok(()) => return Some((RunLock { _file: file }, false)),
+            Err(TryLockError::WouldBlock) => {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+            Err(TryLockError::Error(_)) => return None,
+        }
+    }
+    None
+}
+
+fn open(path: &Path) -> std::io::Result<File> {
     if let Some(dir) = path.parent() {
         std::fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)
             .create(dir)?;
     }
-    let file = std::fs::OpenOptions::new()
+    std::fs::OpenOptions::new()
         .write(true)
         .create(true)
         .truncate(false)
         .mode(0o600)
-        .open(&path)?;
+        .open(path)
+}
+
+/// Try to take `job`'s lock without waiting. An error means the lock
+/// could not be tried at all (the directory cannot be created, the file
+/// cannot be opened).
+pub fn try_lock(state_dir: &Path, job: &str) -> std::io::Result<Attempt> {
+    let file = open(&path(state_dir, job))?;
     match file.try_lock() {
         Ok(()) => Ok(Attempt::Held(RunLock { _file: file })),
         Err(TryLockError::WouldBlock) => Ok(Attempt::Busy),
@@ -74,6 +109,23 @@ mod tests {
             Attempt::Held(_)
         ));
         drop(first);
+        assert!(matches!(
+            try_lock(temp.path(), "a").unwrap(),
+            Attempt::Held(_)
+        ));
+    }
+
+    #[test]
+    fn shared_holders_keep_the_lock_from_being_taken_exclusively() {
+        let temp = tempfile::tempdir().unwrap();
+        let (one, alone) = share(temp.path(), "a").expect("shared");
+        assert!(alone);
+        let (two, alone) = share(temp.path(), "a").expect("shared again");
+        assert!(!alone);
+        assert!(matches!(try_lock(temp.path(), "a").unwrap(), Attempt::Busy));
+        drop(one);
+        assert!(matches!(try_lock(temp.path(), "a").unwrap(), Attempt::Busy));
+        drop(two);
         assert!(matches!(
             try_lock(temp.path(), "a").unwrap(),
             Attempt::Held(_)

@@ -73,6 +73,25 @@ impl StateDir {
             .mode(0o700)
             .create(&self.path)
     }
+
+    /// Why [`StateDir::create`] failed, in words: "file exists" says
+    /// little when what exists is a file, or a link to nowhere.
+    pub fn why_not_created(&self, error: &std::io::Error) -> String {
+        if error.kind() == std::io::ErrorKind::AlreadyExists {
+            match std::fs::symlink_metadata(&self.path) {
+                Ok(m) if m.is_symlink() => {
+                    let target = std::fs::read_link(&self.path).unwrap_or_default();
+                    return format!(
+                        "it is a symbolic link to `{}`, which is not a directory",
+                        target.display()
+                    );
+                }
+                Ok(m) if !m.is_dir() => return "a file is in its place".into(),
+                _ => {}
+            }
+        }
+        crate::config::io_reason(error)
+    }
 }
 
 #[cfg(test)]

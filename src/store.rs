@@ -80,6 +80,10 @@ pub enum StoreError {
     },
     #[error("cannot use the history database `{}`: {reason}", path.display())]
     Unusable { path: PathBuf, reason: String },
+    #[error("cannot write the history database `{}`: its file system is full", path.display())]
+    Full { path: PathBuf },
+    #[error("the history database `{}` stayed locked by another process for {} s", path.display(), BUSY_TIMEOUT.as_secs())]
+    Locked { path: PathBuf },
     #[error("cannot take the job's lock `{}`: {reason}", path.display())]
     Lock { path: PathBuf, reason: String },
 }
@@ -98,6 +102,13 @@ impl StoreError {
             }
             StoreError::Corrupt { path, .. } => format!(
                 "jobrun leaves the file as it is: inspect it with `sqlite3 {}`, or move it aside (with its -wal and -shm files) to start a new history",
+                path.display()
+            ),
+            StoreError::Full { .. } => {
+                "free some space on it, or choose another state directory with `--state-dir` or `JOBRUN_STATE_DIR`".into()
+            }
+            StoreError::Locked { path } => format!(
+                "a process holds a write transaction open on it (an `sqlite3` shell, or a stopped jobrun): find it with `fuser {}` and end it",
                 path.display()
             ),
             StoreError::Newer { .. } => {
@@ -119,7 +130,7 @@ impl Store {
     pub fn open(dir: &StateDir) -> Result<Store, StoreError> {
         dir.create().map_err(|e| StoreError::Directory {
             path: dir.path.clone(),
-            reason: io_reason(&e),
+            reason: dir.why_not_created(&e),
         })?;
         let path = dir.path.join(FILE_NAME);
         // Made here, not by SQLite, for its mode: SQLite gives the -wal and
@@ -146,7 +157,9 @@ impl Store {
         match path.try_exists() {
             Ok(true) => Store::connect(path).map(Some),
             Ok(false) => Ok(None),
-            Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => Ok(None),
+            // A file where the directory should be is a slip (the
+            // database itself given as the directory), not an empty
+            // history: it would report every job as never having failed.
             Err(e) => Err(StoreError::Unusable {
                 reason: io_reason(&e),
                 path,
@@ -250,11 +263,7 @@ impl Store {
                 )?;
             }
             insert(&tx, run)?;
-            tx.execute(
-                "DELETE FROM runs WHERE job = ?1 AND id <= \
-                 (SELECT id FROM runs WHERE job = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
-                rusqlite::params![run.job, i64::from(keep)],
-            )?;
+            prune(&tx, &run.job, keep)?;
             tx.commit()
         };
         write().map_err(|e| classify(&path, e))
@@ -262,8 +271,9 @@ impl Store {
 
     /// Record how a run added with [`Store::add`] ended. Should its row
     /// have been pruned meanwhile (a tiny `historyLimit` and overlapping
-    /// runs), it is added again.
-    pub fn finish(&mut self, run: &Record) -> Result<(), StoreError> {
+    /// runs), it is added again, and the job's rows pruned to `keep` once
+    /// more, so that overlapping runs never leave more than that.
+    pub fn finish(&mut self, run: &Record, keep: u32) -> Result<(), StoreError> {
         self.check_version()?;
         let path = self.path.clone();
         let mut write = || -> rusqlite::Result<()> {
@@ -287,6 +297,7 @@ impl Store {
             )?;
             if changed == 0 {
                 insert(&tx, run)?;
+                prune(&tx, &run.job, keep)?;
             }
             tx.commit()
         };
@@ -365,6 +376,15 @@ fn insert(tx: &rusqlite::Transaction, run: &Record) -> rusqlite::Result<usize> {
     )
 }
 
+/// Keep only the newest `keep` rows of `job`.
+fn prune(tx: &rusqlite::Transaction, job: &str, keep: u32) -> rusqlite::Result<usize> {
+    tx.execute(
+        "DELETE FROM runs WHERE job = ?1 AND id <= \
+         (SELECT id FROM runs WHERE job = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
+        rusqlite::params![job, i64::from(keep)],
+    )
+}
+
 fn row(row: &rusqlite::Row) -> rusqlite::Result<Record> {
     let text = |i: usize| row.get::<_, String>(i);
     let when = |i: usize| -> rusqlite::Result<Option<Timestamp>> {
@@ -407,6 +427,8 @@ fn classify(path: &Path, error: rusqlite::Error) -> StoreError {
         Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => {
             StoreError::Corrupt { path, reason }
         }
+        Some(ErrorCode::DiskFull) => StoreError::Full { path },
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Locked { path },
         _ if matches!(error, rusqlite::Error::FromSqlConversionFailure(..)) => {
             StoreError::Corrupt { path, reason }
         }
@@ -474,7 +496,7 @@ mod tests {
         r.error_class = Some("http_5xx".into());
         r.error = Some("POST http://x/: 503 Service Unavailable (server error)".into());
         r.duration_ms = Some(1750);
-        store.finish(&r).unwrap();
+        store.finish(&r, 100).unwrap();
         assert_eq!(store.recent(None, 10).unwrap(), vec![r]);
     }
 
@@ -598,6 +620,40 @@ mod tests {
             store.recent(None, 1),
             Err(StoreError::Newer { .. })
         ));
+    }
+
+    #[test]
+    fn a_full_disk_and_a_lock_held_too_long_say_what_to_do() {
+        let path = Path::new("/state/history.sqlite3");
+        let failure = |code, message: &str| {
+            rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), Some(message.into()))
+        };
+        let full = classify(
+            path,
+            failure(rusqlite::ffi::SQLITE_FULL, "database or disk is full"),
+        );
+        assert_eq!(
+            full.to_string(),
+            "cannot write the history database `/state/history.sqlite3`: its file system is full"
+        );
+        assert!(
+            full.help().starts_with("free some space"),
+            "{}",
+            full.help()
+        );
+        let locked = classify(
+            path,
+            failure(rusqlite::ffi::SQLITE_BUSY, "database is locked"),
+        );
+        assert_eq!(
+            locked.to_string(),
+            "the history database `/state/history.sqlite3` stayed locked by another process for 10 s"
+        );
+        assert!(
+            locked.help().contains("fuser /state/history.sqlite3"),
+            "{}",
+            locked.help()
+        );
     }
 
     #[test]

@@ -98,10 +98,13 @@ fn real_cron_runs_the_generated_file_with_the_secret_from_dot_env() {
             .as_nanos()
     );
     let secret = format!("cron-secret-{nonce}");
+    // Its own name: the run history and the job's lock live in root's
+    // home, shared with any other copy of this test running at once.
+    let name = format!("cron-e2e-{nonce}");
     sandbox.write(
         "jobs.yaml",
         format!(
-            "jobs:\n  - name: cron-e2e\n    schedule: \"* * * * *\"\n    timezone: America/Chicago\n    url: \"{}\"\n    headers:\n      Authorization: \"Bearer ${{CRON_E2E_SECRET}}\"\n    retries: 0\n",
+            "jobs:\n  - name: {name}\n    schedule: \"* * * * *\"\n    timezone: America/Chicago\n    url: \"{}\"\n    headers:\n      Authorization: \"Bearer ${{CRON_E2E_SECRET}}\"\n    retries: 0\n",
             server.url("/from-cron")
         ),
     );
@@ -111,7 +114,8 @@ fn real_cron_runs_the_generated_file_with_the_secret_from_dot_env() {
     let generated = sandbox.run(&["crontab", "--mailto", ""]);
     assert_eq!(generated.code, 0, "{}", generated.stderr);
     assert!(
-        generated.stdout.contains(" root  ") && generated.stdout.contains(" run --due cron-e2e\n"),
+        generated.stdout.contains(" root  ")
+            && generated.stdout.contains(&format!(" run --due {name}\n")),
         "{}",
         generated.stdout
     );

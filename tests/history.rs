@@ -189,6 +189,23 @@ fn history_keeps_only_the_newest_runs_of_each_job() {
     assert_eq!(history(&sandbox, &["-n", "2"]).len(), 2);
 }
 
+#[test]
+fn overlapping_runs_of_a_job_that_allows_them_still_keep_only_its_newest_rows() {
+    let server = Server::start(vec![Reply::status(200).delay(Duration::from_secs(1)); 6]);
+    let sandbox = Sandbox::with_jobs(&file(&[(
+        "many",
+        &server.url("/m"),
+        "concurrency: allow\nhistoryLimit: 2",
+    )]));
+    let children: Vec<Child> = (0..6).map(|_| spawn(&sandbox, &["run", "many"])).collect();
+    for run in children.into_iter().map(finish) {
+        assert_eq!(run.code, 0, "{}", run.stderr);
+    }
+    assert_eq!(server.requests().len(), 6);
+    let runs = history(&sandbox, &["many"]);
+    assert_eq!(outcomes(&runs), ["succeeded", "succeeded"]);
+}
+
 // dependsOn
 
 /// A primary job and its backup with `condition`, both to `server`.
@@ -316,6 +333,37 @@ fn a_primary_killed_without_a_word_does_not_keep_its_backup_from_running() {
     assert_eq!(targets, ["/primary", "/backup"]);
 }
 
+#[test]
+fn a_primary_that_allows_overlap_killed_without_a_word_does_not_keep_its_backup_from_running() {
+    let server = Server::start(vec![
+        Reply::status(200).delay(Duration::from_secs(30)),
+        Reply::status(200),
+    ]);
+    let sandbox = Sandbox::with_jobs(&file(&[
+        ("primary", &server.url("/primary"), "concurrency: allow"),
+        (
+            "backup",
+            &server.url("/backup"),
+            "dependsOn: {job: primary}",
+        ),
+    ]));
+    let mut primary = spawn(&sandbox, &["run", "primary"]);
+    server.wait_for_requests(1, WAIT);
+    let run = sandbox.run(&["-v", "run", "backup"]);
+    assert_eq!(run.code, 0);
+    assert!(
+        run.stderr.contains("`primary` is still running"),
+        "{}",
+        run.stderr
+    );
+    primary.kill().unwrap();
+    primary.wait().unwrap();
+    let run = sandbox.run(&["-v", "run", "backup"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let targets: Vec<String> = server.requests().iter().map(|r| r.target.clone()).collect();
+    assert_eq!(targets, ["/primary", "/backup"], "{}", run.stderr);
+}
+
 // Signals
 
 #[test]
@@ -343,6 +391,30 @@ fn a_signal_during_a_run_is_recorded_as_interrupted() {
 }
 
 #[test]
+fn a_signal_while_waiting_to_retry_keeps_the_status_received() {
+    let server = Server::start(vec![Reply::status(503)]);
+    let sandbox = Sandbox::with_jobs(&file(&[(
+        "report",
+        &server.url("/r"),
+        "retries: 3\nretryDelay: 60s\nmaxRetryDelay: 60s",
+    )]));
+    let child = spawn(&sandbox, &["run", "report"]);
+    server.wait_for_requests(1, WAIT);
+    std::thread::sleep(Duration::from_millis(300));
+    // SAFETY: kill(2) on the pid of a child this test started and has
+    // not yet reaped.
+    assert_eq!(
+        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) },
+        0
+    );
+    assert_eq!(finish(child).code, 143);
+    let row = &history(&sandbox, &[])[0];
+    assert_eq!(row["outcome"], "interrupted");
+    assert_eq!(row["attempts"], 1);
+    assert_eq!(row["status"], 503);
+}
+
+#[test]
 fn a_run_killed_without_a_word_is_marked_interrupted_by_the_next_run() {
     let server = Server::start(vec![
         Reply::status(200).delay(Duration::from_secs(30)),
@@ -359,6 +431,35 @@ fn a_run_killed_without_a_word_is_marked_interrupted_by_the_next_run() {
         outcomes(&history(&sandbox, &[])),
         ["succeeded", "interrupted"]
     );
+}
+
+#[test]
+fn a_run_of_a_job_that_allows_overlap_killed_without_a_word_is_marked_interrupted_by_the_next_run()
+{
+    let server = Server::start(vec![
+        Reply::status(200).delay(Duration::from_secs(30)),
+        Reply::status(200).delay(Duration::from_secs(30)),
+        Reply::status(200),
+    ]);
+    let sandbox = Sandbox::with_jobs(&file(&[(
+        "report",
+        &server.url("/r"),
+        "timeout: 60s\nconcurrency: allow",
+    )]));
+    let mut killed = spawn(&sandbox, &["run", "report"]);
+    server.wait_for_requests(1, WAIT);
+    killed.kill().unwrap();
+    killed.wait().unwrap();
+    // A run still going is left as it is by the runs beside it.
+    let going = spawn(&sandbox, &["run", "report"]);
+    server.wait_for_requests(2, WAIT);
+    assert_eq!(sandbox.run(&["run", "report"]).code, 0);
+    assert_eq!(
+        outcomes(&history(&sandbox, &[])),
+        ["succeeded", "running", "interrupted"]
+    );
+    drop(server);
+    finish(going);
 }
 
 // Faults
@@ -617,6 +718,70 @@ fn history_of_an_unknown_job_suggests_a_name() {
 }
 
 // The state directory
+
+#[test]
+fn a_state_directory_in_the_way_of_a_file_or_a_broken_link_is_named_as_such() {
+    let sandbox = Sandbox::with_jobs(&file(&[
+        ("locked", "http://127.0.0.1:9/", ""),
+        ("free", "http://127.0.0.1:9/", "concurrency: allow"),
+    ]));
+    let file_path = sandbox.write("a-file", "");
+    let link = sandbox.path("a-link");
+    std::os::unix::fs::symlink(sandbox.path("gone"), &link).unwrap();
+    for (dir, why) in [
+        (&file_path, "a file is in its place".to_string()),
+        (
+            &link,
+            format!(
+                "it is a symbolic link to `{}`, which is not a directory",
+                sandbox.path("gone").display()
+            ),
+        ),
+    ] {
+        for job in ["locked", "free"] {
+            let run = Run::from(
+                sandbox
+                    .jobrun()
+                    .env("JOBRUN_STATE_DIR", dir)
+                    .args(["run", job])
+                    .output()
+                    .unwrap(),
+            );
+            let expected = format!(
+                "cannot create the state directory `{}`: {why}",
+                dir.display()
+            );
+            assert!(run.stderr.contains(&expected), "{job}: {}", run.stderr);
+        }
+    }
+    assert!(!sandbox.path("gone").exists());
+}
+
+#[test]
+fn status_and_history_refuse_a_state_directory_that_is_a_file() {
+    let sandbox = Sandbox::with_jobs(&file(&[("report", "http://127.0.0.1:9/", "")]));
+    // A slip: the database itself given as the state directory.
+    let not_a_dir = sandbox.write("history.sqlite3", "");
+    for command in [&["status"][..], &["history"]] {
+        let run = Run::from(
+            sandbox
+                .jobrun()
+                .env("JOBRUN_STATE_DIR", &not_a_dir)
+                .args(command)
+                .output()
+                .unwrap(),
+        );
+        assert_eq!(run.code, 3, "{command:?}: {}", run.stdout);
+        assert!(
+            run.stderr.contains(&not_a_dir.display().to_string())
+                && run.stderr.contains("not a directory")
+                && run.stderr.contains("--state-dir"),
+            "{}",
+            run.stderr
+        );
+    }
+    assert_eq!(std::fs::read(&not_a_dir).unwrap(), b"");
+}
 
 #[test]
 fn the_state_directory_defaults_to_home_and_is_private() {

@@ -252,6 +252,8 @@ fn send(
     log.request();
     let mut attempt = 1;
     let mut waiting = false;
+    // The last HTTP status received, for the row of a run a signal ends.
+    let mut status = None;
     loop {
         let message = rx.recv();
         // When the event arrived, not when the wait for it began.
@@ -259,6 +261,12 @@ fn send(
         match message {
             Ok(Message::Event(Event::Attempt(a))) => {
                 log.attempt(&a, now);
+                status = a
+                    .response
+                    .as_ref()
+                    .map(|r| r.status)
+                    .or(a.failure.as_ref().and_then(|f| f.status))
+                    .or(status);
                 waiting = a.retry_in.is_some();
                 attempt = if waiting { a.number } else { a.number + 1 };
             }
@@ -300,7 +308,7 @@ fn send(
                     exit: signal.exit(),
                     outcome: Outcome::Interrupted,
                     attempts: attempt,
-                    status: None,
+                    status,
                     error_class: None,
                     error: Some(format!(
                         "stopped by {} {when} attempt {attempt}",
