@@ -22,6 +22,11 @@ pub fn key(job: &str, scheduled: Option<Timestamp>, random: [u8; 16]) -> String 
         }
         None => versioned(random, 4),
     };
+    uuid(bytes)
+}
+
+/// 16 bytes written as a UUID: 8-4-4-4-12 lowercase hex digits.
+pub fn uuid(bytes: [u8; 16]) -> String {
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
     format!(
         "{}-{}-{}-{}-{}",
@@ -35,7 +40,7 @@ pub fn key(job: &str, scheduled: Option<Timestamp>, random: [u8; 16]) -> String 
 
 /// RFC 9562: the version in the high nibble of byte 6, the variant `10`
 /// in the high bits of byte 8.
-fn versioned(mut bytes: [u8; 16], version: u8) -> [u8; 16] {
+pub fn versioned(mut bytes: [u8; 16], version: u8) -> [u8; 16] {
     bytes[6] = (bytes[6] & 0x0f) | (version << 4);
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
     bytes

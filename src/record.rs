@@ -158,17 +158,7 @@ impl Record {
 pub fn run_id(random: fn(&mut [u8])) -> String {
     let mut bytes = [0u8; 16];
     random(&mut bytes);
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..]
-    )
+    crate::idempotency::uuid(crate::idempotency::versioned(bytes, 4))
 }
 
 /// An instant as the history writes it: RFC 3339 in UTC with milliseconds,
