@@ -184,7 +184,21 @@ impl Store {
         conn.execute_batch("PRAGMA wal_autocheckpoint = 64")
             .map_err(fail)?;
         let mut store = Store { conn, path };
-        store.prepare().map_err(|e| classify(&store.path, e))?;
+        // While the first processes on a new file switch it to WAL, SQLite
+        // can answer SQLITE_BUSY at once, without waiting in the busy
+        // handler; that race ends in milliseconds, so wait it out here.
+        let started = std::time::Instant::now();
+        loop {
+            match store.prepare() {
+                Err(rusqlite::Error::SqliteFailure(e, _))
+                    if e.code == rusqlite::ErrorCode::DatabaseBusy
+                        && started.elapsed() < BUSY_TIMEOUT =>
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
+                result => break result.map_err(|e| classify(&store.path, e))?,
+            }
+        }
         Ok(store)
     }
 
