@@ -26,6 +26,12 @@ pub const DEFAULT_MAX_RETRY_DELAY: Duration = Duration::from_secs(30);
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 1024 * 1024;
 /// Runs kept in the history per job when `historyLimit` is not given.
 pub const DEFAULT_HISTORY_LIMIT: u32 = 100;
+/// How long a notification or a healthcheck ping may take, its one retry
+/// included, when `timeout` is not given: the run's exit waits for it.
+pub const DEFAULT_NOTICE_TIMEOUT: Duration = Duration::from_secs(5);
+/// How much of a notification's or ping's response is read: only its
+/// status matters.
+pub const NOTICE_MAX_RESPONSE_BYTES: u64 = 64 * 1024;
 /// Redirects followed within one attempt, as curl's `--max-redirs` would
 /// be set by a careful user.
 pub const MAX_REDIRECTS: u32 = 5;
@@ -56,6 +62,12 @@ pub struct Job {
     pub concurrency: Concurrency,
     /// Runs of this job kept in the history (`historyLimit`), at least 1.
     pub history_limit: u32,
+    /// Who is told when a run fails or recovers: `global.notify` merged
+    /// with the job's own, key by key.
+    pub notify: Notify,
+    /// The healthcheck URL pinged at the start and end of each run (the
+    /// job's, or `global.healthcheck`), with its placeholders.
+    pub healthcheck: Option<Template>,
     /// Where each placeholder of the request is written, in file order, so an
     /// unset variable can be pointed at.
     pub uses: Vec<(String, Span)>,
@@ -190,6 +202,29 @@ impl Redirects {
     }
 }
 
+/// `notify`: the requests that tell people about a job's runs.
+#[derive(Debug, Clone, Default)]
+pub struct Notify {
+    /// After a run's final attempt failed.
+    pub on_failure: Option<Notice>,
+    /// After the first success that follows one or more failed runs.
+    pub on_recovery: Option<Notice>,
+    /// No `onFailure` within this long of the last one sent for the job.
+    pub cooldown: Option<Duration>,
+}
+
+/// One notification: a request like a job's, with its own short timeout.
+/// Its method defaults to POST; it never carries `global.defaultHeaders`
+/// (those are the jobs' credentials, not the webhook's).
+#[derive(Debug, Clone)]
+pub struct Notice {
+    pub request: Request,
+    /// Bounds the whole notification, its retry included.
+    pub timeout: Duration,
+    /// Where the notification's mapping is written.
+    pub span: Span,
+}
+
 /// What makes a response a success.
 #[derive(Debug, Clone, Default)]
 pub struct Expect {
@@ -309,6 +344,25 @@ impl Job {
             None => {}
         }
         out.extend(self.expect.body_contains.as_ref());
+        out
+    }
+
+    /// Every template of the job's notifications and healthcheck.
+    pub fn notice_templates(&self) -> Vec<&Template> {
+        let mut out = Vec::new();
+        for notice in [&self.notify.on_failure, &self.notify.on_recovery]
+            .into_iter()
+            .flatten()
+        {
+            out.push(&notice.request.url);
+            out.extend(notice.request.headers.iter().map(|(_, t)| t));
+            match &notice.request.body {
+                Some(Body::Json(data)) => data.templates(&mut out),
+                Some(Body::Text(text)) => out.push(text),
+                None => {}
+            }
+        }
+        out.extend(self.healthcheck.as_ref());
         out
     }
 

@@ -31,6 +31,7 @@ pub mod lint;
 pub mod lock;
 pub mod mask;
 pub mod nodecron;
+pub mod notify;
 pub mod prepare;
 pub mod record;
 pub mod redirect;

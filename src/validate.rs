@@ -386,6 +386,8 @@ impl Checker<'_> {
             catch_up: entry.catch_up.as_ref().map(|d| d.value),
             concurrency: concurrency?,
             history_limit: history_limit?,
+            notify: crate::job::Notify::default(),
+            healthcheck: None,
             uses: Vec::new(),
         })
     }
