@@ -16,10 +16,11 @@ use crate::dependency::{self, Decision};
 use crate::error::{Error, Exit};
 use crate::job::{Concurrency, Job};
 use crate::lock::{self, RunLock};
+use crate::notify::{self, Delivery, Verdict, Watch};
 use crate::record::{self, Outcome, Record, Trigger};
 use crate::runlog::Verbosity;
 use crate::statedir::StateDir;
-use crate::store::{Store, StoreError};
+use crate::store::{Claim, Store, StoreError};
 
 /// How a run's request ended, for its row.
 #[derive(Debug, Clone)]
@@ -37,7 +38,12 @@ pub struct Ended {
 pub enum Admission {
     Proceed(Box<Ledger>),
     /// It does not: skipped by `dependsOn` or busy, already recorded.
-    Stop(Exit),
+    Stop {
+        exit: Exit,
+        outcome: Outcome,
+        /// The id its row was recorded under.
+        run_id: String,
+    },
 }
 
 /// A run that was admitted: it holds its lock, and its row says `running`.
@@ -47,6 +53,9 @@ pub struct Ledger {
     began: Instant,
     /// The job's `historyLimit`.
     keep: u32,
+    /// The cooldown a failure notice of this run took, if it did.
+    claim: Option<Claim>,
+    watch: Watch,
     _lock: Option<RunLock>,
 }
 
@@ -128,7 +137,11 @@ pub fn admit(ctx: &mut Context, entry: &Entry) -> Result<Admission, Error> {
                             not_recorded(ctx, &job.name, &problem);
                         }
                     }
-                    return Ok(Admission::Stop(Exit::Busy));
+                    return Ok(Admission::Stop {
+                        exit: Exit::Busy,
+                        outcome: Outcome::Busy,
+                        run_id: row.run_id,
+                    });
                 }
                 Err(e) => {
                     return Err(needed(StoreError::Lock {
@@ -168,7 +181,11 @@ pub fn admit(ctx: &mut Context, entry: &Entry) -> Result<Admission, Error> {
                 {
                     not_recorded(ctx, &job.name, &problem);
                 }
-                return Ok(Admission::Stop(Exit::Success));
+                return Ok(Admission::Stop {
+                    exit: Exit::Success,
+                    outcome: Outcome::Skipped,
+                    run_id: row.run_id,
+                });
             }
             Decision::Run(reason) => {
                 if entry.verbosity >= Verbosity::Attempts {
@@ -201,6 +218,8 @@ pub fn admit(ctx: &mut Context, entry: &Entry) -> Result<Admission, Error> {
         record: run,
         began,
         keep: job.history_limit,
+        claim: None,
+        watch: Watch::of(&job.notify),
         _lock: lock,
     })))
 }
@@ -211,8 +230,15 @@ impl Ledger {
         &self.record.run_id
     }
 
-    /// Record how the run ended, then let go of the lock.
-    pub fn finish(mut self, ctx: &mut Context, ended: &Ended, verbosity: Verbosity) {
+    /// The run's row as recorded so far.
+    pub fn record(&self) -> &Record {
+        &self.record
+    }
+
+    /// Record how the run ended, and decide what it tells (`notify`). The
+    /// lock is kept until [`Ledger::close`], so the run's notifications
+    /// are part of it.
+    pub fn finish(&mut self, ctx: &mut Context, ended: &Ended, verbosity: Verbosity) -> Verdict {
         let run = &mut self.record;
         run.ended = Some(ctx.clock.wall());
         run.duration_ms = Some(
@@ -226,13 +252,62 @@ impl Ledger {
         run.status = ended.status;
         run.error_class = ended.error_class.map(str::to_string);
         run.error.clone_from(&ended.error);
+        let now = run.ended.unwrap_or(run.started);
+        let decided = match &mut self.store {
+            Some(store) => store.finish(run, self.keep, &self.watch, now),
+            None => Err(StoreError::NoDirectory),
+        };
+        match decided {
+            Ok(decided) => {
+                self.claim = decided.claim;
+                decided.verdict
+            }
+            Err(problem) => {
+                if verbosity > Verbosity::Quiet && self.store.is_some() {
+                    not_recorded(ctx, &run.job, &problem);
+                }
+                // Without the history: what can be decided without it.
+                let (verdict, _) = notify::decide(run.outcome, None, &self.watch, now);
+                if let Verdict::Send(kind) = verdict {
+                    run.notice = Some(kind);
+                }
+                verdict
+            }
+        }
+    }
+
+    /// Record what became of the run's notification and pings, then let
+    /// go of the lock.
+    pub fn close(mut self, ctx: &mut Context, told: Told, verbosity: Verbosity) {
+        let run = &mut self.record;
+        if run.notice.is_none() && told == Told::default() {
+            return;
+        }
+        if let Some((delivery, error)) = told.notice {
+            run.notice_result = Some(delivery);
+            run.notice_error = error;
+        }
+        run.ping_error = told.ping_error;
+        let release = self
+            .claim
+            .filter(|_| run.notice_result == Some(Delivery::Failed));
         if let Some(store) = &mut self.store
-            && let Err(problem) = store.finish(run, self.keep)
+            && let Err(problem) = store.noted(run, release)
             && verbosity > Verbosity::Quiet
         {
             not_recorded(ctx, &run.job, &problem);
         }
     }
+}
+
+/// What a run's notification and pings came to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Told {
+    /// What became of the notification the run's end called for, with why
+    /// it was not delivered (masked).
+    pub notice: Option<(Delivery, Option<String>)>,
+    /// Why a ping failed (masked).
+    pub ping_error: Option<String>,
 }
 
 /// A row of the other job that says `running` is believed only if the

@@ -95,6 +95,16 @@ impl Secrets {
         }
     }
 
+    /// Remember every secret of `other` too.
+    pub fn extend(&mut self, other: &Secrets) {
+        for form in &other.values {
+            if !self.values.contains(form) {
+                self.values.push(form.clone());
+            }
+        }
+        self.values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+    }
+
     pub fn is_empty(&self) -> bool {
         self.values.is_empty()
     }

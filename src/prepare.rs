@@ -4,7 +4,7 @@
 
 use crate::builtin::{self, RunFacts};
 use crate::interpolate::{Rendered, Template, Unresolved};
-use crate::job::{Body, Data, Job, Method};
+use crate::job::{Body, Data, Job, Method, Request};
 use crate::mask::{self, Secrets};
 
 /// jobrun's `User-Agent`, unless the job sets its own.
@@ -54,6 +54,22 @@ impl Prepared {
         lookup: &dyn Fn(&str) -> Option<String>,
         idempotency_key: Option<&str>,
     ) -> Result<Prepared, Unresolved> {
+        Prepared::of(
+            &job.request,
+            job.expect.body_contains.as_ref(),
+            lookup,
+            idempotency_key,
+        )
+    }
+
+    /// Fill in `request` (a job's, or a notification's), with the text
+    /// its response must contain, if any.
+    pub fn of(
+        request: &Request,
+        expect_body: Option<&Template>,
+        lookup: &dyn Fn(&str) -> Option<String>,
+        idempotency_key: Option<&str>,
+    ) -> Result<Prepared, Unresolved> {
         let mut secrets = Secrets::default();
         let mut render_with = |template: &Template,
                                lookup: &dyn Fn(&str) -> Option<String>|
@@ -69,7 +85,6 @@ impl Prepared {
         // A `#` in a value put into the URL is data, not the start of a
         // fragment that would silently cut the rest of the URL off.
         let url_lookup = |name: &str| lookup(name).map(|v| v.replace('#', "%23"));
-        let request = &job.request;
         let url = render_with(&request.url, &url_lookup)?;
         let mut render = |template: &Template| render_with(template, lookup);
         let mut headers = Vec::with_capacity(request.headers.len() + 3);
@@ -98,12 +113,7 @@ impl Prepared {
             (Some(Body::Text(template)), true) => Some(render(template)?),
             _ => None,
         };
-        let expect_body = job
-            .expect
-            .body_contains
-            .as_ref()
-            .map(&mut render)
-            .transpose()?;
+        let expect_body = expect_body.map(&mut render).transpose()?;
 
         // `user:password@` becomes Basic authentication, as curl sends it,
         // unless the job sets its own Authorization; either way the URL

@@ -4,6 +4,8 @@
 
 use jiff::Timestamp;
 
+use crate::notify::{Delivery, Kind};
+
 /// What started a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Trigger {
@@ -115,6 +117,14 @@ pub struct Record {
     /// The failure in one line, masked.
     pub error: Option<String>,
     pub duration_ms: Option<u64>,
+    /// The notification the run's end called for, if any.
+    pub notice: Option<Kind>,
+    /// What became of it.
+    pub notice_result: Option<Delivery>,
+    /// Why it was not delivered, masked.
+    pub notice_error: Option<String>,
+    /// Why a healthcheck ping of the run failed, masked.
+    pub ping_error: Option<String>,
 }
 
 impl Record {
@@ -140,6 +150,10 @@ impl Record {
             error_class: None,
             error: None,
             duration_ms: None,
+            notice: None,
+            notice_result: None,
+            notice_error: None,
+            ping_error: None,
         }
     }
 

@@ -55,7 +55,7 @@ pub struct RunLog<'a> {
     pub format: LogFormat,
     pub stderr: &'a mut dyn Write,
     /// The `--log-file`, opened for appending.
-    pub file: Option<std::fs::File>,
+    pub file: Option<&'a std::fs::File>,
 }
 
 /// A line for stderr and the log file, before formatting.
@@ -64,7 +64,113 @@ struct Line {
     json: serde_json::Value,
 }
 
-impl RunLog<'_> {
+impl<'a> RunLog<'a> {
+    pub fn new(
+        job: &'a str,
+        request: &'a Prepared,
+        verbosity: Verbosity,
+        format: LogFormat,
+        stderr: &'a mut dyn Write,
+        file: Option<&'a std::fs::File>,
+    ) -> RunLog<'a> {
+        RunLog {
+            job,
+            request,
+            verbosity,
+            format,
+            stderr,
+            file,
+        }
+    }
+
+    /// How one of the run's side requests went (`what`: "onFailure
+    /// notification", "healthcheck start ping"), to `url` as it may be
+    /// shown: a failure at the default verbosity, a success at `-v`.
+    pub fn errand(
+        &mut self,
+        what: &str,
+        url: &str,
+        result: &Result<u16, String>,
+        now: jiff::Timestamp,
+    ) {
+        let to = if url.is_empty() {
+            String::new()
+        } else {
+            format!(" to {url}")
+        };
+        let (text, level) = match result {
+            Ok(status) => (
+                format!(
+                    "jobrun: job `{}`: {what} sent{to}: {}",
+                    self.job,
+                    status_text(*status)
+                ),
+                Verbosity::Attempts,
+            ),
+            Err(why) => (
+                format!("jobrun: job `{}`: {what}{to} failed: {why}", self.job),
+                Verbosity::Normal,
+            ),
+        };
+        let line = Line {
+            text,
+            json: json!({
+                "event": "errand",
+                "job": self.job,
+                "errand": what,
+                "url": url,
+                "outcome": if result.is_ok() { "sent" } else { "failed" },
+                "status": result.as_ref().ok(),
+                "error": result.as_ref().err(),
+            }),
+        };
+        self.emit(line, level, now);
+    }
+
+    /// An `onFailure` was held back: one went out at `sent`, within the
+    /// job's `cooldown`.
+    pub fn held_back(
+        &mut self,
+        sent: jiff::Timestamp,
+        cooldown: Option<std::time::Duration>,
+        now: jiff::Timestamp,
+    ) {
+        let cooldown = cooldown.map(duration::format).unwrap_or_default();
+        let sent = crate::record::instant(sent);
+        let line = Line {
+            text: format!(
+                "jobrun: job `{}`: onFailure notification held back: one was sent at {sent}, within the cooldown ({cooldown})",
+                self.job
+            ),
+            json: json!({
+                "event": "errand",
+                "job": self.job,
+                "errand": "onFailure notification",
+                "outcome": "cooldown",
+                "last_sent": sent,
+            }),
+        };
+        self.emit(line, Verbosity::Attempts, now);
+    }
+
+    /// A signal came while the run's notification or pings were going.
+    pub fn interrupted_errands(&mut self, signal: crate::signal::Signal, now: jiff::Timestamp) {
+        let line = Line {
+            text: format!(
+                "jobrun: job `{}`: stopped by {} while sending its notification and pings",
+                self.job,
+                signal.name()
+            ),
+            json: json!({
+                "event": "errand",
+                "job": self.job,
+                "outcome": "interrupted",
+                "signal": signal.name(),
+            }),
+        };
+        self.emit(line, Verbosity::Normal, now);
+    }
+
     /// Before the first attempt: the request's head, at `-vv`.
     pub fn request(&mut self) {
         if self.verbosity >= Verbosity::Headers && self.format == LogFormat::Text {
@@ -264,7 +370,7 @@ impl RunLog<'_> {
         if self.verbosity >= level {
             let _ = writeln!(self.stderr, "{stderr_line}");
         }
-        if let Some(file) = &mut self.file {
+        if let Some(mut file) = self.file {
             // One write per line: O_APPEND keeps lines of concurrent runs
             // whole.
             let _ = file.write_all(format!("{file_line}\n").as_bytes());

@@ -20,6 +20,7 @@ use rusqlite::config::DbConfig;
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension as _, TransactionBehavior};
 
 use crate::config::io_reason;
+use crate::notify::{self, Alert, Delivery, Kind, Verdict, Watch};
 use crate::record::{self, Outcome, Record, Trigger};
 use crate::statedir::StateDir;
 
@@ -53,13 +54,33 @@ const MIGRATIONS: &[&str] = &[
         duration_ms  INTEGER
     );
     CREATE INDEX runs_by_job ON runs (job, id);",
+    // 2: what each run told (notifications, healthcheck pings), and what
+    // the notifications need to know of a job between runs, kept apart
+    // from the runs so that `historyLimit` never prunes it. A job whose
+    // last decisive run failed starts out failing and told, so its next
+    // success is reported as a recovery.
+    "ALTER TABLE runs ADD COLUMN notice TEXT;
+    ALTER TABLE runs ADD COLUMN notice_result TEXT;
+    ALTER TABLE runs ADD COLUMN notice_error TEXT;
+    ALTER TABLE runs ADD COLUMN ping_error TEXT;
+    CREATE TABLE alerts (
+        job       TEXT PRIMARY KEY,
+        failing   INTEGER NOT NULL DEFAULT 0,
+        told      INTEGER NOT NULL DEFAULT 0,
+        last_sent TEXT
+    );
+    INSERT INTO alerts (job, failing, told)
+        SELECT job, outcome = 'failed', outcome = 'failed' FROM runs AS r
+        WHERE id = (SELECT max(id) FROM runs
+                    WHERE job = r.job AND outcome IN ('succeeded', 'failed'));",
 ];
 
 /// The schema version this jobrun writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 const COLUMNS: &str = "run_id, job, triggered_by, scheduled_at, started_at, ended_at, attempts, \
-                       status, outcome, reason, error_class, error, duration_ms";
+                       status, outcome, reason, error_class, error, duration_ms, notice, \
+                       notice_result, notice_error, ping_error";
 
 /// Why the history cannot be used.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -287,16 +308,58 @@ impl Store {
     /// have been pruned meanwhile (a tiny `historyLimit` and overlapping
     /// runs), it is added again, and the job's rows pruned to `keep` once
     /// more, so that overlapping runs never leave more than that.
-    pub fn finish(&mut self, run: &Record, keep: u32) -> Result<(), StoreError> {
+    ///
+    /// In the same transaction, decide what the run's end tells (see
+    /// [`notify::decide`]) from what the history knows of the job, and
+    /// keep what it knows now. The decision is written on the row; what
+    /// became of the notification is added by [`Store::noted`].
+    pub fn finish(
+        &mut self,
+        run: &mut Record,
+        keep: u32,
+        watch: &Watch,
+        now: Timestamp,
+    ) -> Result<Decided, StoreError> {
         self.check_version()?;
         let path = self.path.clone();
-        let mut write = || -> rusqlite::Result<()> {
+        let mut write = || -> rusqlite::Result<Decided> {
             let tx = self
                 .conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let before = alert(&tx, &run.job)?;
+            let (verdict, after) = notify::decide(run.outcome, Some(before), watch, now);
+            let after = after.unwrap_or(before);
+            if after != before {
+                tx.execute(
+                    "INSERT INTO alerts (job, failing, told, last_sent) VALUES (?1, ?2, ?3, ?4) \
+                     ON CONFLICT (job) DO UPDATE SET failing = ?2, told = ?3, last_sent = ?4",
+                    rusqlite::params![
+                        run.job,
+                        after.failing,
+                        after.told,
+                        after.last_sent.map(record::instant)
+                    ],
+                )?;
+            }
+            match verdict {
+                Verdict::Quiet => {}
+                Verdict::Send(kind) => run.notice = Some(kind),
+                Verdict::CooledDown(_) => {
+                    run.notice = Some(Kind::Failure);
+                    run.notice_result = Some(Delivery::Cooldown);
+                }
+            }
+            let claim = match verdict {
+                Verdict::Send(Kind::Failure) => after.last_sent.map(|at| Claim {
+                    at,
+                    previous: before.last_sent,
+                }),
+                _ => None,
+            };
             let changed = tx.execute(
                 "UPDATE runs SET ended_at = ?2, attempts = ?3, status = ?4, outcome = ?5, \
-                 reason = ?6, error_class = ?7, error = ?8, duration_ms = ?9 WHERE run_id = ?1",
+                 reason = ?6, error_class = ?7, error = ?8, duration_ms = ?9, notice = ?10, \
+                 notice_result = ?11 WHERE run_id = ?1",
                 rusqlite::params![
                     run.run_id,
                     run.ended.map(record::instant),
@@ -307,11 +370,52 @@ impl Store {
                     run.error_class,
                     run.error,
                     run.duration_ms.map(|d| d as i64),
+                    run.notice.map(Kind::as_str),
+                    run.notice_result.map(Delivery::as_str),
                 ],
             )?;
             if changed == 0 {
                 insert(&tx, run)?;
                 prune(&tx, &run.job, keep)?;
+            }
+            tx.commit()?;
+            Ok(Decided { verdict, claim })
+        };
+        write().map_err(|e| classify(&path, e))
+    }
+
+    /// Record what became of the run's notification and pings. A failure
+    /// notice that could not be delivered gives back its `claim` on the
+    /// cooldown, so the next failure tries again instead of being held
+    /// back by a message nobody received.
+    pub fn noted(&mut self, run: &Record, release: Option<Claim>) -> Result<(), StoreError> {
+        self.check_version()?;
+        let path = self.path.clone();
+        let mut write = || -> rusqlite::Result<()> {
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute(
+                "UPDATE runs SET notice = ?2, notice_result = ?3, notice_error = ?4, \
+                 ping_error = ?5 WHERE run_id = ?1",
+                rusqlite::params![
+                    run.run_id,
+                    run.notice.map(Kind::as_str),
+                    run.notice_result.map(Delivery::as_str),
+                    run.notice_error,
+                    run.ping_error,
+                ],
+            )?;
+            if let Some(claim) = release {
+                // Unless a later run has claimed it since.
+                tx.execute(
+                    "UPDATE alerts SET last_sent = ?3 WHERE job = ?1 AND last_sent = ?2",
+                    rusqlite::params![
+                        run.job,
+                        record::instant(claim.at),
+                        claim.previous.map(record::instant)
+                    ],
+                )?;
             }
             tx.commit()
         };
@@ -367,10 +471,47 @@ impl Store {
     }
 }
 
+/// What [`Store::finish`] decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decided {
+    pub verdict: Verdict,
+    /// The cooldown this run's failure notice took, to give back should
+    /// it not be delivered.
+    pub claim: Option<Claim>,
+}
+
+/// A failure notice's hold on the cooldown: when it was taken, and the
+/// last sending time it replaced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Claim {
+    pub at: Timestamp,
+    pub previous: Option<Timestamp>,
+}
+
+/// What the history knows of `job`'s failures; nothing yet for a job it
+/// has never seen end.
+fn alert(tx: &rusqlite::Transaction, job: &str) -> rusqlite::Result<Alert> {
+    tx.query_row(
+        "SELECT failing, told, last_sent FROM alerts WHERE job = ?1",
+        [job],
+        |row| {
+            Ok(Alert {
+                failing: row.get(0)?,
+                told: row.get(1)?,
+                last_sent: row
+                    .get::<_, Option<String>>(2)?
+                    .and_then(|t| t.parse::<Timestamp>().ok()),
+            })
+        },
+    )
+    .optional()
+    .map(Option::unwrap_or_default)
+}
+
 fn insert(tx: &rusqlite::Transaction, run: &Record) -> rusqlite::Result<usize> {
     tx.execute(
         &format!(
-            "INSERT INTO runs ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+            "INSERT INTO runs ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
         ),
         rusqlite::params![
             run.run_id,
@@ -386,6 +527,10 @@ fn insert(tx: &rusqlite::Transaction, run: &Record) -> rusqlite::Result<usize> {
             run.error_class,
             run.error,
             run.duration_ms.map(|d| d as i64),
+            run.notice.map(Kind::as_str),
+            run.notice_result.map(Delivery::as_str),
+            run.notice_error,
+            run.ping_error,
         ],
     )
 }
@@ -427,6 +572,16 @@ fn row(row: &rusqlite::Row) -> rusqlite::Result<Record> {
         error_class: row.get(10)?,
         error: row.get(11)?,
         duration_ms: row.get::<_, Option<i64>>(12)?.map(|d| d.max(0) as u64),
+        notice: row
+            .get::<_, Option<String>>(13)?
+            .map(|t| Kind::parse(&t).ok_or_else(|| invalid(13, "notice")))
+            .transpose()?,
+        notice_result: row
+            .get::<_, Option<String>>(14)?
+            .map(|t| Delivery::parse(&t).ok_or_else(|| invalid(14, "notice result")))
+            .transpose()?,
+        notice_error: row.get(15)?,
+        ping_error: row.get(16)?,
     })
 }
 
@@ -510,7 +665,10 @@ mod tests {
         r.error_class = Some("http_5xx".into());
         r.error = Some("POST http://x/: 503 Service Unavailable (server error)".into());
         r.duration_ms = Some(1750);
-        store.finish(&r, 100).unwrap();
+        let decided = store
+            .finish(&mut r, 100, &Watch::default(), at("2025-03-07T18:31:02Z"))
+            .unwrap();
+        assert_eq!(decided.verdict, Verdict::Quiet);
         assert_eq!(store.recent(None, 10).unwrap(), vec![r]);
     }
 
@@ -599,6 +757,155 @@ mod tests {
         );
     }
 
+    fn watch(cooldown_secs: Option<u64>) -> Watch {
+        Watch {
+            on_failure: true,
+            on_recovery: true,
+            cooldown: cooldown_secs.map(Duration::from_secs),
+        }
+    }
+
+    /// Add and finish a run of `job` with `outcome` at `when`, as a new
+    /// process would (a connection of its own): what it decided.
+    fn ended(
+        dir: &StateDir,
+        id: &str,
+        job: &str,
+        when: &str,
+        outcome: Outcome,
+        w: &Watch,
+    ) -> Decided {
+        let mut store = Store::open(dir).unwrap();
+        let mut r = run(id, job, when, Outcome::Running);
+        store.add(&r, 2, true).unwrap();
+        r.outcome = outcome;
+        store.finish(&mut r, 2, w, at(when)).unwrap()
+    }
+
+    #[test]
+    fn the_cooldown_is_decided_across_connections_and_survives_pruning() {
+        let (_temp, dir) = dir();
+        let w = watch(Some(600));
+        // historyLimit 2: the row of the failure that was told is pruned
+        // long before the cooldown ends.
+        let verdicts: Vec<Verdict> = ["18:00", "18:01", "18:02", "18:03", "18:09", "18:10"]
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let when = format!("2025-03-07T{t}:00Z");
+                ended(&dir, &format!("r{i}"), "a", &when, Outcome::Failed, &w).verdict
+            })
+            .collect();
+        let first = at("2025-03-07T18:00:00Z");
+        assert_eq!(
+            verdicts,
+            [
+                Verdict::Send(Kind::Failure),
+                Verdict::CooledDown(first),
+                Verdict::CooledDown(first),
+                Verdict::CooledDown(first),
+                Verdict::CooledDown(first),
+                Verdict::Send(Kind::Failure),
+            ]
+        );
+        let rows = Store::open(&dir).unwrap().recent(Some("a"), 10).unwrap();
+        assert_eq!(rows[1].notice_result, Some(Delivery::Cooldown));
+        assert_eq!(rows[0].notice, Some(Kind::Failure));
+        assert_eq!(rows[0].notice_result, None, "not yet noted");
+    }
+
+    #[test]
+    fn an_undelivered_failure_notice_gives_its_cooldown_back() {
+        let (_temp, dir) = dir();
+        let w = watch(Some(3600));
+        let first = ended(&dir, "r1", "a", "2025-03-07T18:00:00Z", Outcome::Failed, &w);
+        assert_eq!(first.verdict, Verdict::Send(Kind::Failure));
+        let mut store = Store::open(&dir).unwrap();
+        let mut row = store.recent(Some("a"), 1).unwrap().remove(0);
+        row.notice_result = Some(Delivery::Failed);
+        row.notice_error = Some("503 Service Unavailable (server error)".into());
+        store.noted(&row, first.claim).unwrap();
+        assert_eq!(store.recent(Some("a"), 1).unwrap()[0], row);
+        let second = ended(&dir, "r2", "a", "2025-03-07T18:01:00Z", Outcome::Failed, &w);
+        assert_eq!(second.verdict, Verdict::Send(Kind::Failure));
+    }
+
+    #[test]
+    fn a_recovery_is_decided_once_whatever_connection_asks() {
+        let (_temp, dir) = dir();
+        let w = watch(None);
+        let outcomes = [
+            Outcome::Failed,
+            Outcome::Failed,
+            Outcome::Succeeded,
+            Outcome::Succeeded,
+        ];
+        let verdicts: Vec<Verdict> = outcomes
+            .iter()
+            .enumerate()
+            .map(|(i, o)| {
+                let when = format!("2025-03-07T18:0{i}:00Z");
+                ended(&dir, &format!("r{i}"), "a", &when, *o, &w).verdict
+            })
+            .collect();
+        assert_eq!(
+            verdicts,
+            [
+                Verdict::Send(Kind::Failure),
+                Verdict::Send(Kind::Failure),
+                Verdict::Send(Kind::Recovery),
+                Verdict::Quiet
+            ]
+        );
+    }
+
+    #[test]
+    fn a_history_from_before_notifications_knows_which_jobs_are_failing() {
+        let (_temp, dir) = dir();
+        dir.create().unwrap();
+        let path = dir.path.join(FILE_NAME);
+        {
+            // Schema 1, as the previous jobrun left it.
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.execute_batch("PRAGMA user_version = 1").unwrap();
+            let insert = |id: &str, job: &str, outcome: &str| {
+                conn.execute(
+                    "INSERT INTO runs (run_id, job, triggered_by, started_at, outcome) \
+                     VALUES (?1, ?2, 'manual', '2025-03-07T18:00:00.000Z', ?3)",
+                    [id, job, outcome],
+                )
+                .unwrap();
+            };
+            insert("1", "down", "succeeded");
+            insert("2", "down", "failed");
+            insert("3", "down", "skipped");
+            insert("4", "up", "failed");
+            insert("5", "up", "succeeded");
+        }
+        let w = watch(None);
+        let down = ended(
+            &dir,
+            "6",
+            "down",
+            "2025-03-07T18:05:00Z",
+            Outcome::Succeeded,
+            &w,
+        );
+        let up = ended(
+            &dir,
+            "7",
+            "up",
+            "2025-03-07T18:05:00Z",
+            Outcome::Succeeded,
+            &w,
+        );
+        assert_eq!(down.verdict, Verdict::Send(Kind::Recovery));
+        assert_eq!(up.verdict, Verdict::Quiet);
+        let old = Store::open(&dir).unwrap().recent(Some("down"), 10).unwrap();
+        assert!(old.iter().all(|r| r.ping_error.is_none()));
+    }
+
     #[test]
     fn a_file_that_is_not_a_database_is_reported_and_left_as_it_was() {
         let (_temp, dir) = dir();
@@ -625,8 +932,8 @@ mod tests {
         assert!(matches!(
             store.add(&r, 10, false),
             Err(StoreError::Newer {
-                found: 2,
-                known: 1,
+                found: 3,
+                known: 2,
                 ..
             })
         ));

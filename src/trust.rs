@@ -53,6 +53,30 @@ pub fn system(env: &dyn Fn(&str) -> Option<String>) -> Roots {
     roots
 }
 
+/// The certificates an https request trusts, read only when the first
+/// https address is met: the system's (with `SSL_CERT_FILE` and
+/// `SSL_CERT_DIR` read from `env` now), then `extra`.
+pub fn lazy(
+    env: &dyn Fn(&str) -> Option<String>,
+    extra: Vec<Certificate<'static>>,
+) -> crate::transport::Roots {
+    let values: Vec<(&str, Option<String>)> = ["SSL_CERT_FILE", "SSL_CERT_DIR"]
+        .into_iter()
+        .map(|name| (name, env(name)))
+        .collect();
+    Box::new(move || {
+        let env = |name: &str| {
+            values
+                .iter()
+                .find(|(n, _)| *n == name)
+                .and_then(|(_, v)| v.clone())
+        };
+        let mut certs = system(&env).certs;
+        certs.extend(extra.iter().cloned());
+        certs
+    })
+}
+
 impl Roots {
     fn add_file(&mut self, path: &Path) {
         if let Ok(bytes) = std::fs::read(path) {

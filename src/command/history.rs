@@ -5,6 +5,7 @@ use serde::Serialize;
 use crate::command::{Invocation, table};
 use crate::duration;
 use crate::error::{Error, Exit};
+use crate::notify::{Delivery, Kind};
 use crate::record::{Record, instant};
 use crate::store::Store;
 use crate::validate::Purpose;
@@ -30,6 +31,10 @@ struct Run {
     error_class: Option<String>,
     error: Option<String>,
     duration_ms: Option<u64>,
+    notice: Option<&'static str>,
+    notice_result: Option<&'static str>,
+    notice_error: Option<String>,
+    ping_error: Option<String>,
 }
 
 impl From<Record> for Run {
@@ -48,6 +53,10 @@ impl From<Record> for Run {
             error_class: r.error_class,
             error: r.error,
             duration_ms: r.duration_ms,
+            notice: r.notice.map(Kind::as_str),
+            notice_result: r.notice_result.map(Delivery::as_str),
+            notice_error: r.notice_error,
+            ping_error: r.ping_error,
         }
     }
 }
@@ -87,7 +96,8 @@ pub fn execute(
         let rows: Vec<Vec<String>> = runs.iter().map(row).collect();
         table(
             &[
-                "STARTED", "JOB", "TRIGGER", "OUTCOME", "STATUS", "ATTEMPTS", "TOOK", "DETAIL",
+                "STARTED", "JOB", "TRIGGER", "OUTCOME", "STATUS", "ATTEMPTS", "TOOK", "TOLD",
+                "DETAIL",
             ],
             &rows,
         )
@@ -97,6 +107,24 @@ pub fn execute(
         .write_all(text.as_bytes())
         .map_err(Error::Output)?;
     Ok(Exit::Success)
+}
+
+/// What the run told, in a few words: its notification and whether a
+/// healthcheck ping failed (the reasons are in `--json`).
+fn told(r: &Record) -> String {
+    let mut parts = Vec::new();
+    if let Some(kind) = r.notice {
+        let result = r.notice_result.map_or("due", |d| match d {
+            Delivery::Sent => "sent",
+            Delivery::Cooldown => "held back",
+            Delivery::Failed => "failed",
+        });
+        parts.push(format!("{} {result}", kind.key()));
+    }
+    if r.ping_error.is_some() {
+        parts.push("ping failed".to_string());
+    }
+    parts.join(", ")
 }
 
 fn row(r: &Record) -> Vec<String> {
@@ -110,6 +138,7 @@ fn row(r: &Record) -> Vec<String> {
         r.duration_ms
             .map(|ms| duration::format(std::time::Duration::from_millis(ms)))
             .unwrap_or_default(),
+        told(r),
         r.error
             .clone()
             .or_else(|| r.reason.clone())

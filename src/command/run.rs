@@ -11,15 +11,22 @@ use crate::builtin::RunFacts;
 use crate::cli::RunArgs;
 use crate::command::Invocation;
 use crate::config::io_reason;
+use crate::context::Context;
 use crate::curl;
 use crate::diagnostic::Diagnostic;
+use crate::dispatch;
 use crate::due;
 use crate::error::{Error, Exit};
+use crate::healthcheck::{self, Ping};
 use crate::idempotency;
+use crate::job::DEFAULT_NOTICE_TIMEOUT;
 use crate::job::Job;
 use crate::jobfile::JobFile;
-use crate::ledger::{self, Admission, Ended};
+use crate::ledger::{self, Admission, Ended, Told};
+use crate::mask::Secrets;
+use crate::notify::{self, Delivery, Kind, Verdict};
 use crate::prepare::{self, Prepared};
+use crate::record::Record;
 use crate::record::{Outcome, Trigger};
 use crate::redirect::Origin;
 use crate::runlog::{self, RunLog, Verbosity};
@@ -28,11 +35,19 @@ use crate::transport::{self, Client};
 use crate::trust;
 use crate::validate::Purpose;
 
-/// What the worker and the signal thread tell this one.
+/// What the worker, the signal thread and the run's errands tell this one.
 enum Message {
     Event(Event),
     Signal(Signal),
+    /// How the run's notification went.
+    Notified(Result<u16, String>),
+    /// How the healthcheck's start ping went (`None`: there was none),
+    /// then its end ping.
+    Pinged(Option<Result<u16, String>>, Result<u16, String>),
 }
+
+/// A side request's result, as a thread hands it back.
+type Errand = std::thread::JoinHandle<Result<u16, String>>;
 
 pub fn execute(inv: &mut Invocation, args: &RunArgs) -> Result<Exit, Error> {
     let file = inv.load(Purpose::Use)?;
@@ -155,7 +170,15 @@ pub fn perform(
         Some(path) => Some(Output::open(path)?),
         None => None,
     };
-    let sinks = Sinks { log_file, output };
+
+    // Filled in now, so a ping that cannot be made is known before the
+    // run starts; reported with the run's other errands.
+    let ping_base = job.healthcheck.as_ref().map(|template| {
+        template
+            .render(&lookup)
+            .map(|rendered| rendered.text)
+            .map_err(|unresolved| format!("variable `{}` is not set", unresolved.name))
+    });
 
     let state_dir = inv.state_dir(file);
     let entry = ledger::Entry {
@@ -169,42 +192,48 @@ pub fn perform(
             .as_ref()
             .and_then(|d| file.checked.jobs.iter().find(|j| j.name == d.job)),
     };
-    let ledger = match ledger::admit(inv.ctx, &entry)? {
+    let mut ledger = match ledger::admit(inv.ctx, &entry)? {
         Admission::Proceed(ledger) => ledger,
-        Admission::Stop(exit) => return Ok(exit),
+        Admission::Stop {
+            exit,
+            outcome,
+            run_id,
+        } => {
+            // A run `dependsOn` skipped did what it should, and the
+            // healthcheck hears so rather than report the job down. A busy
+            // run says nothing: the run it found going will.
+            if outcome == Outcome::Skipped
+                && let Some(Ok(base)) = &ping_base
+            {
+                let result = ping_request(
+                    &Courier::of(inv.ctx),
+                    base,
+                    Ping::Success,
+                    &run_id,
+                    None,
+                    &prepared.secrets,
+                )();
+                let mut log = RunLog::new(
+                    &job.name,
+                    &prepared,
+                    verbosity,
+                    args.log_format,
+                    inv.ctx.stderr,
+                    log_file.as_ref(),
+                );
+                log.errand(
+                    "healthcheck success ping",
+                    &notify::shown_url(base),
+                    &result,
+                    inv.ctx.clock.wall(),
+                );
+            }
+            return Ok(exit);
+        }
     };
-    let secrets = prepared.secrets.clone();
-    let result = send(inv, args, job, prepared, client, sinks, verbosity);
-    let ended = match &result {
-        Ok(ended) => ended.clone(),
-        // The response came but could not be written where asked.
-        Err(error) => Ended {
-            exit: error.exit(),
-            outcome: Outcome::Failed,
-            attempts: 0,
-            status: None,
-            error_class: None,
-            error: Some(secrets.mask(&error.to_string()).into_owned()),
-        },
-    };
-    ledger.finish(inv.ctx, &ended, verbosity);
-    result.map(|ended| ended.exit)
-}
+    let run_id = ledger.run_id().to_string();
+    let courier = Courier::of(inv.ctx);
 
-/// Send the request on a worker thread and report its events as they come.
-fn send(
-    inv: &mut Invocation,
-    args: &RunArgs,
-    job: &'static Job,
-    prepared: Prepared,
-    client: Client,
-    sinks: Sinks,
-    verbosity: Verbosity,
-) -> Result<Ended, Error> {
-    let Sinks {
-        log_file,
-        mut output,
-    } = sinks;
     let (tx, rx) = mpsc::channel();
     if inv.ctx.handle_signals {
         let forwarded = tx.clone();
@@ -218,10 +247,294 @@ fn send(
             let _ = tx.send(Message::Signal(signal));
         }
     }
+    // Started with the request, not before it: a slow ping server must not
+    // hold the job back. Signals are blocked in every thread from here on.
+    let started = match &ping_base {
+        Some(Ok(base)) => Some(std::thread::spawn(ping_request(
+            &courier,
+            base,
+            Ping::Start,
+            &run_id,
+            None,
+            &prepared.secrets,
+        ))),
+        _ => None,
+    };
+
+    let channel = (&tx, &rx);
+    let result = send(
+        inv,
+        args,
+        job,
+        &prepared,
+        client,
+        output,
+        log_file.as_ref(),
+        verbosity,
+        channel,
+    );
+    let ended = match &result {
+        Ok(ended) => ended.clone(),
+        // The response came but could not be written where asked.
+        Err(error) => Ended {
+            exit: error.exit(),
+            outcome: Outcome::Failed,
+            attempts: 0,
+            status: None,
+            error_class: None,
+            error: Some(prepared.secrets.mask(&error.to_string()).into_owned()),
+        },
+    };
+    let verdict = ledger.finish(inv.ctx, &ended, verbosity);
+    let told = if ended.outcome == Outcome::Interrupted {
+        // Ending at once, as asked: the healthcheck sees a start without
+        // an end, which is what it is.
+        Told::default()
+    } else {
+        let mut log = RunLog::new(
+            &job.name,
+            &prepared,
+            verbosity,
+            args.log_format,
+            inv.ctx.stderr,
+            log_file.as_ref(),
+        );
+        let errands = Errands {
+            job,
+            verdict,
+            started,
+            ping_base: ping_base.as_ref(),
+            variables: &lookup,
+            secrets: &prepared.secrets,
+        };
+        match tell(&courier, errands, ledger.record(), &mut log, &tx, &rx) {
+            Ok(told) => told,
+            Err(signal) => {
+                let exit = signal.exit();
+                ledger.close(inv.ctx, Told::default(), verbosity);
+                return Ok(exit);
+            }
+        }
+    };
+    ledger.close(inv.ctx, told, verbosity);
+    result.map(|ended| ended.exit)
+}
+
+/// What a run's end may send besides its job's request.
+struct Errands<'a> {
+    job: &'a Job,
+    verdict: Verdict,
+    /// The healthcheck's start ping, under way.
+    started: Option<Errand>,
+    /// The healthcheck URL, filled in, or why it could not be.
+    ping_base: Option<&'a Result<String, String>>,
+    /// The built-ins and the variables.
+    variables: &'a dyn Fn(&str) -> Option<String>,
+    /// The job's secrets: notifications and pings mask them too.
+    secrets: &'a Secrets,
+}
+
+/// Send the run's notification and its end ping, both at once, and wait
+/// for them, reporting each. Err: a signal came first; the run ends now.
+fn tell(
+    ctx: &Courier,
+    errands: Errands,
+    run: &Record,
+    log: &mut RunLog,
+    tx: &mpsc::Sender<Message>,
+    rx: &mpsc::Receiver<Message>,
+) -> Result<Told, Signal> {
+    let Errands {
+        job,
+        verdict,
+        started,
+        ping_base,
+        variables,
+        secrets,
+    } = errands;
+    let mut told = Told::default();
+    let mut waiting = 0;
+
+    let mut notice_url = String::new();
+    let notice = match verdict {
+        Verdict::Quiet => None,
+        Verdict::CooledDown(sent) => {
+            told.notice = Some((Delivery::Cooldown, None));
+            log.held_back(sent, job.notify.cooldown, ctx.clock.wall());
+            None
+        }
+        Verdict::Send(kind) => match kind {
+            Kind::Failure => job.notify.on_failure.as_ref(),
+            Kind::Recovery => job.notify.on_recovery.as_ref(),
+        }
+        .map(|notice| (kind, notice)),
+    };
+    let mut notice_kind = None;
+    if let Some((kind, notice)) = notice {
+        notice_kind = Some(kind);
+        match notify::request(notice, run, variables, secrets) {
+            Ok(request) => {
+                notice_url = notify::shown_url(&request.url);
+                let tx = tx.clone();
+                let client = dispatch::client(&request.url, ctx.env);
+                let clock = ctx.clock.clone();
+                let random = ctx.random;
+                let timeout = notice.timeout;
+                std::thread::spawn(move || {
+                    let result = client.and_then(|client| {
+                        dispatch::deliver(&client, &request, timeout, &*clock, random)
+                    });
+                    let _ = tx.send(Message::Notified(result));
+                });
+                waiting += 1;
+            }
+            Err(unresolved) => {
+                let why = format!("variable `{}` is not set", unresolved.name);
+                log.errand(
+                    &format!("{} notification", kind.key()),
+                    "",
+                    &Err(why.clone()),
+                    ctx.clock.wall(),
+                );
+                told.notice = Some((Delivery::Failed, Some(why)));
+            }
+        }
+    }
+
+    let end_ping = match run.outcome {
+        Outcome::Succeeded => Some(Ping::Success),
+        Outcome::Failed => Some(Ping::Fail),
+        _ => None,
+    };
+    let mut ping_url = String::new();
+    match (ping_base, end_ping) {
+        (Some(Ok(base)), Some(which)) => {
+            ping_url = notify::shown_url(base);
+            let end = ping_request(ctx, base, which, &run.run_id, run.error.as_deref(), secrets);
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                // After the start ping, so the service sees them in order.
+                let start = started.map(|s| {
+                    s.join()
+                        .unwrap_or_else(|_| Err("the ping's thread failed".into()))
+                });
+                let _ = tx.send(Message::Pinged(start, end()));
+            });
+            waiting += 1;
+        }
+        (Some(Err(why)), Some(_)) => {
+            log.errand("healthcheck ping", "", &Err(why.clone()), ctx.clock.wall());
+            told.ping_error = Some(why.clone());
+        }
+        _ => {}
+    }
+
+    while waiting > 0 {
+        let now = || ctx.clock.wall();
+        match rx.recv() {
+            Ok(Message::Notified(result)) => {
+                waiting -= 1;
+                let kind = notice_kind.unwrap_or(Kind::Failure);
+                log.errand(
+                    &format!("{} notification", kind.key()),
+                    &notice_url,
+                    &result,
+                    now(),
+                );
+                told.notice = Some(match result {
+                    Ok(_) => (Delivery::Sent, None),
+                    Err(why) => (Delivery::Failed, Some(why)),
+                });
+            }
+            Ok(Message::Pinged(start, end)) => {
+                waiting -= 1;
+                let mut errors = Vec::new();
+                for (which, result) in [
+                    ("start", start),
+                    (end_ping.map_or("end", Ping::name), Some(end)),
+                ] {
+                    if let Some(result) = result {
+                        log.errand(
+                            &format!("healthcheck {which} ping"),
+                            &ping_url,
+                            &result,
+                            now(),
+                        );
+                        if let Err(why) = result {
+                            errors.push(format!("{which}: {why}"));
+                        }
+                    }
+                }
+                if !errors.is_empty() {
+                    told.ping_error = Some(errors.join("; "));
+                }
+            }
+            Ok(Message::Signal(signal)) => {
+                log.interrupted_errands(signal, now());
+                return Err(signal);
+            }
+            Ok(Message::Event(_)) => {}
+            Err(_) => break,
+        }
+    }
+    Ok(told)
+}
+
+/// What the run's side requests need of its context.
+struct Courier<'a> {
+    env: &'a dyn Fn(&str) -> Option<String>,
+    clock: std::sync::Arc<dyn crate::context::Clock>,
+    random: fn(&mut [u8]),
+}
+
+impl<'a> Courier<'a> {
+    fn of(ctx: &Context<'a>) -> Courier<'a> {
+        Courier {
+            env: ctx.env,
+            clock: ctx.clock.clone(),
+            random: ctx.random,
+        }
+    }
+}
+
+/// A healthcheck ping, ready to send on any thread.
+fn ping_request(
+    ctx: &Courier,
+    base: &str,
+    which: Ping,
+    rid: &str,
+    failure: Option<&str>,
+    secrets: &Secrets,
+) -> impl FnOnce() -> Result<u16, String> + Send + 'static {
+    let request = healthcheck::request(base, which, rid, failure, secrets);
+    let client = dispatch::client(&request.url, ctx.env);
+    let clock = ctx.clock.clone();
+    let random = ctx.random;
+    move || {
+        client.and_then(|client| {
+            dispatch::deliver(&client, &request, DEFAULT_NOTICE_TIMEOUT, &*clock, random)
+        })
+    }
+}
+
+/// Send the request on a worker thread and report its events as they come.
+#[allow(clippy::too_many_arguments)]
+fn send(
+    inv: &mut Invocation,
+    args: &RunArgs,
+    job: &'static Job,
+    prepared: &Prepared,
+    client: Client,
+    mut output: Option<Output>,
+    log_file: Option<&std::fs::File>,
+    verbosity: Verbosity,
+    (tx, rx): (&mpsc::Sender<Message>, &mpsc::Receiver<Message>),
+) -> Result<Ended, Error> {
     let policy = Policy::of(job);
     let clock = inv.ctx.clock.clone();
     let random = inv.ctx.random;
     let request = prepared.clone();
+    let tx = tx.clone();
     std::thread::spawn(move || {
         let mut fraction = || {
             let mut bytes = [0u8; 8];
@@ -241,14 +554,14 @@ fn send(
     });
 
     let ctx = &mut *inv.ctx;
-    let mut log = RunLog {
-        job: &job.name,
-        request: &prepared,
+    let mut log = RunLog::new(
+        &job.name,
+        prepared,
         verbosity,
-        format: args.log_format,
-        stderr: ctx.stderr,
-        file: log_file,
-    };
+        args.log_format,
+        ctx.stderr,
+        log_file,
+    );
     log.request();
     let mut attempt = 1;
     let mut waiting = false;
@@ -295,7 +608,7 @@ fn send(
                 if let Some(output) = output.take() {
                     output.discard();
                 }
-                return Ok(ended(&end, &prepared));
+                return Ok(ended(&end, prepared));
             }
             Ok(Message::Signal(signal)) => {
                 log.interrupted(signal, attempt, waiting, now);
@@ -316,6 +629,8 @@ fn send(
                     )),
                 });
             }
+            // Only the run's errands send these, after this loop.
+            Ok(Message::Notified(_) | Message::Pinged(..)) => {}
             // The worker ended without a last event: it cannot, short of a
             // panic, which aborts the process first.
             Err(_) => {
@@ -455,33 +770,12 @@ fn client(
             ])
         })?,
     };
-    let env_values: Vec<(&str, Option<String>)> = ["SSL_CERT_FILE", "SSL_CERT_DIR"]
-        .into_iter()
-        .map(|name| (name, (inv.ctx.env)(name)))
-        .collect();
-    let roots = move || {
-        let env = |name: &str| {
-            env_values
-                .iter()
-                .find(|(n, _)| *n == name)
-                .and_then(|(_, v)| v.clone())
-        };
-        let mut certs = trust::system(&env).certs;
-        certs.extend(extra.iter().cloned());
-        certs
-    };
     Ok(Client::new(
-        Box::new(roots),
+        trust::lazy(inv.ctx.env, extra),
         proxy,
         job.request.max_response_bytes,
         job.request.redirects,
     ))
-}
-
-/// Where a run writes besides stdout and stderr, opened before it starts.
-struct Sinks {
-    log_file: Option<std::fs::File>,
-    output: Option<Output>,
 }
 
 /// The `--output` file, opened before the request is sent and written only

@@ -1,0 +1,93 @@
+//! The requests a run makes besides its job's own: its notification and
+//! its healthcheck pings. Each is short, bounded whole by its timeout (its
+//! one retry included), so a dead webhook delays the run's exit by at
+//! most that long; and each can only be reported, never change how the
+//! run ended.
+
+use std::time::Duration;
+
+use crate::attempts::{self, Event, Policy};
+use crate::backoff::{self, Backoff};
+use crate::context::Clock;
+use crate::job::{Expect, NOTICE_MAX_RESPONSE_BYTES, Redirects};
+use crate::prepare::Prepared;
+use crate::runlog;
+use crate::transport::{self, Client};
+use crate::trust;
+
+/// Retries after the first attempt: one, for a blip (a refused
+/// connection, a 503), within the timeout.
+const RETRIES: u32 = 1;
+/// The wait before that retry, at most (full jitter).
+const RETRY_DELAY: Duration = Duration::from_millis(500);
+
+/// The client for a side request to `url`: the system's trusted
+/// certificates and the proxy variables, as for a job, without the job's
+/// own `caFile`. Err: why no request can be made (a broken proxy
+/// variable).
+pub fn client(url: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Client, String> {
+    let proxy = transport::proxy_for(url, env)?;
+    Ok(Client::new(
+        trust::lazy(env, Vec::new()),
+        proxy,
+        NOTICE_MAX_RESPONSE_BYTES,
+        Redirects::SameOrigin,
+    ))
+}
+
+/// Send `request` within `timeout`, retrying once on a transient failure.
+/// Ok: the status the server accepted it with. Err: why it was not, in
+/// one line, masked with the request's secrets.
+pub fn deliver(
+    client: &Client,
+    request: &Prepared,
+    timeout: Duration,
+    clock: &dyn Clock,
+    random: fn(&mut [u8]),
+) -> Result<u16, String> {
+    let policy = Policy {
+        timeout,
+        deadline: Some(timeout),
+        retries: RETRIES,
+        backoff: Backoff {
+            base: RETRY_DELAY,
+            max: RETRY_DELAY,
+        },
+        expect: Expect::default(),
+    };
+    let mut fraction = || {
+        let mut bytes = [0u8; 8];
+        random(&mut bytes);
+        backoff::fraction(bytes)
+    };
+    let mut end = None;
+    attempts::run(
+        client,
+        request,
+        &policy,
+        clock,
+        &mut fraction,
+        &mut |event| {
+            if let Event::Finished(finished) = event {
+                end = Some(finished);
+            }
+        },
+    );
+    let Some(end) = end else {
+        return Err("no attempt was made".into());
+    };
+    match (&end.failure, &end.response) {
+        (None, Some(response)) => Ok(response.status),
+        (None, None) => Ok(0),
+        (Some(failure), _) => {
+            let mut text = runlog::describe(failure);
+            if end.attempts > 1 {
+                text.push_str(&format!(" (after {} attempts)", end.attempts));
+            }
+            if let Some(why) = &end.stopped {
+                text.push_str(&format!("; stopped: {why}"));
+            }
+            Err(request.secrets.mask(&text).into_owned())
+        }
+    }
+}
