@@ -225,19 +225,7 @@ impl Checker<'_> {
             }
         };
 
-        let method = match &entry.method {
-            None => Some(Method::Get),
-            Some(text) => {
-                let method = Method::parse(&text.value);
-                if method.is_none() {
-                    self.diagnostics.push(
-                        Diagnostic::error(format!("unknown method `{}`", text.value), text.span)
-                            .with_help(format!("use one of {}", config::list(Method::NAMES))),
-                    );
-                }
-                method
-            }
-        };
+        let method = self.method(entry.method.as_ref(), Method::Get);
 
         let mut headers = default_headers.to_vec();
         for (header, template) in self.headers(&entry.headers) {
@@ -390,6 +378,21 @@ impl Checker<'_> {
             healthcheck: None,
             uses: Vec::new(),
         })
+    }
+
+    /// `method` as written, or `default` when it is not.
+    fn method(&mut self, text: Option<&Text>, default: Method) -> Option<Method> {
+        let Some(text) = text else {
+            return Some(default);
+        };
+        let method = Method::parse(&text.value);
+        if method.is_none() {
+            self.diagnostics.push(
+                Diagnostic::error(format!("unknown method `{}`", text.value), text.span)
+                    .with_help(format!("use one of {}", config::list(Method::NAMES))),
+            );
+        }
+        method
     }
 
     /// A deadline shorter than one attempt's timeout is allowed (the run
