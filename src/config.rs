@@ -56,6 +56,10 @@ pub struct Global {
     pub default_headers: Vec<HeaderEntry>,
     pub timezone: Option<Text>,
     pub state_dir: Option<Text>,
+    /// Every job's notifications, unless a job says otherwise.
+    pub notify: Option<NotifyEntry>,
+    /// Every job's healthcheck URL, unless a job says otherwise.
+    pub healthcheck: Option<Text>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -93,6 +97,42 @@ pub struct JobEntry {
     pub catch_up: Option<Spanned<Duration>>,
     pub concurrency: Option<Text>,
     pub history_limit: Option<Spanned<u32>>,
+    pub notify: Option<Switch<NotifyEntry>>,
+    pub healthcheck: Option<Switch<Text>>,
+}
+
+/// A job's setting that can also be turned off where `global` gives one:
+/// `notify: false`, `healthcheck: false`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Switch<T> {
+    /// `false`: none, not even `global`'s.
+    Off,
+    On(T),
+}
+
+/// `notify` as written, in `global` or in a job.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct NotifyEntry {
+    pub span: Span,
+    pub on_failure: Option<NoticeEntry>,
+    pub on_recovery: Option<NoticeEntry>,
+    pub cooldown: Option<Spanned<Duration>>,
+}
+
+/// One notification as written (`onFailure`, `onRecovery`): the request
+/// keys of a job, and a timeout.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct NoticeEntry {
+    /// Where the notification's mapping starts.
+    pub span: Span,
+    /// `onFailure` or `onRecovery`, for messages.
+    pub key: &'static str,
+    pub url: Option<Text>,
+    pub method: Option<Text>,
+    pub headers: Vec<HeaderEntry>,
+    pub data: Option<Node>,
+    pub body: Option<Text>,
+    pub timeout: Option<Spanned<Duration>>,
 }
 
 /// One status of `expectStatus` as written: `200`, or `"2xx"`, `"200"`,
@@ -125,6 +165,8 @@ const GLOBAL_KEYS: &[&str] = &[
     "defaultHeaders",
     "timezone",
     "stateDir",
+    "notify",
+    "healthcheck",
 ];
 const JOB_KEYS: &[&str] = &[
     "name",
@@ -152,8 +194,12 @@ const JOB_KEYS: &[&str] = &[
     "catchUp",
     "concurrency",
     "historyLimit",
+    "notify",
+    "healthcheck",
 ];
 const DEPENDS_ON_KEYS: &[&str] = &["job", "windowMinutes", "condition"];
+const NOTIFY_KEYS: &[&str] = &["onFailure", "onRecovery", "cooldown"];
+const NOTICE_KEYS: &[&str] = &["url", "method", "headers", "data", "body", "timeout"];
 
 /// Read the job file's bytes, refusing what is not a job file before
 /// parsing it: too large, not UTF-8. Returns the text without a BOM.
@@ -296,6 +342,13 @@ impl Decoder {
                 }
                 Some("timezone") => global.timezone = self.text(value, "timezone"),
                 Some("stateDir") => global.state_dir = self.text(value, "stateDir"),
+                Some("notify") => {
+                    global.notify = self.global_switch(value, "notify", |d, node| d.notify(node))
+                }
+                Some("healthcheck") => {
+                    global.healthcheck = self
+                        .global_switch(value, "healthcheck", |d, node| d.text(node, "healthcheck"))
+                }
                 _ => {}
             }
         }
@@ -371,20 +424,141 @@ impl Decoder {
                 Some("catchUp") => job.catch_up = self.duration(value, "catchUp"),
                 Some("concurrency") => job.concurrency = self.text(value, "concurrency"),
                 Some("historyLimit") => job.history_limit = self.count(value, "historyLimit"),
+                Some("notify") => {
+                    job.notify = self.switch(value, "notify", |d, node| d.notify(node))
+                }
+                Some("healthcheck") => {
+                    job.healthcheck =
+                        self.switch(value, "healthcheck", |d, node| d.text(node, "healthcheck"))
+                }
                 _ => {}
             }
         }
+        self.one_body(&bodies, "a job");
+        Some(job)
+    }
+
+    /// `data` and `body` both given (`bodies` holds where each is written)
+    /// is an error: which one is sent would be a guess.
+    fn one_body(&mut self, bodies: &[(&str, Span)], owner: &str) {
         if let [(first, first_span), (second, second_span)] = bodies[..] {
             self.problems.push(
                 Diagnostic::error(
-                    format!("a job cannot have both `{first}` and `{second}`"),
+                    format!("{owner} cannot have both `{first}` and `{second}`"),
                     second_span,
                 )
                 .with_related(first_span, format!("`{first}` given first"))
                 .with_help("keep one: `data` is sent as JSON, `body` as written"),
             );
         }
-        Some(job)
+    }
+
+    /// A job's `notify` or `healthcheck`: `false` turns off `global`'s,
+    /// null is the same as leaving the key out, and `true` means nothing.
+    fn switch<T>(
+        &mut self,
+        node: &Node,
+        key: &str,
+        on: impl FnOnce(&mut Self, &Node) -> Option<T>,
+    ) -> Option<Switch<T>> {
+        match node.value {
+            Value::Null => None,
+            Value::Bool(false) => Some(Switch::Off),
+            Value::Bool(true) => {
+                self.problems.push(
+                    Diagnostic::error(format!("`{key}: true` is not a setting"), node.span)
+                        .with_help(format!(
+                            "a job gets `global.{key}` without it: remove the line, write the job's own {}, or write `{key}: false` for none",
+                            switch_value(key)
+                        )),
+                );
+                None
+            }
+            _ => on(self, node).map(Switch::On),
+        }
+    }
+
+    /// `global`'s `notify` or `healthcheck`, where there is nothing to turn
+    /// off: a boolean is an error.
+    fn global_switch<T>(
+        &mut self,
+        node: &Node,
+        key: &str,
+        on: impl FnOnce(&mut Self, &Node) -> Option<T>,
+    ) -> Option<T> {
+        match node.value {
+            Value::Null => None,
+            Value::Bool(b) => {
+                let problem = if b {
+                    Diagnostic::error(format!("`{key}: true` is not a setting"), node.span)
+                        .with_help(format!(
+                            "write the {} every job gets, or remove the line",
+                            switch_value(key)
+                        ))
+                } else {
+                    Diagnostic::error(
+                        format!("`{key}: false` in `global` turns nothing off"),
+                        node.span,
+                    )
+                    .with_help(format!(
+                        "remove the line: without it no job {}; `{key}: false` belongs in a job, to turn `global.{key}` off for it",
+                        if key == "notify" { "sends notifications" } else { "pings a healthcheck" }
+                    ))
+                };
+                self.problems.push(problem);
+                None
+            }
+            _ => on(self, node),
+        }
+    }
+
+    fn notify(&mut self, node: &Node) -> Option<NotifyEntry> {
+        let entries = self.mapping(node, "`notify`")?;
+        let mut notify = NotifyEntry {
+            span: node.span,
+            ..NotifyEntry::default()
+        };
+        for (key, value) in entries {
+            match self.key(key, NOTIFY_KEYS, "in `notify`") {
+                Some(name @ "onFailure") => notify.on_failure = self.notice(value, name),
+                Some(name @ "onRecovery") => notify.on_recovery = self.notice(value, name),
+                Some("cooldown") => notify.cooldown = self.duration(value, "cooldown"),
+                _ => {}
+            }
+        }
+        Some(notify)
+    }
+
+    /// One notification, `onFailure` or `onRecovery` (`name`); null is the
+    /// same as leaving it out.
+    fn notice(&mut self, node: &Node, name: &'static str) -> Option<NoticeEntry> {
+        if node.value == Value::Null {
+            return None;
+        }
+        let entries = self.mapping(node, &format!("`{name}`"))?;
+        let mut notice = NoticeEntry {
+            span: node.span,
+            key: name,
+            ..NoticeEntry::default()
+        };
+        let mut bodies: Vec<(&str, Span)> = Vec::new();
+        for (key, value) in entries {
+            let known = self.key(key, NOTICE_KEYS, &format!("in `{name}`"));
+            if let Some(body @ ("data" | "body")) = known {
+                bodies.push((body, key.span));
+            }
+            match known {
+                Some("url") => notice.url = self.text(value, "url"),
+                Some("method") => notice.method = self.text(value, "method"),
+                Some("headers") => notice.headers = self.headers(value, "headers"),
+                Some("data") => notice.data = Some(value.clone()),
+                Some("body") => notice.body = self.text(value, "body"),
+                Some("timeout") => notice.timeout = self.duration(value, "timeout"),
+                _ => {}
+            }
+        }
+        self.one_body(&bodies, "a notification");
+        Some(notice)
     }
 
     fn depends_on(&mut self, node: &Node) -> Option<DependsOnEntry> {
@@ -673,6 +847,15 @@ impl Decoder {
     }
 }
 
+/// What a `notify` or `healthcheck` key holds, for help texts.
+fn switch_value(key: &str) -> &'static str {
+    if key == "notify" {
+        "notifications (`onFailure`, `onRecovery`)"
+    } else {
+        "healthcheck URL"
+    }
+}
+
 fn describe(node: &Node) -> String {
     match node.scalar_text() {
         Some(text) if node.value != Value::Null => format!("`{text}`"),
@@ -801,5 +984,166 @@ mod tests {
         assert_eq!(suggest("scheduel", JOB_KEYS), Some("schedule"));
         assert_eq!(suggest("Timeout", JOB_KEYS), Some("timeout"));
         assert_eq!(suggest("frobnicate", JOB_KEYS), None);
+    }
+
+    #[test]
+    fn notify_and_healthcheck_decode_in_global_and_in_a_job() {
+        let config = decode_ok(
+            "global:\n  notify:\n    onFailure:\n      url: \"https://hooks.example.com/x\"\n      method: PUT\n      headers: {X-Extra: 1}\n      data: {text: \"${ERROR}\"}\n      timeout: 2s\n    cooldown: 30m\n  healthcheck: \"https://hc-ping.com/k\"\njobs:\n  - name: a\n    notify:\n      onRecovery: {url: \"https://e.com\", body: ok}\n    healthcheck: false\n  - name: b\n    notify: false\n    healthcheck: null\n",
+        );
+        let notify = config.global.notify.unwrap();
+        let failure = notify.on_failure.unwrap();
+        assert_eq!(failure.key, "onFailure");
+        assert_eq!(failure.span, Span::new(4, 7, 1));
+        assert_eq!(failure.method.unwrap().value, "PUT");
+        assert_eq!(failure.headers[0].value.value, "1");
+        assert_eq!(failure.timeout.unwrap().value, Duration::from_secs(2));
+        assert_eq!(notify.cooldown.unwrap().value, Duration::from_secs(1800));
+        assert_eq!(
+            config.global.healthcheck.unwrap().value,
+            "https://hc-ping.com/k"
+        );
+        let Some(Switch::On(own)) = &config.jobs[0].notify else {
+            panic!("{:?}", config.jobs[0].notify);
+        };
+        assert!(own.on_failure.is_none());
+        assert_eq!(
+            own.on_recovery
+                .as_ref()
+                .unwrap()
+                .body
+                .as_ref()
+                .unwrap()
+                .value,
+            "ok"
+        );
+        assert_eq!(config.jobs[0].healthcheck, Some(Switch::Off));
+        assert_eq!(config.jobs[1].notify, Some(Switch::Off));
+        assert_eq!(config.jobs[1].healthcheck, None);
+    }
+
+    #[test]
+    fn unknown_notify_keys_suggest_the_close_one_where_written() {
+        let found = problems(
+            "jobs:\n  - name: a\n    notify:\n      on_failure: {url: \"https://e.com\"}\n",
+        );
+        assert_eq!(found[0].message, "unknown key `on_failure` in `notify`");
+        assert_eq!(found[0].help.as_deref(), Some("did you mean `onFailure`?"));
+        assert_eq!(found[0].span, Some(Span::new(4, 7, 10)));
+        let found = problems(
+            "global:\n  notify:\n    onFailure:\n      url: \"https://e.com\"\n      headres: {}\njobs: []\n",
+        );
+        assert_eq!(found[0].message, "unknown key `headres` in `onFailure`");
+        assert_eq!(found[0].help.as_deref(), Some("did you mean `headers`?"));
+        assert_eq!(found[0].span, Some(Span::new(5, 7, 7)));
+        let found = problems("global:\n  healthCheck: x\njobs: []\n");
+        assert_eq!(
+            found[0].help.as_deref(),
+            Some("did you mean `healthcheck`?")
+        );
+    }
+
+    #[test]
+    fn notification_with_data_and_body_is_refused_like_a_job() {
+        let found = problems(
+            "jobs:\n  - name: a\n    notify:\n      onFailure:\n        url: \"https://e.com\"\n        data: {k: v}\n        body: x\n",
+        );
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(
+            found[0].message,
+            "a notification cannot have both `data` and `body`"
+        );
+        assert_eq!(found[0].span, Some(Span::new(7, 9, 4)));
+        assert_eq!(
+            found[0].related,
+            Some((Span::new(6, 9, 4), "`data` given first".to_string()))
+        );
+        assert_eq!(
+            found[0].help.as_deref(),
+            Some("keep one: `data` is sent as JSON, `body` as written")
+        );
+    }
+
+    #[test]
+    fn true_is_refused_for_notify_and_healthcheck() {
+        let found = problems("jobs:\n  - name: a\n    notify: true\n    healthcheck: true\n");
+        assert_eq!(found.len(), 2, "{found:#?}");
+        assert_eq!(found[0].message, "`notify: true` is not a setting");
+        assert_eq!(found[0].span, Some(Span::new(3, 13, 4)));
+        assert_eq!(
+            found[0].help.as_deref(),
+            Some(
+                "a job gets `global.notify` without it: remove the line, write the job's own notifications (`onFailure`, `onRecovery`), or write `notify: false` for none"
+            )
+        );
+        assert_eq!(found[1].message, "`healthcheck: true` is not a setting");
+        let found = problems("global:\n  healthcheck: true\njobs: []\n");
+        assert_eq!(found[0].message, "`healthcheck: true` is not a setting");
+        assert_eq!(
+            found[0].help.as_deref(),
+            Some("write the healthcheck URL every job gets, or remove the line")
+        );
+    }
+
+    #[test]
+    fn false_in_global_is_refused() {
+        let found = problems("global:\n  notify: false\n  healthcheck: false\njobs: []\n");
+        assert_eq!(found.len(), 2, "{found:#?}");
+        assert_eq!(
+            found[0].message,
+            "`notify: false` in `global` turns nothing off"
+        );
+        assert_eq!(found[0].span, Some(Span::new(2, 11, 5)));
+        assert_eq!(
+            found[0].help.as_deref(),
+            Some(
+                "remove the line: without it no job sends notifications; `notify: false` belongs in a job, to turn `global.notify` off for it"
+            )
+        );
+        assert_eq!(
+            found[1].message,
+            "`healthcheck: false` in `global` turns nothing off"
+        );
+    }
+
+    #[test]
+    fn null_notify_and_healthcheck_are_absent() {
+        let config = decode_ok(
+            "global:\n  notify:\n  healthcheck: ~\njobs:\n  - name: a\n    notify: null\n    healthcheck:\n",
+        );
+        assert!(config.global.notify.is_none());
+        assert!(config.global.healthcheck.is_none());
+        assert!(config.jobs[0].notify.is_none());
+        assert!(config.jobs[0].healthcheck.is_none());
+    }
+
+    #[test]
+    fn zero_notice_timeout_and_cooldown_are_errors() {
+        let found = problems(
+            "jobs:\n  - name: a\n    notify:\n      onFailure: {url: \"https://e.com\", timeout: 0}\n      cooldown: 0s\n",
+        );
+        assert_eq!(found.len(), 2, "{found:#?}");
+        assert_eq!(found[0].message, "`timeout` must be more than 0");
+        assert_eq!(found[1].message, "`cooldown` must be more than 0");
+        assert_eq!(found[1].span, Some(Span::new(5, 17, 2)));
+    }
+
+    #[test]
+    fn notify_of_the_wrong_shape_is_an_error() {
+        let found = problems("jobs:\n  - name: a\n    notify: yes\n    healthcheck: 5\n");
+        assert_eq!(found.len(), 2, "{found:#?}");
+        assert_eq!(
+            found[0].message,
+            "`notify` must be a mapping of `key: value` lines, found a string"
+        );
+        assert_eq!(
+            found[1].message,
+            "`healthcheck` must be a string, found an integer"
+        );
+        let found = problems("jobs:\n  - name: a\n    notify:\n      onFailure: https://e.com\n");
+        assert_eq!(
+            found[0].message,
+            "`onFailure` must be a mapping of `key: value` lines, found a string"
+        );
     }
 }

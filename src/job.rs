@@ -69,7 +69,8 @@ pub struct Job {
     /// job's, or `global.healthcheck`), with its placeholders.
     pub healthcheck: Option<Template>,
     /// Where each placeholder of the request is written, in file order, so an
-    /// unset variable can be pointed at.
+    /// unset variable can be pointed at; then those of the notifications and
+    /// the healthcheck.
     pub uses: Vec<(String, Span)>,
 }
 
@@ -381,6 +382,17 @@ impl Job {
     pub fn use_of(&self, variable: &str) -> Span {
         self.uses
             .iter()
+            .find(|(name, _)| name == variable)
+            .map_or(self.span, |(_, span)| *span)
+    }
+
+    /// Where the job's notifications or healthcheck use `variable`: its
+    /// last use, since their placeholders come after the request's in
+    /// `uses`; a variable the request uses too is still pointed at in them.
+    pub fn notice_use_of(&self, variable: &str) -> Span {
+        self.uses
+            .iter()
+            .rev()
             .find(|(name, _)| name == variable)
             .map_or(self.span, |(_, span)| *span)
     }

@@ -8,15 +8,17 @@ use std::time::Duration;
 use jiff::tz::TimeZone;
 
 use crate::config::{
-    self, ConfigFile, HeaderEntry, JobEntry, RedirectsEntry, Spanned, StatusItem, Text,
+    self, ConfigFile, HeaderEntry, JobEntry, NoticeEntry, RedirectsEntry, Spanned, StatusItem,
+    Switch, Text,
 };
 use crate::diagnostic::{Diagnostic, Span};
 use crate::duration;
 use crate::interpolate::Template;
 use crate::job::{
     Body, Concurrency, Condition, DEFAULT_HISTORY_LIMIT, DEFAULT_MAX_RESPONSE_BYTES,
-    DEFAULT_MAX_RETRY_DELAY, DEFAULT_RETRIES, DEFAULT_RETRY_DELAY, DEFAULT_TIMEOUT,
-    DEFAULT_WINDOW_MINUTES, Data, Dependency, Expect, Job, Method, Redirects, Request, Zone,
+    DEFAULT_MAX_RETRY_DELAY, DEFAULT_NOTICE_TIMEOUT, DEFAULT_RETRIES, DEFAULT_RETRY_DELAY,
+    DEFAULT_TIMEOUT, DEFAULT_WINDOW_MINUTES, Data, Dependency, Expect, Job, Method,
+    NOTICE_MAX_RESPONSE_BYTES, Notice, Notify, Redirects, Request, Zone,
 };
 use crate::nodecron;
 use crate::schedule::{Schedule, ScheduleError};
@@ -99,6 +101,52 @@ pub fn check(
 
 type ScheduleReading = (Result<Schedule, ScheduleError>, Vec<String>);
 
+/// Where each placeholder is written.
+type Uses = Vec<(String, Span)>;
+
+/// A setting checked on its own, with where its placeholders are written,
+/// so it can be given to a job after the job's request is checked.
+struct Shared<T> {
+    /// `None` when it has an error: the jobs that take it are not built.
+    value: Option<T>,
+    uses: Uses,
+}
+
+/// `global.notify` and `global.healthcheck`, checked once for all the
+/// jobs, as `defaultHeaders` are: a 10,000-job file does not check them
+/// 10,000 times, nor report an error in them 10,000 times.
+struct Inherited<'c> {
+    on_failure: Option<Shared<Notice>>,
+    on_recovery: Option<Shared<Notice>>,
+    cooldown: Option<&'c Spanned<Duration>>,
+    /// Whether a job's `onFailure` is held back by `global.notify.cooldown`.
+    cooldown_used: bool,
+    healthcheck: Option<Shared<Template>>,
+}
+
+/// What a job is told about and pinged with, and the placeholders of both.
+type Notices = (Notify, Option<Template>, Uses);
+
+/// The job's own setting if it has one, else `global`'s: its value, its
+/// placeholders appended to `uses`. `None` when the one taken has an error.
+fn choose<T: Clone>(
+    own: Option<Shared<T>>,
+    global: Option<&Shared<T>>,
+    uses: &mut Uses,
+) -> Option<Option<T>> {
+    match (own, global) {
+        (Some(own), _) => {
+            uses.extend(own.uses);
+            own.value.map(Some)
+        }
+        (None, Some(global)) => {
+            uses.extend(global.uses.iter().cloned());
+            global.value.clone().map(Some)
+        }
+        (None, None) => Some(None),
+    }
+}
+
 struct Checker<'a> {
     host_zone: &'a TimeZone,
     base_dir: &'a Path,
@@ -123,6 +171,7 @@ impl Checker<'_> {
         });
         let default_headers = self.headers(&global.default_headers);
         let default_uses = std::mem::take(&mut self.uses);
+        let mut inherited = self.inherited(global);
         if config.jobs.is_empty() && config.jobs_span.line > 0 {
             self.diagnostics.push(
                 Diagnostic::warning("the file defines no jobs", config.jobs_span)
@@ -163,13 +212,153 @@ impl Checker<'_> {
             };
             let job = self.job(entry, config, &default_headers, zone, &first_seen);
             let mut uses = std::mem::take(&mut self.uses);
-            if let Some(mut job) = job {
+            let notices = self.notices(entry, &mut inherited);
+            if let (Some(mut job), Some((notify, healthcheck, notice_uses))) = (job, notices) {
+                // After the request's: `Job::notice_use_of` relies on it.
                 uses.extend(default_uses.iter().cloned());
+                uses.extend(notice_uses);
+                job.notify = notify;
+                job.healthcheck = healthcheck;
                 job.uses = uses;
                 jobs.push(job);
             }
         }
+        if let Some(cooldown) = inherited.cooldown
+            && inherited.on_failure.is_none()
+            && !inherited.cooldown_used
+        {
+            self.diagnostics.push(
+                Diagnostic::warning("`cooldown` has no `onFailure` to hold back", cooldown.span)
+                    .with_help("`cooldown` spaces out `onFailure` notifications: add `onFailure` to `global.notify` or to a job, or remove `cooldown`"),
+            );
+        }
         jobs
+    }
+
+    /// `global.notify` and `global.healthcheck`, checked once.
+    fn inherited<'c>(&mut self, global: &'c config::Global) -> Inherited<'c> {
+        let notify = global.notify.as_ref();
+        Inherited {
+            on_failure: notify
+                .and_then(|n| n.on_failure.as_ref())
+                .map(|entry| self.shared(|c| c.notice(entry))),
+            on_recovery: notify
+                .and_then(|n| n.on_recovery.as_ref())
+                .map(|entry| self.shared(|c| c.notice(entry))),
+            cooldown: notify.and_then(|n| n.cooldown.as_ref()),
+            cooldown_used: false,
+            healthcheck: global
+                .healthcheck
+                .as_ref()
+                .map(|text| self.shared(|c| c.url(text, "`healthcheck`"))),
+        }
+    }
+
+    /// A setting checked apart from the job being checked: its
+    /// placeholders are kept with it, not with the job's.
+    fn shared<T>(&mut self, check: impl FnOnce(&mut Self) -> Option<T>) -> Shared<T> {
+        let outer = std::mem::take(&mut self.uses);
+        let value = check(self);
+        let uses = std::mem::replace(&mut self.uses, outer);
+        Shared { value, uses }
+    }
+
+    /// The job's notifications and healthcheck: its own `notify` over
+    /// `global.notify` key by key (`notify: false` drops them all), its own
+    /// `healthcheck` over `global.healthcheck` (`false` drops it). `None`
+    /// when one of them has an error.
+    fn notices(&mut self, entry: &JobEntry, inherited: &mut Inherited) -> Option<Notices> {
+        let mut uses = Uses::new();
+        let notify = match &entry.notify {
+            Some(Switch::Off) => Some(Notify::default()),
+            own => {
+                let own = match own {
+                    Some(Switch::On(own)) => Some(own),
+                    _ => None,
+                };
+                let own_failure = own
+                    .and_then(|n| n.on_failure.as_ref())
+                    .map(|e| self.shared(|c| c.notice(e)));
+                let own_recovery = own
+                    .and_then(|n| n.on_recovery.as_ref())
+                    .map(|e| self.shared(|c| c.notice(e)));
+                let has_failure = own_failure.is_some() || inherited.on_failure.is_some();
+                let on_failure = choose(own_failure, inherited.on_failure.as_ref(), &mut uses);
+                let on_recovery = choose(own_recovery, inherited.on_recovery.as_ref(), &mut uses);
+                let cooldown = match own.and_then(|n| n.cooldown.as_ref()) {
+                    Some(cooldown) => {
+                        if !has_failure {
+                            self.diagnostics.push(
+                                Diagnostic::warning(
+                                    "`cooldown` has no `onFailure` to hold back",
+                                    cooldown.span,
+                                )
+                                .with_help("`cooldown` spaces out the job's `onFailure` notifications: add `onFailure`, here or in `global.notify`, or remove `cooldown`"),
+                            );
+                        }
+                        Some(cooldown.value)
+                    }
+                    None => {
+                        inherited.cooldown_used |= has_failure && inherited.cooldown.is_some();
+                        inherited.cooldown.map(|c| c.value)
+                    }
+                };
+                on_failure
+                    .zip(on_recovery)
+                    .map(|(on_failure, on_recovery)| Notify {
+                        on_failure,
+                        on_recovery,
+                        cooldown,
+                    })
+            }
+        };
+        let healthcheck = match &entry.healthcheck {
+            Some(Switch::Off) => Some(None),
+            Some(Switch::On(text)) => {
+                let own = self.shared(|c| c.url(text, "`healthcheck`"));
+                choose(Some(own), None, &mut uses)
+            }
+            None => choose(None, inherited.healthcheck.as_ref(), &mut uses),
+        };
+        Some((notify?, healthcheck?, uses))
+    }
+
+    /// One notification: a request like a job's, POST unless it says
+    /// otherwise, without `global.defaultHeaders` (the jobs' credentials,
+    /// not the webhook's), and its own short timeout.
+    fn notice(&mut self, entry: &NoticeEntry) -> Option<Notice> {
+        let url = match &entry.url {
+            Some(text) => self.url(text, "`url`"),
+            None => {
+                self.missing(
+                    entry.span,
+                    "url",
+                    &format!("`{}`", entry.key),
+                    "add the address to send it to, such as `url: \"${SLACK_WEBHOOK_URL}\"`",
+                );
+                None
+            }
+        };
+        let method = self.method(entry.method.as_ref(), Method::Post);
+        let headers = self.headers(&entry.headers);
+        let body = self.body(entry.data.as_ref(), entry.body.as_ref(), method);
+        Some(Notice {
+            request: Request {
+                method: method?,
+                url: url?,
+                headers,
+                body: body?,
+                ca_file: None,
+                max_response_bytes: NOTICE_MAX_RESPONSE_BYTES,
+                redirects: Redirects::SameOrigin,
+                idempotency_key: false,
+            },
+            timeout: entry
+                .timeout
+                .as_ref()
+                .map_or(DEFAULT_NOTICE_TIMEOUT, |t| t.value),
+            span: entry.span,
+        })
     }
 
     fn job(
@@ -213,7 +402,7 @@ impl Checker<'_> {
         };
 
         let url = match &entry.url {
-            Some(text) => self.url(text),
+            Some(text) => self.url(text, "`url`"),
             None => {
                 self.missing(
                     entry.span,
@@ -225,19 +414,7 @@ impl Checker<'_> {
             }
         };
 
-        let method = match &entry.method {
-            None => Some(Method::Get),
-            Some(text) => {
-                let method = Method::parse(&text.value);
-                if method.is_none() {
-                    self.diagnostics.push(
-                        Diagnostic::error(format!("unknown method `{}`", text.value), text.span)
-                            .with_help(format!("use one of {}", config::list(Method::NAMES))),
-                    );
-                }
-                method
-            }
-        };
+        let method = self.method(entry.method.as_ref(), Method::Get);
 
         let mut headers = default_headers.to_vec();
         for (header, template) in self.headers(&entry.headers) {
@@ -252,24 +429,9 @@ impl Checker<'_> {
 
         // A value with an error leaves the job unbuilt: a `Job` holds only
         // checked values.
-        let data = entry.data.as_ref().map(|node| self.data(node));
-        let text = entry
-            .body
-            .as_ref()
-            .map(|text| self.template(text, "`body`"));
-        let body = match (text, data) {
-            (Some(text), _) => text.map(|t| Some(Body::Text(t))),
-            (None, Some(data)) => data.map(|d| Some(Body::Json(d))),
-            (None, None) => Some(None),
-        };
+        let body = self.body(entry.data.as_ref(), entry.body.as_ref(), method);
         if let Some(node) = &entry.data {
             self.week_range(node);
-            if node.value != Value::Null {
-                self.unsent_body(method, "data", node.span);
-            }
-        }
-        if let Some(text) = entry.body.as_ref().filter(|t| !t.value.is_empty()) {
-            self.unsent_body(method, "body", text.span);
         }
 
         let depends_on = entry
@@ -386,10 +548,50 @@ impl Checker<'_> {
             catch_up: entry.catch_up.as_ref().map(|d| d.value),
             concurrency: concurrency?,
             history_limit: history_limit?,
-            notify: crate::job::Notify::default(),
+            // Filled in by `jobs`, after the request's placeholders.
+            notify: Notify::default(),
             healthcheck: None,
             uses: Vec::new(),
         })
+    }
+
+    /// What a request sends: `data` as JSON, or `body` as written (`body`
+    /// when both are given, which decoding reports). `None` when it has an
+    /// error.
+    fn body(
+        &mut self,
+        data: Option<&Node>,
+        body: Option<&Text>,
+        method: Option<Method>,
+    ) -> Option<Option<Body>> {
+        let json = data.map(|node| self.data(node));
+        let text = body.map(|text| self.template(text, "`body`"));
+        if let Some(node) = data.filter(|node| node.value != Value::Null) {
+            self.unsent_body(method, "data", node.span);
+        }
+        if let Some(text) = body.filter(|t| !t.value.is_empty()) {
+            self.unsent_body(method, "body", text.span);
+        }
+        match (text, json) {
+            (Some(text), _) => text.map(|t| Some(Body::Text(t))),
+            (None, Some(data)) => data.map(|d| Some(Body::Json(d))),
+            (None, None) => Some(None),
+        }
+    }
+
+    /// `method` as written, or `default` when it is not.
+    fn method(&mut self, text: Option<&Text>, default: Method) -> Option<Method> {
+        let Some(text) = text else {
+            return Some(default);
+        };
+        let method = Method::parse(&text.value);
+        if method.is_none() {
+            self.diagnostics.push(
+                Diagnostic::error(format!("unknown method `{}`", text.value), text.span)
+                    .with_help(format!("use one of {}", config::list(Method::NAMES))),
+            );
+        }
+        method
     }
 
     /// A deadline shorter than one attempt's timeout is allowed (the run
@@ -704,8 +906,10 @@ impl Checker<'_> {
         }
     }
 
-    fn url(&mut self, text: &Text) -> Option<Template> {
-        let template = self.template(text, "`url`")?;
+    /// A URL template, written under the key `what` names (`` `url` ``,
+    /// `` `healthcheck` ``).
+    fn url(&mut self, text: &Text, what: &str) -> Option<Template> {
+        let template = self.template(text, what)?;
         let value = text.value.as_str();
         // Only the literal start can be checked before the variables are
         // known: `${BASE_URL}/report` is checked when the job runs.
@@ -714,7 +918,7 @@ impl Checker<'_> {
         if literal_start && !(lower.starts_with("http://") || lower.starts_with("https://")) {
             self.diagnostics.push(
                 Diagnostic::error(
-                    format!("`url` must start with `http://` or `https://`: `{value}`"),
+                    format!("{what} must start with `http://` or `https://`: `{value}`"),
                     text.span,
                 )
                 .with_help("write the full address, such as `https://example.com/report`"),
@@ -728,7 +932,7 @@ impl Checker<'_> {
             let offset = value[..i].chars().count();
             self.diagnostics.push(
                 Diagnostic::error(
-                    format!("`url` contains {}", describe_char(c)),
+                    format!("{what} contains {}", describe_char(c)),
                     text.span_at(offset, 1),
                 )
                 .with_help("percent-encode it (a space is `%20`)"),
@@ -1537,5 +1741,285 @@ mod tests {
         assert_eq!(checked.state_dir, Some(PathBuf::from("/srv/jobs/state")));
         let found = problem(&format!("global:\n  stateDir: \"\"\n{}", file("")));
         assert_eq!(found.message, "`stateDir` cannot be empty");
+    }
+
+    /// The checked jobs of `text`, which must have no problem at all.
+    fn jobs(text: &str) -> Vec<Job> {
+        let found = problems(text);
+        assert!(found.is_empty(), "{found:#?}");
+        let (config, _) = config::decode(text);
+        check(&config, &TimeZone::UTC, Path::new(BASE_DIR), Purpose::Use).jobs
+    }
+
+    /// A `global:` holding `lines`, and the jobs `a`, `b`, `c`, each with its
+    /// `extra` lines.
+    fn with_global(lines: &str, extra: [&str; 3]) -> String {
+        let mut text = format!("global:\n{lines}jobs:\n");
+        for (name, extra) in ["a", "b", "c"].iter().zip(extra) {
+            text.push_str(&format!(
+                "  - name: {name}\n    schedule: \"* * * * *\"\n    url: \"https://e.com/{name}\"\n{extra}"
+            ));
+        }
+        text
+    }
+
+    const GLOBAL_NOTIFY: &str = "  notify:\n    onFailure:\n      url: \"${SLACK_WEBHOOK_URL}\"\n      data: {text: \"${JOB_NAME} failed: ${ERROR}\"}\n    onRecovery:\n      url: \"https://hooks.example.com/recovered\"\n    cooldown: 30m\n  healthcheck: \"https://hc-ping.com/${HC_PING_KEY}/${JOB_NAME}\"\n";
+
+    fn url(template: &Template) -> String {
+        template.render(&|_| Some("v".into())).unwrap().text
+    }
+
+    #[test]
+    fn a_notification_is_a_post_with_a_five_second_timeout_by_default() {
+        let text = format!(
+            "global:\n  defaultHeaders: {{Authorization: \"Bearer ${{T}}\"}}\n{}",
+            file("    notify:\n      onFailure: {url: \"https://hooks.example.com/x\"}\n")
+        );
+        let jobs = jobs(&text);
+        let notice = jobs[0].notify.on_failure.as_ref().unwrap();
+        assert_eq!(notice.request.method, Method::Post);
+        assert_eq!(notice.timeout, DEFAULT_NOTICE_TIMEOUT);
+        assert_eq!(notice.span, Span::new(8, 18, 1));
+        assert_eq!(url(&notice.request.url), "https://hooks.example.com/x");
+        // The jobs' credentials are not the webhook's.
+        assert!(notice.request.headers.is_empty());
+        assert!(notice.request.body.is_none());
+        assert!(notice.request.ca_file.is_none());
+        assert_eq!(notice.request.max_response_bytes, NOTICE_MAX_RESPONSE_BYTES);
+        assert_eq!(notice.request.redirects, Redirects::SameOrigin);
+        assert!(!notice.request.idempotency_key);
+        assert!(jobs[0].notify.on_recovery.is_none());
+        assert_eq!(jobs[0].notify.cooldown, None);
+        assert!(jobs[0].healthcheck.is_none());
+    }
+
+    #[test]
+    fn a_notification_takes_its_method_headers_body_and_timeout() {
+        let job = job(
+            "    notify:\n      onRecovery:\n        url: \"https://e.com/n\"\n        method: put\n        headers: {X-Extra: \"1\"}\n        body: \"${JOB_NAME} ok\"\n        timeout: 2s\n",
+        );
+        let notice = job.notify.on_recovery.unwrap();
+        assert_eq!(notice.request.method, Method::Put);
+        assert_eq!(
+            notice.request.header("x-extra").map(url).as_deref(),
+            Some("1")
+        );
+        assert!(matches!(notice.request.body, Some(Body::Text(_))));
+        assert_eq!(notice.timeout, Duration::from_secs(2));
+        let job =
+            self::job("    notify:\n      onFailure: {url: \"https://e.com/n\", data: {k: v}}\n");
+        assert!(matches!(
+            job.notify.on_failure.unwrap().request.body,
+            Some(Body::Json(_))
+        ));
+    }
+
+    #[test]
+    fn jobs_inherit_global_notify_and_replace_it_key_by_key() {
+        let text = with_global(
+            GLOBAL_NOTIFY,
+            [
+                "",
+                "    notify:\n      onFailure: {url: \"https://e.com/own\"}\n      cooldown: 5m\n",
+                "    notify:\n      onRecovery: {url: \"https://e.com/back\"}\n    healthcheck: \"http://127.0.0.1:9/ping/c\"\n",
+            ],
+        );
+        let jobs = jobs(&text);
+        let [a, b, c] = &jobs[..] else {
+            panic!("{jobs:?}")
+        };
+        let failure = |job: &Job| url(&job.notify.on_failure.as_ref().unwrap().request.url);
+        let recovery = |job: &Job| url(&job.notify.on_recovery.as_ref().unwrap().request.url);
+        assert_eq!(failure(a), "v");
+        assert_eq!(recovery(a), "https://hooks.example.com/recovered");
+        assert_eq!(a.notify.cooldown, Some(Duration::from_secs(1800)));
+        assert_eq!(
+            url(a.healthcheck.as_ref().unwrap()),
+            "https://hc-ping.com/v/v"
+        );
+
+        assert_eq!(failure(b), "https://e.com/own");
+        assert_eq!(recovery(b), "https://hooks.example.com/recovered");
+        assert_eq!(b.notify.cooldown, Some(Duration::from_secs(300)));
+        assert!(b.healthcheck.is_some());
+
+        assert_eq!(failure(c), "v");
+        assert_eq!(recovery(c), "https://e.com/back");
+        assert_eq!(c.notify.cooldown, Some(Duration::from_secs(1800)));
+        assert_eq!(
+            url(c.healthcheck.as_ref().unwrap()),
+            "http://127.0.0.1:9/ping/c"
+        );
+    }
+
+    #[test]
+    fn notify_false_and_healthcheck_false_drop_the_global_ones() {
+        let text = with_global(
+            GLOBAL_NOTIFY,
+            [
+                "    notify: false\n    healthcheck: false\n",
+                "    notify: false\n",
+                "",
+            ],
+        );
+        let jobs = jobs(&text);
+        for job in &jobs[..2] {
+            assert!(job.notify.on_failure.is_none(), "{}", job.name);
+            assert!(job.notify.on_recovery.is_none());
+            assert_eq!(job.notify.cooldown, None);
+        }
+        assert!(jobs[0].healthcheck.is_none());
+        assert!(jobs[1].healthcheck.is_some());
+        assert!(jobs[2].notify.on_failure.is_some());
+        // What a job does not send, it does not need.
+        assert!(jobs[0].notice_templates().is_empty());
+        assert!(
+            !jobs[0]
+                .uses
+                .iter()
+                .any(|(name, _)| name == "SLACK_WEBHOOK_URL")
+        );
+    }
+
+    #[test]
+    fn notice_placeholders_are_pointed_at_after_the_requests() {
+        let text = with_global(
+            GLOBAL_NOTIFY,
+            ["    headers: {X-Key: \"${HC_PING_KEY}\"}\n", "", ""],
+        );
+        let jobs = jobs(&text);
+        assert_eq!(jobs[0].use_of("SLACK_WEBHOOK_URL"), Span::new(4, 13, 20));
+        assert_eq!(
+            jobs[2].notice_use_of("SLACK_WEBHOOK_URL"),
+            Span::new(4, 13, 20)
+        );
+        // Used by the request and the healthcheck: each is found where it is.
+        assert_eq!(jobs[0].use_of("HC_PING_KEY").line, 14);
+        assert_eq!(jobs[0].notice_use_of("HC_PING_KEY"), Span::new(9, 37, 14));
+        // Notification variables stay out of what the request needs.
+        assert!(!jobs[1].required_variables().contains("SLACK_WEBHOOK_URL"));
+    }
+
+    #[test]
+    fn a_notification_without_url_is_an_error() {
+        let found = problem(&file(
+            "    notify:\n      onFailure:\n        method: POST\n",
+        ));
+        assert_eq!(found.message, "`onFailure` has no `url`");
+        assert_eq!(found.span, Some(Span::new(7, 9, 1)));
+        assert_eq!(
+            found.help.as_deref(),
+            Some("add the address to send it to, such as `url: \"${SLACK_WEBHOOK_URL}\"`")
+        );
+    }
+
+    #[test]
+    fn notification_and_healthcheck_urls_are_checked_like_a_jobs() {
+        let found = problem(&file(
+            "    notify:\n      onRecovery: {url: \"ftp://e.com\"}\n",
+        ));
+        assert_eq!(
+            found.message,
+            "`url` must start with `http://` or `https://`: `ftp://e.com`"
+        );
+        assert_eq!(found.span, Some(Span::new(6, 25, 13)));
+        let found = problem(&file("    healthcheck: \"https://hc-ping.com/a b\"\n"));
+        assert_eq!(found.message, "`healthcheck` contains a space");
+        assert_eq!(found.span, Some(Span::new(5, 40, 1)));
+        let found = problem(&file("    healthcheck: hc-ping.com/x\n"));
+        assert_eq!(
+            found.message,
+            "`healthcheck` must start with `http://` or `https://`: `hc-ping.com/x`"
+        );
+        let found = problem(&format!(
+            "global:\n  healthcheck: \"https://hc-ping.com/${{KEY\"\n{}",
+            file("")
+        ));
+        assert_eq!(found.span.unwrap().line, 2);
+        assert!(
+            found
+                .message
+                .starts_with("invalid placeholder in `healthcheck`"),
+            "{}",
+            found.message
+        );
+        let found = problem(&file(
+            "    notify:\n      onFailure: {url: \"https://e.com\", method: FETCH}\n",
+        ));
+        assert_eq!(found.message, "unknown method `FETCH`");
+    }
+
+    #[test]
+    fn an_error_in_global_notify_is_reported_once_and_no_job_is_built() {
+        let text = with_global(
+            "  notify:\n    onFailure: {url: \"ftp://e.com\"}\n  healthcheck: \"https://e.com/${}\"\n",
+            ["", "", "    healthcheck: false\n"],
+        );
+        let found = problems(&text);
+        assert_eq!(found.len(), 2, "{found:#?}");
+        assert_eq!(found[0].span.unwrap().line, 3);
+        assert_eq!(found[1].span.unwrap().line, 4);
+        let (config, _) = config::decode(&text);
+        let checked = check(&config, &TimeZone::UTC, Path::new(BASE_DIR), Purpose::Use);
+        assert!(checked.jobs.is_empty(), "{:?}", checked.jobs);
+        // A job that takes neither is built.
+        let text = with_global(
+            "  notify:\n    onFailure: {url: \"ftp://e.com\"}\n",
+            ["", "    notify: false\n", ""],
+        );
+        let (config, _) = config::decode(&text);
+        let checked = check(&config, &TimeZone::UTC, Path::new(BASE_DIR), Purpose::Use);
+        assert_eq!(names(&checked.jobs), ["b"]);
+    }
+
+    #[test]
+    fn a_bad_notification_of_a_job_leaves_it_unbuilt() {
+        let text = file("    notify:\n      onFailure: {url: \"https://e.com/${}\"}\n");
+        let (config, _) = config::decode(&text);
+        let checked = check(&config, &TimeZone::UTC, Path::new(BASE_DIR), Purpose::Use);
+        assert!(checked.has_errors());
+        assert!(checked.jobs.is_empty());
+    }
+
+    #[test]
+    fn a_cooldown_without_on_failure_is_a_warning() {
+        let found = problem(&file(
+            "    notify:\n      onRecovery: {url: \"https://e.com\"}\n      cooldown: 5m\n",
+        ));
+        assert_eq!(found.severity, Severity::Warning);
+        assert_eq!(found.message, "`cooldown` has no `onFailure` to hold back");
+        assert_eq!(found.span, Some(Span::new(7, 17, 2)));
+        // Global's `onFailure` is the job's too.
+        jobs(&with_global(
+            "  notify:\n    onFailure: {url: \"https://e.com\"}\n",
+            ["    notify:\n      cooldown: 5m\n", "", ""],
+        ));
+    }
+
+    #[test]
+    fn a_global_cooldown_is_questioned_once_when_no_job_has_on_failure() {
+        let found = problem(&with_global("  notify:\n    cooldown: 5m\n", ["", "", ""]));
+        assert_eq!(found.severity, Severity::Warning);
+        assert_eq!(found.message, "`cooldown` has no `onFailure` to hold back");
+        assert_eq!(found.span, Some(Span::new(3, 15, 2)));
+        let jobs = jobs(&with_global(
+            "  notify:\n    cooldown: 5m\n",
+            [
+                "",
+                "    notify:\n      onFailure: {url: \"https://e.com\"}\n",
+                "",
+            ],
+        ));
+        assert_eq!(jobs[1].notify.cooldown, Some(Duration::from_secs(300)));
+    }
+
+    #[test]
+    fn a_notification_body_on_get_is_a_warning() {
+        let found = problem(&file(
+            "    notify:\n      onFailure:\n        url: \"https://e.com\"\n        method: GET\n        data: {k: v}\n",
+        ));
+        assert_eq!(found.severity, Severity::Warning);
+        assert_eq!(found.message, "`data` is not sent with GET");
+        assert_eq!(found.span, Some(Span::new(9, 15, 1)));
     }
 }

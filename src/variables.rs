@@ -17,7 +17,7 @@
 //! the process environment.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use crate::builtin;
@@ -25,6 +25,7 @@ use crate::config::io_reason;
 use crate::diagnostic::{Diagnostic, Span};
 use crate::dotenv::DotEnv;
 use crate::error::Error;
+use crate::interpolate::Template;
 use crate::job::Job;
 use crate::jwt;
 use crate::sealed::{self, OpenError};
@@ -197,37 +198,83 @@ impl<'a> Variables<'a> {
     /// each variable it uses whose file or sealed value cannot be used, at
     /// the place the job first uses it.
     pub fn missing(&self, job: &Job) -> Vec<Diagnostic> {
-        let required = job.required_variables();
-        let used: std::collections::BTreeSet<&str> = job
-            .templates()
+        let context = format!("job `{}`", job.name);
+        needs(job.templates(), &[builtin::NAMES])
             .into_iter()
+            .filter_map(|(variable, need)| {
+                self.problem(variable, need, &context, job.use_of(variable))
+            })
+            .collect()
+    }
+
+    /// The same for the job's notifications and healthcheck, but for what
+    /// [`Variables::missing`] reports already. Their own placeholders
+    /// (`ERROR`, `RUN_ID`...) are filled in by the run, never looked up.
+    /// A notification that cannot be sent does not stop the job from
+    /// running: `run` shows these as warnings, `validate` as errors.
+    pub fn missing_for_notices(&self, job: &Job) -> Vec<Diagnostic> {
+        let request = needs(job.templates(), &[builtin::NAMES]);
+        // The healthcheck's variables, to say which of the two needs one.
+        let pinged: BTreeSet<&str> = job
+            .healthcheck
+            .iter()
             .flat_map(|t| t.placeholders())
             .map(|p| p.name.as_str())
-            .filter(|name| !builtin::NAMES.contains(name))
             .collect();
+        let notified: BTreeSet<&str> = job
+            .notice_templates()
+            .into_iter()
+            .filter(|t| {
+                !job.healthcheck
+                    .as_ref()
+                    .is_some_and(|h| std::ptr::eq(*t, h))
+            })
+            .flat_map(|t| t.placeholders())
+            .map(|p| p.name.as_str())
+            .collect();
+        let exempt = [builtin::NAMES, crate::notify::PLACEHOLDERS];
         let mut problems = Vec::new();
-        for variable in used {
-            match self.resolve(variable) {
-                Ok(Some(_)) => {}
-                Ok(None) if required.contains(variable) => {
-                    let message = format!("variable `{variable}` is not set (job `{}`)", job.name);
-                    let help = format!(
-                        "set it in the environment or in `{}`",
-                        self.env_file.display()
-                    );
-                    problems.push(Diagnostic::error(message, job.use_of(variable)).with_help(help));
-                }
-                Ok(None) => {}
-                Err(error) => problems.push(
-                    Diagnostic::error(
-                        format!("{error} (job `{}`)", job.name),
-                        job.use_of(variable),
-                    )
-                    .with_help(error.help()),
-                ),
+        for (variable, mut need) in needs(job.notice_templates(), &exempt) {
+            match request.get(variable) {
+                None => {}
+                // `missing` reports it unset, and any unusable value.
+                Some(Need { required: true, .. }) => continue,
+                // The request's uses have defaults: `missing` reports only
+                // an unusable value.
+                Some(Need {
+                    required: false, ..
+                }) => need.report_unusable = false,
             }
+            let by = match (notified.contains(variable), pinged.contains(variable)) {
+                (true, true) => "its notifications and healthcheck",
+                (false, true) => "its healthcheck",
+                _ => "its notifications",
+            };
+            let context = format!("job `{}`, used by {by}", job.name);
+            problems.extend(self.problem(variable, need, &context, job.notice_use_of(variable)));
         }
         problems
+    }
+
+    /// The error about `variable`, if there is one: required and set
+    /// nowhere, or (if `need.report_unusable`) its value cannot be used. The
+    /// message ends with `(context)`.
+    fn problem(&self, variable: &str, need: Need, context: &str, at: Span) -> Option<Diagnostic> {
+        match self.resolve(variable) {
+            Ok(Some(_)) => None,
+            Ok(None) if need.required => Some(
+                Diagnostic::error(format!("variable `{variable}` is not set ({context})"), at)
+                    .with_help(format!(
+                        "set it in the environment or in `{}`",
+                        self.env_file.display()
+                    )),
+            ),
+            Ok(None) => None,
+            Err(error) if need.report_unusable => {
+                Some(Diagnostic::error(format!("{error} ({context})"), at).with_help(error.help()))
+            }
+            Err(_) => None,
+        }
     }
 
     /// A variable's value, or `None` when it is unset or cannot be used
@@ -365,6 +412,34 @@ impl<'a> Variables<'a> {
             ttl,
         )))
     }
+}
+
+/// What is asked of a variable some templates use.
+#[derive(Debug, Clone, Copy)]
+struct Need {
+    /// A use has no default: unset, it is an error.
+    required: bool,
+    /// Whether a value that cannot be used (an unreadable file, a sealed
+    /// value that does not open) is reported.
+    report_unusable: bool,
+}
+
+/// The variables `templates` use, but for the names in `exempt` (filled in
+/// by jobrun itself), with what is asked of each.
+fn needs<'t>(templates: Vec<&'t Template>, exempt: &[&[&str]]) -> BTreeMap<&'t str, Need> {
+    let mut needs: BTreeMap<&str, Need> = BTreeMap::new();
+    for placeholder in templates.into_iter().flat_map(|t| t.placeholders()) {
+        let name = placeholder.name.as_str();
+        if exempt.iter().any(|names| names.contains(&name)) {
+            continue;
+        }
+        let need = needs.entry(name).or_insert(Need {
+            required: false,
+            report_unusable: true,
+        });
+        need.required |= placeholder.default.is_none();
+    }
+    needs
 }
 
 #[cfg(test)]
@@ -581,5 +656,119 @@ mod tests {
             std::fs::write(&path, "second").unwrap();
             assert_eq!(v.get("T").as_deref(), Some("first"));
         });
+    }
+
+    /// The first job of `text`, checked.
+    fn first_job(text: &str) -> Job {
+        let (config, found) = crate::config::decode(text);
+        assert!(found.is_empty(), "{found:#?}");
+        let checked = crate::validate::check(
+            &config,
+            &jiff::tz::TimeZone::UTC,
+            Path::new("/srv"),
+            crate::validate::Purpose::Use,
+        );
+        assert!(!checked.has_errors(), "{:#?}", checked.diagnostics);
+        checked.jobs.into_iter().next().unwrap()
+    }
+
+    const NOTIFIED: &str = "global:\n  notify:\n    onFailure:\n      url: \"${SLACK_WEBHOOK_URL}\"\n      data: {text: \"${JOB_NAME} ${OUTCOME} ${ERROR} ${STATUS} ${ATTEMPTS} ${DURATION_MS} ${SCHEDULED_AT} ${RUN_ID} ${NOW}\"}\n  healthcheck: \"https://hc-ping.com/${HC_PING_KEY}/${JOB_NAME}\"\njobs:\n  - name: a\n    schedule: \"* * * * *\"\n    url: \"https://e.com/${REPORT_ID}\"\n";
+
+    #[test]
+    fn notification_placeholders_are_not_required_but_the_webhook_url_is() {
+        let job = first_job(NOTIFIED);
+        with(&[("REPORT_ID", "1")], "", |v| {
+            assert!(v.missing(&job).is_empty());
+            let found = v.missing_for_notices(&job);
+            assert_eq!(found.len(), 2, "{found:#?}");
+            assert_eq!(
+                found[0].message,
+                "variable `HC_PING_KEY` is not set (job `a`, used by its healthcheck)"
+            );
+            assert_eq!(found[0].span, Some(Span::new(6, 37, 14)));
+            assert_eq!(
+                found[1].message,
+                "variable `SLACK_WEBHOOK_URL` is not set (job `a`, used by its notifications)"
+            );
+            assert_eq!(found[1].span, Some(Span::new(4, 13, 20)));
+            assert_eq!(found[1].severity, crate::diagnostic::Severity::Error);
+            let help = found[1].help.as_deref().unwrap();
+            assert!(
+                help.starts_with("set it in the environment or in `"),
+                "{help}"
+            );
+            assert!(help.ends_with(".env`"), "{help}");
+        });
+        with(
+            &[("REPORT_ID", "1"), ("SLACK_WEBHOOK_URL", "https://hooks")],
+            "HC_PING_KEY=k\n",
+            |v| assert!(v.missing_for_notices(&job).is_empty()),
+        );
+        // The run is not refused for a notification's variable.
+        assert_eq!(
+            job.required_variables().into_iter().collect::<Vec<_>>(),
+            ["REPORT_ID"]
+        );
+    }
+
+    #[test]
+    fn a_variable_the_request_needs_too_is_reported_once() {
+        let text = NOTIFIED.replace("${REPORT_ID}", "${HC_PING_KEY}");
+        let job = first_job(&text);
+        with(&[("SLACK_WEBHOOK_URL", "x")], "", |v| {
+            assert_eq!(v.missing(&job).len(), 1);
+            assert!(v.missing_for_notices(&job).is_empty());
+        });
+        // With a default in the request, only the notices need it.
+        let text = NOTIFIED.replace("${REPORT_ID}", "${HC_PING_KEY:-none}");
+        let job = first_job(&text);
+        with(&[("SLACK_WEBHOOK_URL", "x")], "", |v| {
+            assert!(v.missing(&job).is_empty());
+            let found = v.missing_for_notices(&job);
+            assert_eq!(found.len(), 1, "{found:#?}");
+            assert_eq!(found[0].span, Some(Span::new(6, 37, 14)));
+        });
+    }
+
+    #[test]
+    fn a_notice_variable_with_a_default_is_not_required() {
+        let text = NOTIFIED
+            .replace("${SLACK_WEBHOOK_URL}", "${SLACK_WEBHOOK_URL:-https://x}")
+            .replace("${HC_PING_KEY}", "${HC_PING_KEY:-}");
+        let job = first_job(&text);
+        with(&[("REPORT_ID", "1")], "", |v| {
+            assert!(v.missing_for_notices(&job).is_empty())
+        });
+    }
+
+    #[test]
+    fn an_unreadable_notice_variable_is_reported_with_its_job() {
+        let job = first_job(NOTIFIED);
+        with(
+            &[
+                ("REPORT_ID", "1"),
+                ("SLACK_WEBHOOK_URL_FILE", "/nonexistent/hook"),
+                ("HC_PING_KEY", "k"),
+            ],
+            "",
+            |v| {
+                let found = v.missing_for_notices(&job);
+                assert_eq!(found.len(), 1, "{found:#?}");
+                assert_eq!(
+                    found[0].message,
+                    "cannot read `SLACK_WEBHOOK_URL` from `/nonexistent/hook` (named by `SLACK_WEBHOOK_URL_FILE`): no such file or directory (job `a`, used by its notifications)"
+                );
+            },
+        );
+    }
+
+    #[test]
+    fn a_job_without_notices_needs_nothing_for_them() {
+        let text = NOTIFIED.replace(
+            "    url: \"https://e.com/${REPORT_ID}\"\n",
+            "    url: \"https://e.com/${REPORT_ID}\"\n    notify: false\n    healthcheck: false\n",
+        );
+        let job = first_job(&text);
+        with(&[], "", |v| assert!(v.missing_for_notices(&job).is_empty()));
     }
 }

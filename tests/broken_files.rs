@@ -466,6 +466,79 @@ fn corpus() -> Vec<Case> {
             "error: JSON has no infinity or NaN",
         ),
         case("alias to nowhere", "jobs: *nope\n", "", "error:"),
+        case(
+            "misspelled notify key",
+            job("    notify:\n      onFail: {url: \"https://e.com\"}\n"),
+            "6:7",
+            "error: unknown key `onFail` in `notify`",
+        ),
+        case(
+            "misspelled notification key",
+            job(
+                "    notify:\n      onFailure:\n        url: \"https://e.com\"\n        header: {}\n",
+            ),
+            "8:9",
+            "error: unknown key `header` in `onFailure`",
+        ),
+        case(
+            "notification without url",
+            job("    notify:\n      onRecovery: {method: POST}\n"),
+            "6:19",
+            "error: `onRecovery` has no `url`",
+        ),
+        case(
+            "notification url without scheme",
+            job("    notify:\n      onFailure: {url: hooks.example.com/x}\n"),
+            "6:24",
+            "error: `url` must start with `http://` or `https://`",
+        ),
+        case(
+            "notification with data and body",
+            job(
+                "    notify:\n      onFailure:\n        url: \"https://e.com\"\n        data: {k: v}\n        body: k=v\n",
+            ),
+            "9:9",
+            "error: a notification cannot have both `data` and `body`",
+        ),
+        case(
+            "notification timeout of zero",
+            job("    notify:\n      onFailure: {url: \"https://e.com\", timeout: 0}\n"),
+            "6:50",
+            "error: `timeout` must be more than 0",
+        ),
+        case(
+            "cooldown of zero",
+            job("    notify:\n      onFailure: {url: \"https://e.com\"}\n      cooldown: 0\n"),
+            "7:17",
+            "error: `cooldown` must be more than 0",
+        ),
+        case(
+            "notify true",
+            job("    notify: true\n"),
+            "5:13",
+            "error: `notify: true` is not a setting",
+        ),
+        case(
+            "global notify false",
+            format!("global:\n  notify: false\n{}", job("")),
+            "2:11",
+            "error: `notify: false` in `global` turns nothing off",
+        ),
+        case(
+            "healthcheck with a space",
+            job("    healthcheck: \"https://hc-ping.com/a b\"\n"),
+            "5:40",
+            "error: `healthcheck` contains a space",
+        ),
+        case(
+            "unknown notification method",
+            format!(
+                "global:\n  notify:\n    onFailure: {{url: \"https://e.com\", method: SEND}}\n{}",
+                job("")
+            ),
+            "3:47",
+            "error: unknown method `SEND`",
+        ),
     ]
 }
 
@@ -569,4 +642,75 @@ fn a_missing_file_names_the_path_and_the_way_out() {
         run.stderr
     );
     assert!(run.stderr.contains("--config PATH"), "{}", run.stderr);
+}
+
+#[test]
+fn an_error_in_global_notify_is_reported_once_for_all_jobs() {
+    let sandbox = Sandbox::with_jobs(&format!(
+        "global:\n  notify:\n    onFailure: {{url: \"ftp://e.com\"}}\njobs:\n{OK_JOB}{}{}",
+        OK_JOB.replace("name: ok", "name: ok2"),
+        OK_JOB.replace("name: ok", "name: ok3")
+    ));
+    let run = sandbox.run(&["validate"]);
+    assert_eq!(run.code, 3);
+    assert_eq!(
+        run.stderr.matches("must start with `http://`").count(),
+        1,
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("jobs.yaml:3:22"), "{}", run.stderr);
+    assert!(run.stderr.contains("3 jobs, 1 error"), "{}", run.stderr);
+}
+
+#[test]
+fn an_unset_notification_variable_fails_validate_env_where_it_is_used() {
+    let text = format!(
+        "global:\n  notify:\n    onFailure:\n      url: \"${{SLACK_WEBHOOK_URL}}\"\n      data: {{text: \"${{JOB_NAME}}: ${{ERROR}} (${{RUN_ID}}, ${{ATTEMPTS}})\"}}\njobs:\n{OK_JOB}"
+    );
+    let sandbox = Sandbox::with_jobs(&text);
+    let run = sandbox.run(&["validate", "--env"]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "error: variable `SLACK_WEBHOOK_URL` is not set (job `ok`, used by its notifications)"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("jobs.yaml:4:13"), "{}", run.stderr);
+    for placeholder in ["JOB_NAME", "ERROR", "RUN_ID", "ATTEMPTS"] {
+        assert!(
+            !run.stderr.contains(&format!("`{placeholder}`")),
+            "{placeholder}: {}",
+            run.stderr
+        );
+    }
+    sandbox.write(".env", "SLACK_WEBHOOK_URL=https://hooks.example.com/x\n");
+    std::fs::set_permissions(
+        sandbox.path(".env"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .unwrap();
+    let run = sandbox.run(&["validate", "--env"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // Without `--env`, as before, variables are not looked at.
+    std::fs::remove_file(sandbox.path(".env")).unwrap();
+    assert_eq!(sandbox.run(&["validate"]).code, 0);
+}
+
+#[test]
+fn an_unset_notification_variable_of_a_disabled_job_is_a_warning() {
+    let text = format!(
+        "jobs:\n{OK_JOB}    enabled: false\n    healthcheck: \"https://hc-ping.com/${{HC_PING_KEY}}\"\n"
+    );
+    let run = Sandbox::with_jobs(&text).run(&["validate", "--env"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "warning: variable `HC_PING_KEY` is not set (job `ok`, used by its healthcheck); the job is disabled"
+        ),
+        "{}",
+        run.stderr
+    );
 }

@@ -53,7 +53,14 @@ fn check(inv: &mut Invocation, options: &Options) -> Result<Exit, Error> {
         Ok(variables) => {
             if options.env {
                 for job in &file.checked.jobs {
-                    for mut problem in variables.missing(job) {
+                    // A notification's variables are checked as strictly
+                    // as the request's: `run` only warns about them, so
+                    // here is where a deploy learns of them.
+                    let problems = variables
+                        .missing(job)
+                        .into_iter()
+                        .chain(variables.missing_for_notices(job));
+                    for mut problem in problems {
                         // A disabled job only runs when forced: its missing
                         // variables do not block a deploy.
                         if !job.enabled {
