@@ -378,6 +378,26 @@ impl Job {
             .collect()
     }
 
+    /// What the job needs from the environment or `.env` to run and to
+    /// tell of its runs: [`Job::required_variables`], and every variable its
+    /// notifications and healthcheck use without a default. What an
+    /// export or a listing should say must be set.
+    pub fn needed_variables(&self) -> BTreeSet<&str> {
+        let mut needed = self.required_variables();
+        needed.extend(
+            self.notice_templates()
+                .into_iter()
+                .flat_map(|t| t.placeholders())
+                .filter(|p| {
+                    p.default.is_none()
+                        && !builtin::NAMES.contains(&p.name.as_str())
+                        && !crate::notify::PLACEHOLDERS.contains(&p.name.as_str())
+                })
+                .map(|p| p.name.as_str()),
+        );
+        needed
+    }
+
     /// Where the job first uses `variable`.
     pub fn use_of(&self, variable: &str) -> Span {
         self.uses

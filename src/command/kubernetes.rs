@@ -39,7 +39,7 @@ pub fn execute(inv: &mut Invocation, args: &KubernetesArgs) -> Result<Exit, Erro
         let needed: std::collections::BTreeSet<&str> = jobs
             .iter()
             .filter(|j| j.enabled)
-            .flat_map(|j| j.required_variables())
+            .flat_map(|j| j.needed_variables())
             .collect();
         if !needed.is_empty() {
             let names: Vec<String> = needed.iter().map(|n| format!("`{n}`")).collect();

@@ -49,7 +49,7 @@ pub fn execute(inv: &mut Invocation, json: bool) -> Result<Exit, Error> {
             description: job.description.as_deref(),
             timeout_ms: job.timeout.as_millis(),
             retries: job.retries,
-            variables: job.required_variables().into_iter().collect(),
+            variables: job.needed_variables().into_iter().collect(),
         })
         .collect();
     let text = if json {

@@ -103,6 +103,28 @@ pub fn perform(
     if !unset.is_empty() {
         return Err(file.error(unset));
     }
+    // A notification or ping that cannot be made does not stop the job
+    // (its request matters more), but must not fail silently either: it
+    // is said on every run, as cron mails whatever a job writes.
+    if verbosity > Verbosity::Quiet {
+        for problem in variables.missing_for_notices(job) {
+            let at = problem
+                .span
+                .map(|s| format!("{}:{}:{}: ", file.path.display(), s.line, s.col))
+                .unwrap_or_default();
+            let help = problem
+                .help
+                .as_ref()
+                .map(|h| format!("; {h}"))
+                .unwrap_or_default();
+            writeln!(
+                inv.ctx.stderr,
+                "jobrun: warning: {at}{}: the job runs, but without them{help}",
+                problem.message
+            )
+            .map_err(Error::Output)?;
+        }
+    }
     let facts = RunFacts {
         job: &job.name,
         now: inv.ctx.now,

@@ -143,7 +143,7 @@ fn check(inv: &mut Invocation, options: &Options) -> Result<Exit, Error> {
             let mut out = format!("{}: {summary}\n", file.path.display());
             let verbose = inv.global.verbose > 0;
             for job in &file.checked.jobs {
-                let needs: Vec<&str> = job.required_variables().into_iter().collect();
+                let needs: Vec<&str> = job.needed_variables().into_iter().collect();
                 if !needs.is_empty() {
                     out.push_str(&format!("  {} needs {}\n", job.name, needs.join(", ")));
                 } else if verbose {
