@@ -21,7 +21,7 @@
 
 use std::path::Path;
 
-use crate::config::{ConfigFile, HeaderEntry, JobEntry, Text};
+use crate::config::{ConfigFile, HeaderEntry, JobEntry, NoticeEntry, Switch, Text};
 use crate::diagnostic::{Conceal, Diagnostic, Span};
 use crate::interpolate::Template;
 use crate::mask;
@@ -52,7 +52,51 @@ pub fn job_file(config: &ConfigFile) -> Vec<Diagnostic> {
     for job in &config.jobs {
         self::job(job, default_credential.as_deref(), &mut found);
     }
+    let global = &config.global;
+    let jobs = config.jobs.iter();
+    let notifies = global
+        .notify
+        .iter()
+        .chain(jobs.clone().filter_map(|j| match &j.notify {
+            Some(Switch::On(notify)) => Some(notify),
+            _ => None,
+        }));
+    for notice in notifies
+        .flat_map(|n| [&n.on_failure, &n.on_recovery])
+        .flatten()
+    {
+        self::notice(notice, &mut found);
+    }
+    let healthchecks = global
+        .healthcheck
+        .iter()
+        .chain(jobs.filter_map(|j| match &j.healthcheck {
+            Some(Switch::On(url)) => Some(url),
+            _ => None,
+        }));
+    for url in healthchecks {
+        userinfo(url, &mut found);
+        token(url, true, &mut found);
+    }
     found
+}
+
+/// A notification is a request like a job's: a webhook URL written out
+/// (Slack's end in a random token) is a credential in the file.
+fn notice(notice: &NoticeEntry, found: &mut Vec<Diagnostic>) {
+    for header in &notice.headers {
+        header_value(header, found);
+    }
+    if let Some(url) = &notice.url {
+        userinfo(url, found);
+        token(url, true, found);
+    }
+    if let Some(node) = &notice.data {
+        data(node, found);
+    }
+    if let Some(body) = &notice.body {
+        token(body, false, found);
+    }
 }
 
 fn job(job: &JobEntry, default_credential: Option<&str>, found: &mut Vec<Diagnostic>) {
@@ -465,6 +509,36 @@ mod tests {
                 .as_deref()
                 .unwrap()
                 .starts_with("move it to a variable, `Authorization: \"Bearer ${API_TOKEN}\"`")
+        );
+    }
+
+    #[test]
+    fn a_webhook_url_or_credential_written_in_a_notification_is_found() {
+        let found = lint(&format!(
+            "global:\n  notify:\n    onFailure:\n      url: \"https://hooks.slack.com/services/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\"\n{}",
+            job(
+                "    notify:\n      onRecovery:\n        url: \"${SLACK_WEBHOOK_URL}\"\n        headers:\n          Authorization: \"Bearer abc123\"\n"
+            )
+        ));
+        let messages: Vec<&str> = found.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "a long random-looking token is written in the job file",
+                "header `Authorization` holds a literal credential"
+            ]
+        );
+        assert_eq!(found[0].span.map(|s| s.line), Some(4));
+        assert_eq!(found[1].span.map(|s| s.line), Some(13));
+    }
+
+    #[test]
+    fn notifications_and_healthchecks_from_variables_pass() {
+        assert!(
+            lint(&job(
+                "    healthcheck: \"https://hc-ping.com/${HC_PING_KEY}/a\"\n    notify:\n      onFailure:\n        url: \"${SLACK_WEBHOOK_URL}\"\n        data: {text: \"${JOB_NAME} failed: ${ERROR}\"}\n"
+            ))
+            .is_empty()
         );
     }
 
