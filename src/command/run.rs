@@ -507,6 +507,8 @@ struct Courier<'a> {
     env: &'a dyn Fn(&str) -> Option<String>,
     clock: std::sync::Arc<dyn crate::context::Clock>,
     random: fn(&mut [u8]),
+    /// The client of the run's healthcheck pings, made for the first.
+    pings: std::sync::OnceLock<std::sync::Arc<Result<Client, String>>>,
 }
 
 impl<'a> Courier<'a> {
@@ -515,6 +517,7 @@ impl<'a> Courier<'a> {
             env: ctx.env,
             clock: ctx.clock.clone(),
             random: ctx.random,
+            pings: std::sync::OnceLock::new(),
         }
     }
 }
@@ -529,13 +532,17 @@ fn ping_request(
     secrets: &Secrets,
 ) -> impl FnOnce() -> Result<u16, String> + Send + 'static {
     let request = healthcheck::request(base, which, rid, failure, secrets);
-    let client = dispatch::client(&request.url, ctx.env);
+    // One client for a run's pings: the end ping reuses the start ping's
+    // connection when the service keeps it open.
+    let client = ctx
+        .pings
+        .get_or_init(|| std::sync::Arc::new(dispatch::client(&request.url, ctx.env)))
+        .clone();
     let clock = ctx.clock.clone();
     let random = ctx.random;
-    move || {
-        client.and_then(|client| {
-            dispatch::deliver(&client, &request, DEFAULT_NOTICE_TIMEOUT, &*clock, random)
-        })
+    move || match &*client {
+        Ok(client) => dispatch::deliver(client, &request, DEFAULT_NOTICE_TIMEOUT, &*clock, random),
+        Err(why) => Err(why.clone()),
     }
 }
 
