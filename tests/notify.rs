@@ -1116,3 +1116,254 @@ fn validate_reports_an_unset_notification_variable_as_an_error_like_a_jobs_own()
     }
     assert_ne!(Sandbox::with_jobs(&own).run(&["validate", "--env"]).code, 0);
 }
+
+#[test]
+fn a_jobs_on_failure_replaces_the_global_one_while_the_global_recovery_still_applies() {
+    let job = Server::start(vec![Reply::status(500), Reply::status(200)]);
+    let hook = ok(2);
+    let global = format!(
+        "notify:\n  onFailure:\n    url: \"{}\"\n    body: \"global down\"\n  onRecovery:\n    url: \"{}\"\n    body: \"global up\"\n",
+        hook.url("/global-failure"),
+        hook.url("/global-recovery")
+    );
+    let own = format!(
+        "notify:\n  onFailure:\n    url: \"{}\"\n    method: PUT\n    body: \"own down\"",
+        hook.url("/own-failure")
+    );
+    let sandbox = Sandbox::with_jobs(&file(&job.url("/job"), &own, &global));
+
+    assert_eq!(run(&sandbox).code, 1);
+    assert_eq!(run(&sandbox).code, 0);
+
+    assert_eq!(
+        targets(&hook),
+        [
+            pair("PUT", "/own-failure"),
+            pair("POST", "/global-recovery")
+        ]
+    );
+    assert_eq!(bodies(&hook), ["own down", "global up"]);
+}
+
+#[test]
+fn a_webhook_answering_404_is_not_retried_but_one_answering_429_is() {
+    for (script, requests, result) in [
+        (vec![Reply::status(404), Reply::status(200)], 1, "failed"),
+        (vec![Reply::status(429), Reply::status(200)], 2, "sent"),
+    ] {
+        let job = Server::start(vec![Reply::status(500)]);
+        let hook = Server::start(script);
+        let sandbox = Sandbox::with_jobs(&file(
+            &job.url("/job"),
+            &notify_with(&hook, "{text: \"${OUTCOME}\"}", "", ""),
+            "",
+        ));
+
+        assert_eq!(run(&sandbox).code, 1);
+
+        assert_eq!(hook.requests().len(), requests, "{result}");
+        assert_eq!(history(&sandbox)[0]["notice_result"], result);
+    }
+}
+
+#[test]
+fn quiet_keeps_a_failed_notification_off_stderr_but_in_the_history() {
+    let job = Server::start(vec![Reply::status(503)]);
+    let hook = Server::start(vec![Reply::status(503); 2]);
+    let sandbox = Sandbox::with_jobs(&file(
+        &job.url("/job"),
+        &notify_with(&hook, "{text: \"${OUTCOME}\"}", "", ""),
+        "",
+    ));
+
+    let result = Run::from(
+        sandbox
+            .jobrun()
+            .args(["-q", "run", "report"])
+            .output()
+            .unwrap(),
+    );
+
+    assert_eq!(result.code, 1, "{}", result.stderr);
+    assert_eq!(hook.requests().len(), 2);
+    assert!(!result.stderr.contains("notification"), "{}", result.stderr);
+    assert_eq!(history(&sandbox)[0]["notice_result"], "failed");
+}
+
+/// The minute `at` falls in, as `SCHEDULED_AT` writes it.
+fn minute(at: jiff::Timestamp) -> String {
+    let second = at.as_second();
+    jiff::Timestamp::from_second(second - second.rem_euclid(60))
+        .unwrap()
+        .strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        .to_string()
+}
+
+#[test]
+fn run_due_fills_scheduled_at_with_the_instant_the_run_was_for() {
+    let job = Server::start(vec![Reply::status(503)]);
+    let hook = ok(1);
+    let text = file(
+        &job.url("/job"),
+        &notify_with(
+            &hook,
+            "{at: \"${SCHEDULED_AT}\", ms: \"${DURATION_MS}\"}",
+            "",
+            "",
+        ),
+        "",
+    )
+    .replace("0 0 1 1 *", "* * * * *");
+    let sandbox = Sandbox::with_jobs(&text);
+
+    let before = minute(jiff::Timestamp::now());
+    let result = sandbox.run(&["run", "--due", "report"]);
+    let after = minute(jiff::Timestamp::now());
+
+    assert_eq!(result.code, 1, "{}", result.stderr);
+    let sent = hook.requests();
+    assert_eq!(sent.len(), 1);
+    let body: Value = serde_json::from_str(sent[0].body_text()).unwrap();
+    let at = body["at"].as_str().unwrap();
+    assert!(at == before || at == after, "{at} not {before} or {after}");
+    let ms: u64 = body["ms"].as_str().unwrap().parse().expect("a number");
+    assert!(ms < 10_000, "{ms}");
+}
+
+#[test]
+fn a_busy_run_neither_notifies_nor_pings() {
+    let job = Server::start(vec![Reply::status(503).delay(Duration::from_secs(2))]);
+    let hook = ok(1);
+    let pings = ok(2);
+    let sandbox = Sandbox::with_jobs(&file(
+        &job.url("/job"),
+        &format!(
+            "healthcheck: \"{}\"\n{}",
+            pings.url("/ping"),
+            notify_with(&hook, "{run: \"${RUN_ID}\"}", "", "")
+        ),
+        "",
+    ));
+
+    let first = sandbox
+        .process()
+        .args(["run", "report"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    job.wait_for_requests(1, WAIT);
+    let busy = run(&sandbox);
+    let first = Run::from(first.wait_with_output().unwrap());
+
+    assert_eq!(busy.code, 75, "{}", busy.stderr);
+    assert_eq!(first.code, 1, "{}", first.stderr);
+    let rows = history(&sandbox);
+    let failed = rows
+        .iter()
+        .find(|r| r["outcome"] == "failed")
+        .expect("the failed run");
+    let busy_row = rows
+        .iter()
+        .find(|r| r["outcome"] == "busy")
+        .expect("the busy run");
+    assert_eq!(busy_row["notice"], Value::Null);
+    let id = failed["run_id"].as_str().unwrap();
+    assert_eq!(bodies(&hook), [format!("{{\"run\":\"{id}\"}}")]);
+    assert_eq!(
+        targets(&pings),
+        [
+            pair("GET", format!("/ping/start?rid={id}")),
+            pair("POST", format!("/ping/fail?rid={id}")),
+        ]
+    );
+}
+
+#[test]
+fn an_interrupted_run_pings_its_start_only_and_notifies_nothing() {
+    let job = Server::start(vec![Reply::status(200).delay(Duration::from_secs(30))]);
+    let hook = ok(1);
+    let pings = ok(2);
+    let sandbox = Sandbox::with_jobs(&file(
+        &job.url("/job"),
+        &format!(
+            "timeout: 60s\nhealthcheck: \"{}\"\n{}",
+            pings.url("/ping"),
+            notify_with(&hook, "{run: \"${RUN_ID}\"}", "{run: \"${RUN_ID}\"}", "")
+        ),
+        "",
+    ));
+
+    let child = sandbox
+        .process()
+        .args(["run", "report"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    job.wait_for_requests(1, WAIT);
+    pings.wait_for_requests(1, WAIT);
+    // SAFETY: kill(2) on the pid of a child this test started and has not
+    // yet reaped.
+    assert_eq!(
+        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) },
+        0
+    );
+    let result = Run::from(child.wait_with_output().unwrap());
+
+    assert_eq!(result.code, 143, "{}", result.stderr);
+    let row = &history(&sandbox)[0];
+    assert_eq!(row["outcome"], "interrupted");
+    let id = row["run_id"].as_str().unwrap();
+    assert_eq!(
+        targets(&pings),
+        [pair("GET", format!("/ping/start?rid={id}"))]
+    );
+    assert!(hook.requests().is_empty(), "{:#?}", hook.requests());
+}
+
+#[test]
+fn without_a_history_every_failure_notifies_and_no_recovery_is_sent() {
+    let job = Server::start(vec![
+        Reply::status(500),
+        Reply::status(500),
+        Reply::status(200),
+    ]);
+    let hook = ok(3);
+    let sandbox = Sandbox::with_jobs(&file(
+        &job.url("/job"),
+        &format!(
+            "concurrency: allow\n{}",
+            notify_with(
+                &hook,
+                "{text: \"${OUTCOME}\"}",
+                "{text: \"recovered\"}",
+                "cooldown: 1h",
+            )
+        ),
+        "",
+    ));
+    sandbox.write("not-a-directory", "");
+    let dir = sandbox.path("not-a-directory/state");
+
+    let codes: Vec<i32> = (0..3)
+        .map(|_| {
+            Run::from(
+                sandbox
+                    .jobrun()
+                    .env("JOBRUN_STATE_DIR", &dir)
+                    .args(["run", "report"])
+                    .output()
+                    .unwrap(),
+            )
+            .code
+        })
+        .collect();
+
+    assert_eq!(codes, [1, 1, 0]);
+    assert_eq!(job.requests().len(), 3);
+    assert_eq!(
+        bodies(&hook),
+        ["{\"text\":\"failed\"}", "{\"text\":\"failed\"}"]
+    );
+}
