@@ -836,6 +836,12 @@ fn no_job_or_webhook_secret_reaches_the_error_notice_stderr_or_history_files() {
         "the failed pings are reported by origin:\n{}",
         result.stderr
     );
+    let fail = pings
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "POST")
+        .expect("the fail ping");
+    assert_eq!(fail.body_text(), error, "the fail ping carries ERROR");
     let mut written = vec![
         ("stdout".to_string(), result.stdout.into_bytes()),
         ("stderr".to_string(), result.stderr.into_bytes()),
@@ -1003,7 +1009,7 @@ fn the_global_notify_and_healthcheck_apply_to_a_job_without_its_own() {
     let pings = ok(2);
     let global = format!(
         "healthcheck: \"{}\"\nnotify:\n  onFailure:\n    url: \"{}\"\n    body: \"${{JOB_NAME}} down\"\n",
-        pings.url("/ping"),
+        pings.url("/ping/${JOB_NAME}"),
         hook.url("/hook")
     );
     let sandbox = Sandbox::with_jobs(&file(&job.url("/job"), "", &global));
@@ -1015,8 +1021,8 @@ fn the_global_notify_and_healthcheck_apply_to_a_job_without_its_own() {
     assert_eq!(
         targets(&pings),
         [
-            pair("GET", format!("/ping/start?rid={id}")),
-            pair("POST", format!("/ping/fail?rid={id}")),
+            pair("GET", format!("/ping/report/start?rid={id}")),
+            pair("POST", format!("/ping/report/fail?rid={id}")),
         ]
     );
 }
@@ -1366,4 +1372,119 @@ fn without_a_history_every_failure_notifies_and_no_recovery_is_sent() {
         bodies(&hook),
         ["{\"text\":\"failed\"}", "{\"text\":\"failed\"}"]
     );
+}
+
+#[test]
+fn the_notification_timeout_bounds_its_retry_too() {
+    // Each attempt alone fits in the 1 s timeout; both together do not.
+    let job = Server::start(vec![Reply::status(503)]);
+    let hook = Server::start(vec![
+        Reply::status(503).delay(Duration::from_millis(700)),
+        Reply::status(200).delay(Duration::from_millis(700)),
+    ]);
+    let sandbox = Sandbox::with_jobs(&file(
+        &job.url("/job"),
+        &format!(
+            "{}    timeout: 1s\n",
+            notify_with(&hook, "{text: \"${OUTCOME}\"}", "", "")
+        ),
+        "",
+    ));
+
+    let began = Instant::now();
+    let result = run(&sandbox);
+    let took = began.elapsed();
+
+    assert_eq!(result.code, 1, "{}", result.stderr);
+    assert!(took < Duration::from_millis(1900), "took {took:?}");
+    let row = &history(&sandbox)[0];
+    assert_eq!(row["notice_result"], "failed", "{row}");
+}
+
+#[test]
+fn notification_data_is_json_escaped() {
+    let job = Server::start(vec![Reply::status(500)]);
+    let hook = ok(1);
+    let sandbox = Sandbox::with_jobs(&file(
+        &job.url("/job"),
+        &notify_with(&hook, "{text: \"${QUOTED}\", n: \"${JOB_NAME}\"}", "", ""),
+        "",
+    ));
+
+    let result = Run::from(
+        sandbox
+            .jobrun()
+            .args(["run", "report"])
+            .env("QUOTED", "say \"hi\"\\ \u{e9}\ttab")
+            .output()
+            .unwrap(),
+    );
+
+    assert_eq!(result.code, 1, "{}", result.stderr);
+    assert_eq!(
+        bodies(&hook),
+        ["{\"text\":\"say \\\"hi\\\"\\\\ \u{e9}\\ttab\",\"n\":\"report\"}"]
+    );
+}
+
+#[test]
+fn with_only_on_recovery_every_recovery_is_sent_whatever_the_cooldown() {
+    let job = Server::start(vec![
+        Reply::status(500),
+        Reply::status(200),
+        Reply::status(500),
+        Reply::status(200),
+    ]);
+    let hook = ok(2);
+    let sandbox = Sandbox::with_jobs(&file(
+        &job.url("/job"),
+        &format!(
+            "notify:\n  onRecovery:\n    url: \"{}\"\n    body: \"up ${{RUN_ID}}\"\n  cooldown: 1h\n",
+            hook.url("/hook")
+        ),
+        "",
+    ));
+
+    let codes: Vec<i32> = (0..4).map(|_| run(&sandbox).code).collect();
+
+    assert_eq!(codes, [1, 0, 1, 0]);
+    let ids = run_ids(&sandbox);
+    assert_eq!(
+        bodies(&hook),
+        [format!("up {}", ids[2]), format!("up {}", ids[0])]
+    );
+}
+
+#[test]
+fn verbose_reports_a_sent_notification_by_its_origin_only() {
+    let job = Server::start(vec![Reply::status(500)]);
+    let hook = ok(1);
+    let pings = ok(2);
+    let sandbox = Sandbox::with_jobs(&file(
+        &job.url("/job"),
+        &format!(
+            "healthcheck: \"{}\"\n{}",
+            pings.url("/ping/abc-secret-path"),
+            notify_with(&hook, "{text: \"${OUTCOME}\"}", "", "")
+        )
+        .replace("/hook", "/hook-secret-path"),
+        "",
+    ));
+
+    let result = Run::from(
+        sandbox
+            .jobrun()
+            .args(["-vv", "run", "report"])
+            .output()
+            .unwrap(),
+    );
+
+    assert_eq!(result.code, 1, "{}", result.stderr);
+    assert_eq!(hook.requests().len(), 1);
+    assert!(
+        result.stderr.contains("onFailure notification"),
+        "-v reports the notification that went out:\n{}",
+        result.stderr
+    );
+    assert!(!result.stderr.contains("secret-path"), "{}", result.stderr);
 }
