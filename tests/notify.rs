@@ -1488,3 +1488,86 @@ fn verbose_reports_a_sent_notification_by_its_origin_only() {
     );
     assert!(!result.stderr.contains("secret-path"), "{}", result.stderr);
 }
+
+#[test]
+fn a_slow_start_ping_neither_delays_the_job_nor_comes_after_the_end_ping() {
+    let job = ok(1);
+    let pings = Server::start(vec![
+        Reply::status(200).delay(Duration::from_secs(2)),
+        Reply::status(200),
+    ]);
+    let sandbox = pinged(&job, &pings.url("/ping/abc"));
+
+    let child = sandbox
+        .process()
+        .args(["run", "report"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Well before the start ping's answer.
+    job.wait_for_requests(1, Duration::from_millis(1500));
+    let result = Run::from(child.wait_with_output().unwrap());
+
+    assert_eq!(result.code, 0, "{}", result.stderr);
+    let id = &run_ids(&sandbox)[0];
+    assert_eq!(
+        targets(&pings),
+        [
+            pair("GET", format!("/ping/abc/start?rid={id}")),
+            pair("GET", format!("/ping/abc?rid={id}")),
+        ]
+    );
+}
+
+#[test]
+fn a_ping_answered_503_is_retried_once_and_then_counts_as_sent() {
+    let job = ok(1);
+    let pings = Server::start(vec![
+        Reply::status(503),
+        Reply::status(200),
+        Reply::status(200),
+    ]);
+    let sandbox = pinged(&job, &pings.url("/ping/abc"));
+
+    let result = run(&sandbox);
+
+    assert_eq!(result.code, 0, "{}", result.stderr);
+    assert_eq!(result.stderr, "");
+    let id = &run_ids(&sandbox)[0];
+    assert_eq!(
+        targets(&pings),
+        [
+            pair("GET", format!("/ping/abc/start?rid={id}")),
+            pair("GET", format!("/ping/abc/start?rid={id}")),
+            pair("GET", format!("/ping/abc?rid={id}")),
+        ]
+    );
+    assert_eq!(history(&sandbox)[0]["ping_error"], Value::Null);
+}
+
+#[test]
+fn status_is_empty_when_the_job_received_no_answer() {
+    let down = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap()
+    };
+    let hook = ok(1);
+    let sandbox = Sandbox::with_jobs(&file(
+        &format!("http://{down}/job"),
+        &notify_with(
+            &hook,
+            "{status: \"${STATUS}\", attempts: \"${ATTEMPTS}\", outcome: \"${OUTCOME}\"}",
+            "",
+            "",
+        ),
+        "",
+    ));
+
+    assert_eq!(run(&sandbox).code, 1);
+
+    assert_eq!(
+        bodies(&hook),
+        ["{\"status\":\"\",\"attempts\":\"1\",\"outcome\":\"failed\"}"]
+    );
+}
