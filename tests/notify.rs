@@ -1571,3 +1571,78 @@ fn status_is_empty_when_the_job_received_no_answer() {
         ["{\"status\":\"\",\"attempts\":\"1\",\"outcome\":\"failed\"}"]
     );
 }
+
+#[test]
+fn run_warns_of_an_unset_healthcheck_variable_and_still_runs_the_job() {
+    let job = ok(1);
+    let pings = ok(2);
+    let sandbox = Sandbox::with_jobs(&file(
+        &job.url("/job"),
+        &format!("healthcheck: \"{}/${{HC_KEY}}\"", pings.url("/ping")),
+        "",
+    ));
+
+    let result = run(&sandbox);
+
+    assert_eq!(result.code, 0, "{}", result.stderr);
+    assert_eq!(job.requests().len(), 1);
+    assert!(pings.requests().is_empty(), "{:#?}", pings.requests());
+    let warning = result
+        .stderr
+        .lines()
+        .find(|l| l.contains("HC_KEY") && l.contains("warning"))
+        .unwrap_or_else(|| panic!("no warning:\n{}", result.stderr));
+    assert!(warning.contains("`report`"), "names the job: {warning}");
+}
+
+#[test]
+fn a_webhook_url_from_dot_env_is_used_and_never_shown() {
+    let job = Server::start(vec![Reply::status(500)]);
+    let hook = Server::start(vec![Reply::status(404)]);
+    let sandbox = Sandbox::with_jobs(&file(
+        &job.url("/job"),
+        "notify:\n  onFailure:\n    url: \"${SLACK_WEBHOOK_URL}\"\n    body: \"${JOB_NAME} down\"",
+        "",
+    ));
+    let env = sandbox.write(
+        ".env",
+        format!(
+            "SLACK_WEBHOOK_URL={}\n",
+            hook.url("/services/T000/B000/dotenv-hook-path")
+        ),
+    );
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&env, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+
+    let result = Run::from(
+        sandbox
+            .jobrun()
+            .args(["-vv", "run", "report"])
+            .output()
+            .unwrap(),
+    );
+
+    assert_eq!(result.code, 1, "{}", result.stderr);
+    assert_eq!(
+        targets(&hook),
+        [pair("POST", "/services/T000/B000/dotenv-hook-path")]
+    );
+    assert_eq!(bodies(&hook), ["report down"]);
+    assert!(
+        result.stderr.contains(&format!(
+            "onFailure notification to {}/*** failed",
+            hook.origin()
+        )),
+        "{}",
+        result.stderr
+    );
+    assert!(
+        !result.stderr.contains("dotenv-hook-path"),
+        "{}",
+        result.stderr
+    );
+    let rows = sandbox.run(&["history", "--json"]);
+    assert!(!rows.stdout.contains("dotenv-hook-path"), "{}", rows.stdout);
+}
