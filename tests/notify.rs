@@ -1646,3 +1646,41 @@ fn a_webhook_url_from_dot_env_is_used_and_never_shown() {
     let rows = sandbox.run(&["history", "--json"]);
     assert!(!rows.stdout.contains("dotenv-hook-path"), "{}", rows.stdout);
 }
+
+#[test]
+fn the_end_ping_and_the_notification_go_out_together() {
+    let job = Server::start(vec![Reply::status(503)]);
+    let hook = Server::start(vec![Reply::status(200).delay(Duration::from_millis(1500))]);
+    let pings = Server::start(vec![
+        Reply::status(200),
+        Reply::status(200).delay(Duration::from_millis(1500)),
+    ]);
+    let sandbox = Sandbox::with_jobs(&file(
+        &job.url("/job"),
+        &format!(
+            "healthcheck: \"{}\"\n{}",
+            pings.url("/ping"),
+            notify_with(&hook, "{text: \"${OUTCOME}\"}", "", "")
+        ),
+        "",
+    ));
+
+    let began = Instant::now();
+    let result = run(&sandbox);
+    let took = began.elapsed();
+
+    assert_eq!(result.code, 1, "{}", result.stderr);
+    assert_eq!(hook.requests().len(), 1);
+    assert_eq!(pings.requests().len(), 2);
+    assert_eq!(
+        result.stderr.matches("failed").count(),
+        1,
+        "{}",
+        result.stderr
+    );
+    // One after the other would take 3 s.
+    assert!(
+        took >= Duration::from_millis(1400) && took < Duration::from_millis(2700),
+        "took {took:?}"
+    );
+}
