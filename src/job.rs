@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::tz::TimeZone;
@@ -206,10 +207,11 @@ impl Redirects {
 /// `notify`: the requests that tell people about a job's runs.
 #[derive(Debug, Clone, Default)]
 pub struct Notify {
-    /// After a run's final attempt failed.
-    pub on_failure: Option<Notice>,
+    /// After a run's final attempt failed. Shared: every job without
+    /// its own takes `global.notify`'s, and a file may hold 10,000 jobs.
+    pub on_failure: Option<Arc<Notice>>,
     /// After the first success that follows one or more failed runs.
-    pub on_recovery: Option<Notice>,
+    pub on_recovery: Option<Arc<Notice>>,
     /// No `onFailure` within this long of the last one sent for the job.
     pub cooldown: Option<Duration>,
 }

@@ -278,17 +278,31 @@ impl Store {
         &self.path
     }
 
+    /// Run `work` in one `BEGIN IMMEDIATE` transaction, committed when it
+    /// succeeds: the write lock is taken up front, so two processes never
+    /// deadlock upgrading a read to a write.
+    fn write<T>(
+        &mut self,
+        work: impl FnOnce(&rusqlite::Transaction) -> rusqlite::Result<T>,
+    ) -> Result<T, StoreError> {
+        self.check_version()?;
+        let run = || {
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let value = work(&tx)?;
+            tx.commit()?;
+            Ok(value)
+        };
+        run().map_err(|e| classify(&self.path, e))
+    }
+
     /// Add a run's row and keep only the job's newest `keep` rows. With
     /// `exclusive` (the caller holds the job's lock), rows the job's
     /// earlier runs left `running` are from runs that died without a word
     /// (SIGKILL, a crash, a power cut): they are marked interrupted.
     pub fn add(&mut self, run: &Record, keep: u32, exclusive: bool) -> Result<(), StoreError> {
-        self.check_version()?;
-        let path = self.path.clone();
-        let mut write = || -> rusqlite::Result<()> {
-            let tx = self
-                .conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        self.write(|tx| {
             if exclusive {
                 tx.execute(
                     "UPDATE runs SET outcome = 'interrupted', \
@@ -297,11 +311,10 @@ impl Store {
                     [&run.job],
                 )?;
             }
-            insert(&tx, run)?;
-            prune(&tx, &run.job, keep)?;
-            tx.commit()
-        };
-        write().map_err(|e| classify(&path, e))
+            insert(tx, run)?;
+            prune(tx, &run.job, keep)?;
+            Ok(())
+        })
     }
 
     /// Record how a run added with [`Store::add`] ended. Should its row
@@ -320,13 +333,8 @@ impl Store {
         watch: &Watch,
         now: Timestamp,
     ) -> Result<Decided, StoreError> {
-        self.check_version()?;
-        let path = self.path.clone();
-        let mut write = || -> rusqlite::Result<Decided> {
-            let tx = self
-                .conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let before = alert(&tx, &run.job)?;
+        self.write(|tx| {
+            let before = alert(tx, &run.job)?;
             let (verdict, after) = notify::decide(run.outcome, Some(before), watch, now);
             let after = after.unwrap_or(before);
             if after != before {
@@ -375,13 +383,11 @@ impl Store {
                 ],
             )?;
             if changed == 0 {
-                insert(&tx, run)?;
-                prune(&tx, &run.job, keep)?;
+                insert(tx, run)?;
+                prune(tx, &run.job, keep)?;
             }
-            tx.commit()?;
             Ok(Decided { verdict, claim })
-        };
-        write().map_err(|e| classify(&path, e))
+        })
     }
 
     /// Record what became of the run's notification and pings. A failure
@@ -389,12 +395,7 @@ impl Store {
     /// cooldown, so the next failure tries again instead of being held
     /// back by a message nobody received.
     pub fn noted(&mut self, run: &Record, release: Option<Claim>) -> Result<(), StoreError> {
-        self.check_version()?;
-        let path = self.path.clone();
-        let mut write = || -> rusqlite::Result<()> {
-            let tx = self
-                .conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        self.write(|tx| {
             tx.execute(
                 "UPDATE runs SET notice = ?2, notice_result = ?3, notice_error = ?4, \
                  ping_error = ?5 WHERE run_id = ?1",
@@ -417,9 +418,8 @@ impl Store {
                     ],
                 )?;
             }
-            tx.commit()
-        };
-        write().map_err(|e| classify(&path, e))
+            Ok(())
+        })
     }
 
     /// The job's runs that started at or after `since`, oldest first.

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::tz::TimeZone;
@@ -116,8 +117,8 @@ struct Shared<T> {
 /// jobs, as `defaultHeaders` are: a 10,000-job file does not check them
 /// 10,000 times, nor report an error in them 10,000 times.
 struct Inherited<'c> {
-    on_failure: Option<Shared<Notice>>,
-    on_recovery: Option<Shared<Notice>>,
+    on_failure: Option<Shared<Arc<Notice>>>,
+    on_recovery: Option<Shared<Arc<Notice>>>,
     cooldown: Option<&'c Spanned<Duration>>,
     /// Whether a job's `onFailure` is held back by `global.notify.cooldown`.
     cooldown_used: bool,
@@ -241,10 +242,10 @@ impl Checker<'_> {
         Inherited {
             on_failure: notify
                 .and_then(|n| n.on_failure.as_ref())
-                .map(|entry| self.shared(|c| c.notice(entry))),
+                .map(|entry| self.shared(|c| c.notice(entry).map(Arc::new))),
             on_recovery: notify
                 .and_then(|n| n.on_recovery.as_ref())
-                .map(|entry| self.shared(|c| c.notice(entry))),
+                .map(|entry| self.shared(|c| c.notice(entry).map(Arc::new))),
             cooldown: notify.and_then(|n| n.cooldown.as_ref()),
             cooldown_used: false,
             healthcheck: global
@@ -278,10 +279,10 @@ impl Checker<'_> {
                 };
                 let own_failure = own
                     .and_then(|n| n.on_failure.as_ref())
-                    .map(|e| self.shared(|c| c.notice(e)));
+                    .map(|e| self.shared(|c| c.notice(e).map(Arc::new)));
                 let own_recovery = own
                     .and_then(|n| n.on_recovery.as_ref())
-                    .map(|e| self.shared(|c| c.notice(e)));
+                    .map(|e| self.shared(|c| c.notice(e).map(Arc::new)));
                 let has_failure = own_failure.is_some() || inherited.on_failure.is_some();
                 let on_failure = choose(own_failure, inherited.on_failure.as_ref(), &mut uses);
                 let on_recovery = choose(own_recovery, inherited.on_recovery.as_ref(), &mut uses);
