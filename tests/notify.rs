@@ -1684,3 +1684,32 @@ fn the_end_ping_and_the_notification_go_out_together() {
         "took {took:?}"
     );
 }
+
+#[test]
+fn jobs_sharing_the_global_notify_each_get_their_own_name_and_cooldown() {
+    let job = Server::start(vec![Reply::status(500); 3]);
+    let hook = ok(2);
+    let mut text = format!(
+        "global:\n  notify:\n    onFailure:\n      url: \"{}\"\n      body: \"${{JOB_NAME}} down\"\n    cooldown: 1h\njobs:\n",
+        hook.url("/hook")
+    );
+    for name in ["alpha", "beta"] {
+        text.push_str(&format!(
+            "  - name: {name}\n    schedule: \"0 0 1 1 *\"\n    url: \"{}\"\n    retries: 0\n",
+            job.url(&format!("/{name}"))
+        ));
+    }
+    let sandbox = Sandbox::with_jobs(&text);
+
+    let codes: Vec<i32> = ["alpha", "beta", "alpha"]
+        .iter()
+        .map(|name| sandbox.run(&["run", name]).code)
+        .collect();
+
+    assert_eq!(codes, [1, 1, 1]);
+    assert_eq!(bodies(&hook), ["alpha down", "beta down"]);
+    assert_eq!(
+        column(&sandbox, "notice_result"),
+        ["cooldown", "sent", "sent"]
+    );
+}
