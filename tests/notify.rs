@@ -1713,3 +1713,43 @@ fn jobs_sharing_the_global_notify_each_get_their_own_name_and_cooldown() {
         ["cooldown", "sent", "sent"]
     );
 }
+
+/// The hour `at` falls in, as `SCHEDULED_AT` writes it.
+fn hour(at: jiff::Timestamp) -> String {
+    let second = at.as_second();
+    jiff::Timestamp::from_second(second - second.rem_euclid(3600))
+        .unwrap()
+        .strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        .to_string()
+}
+
+#[test]
+fn catch_up_fills_scheduled_at_with_the_missed_instant() {
+    let job = Server::start(vec![Reply::status(503)]);
+    let hook = ok(1);
+    let text = file(
+        &job.url("/job"),
+        &format!(
+            "catchUp: 2h\n{}",
+            notify_with(&hook, "{at: \"${SCHEDULED_AT}\"}", "", "")
+        ),
+        "",
+    )
+    .replace("0 0 1 1 *", "0 * * * *");
+    let sandbox = Sandbox::with_jobs(&text);
+
+    let before = hour(jiff::Timestamp::now());
+    let result = sandbox.run(&["catch-up"]);
+    let after = hour(jiff::Timestamp::now());
+
+    assert_eq!(result.code, 1, "{}", result.stderr);
+    assert_eq!(job.requests().len(), 1);
+    let sent = bodies(&hook);
+    assert_eq!(sent.len(), 1);
+    assert!(
+        sent[0] == format!("{{\"at\":\"{before}\"}}")
+            || sent[0] == format!("{{\"at\":\"{after}\"}}"),
+        "{} not at {before} or {after}",
+        sent[0]
+    );
+}
