@@ -10,6 +10,7 @@ use crate::attempts::{self, Event, Policy};
 use crate::backoff::{self, Backoff};
 use crate::context::Clock;
 use crate::job::{Expect, NOTICE_MAX_RESPONSE_BYTES, Redirects};
+use crate::notify;
 use crate::prepare::Prepared;
 use crate::runlog;
 use crate::transport::{self, Client};
@@ -87,7 +88,51 @@ pub fn deliver(
             if let Some(why) = &end.stopped {
                 text.push_str(&format!("; stopped: {why}"));
             }
-            Err(request.secrets.mask(&text).into_owned())
+            Err(request.secrets.mask(&shown_urls(&text)).into_owned())
         }
+    }
+}
+
+/// `text` with every URL it names in backticks (where a redirect led, or
+/// wanted to) shown by its origin only, as the request's own URL is: the
+/// path a webhook or ping service redirects to is as much a credential as
+/// the one it was sent to, and no secret of the job's masks it.
+fn shown_urls(text: &str) -> String {
+    let mut shown = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find('`') {
+        let (before, quoted) = rest.split_at(open + 1);
+        shown.push_str(before);
+        let Some(close) = quoted.find('`') else {
+            rest = quoted;
+            break;
+        };
+        let inner = &quoted[..close];
+        if inner.starts_with("http://") || inner.starts_with("https://") {
+            shown.push_str(&notify::shown_url(inner));
+        } else {
+            shown.push_str(inner);
+        }
+        shown.push('`');
+        rest = &quoted[close + 1..];
+    }
+    shown.push_str(rest);
+    shown
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_in_a_failure_line_are_shown_by_their_origin_only() {
+        assert_eq!(
+            shown_urls("closed (at `http://127.0.0.1:9/moved/tok`, where a redirect led) `x` `y"),
+            "closed (at `http://127.0.0.1:9/***`, where a redirect led) `x` `y"
+        );
+        assert_eq!(
+            shown_urls("redirected to `https://other.example/?k=v`, not followed"),
+            "redirected to `https://other.example/***`, not followed"
+        );
     }
 }

@@ -241,6 +241,13 @@ pub fn shown_url(url: &str) -> String {
     let rest = &url[scheme_end + 3..];
     let authority_len = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let authority = &rest[..authority_len];
+    // An `@` past the authority may end a password with an unencoded `/`,
+    // `?` or `#` in it (`https://user:pa/ss@host/`), which would put the
+    // user and half the password where the host is looked for: show the
+    // scheme alone.
+    if rest[authority_len..].contains('@') {
+        return format!("{}{}", &url[..scheme_end + 3], crate::mask::MASK);
+    }
     let host = authority
         .rfind('@')
         .map_or(authority, |at| &authority[at + 1..]);
@@ -430,5 +437,10 @@ mod tests {
         assert_eq!(shown_url("http://127.0.0.1:9/"), "http://127.0.0.1:9");
         assert_eq!(shown_url("http://127.0.0.1:9"), "http://127.0.0.1:9");
         assert_eq!(shown_url("not a url"), "***");
+        assert_eq!(
+            shown_url("https://user:pa/ss@hc-ping.com/uuid"),
+            "https://***"
+        );
+        assert_eq!(shown_url("https://user:p#ss@hc-ping.com/"), "https://***");
     }
 }

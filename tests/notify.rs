@@ -452,6 +452,48 @@ fn an_unset_webhook_variable_warns_on_every_run_and_fails_validate() {
     );
 }
 
+#[test]
+fn a_notification_redirected_elsewhere_is_reported_by_origin_only() {
+    // A webhook URL is a credential, and so is wherever it redirects to:
+    // the report names neither, only the origin.
+    const PATH_SECRET: &str = "SENTINEL-path-Wb7";
+    let job = Server::start(vec![Reply::status(500)]);
+    let hook = Server::start(vec![
+        Reply::redirect(307, &format!("/moved/{PATH_SECRET}")),
+        Reply::drop_connection(),
+        Reply::redirect(307, &format!("/moved/{PATH_SECRET}")),
+        Reply::drop_connection(),
+    ]);
+    let sandbox = Sandbox::with_jobs(&file(
+        &job.url("/kpi"),
+        "notify:\n  onFailure:\n    url: \"${SLACK_WEBHOOK_URL}\"\n    body: \"x\"\n",
+        "",
+    ));
+
+    let result = sandbox
+        .jobrun()
+        .args(["run", "report"])
+        .env(
+            "SLACK_WEBHOOK_URL",
+            hook.url(&format!("/hook/{PATH_SECRET}")),
+        )
+        .output()
+        .unwrap();
+    let result = Run::from(result);
+
+    assert_eq!(result.code, 1, "{}", result.stderr);
+    assert!(
+        result.stderr.contains("onFailure notification to"),
+        "{}",
+        result.stderr
+    );
+    assert!(!result.stderr.contains(PATH_SECRET), "{}", result.stderr);
+    let row = &history(&sandbox)[0];
+    assert_eq!(row["notice_result"], "failed");
+    let error = row["notice_error"].as_str().unwrap();
+    assert!(!error.contains(PATH_SECRET), "{error}");
+}
+
 // The behaviour of issue 7, test by test, each with its own servers: the
 // job's on one, the notifications on a second and the pings on a third.
 
