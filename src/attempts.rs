@@ -20,7 +20,25 @@ pub struct Policy {
     pub retries: u32,
     pub backoff: Backoff,
     pub expect: Expect,
+    /// How reports name the limits: a job's keys, or a notification's
+    /// single timeout.
+    pub names: &'static Names,
 }
+
+/// What the policy's limits are called where a report names them.
+#[derive(Debug)]
+pub struct Names {
+    /// `deadline`.
+    pub deadline: &'static str,
+    /// `backoff.max`.
+    pub max_delay: &'static str,
+}
+
+/// A job's limits, by the keys that set them.
+pub const JOB_NAMES: Names = Names {
+    deadline: "the run's deadline",
+    max_delay: "`maxRetryDelay`",
+};
 
 impl Policy {
     pub fn of(job: &Job) -> Policy {
@@ -33,6 +51,7 @@ impl Policy {
                 max: job.max_retry_delay,
             },
             expect: job.expect.clone(),
+            names: &JOB_NAMES,
         }
     }
 }
@@ -101,7 +120,8 @@ pub fn run(
         {
             failed.failure.detail = if cut_by_deadline {
                 format!(
-                    "timed out: the run's deadline ({}) ran out",
+                    "timed out: {} ({}) ran out",
+                    policy.names.deadline,
                     duration::format(policy.deadline.unwrap_or_default())
                 )
             } else {
@@ -184,8 +204,9 @@ fn next_wait(
     let wait = match failure.retry_after {
         Some(failure::RetryAfter(asked)) if asked > policy.backoff.max => {
             let why = format!(
-                "the server asked to wait {} (Retry-After), longer than `maxRetryDelay` ({})",
+                "the server asked to wait {} (Retry-After), longer than {} ({})",
                 duration::format(asked),
+                policy.names.max_delay,
                 duration::format(policy.backoff.max)
             );
             return (None, Some(why));
@@ -197,8 +218,9 @@ fn next_wait(
         && wait >= left
     {
         let why = format!(
-            "the next attempt (in {}) would pass the run's deadline ({})",
+            "the next attempt (in {}) would pass {} ({})",
             duration::format(wait),
+            policy.names.deadline,
             duration::format(policy.deadline.unwrap_or_default())
         );
         return (None, Some(why));
@@ -293,6 +315,7 @@ mod tests {
                 max: Duration::from_secs(30),
             },
             expect: Expect::default(),
+            names: &JOB_NAMES,
         }
     }
 

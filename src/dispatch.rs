@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use crate::attempts::{self, Event, Policy};
+use crate::attempts::{self, Event, Names, Policy};
 use crate::backoff::{self, Backoff};
 use crate::context::Clock;
 use crate::job::{Expect, NOTICE_MAX_RESPONSE_BYTES, Redirects};
@@ -21,6 +21,13 @@ use crate::trust;
 const RETRIES: u32 = 1;
 /// The wait before that retry, at most (full jitter).
 const RETRY_DELAY: Duration = Duration::from_millis(500);
+
+/// A side request has one limit, its timeout, for the attempts and the
+/// wait between them alike.
+const NAMES: Names = Names {
+    deadline: "its timeout",
+    max_delay: "its timeout",
+};
 
 /// The client for a side request to `url`: the system's trusted
 /// certificates and the proxy variables, as for a job, without the job's
@@ -50,11 +57,13 @@ pub fn deliver(
         timeout,
         deadline: Some(timeout),
         retries: RETRIES,
+        // A Retry-After the timeout has room for is waited out.
         backoff: Backoff {
             base: RETRY_DELAY,
-            max: RETRY_DELAY,
+            max: timeout,
         },
         expect: Expect::default(),
+        names: &NAMES,
     };
     let mut fraction = || {
         let mut bytes = [0u8; 8];

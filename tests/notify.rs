@@ -494,6 +494,83 @@ fn a_notification_redirected_elsewhere_is_reported_by_origin_only() {
     assert!(!error.contains(PATH_SECRET), "{error}");
 }
 
+#[test]
+fn sigterm_during_a_slow_notification_ends_the_run_at_once_and_gives_the_cooldown_back() {
+    let job = Server::start(vec![Reply::status(500)]);
+    let hook = Server::start(vec![Reply::status(200).delay(Duration::from_secs(20))]);
+    let sandbox = Sandbox::with_jobs(&file(
+        &job.url("/kpi"),
+        &format!(
+            "notify:\n  onFailure:\n    url: \"{}\"\n    body: \"down\"\n    timeout: 30s\n  cooldown: 1h\n",
+            hook.url("/hook")
+        ),
+        "",
+    ));
+    let child = sandbox
+        .process()
+        .args(["run", "report"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    hook.wait_for_requests(1, WAIT);
+
+    let signalled = Instant::now();
+    // SAFETY: kill(2) on the pid of a child this test started and has not
+    // yet waited for.
+    assert_eq!(
+        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) },
+        0
+    );
+    let result = Run::from(child.wait_with_output().unwrap());
+
+    assert_eq!(result.code, 143, "{}", result.stderr);
+    assert!(signalled.elapsed() < Duration::from_secs(3));
+    assert!(
+        result
+            .stderr
+            .contains("stopped by SIGTERM while sending its notification"),
+        "{}",
+        result.stderr
+    );
+    let row = &history(&sandbox)[0];
+    assert_eq!(row["outcome"], "failed");
+    assert_eq!(row["notice_result"], "failed");
+    assert_eq!(
+        row["notice_error"],
+        "stopped by SIGTERM before it was answered"
+    );
+}
+
+#[test]
+fn a_webhook_asking_to_retry_within_the_timeout_is_waited_for_and_beyond_it_is_not() {
+    let job = Server::start(vec![Reply::status(500); 2]);
+    let hook = Server::start(vec![
+        Reply::status(429).header("Retry-After", "1"),
+        Reply::status(200),
+        Reply::status(503).header("Retry-After", "30"),
+    ]);
+    let sandbox = Sandbox::with_jobs(&file(
+        &job.url("/kpi"),
+        &format!(
+            "notify:\n  onFailure:\n    url: \"{}\"\n    body: \"down\"\n    timeout: 3s\n",
+            hook.url("/hook")
+        ),
+        "",
+    ));
+
+    let waited = run(&sandbox);
+    let refused = run(&sandbox);
+
+    assert_eq!((waited.code, refused.code), (1, 1));
+    assert_eq!(hook.requests().len(), 3);
+    assert_eq!(column(&sandbox, "notice_result"), ["failed", "sent"]);
+    assert_eq!(
+        column(&sandbox, "notice_error")[0],
+        "503 Service Unavailable (server error); stopped: the server asked to wait 30s (Retry-After), longer than its timeout (3s)"
+    );
+}
+
 // The behaviour of issue 7, test by test, each with its own servers: the
 // job's on one, the notifications on a second and the pings on a third.
 

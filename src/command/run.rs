@@ -329,14 +329,12 @@ pub fn perform(
             variables: &lookup,
             secrets: &prepared.secrets,
         };
-        match tell(&courier, errands, ledger.record(), &mut log, &tx, &rx) {
-            Ok(told) => told,
-            Err(signal) => {
-                let exit = signal.exit();
-                ledger.close(inv.ctx, Told::default(), verbosity);
-                return Ok(exit);
-            }
+        let (told, signal) = tell(&courier, errands, ledger.record(), &mut log, &tx, &rx);
+        if let Some(signal) = signal {
+            ledger.close(inv.ctx, told, verbosity);
+            return Ok(signal.exit());
         }
+        told
     };
     ledger.close(inv.ctx, told, verbosity);
     result.map(|ended| ended.exit)
@@ -357,7 +355,8 @@ struct Errands<'a> {
 }
 
 /// Send the run's notification and its end ping, both at once, and wait
-/// for them, reporting each. Err: a signal came first; the run ends now.
+/// for them, reporting each; with the signal that came first, if one did:
+/// the run ends now, with what is known so far.
 fn tell(
     ctx: &Courier,
     errands: Errands,
@@ -365,7 +364,7 @@ fn tell(
     log: &mut RunLog,
     tx: &mpsc::Sender<Message>,
     rx: &mpsc::Receiver<Message>,
-) -> Result<Told, Signal> {
+) -> (Told, Option<Signal>) {
     let Errands {
         job,
         verdict,
@@ -493,13 +492,18 @@ fn tell(
             }
             Ok(Message::Signal(signal)) => {
                 log.interrupted_errands(signal, now());
-                return Err(signal);
+                // Not known to be delivered: the cooldown is given back.
+                if notice_kind.is_some() && told.notice.is_none() {
+                    let why = format!("stopped by {} before it was answered", signal.name());
+                    told.notice = Some((Delivery::Failed, Some(why)));
+                }
+                return (told, Some(signal));
             }
             Ok(Message::Event(_)) => {}
             Err(_) => break,
         }
     }
-    Ok(told)
+    (told, None)
 }
 
 /// What the run's side requests need of its context.
