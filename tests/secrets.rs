@@ -35,6 +35,8 @@ const STDIN_SECRET: &str = "SENTINEL-stdin-In9";
 const BAD_LINE_SECRET: &str = "SENTINEL-badline-Bl5";
 /// A wrong `JWT_ENCRYPTION_KEY`.
 const WRONG_KEY: &str = "SENTINEL-wrongkey-Wk2";
+/// `SLACK_TOKEN`, from the environment, used only by notifications.
+const SLACK_TOKEN: &str = "SENTINEL-slack-Sk4";
 
 /// What a run knows as secrets, and an echoing server sends back.
 const RUN_SECRETS: &[&str] = &[
@@ -59,6 +61,7 @@ const KNOWN: &[&str] = &[
     STDIN_SECRET,
     BAD_LINE_SECRET,
     WRONG_KEY,
+    SLACK_TOKEN,
 ];
 
 /// What the server answers.
@@ -89,6 +92,9 @@ struct Case {
     /// Run the job once first (against the same server), so the command
     /// reads a history that holds a failed run.
     after_a_run: bool,
+    /// How many requests a run makes at most, each answered alike: more
+    /// than one when the job notifies and pings the same server.
+    per_run: usize,
 }
 
 const fn case(args: &'static [&'static str], server: Answer, code: i32) -> Case {
@@ -99,6 +105,7 @@ const fn case(args: &'static [&'static str], server: Answer, code: i32) -> Case 
         server,
         code,
         after_a_run: false,
+        per_run: 1,
     }
 }
 
@@ -122,6 +129,24 @@ const fn with_env(
         server: Answer::None,
         code,
         after_a_run: false,
+        per_run: 1,
+    }
+}
+
+/// `args` with a job file whose jobs also notify and ping the server:
+/// the start ping, the request, the end ping and a notification.
+const fn notifying(args: &'static [&'static str], server: Answer, code: i32) -> Case {
+    Case {
+        per_run: 4,
+        ..case(args, server, code)
+    }
+}
+
+/// `notifying`, once `run report` has failed with the same file.
+const fn notifying_after_a_failed_run(args: &'static [&'static str], code: i32) -> Case {
+    Case {
+        after_a_run: true,
+        ..notifying(args, EchoFail, code)
     }
 }
 
@@ -179,6 +204,93 @@ const CASES: &[Case] = &[
     after_a_failed_run(&["status", "--json"], 1),
     after_a_failed_run(&["history"], 0),
     after_a_failed_run(&["history", "report", "--json"], 0),
+    // Notifications and healthcheck pings, to the same server, whose
+    // URLs, headers and bodies hold secrets of their own.
+    notifying(&["--config", "notify.yaml", "run", "report"], EchoOk, 0),
+    notifying(&["--config", "notify.yaml", "run", "report"], EchoFail, 1),
+    notifying(
+        &["--config", "notify.yaml", "run", "report"],
+        EchoRefused,
+        1,
+    ),
+    notifying(
+        &["--config", "notify.yaml", "-v", "run", "report"],
+        EchoFail,
+        1,
+    ),
+    notifying(
+        &["--config", "notify.yaml", "-vv", "run", "report"],
+        EchoOk,
+        0,
+    ),
+    notifying(
+        &["--config", "notify.yaml", "-vv", "run", "report"],
+        EchoFail,
+        1,
+    ),
+    notifying(
+        &[
+            "--config",
+            "notify.yaml",
+            "-vv",
+            "run",
+            "report",
+            "--log-format",
+            "json",
+            "--log-file",
+            "runs.log",
+        ],
+        EchoFail,
+        1,
+    ),
+    notifying(
+        &["--config", "notify.yaml", "run", "--due", "every-minute"],
+        EchoFail,
+        1,
+    ),
+    notifying(&["--config", "notify.yaml", "catch-up"], EchoFail, 1),
+    notifying_after_a_failed_run(&["--config", "notify.yaml", "-vv", "run", "report"], 1),
+    notifying_after_a_failed_run(&["--config", "notify.yaml", "history", "--json"], 0),
+    notifying_after_a_failed_run(&["--config", "notify.yaml", "status", "--json"], 1),
+    // Notifications and pings to a port nothing listens on: their
+    // failures are reported, with the URLs' secrets in them.
+    case(
+        &["--config", "notify-down.yaml", "-vv", "run", "report"],
+        EchoFail,
+        1,
+    ),
+    case(
+        &["--config", "notify-down.yaml", "-vv", "run", "report"],
+        EchoOk,
+        0,
+    ),
+    case(
+        &["--config", "notify.yaml", "validate", "--env"],
+        Answer::None,
+        0,
+    ),
+    case(
+        &[
+            "--config",
+            "notify.yaml",
+            "validate",
+            "--env",
+            "--format",
+            "json",
+        ],
+        Answer::None,
+        0,
+    ),
+    case(
+        &["--config", "notify.yaml", "list", "--json"],
+        Answer::None,
+        0,
+    ),
+    case(
+        &["--config", "notify.yaml", "run", "report", "--dry-run"],
+        Answer::None,
+        0,
+    ),
     // Exporting the schedule.
     case(&["crontab"], Answer::None, 0),
     case(&["crontab", "--cron-tz", "--user-crontab"], Answer::None, 0),
@@ -202,6 +314,7 @@ const CASES: &[Case] = &[
         server: Answer::None,
         code: 0,
         after_a_run: false,
+        per_run: 1,
     },
     Case {
         args: &["encrypt", "REPORT_PHRASE"],
@@ -210,6 +323,7 @@ const CASES: &[Case] = &[
         server: Answer::None,
         code: 3,
         after_a_run: false,
+        per_run: 1,
     },
     // Errors of every kind.
     case(&["run", "no-such-job"], Answer::None, 3),
@@ -301,20 +415,22 @@ fn secrets_never_appear_in_anything_any_command_writes() {
         .flat_map(|s| encodings(s).into_iter().map(move |f| (s.clone(), f)))
         .collect();
     for case in CASES {
-        let mut script = replies(case.server, &minted);
-        if case.after_a_run {
+        let runs = if case.after_a_run { 2 } else { 1 };
+        let mut script = Vec::new();
+        for _ in 0..runs * case.per_run {
             script.extend(replies(case.server, &minted));
         }
         let server = Server::start(script);
         let sandbox = sandbox(&server);
         let mut written = Vec::new();
         if case.after_a_run {
-            let first = jobrun(
-                &sandbox,
-                &["--state-dir", "state", "run", "report"],
-                &[],
-                None,
-            );
+            // With the case's job file, if it names one.
+            let mut first_args = vec!["--state-dir", "state"];
+            if let Some(at) = case.args.iter().position(|a| *a == "--config") {
+                first_args.extend(&case.args[at..at + 2]);
+            }
+            first_args.extend(["run", "report"]);
+            let first = jobrun(&sandbox, &first_args, &[], None);
             assert_eq!(first.code, 1, "{}", first.stderr);
             written.push((
                 "the first run's stderr".to_string(),
@@ -330,6 +446,19 @@ fn secrets_never_appear_in_anything_any_command_writes() {
             assert!(server.requests().is_empty(), "{what} sent a request");
         } else {
             assert!(!server.requests().is_empty(), "{what} sent nothing");
+        }
+        if case.per_run > 1 {
+            let targets: Vec<String> = server.requests().iter().map(|r| r.target.clone()).collect();
+            assert!(
+                targets.iter().any(|t| t.starts_with("/ping/")),
+                "{what} sent no ping: {targets:?}"
+            );
+            if case.code != 0 {
+                assert!(
+                    targets.iter().any(|t| t.starts_with("/hook/")),
+                    "{what} sent no notification: {targets:?}"
+                );
+            }
         }
         // The token minted for this run, or every one it could have been.
         let tokens: Vec<&String> = match server.requests().first() {
@@ -380,6 +509,11 @@ fn sandbox(server: &Server) -> Sandbox {
         "unset.yaml",
         jobs(&server.url("/report")).replace("${API_TOKEN}", "${NOT_SET_ANYWHERE}"),
     );
+    sandbox.write("notify.yaml", notifying_jobs(server, &server.origin()));
+    sandbox.write(
+        "notify-down.yaml",
+        notifying_jobs(server, "http://127.0.0.1:1"),
+    );
     sandbox.write(
         "broken.yaml",
         "jobs:\n  - name: report\n    schedule: nonsense\n",
@@ -413,6 +547,8 @@ fn set_mode(path: &Path, mode: u32) {
 const INPUTS: &[&str] = &[
     "jobs.yaml",
     "unset.yaml",
+    "notify.yaml",
+    "notify-down.yaml",
     "broken.yaml",
     ".env",
     "bad.env",
@@ -452,6 +588,16 @@ fn jobs(url: &str) -> String {
     )
 }
 
+/// `jobs.yaml` with both jobs notifying and pinging `origin`, with the
+/// secrets of every source in the URLs, a header and the bodies.
+fn notifying_jobs(server: &Server, origin: &str) -> String {
+    let hook = format!("{origin}/hook/${{WEBHOOK_ID}}?c=${{CHANNEL_NAME}}");
+    format!(
+        "global:\n  healthcheck: \"{origin}/ping/${{WEBHOOK_ID}}/${{JOB_NAME}}?k=${{API_TOKEN}}\"\n  notify:\n    onFailure:\n      url: \"{hook}\"\n      headers: {{Authorization: \"Bearer ${{SLACK_TOKEN}}\", X-Key: \"${{JWT_TOKEN}}\"}}\n      data: {{text: \"${{JOB_NAME}} ${{OUTCOME}} ${{STATUS}}: ${{ERROR}}\", phrase: \"${{REPORT_PHRASE}}\"}}\n    onRecovery:\n      url: \"{hook}\"\n      headers: {{Authorization: \"Bearer ${{SLACK_TOKEN}}\"}}\n      body: \"${{JOB_NAME}} recovered ${{DB_PASSWORD}}\"\n{}",
+        jobs(&server.url("/report"))
+    )
+}
+
 /// `jobrun ARGS` in the sandbox, with every environment source set.
 fn jobrun(
     sandbox: &Sandbox,
@@ -463,6 +609,7 @@ fn jobrun(
     command
         .args(args)
         .env("API_TOKEN", ENV_TOKEN)
+        .env("SLACK_TOKEN", SLACK_TOKEN)
         .env("JWT_SECRET", JWT_SECRET)
         .env("WEBHOOK_ID_FILE", sandbox.path("secrets/webhook"))
         .env("CREDENTIALS_DIRECTORY", sandbox.path("credentials"));
