@@ -571,7 +571,7 @@ fn a_webhook_asking_to_retry_within_the_timeout_is_waited_for_and_beyond_it_is_n
     );
 }
 
-// The behaviour of issue 7, test by test, each with its own servers: the
+// One behaviour a test from here on, each with its own servers: the
 // job's on one, the notifications on a second and the pings on a third.
 
 /// A server answering 200 to `n` requests.

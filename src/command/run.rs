@@ -119,7 +119,7 @@ pub fn perform(
                 .unwrap_or_default();
             writeln!(
                 inv.ctx.stderr,
-                "jobrun: warning: {at}{}: the job runs, but without them{help}",
+                "jobrun: warning: {at}{}: the job runs all the same, but what uses it is not sent{help}",
                 problem.message
             )
             .map_err(Error::Output)?;
