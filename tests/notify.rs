@@ -49,6 +49,17 @@ fn notify(hook: &Server, extra: &str) -> String {
     text
 }
 
+/// `jobrun run report`, started, its output captured.
+fn spawn(sandbox: &Sandbox) -> std::process::Child {
+    sandbox
+        .process()
+        .args(["run", "report"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
 fn run(sandbox: &Sandbox) -> Run {
     sandbox.run(&["run", "report"])
 }
@@ -506,13 +517,7 @@ fn sigterm_during_a_slow_notification_ends_the_run_at_once_and_gives_the_cooldow
         ),
         "",
     ));
-    let child = sandbox
-        .process()
-        .args(["run", "report"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn(&sandbox);
     hook.wait_for_requests(1, WAIT);
 
     let signalled = Instant::now();
@@ -1370,13 +1375,7 @@ fn a_busy_run_neither_notifies_nor_pings() {
         "",
     ));
 
-    let first = sandbox
-        .process()
-        .args(["run", "report"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let first = spawn(&sandbox);
     job.wait_for_requests(1, WAIT);
     let busy = run(&sandbox);
     let first = Run::from(first.wait_with_output().unwrap());
@@ -1419,13 +1418,7 @@ fn an_interrupted_run_pings_its_start_only_and_notifies_nothing() {
         "",
     ));
 
-    let child = sandbox
-        .process()
-        .args(["run", "report"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn(&sandbox);
     job.wait_for_requests(1, WAIT);
     pings.wait_for_requests(1, WAIT);
     // SAFETY: kill(2) on the pid of a child this test started and has not
@@ -1617,13 +1610,7 @@ fn a_slow_start_ping_neither_delays_the_job_nor_comes_after_the_end_ping() {
     ]);
     let sandbox = pinged(&job, &pings.url("/ping/abc"));
 
-    let child = sandbox
-        .process()
-        .args(["run", "report"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn(&sandbox);
     // Well before the start ping's answer.
     job.wait_for_requests(1, Duration::from_millis(1500));
     let result = Run::from(child.wait_with_output().unwrap());
