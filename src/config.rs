@@ -813,11 +813,12 @@ impl Decoder {
     }
 
     fn duration(&mut self, node: &Node, key: &str) -> Option<Spanned<Duration>> {
+        let zero = format!("`{key}` must be more than 0");
         let parsed = match &node.value {
             Value::Int(ms) if *ms > 0 => Ok(Duration::from_millis(*ms as u64)),
-            Value::Int(_) => Err(format!("`{key}` must be more than 0")),
+            Value::Int(_) => Err(zero.clone()),
             Value::Str(text) => match duration::parse(text) {
-                Ok(d) if d.is_zero() => Err(format!("`{key}` must be more than 0")),
+                Ok(d) if d.is_zero() => Err(zero.clone()),
                 Ok(d) => Ok(d),
                 Err(e) => Err(e.0),
             },
@@ -840,7 +841,11 @@ impl Decoder {
                 span: node.span,
             }),
             Err(message) => {
-                self.problems.push(Diagnostic::error(message, node.span));
+                let help = (message == zero).then(|| {
+                    "write a duration such as \"30s\" (or milliseconds, such as 30000), or remove the key for its default".to_string()
+                });
+                self.problems
+                    .push(Diagnostic::error(message, node.span).with_help_opt(help));
                 None
             }
         }
@@ -1126,6 +1131,14 @@ mod tests {
         assert_eq!(found[0].message, "`timeout` must be more than 0");
         assert_eq!(found[1].message, "`cooldown` must be more than 0");
         assert_eq!(found[1].span, Some(Span::new(5, 17, 2)));
+        assert!(
+            found[1]
+                .help
+                .as_deref()
+                .is_some_and(|h| h.starts_with("write a duration such as \"30s\"")),
+            "{:?}",
+            found[1].help
+        );
     }
 
     #[test]
