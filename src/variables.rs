@@ -213,6 +213,13 @@ impl<'a> Variables<'a> {
     /// A notification that cannot be sent does not stop the job from
     /// running: `run` shows these as warnings, `validate` as errors.
     pub fn missing_for_notices(&self, job: &Job) -> Vec<Diagnostic> {
+        // Every run asks: most jobs have nothing to tell, and pay nothing.
+        if job.notify.on_failure.is_none()
+            && job.notify.on_recovery.is_none()
+            && job.healthcheck.is_none()
+        {
+            return Vec::new();
+        }
         let request = needs(job.templates(), &[builtin::NAMES]);
         // The healthcheck's variables, to say which of the two needs one.
         let pinged: BTreeSet<&str> = job
