@@ -280,7 +280,10 @@ impl Ledger {
     /// go of the lock.
     pub fn close(mut self, ctx: &mut Context, told: Told, verbosity: Verbosity) {
         let run = &mut self.record;
-        if run.notice.is_none() && told == Told::default() {
+        // Nothing new since `finish` wrote the row (a held-back notice is
+        // recorded there): no second write on the run's path.
+        let cooled_down = matches!(told.notice, Some((Delivery::Cooldown, _)));
+        if told.ping_error.is_none() && (told.notice.is_none() || cooled_down) {
             return;
         }
         if let Some((delivery, error)) = told.notice {
