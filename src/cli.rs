@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::error::EXIT_CODES_HELP;
-use crate::runlog::LogFormat;
+use crate::run::log::LogFormat;
 
 /// Run scheduled HTTP jobs from a YAML file, one job per invocation.
 ///

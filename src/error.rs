@@ -62,31 +62,31 @@ pub enum Error {
     },
     #[error("cannot read the env file `{}`: {reason}", path.display())]
     EnvFileUnreadable { path: PathBuf, reason: String },
-    #[error("cannot write the output: {}", crate::config::io_reason(.0))]
+    #[error("cannot write the output: {}", crate::jobfile::schema::io_reason(.0))]
     Output(std::io::Error),
     /// A flag's value (or the variable standing for one) cannot be used.
     #[error("{message}")]
     Flag { flag: &'static str, message: String },
     /// A variable's file or sealed value cannot be used.
     #[error(transparent)]
-    Variable(#[from] crate::variables::VariableError),
+    Variable(#[from] crate::vars::variables::VariableError),
     /// A command's argument cannot be used.
     #[error("{message}")]
     Argument { message: String, help: String },
     /// What was given on standard input cannot be used.
     #[error(transparent)]
-    Input(#[from] crate::secretinput::InputError),
+    Input(#[from] crate::vars::prompt::InputError),
     /// A run needs the state directory to decide (its lock, or the history
     /// for `dependsOn`) and cannot use it: the run does not happen.
     #[error("job `{job}` did not run: {needs}, and {problem}")]
     StateNeeded {
         job: String,
         needs: &'static str,
-        problem: crate::store::StoreError,
+        problem: crate::state::sqlite::StoreError,
     },
     /// The run history cannot be read.
     #[error("{0}")]
-    History(crate::store::StoreError),
+    History(crate::state::sqlite::StoreError),
 }
 
 impl Error {
@@ -102,7 +102,7 @@ impl Error {
             // A reader that went away (`jobrun list | head -1`) is not a
             // failure; `lib::run` stays silent for it.
             Error::Output(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Exit::Success,
-            Error::Output(_) | Error::Input(crate::secretinput::InputError::Io(_)) => Exit::Failed,
+            Error::Output(_) | Error::Input(crate::vars::prompt::InputError::Io(_)) => Exit::Failed,
             Error::Argument { .. } | Error::Input(_) => Exit::Usage,
         }
     }
@@ -127,7 +127,7 @@ impl Error {
             }
             Error::Variable(e) => Some(e.help()),
             Error::Argument { help, .. } => Some(help.clone()),
-            Error::Input(crate::secretinput::InputError::Empty) => Some(
+            Error::Input(crate::vars::prompt::InputError::Empty) => Some(
                 "pipe the secret in (`printf %s \"$VALUE\" | jobrun encrypt NAME`), or run it in a terminal and type it".into(),
             ),
             Error::Input(_) => Some(

@@ -1,57 +1,20 @@
 //! jobrun: run scheduled HTTP jobs described in a YAML file, one job per
 //! invocation, with the operating system as the scheduler.
 
-pub mod attempts;
-pub mod backoff;
-pub mod base64;
-pub mod builtin;
-pub mod catchup;
 pub mod cli;
 pub mod command;
-pub mod config;
 pub mod context;
-pub mod cron_fields;
-pub mod curl;
-pub mod dependency;
 pub mod diagnostic;
-pub mod dispatch;
-pub mod dotenv;
-pub mod drift;
-pub mod due;
-pub mod duration;
 pub mod error;
 pub mod export;
-pub mod failure;
-pub mod healthcheck;
-pub mod idempotency;
-pub mod interpolate;
+pub mod http;
 pub mod job;
 pub mod jobfile;
-pub mod jwt;
-pub mod ledger;
-pub mod lint;
-pub mod lock;
-pub mod mask;
-pub mod nodecron;
 pub mod notify;
-pub mod prepare;
-pub mod record;
-pub mod redirect;
-pub mod runlog;
+pub mod run;
 pub mod schedule;
-pub mod sealed;
-pub mod secretfile;
-pub mod secretinput;
-pub mod signal;
-pub mod size;
-pub mod statedir;
-pub mod store;
-pub mod transport;
-pub mod trust;
-pub mod tzdata;
-pub mod validate;
-pub mod variables;
-pub mod yaml;
+pub mod state;
+pub mod vars;
 
 use std::ffi::OsString;
 use std::io::IsTerminal;
@@ -73,11 +36,11 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let mut ctx = Context {
         env: &env,
         now: jiff::Timestamp::now(),
-        host_zone: tzdata::host(&env),
+        host_zone: schedule::zone::host(&env),
         stderr_is_terminal: stderr.is_terminal(),
         stdout: &mut stdout.lock(),
         stderr: &mut stderr.lock(),
-        clock: std::sync::Arc::new(attempts::SystemClock),
+        clock: std::sync::Arc::new(http::attempts::SystemClock),
         random: context::system_random,
         handle_signals: true,
     };

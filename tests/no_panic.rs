@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use jobrun::diagnostic::{Palette, Report};
-use jobrun::{config, validate};
+use jobrun::jobfile::{schema as config, validate};
 
 /// A small deterministic generator, so a failure can be replayed.
 struct Lcg(u64);

@@ -6,15 +6,15 @@
 //! The jobs run one after another, in file order, each exactly as `run`
 //! runs it (lock, `dependsOn`, history). A signal stops the whole command.
 
-use crate::catchup;
 use crate::cli::RunArgs;
 use crate::command::{Invocation, in_zone, run};
 use crate::error::{Error, Exit};
-use crate::record::Trigger;
-use crate::runlog::LogFormat;
-use crate::signal;
-use crate::store::{Store, StoreError};
-use crate::validate::Purpose;
+use crate::jobfile::validate::Purpose;
+use crate::run::log::LogFormat;
+use crate::run::signal;
+use crate::schedule::catch_up;
+use crate::state::record::Trigger;
+use crate::state::sqlite::{Store, StoreError};
 
 pub fn execute(inv: &mut Invocation) -> Result<Exit, Error> {
     let file = inv.load(Purpose::Use)?;
@@ -43,7 +43,7 @@ pub fn execute(inv: &mut Invocation) -> Result<Exit, Error> {
                 )
                 .unwrap_or(jiff::Timestamp::MIN);
             let runs = store.since(&job.name, since).map_err(Error::History)?;
-            if let Some(instant) = catchup::missed(&job.schedule, &job.zone.tz, window, now, &runs)
+            if let Some(instant) = catch_up::missed(&job.schedule, &job.zone.tz, window, now, &runs)
             {
                 missed.push((job, instant));
             }

@@ -2,11 +2,11 @@
 
 use crate::cli::CrontabArgs;
 use crate::command::Invocation;
-use crate::config::io_reason;
-use crate::drift;
 use crate::error::{Error, Exit};
 use crate::export::crontab::{self, Options};
-use crate::validate::Purpose;
+use crate::export::drift;
+use crate::jobfile::schema::io_reason;
+use crate::jobfile::validate::Purpose;
 
 pub fn execute(inv: &mut Invocation, args: &CrontabArgs) -> Result<Exit, Error> {
     let user = match (&args.user, args.user_crontab) {

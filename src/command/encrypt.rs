@@ -7,10 +7,10 @@ use std::io::IsTerminal as _;
 
 use crate::command::Invocation;
 use crate::error::{Error, Exit};
-use crate::interpolate::is_name;
-use crate::sealed;
-use crate::secretinput;
-use crate::variables::{ENCRYPTED_PREFIX, ENCRYPTION_KEY, VariableError};
+use crate::job::template::is_name;
+use crate::vars::prompt;
+use crate::vars::sealed;
+use crate::vars::variables::{ENCRYPTED_PREFIX, ENCRYPTION_KEY, VariableError};
 
 pub fn execute(inv: &mut Invocation, name: &str) -> Result<Exit, Error> {
     check_name(name)?;
@@ -30,9 +30,9 @@ pub fn execute(inv: &mut Invocation, name: &str) -> Result<Exit, Error> {
             "value of `{name}` (typing is not shown; end with Enter): "
         );
         let _ = inv.ctx.stderr.flush();
-        secretinput::read_hidden(&mut stdin.lock(), inv.ctx.stderr)
+        prompt::read_hidden(&mut stdin.lock(), inv.ctx.stderr)
     } else {
-        secretinput::read_all(&mut stdin.lock())
+        prompt::read_all(&mut stdin.lock())
     }?;
 
     let mut iv = [0u8; sealed::IV_LEN];

@@ -3,12 +3,12 @@
 use serde::Serialize;
 
 use crate::command::{Invocation, table};
-use crate::duration;
 use crate::error::{Error, Exit};
-use crate::notify::{Delivery, Kind};
-use crate::record::{Record, instant};
-use crate::store::Store;
-use crate::validate::Purpose;
+use crate::job::duration;
+use crate::jobfile::validate::Purpose;
+use crate::notify::message::{Delivery, Kind};
+use crate::state::record::{Record, instant};
+use crate::state::sqlite::Store;
 
 #[derive(Serialize)]
 struct History {

@@ -4,7 +4,7 @@ use crate::cli::KubernetesArgs;
 use crate::command::Invocation;
 use crate::error::{Error, Exit};
 use crate::export::kubernetes::{self, Options};
-use crate::validate::Purpose;
+use crate::jobfile::validate::Purpose;
 
 pub fn execute(inv: &mut Invocation, args: &KubernetesArgs) -> Result<Exit, Error> {
     if args.image.trim().is_empty() || args.image.chars().any(|c| c.is_whitespace()) {

@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::command::{Invocation, rfc3339};
 use crate::error::{Error, Exit};
 use crate::job::Job;
-use crate::validate::Purpose;
+use crate::jobfile::validate::Purpose;
 
 #[derive(Serialize)]
 struct Listing<'a> {

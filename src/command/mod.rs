@@ -21,9 +21,9 @@ use crate::context::Context;
 use crate::diagnostic::Palette;
 use crate::error::Error;
 use crate::export::Launch;
+use crate::jobfile::validate::Purpose;
 use crate::jobfile::{self, JobFile};
-use crate::validate::Purpose;
-use crate::variables::{self, Variables};
+use crate::vars::variables::{self, Variables};
 
 /// A command's view of the invocation: the global flags and the world.
 pub struct Invocation<'a, 'b> {
@@ -45,8 +45,8 @@ impl<'b> Invocation<'_, 'b> {
 
     /// The state directory: `--state-dir`, `$JOBRUN_STATE_DIR`,
     /// `global.stateDir`, `$XDG_STATE_HOME/jobrun`, `~/.local/state/jobrun`.
-    pub fn state_dir(&self, file: &JobFile) -> Option<crate::statedir::StateDir> {
-        crate::statedir::resolve(
+    pub fn state_dir(&self, file: &JobFile) -> Option<crate::state::dir::StateDir> {
+        crate::state::dir::resolve(
             self.global.state_dir.as_deref(),
             self.ctx.env,
             file.checked.state_dir.as_deref(),
@@ -90,7 +90,7 @@ pub fn exported_path(path: &Path, flag: &'static str) -> Result<PathBuf, Error> 
         message: format!(
             "cannot make `{}` an absolute path: {}",
             path.display(),
-            crate::config::io_reason(&e)
+            crate::jobfile::schema::io_reason(&e)
         ),
     })?;
     match absolute.to_str() {
@@ -116,7 +116,7 @@ impl Invocation<'_, '_> {
                     flag: "--bin",
                     message: format!(
                         "cannot find this executable's own path: {}",
-                        crate::config::io_reason(&e)
+                        crate::jobfile::schema::io_reason(&e)
                     ),
                 })?;
                 exported_path(&exe, "--bin")?

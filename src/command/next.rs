@@ -2,7 +2,7 @@
 
 use crate::command::{Invocation, rfc3339};
 use crate::error::{Error, Exit};
-use crate::validate::Purpose;
+use crate::jobfile::validate::Purpose;
 
 pub fn execute(
     inv: &mut Invocation,

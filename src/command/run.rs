@@ -5,35 +5,35 @@
 
 use std::sync::mpsc;
 
-use crate::attempts::{self, Event, Policy};
-use crate::backoff;
-use crate::builtin::RunFacts;
 use crate::cli::RunArgs;
 use crate::command::Invocation;
-use crate::config::io_reason;
 use crate::context::Context;
-use crate::curl;
 use crate::diagnostic::Diagnostic;
-use crate::dispatch;
-use crate::due;
 use crate::error::{Error, Exit};
-use crate::healthcheck::{self, Ping};
-use crate::idempotency;
+use crate::http::attempts::{self, Event, Policy};
+use crate::http::backoff;
+use crate::http::curl;
+use crate::http::idempotency;
+use crate::http::redirect::Origin;
+use crate::http::request::{self, Prepared};
+use crate::http::transport::{self, Client};
+use crate::http::trust;
 use crate::job::DEFAULT_NOTICE_TIMEOUT;
 use crate::job::Job;
+use crate::job::builtin::RunFacts;
 use crate::jobfile::JobFile;
-use crate::ledger::{self, Admission, Ended, Told};
-use crate::mask::Secrets;
-use crate::notify::{self, Delivery, Kind, Verdict};
-use crate::prepare::{self, Prepared};
-use crate::record::Record;
-use crate::record::{Outcome, Trigger};
-use crate::redirect::Origin;
-use crate::runlog::{self, RunLog, Verbosity};
-use crate::signal::{self, Signal};
-use crate::transport::{self, Client};
-use crate::trust;
-use crate::validate::Purpose;
+use crate::jobfile::schema::io_reason;
+use crate::jobfile::validate::Purpose;
+use crate::notify::deliver;
+use crate::notify::healthcheck::{self, Ping};
+use crate::notify::message::{self, Delivery, Kind, Verdict};
+use crate::run::ledger::{self, Admission, Ended, Told};
+use crate::run::log::{self, RunLog, Verbosity};
+use crate::run::signal::{self, Signal};
+use crate::schedule::due;
+use crate::state::record::Record;
+use crate::state::record::{Outcome, Trigger};
+use crate::vars::mask::Secrets;
 
 /// What the worker, the signal thread and the run's errands tell this one.
 enum Message {
@@ -131,7 +131,7 @@ pub fn perform(
         zone: &job.zone.tz,
     };
     let get = |name: &str| variables.get(name);
-    let lookup = prepare::lookup(&facts, &get);
+    let lookup = request::lookup(&facts, &get);
     let key = job.request.idempotency_key.then(|| {
         let mut random = [0u8; 16];
         (inv.ctx.random)(&mut random);
@@ -176,7 +176,7 @@ pub fn perform(
             message,
         })?;
     // The proxy's own credentials are secrets like the job's.
-    if let Some(info) = proxy.as_ref().and_then(|p| prepare::userinfo(&p.address)) {
+    if let Some(info) = proxy.as_ref().and_then(|p| request::userinfo(&p.address)) {
         prepared.secrets.add(info);
         if let Some((_, password)) = info.split_once(':') {
             prepared.secrets.add(password);
@@ -245,7 +245,7 @@ pub fn perform(
                 );
                 log.errand(
                     "healthcheck success ping",
-                    &notify::shown_url(base),
+                    &message::shown_url(base),
                     &result,
                     inv.ctx.clock.wall(),
                 );
@@ -393,17 +393,17 @@ fn tell(
     let mut notice_kind = None;
     if let Some((kind, notice)) = notice {
         notice_kind = Some(kind);
-        match notify::request(notice, run, variables, secrets) {
+        match message::request(notice, run, variables, secrets) {
             Ok(request) => {
-                notice_url = notify::shown_url(&request.url);
+                notice_url = message::shown_url(&request.url);
                 let tx = tx.clone();
-                let client = dispatch::client(&request.url, ctx.env);
+                let client = deliver::client(&request.url, ctx.env);
                 let clock = ctx.clock.clone();
                 let random = ctx.random;
                 let timeout = notice.timeout;
                 std::thread::spawn(move || {
                     let result = client.and_then(|client| {
-                        dispatch::deliver(&client, &request, timeout, &*clock, random)
+                        deliver::deliver(&client, &request, timeout, &*clock, random)
                     });
                     let _ = tx.send(Message::Notified(result));
                 });
@@ -430,7 +430,7 @@ fn tell(
     let mut ping_url = String::new();
     match (ping_base, end_ping) {
         (Some(Ok(base)), Some(which)) => {
-            ping_url = notify::shown_url(base);
+            ping_url = message::shown_url(base);
             let end = ping_request(ctx, base, which, &run.run_id, run.error.as_deref(), secrets);
             let tx = tx.clone();
             std::thread::spawn(move || {
@@ -540,12 +540,12 @@ fn ping_request(
     // connection when the service keeps it open.
     let client = ctx
         .pings
-        .get_or_init(|| std::sync::Arc::new(dispatch::client(&request.url, ctx.env)))
+        .get_or_init(|| std::sync::Arc::new(deliver::client(&request.url, ctx.env)))
         .clone();
     let clock = ctx.clock.clone();
     let random = ctx.random;
     move || match &*client {
-        Ok(client) => dispatch::deliver(client, &request, DEFAULT_NOTICE_TIMEOUT, &*clock, random),
+        Ok(client) => deliver::deliver(client, &request, DEFAULT_NOTICE_TIMEOUT, &*clock, random),
         Err(why) => Err(why.clone()),
     }
 }
@@ -693,7 +693,7 @@ fn ended(end: &attempts::Finished, prepared: &Prepared) -> Ended {
             "{} {}: {}",
             prepared.method.as_str(),
             prepared.shown_url(),
-            runlog::describe(failure)
+            log::describe(failure)
         );
         if let Some(why) = &end.stopped {
             text.push_str(&format!("; stopped: {why}"));

@@ -5,12 +5,12 @@
 use serde::Serialize;
 
 use crate::command::{Invocation, in_zone, rfc3339, table};
-use crate::duration;
 use crate::error::{Error, Exit};
 use crate::job::Job;
-use crate::record::{Outcome, Record};
-use crate::store::Store;
-use crate::validate::Purpose;
+use crate::job::duration;
+use crate::jobfile::validate::Purpose;
+use crate::state::record::{Outcome, Record};
+use crate::state::sqlite::Store;
 
 /// The most rows read per job: more than any sensible `historyLimit`.
 const ROWS_PER_JOB: u32 = 100_000;

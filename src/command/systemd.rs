@@ -3,10 +3,10 @@
 use crate::cli::SystemdArgs;
 use crate::command::Invocation;
 use crate::command::crontab::account;
-use crate::config::io_reason;
 use crate::error::{Error, Exit};
 use crate::export::systemd::{self, Options};
-use crate::validate::Purpose;
+use crate::jobfile::schema::io_reason;
+use crate::jobfile::validate::Purpose;
 
 pub fn execute(inv: &mut Invocation, args: &SystemdArgs) -> Result<Exit, Error> {
     let run_as = args

@@ -5,7 +5,7 @@ use crate::cli::Format;
 use crate::command::Invocation;
 use crate::diagnostic::{Diagnostic, Report, Severity};
 use crate::error::{Error, Exit};
-use crate::validate::Purpose;
+use crate::jobfile::validate::Purpose;
 
 pub struct Options {
     pub env: bool,
@@ -81,7 +81,8 @@ fn check(inv: &mut Invocation, options: &Options) -> Result<Exit, Error> {
         Err(e) => return Err(e),
     }
     // Who may read the secrets, whether or not the file parses.
-    let env_file = crate::variables::env_file_path(inv.global.env_file.as_deref(), &file.path);
+    let env_file =
+        crate::vars::variables::env_file_path(inv.global.env_file.as_deref(), &file.path);
     let permissions = env_file_permissions(&env_file);
     if !permissions.is_empty() {
         env_problems.extend(permissions);
@@ -176,9 +177,9 @@ fn env_file_permissions(path: &std::path::Path) -> Vec<Diagnostic> {
     use std::os::unix::fs::MetadataExt as _;
     match std::fs::metadata(path) {
         // SAFETY: geteuid has no preconditions and cannot fail.
-        Ok(meta) => {
-            crate::lint::env_file(path, meta.mode(), meta.uid(), unsafe { libc::geteuid() })
-        }
+        Ok(meta) => crate::jobfile::lint::env_file(path, meta.mode(), meta.uid(), unsafe {
+            libc::geteuid()
+        }),
         // A missing or unreadable file is reported where it is read.
         Err(_) => Vec::new(),
     }

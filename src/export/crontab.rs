@@ -11,7 +11,7 @@
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
-use crate::cron_fields;
+use crate::export::cron_fields;
 use crate::export::{Launch, in_host_zone, one_line, sh_quote};
 use crate::job::Job;
 

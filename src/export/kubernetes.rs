@@ -10,8 +10,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::cron_fields;
 use crate::diagnostic::Diagnostic;
+use crate::export::cron_fields;
 use crate::export::one_line;
 use crate::job::Job;
 use crate::schedule::{HOUR, MINUTE, MONTH};

@@ -3,6 +3,9 @@
 //! text; they never resolve a variable, so no secret can reach what they
 //! write.
 
+pub mod cron_fields;
+pub mod drift;
+
 pub mod crontab;
 pub mod kubernetes;
 pub mod systemd;

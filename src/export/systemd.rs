@@ -9,7 +9,7 @@
 
 use std::path::Path;
 
-use crate::cron_fields;
+use crate::export::cron_fields;
 use crate::export::{Launch, one_line};
 use crate::job::Job;
 

@@ -1,0 +1,11 @@
+//! HTTP: one job's request from its checked form to the wire and back.
+
+pub mod attempts;
+pub mod backoff;
+pub mod curl;
+pub mod failure;
+pub mod idempotency;
+pub mod redirect;
+pub mod request;
+pub mod transport;
+pub mod trust;

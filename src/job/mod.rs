@@ -1,0 +1,425 @@
+//! Checked jobs: what `validate` builds from the file, and every command
+//! works from. A `Job` holds only values that have been checked.
+
+pub mod builtin;
+pub mod duration;
+pub mod size;
+pub mod template;
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::tz::TimeZone;
+
+use crate::diagnostic::Span;
+use crate::job::template::Template;
+use crate::schedule::Schedule;
+
+/// The seed's default per-attempt timeout.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The seed's default number of retries.
+pub const DEFAULT_RETRIES: u32 = 3;
+/// `dependsOn.windowMinutes` when not given.
+pub const DEFAULT_WINDOW_MINUTES: u32 = 180;
+/// The first retry's delay before jitter (the seed's 1 s), doubled each time.
+pub const DEFAULT_RETRY_DELAY: Duration = Duration::from_secs(1);
+/// The longest wait between attempts (the seed's 30 s cap).
+pub const DEFAULT_MAX_RETRY_DELAY: Duration = Duration::from_secs(30);
+/// How much of a response body is read before the attempt fails.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 1024 * 1024;
+/// Runs kept in the history per job when `historyLimit` is not given.
+pub const DEFAULT_HISTORY_LIMIT: u32 = 100;
+/// How long a notification or a healthcheck ping may take, its one retry
+/// included, when `timeout` is not given: the run's exit waits for it.
+pub const DEFAULT_NOTICE_TIMEOUT: Duration = Duration::from_secs(5);
+/// How much of a notification's or ping's response is read: only its
+/// status matters.
+pub const NOTICE_MAX_RESPONSE_BYTES: u64 = 64 * 1024;
+/// Redirects followed within one attempt, as curl's `--max-redirs` would
+/// be set by a careful user.
+pub const MAX_REDIRECTS: u32 = 5;
+
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub name: String,
+    /// Where the job's mapping starts in the file.
+    pub span: Span,
+    pub schedule: Schedule,
+    pub zone: Zone,
+    pub request: Request,
+    /// Bounds each attempt end to end: connect, TLS, send, headers, body.
+    pub timeout: Duration,
+    /// Bounds the whole run: every attempt and every wait between them.
+    pub deadline: Option<Duration>,
+    /// Retries after the first attempt.
+    pub retries: u32,
+    pub retry_delay: Duration,
+    pub max_retry_delay: Duration,
+    pub expect: Expect,
+    pub enabled: bool,
+    pub description: Option<String>,
+    pub depends_on: Option<Dependency>,
+    /// `catchUp`: how far back `jobrun catch-up` looks for a missed
+    /// scheduled run; `None` when the job is not caught up.
+    pub catch_up: Option<Duration>,
+    pub concurrency: Concurrency,
+    /// Runs of this job kept in the history (`historyLimit`), at least 1.
+    pub history_limit: u32,
+    /// Who is told when a run fails or recovers: `global.notify` merged
+    /// with the job's own, key by key.
+    pub notify: Notify,
+    /// The healthcheck URL pinged at the start and end of each run (the
+    /// job's, or `global.healthcheck`), with its placeholders.
+    pub healthcheck: Option<Template>,
+    /// Where each placeholder of the request is written, in file order, so an
+    /// unset variable can be pointed at; then those of the notifications and
+    /// the healthcheck.
+    pub uses: Vec<(String, Span)>,
+}
+
+/// The zone a job's schedule is read in.
+#[derive(Debug, Clone)]
+pub struct Zone {
+    pub tz: TimeZone,
+    /// The IANA name written in the file (the job's or `global`'s); `None`
+    /// when the job follows the host's zone, as cron does.
+    pub configured: Option<String>,
+}
+
+impl Zone {
+    /// The zone's name for people: its IANA name, or the host's.
+    pub fn label(&self) -> String {
+        match &self.configured {
+            Some(name) => name.clone(),
+            None => self.tz.iana_name().unwrap_or("local").to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+    Put,
+    Patch,
+    Delete,
+    Head,
+    Options,
+}
+
+impl Method {
+    pub const NAMES: &'static [&'static str] =
+        &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+
+    /// Any case, as axios took it.
+    pub fn parse(text: &str) -> Option<Method> {
+        Some(match text.to_ascii_uppercase().as_str() {
+            "GET" => Method::Get,
+            "POST" => Method::Post,
+            "PUT" => Method::Put,
+            "PATCH" => Method::Patch,
+            "DELETE" => Method::Delete,
+            "HEAD" => Method::Head,
+            "OPTIONS" => Method::Options,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+            Method::Head => "HEAD",
+            Method::Options => "OPTIONS",
+        }
+    }
+
+    /// Whether a body is sent with this method (axios dropped `data` on
+    /// GET and HEAD).
+    pub fn sends_body(self) -> bool {
+        !matches!(self, Method::Get | Method::Head)
+    }
+}
+
+/// The request a job makes, with its placeholders still unresolved.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub method: Method,
+    pub url: Template,
+    /// `global.defaultHeaders` merged with the job's own, case-insensitively,
+    /// the job's winning; in the order written.
+    pub headers: Vec<(String, Template)>,
+    pub body: Option<Body>,
+    /// Extra trusted certificates (PEM), resolved against the job file's
+    /// directory, with where the file names them.
+    pub ca_file: Option<(PathBuf, Span)>,
+    pub max_response_bytes: u64,
+    pub redirects: Redirects,
+    /// Send `Idempotency-Key`, one value per run.
+    pub idempotency_key: bool,
+}
+
+impl Request {
+    /// The template of header `name` as written, names compared without case.
+    pub fn header(&self, name: &str) -> Option<&Template> {
+        self.headers
+            .iter()
+            .find(|(header, _)| header.eq_ignore_ascii_case(name))
+            .map(|(_, template)| template)
+    }
+}
+
+/// What a job sends.
+#[derive(Debug, Clone)]
+pub enum Body {
+    /// `data:`, sent as JSON.
+    Json(Data),
+    /// `body:`, sent as written.
+    Text(Template),
+}
+
+/// Which redirects a job follows (`followRedirects`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Redirects {
+    /// None: a 3xx is the response.
+    None,
+    /// Within the same origin, and from http to https on the same host.
+    #[default]
+    SameOrigin,
+    /// Also to other origins, without the job's configured headers.
+    CrossOrigin,
+}
+
+impl Redirects {
+    pub const NAMES: &'static [&'static str] = &["none", "same-origin", "cross-origin"];
+
+    pub fn parse(text: &str) -> Option<Redirects> {
+        Some(match text {
+            "none" => Redirects::None,
+            "same-origin" => Redirects::SameOrigin,
+            "cross-origin" => Redirects::CrossOrigin,
+            _ => return None,
+        })
+    }
+}
+
+/// `notify`: the requests that tell people about a job's runs.
+#[derive(Debug, Clone, Default)]
+pub struct Notify {
+    /// After a run's final attempt failed. Shared: every job without
+    /// its own takes `global.notify`'s, and a file may hold 10,000 jobs.
+    pub on_failure: Option<Arc<Notice>>,
+    /// After the first success that follows one or more failed runs.
+    pub on_recovery: Option<Arc<Notice>>,
+    /// No `onFailure` within this long of the last one sent for the job.
+    pub cooldown: Option<Duration>,
+}
+
+/// One notification: a request like a job's, with its own short timeout.
+/// Its method defaults to POST; it never carries `global.defaultHeaders`
+/// (those are the jobs' credentials, not the webhook's).
+#[derive(Debug, Clone)]
+pub struct Notice {
+    pub request: Request,
+    /// Bounds the whole notification, its retry included.
+    pub timeout: Duration,
+    /// Where the notification's mapping is written.
+    pub span: Span,
+}
+
+/// What makes a response a success.
+#[derive(Debug, Clone, Default)]
+pub struct Expect {
+    /// Inclusive status ranges (`200`, `"2xx"`, `"200-204"`); empty means
+    /// any 2xx.
+    pub status: Vec<(u16, u16)>,
+    /// Text the body must contain.
+    pub body_contains: Option<Template>,
+}
+
+impl Expect {
+    pub fn status_ok(&self, status: u16) -> bool {
+        if self.status.is_empty() {
+            (200..300).contains(&status)
+        } else {
+            self.status
+                .iter()
+                .any(|(lo, hi)| (*lo..=*hi).contains(&status))
+        }
+    }
+}
+
+/// The JSON body as written, with placeholders in its string values.
+#[derive(Debug, Clone)]
+pub enum Data {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(Template),
+    List(Vec<Data>),
+    Object(Vec<(String, Data)>),
+}
+
+impl Data {
+    fn templates<'a>(&'a self, out: &mut Vec<&'a Template>) {
+        match self {
+            Data::Str(t) => out.push(t),
+            Data::List(items) => items.iter().for_each(|d| d.templates(out)),
+            Data::Object(entries) => entries.iter().for_each(|(_, d)| d.templates(out)),
+            Data::Null | Data::Bool(_) | Data::Int(_) | Data::Float(_) => {}
+        }
+    }
+}
+
+/// Whether two runs of one job may overlap (`concurrency`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Concurrency {
+    /// A run that finds another still going records `busy` and exits 75.
+    #[default]
+    Forbid,
+    Allow,
+}
+
+impl Concurrency {
+    pub const NAMES: &'static [&'static str] = &["forbid", "allow"];
+
+    pub fn parse(text: &str) -> Option<Concurrency> {
+        Some(match text {
+            "forbid" => Concurrency::Forbid,
+            "allow" => Concurrency::Allow,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Concurrency::Forbid => "forbid",
+            Concurrency::Allow => "allow",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dependency {
+    pub job: String,
+    pub window: Duration,
+    pub condition: Condition,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Condition {
+    NotRan,
+    Failed,
+    NotRanOrFailed,
+}
+
+impl Condition {
+    pub const NAMES: &'static [&'static str] = &["not_ran", "failed", "not_ran_or_failed"];
+
+    pub fn parse(text: &str) -> Option<Condition> {
+        Some(match text {
+            "not_ran" => Condition::NotRan,
+            "failed" => Condition::Failed,
+            "not_ran_or_failed" => Condition::NotRanOrFailed,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Condition::NotRan => "not_ran",
+            Condition::Failed => "failed",
+            Condition::NotRanOrFailed => "not_ran_or_failed",
+        }
+    }
+}
+
+impl Job {
+    /// Every template the request uses: URL, headers, body.
+    pub fn templates(&self) -> Vec<&Template> {
+        let mut out = vec![&self.request.url];
+        out.extend(self.request.headers.iter().map(|(_, t)| t));
+        match &self.request.body {
+            Some(Body::Json(data)) => data.templates(&mut out),
+            Some(Body::Text(text)) => out.push(text),
+            None => {}
+        }
+        out.extend(self.expect.body_contains.as_ref());
+        out
+    }
+
+    /// Every template of the job's notifications and healthcheck.
+    pub fn notice_templates(&self) -> Vec<&Template> {
+        let mut out = Vec::new();
+        for notice in [&self.notify.on_failure, &self.notify.on_recovery]
+            .into_iter()
+            .flatten()
+        {
+            out.push(&notice.request.url);
+            out.extend(notice.request.headers.iter().map(|(_, t)| t));
+            match &notice.request.body {
+                Some(Body::Json(data)) => data.templates(&mut out),
+                Some(Body::Text(text)) => out.push(text),
+                None => {}
+            }
+        }
+        out.extend(self.healthcheck.as_ref());
+        out
+    }
+
+    /// The variables this job needs from the environment or `.env`: every
+    /// placeholder that is not a built-in and has no default.
+    pub fn required_variables(&self) -> BTreeSet<&str> {
+        self.templates()
+            .into_iter()
+            .flat_map(|t| t.placeholders())
+            .filter(|p| p.default.is_none() && !builtin::NAMES.contains(&p.name.as_str()))
+            .map(|p| p.name.as_str())
+            .collect()
+    }
+
+    /// What the job needs from the environment or `.env` to run and to
+    /// tell of its runs: [`Job::required_variables`], and every variable its
+    /// notifications and healthcheck use without a default. What an
+    /// export or a listing should say must be set.
+    pub fn needed_variables(&self) -> BTreeSet<&str> {
+        let mut needed = self.required_variables();
+        needed.extend(
+            self.notice_templates()
+                .into_iter()
+                .flat_map(|t| t.placeholders())
+                .filter(|p| {
+                    p.default.is_none()
+                        && !builtin::NAMES.contains(&p.name.as_str())
+                        && !crate::notify::message::PLACEHOLDERS.contains(&p.name.as_str())
+                })
+                .map(|p| p.name.as_str()),
+        );
+        needed
+    }
+
+    /// Where the job first uses `variable`.
+    pub fn use_of(&self, variable: &str) -> Span {
+        self.uses
+            .iter()
+            .find(|(name, _)| name == variable)
+            .map_or(self.span, |(_, span)| *span)
+    }
+
+    /// Where the job's notifications or healthcheck use `variable`: its
+    /// last use, since their placeholders come after the request's in
+    /// `uses`; a variable the request uses too is still pointed at in them.
+    pub fn notice_use_of(&self, variable: &str) -> Span {
+        self.uses
+            .iter()
+            .rev()
+            .find(|(name, _)| name == variable)
+            .map_or(self.span, |(_, span)| *span)
+    }
+}

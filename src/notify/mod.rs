@@ -1,0 +1,5 @@
+//! Notifications and healthcheck pings.
+
+pub mod deliver;
+pub mod healthcheck;
+pub mod message;

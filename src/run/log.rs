@@ -1,0 +1,459 @@
+//! What a run says, and where: stderr at the chosen verbosity, and the log
+//! file, which gets every attempt and every run whatever the verbosity.
+//! Every line is masked before it is written.
+//!
+//! At the default verbosity a successful run says nothing (cron mails any
+//! output), and a failed run says one line.
+
+use std::io::Write;
+
+use serde_json::json;
+
+use crate::http::attempts::{Attempt, Finished, status_text};
+use crate::http::failure::{Class, Failure};
+use crate::http::request::Prepared;
+use crate::http::transport::Response;
+use crate::job::duration;
+
+/// How much goes to stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verbosity {
+    /// Nothing, even on failure (`-q`).
+    Quiet,
+    /// One line on failure.
+    Normal,
+    /// A line per attempt (`-v`).
+    Attempts,
+    /// Also the request and response headers (`-vv`).
+    Headers,
+}
+
+impl Verbosity {
+    pub fn from_flags(quiet: bool, verbose: u8) -> Verbosity {
+        match (quiet, verbose) {
+            (true, _) => Verbosity::Quiet,
+            (false, 0) => Verbosity::Normal,
+            (false, 1) => Verbosity::Attempts,
+            _ => Verbosity::Headers,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Longest body excerpt in a failure line, in characters.
+pub const EXCERPT_CHARS: usize = 500;
+
+pub struct RunLog<'a> {
+    pub job: &'a str,
+    pub request: &'a Prepared,
+    pub verbosity: Verbosity,
+    pub format: LogFormat,
+    pub stderr: &'a mut dyn Write,
+    /// The `--log-file`, opened for appending.
+    pub file: Option<&'a std::fs::File>,
+}
+
+/// A line for stderr and the log file, before formatting.
+struct Line {
+    text: String,
+    json: serde_json::Value,
+}
+
+impl<'a> RunLog<'a> {
+    pub fn new(
+        job: &'a str,
+        request: &'a Prepared,
+        verbosity: Verbosity,
+        format: LogFormat,
+        stderr: &'a mut dyn Write,
+        file: Option<&'a std::fs::File>,
+    ) -> RunLog<'a> {
+        RunLog {
+            job,
+            request,
+            verbosity,
+            format,
+            stderr,
+            file,
+        }
+    }
+
+    /// How one of the run's side requests went (`what`: "onFailure
+    /// notification", "healthcheck start ping"), to `url` as it may be
+    /// shown: a failure at the default verbosity, a success at `-v`.
+    pub fn errand(
+        &mut self,
+        what: &str,
+        url: &str,
+        result: &Result<u16, String>,
+        now: jiff::Timestamp,
+    ) {
+        let to = if url.is_empty() {
+            String::new()
+        } else {
+            format!(" to {url}")
+        };
+        let (text, level) = match result {
+            Ok(status) => (
+                format!(
+                    "jobrun: job `{}`: {what} sent{to}: {}",
+                    self.job,
+                    status_text(*status)
+                ),
+                Verbosity::Attempts,
+            ),
+            Err(why) => (
+                format!("jobrun: job `{}`: {what}{to} failed: {why}", self.job),
+                Verbosity::Normal,
+            ),
+        };
+        let line = Line {
+            text,
+            json: json!({
+                "event": "errand",
+                "job": self.job,
+                "errand": what,
+                "url": url,
+                "outcome": if result.is_ok() { "sent" } else { "failed" },
+                "status": result.as_ref().ok(),
+                "error": result.as_ref().err(),
+            }),
+        };
+        self.emit(line, level, now);
+    }
+
+    /// An `onFailure` was held back: one went out at `sent`, within the
+    /// job's `cooldown`.
+    pub fn held_back(
+        &mut self,
+        sent: jiff::Timestamp,
+        cooldown: Option<std::time::Duration>,
+        now: jiff::Timestamp,
+    ) {
+        let cooldown = cooldown.map(duration::format).unwrap_or_default();
+        let sent = crate::state::record::instant(sent);
+        let line = Line {
+            text: format!(
+                "jobrun: job `{}`: onFailure notification held back: one was sent at {sent}, within the cooldown ({cooldown})",
+                self.job
+            ),
+            json: json!({
+                "event": "errand",
+                "job": self.job,
+                "errand": "onFailure notification",
+                "outcome": "cooldown",
+                "last_sent": sent,
+            }),
+        };
+        self.emit(line, Verbosity::Attempts, now);
+    }
+
+    /// A signal came while the run's notification or pings were going.
+    pub fn interrupted_errands(
+        &mut self,
+        signal: crate::run::signal::Signal,
+        now: jiff::Timestamp,
+    ) {
+        let line = Line {
+            text: format!(
+                "jobrun: job `{}`: stopped by {} while sending its notification and pings",
+                self.job,
+                signal.name()
+            ),
+            json: json!({
+                "event": "errand",
+                "job": self.job,
+                "outcome": "interrupted",
+                "signal": signal.name(),
+            }),
+        };
+        self.emit(line, Verbosity::Normal, now);
+    }
+
+    /// Before the first attempt: the request's head, at `-vv`.
+    pub fn request(&mut self) {
+        if self.verbosity >= Verbosity::Headers && self.format == LogFormat::Text {
+            let shown = self.request.shown();
+            let head = shown.split("\n\n").next().unwrap_or_default();
+            for line in head.lines() {
+                let _ = writeln!(self.stderr, "> {line}");
+            }
+        }
+    }
+
+    pub fn attempt(&mut self, attempt: &Attempt, now: jiff::Timestamp) {
+        if self.verbosity >= Verbosity::Headers
+            && self.format == LogFormat::Text
+            && let Some(response) = &attempt.response
+        {
+            self.response_head(response);
+        }
+        let outcome = match &attempt.failure {
+            Some(failure) => describe(failure),
+            None => attempt
+                .response
+                .as_ref()
+                .map_or_else(String::new, |r| status_text(r.status)),
+        };
+        let retry = attempt
+            .retry_in
+            .map(|w| format!("; retrying in {}", duration::format(w)))
+            .unwrap_or_default();
+        let line = Line {
+            text: format!(
+                "jobrun: {}: attempt {}/{}: {} {}: {outcome} in {}{retry}",
+                self.job,
+                attempt.number,
+                attempt.allowed,
+                self.request.method.as_str(),
+                self.request.shown_url(),
+                duration::format(attempt.duration),
+            ),
+            json: json!({
+                "event": "attempt",
+                "job": self.job,
+                "attempt": attempt.number,
+                "attempts_allowed": attempt.allowed,
+                "method": self.request.method.as_str(),
+                "url": self.request.shown_url(),
+                "status": attempt.response.as_ref().map(|r| r.status)
+                    .or(attempt.failure.as_ref().and_then(|f| f.status)),
+                "duration_ms": attempt.duration.as_millis() as u64,
+                "error_class": attempt.failure.as_ref().map(|f| f.class.name()),
+                "error": attempt.failure.as_ref().map(describe),
+                "retry_in_ms": attempt.retry_in.map(|w| w.as_millis() as u64),
+            }),
+        };
+        self.emit(line, Verbosity::Attempts, now);
+    }
+
+    pub fn finished(&mut self, end: &Finished, now: jiff::Timestamp) {
+        let attempts = plural(end.attempts, "attempt");
+        let target = format!(
+            "{} {}",
+            self.request.method.as_str(),
+            self.request.shown_url()
+        );
+        let line = match &end.failure {
+            None => {
+                let status = end.response.as_ref().map_or(0, |r| r.status);
+                Line {
+                    text: format!(
+                        "jobrun: job `{}` succeeded: {target}: {} after {attempts} in {}",
+                        self.job,
+                        status_text(status),
+                        duration::format(end.duration)
+                    ),
+                    json: self.run_json("succeeded", end, None),
+                }
+            }
+            Some(failure) => {
+                let mut text = format!(
+                    "jobrun: job `{}` failed after {attempts}: {target}: {}",
+                    self.job,
+                    describe(failure)
+                );
+                if failure.class == Class::Auth {
+                    text.push_str("; ");
+                    text.push_str(&self.credentials_hint());
+                }
+                if let Some(why) = &end.stopped {
+                    text.push_str(&format!("; stopped: {why}"));
+                }
+                if let Some(excerpt) = end.response.as_ref().and_then(|r| self.excerpt(r)) {
+                    text.push_str(&format!("; body: {excerpt}"));
+                }
+                Line {
+                    text,
+                    json: self.run_json("failed", end, Some(failure)),
+                }
+            }
+        };
+        let level = if end.succeeded {
+            Verbosity::Attempts
+        } else {
+            Verbosity::Normal
+        };
+        self.emit(line, level, now);
+    }
+
+    /// The run was stopped by a signal during attempt `attempt`, or while
+    /// `waiting` to retry after it.
+    pub fn interrupted(
+        &mut self,
+        signal: crate::run::signal::Signal,
+        attempt: u32,
+        waiting: bool,
+        now: jiff::Timestamp,
+    ) {
+        let when = if waiting {
+            format!("while waiting to retry after attempt {attempt}")
+        } else {
+            format!("during attempt {attempt}")
+        };
+        let line = Line {
+            text: format!(
+                "jobrun: job `{}` stopped by {} {when}",
+                self.job,
+                signal.name()
+            ),
+            json: json!({
+                "event": "run",
+                "job": self.job,
+                "outcome": "interrupted",
+                "signal": signal.name(),
+                "attempts": attempt,
+            }),
+        };
+        self.emit(line, Verbosity::Normal, now);
+    }
+
+    fn run_json(
+        &self,
+        outcome: &str,
+        end: &Finished,
+        failure: Option<&Failure>,
+    ) -> serde_json::Value {
+        json!({
+            "event": "run",
+            "job": self.job,
+            "outcome": outcome,
+            "attempts": end.attempts,
+            "method": self.request.method.as_str(),
+            "url": self.request.shown_url(),
+            "status": end.response.as_ref().map(|r| r.status).or(failure.and_then(|f| f.status)),
+            "duration_ms": end.duration.as_millis() as u64,
+            "error_class": failure.map(|f| f.class.name()),
+            "error": failure.map(|f| {
+                let mut text = describe(f);
+                if f.class == Class::Auth {
+                    text = format!("{text}; {}", self.credentials_hint());
+                }
+                text
+            }),
+            "stopped": end.stopped,
+            "body": failure.and(end.response.as_ref()).and_then(|r| self.excerpt_text(r)),
+        })
+    }
+
+    /// Write a line to stderr when `level` is shown, and to the log file
+    /// always. Masked on the way out.
+    fn emit(&mut self, line: Line, level: Verbosity, now: jiff::Timestamp) {
+        let secrets = &self.request.secrets;
+        let (stderr_line, file_line) = match self.format {
+            LogFormat::Text => {
+                let text = secrets.mask(&line.text).into_owned();
+                let stamped = format!("{} {text}", now.strftime("%Y-%m-%dT%H:%M:%S%.3fZ"));
+                (text, stamped)
+            }
+            LogFormat::Json => {
+                // Masked value by value: masking the serialised text could
+                // turn a number or a key into `***` and break the line.
+                let mut json = serde_json::Map::new();
+                json.insert(
+                    "time".into(),
+                    now.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string().into(),
+                );
+                if let serde_json::Value::Object(fields) = line.json {
+                    json.extend(fields.into_iter().map(|(key, value)| match value {
+                        serde_json::Value::String(text) => {
+                            (key, secrets.mask(&text).into_owned().into())
+                        }
+                        other => (key, other),
+                    }));
+                }
+                let text = serde_json::Value::Object(json).to_string();
+                (text.clone(), text)
+            }
+        };
+        if self.verbosity >= level {
+            let _ = writeln!(self.stderr, "{stderr_line}");
+        }
+        if let Some(mut file) = self.file {
+            // One write per line: O_APPEND keeps lines of concurrent runs
+            // whole.
+            let _ = file.write_all(format!("{file_line}\n").as_bytes());
+        }
+    }
+
+    fn response_head(&mut self, response: &Response) {
+        let _ = writeln!(self.stderr, "< {}", status_text(response.status));
+        for (name, value) in &response.headers {
+            let value = self.request.secrets.header_value(name, value);
+            let _ = writeln!(self.stderr, "< {name}: {value}");
+        }
+    }
+
+    /// Which header and variables to check when credentials are refused.
+    fn credentials_hint(&self) -> String {
+        let rotated = "a rotated or expired token is the commonest cause";
+        match self.request.credentials.as_slice() {
+            [] => "the server refused the request and the job sends no credential header; check whether it needs an `Authorization` header".into(),
+            credentials => {
+                let parts: Vec<String> = credentials
+                    .iter()
+                    .map(|(header, vars)| match vars.as_slice() {
+                        [] => format!("the `{header}` header (its value is written in the job file)"),
+                        vars => format!(
+                            "the `{header}` header and {} {}",
+                            if vars.len() == 1 { "variable" } else { "variables" },
+                            vars.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", ")
+                        ),
+                    })
+                    .collect();
+                format!("authentication failed: check {} ({rotated})", parts.join(" and "))
+            }
+        }
+    }
+
+    /// The start of the body as one quoted line, masked before it is cut.
+    fn excerpt(&self, response: &Response) -> Option<String> {
+        self.excerpt_text(response)
+            .map(|text| serde_json::to_string(&text).unwrap_or_default())
+    }
+
+    fn excerpt_text(&self, response: &Response) -> Option<String> {
+        if response.body.is_empty() {
+            return None;
+        }
+        let text = String::from_utf8_lossy(&response.body);
+        let masked = self.request.secrets.mask(&text);
+        let collapsed: String = masked.split_whitespace().collect::<Vec<_>>().join(" ");
+        let mut excerpt: String = collapsed.chars().take(EXCERPT_CHARS).collect();
+        if collapsed.chars().count() > EXCERPT_CHARS {
+            excerpt.push('…');
+        }
+        Some(excerpt)
+    }
+}
+
+/// A failure in words, with its class when the words do not say it.
+pub fn describe(failure: &Failure) -> String {
+    match failure.class {
+        Class::Client => format!("{} (client error)", failure.detail),
+        Class::Server => format!("{} (server error)", failure.detail),
+        Class::Status => format!("{} (unexpected status)", failure.detail),
+        Class::Auth
+        | Class::Timeout
+        | Class::Body
+        | Class::TooLarge
+        | Class::Redirect
+        | Class::Protocol
+        | Class::Connect
+        | Class::Dns
+        | Class::Tls => failure.detail.clone(),
+    }
+}
+
+fn plural(n: u32, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}

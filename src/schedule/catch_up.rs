@@ -1,0 +1,133 @@
+//! Catch-up: a job's most recent scheduled instant within its `catchUp`
+//! window, and whether that instant went without a run (the machine was
+//! down, cron was stopped). Pure: the clock and the history are passed in.
+
+use std::time::Duration;
+
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
+
+use crate::schedule::Schedule;
+use crate::state::record::Record;
+
+/// The latest instant the schedule fires at within `window` before `now`
+/// (both ends included), if any.
+pub fn latest(
+    schedule: &Schedule,
+    tz: &TimeZone,
+    window: Duration,
+    now: Timestamp,
+) -> Option<Timestamp> {
+    let window = SignedDuration::try_from(window).unwrap_or(SignedDuration::MAX);
+    let start = now.checked_sub(window).unwrap_or(Timestamp::MIN);
+    // `upcoming` is strictly after its start: begin just before the
+    // window, so an instant on its first edge counts.
+    let before = start
+        .checked_sub(SignedDuration::from_nanos(1))
+        .unwrap_or(start);
+    schedule
+        .upcoming(before, tz)
+        .map(|z| z.timestamp())
+        .take_while(|t| *t <= now)
+        .last()
+}
+
+/// The instant to catch up, if the latest one in the window has no run
+/// recorded at or after it. `runs` are the job's recorded runs from the
+/// start of the window on, whatever their outcome: a run that was skipped
+/// by `dependsOn` or found the job busy was the scheduled run.
+pub fn missed(
+    schedule: &Schedule,
+    tz: &TimeZone,
+    window: Duration,
+    now: Timestamp,
+    runs: &[Record],
+) -> Option<Timestamp> {
+    let instant = latest(schedule, tz, window, now)?;
+    let handled = runs
+        .iter()
+        .any(|r| r.started >= instant || r.scheduled.is_some_and(|s| s >= instant));
+    (!handled).then_some(instant)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::record::{Outcome, Trigger};
+
+    fn at(text: &str) -> Timestamp {
+        text.parse().unwrap()
+    }
+
+    fn schedule(text: &str) -> Schedule {
+        Schedule::parse(text).unwrap()
+    }
+
+    fn chicago() -> TimeZone {
+        TimeZone::get("America/Chicago").unwrap()
+    }
+
+    fn run(started: &str) -> Record {
+        let mut r = Record::start("id".into(), "report", Trigger::Scheduled, None, at(started));
+        r.outcome = Outcome::Succeeded;
+        r
+    }
+
+    const HOURS_6: Duration = Duration::from_secs(6 * 3600);
+
+    #[test]
+    fn the_latest_instant_is_the_one_just_before_now() {
+        // 18:30 Chicago on weekdays; Friday 2025-03-07 is CST (UTC-6).
+        let s = schedule("30 18 * * 1-5");
+        assert_eq!(
+            latest(&s, &chicago(), HOURS_6, at("2025-03-08T02:00:00Z")),
+            Some(at("2025-03-08T00:30:00Z"))
+        );
+    }
+
+    #[test]
+    fn nothing_is_missed_when_no_instant_falls_in_the_window() {
+        let s = schedule("30 18 * * 1-5");
+        // Saturday evening: the last run was Friday's, a day ago.
+        assert_eq!(
+            latest(&s, &chicago(), HOURS_6, at("2025-03-09T02:00:00Z")),
+            None
+        );
+    }
+
+    #[test]
+    fn an_instant_on_the_window_edge_counts() {
+        let s = schedule("30 18 * * 1-5");
+        let now = at("2025-03-08T06:30:00Z");
+        assert_eq!(
+            latest(&s, &chicago(), HOURS_6, now),
+            Some(at("2025-03-08T00:30:00Z"))
+        );
+        let later = at("2025-03-08T06:30:00.001Z");
+        assert_eq!(latest(&s, &chicago(), HOURS_6, later), None);
+    }
+
+    #[test]
+    fn a_machine_down_at_the_scheduled_time_misses_the_run() {
+        let s = schedule("30 18 * * 1-5");
+        let now = at("2025-03-08T01:15:00Z");
+        // The last run recorded is Thursday's; the machine came back at
+        // 19:15 Friday.
+        let runs = [run("2025-03-07T00:30:01Z")];
+        assert_eq!(
+            missed(&s, &chicago(), HOURS_6, now, &runs),
+            Some(at("2025-03-08T00:30:00Z"))
+        );
+    }
+
+    #[test]
+    fn a_run_at_or_after_the_instant_means_nothing_was_missed() {
+        let s = schedule("30 18 * * 1-5");
+        let now = at("2025-03-08T01:15:00Z");
+        let runs = [run("2025-03-08T00:30:00.400Z")];
+        assert_eq!(missed(&s, &chicago(), HOURS_6, now, &runs), None);
+        let mut caught = run("2025-03-08T00:29:59Z");
+        caught.scheduled = Some(at("2025-03-08T00:30:00Z"));
+        assert_eq!(missed(&s, &chicago(), HOURS_6, now, &[caught]), None);
+    }
+}

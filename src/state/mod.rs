@@ -1,0 +1,7 @@
+//! The state a run leaves behind.
+
+pub mod dependency;
+pub mod dir;
+pub mod lock;
+pub mod record;
+pub mod sqlite;

@@ -1,0 +1,213 @@
+//! A run as the history records it: what started it, how it ended, and
+//! the few facts worth keeping. Never a secret, never a response body: the
+//! error summary is masked with the run's secrets before it is recorded.
+
+use jiff::Timestamp;
+
+use crate::notify::message::{Delivery, Kind};
+
+/// What started a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trigger {
+    /// `jobrun run NAME` by hand, or by a scheduler that did not say when.
+    Manual,
+    /// A scheduler's run for a known instant (`run --due`).
+    Scheduled,
+    /// `jobrun catch-up`, for a scheduled instant that was missed.
+    CatchUp,
+}
+
+impl Trigger {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Trigger::Manual => "manual",
+            Trigger::Scheduled => "scheduled",
+            Trigger::CatchUp => "catch-up",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Trigger> {
+        Some(match text {
+            "manual" => Trigger::Manual,
+            "scheduled" => Trigger::Scheduled,
+            "catch-up" => Trigger::CatchUp,
+            _ => return None,
+        })
+    }
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Started and not finished: still going, or ended by something that
+    /// left no word (SIGKILL, a power cut).
+    Running,
+    Succeeded,
+    Failed,
+    /// Not run: `dependsOn` said so (the reason is recorded).
+    Skipped,
+    /// Not run: another run of the job held its lock.
+    Busy,
+    /// Stopped by SIGINT or SIGTERM.
+    Interrupted,
+}
+
+impl Outcome {
+    pub const NAMES: &'static [&'static str] = &[
+        "running",
+        "succeeded",
+        "failed",
+        "skipped",
+        "busy",
+        "interrupted",
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Running => "running",
+            Outcome::Succeeded => "succeeded",
+            Outcome::Failed => "failed",
+            Outcome::Skipped => "skipped",
+            Outcome::Busy => "busy",
+            Outcome::Interrupted => "interrupted",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Outcome> {
+        Some(match text {
+            "running" => Outcome::Running,
+            "succeeded" => Outcome::Succeeded,
+            "failed" => Outcome::Failed,
+            "skipped" => Outcome::Skipped,
+            "busy" => Outcome::Busy,
+            "interrupted" => Outcome::Interrupted,
+            _ => return None,
+        })
+    }
+
+    /// Whether the job's request was sent (or begun): what `dependsOn`
+    /// counts as the job having run.
+    pub fn ran(self) -> bool {
+        matches!(
+            self,
+            Outcome::Running | Outcome::Succeeded | Outcome::Failed | Outcome::Interrupted
+        )
+    }
+}
+
+/// One row of the history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    /// Random, 32 hex digits in UUID form, known before the run starts.
+    pub run_id: String,
+    pub job: String,
+    pub trigger: Trigger,
+    /// The instant the run was for, when the trigger knows it.
+    pub scheduled: Option<Timestamp>,
+    pub started: Timestamp,
+    pub ended: Option<Timestamp>,
+    pub attempts: u32,
+    /// The last HTTP status received.
+    pub status: Option<u16>,
+    pub outcome: Outcome,
+    /// Why the run was skipped or busy.
+    pub reason: Option<String>,
+    /// `error_class` of the failure, as in the JSON log.
+    pub error_class: Option<String>,
+    /// The failure in one line, masked.
+    pub error: Option<String>,
+    pub duration_ms: Option<u64>,
+    /// The notification the run's end called for, if any.
+    pub notice: Option<Kind>,
+    /// What became of it.
+    pub notice_result: Option<Delivery>,
+    /// Why it was not delivered, masked.
+    pub notice_error: Option<String>,
+    /// Why a healthcheck ping of the run failed, masked.
+    pub ping_error: Option<String>,
+}
+
+impl Record {
+    /// A run that starts now, with nothing known yet of its end.
+    pub fn start(
+        run_id: String,
+        job: &str,
+        trigger: Trigger,
+        scheduled: Option<Timestamp>,
+        now: Timestamp,
+    ) -> Record {
+        Record {
+            run_id,
+            job: job.to_string(),
+            trigger,
+            scheduled,
+            started: now,
+            ended: None,
+            attempts: 0,
+            status: None,
+            outcome: Outcome::Running,
+            reason: None,
+            error_class: None,
+            error: None,
+            duration_ms: None,
+            notice: None,
+            notice_result: None,
+            notice_error: None,
+            ping_error: None,
+        }
+    }
+
+    /// A run that ended as soon as it started (skipped, busy).
+    pub fn not_run(mut self, outcome: Outcome, reason: String) -> Record {
+        self.outcome = outcome;
+        self.reason = Some(reason);
+        self.ended = Some(self.started);
+        self.duration_ms = Some(0);
+        self
+    }
+}
+
+/// A run id: 128 random bits written as a UUID (version 4), the form
+/// monitoring services take as a run identifier.
+pub fn run_id(random: fn(&mut [u8])) -> String {
+    let mut bytes = [0u8; 16];
+    random(&mut bytes);
+    crate::http::idempotency::uuid(crate::http::idempotency::versioned(bytes, 4))
+}
+
+/// An instant as the history writes it: RFC 3339 in UTC with milliseconds,
+/// fixed width, so text order is time order in SQL.
+pub fn instant(t: Timestamp) -> String {
+    t.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn run_ids_are_version_4_uuids() {
+        let id = run_id(|b| b.fill(0xff));
+        assert_eq!(id, "ffffffff-ffff-4fff-bfff-ffffffffffff");
+        let id = run_id(|b| b.fill(0));
+        assert_eq!(id, "00000000-0000-4000-8000-000000000000");
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for name in Outcome::NAMES {
+            assert_eq!(Outcome::parse(name).unwrap().as_str(), *name);
+        }
+        for t in [Trigger::Manual, Trigger::Scheduled, Trigger::CatchUp] {
+            assert_eq!(Trigger::parse(t.as_str()), Some(t));
+        }
+    }
+
+    #[test]
+    fn instants_sort_as_text_in_time_order() {
+        let a: Timestamp = "2025-03-07T18:30:00Z".parse().unwrap();
+        let b: Timestamp = "2025-03-07T18:30:00.5Z".parse().unwrap();
+        assert_eq!(instant(a), "2025-03-07T18:30:00.000Z");
+        assert!(instant(a) < instant(b));
+    }
+}
