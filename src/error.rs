@@ -62,7 +62,7 @@ pub enum Error {
     },
     #[error("cannot read the env file `{}`: {reason}", path.display())]
     EnvFileUnreadable { path: PathBuf, reason: String },
-    #[error("cannot write the output: {}", crate::jobfile::schema::io_reason(.0))]
+    #[error("cannot write the output: {}", crate::files::io_reason(.0))]
     Output(std::io::Error),
     /// A flag's value (or the variable standing for one) cannot be used.
     #[error("{message}")]

@@ -7,6 +7,7 @@ pub mod context;
 pub mod diagnostic;
 pub mod error;
 pub mod export;
+pub mod files;
 pub mod http;
 pub mod job;
 pub mod jobfile;

@@ -5,7 +5,7 @@ use crate::command::Invocation;
 use crate::error::{Error, Exit};
 use crate::export::crontab::{self, Options};
 use crate::export::drift;
-use crate::jobfile::schema::io_reason;
+use crate::files::io_reason;
 use crate::jobfile::validate::Purpose;
 
 pub fn execute(inv: &mut Invocation, args: &CrontabArgs) -> Result<Exit, Error> {

@@ -90,7 +90,7 @@ pub fn exported_path(path: &Path, flag: &'static str) -> Result<PathBuf, Error> 
         message: format!(
             "cannot make `{}` an absolute path: {}",
             path.display(),
-            crate::jobfile::schema::io_reason(&e)
+            crate::files::io_reason(&e)
         ),
     })?;
     match absolute.to_str() {
@@ -116,7 +116,7 @@ impl Invocation<'_, '_> {
                     flag: "--bin",
                     message: format!(
                         "cannot find this executable's own path: {}",
-                        crate::jobfile::schema::io_reason(&e)
+                        crate::files::io_reason(&e)
                     ),
                 })?;
                 exported_path(&exe, "--bin")?

@@ -5,7 +5,7 @@ use crate::command::Invocation;
 use crate::command::crontab::account;
 use crate::error::{Error, Exit};
 use crate::export::systemd::{self, Options};
-use crate::jobfile::schema::io_reason;
+use crate::files::io_reason;
 use crate::jobfile::validate::Purpose;
 
 pub fn execute(inv: &mut Invocation, args: &SystemdArgs) -> Result<Exit, Error> {

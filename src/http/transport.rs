@@ -14,11 +14,11 @@ use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver
 use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
 use ureq::{Agent, Proxy};
 
+use crate::files::io_reason;
 use crate::http::failure::{Class, Failure};
 use crate::http::redirect::{self, Decision, Origin};
 use crate::http::request::{Header, Prepared};
 use crate::job::{MAX_REDIRECTS, Method, Redirects};
-use crate::jobfile::schema::io_reason;
 
 /// A response as read: the final one, after any redirects.
 #[derive(Debug, Clone, Default)]

@@ -103,7 +103,7 @@ impl Roots {
 /// The certificates of a job's `caFile`. An unreadable file, or one with no
 /// valid certificate in it, is an error: the job asked to trust something.
 pub fn ca_file(path: &Path) -> Result<Vec<Certificate<'static>>, String> {
-    let bytes = std::fs::read(path).map_err(|e| crate::jobfile::schema::io_reason(&e))?;
+    let bytes = std::fs::read(path).map_err(|e| crate::files::io_reason(&e))?;
     let certs = certificates(&bytes);
     if certs.is_empty() {
         return Err("it holds no PEM certificate (`-----BEGIN CERTIFICATE-----`)".into());

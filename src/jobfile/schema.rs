@@ -5,6 +5,7 @@
 //! each holds); meaning (schedules, zones, placeholders, references between
 //! jobs) is checked in `validate`. Both collect every problem in one pass.
 
+use crate::files::io_reason;
 use std::path::Path;
 use std::time::Duration;
 
@@ -253,15 +254,6 @@ fn io_error(path: &Path, error: &std::io::Error) -> Diagnostic {
     };
     Diagnostic::file_error(format!("cannot read the job file: {}", io_reason(error)))
         .with_help(help)
-}
-
-/// The OS's reason without Rust's "(os error N)" suffix.
-pub fn io_reason(error: &std::io::Error) -> String {
-    let text = error.to_string();
-    match text.find(" (os error") {
-        Some(i) => text[..i].to_lowercase(),
-        None => text.to_lowercase(),
-    }
 }
 
 /// Decode the text of a job file. Returns what could be decoded together

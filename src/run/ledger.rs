@@ -146,7 +146,7 @@ pub fn admit(ctx: &mut Context, entry: &Entry) -> Result<Admission, Error> {
                 Err(e) => {
                     return Err(needed(StoreError::Lock {
                         path: lock::path(&dir.path, &job.name),
-                        reason: crate::jobfile::schema::io_reason(&e),
+                        reason: crate::files::io_reason(&e),
                     }));
                 }
             }

@@ -90,7 +90,7 @@ impl StateDir {
                 _ => {}
             }
         }
-        crate::jobfile::schema::io_reason(error)
+        crate::files::io_reason(error)
     }
 }
 

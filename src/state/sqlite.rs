@@ -19,7 +19,7 @@ use jiff::Timestamp;
 use rusqlite::config::DbConfig;
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension as _, TransactionBehavior};
 
-use crate::jobfile::schema::io_reason;
+use crate::files::io_reason;
 use crate::notify::message::{self, Alert, Delivery, Kind, Verdict, Watch};
 use crate::state::dir::StateDir;
 use crate::state::record::{self, Outcome, Record, Trigger};

@@ -24,7 +24,7 @@ pub enum InputError {
     TooLarge,
     #[error("the secret is not UTF-8 text")]
     NotUtf8,
-    #[error("cannot read standard input: {}", crate::jobfile::schema::io_reason(.0))]
+    #[error("cannot read standard input: {}", crate::files::io_reason(.0))]
     Io(std::io::Error),
 }
 

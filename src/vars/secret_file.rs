@@ -10,7 +10,7 @@ use std::io::Read as _;
 use std::os::unix::fs::{FileTypeExt as _, OpenOptionsExt as _};
 use std::path::{Path, PathBuf};
 
-use crate::jobfile::schema::io_reason;
+use crate::files::io_reason;
 
 /// The largest secret file read: a secret is a few kilobytes at most, and
 /// a log or an archive named by mistake must not be read whole.

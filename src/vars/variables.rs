@@ -22,10 +22,10 @@ use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Diagnostic, Span};
 use crate::error::Error;
+use crate::files::io_reason;
 use crate::job::Job;
 use crate::job::builtin;
 use crate::job::template::Template;
-use crate::jobfile::schema::io_reason;
 use crate::vars::dotenv::DotEnv;
 use crate::vars::jwt;
 use crate::vars::sealed::{self, OpenError};
