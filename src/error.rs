@@ -89,6 +89,21 @@ pub enum Error {
     History(crate::state::sqlite::StoreError),
 }
 
+impl From<crate::vars::dotenv::EnvFileError> for Error {
+    fn from(error: crate::vars::dotenv::EnvFileError) -> Error {
+        match error {
+            crate::vars::dotenv::EnvFileError::Unreadable { path, reason } => {
+                Error::EnvFileUnreadable { path, reason }
+            }
+            crate::vars::dotenv::EnvFileError::Invalid { path, problems } => Error::File {
+                path,
+                source_text: None,
+                diagnostics: problems,
+            },
+        }
+    }
+}
+
 impl Error {
     pub fn exit(&self) -> Exit {
         match self {

@@ -43,7 +43,13 @@ pub fn execute(inv: &mut Invocation) -> Result<Exit, Error> {
                 )
                 .unwrap_or(jiff::Timestamp::MIN);
             let runs = store.since(&job.name, since).map_err(Error::History)?;
-            if let Some(instant) = catch_up::missed(&job.schedule, &job.zone.tz, window, now, &runs)
+            // The latest instant a run started at or was scheduled for.
+            let last_run = runs
+                .iter()
+                .flat_map(|r| std::iter::once(r.started).chain(r.scheduled))
+                .max();
+            if let Some(instant) =
+                catch_up::missed(&job.schedule, &job.zone.tz, window, now, last_run)
             {
                 missed.push((job, instant));
             }

@@ -6,7 +6,7 @@ use crate::command::{Invocation, table};
 use crate::error::{Error, Exit};
 use crate::job::duration;
 use crate::jobfile::validate::Purpose;
-use crate::notify::message::{Delivery, Kind};
+use crate::state::record::{Delivery, NoticeKind};
 use crate::state::record::{Record, instant};
 use crate::state::sqlite::Store;
 
@@ -53,7 +53,7 @@ impl From<Record> for Run {
             error_class: r.error_class,
             error: r.error,
             duration_ms: r.duration_ms,
-            notice: r.notice.map(Kind::as_str),
+            notice: r.notice.map(NoticeKind::as_str),
             notice_result: r.notice_result.map(Delivery::as_str),
             notice_error: r.notice_error,
             ping_error: r.ping_error,

@@ -56,7 +56,7 @@ impl<'b> Invocation<'_, 'b> {
     pub fn variables(&self, config: &std::path::Path) -> Result<Variables<'b>, Error> {
         let explicit = self.global.env_file.is_some();
         let path = variables::env_file_path(self.global.env_file.as_deref(), config);
-        Variables::load(self.ctx.env, path, explicit, self.ctx.now)
+        Ok(Variables::load(self.ctx.env, path, explicit, self.ctx.now)?)
     }
 
     /// Colors for stderr: `--color`, else a terminal without `NO_COLOR`.

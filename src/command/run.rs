@@ -14,7 +14,6 @@ use crate::files::io_reason;
 use crate::http::attempts::{self, Event, Policy};
 use crate::http::backoff;
 use crate::http::curl;
-use crate::http::idempotency;
 use crate::http::redirect::Origin;
 use crate::http::request::{self, Prepared};
 use crate::http::transport::{self, Client};
@@ -26,12 +25,15 @@ use crate::jobfile::JobFile;
 use crate::jobfile::validate::Purpose;
 use crate::notify::deliver;
 use crate::notify::healthcheck::{self, Ping};
-use crate::notify::message::{self, Delivery, Kind, Verdict};
+use crate::notify::message;
+use crate::run::identity;
 use crate::run::ledger::{self, Admission, Ended, Told};
-use crate::run::log::{self, RunLog, Verbosity};
+use crate::run::log::{RunLog, Verbosity};
 use crate::run::signal::{self, Signal};
 use crate::schedule::due;
+use crate::state::alerts::AlertDecision;
 use crate::state::record::Record;
+use crate::state::record::{Delivery, NoticeKind};
 use crate::state::record::{Outcome, Trigger};
 use crate::vars::mask::Secrets;
 
@@ -59,7 +61,7 @@ pub fn execute(inv: &mut Invocation, args: &RunArgs) -> Result<Exit, Error> {
     // scheduled instant; nothing at all, silently, when none is.
     let fires = due::fire_times(&job.schedule, &job.zone.tz, inv.ctx.now);
     let clock = inv.ctx.clock.clone();
-    due::in_turn(&fires, &*clock, |fire, waited| {
+    crate::run::due_runs::in_turn(&fires, &*clock, |fire, waited| {
         if waited {
             inv.ctx.now = clock.wall();
         }
@@ -135,7 +137,7 @@ pub fn perform(
     let key = job.request.idempotency_key.then(|| {
         let mut random = [0u8; 16];
         (inv.ctx.random)(&mut random);
-        idempotency::key(&job.name, scheduled, random)
+        identity::key(&job.name, scheduled, random)
     });
     let mut prepared = Prepared::new(job, &lookup, key.as_deref()).map_err(|unresolved| {
         file.error(vec![
@@ -343,7 +345,7 @@ pub fn perform(
 /// What a run's end may send besides its job's request.
 struct Errands<'a> {
     job: &'a Job,
-    verdict: Verdict,
+    verdict: AlertDecision,
     /// The healthcheck's start ping, under way.
     started: Option<Errand>,
     /// The healthcheck URL, filled in, or why it could not be.
@@ -378,15 +380,15 @@ fn tell(
 
     let mut notice_url = String::new();
     let notice = match verdict {
-        Verdict::Quiet => None,
-        Verdict::CooledDown(sent) => {
+        AlertDecision::Quiet => None,
+        AlertDecision::CooledDown(sent) => {
             told.notice = Some((Delivery::Cooldown, None));
             log.held_back(sent, job.notify.cooldown, ctx.clock.wall());
             None
         }
-        Verdict::Send(kind) => match kind {
-            Kind::Failure => job.notify.on_failure.as_ref(),
-            Kind::Recovery => job.notify.on_recovery.as_ref(),
+        AlertDecision::Send(kind) => match kind {
+            NoticeKind::Failure => job.notify.on_failure.as_ref(),
+            NoticeKind::Recovery => job.notify.on_recovery.as_ref(),
         }
         .map(|notice| (kind, notice)),
     };
@@ -455,7 +457,7 @@ fn tell(
         match rx.recv() {
             Ok(Message::Notified(result)) => {
                 waiting -= 1;
-                let kind = notice_kind.unwrap_or(Kind::Failure);
+                let kind = notice_kind.unwrap_or(NoticeKind::Failure);
                 log.errand(
                     &format!("{} notification", kind.key()),
                     &notice_url,
@@ -693,7 +695,7 @@ fn ended(end: &attempts::Finished, prepared: &Prepared) -> Ended {
             "{} {}: {}",
             prepared.method.as_str(),
             prepared.shown_url(),
-            log::describe(failure)
+            crate::http::failure::describe(failure)
         );
         if let Some(why) = &end.stopped {
             text.push_str(&format!("; stopped: {why}"));

@@ -128,6 +128,24 @@ pub fn parse_retry_after(value: &str, now: jiff::Timestamp) -> Option<RetryAfter
     Some(RetryAfter(Duration::from_millis(wait.max(0) as u64)))
 }
 
+/// A failure in words, with its class when the words do not say it.
+pub fn describe(failure: &Failure) -> String {
+    match failure.class {
+        Class::Client => format!("{} (client error)", failure.detail),
+        Class::Server => format!("{} (server error)", failure.detail),
+        Class::Status => format!("{} (unexpected status)", failure.detail),
+        Class::Auth
+        | Class::Timeout
+        | Class::Body
+        | Class::TooLarge
+        | Class::Redirect
+        | Class::Protocol
+        | Class::Connect
+        | Class::Dns
+        | Class::Tls => failure.detail.clone(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,7 +4,6 @@ pub mod attempts;
 pub mod backoff;
 pub mod curl;
 pub mod failure;
-pub mod idempotency;
 pub mod redirect;
 pub mod request;
 pub mod transport;

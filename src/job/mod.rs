@@ -3,12 +3,15 @@
 
 pub mod builtin;
 pub mod duration;
+pub mod notice;
+pub mod request;
 pub mod size;
 pub mod template;
 
+pub use notice::{Notice, Notify};
+pub use request::{Body, Data, Expect, Method, Redirects, Request};
+
 use std::collections::BTreeSet;
-use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::tz::TimeZone;
@@ -94,185 +97,6 @@ impl Zone {
         match &self.configured {
             Some(name) => name.clone(),
             None => self.tz.iana_name().unwrap_or("local").to_string(),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Method {
-    Get,
-    Post,
-    Put,
-    Patch,
-    Delete,
-    Head,
-    Options,
-}
-
-impl Method {
-    pub const NAMES: &'static [&'static str] =
-        &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
-
-    /// Any case, as axios took it.
-    pub fn parse(text: &str) -> Option<Method> {
-        Some(match text.to_ascii_uppercase().as_str() {
-            "GET" => Method::Get,
-            "POST" => Method::Post,
-            "PUT" => Method::Put,
-            "PATCH" => Method::Patch,
-            "DELETE" => Method::Delete,
-            "HEAD" => Method::Head,
-            "OPTIONS" => Method::Options,
-            _ => return None,
-        })
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Method::Get => "GET",
-            Method::Post => "POST",
-            Method::Put => "PUT",
-            Method::Patch => "PATCH",
-            Method::Delete => "DELETE",
-            Method::Head => "HEAD",
-            Method::Options => "OPTIONS",
-        }
-    }
-
-    /// Whether a body is sent with this method (axios dropped `data` on
-    /// GET and HEAD).
-    pub fn sends_body(self) -> bool {
-        !matches!(self, Method::Get | Method::Head)
-    }
-}
-
-/// The request a job makes, with its placeholders still unresolved.
-#[derive(Debug, Clone)]
-pub struct Request {
-    pub method: Method,
-    pub url: Template,
-    /// `global.defaultHeaders` merged with the job's own, case-insensitively,
-    /// the job's winning; in the order written.
-    pub headers: Vec<(String, Template)>,
-    pub body: Option<Body>,
-    /// Extra trusted certificates (PEM), resolved against the job file's
-    /// directory, with where the file names them.
-    pub ca_file: Option<(PathBuf, Span)>,
-    pub max_response_bytes: u64,
-    pub redirects: Redirects,
-    /// Send `Idempotency-Key`, one value per run.
-    pub idempotency_key: bool,
-}
-
-impl Request {
-    /// The template of header `name` as written, names compared without case.
-    pub fn header(&self, name: &str) -> Option<&Template> {
-        self.headers
-            .iter()
-            .find(|(header, _)| header.eq_ignore_ascii_case(name))
-            .map(|(_, template)| template)
-    }
-}
-
-/// What a job sends.
-#[derive(Debug, Clone)]
-pub enum Body {
-    /// `data:`, sent as JSON.
-    Json(Data),
-    /// `body:`, sent as written.
-    Text(Template),
-}
-
-/// Which redirects a job follows (`followRedirects`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Redirects {
-    /// None: a 3xx is the response.
-    None,
-    /// Within the same origin, and from http to https on the same host.
-    #[default]
-    SameOrigin,
-    /// Also to other origins, without the job's configured headers.
-    CrossOrigin,
-}
-
-impl Redirects {
-    pub const NAMES: &'static [&'static str] = &["none", "same-origin", "cross-origin"];
-
-    pub fn parse(text: &str) -> Option<Redirects> {
-        Some(match text {
-            "none" => Redirects::None,
-            "same-origin" => Redirects::SameOrigin,
-            "cross-origin" => Redirects::CrossOrigin,
-            _ => return None,
-        })
-    }
-}
-
-/// `notify`: the requests that tell people about a job's runs.
-#[derive(Debug, Clone, Default)]
-pub struct Notify {
-    /// After a run's final attempt failed. Shared: every job without
-    /// its own takes `global.notify`'s, and a file may hold 10,000 jobs.
-    pub on_failure: Option<Arc<Notice>>,
-    /// After the first success that follows one or more failed runs.
-    pub on_recovery: Option<Arc<Notice>>,
-    /// No `onFailure` within this long of the last one sent for the job.
-    pub cooldown: Option<Duration>,
-}
-
-/// One notification: a request like a job's, with its own short timeout.
-/// Its method defaults to POST; it never carries `global.defaultHeaders`
-/// (those are the jobs' credentials, not the webhook's).
-#[derive(Debug, Clone)]
-pub struct Notice {
-    pub request: Request,
-    /// Bounds the whole notification, its retry included.
-    pub timeout: Duration,
-    /// Where the notification's mapping is written.
-    pub span: Span,
-}
-
-/// What makes a response a success.
-#[derive(Debug, Clone, Default)]
-pub struct Expect {
-    /// Inclusive status ranges (`200`, `"2xx"`, `"200-204"`); empty means
-    /// any 2xx.
-    pub status: Vec<(u16, u16)>,
-    /// Text the body must contain.
-    pub body_contains: Option<Template>,
-}
-
-impl Expect {
-    pub fn status_ok(&self, status: u16) -> bool {
-        if self.status.is_empty() {
-            (200..300).contains(&status)
-        } else {
-            self.status
-                .iter()
-                .any(|(lo, hi)| (*lo..=*hi).contains(&status))
-        }
-    }
-}
-
-/// The JSON body as written, with placeholders in its string values.
-#[derive(Debug, Clone)]
-pub enum Data {
-    Null,
-    Bool(bool),
-    Int(i64),
-    Float(f64),
-    Str(Template),
-    List(Vec<Data>),
-    Object(Vec<(String, Data)>),
-}
-
-impl Data {
-    fn templates<'a>(&'a self, out: &mut Vec<&'a Template>) {
-        match self {
-            Data::Str(t) => out.push(t),
-            Data::List(items) => items.iter().for_each(|d| d.templates(out)),
-            Data::Object(entries) => entries.iter().for_each(|(_, d)| d.templates(out)),
-            Data::Null | Data::Bool(_) | Data::Int(_) | Data::Float(_) => {}
         }
     }
 }
@@ -397,7 +221,7 @@ impl Job {
                 .filter(|p| {
                     p.default.is_none()
                         && !builtin::NAMES.contains(&p.name.as_str())
-                        && !crate::notify::message::PLACEHOLDERS.contains(&p.name.as_str())
+                        && !notice::PLACEHOLDERS.contains(&p.name.as_str())
                 })
                 .map(|p| p.name.as_str()),
         );

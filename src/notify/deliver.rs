@@ -14,7 +14,6 @@ use crate::http::transport::{self, Client};
 use crate::http::trust;
 use crate::job::{Expect, NOTICE_MAX_RESPONSE_BYTES, Redirects};
 use crate::notify::message;
-use crate::run::log;
 
 /// Retries after the first attempt: one, for a blip (a refused
 /// connection, a 503), within the timeout.
@@ -90,7 +89,7 @@ pub fn deliver(
         (None, Some(response)) => Ok(response.status),
         (None, None) => Ok(0),
         (Some(failure), _) => {
-            let mut text = log::describe(failure);
+            let mut text = crate::http::failure::describe(failure);
             if end.attempts > 1 {
                 text.push_str(&format!(" (after {} attempts)", end.attempts));
             }

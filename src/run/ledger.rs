@@ -14,12 +14,13 @@ use jiff::Timestamp;
 use crate::context::Context;
 use crate::error::{Error, Exit};
 use crate::job::{Concurrency, Job};
-use crate::notify::message::{self, Delivery, Verdict, Watch};
 use crate::run::log::Verbosity;
+use crate::state::alerts::{self, AlertDecision, AlertPolicy};
 use crate::state::dependency::{self, Decision};
 use crate::state::dir::StateDir;
 use crate::state::lock::{self, RunLock};
-use crate::state::record::{self, Outcome, Record, Trigger};
+use crate::state::record::Delivery;
+use crate::state::record::{Outcome, Record, Trigger};
 use crate::state::sqlite::{Claim, Store, StoreError};
 
 /// How a run's request ended, for its row.
@@ -55,7 +56,7 @@ pub struct Ledger {
     keep: u32,
     /// The cooldown a failure notice of this run took, if it did.
     claim: Option<Claim>,
-    watch: Watch,
+    watch: AlertPolicy,
     _lock: Option<RunLock>,
 }
 
@@ -76,7 +77,7 @@ pub fn admit(ctx: &mut Context, entry: &Entry) -> Result<Admission, Error> {
     let began = ctx.clock.now();
     let now = ctx.clock.wall();
     let run = Record::start(
-        record::run_id(ctx.random),
+        crate::run::identity::run_id(ctx.random),
         &job.name,
         entry.trigger,
         entry.scheduled,
@@ -219,7 +220,7 @@ pub fn admit(ctx: &mut Context, entry: &Entry) -> Result<Admission, Error> {
         began,
         keep: job.history_limit,
         claim: None,
-        watch: Watch::of(&job.notify),
+        watch: AlertPolicy::of(&job.notify),
         _lock: lock,
     })))
 }
@@ -238,7 +239,12 @@ impl Ledger {
     /// Record how the run ended, and decide what it tells (`notify`). The
     /// lock is kept until [`Ledger::close`], so the run's notifications
     /// are part of it.
-    pub fn finish(&mut self, ctx: &mut Context, ended: &Ended, verbosity: Verbosity) -> Verdict {
+    pub fn finish(
+        &mut self,
+        ctx: &mut Context,
+        ended: &Ended,
+        verbosity: Verbosity,
+    ) -> AlertDecision {
         let run = &mut self.record;
         run.ended = Some(ctx.clock.wall());
         run.duration_ms = Some(
@@ -267,8 +273,8 @@ impl Ledger {
                     not_recorded(ctx, &run.job, &problem);
                 }
                 // Without the history: what can be decided without it.
-                let (verdict, _) = message::decide(run.outcome, None, &self.watch, now);
-                if let Verdict::Send(kind) = verdict {
+                let (verdict, _) = alerts::decide(run.outcome, None, &self.watch, now);
+                if let AlertDecision::Send(kind) = verdict {
                     run.notice = Some(kind);
                 }
                 verdict

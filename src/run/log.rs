@@ -10,7 +10,7 @@ use std::io::Write;
 use serde_json::json;
 
 use crate::http::attempts::{Attempt, Finished, status_text};
-use crate::http::failure::{Class, Failure};
+use crate::http::failure::{Class, Failure, describe};
 use crate::http::request::Prepared;
 use crate::http::transport::Response;
 use crate::job::duration;
@@ -429,24 +429,6 @@ impl<'a> RunLog<'a> {
             excerpt.push('…');
         }
         Some(excerpt)
-    }
-}
-
-/// A failure in words, with its class when the words do not say it.
-pub fn describe(failure: &Failure) -> String {
-    match failure.class {
-        Class::Client => format!("{} (client error)", failure.detail),
-        Class::Server => format!("{} (server error)", failure.detail),
-        Class::Status => format!("{} (unexpected status)", failure.detail),
-        Class::Auth
-        | Class::Timeout
-        | Class::Body
-        | Class::TooLarge
-        | Class::Redirect
-        | Class::Protocol
-        | Class::Connect
-        | Class::Dns
-        | Class::Tls => failure.detail.clone(),
     }
 }
 

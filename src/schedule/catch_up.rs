@@ -8,7 +8,6 @@ use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 
 use crate::schedule::Schedule;
-use crate::state::record::Record;
 
 /// The latest instant the schedule fires at within `window` before `now`
 /// (both ends included), if any.
@@ -33,27 +32,24 @@ pub fn latest(
 }
 
 /// The instant to catch up, if the latest one in the window has no run
-/// recorded at or after it. `runs` are the job's recorded runs from the
-/// start of the window on, whatever their outcome: a run that was skipped
-/// by `dependsOn` or found the job busy was the scheduled run.
+/// at or after it. `last_run` is the latest instant a recorded run of the
+/// job started at or was scheduled for, whatever its outcome: a run that
+/// was skipped by `dependsOn` or found the job busy was the scheduled run.
 pub fn missed(
     schedule: &Schedule,
     tz: &TimeZone,
     window: Duration,
     now: Timestamp,
-    runs: &[Record],
+    last_run: Option<Timestamp>,
 ) -> Option<Timestamp> {
     let instant = latest(schedule, tz, window, now)?;
-    let handled = runs
-        .iter()
-        .any(|r| r.started >= instant || r.scheduled.is_some_and(|s| s >= instant));
+    let handled = last_run.is_some_and(|last| last >= instant);
     (!handled).then_some(instant)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::state::record::{Outcome, Trigger};
 
     fn at(text: &str) -> Timestamp {
         text.parse().unwrap()
@@ -65,12 +61,6 @@ mod tests {
 
     fn chicago() -> TimeZone {
         TimeZone::get("America/Chicago").unwrap()
-    }
-
-    fn run(started: &str) -> Record {
-        let mut r = Record::start("id".into(), "report", Trigger::Scheduled, None, at(started));
-        r.outcome = Outcome::Succeeded;
-        r
     }
 
     const HOURS_6: Duration = Duration::from_secs(6 * 3600);
@@ -113,9 +103,9 @@ mod tests {
         let now = at("2025-03-08T01:15:00Z");
         // The last run recorded is Thursday's; the machine came back at
         // 19:15 Friday.
-        let runs = [run("2025-03-07T00:30:01Z")];
+        let last_run = Some(at("2025-03-07T00:30:01Z"));
         assert_eq!(
-            missed(&s, &chicago(), HOURS_6, now, &runs),
+            missed(&s, &chicago(), HOURS_6, now, last_run),
             Some(at("2025-03-08T00:30:00Z"))
         );
     }
@@ -124,10 +114,12 @@ mod tests {
     fn a_run_at_or_after_the_instant_means_nothing_was_missed() {
         let s = schedule("30 18 * * 1-5");
         let now = at("2025-03-08T01:15:00Z");
-        let runs = [run("2025-03-08T00:30:00.400Z")];
-        assert_eq!(missed(&s, &chicago(), HOURS_6, now, &runs), None);
-        let mut caught = run("2025-03-08T00:29:59Z");
-        caught.scheduled = Some(at("2025-03-08T00:30:00Z"));
-        assert_eq!(missed(&s, &chicago(), HOURS_6, now, &[caught]), None);
+        let started = Some(at("2025-03-08T00:30:00.400Z"));
+        assert_eq!(missed(&s, &chicago(), HOURS_6, now, started), None);
+        // Started a second early, but for the instant: a catch-up's run.
+        let scheduled = Some(at("2025-03-08T00:30:00Z"));
+        assert_eq!(missed(&s, &chicago(), HOURS_6, now, scheduled), None);
+        let before = Some(at("2025-03-08T00:29:59Z"));
+        assert!(missed(&s, &chicago(), HOURS_6, now, before).is_some());
     }
 }

@@ -1,5 +1,6 @@
 //! The state a run leaves behind.
 
+pub mod alerts;
 pub mod dependency;
 pub mod dir;
 pub mod lock;

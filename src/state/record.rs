@@ -4,8 +4,6 @@
 
 use jiff::Timestamp;
 
-use crate::notify::message::{Delivery, Kind};
-
 /// What started a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Trigger {
@@ -118,7 +116,7 @@ pub struct Record {
     pub error: Option<String>,
     pub duration_ms: Option<u64>,
     /// The notification the run's end called for, if any.
-    pub notice: Option<Kind>,
+    pub notice: Option<NoticeKind>,
     /// What became of it.
     pub notice_result: Option<Delivery>,
     /// Why it was not delivered, masked.
@@ -167,12 +165,66 @@ impl Record {
     }
 }
 
-/// A run id: 128 random bits written as a UUID (version 4), the form
-/// monitoring services take as a run identifier.
-pub fn run_id(random: fn(&mut [u8])) -> String {
-    let mut bytes = [0u8; 16];
-    random(&mut bytes);
-    crate::http::idempotency::uuid(crate::http::idempotency::versioned(bytes, 4))
+/// Which notification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticeKind {
+    Failure,
+    Recovery,
+}
+
+impl NoticeKind {
+    /// As the history writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoticeKind::Failure => "on_failure",
+            NoticeKind::Recovery => "on_recovery",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<NoticeKind> {
+        Some(match text {
+            "on_failure" => NoticeKind::Failure,
+            "on_recovery" => NoticeKind::Recovery,
+            _ => return None,
+        })
+    }
+
+    /// As the job file names it.
+    pub fn key(self) -> &'static str {
+        match self {
+            NoticeKind::Failure => "onFailure",
+            NoticeKind::Recovery => "onRecovery",
+        }
+    }
+}
+
+/// What became of a notification that was due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    Sent,
+    /// Not sent: one went out within `cooldown`.
+    Cooldown,
+    /// Sent and not accepted, or not sendable (see the row's `notice_error`).
+    Failed,
+}
+
+impl Delivery {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Delivery::Sent => "sent",
+            Delivery::Cooldown => "cooldown",
+            Delivery::Failed => "failed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Delivery> {
+        Some(match text {
+            "sent" => Delivery::Sent,
+            "cooldown" => Delivery::Cooldown,
+            "failed" => Delivery::Failed,
+            _ => return None,
+        })
+    }
 }
 
 /// An instant as the history writes it: RFC 3339 in UTC with milliseconds,
@@ -184,14 +236,6 @@ pub fn instant(t: Timestamp) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn run_ids_are_version_4_uuids() {
-        let id = run_id(|b| b.fill(0xff));
-        assert_eq!(id, "ffffffff-ffff-4fff-bfff-ffffffffffff");
-        let id = run_id(|b| b.fill(0));
-        assert_eq!(id, "00000000-0000-4000-8000-000000000000");
-    }
 
     #[test]
     fn names_round_trip() {

@@ -20,9 +20,10 @@ use rusqlite::config::DbConfig;
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension as _, TransactionBehavior};
 
 use crate::files::io_reason;
-use crate::notify::message::{self, Alert, Delivery, Kind, Verdict, Watch};
+use crate::state::alerts::{self, AlertDecision, AlertPolicy, AlertState};
 use crate::state::dir::StateDir;
 use crate::state::record::{self, Outcome, Record, Trigger};
+use crate::state::record::{Delivery, NoticeKind};
 
 /// The database's name in the state directory.
 pub const FILE_NAME: &str = "history.sqlite3";
@@ -323,19 +324,19 @@ impl Store {
     /// more, so that overlapping runs never leave more than that.
     ///
     /// In the same transaction, decide what the run's end tells (see
-    /// [`message::decide`]) from what the history knows of the job, and
+    /// [`alerts::decide`]) from what the history knows of the job, and
     /// keep what it knows now. The decision is written on the row; what
     /// became of the notification is added by [`Store::noted`].
     pub fn finish(
         &mut self,
         run: &mut Record,
         keep: u32,
-        watch: &Watch,
+        watch: &AlertPolicy,
         now: Timestamp,
     ) -> Result<Decided, StoreError> {
         self.write(|tx| {
             let before = alert(tx, &run.job)?;
-            let (verdict, after) = message::decide(run.outcome, Some(before), watch, now);
+            let (verdict, after) = alerts::decide(run.outcome, Some(before), watch, now);
             let after = after.unwrap_or(before);
             if after != before {
                 tx.execute(
@@ -350,15 +351,15 @@ impl Store {
                 )?;
             }
             match verdict {
-                Verdict::Quiet => {}
-                Verdict::Send(kind) => run.notice = Some(kind),
-                Verdict::CooledDown(_) => {
-                    run.notice = Some(Kind::Failure);
+                AlertDecision::Quiet => {}
+                AlertDecision::Send(kind) => run.notice = Some(kind),
+                AlertDecision::CooledDown(_) => {
+                    run.notice = Some(NoticeKind::Failure);
                     run.notice_result = Some(Delivery::Cooldown);
                 }
             }
             let claim = match verdict {
-                Verdict::Send(Kind::Failure) => after.last_sent.map(|at| Claim {
+                AlertDecision::Send(NoticeKind::Failure) => after.last_sent.map(|at| Claim {
                     at,
                     previous: before.last_sent,
                 }),
@@ -378,7 +379,7 @@ impl Store {
                     run.error_class,
                     run.error,
                     run.duration_ms.map(|d| d as i64),
-                    run.notice.map(Kind::as_str),
+                    run.notice.map(NoticeKind::as_str),
                     run.notice_result.map(Delivery::as_str),
                 ],
             )?;
@@ -401,7 +402,7 @@ impl Store {
                  ping_error = ?5 WHERE run_id = ?1",
                 rusqlite::params![
                     run.run_id,
-                    run.notice.map(Kind::as_str),
+                    run.notice.map(NoticeKind::as_str),
                     run.notice_result.map(Delivery::as_str),
                     run.notice_error,
                     run.ping_error,
@@ -474,7 +475,7 @@ impl Store {
 /// What [`Store::finish`] decided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Decided {
-    pub verdict: Verdict,
+    pub verdict: AlertDecision,
     /// The cooldown this run's failure notice took, to give back should
     /// it not be delivered.
     pub claim: Option<Claim>,
@@ -490,12 +491,12 @@ pub struct Claim {
 
 /// What the history knows of `job`'s failures; nothing yet for a job it
 /// has never seen end.
-fn alert(tx: &rusqlite::Transaction, job: &str) -> rusqlite::Result<Alert> {
+fn alert(tx: &rusqlite::Transaction, job: &str) -> rusqlite::Result<AlertState> {
     tx.query_row(
         "SELECT failing, told, last_sent FROM alerts WHERE job = ?1",
         [job],
         |row| {
-            Ok(Alert {
+            Ok(AlertState {
                 failing: row.get(0)?,
                 told: row.get(1)?,
                 last_sent: row
@@ -527,7 +528,7 @@ fn insert(tx: &rusqlite::Transaction, run: &Record) -> rusqlite::Result<usize> {
             run.error_class,
             run.error,
             run.duration_ms.map(|d| d as i64),
-            run.notice.map(Kind::as_str),
+            run.notice.map(NoticeKind::as_str),
             run.notice_result.map(Delivery::as_str),
             run.notice_error,
             run.ping_error,
@@ -574,7 +575,7 @@ fn row(row: &rusqlite::Row) -> rusqlite::Result<Record> {
         duration_ms: row.get::<_, Option<i64>>(12)?.map(|d| d.max(0) as u64),
         notice: row
             .get::<_, Option<String>>(13)?
-            .map(|t| Kind::parse(&t).ok_or_else(|| invalid(13, "notice")))
+            .map(|t| NoticeKind::parse(&t).ok_or_else(|| invalid(13, "notice")))
             .transpose()?,
         notice_result: row
             .get::<_, Option<String>>(14)?
@@ -666,9 +667,14 @@ mod tests {
         r.error = Some("POST http://x/: 503 Service Unavailable (server error)".into());
         r.duration_ms = Some(1750);
         let decided = store
-            .finish(&mut r, 100, &Watch::default(), at("2025-03-07T18:31:02Z"))
+            .finish(
+                &mut r,
+                100,
+                &AlertPolicy::default(),
+                at("2025-03-07T18:31:02Z"),
+            )
             .unwrap();
-        assert_eq!(decided.verdict, Verdict::Quiet);
+        assert_eq!(decided.verdict, AlertDecision::Quiet);
         assert_eq!(store.recent(None, 10).unwrap(), vec![r]);
     }
 
@@ -757,8 +763,8 @@ mod tests {
         );
     }
 
-    fn watch(cooldown_secs: Option<u64>) -> Watch {
-        Watch {
+    fn watch(cooldown_secs: Option<u64>) -> AlertPolicy {
+        AlertPolicy {
             on_failure: true,
             on_recovery: true,
             cooldown: cooldown_secs.map(Duration::from_secs),
@@ -773,7 +779,7 @@ mod tests {
         job: &str,
         when: &str,
         outcome: Outcome,
-        w: &Watch,
+        w: &AlertPolicy,
     ) -> Decided {
         let mut store = Store::open(dir).unwrap();
         let mut r = run(id, job, when, Outcome::Running);
@@ -788,7 +794,7 @@ mod tests {
         let w = watch(Some(600));
         // historyLimit 2: the row of the failure that was told is pruned
         // long before the cooldown ends.
-        let verdicts: Vec<Verdict> = ["18:00", "18:01", "18:02", "18:03", "18:09", "18:10"]
+        let verdicts: Vec<AlertDecision> = ["18:00", "18:01", "18:02", "18:03", "18:09", "18:10"]
             .iter()
             .enumerate()
             .map(|(i, t)| {
@@ -800,17 +806,17 @@ mod tests {
         assert_eq!(
             verdicts,
             [
-                Verdict::Send(Kind::Failure),
-                Verdict::CooledDown(first),
-                Verdict::CooledDown(first),
-                Verdict::CooledDown(first),
-                Verdict::CooledDown(first),
-                Verdict::Send(Kind::Failure),
+                AlertDecision::Send(NoticeKind::Failure),
+                AlertDecision::CooledDown(first),
+                AlertDecision::CooledDown(first),
+                AlertDecision::CooledDown(first),
+                AlertDecision::CooledDown(first),
+                AlertDecision::Send(NoticeKind::Failure),
             ]
         );
         let rows = Store::open(&dir).unwrap().recent(Some("a"), 10).unwrap();
         assert_eq!(rows[1].notice_result, Some(Delivery::Cooldown));
-        assert_eq!(rows[0].notice, Some(Kind::Failure));
+        assert_eq!(rows[0].notice, Some(NoticeKind::Failure));
         assert_eq!(rows[0].notice_result, None, "not yet noted");
     }
 
@@ -819,7 +825,7 @@ mod tests {
         let (_temp, dir) = dir();
         let w = watch(Some(3600));
         let first = ended(&dir, "r1", "a", "2025-03-07T18:00:00Z", Outcome::Failed, &w);
-        assert_eq!(first.verdict, Verdict::Send(Kind::Failure));
+        assert_eq!(first.verdict, AlertDecision::Send(NoticeKind::Failure));
         let mut store = Store::open(&dir).unwrap();
         let mut row = store.recent(Some("a"), 1).unwrap().remove(0);
         row.notice_result = Some(Delivery::Failed);
@@ -827,7 +833,7 @@ mod tests {
         store.noted(&row, first.claim).unwrap();
         assert_eq!(store.recent(Some("a"), 1).unwrap()[0], row);
         let second = ended(&dir, "r2", "a", "2025-03-07T18:01:00Z", Outcome::Failed, &w);
-        assert_eq!(second.verdict, Verdict::Send(Kind::Failure));
+        assert_eq!(second.verdict, AlertDecision::Send(NoticeKind::Failure));
     }
 
     #[test]
@@ -840,7 +846,7 @@ mod tests {
             Outcome::Succeeded,
             Outcome::Succeeded,
         ];
-        let verdicts: Vec<Verdict> = outcomes
+        let verdicts: Vec<AlertDecision> = outcomes
             .iter()
             .enumerate()
             .map(|(i, o)| {
@@ -851,10 +857,10 @@ mod tests {
         assert_eq!(
             verdicts,
             [
-                Verdict::Send(Kind::Failure),
-                Verdict::Send(Kind::Failure),
-                Verdict::Send(Kind::Recovery),
-                Verdict::Quiet
+                AlertDecision::Send(NoticeKind::Failure),
+                AlertDecision::Send(NoticeKind::Failure),
+                AlertDecision::Send(NoticeKind::Recovery),
+                AlertDecision::Quiet
             ]
         );
     }
@@ -900,8 +906,8 @@ mod tests {
             Outcome::Succeeded,
             &w,
         );
-        assert_eq!(down.verdict, Verdict::Send(Kind::Recovery));
-        assert_eq!(up.verdict, Verdict::Quiet);
+        assert_eq!(down.verdict, AlertDecision::Send(NoticeKind::Recovery));
+        assert_eq!(up.verdict, AlertDecision::Quiet);
         let old = Store::open(&dir).unwrap().recent(Some("down"), 10).unwrap();
         assert!(old.iter().all(|r| r.ping_error.is_none()));
     }

@@ -32,6 +32,10 @@
 //! secret (the second line of a key whose opening quote was lost), so an
 //! error carries only a line, a column and a description.
 
+use std::path::{Path, PathBuf};
+
+use crate::diagnostic::{Diagnostic, Span};
+use crate::files::io_reason;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
@@ -444,6 +448,63 @@ fn js_tail_matches(rest: &str) -> bool {
 /// 1-based char column of byte `at` in `line`.
 fn column(line: &str, at: usize) -> usize {
     line[..at].chars().count() + 1
+}
+
+/// Why the `.env` file cannot be used.
+#[derive(Debug)]
+pub enum EnvFileError {
+    /// It cannot be read.
+    Unreadable { path: PathBuf, reason: String },
+    /// Lines in it are wrong, each with its place. Its text is never
+    /// quoted: a `.env` file holds secrets.
+    Invalid {
+        path: PathBuf,
+        problems: Vec<Diagnostic>,
+    },
+}
+
+impl DotEnv {
+    /// Read the `.env` file at `path`. A missing file is empty unless it
+    /// was named (`explicit`); a malformed line is an error, since a
+    /// variable silently dropped is worse than a refusal.
+    pub fn read(path: &Path, explicit: bool) -> Result<DotEnv, EnvFileError> {
+        let invalid = |problems| EnvFileError::Invalid {
+            path: path.to_path_buf(),
+            problems,
+        };
+        let bytes = match std::fs::read(path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => {
+                return Ok(DotEnv::default());
+            }
+            Err(e) => {
+                return Err(EnvFileError::Unreadable {
+                    path: path.to_path_buf(),
+                    reason: io_reason(&e),
+                });
+            }
+        };
+        let text = String::from_utf8(bytes).map_err(|_| {
+            invalid(vec![
+                Diagnostic::file_error("the env file is not UTF-8 text")
+                    .with_help("save it as UTF-8"),
+            ])
+        })?;
+        DotEnv::parse(&text).map_err(|errors| {
+            invalid(
+                errors
+                    .into_iter()
+                    .map(|e| {
+                        Diagnostic::error(
+                            e.message,
+                            Span::new(e.line as u32, e.column as u32, e.len as u32),
+                        )
+                        .with_help_opt(e.help)
+                    })
+                    .collect(),
+            )
+        })
+    }
 }
 
 #[cfg(test)]

@@ -21,12 +21,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Diagnostic, Span};
-use crate::error::Error;
-use crate::files::io_reason;
 use crate::job::Job;
 use crate::job::builtin;
 use crate::job::template::Template;
-use crate::vars::dotenv::DotEnv;
+use crate::vars::dotenv::{DotEnv, EnvFileError};
 use crate::vars::jwt;
 use crate::vars::sealed::{self, OpenError};
 use crate::vars::secret_file::{self, ReadError};
@@ -149,41 +147,8 @@ impl<'a> Variables<'a> {
         env_file: PathBuf,
         explicit: bool,
         now: jiff::Timestamp,
-    ) -> Result<Variables<'a>, Error> {
-        let dotenv = match std::fs::read(&env_file) {
-            Ok(bytes) => {
-                let text = String::from_utf8(bytes).map_err(|_| Error::File {
-                    path: env_file.clone(),
-                    source_text: None,
-                    diagnostics: vec![
-                        Diagnostic::file_error("the env file is not UTF-8 text")
-                            .with_help("save it as UTF-8"),
-                    ],
-                })?;
-                DotEnv::parse(&text).map_err(|errors| Error::File {
-                    path: env_file.clone(),
-                    // Never quote a line of a .env file: it holds secrets.
-                    source_text: None,
-                    diagnostics: errors
-                        .into_iter()
-                        .map(|e| {
-                            Diagnostic::error(
-                                e.message,
-                                Span::new(e.line as u32, e.column as u32, e.len as u32),
-                            )
-                            .with_help_opt(e.help)
-                        })
-                        .collect(),
-                })?
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => DotEnv::default(),
-            Err(e) => {
-                return Err(Error::EnvFileUnreadable {
-                    path: env_file,
-                    reason: io_reason(&e),
-                });
-            }
-        };
+    ) -> Result<Variables<'a>, EnvFileError> {
+        let dotenv = DotEnv::read(&env_file, explicit)?;
         Ok(Variables {
             process,
             dotenv,
@@ -239,7 +204,7 @@ impl<'a> Variables<'a> {
             .flat_map(|t| t.placeholders())
             .map(|p| p.name.as_str())
             .collect();
-        let exempt = [builtin::NAMES, crate::notify::message::PLACEHOLDERS];
+        let exempt = [builtin::NAMES, crate::job::notice::PLACEHOLDERS];
         let mut problems = Vec::new();
         for (variable, mut need) in needs(job.notice_templates(), &exempt) {
             match request.get(variable) {

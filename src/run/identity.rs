@@ -1,5 +1,7 @@
-//! The `Idempotency-Key` a run sends: one value per run, the same on every
-//! retry, so the server can tell a retry from a new request.
+//! A run's identity: its run id, which the history, the healthcheck pings
+//! and the notifications share, and the `Idempotency-Key` it sends: one
+//! value per run, the same on every retry, so the server can tell a retry
+//! from a new request.
 //!
 //! A run fired by the scheduler for a scheduled instant derives its key
 //! from the job's name and that instant, so a run fired twice for the same
@@ -25,8 +27,16 @@ pub fn key(job: &str, scheduled: Option<Timestamp>, random: [u8; 16]) -> String 
     uuid(bytes)
 }
 
+/// A run id: 128 random bits written as a UUID (version 4), the form
+/// monitoring services take as a run identifier.
+pub fn run_id(random: fn(&mut [u8])) -> String {
+    let mut bytes = [0u8; 16];
+    random(&mut bytes);
+    uuid(versioned(bytes, 4))
+}
+
 /// 16 bytes written as a UUID: 8-4-4-4-12 lowercase hex digits.
-pub fn uuid(bytes: [u8; 16]) -> String {
+fn uuid(bytes: [u8; 16]) -> String {
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
     format!(
         "{}-{}-{}-{}-{}",
@@ -40,7 +50,7 @@ pub fn uuid(bytes: [u8; 16]) -> String {
 
 /// RFC 9562: the version in the high nibble of byte 6, the variant `10`
 /// in the high bits of byte 8.
-pub fn versioned(mut bytes: [u8; 16], version: u8) -> [u8; 16] {
+fn versioned(mut bytes: [u8; 16], version: u8) -> [u8; 16] {
     bytes[6] = (bytes[6] & 0x0f) | (version << 4);
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
     bytes
@@ -72,5 +82,13 @@ mod tests {
         let k = key("kpi", None, [0xff; 16]);
         assert_eq!(k, "ffffffff-ffff-4fff-bfff-ffffffffffff");
         assert_ne!(k, key("kpi", None, [0xfe; 16]));
+    }
+
+    #[test]
+    fn run_ids_are_version_4_uuids() {
+        let id = run_id(|b| b.fill(0xff));
+        assert_eq!(id, "ffffffff-ffff-4fff-bfff-ffffffffffff");
+        let id = run_id(|b| b.fill(0));
+        assert_eq!(id, "00000000-0000-4000-8000-000000000000");
     }
 }
