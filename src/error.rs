@@ -82,11 +82,11 @@ pub enum Error {
     StateNeeded {
         job: String,
         needs: &'static str,
-        problem: crate::state::sqlite::StoreError,
+        problem: crate::state::error::StoreError,
     },
     /// The run history cannot be read.
     #[error("{0}")]
-    History(crate::state::sqlite::StoreError),
+    History(crate::state::error::StoreError),
 }
 
 impl From<crate::vars::dotenv::EnvFileError> for Error {

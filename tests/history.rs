@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use common::server::{Reply, Server};
 use common::{Run, Sandbox};
+use jobrun::state::History;
 use jobrun::state::dir::{Source, StateDir};
 use jobrun::state::record::{Outcome, Record, Trigger};
 use jobrun::state::sqlite::Store;

@@ -13,8 +13,9 @@ use crate::jobfile::validate::Purpose;
 use crate::run::log::LogFormat;
 use crate::run::signal;
 use crate::schedule::catch_up;
+use crate::state;
+use crate::state::error::StoreError;
 use crate::state::record::Trigger;
-use crate::state::sqlite::{Store, StoreError};
 
 pub fn execute(inv: &mut Invocation) -> Result<Exit, Error> {
     let file = inv.load(Purpose::Use)?;
@@ -32,7 +33,7 @@ pub fn execute(inv: &mut Invocation) -> Result<Exit, Error> {
     let mut missed = Vec::new();
     {
         let store = match inv.state_dir(file) {
-            Some(dir) => Store::open(&dir),
+            Some(dir) => state::open(&dir),
             None => Err(StoreError::NoDirectory),
         }
         .map_err(Error::History)?;

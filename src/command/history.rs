@@ -6,9 +6,9 @@ use crate::command::{Invocation, table};
 use crate::error::{Error, Exit};
 use crate::job::duration;
 use crate::jobfile::validate::Purpose;
+use crate::state;
 use crate::state::record::{Delivery, NoticeKind};
 use crate::state::record::{Record, instant};
-use crate::state::sqlite::Store;
 
 #[derive(Serialize)]
 struct History {
@@ -69,7 +69,7 @@ pub fn execute(
 ) -> Result<Exit, Error> {
     let file = inv.load(Purpose::Use)?;
     let store = match inv.state_dir(file) {
-        Some(dir) => Store::open_existing(&dir.path).map_err(Error::History)?,
+        Some(dir) => state::open_existing(&dir).map_err(Error::History)?,
         None => None,
     };
     if let Some(name) = name {

@@ -9,8 +9,8 @@ use crate::error::{Error, Exit};
 use crate::job::Job;
 use crate::job::duration;
 use crate::jobfile::validate::Purpose;
+use crate::state;
 use crate::state::record::{Outcome, Record};
-use crate::state::sqlite::Store;
 
 /// The most rows read per job: more than any sensible `historyLimit`.
 const ROWS_PER_JOB: u32 = 100_000;
@@ -48,7 +48,7 @@ pub fn execute(inv: &mut Invocation, json: bool) -> Result<Exit, Error> {
     let file = inv.load(Purpose::Use)?;
     let jobs = file.jobs()?;
     let store = match inv.state_dir(file) {
-        Some(dir) => Store::open_existing(&dir.path).map_err(Error::History)?,
+        Some(dir) => state::open_existing(&dir).map_err(Error::History)?,
         None => None,
     };
     let mut statuses = Vec::with_capacity(jobs.len());

@@ -15,13 +15,15 @@ use crate::context::Context;
 use crate::error::{Error, Exit};
 use crate::job::{Concurrency, Job};
 use crate::run::log::Verbosity;
+use crate::state::alerts::Claim;
 use crate::state::alerts::{self, AlertDecision, AlertPolicy};
 use crate::state::dependency::{self, Decision};
 use crate::state::dir::StateDir;
+use crate::state::error::StoreError;
 use crate::state::lock::{self, RunLock};
 use crate::state::record::Delivery;
 use crate::state::record::{Outcome, Record, Trigger};
-use crate::state::sqlite::{Claim, Store, StoreError};
+use crate::state::{self, History};
 
 /// How a run's request ended, for its row.
 #[derive(Debug, Clone)]
@@ -49,7 +51,7 @@ pub enum Admission {
 
 /// A run that was admitted: it holds its lock, and its row says `running`.
 pub struct Ledger {
-    store: Option<Store>,
+    store: Option<Box<dyn History>>,
     record: Record,
     began: Instant,
     /// The job's `historyLimit`.
@@ -84,7 +86,7 @@ pub fn admit(ctx: &mut Context, entry: &Entry) -> Result<Admission, Error> {
         now,
     );
     let mut store = match entry.state_dir {
-        Some(dir) => Store::open(dir),
+        Some(dir) => state::open(dir),
         None => Err(StoreError::NoDirectory),
     };
 

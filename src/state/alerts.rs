@@ -117,6 +117,23 @@ pub fn decide(
     (verdict, Some(alert))
 }
 
+/// What [`History::finish`](crate::state::History::finish) decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decided {
+    pub verdict: AlertDecision,
+    /// The cooldown this run's failure notice took, to give back should
+    /// it not be delivered.
+    pub claim: Option<Claim>,
+}
+
+/// A failure notice's hold on the cooldown: when it was taken, and the
+/// last sending time it replaced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Claim {
+    pub at: Timestamp,
+    pub previous: Option<Timestamp>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

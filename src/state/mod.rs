@@ -1,8 +1,72 @@
-//! The state a run leaves behind.
+//! The state runs leave behind and later runs read: the run history, the
+//! per-job locks, the state directory they live in, `dependsOn`'s reading
+//! of the history, and who is told of a run (the alert decision, made in
+//! the same transaction that finishes the run's row).
+//!
+//! The history sits behind [`History`], which a backend implements: SQLite
+//! in the state directory ([`sqlite`]). Nothing here sends a request,
+//! reads the job file or writes to the terminal.
 
 pub mod alerts;
 pub mod dependency;
 pub mod dir;
+pub mod error;
 pub mod lock;
 pub mod record;
 pub mod sqlite;
+
+use jiff::Timestamp;
+
+use crate::state::alerts::{AlertPolicy, Claim, Decided};
+use crate::state::dir::StateDir;
+use crate::state::error::StoreError;
+use crate::state::record::Record;
+
+/// The run history, as every command uses it, whatever keeps it.
+pub trait History {
+    /// Add a run's row and keep only the job's newest `keep` rows. With
+    /// `exclusive` (the caller holds the job's lock), rows the job's
+    /// earlier runs left `running` are from runs that died without a word
+    /// (SIGKILL, a crash, a power cut): they are marked interrupted.
+    fn add(&mut self, run: &Record, keep: u32, exclusive: bool) -> Result<(), StoreError>;
+
+    /// Record how a run added with [`History::add`] ended, and in the same
+    /// transaction decide what its end tells (see
+    /// [`alerts::decide`](crate::state::alerts::decide)) from what the
+    /// history knows of the job, keeping what it knows now. The decision
+    /// is written on the row. Should the row have been pruned meanwhile,
+    /// it is added again and the job's rows pruned to `keep` once more.
+    fn finish(
+        &mut self,
+        run: &mut Record,
+        keep: u32,
+        policy: &AlertPolicy,
+        now: Timestamp,
+    ) -> Result<Decided, StoreError>;
+
+    /// Record what became of the run's notification and pings. A failure
+    /// notice that could not be delivered gives back its `claim` on the
+    /// cooldown, unless a later run has claimed it since.
+    fn noted(&mut self, run: &Record, release: Option<Claim>) -> Result<(), StoreError>;
+
+    /// The job's runs that started at or after `since`, oldest first.
+    fn since(&self, job: &str, since: Timestamp) -> Result<Vec<Record>, StoreError>;
+
+    /// The newest `limit` runs, of one job or of all, newest first.
+    fn recent(&self, job: Option<&str>, limit: u32) -> Result<Vec<Record>, StoreError>;
+
+    /// Whether any run of `job` is recorded at all.
+    fn knows(&self, job: &str) -> Result<bool, StoreError>;
+}
+
+/// Open the history in `dir` for a run, creating the directory and the
+/// database on first use and bringing the schema up to date.
+pub fn open(dir: &StateDir) -> Result<Box<dyn History>, StoreError> {
+    Ok(Box::new(sqlite::Store::open(dir)?))
+}
+
+/// Open the history in `dir` if there is one, creating nothing: for
+/// commands that only read it.
+pub fn open_existing(dir: &StateDir) -> Result<Option<Box<dyn History>>, StoreError> {
+    Ok(sqlite::Store::open_existing(&dir.path)?.map(|s| Box::new(s) as Box<dyn History>))
+}

@@ -1,5 +1,5 @@
-//! The run history: one SQLite database in the state directory, shared by
-//! every jobrun process on the host.
+//! The run history in SQLite: one database in the state directory, shared
+//! by every jobrun process on the host.
 //!
 //! WAL mode lets readers and one writer work at once, and the busy timeout
 //! makes a writer wait its turn instead of failing with "database is
@@ -20,8 +20,10 @@ use rusqlite::config::DbConfig;
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension as _, TransactionBehavior};
 
 use crate::files::io_reason;
-use crate::state::alerts::{self, AlertDecision, AlertPolicy, AlertState};
+use crate::state::History;
+use crate::state::alerts::{self, AlertDecision, AlertPolicy, AlertState, Claim, Decided};
 use crate::state::dir::StateDir;
+use crate::state::error::StoreError;
 use crate::state::record::{self, Outcome, Record, Trigger};
 use crate::state::record::{Delivery, NoticeKind};
 
@@ -31,7 +33,7 @@ pub const FILE_NAME: &str = "history.sqlite3";
 /// How long a writer waits for another process's write to finish. Each
 /// write takes well under a millisecond, so this is only reached when a
 /// process holding the lock is stopped mid-write.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The migrations, in order: migration `i` takes `user_version` from `i`
 /// to `i + 1`. Append, never edit: databases in the field have run the old
@@ -82,63 +84,6 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 const COLUMNS: &str = "run_id, job, triggered_by, scheduled_at, started_at, ended_at, attempts, \
                        status, outcome, reason, error_class, error, duration_ms, notice, \
                        notice_result, notice_error, ping_error";
-
-/// Why the history cannot be used.
-#[derive(Debug, Clone, thiserror::Error)]
-pub enum StoreError {
-    #[error(
-        "no state directory: none of `--state-dir`, `JOBRUN_STATE_DIR`, `global.stateDir`, `XDG_STATE_HOME` or `HOME` is set"
-    )]
-    NoDirectory,
-    #[error("cannot create the state directory `{}`: {reason}", path.display())]
-    Directory { path: PathBuf, reason: String },
-    #[error("the history database `{}` is damaged or is not a jobrun database: {reason}", path.display())]
-    Corrupt { path: PathBuf, reason: String },
-    #[error("the history database `{}` has schema version {found}, newer than this jobrun's {known}", path.display())]
-    Newer {
-        path: PathBuf,
-        found: i64,
-        known: i64,
-    },
-    #[error("cannot use the history database `{}`: {reason}", path.display())]
-    Unusable { path: PathBuf, reason: String },
-    #[error("cannot write the history database `{}`: its file system is full", path.display())]
-    Full { path: PathBuf },
-    #[error("the history database `{}` stayed locked by another process for {} s", path.display(), BUSY_TIMEOUT.as_secs())]
-    Locked { path: PathBuf },
-    #[error("cannot take the job's lock `{}`: {reason}", path.display())]
-    Lock { path: PathBuf, reason: String },
-}
-
-impl StoreError {
-    /// What to do next.
-    pub fn help(&self) -> String {
-        match self {
-            StoreError::NoDirectory => {
-                "give one with `--state-dir DIR` or `JOBRUN_STATE_DIR`".into()
-            }
-            StoreError::Directory { .. }
-            | StoreError::Unusable { .. }
-            | StoreError::Lock { .. } => {
-                "check the state directory's permissions for this user, or choose another with `--state-dir` or `JOBRUN_STATE_DIR`".into()
-            }
-            StoreError::Corrupt { path, .. } => format!(
-                "jobrun leaves the file as it is: inspect it with `sqlite3 {}`, or move it aside (with its -wal and -shm files) to start a new history",
-                path.display()
-            ),
-            StoreError::Full { .. } => {
-                "free some space on it, or choose another state directory with `--state-dir` or `JOBRUN_STATE_DIR`".into()
-            }
-            StoreError::Locked { path } => format!(
-                "a process holds a write transaction open on it (an `sqlite3` shell, or a stopped jobrun): find it with `fuser {}` and end it",
-                path.display()
-            ),
-            StoreError::Newer { .. } => {
-                "run the newer jobrun, or give this one another state directory".into()
-            }
-        }
-    }
-}
 
 pub struct Store {
     conn: Connection,
@@ -298,11 +243,22 @@ impl Store {
         run().map_err(|e| classify(&self.path, e))
     }
 
+    fn select(&self, sql: &str, params: impl rusqlite::Params) -> Result<Vec<Record>, StoreError> {
+        let read = || -> rusqlite::Result<Vec<Record>> {
+            let mut statement = self.conn.prepare(sql)?;
+            let rows = statement.query_map(params, row)?;
+            rows.collect()
+        };
+        read().map_err(|e| classify(&self.path, e))
+    }
+}
+
+impl History for Store {
     /// Add a run's row and keep only the job's newest `keep` rows. With
     /// `exclusive` (the caller holds the job's lock), rows the job's
     /// earlier runs left `running` are from runs that died without a word
     /// (SIGKILL, a crash, a power cut): they are marked interrupted.
-    pub fn add(&mut self, run: &Record, keep: u32, exclusive: bool) -> Result<(), StoreError> {
+    fn add(&mut self, run: &Record, keep: u32, exclusive: bool) -> Result<(), StoreError> {
         self.write(|tx| {
             if exclusive {
                 tx.execute(
@@ -318,7 +274,7 @@ impl Store {
         })
     }
 
-    /// Record how a run added with [`Store::add`] ended. Should its row
+    /// Record how a run added with [`History::add`] ended. Should its row
     /// have been pruned meanwhile (a tiny `historyLimit` and overlapping
     /// runs), it is added again, and the job's rows pruned to `keep` once
     /// more, so that overlapping runs never leave more than that.
@@ -326,8 +282,8 @@ impl Store {
     /// In the same transaction, decide what the run's end tells (see
     /// [`alerts::decide`]) from what the history knows of the job, and
     /// keep what it knows now. The decision is written on the row; what
-    /// became of the notification is added by [`Store::noted`].
-    pub fn finish(
+    /// became of the notification is added by [`History::noted`].
+    fn finish(
         &mut self,
         run: &mut Record,
         keep: u32,
@@ -395,7 +351,7 @@ impl Store {
     /// notice that could not be delivered gives back its `claim` on the
     /// cooldown, so the next failure tries again instead of being held
     /// back by a message nobody received.
-    pub fn noted(&mut self, run: &Record, release: Option<Claim>) -> Result<(), StoreError> {
+    fn noted(&mut self, run: &Record, release: Option<Claim>) -> Result<(), StoreError> {
         self.write(|tx| {
             tx.execute(
                 "UPDATE runs SET notice = ?2, notice_result = ?3, notice_error = ?4, \
@@ -424,7 +380,7 @@ impl Store {
     }
 
     /// The job's runs that started at or after `since`, oldest first.
-    pub fn since(&self, job: &str, since: Timestamp) -> Result<Vec<Record>, StoreError> {
+    fn since(&self, job: &str, since: Timestamp) -> Result<Vec<Record>, StoreError> {
         self.check_version()?;
         self.select(
             &format!(
@@ -435,7 +391,7 @@ impl Store {
     }
 
     /// The newest `limit` runs, of one job or of all, newest first.
-    pub fn recent(&self, job: Option<&str>, limit: u32) -> Result<Vec<Record>, StoreError> {
+    fn recent(&self, job: Option<&str>, limit: u32) -> Result<Vec<Record>, StoreError> {
         self.check_version()?;
         let limit = i64::from(limit);
         match job {
@@ -451,7 +407,7 @@ impl Store {
     }
 
     /// Whether any run of `job` is recorded at all.
-    pub fn knows(&self, job: &str) -> Result<bool, StoreError> {
+    fn knows(&self, job: &str) -> Result<bool, StoreError> {
         self.check_version()?;
         self.conn
             .query_row("SELECT 1 FROM runs WHERE job = ?1 LIMIT 1", [job], |_| {
@@ -461,32 +417,6 @@ impl Store {
             .map(|found| found.is_some())
             .map_err(|e| classify(&self.path, e))
     }
-
-    fn select(&self, sql: &str, params: impl rusqlite::Params) -> Result<Vec<Record>, StoreError> {
-        let read = || -> rusqlite::Result<Vec<Record>> {
-            let mut statement = self.conn.prepare(sql)?;
-            let rows = statement.query_map(params, row)?;
-            rows.collect()
-        };
-        read().map_err(|e| classify(&self.path, e))
-    }
-}
-
-/// What [`Store::finish`] decided.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Decided {
-    pub verdict: AlertDecision,
-    /// The cooldown this run's failure notice took, to give back should
-    /// it not be delivered.
-    pub claim: Option<Claim>,
-}
-
-/// A failure notice's hold on the cooldown: when it was taken, and the
-/// last sending time it replaced.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Claim {
-    pub at: Timestamp,
-    pub previous: Option<Timestamp>,
 }
 
 /// What the history knows of `job`'s failures; nothing yet for a job it

@@ -1,0 +1,62 @@
+//! Why the state cannot be used, and what to do about it.
+
+use std::path::PathBuf;
+
+use crate::state::sqlite::BUSY_TIMEOUT;
+
+/// Why the history cannot be used.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "no state directory: none of `--state-dir`, `JOBRUN_STATE_DIR`, `global.stateDir`, `XDG_STATE_HOME` or `HOME` is set"
+    )]
+    NoDirectory,
+    #[error("cannot create the state directory `{}`: {reason}", path.display())]
+    Directory { path: PathBuf, reason: String },
+    #[error("the history database `{}` is damaged or is not a jobrun database: {reason}", path.display())]
+    Corrupt { path: PathBuf, reason: String },
+    #[error("the history database `{}` has schema version {found}, newer than this jobrun's {known}", path.display())]
+    Newer {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+    #[error("cannot use the history database `{}`: {reason}", path.display())]
+    Unusable { path: PathBuf, reason: String },
+    #[error("cannot write the history database `{}`: its file system is full", path.display())]
+    Full { path: PathBuf },
+    #[error("the history database `{}` stayed locked by another process for {} s", path.display(), BUSY_TIMEOUT.as_secs())]
+    Locked { path: PathBuf },
+    #[error("cannot take the job's lock `{}`: {reason}", path.display())]
+    Lock { path: PathBuf, reason: String },
+}
+
+impl StoreError {
+    /// What to do next.
+    pub fn help(&self) -> String {
+        match self {
+            StoreError::NoDirectory => {
+                "give one with `--state-dir DIR` or `JOBRUN_STATE_DIR`".into()
+            }
+            StoreError::Directory { .. }
+            | StoreError::Unusable { .. }
+            | StoreError::Lock { .. } => {
+                "check the state directory's permissions for this user, or choose another with `--state-dir` or `JOBRUN_STATE_DIR`".into()
+            }
+            StoreError::Corrupt { path, .. } => format!(
+                "jobrun leaves the file as it is: inspect it with `sqlite3 {}`, or move it aside (with its -wal and -shm files) to start a new history",
+                path.display()
+            ),
+            StoreError::Full { .. } => {
+                "free some space on it, or choose another state directory with `--state-dir` or `JOBRUN_STATE_DIR`".into()
+            }
+            StoreError::Locked { path } => format!(
+                "a process holds a write transaction open on it (an `sqlite3` shell, or a stopped jobrun): find it with `fuser {}` and end it",
+                path.display()
+            ),
+            StoreError::Newer { .. } => {
+                "run the newer jobrun, or give this one another state directory".into()
+            }
+        }
+    }
+}
