@@ -23,10 +23,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::cli::{Cli, Command};
-use crate::command::Invocation;
+use crate::cli::{Cli, ColorChoice, Command, Format, GlobalArgs, LogFormat};
+use crate::command::{Globals, Invocation};
 use crate::context::Context;
-use crate::diagnostic::{Diagnostic, Report};
 use crate::error::{Error, Exit};
 
 /// Run jobrun with the process's real environment, clock and streams.
@@ -67,67 +66,118 @@ pub fn run_with(args: impl IntoIterator<Item = OsString>, ctx: &mut Context) -> 
             };
         }
     };
+    let global = globals(&cli.global);
     let mut inv = Invocation {
         ctx,
-        global: &cli.global,
+        global: &global,
     };
-    let result = match &cli.command {
-        Command::Validate {
-            env,
-            strict,
-            format,
-        } => command::validate::execute(
-            &mut inv,
-            &command::validate::Options {
-                env: *env,
-                strict: *strict,
-                format: *format,
-            },
-        ),
-        Command::List { json } => command::list::execute(&mut inv, *json),
-        Command::Next { name, count, after } => {
-            command::next::execute(&mut inv, name, *count, *after)
-        }
-        Command::Run(args) => command::run::execute(&mut inv, args),
-        Command::Encrypt { name } => command::encrypt::execute(&mut inv, name),
-        Command::Crontab(args) => command::crontab::execute(&mut inv, args),
-        Command::Systemd(args) => command::systemd::execute(&mut inv, args),
-        Command::Kubernetes(args) => command::kubernetes::execute(&mut inv, args),
-        Command::Status { json } => command::status::execute(&mut inv, *json),
-        Command::History { name, count, json } => {
-            command::history::execute(&mut inv, name.as_deref(), *count, *json)
-        }
-        Command::CatchUp => command::catch_up::execute(&mut inv),
-        Command::Completions { shell } => command::docs::completions(&mut inv, *shell),
-        Command::Man => command::docs::man(&mut inv),
-    };
+    let result = dispatch(&mut inv, &cli.command);
     let _ = inv.ctx.stdout.flush();
     match result {
         Ok(exit) => exit,
         Err(error) => {
-            report(&mut inv, &error);
+            inv.report(&error);
             error.exit()
         }
     }
 }
 
-pub(crate) fn report(inv: &mut Invocation, error: &Error) {
-    let text = match error {
-        Error::Output(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return,
-        Error::File {
-            path,
-            source_text,
-            diagnostics,
-        } => Report {
-            path,
-            source: source_text.as_deref(),
-            diagnostics,
-        }
-        .render(inv.palette()),
-        other => diagnostic::render_plain(
-            &Diagnostic::file_error(other.to_string()).with_help_opt(other.help()),
-            inv.palette(),
+/// The global flags as commands take them.
+fn globals(args: &GlobalArgs) -> Globals {
+    Globals {
+        config: args.config.clone(),
+        env_file: args.env_file.clone(),
+        state_dir: args.state_dir.clone(),
+        verbose: args.verbose,
+        quiet: args.quiet,
+        color: match args.color {
+            ColorChoice::Always => Some(true),
+            ColorChoice::Never => Some(false),
+            ColorChoice::Auto => None,
+        },
+    }
+}
+
+/// Each subcommand's arguments, turned into its command's plain options.
+fn dispatch(inv: &mut Invocation, command: &Command) -> Result<Exit, Error> {
+    match command {
+        Command::Validate {
+            env,
+            strict,
+            format,
+        } => command::validate::execute(
+            inv,
+            &command::validate::Options {
+                env: *env,
+                strict: *strict,
+                format: match format {
+                    Format::Text => command::validate::Format::Text,
+                    Format::Json => command::validate::Format::Json,
+                },
+            },
         ),
-    };
-    let _ = inv.ctx.stderr.write_all(text.as_bytes());
+        Command::List { json } => command::list::execute(inv, *json),
+        Command::Next { name, count, after } => command::next::execute(inv, name, *count, *after),
+        Command::Run(args) => {
+            let preview = match (args.dry_run, args.as_curl) {
+                (true, _) => Some(run::Preview::Request),
+                (_, true) => Some(run::Preview::Curl),
+                _ => None,
+            };
+            let options = command::run::Options {
+                name: &args.name,
+                due: args.due,
+                run: run::Options {
+                    force: args.force,
+                    preview,
+                    print_body: args.print_body,
+                    output: args.output.as_deref(),
+                    log_file: args.log_file.as_deref(),
+                    log_format: match args.log_format {
+                        LogFormat::Text => run::log::LogFormat::Text,
+                        LogFormat::Json => run::log::LogFormat::Json,
+                    },
+                    verbosity: inv.verbosity(),
+                },
+            };
+            command::run::execute(inv, &options)
+        }
+        Command::Encrypt { name } => command::encrypt::execute(inv, name),
+        Command::Crontab(args) => command::crontab::execute(
+            inv,
+            &command::crontab::Request {
+                user: args.user.clone(),
+                user_crontab: args.user_crontab,
+                mailto: args.mailto.clone(),
+                bin: args.bin.clone(),
+                cron_tz: args.cron_tz,
+                check: args.check.clone(),
+            },
+        ),
+        Command::Systemd(args) => command::systemd::execute(
+            inv,
+            &command::systemd::Request {
+                dir: args.dir.clone(),
+                user_units: args.user_units,
+                run_as: args.run_as.clone(),
+                bin: args.bin.clone(),
+            },
+        ),
+        Command::Kubernetes(args) => command::kubernetes::execute(
+            inv,
+            &command::kubernetes::Request {
+                image: args.image.clone(),
+                namespace: args.namespace.clone(),
+                secret: args.secret.clone(),
+                state_claim: args.state_claim.clone(),
+            },
+        ),
+        Command::Status { json } => command::status::execute(inv, *json),
+        Command::History { name, count, json } => {
+            command::history::execute(inv, name.as_deref(), *count, *json)
+        }
+        Command::CatchUp => command::catch_up::execute(inv),
+        Command::Completions { shell } => command::docs::completions(inv, *shell),
+        Command::Man => command::docs::man(inv),
+    }
 }

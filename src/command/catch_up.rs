@@ -6,12 +6,11 @@
 //! The jobs run one after another, in file order, each exactly as `run`
 //! runs it (lock, `dependsOn`, history). A signal stops the whole command.
 
-use crate::cli::RunArgs;
-use crate::command::{Invocation, in_zone, run};
+use crate::command::{Invocation, in_zone};
 use crate::error::{Error, Exit};
 use crate::jobfile::validate::Purpose;
 use crate::run::log::LogFormat;
-use crate::run::signal;
+use crate::run::{self, Start, signal};
 use crate::schedule::catch_up;
 use crate::state;
 use crate::state::error::StoreError;
@@ -57,6 +56,17 @@ pub fn execute(inv: &mut Invocation) -> Result<Exit, Error> {
         }
     }
 
+    let state_dir = inv.state_dir(file);
+    let setup = inv.setup(file, state_dir.as_ref());
+    let options = run::Options {
+        force: false,
+        preview: None,
+        print_body: false,
+        output: None,
+        log_file: None,
+        log_format: LogFormat::Text,
+        verbosity: inv.verbosity(),
+    };
     let mut worst = Exit::Success;
     for (job, instant) in missed {
         if let Some(signal) = signal::received() {
@@ -70,21 +80,14 @@ pub fn execute(inv: &mut Invocation) -> Result<Exit, Error> {
                 in_zone(instant, &job.zone.tz)
             );
         }
-        let args = RunArgs {
-            name: job.name.clone(),
-            force: false,
-            due: false,
-            dry_run: false,
-            as_curl: false,
-            print_body: false,
-            output: None,
-            log_format: LogFormat::Text,
-            log_file: None,
+        let start = Start {
+            trigger: Trigger::CatchUp,
+            scheduled: Some(instant),
         };
-        let exit = match run::perform(inv, &args, file, job, Trigger::CatchUp, Some(instant)) {
+        let exit = match run::run(inv.ctx, &setup, job, start, &options) {
             Ok(exit) => exit,
             Err(error) => {
-                crate::report(inv, &error);
+                inv.report(&error);
                 error.exit()
             }
         };

@@ -1,6 +1,7 @@
 //! `jobrun crontab`: print the cron.d file, or compare an installed one.
 
-use crate::cli::CrontabArgs;
+use std::path::PathBuf;
+
 use crate::command::Invocation;
 use crate::error::{Error, Exit};
 use crate::export::crontab::{self, Options};
@@ -8,7 +9,23 @@ use crate::export::drift;
 use crate::files::io_reason;
 use crate::jobfile::validate::Purpose;
 
-pub fn execute(inv: &mut Invocation, args: &CrontabArgs) -> Result<Exit, Error> {
+/// What `crontab` was asked.
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    /// The user field of each line (`--user`).
+    pub user: Option<String>,
+    /// A user crontab, without the user field (`--user-crontab`).
+    pub user_crontab: bool,
+    pub mailto: Option<String>,
+    /// The jobrun binary the lines run (`--bin`).
+    pub bin: Option<PathBuf>,
+    /// `CRON_TZ=` lines (`--cron-tz`).
+    pub cron_tz: bool,
+    /// The installed file to compare with (`--check`).
+    pub check: Option<PathBuf>,
+}
+
+pub fn execute(inv: &mut Invocation, args: &Request) -> Result<Exit, Error> {
     let user = match (&args.user, args.user_crontab) {
         (_, true) => None,
         (Some(user), false) => Some(account(user, "--user")?),

@@ -1,12 +1,23 @@
 //! `jobrun kubernetes --image IMAGE`: print the manifests.
 
-use crate::cli::KubernetesArgs;
 use crate::command::Invocation;
 use crate::error::{Error, Exit};
 use crate::export::kubernetes::{self, Options};
 use crate::jobfile::validate::Purpose;
 
-pub fn execute(inv: &mut Invocation, args: &KubernetesArgs) -> Result<Exit, Error> {
+/// What `kubernetes` was asked.
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    /// The container image (`--image`).
+    pub image: String,
+    pub namespace: Option<String>,
+    /// The Secret with the jobs' variables (`--secret`).
+    pub secret: Option<String>,
+    /// The claim holding the history (`--state-claim`).
+    pub state_claim: Option<String>,
+}
+
+pub fn execute(inv: &mut Invocation, args: &Request) -> Result<Exit, Error> {
     if args.image.trim().is_empty() || args.image.chars().any(|c| c.is_whitespace()) {
         return Err(Error::Flag {
             flag: "--image",

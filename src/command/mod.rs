@@ -16,19 +16,37 @@ pub mod validate;
 
 use std::path::{Path, PathBuf};
 
-use crate::cli::{ColorChoice, GlobalArgs};
 use crate::context::Context;
-use crate::diagnostic::Palette;
+use crate::diagnostic::{Diagnostic, Palette, Report};
 use crate::error::Error;
 use crate::export::Launch;
 use crate::jobfile::validate::Purpose;
 use crate::jobfile::{self, JobFile};
+use crate::run::log::Verbosity;
+use crate::run::{EnvFile, Setup};
 use crate::vars::variables::{self, Variables};
 
-/// A command's view of the invocation: the global flags and the world.
+/// A command's view of the invocation: the global options and the world.
 pub struct Invocation<'a, 'b> {
     pub ctx: &'a mut Context<'b>,
-    pub global: &'a GlobalArgs,
+    pub global: &'a Globals,
+}
+
+/// The options every command takes.
+#[derive(Debug, Clone, Default)]
+pub struct Globals {
+    /// The job file, when given (`--config`).
+    pub config: Option<PathBuf>,
+    /// The `.env` file, when given (`--env-file`).
+    pub env_file: Option<PathBuf>,
+    /// The state directory, when given (`--state-dir`).
+    pub state_dir: Option<PathBuf>,
+    /// `-v` once, twice.
+    pub verbose: u8,
+    /// `-q`.
+    pub quiet: bool,
+    /// Colour on stderr: forced on or off, or `None` to decide.
+    pub color: Option<bool>,
 }
 
 impl<'b> Invocation<'_, 'b> {
@@ -53,23 +71,64 @@ impl<'b> Invocation<'_, 'b> {
         )
     }
 
-    pub fn variables(&self, config: &std::path::Path) -> Result<Variables<'b>, Error> {
+    /// The variables, from the environment and the `.env` file.
+    pub fn variables(&self, config: &Path) -> Result<Variables<'b>, Error> {
         let explicit = self.global.env_file.is_some();
         let path = variables::env_file_path(self.global.env_file.as_deref(), config);
         Ok(Variables::load(self.ctx.env, path, explicit, self.ctx.now)?)
     }
 
+    /// What every run of this invocation shares.
+    pub fn setup<'f>(
+        &self,
+        file: &'f JobFile,
+        state_dir: Option<&'f crate::state::dir::StateDir>,
+    ) -> Setup<'f> {
+        Setup {
+            file,
+            env_file: EnvFile {
+                path: variables::env_file_path(self.global.env_file.as_deref(), &file.path),
+                explicit: self.global.env_file.is_some(),
+            },
+            state_dir,
+        }
+    }
+
+    /// How much a run says on stderr: `-q`, `-v`, `-vv`.
+    pub fn verbosity(&self) -> Verbosity {
+        Verbosity::from_flags(self.global.quiet, self.global.verbose)
+    }
+
+    /// Say what went wrong on stderr: a file's problems as a report with
+    /// the lines they are on, anything else as one message with its help.
+    pub fn report(&mut self, error: &Error) {
+        let text = match error {
+            Error::Output(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return,
+            Error::File {
+                path,
+                source_text,
+                diagnostics,
+            } => Report {
+                path,
+                source: source_text.as_deref(),
+                diagnostics,
+            }
+            .render(self.palette()),
+            other => crate::diagnostic::render_plain(
+                &Diagnostic::file_error(other.to_string()).with_help_opt(other.help()),
+                self.palette(),
+            ),
+        };
+        let _ = self.ctx.stderr.write_all(text.as_bytes());
+    }
+
     /// Colors for stderr: `--color`, else a terminal without `NO_COLOR`.
     pub fn palette(&self) -> Palette {
-        let enabled = match self.global.color {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                self.ctx.stderr_is_terminal
-                    && (self.ctx.env)("NO_COLOR").is_none_or(|v| v.is_empty())
-                    && (self.ctx.env)("TERM").as_deref() != Some("dumb")
-            }
-        };
+        let enabled = self.global.color.unwrap_or_else(|| {
+            self.ctx.stderr_is_terminal
+                && (self.ctx.env)("NO_COLOR").is_none_or(|v| v.is_empty())
+                && (self.ctx.env)("TERM").as_deref() != Some("dumb")
+        });
         Palette { enabled }
     }
 }

@@ -1,6 +1,7 @@
 //! `jobrun systemd --dir DIR`: write the units, print how to start them.
 
-use crate::cli::SystemdArgs;
+use std::path::PathBuf;
+
 use crate::command::Invocation;
 use crate::command::crontab::account;
 use crate::error::{Error, Exit};
@@ -8,7 +9,20 @@ use crate::export::systemd::{self, Options};
 use crate::files::io_reason;
 use crate::jobfile::validate::Purpose;
 
-pub fn execute(inv: &mut Invocation, args: &SystemdArgs) -> Result<Exit, Error> {
+/// What `systemd` was asked.
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    /// Where the units go (`--dir`).
+    pub dir: PathBuf,
+    /// Units for the user's manager (`--user-units`).
+    pub user_units: bool,
+    /// `User=` (`--run-as`).
+    pub run_as: Option<String>,
+    /// The jobrun binary the services run (`--bin`).
+    pub bin: Option<PathBuf>,
+}
+
+pub fn execute(inv: &mut Invocation, args: &Request) -> Result<Exit, Error> {
     let run_as = args
         .run_as
         .as_deref()

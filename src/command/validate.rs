@@ -1,11 +1,18 @@
 //! `jobrun validate`: every problem in the job file (and `.env`), for people
 //! and for CI.
 
-use crate::cli::Format;
 use crate::command::Invocation;
 use crate::diagnostic::{Diagnostic, Report, Severity};
 use crate::error::{Error, Exit};
 use crate::jobfile::validate::Purpose;
+
+/// How `validate` prints what it found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    /// An array of diagnostics on stdout.
+    Json,
+}
 
 pub struct Options {
     pub env: bool,

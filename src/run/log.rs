@@ -39,7 +39,8 @@ impl Verbosity {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+/// How the lines on stderr and in the log file are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
     Text,
     Json,
@@ -86,7 +87,7 @@ impl<'a> RunLog<'a> {
     /// How one of the run's side requests went (`what`: "onFailure
     /// notification", "healthcheck start ping"), to `url` as it may be
     /// shown: a failure at the default verbosity, a success at `-v`.
-    pub fn errand(
+    pub fn side_request(
         &mut self,
         what: &str,
         url: &str,
@@ -154,7 +155,7 @@ impl<'a> RunLog<'a> {
     }
 
     /// A signal came while the run's notification or pings were going.
-    pub fn interrupted_errands(
+    pub fn interrupted_side_requests(
         &mut self,
         signal: crate::run::signal::Signal,
         now: jiff::Timestamp,

@@ -1,7 +1,155 @@
-//! One run of a job.
+//! One run of a job, as a pipeline of stages, each handing a typed value
+//! to the next:
+//!
+//! | stage      | hands on                 | what it does                                   |
+//! |------------|--------------------------|------------------------------------------------|
+//! | `plan`     | [`plan::Plan`]           | variables read, the request filled in, checked |
+//! | `admit`    | [`admit::Admitted`]      | the job's lock, `dependsOn`, the `running` row |
+//! | `exchange` | [`exchange::Ended`]      | the attempts, reported as they happen          |
+//! | `settle`   | [`settle::Settled`]      | the row finished; who is to be told            |
+//! | `tell`     | the exit code            | the notification and the healthcheck pings     |
+//!
+//! Before `admit`, a run can still be refused (a wrong variable, an
+//! unwritable `--output`) without leaving a trace; from `admit` on, it is
+//! in the history. The room takes the world from a [`Context`] and plain
+//! [`Options`]: it never reads the process's environment, clock or
+//! streams itself, and never sees the command line.
 
+pub mod admit;
 pub mod due_runs;
+pub mod exchange;
 pub mod identity;
-pub mod ledger;
 pub mod log;
+pub mod messages;
+pub mod plan;
+pub mod preview;
+pub mod settle;
 pub mod signal;
+pub mod sinks;
+pub mod tell;
+
+use std::path::{Path, PathBuf};
+
+use jiff::Timestamp;
+
+use crate::context::Context;
+use crate::error::{Error, Exit};
+use crate::job::Job;
+use crate::jobfile::JobFile;
+use crate::run::admit::Admission;
+use crate::run::exchange::Ended;
+use crate::run::log::{LogFormat, Verbosity};
+use crate::run::messages::Inbox;
+use crate::run::sinks::Sinks;
+use crate::run::tell::SideRequests;
+use crate::state::dir::StateDir;
+use crate::state::record::Trigger;
+
+/// How to run, as the command line asked.
+#[derive(Debug, Clone)]
+pub struct Options<'a> {
+    /// Run a disabled job all the same.
+    pub force: bool,
+    /// Show the request instead of sending it.
+    pub preview: Option<Preview>,
+    /// Write the final response body to stdout.
+    pub print_body: bool,
+    /// Write the final response body to this file.
+    pub output: Option<&'a Path>,
+    pub log_file: Option<&'a Path>,
+    pub log_format: LogFormat,
+    pub verbosity: Verbosity,
+}
+
+/// What a preview shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Preview {
+    /// The request as it would be sent, secrets masked (`--dry-run`).
+    Request,
+    /// An equivalent curl command (`--as-curl`).
+    Curl,
+}
+
+/// What started the run, and the instant it was scheduled for when that
+/// is known (`--due`, `catch-up`).
+#[derive(Debug, Clone, Copy)]
+pub struct Start {
+    pub trigger: Trigger,
+    pub scheduled: Option<Timestamp>,
+}
+
+/// What every run of an invocation shares.
+pub struct Setup<'a> {
+    pub file: &'a JobFile,
+    pub env_file: EnvFile,
+    pub state_dir: Option<&'a StateDir>,
+}
+
+/// The `.env` file, and whether it was named (a named one must exist).
+#[derive(Debug, Clone)]
+pub struct EnvFile {
+    pub path: PathBuf,
+    pub explicit: bool,
+}
+
+/// Run `job` once.
+pub fn run(
+    ctx: &mut Context,
+    setup: &Setup,
+    job: &Job,
+    start: Start,
+    options: &Options,
+) -> Result<Exit, Error> {
+    if !job.enabled && !options.force && options.preview.is_none() {
+        return disabled(ctx, setup.file, job, options.verbosity);
+    }
+    let mut plan = plan::plan(ctx, setup, job, start, options.verbosity)?;
+    if let Some(preview) = options.preview {
+        return preview::show(ctx, &plan, preview);
+    }
+    let client = exchange::client(ctx, &mut plan)?;
+    let mut sinks = Sinks::open(options.log_file, options.output)?;
+
+    let admitted = match admit::admit(ctx, &plan, setup.state_dir, options.verbosity)? {
+        Admission::Admitted(admitted) => admitted,
+        Admission::Stopped(stopped) => {
+            tell::stopped(ctx, &plan, &sinks, options, &stopped);
+            return Ok(stopped.exit);
+        }
+    };
+    let inbox = Inbox::open(ctx);
+    let side = SideRequests::of(ctx);
+    // Signals are blocked in every thread from here on.
+    let started = tell::start_ping(&side, &plan, admitted.run_id());
+    let result = exchange::exchange(ctx, &plan, client, &mut sinks, options, &inbox);
+    let ended = match &result {
+        Ok(ended) => ended.clone(),
+        Err(error) => Ended::unwritten(error, &plan),
+    };
+    let settled = settle::settle(ctx, admitted, &ended, options.verbosity);
+    let signal = tell::tell(ctx, &plan, &sinks, options, settled, &side, started, &inbox);
+    match signal {
+        Some(signal) => Ok(signal.exit()),
+        None => result.map(|ended| ended.exit),
+    }
+}
+
+/// A disabled job does not run from its schedule: it says so, and exits 0.
+fn disabled(
+    ctx: &mut Context,
+    file: &JobFile,
+    job: &Job,
+    verbosity: Verbosity,
+) -> Result<Exit, Error> {
+    if verbosity > Verbosity::Quiet {
+        writeln!(
+            ctx.stderr,
+            "jobrun: job `{}` is disabled (`enabled: false` in {}:{}), so it did not run; remove it from the schedule, or use `--force` to run it anyway",
+            job.name,
+            file.path.display(),
+            job.span.line
+        )
+        .map_err(Error::Output)?;
+    }
+    Ok(Exit::Success)
+}

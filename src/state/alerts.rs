@@ -69,28 +69,28 @@ pub enum AlertDecision {
 pub fn decide(
     outcome: Outcome,
     alert: Option<AlertState>,
-    watch: &AlertPolicy,
+    policy: &AlertPolicy,
     now: Timestamp,
 ) -> (AlertDecision, Option<AlertState>) {
     let Some(mut alert) = alert else {
-        let verdict = match outcome {
-            Outcome::Failed if watch.on_failure => AlertDecision::Send(NoticeKind::Failure),
+        let decision = match outcome {
+            Outcome::Failed if policy.on_failure => AlertDecision::Send(NoticeKind::Failure),
             _ => AlertDecision::Quiet,
         };
-        return (verdict, None);
+        return (decision, None);
     };
-    let verdict = match outcome {
+    let decision = match outcome {
         Outcome::Failed => {
             alert.failing = true;
             let recent = alert.last_sent.filter(|sent| {
                 // A clock set back leaves a "last sent" in the future; it
                 // must not silence the job until then.
                 let elapsed = now.duration_since(*sent);
-                watch.cooldown.is_some_and(|cooldown| {
+                policy.cooldown.is_some_and(|cooldown| {
                     !elapsed.is_negative() && elapsed.unsigned_abs() < cooldown
                 })
             });
-            match (watch.on_failure, recent) {
+            match (policy.on_failure, recent) {
                 (false, _) => AlertDecision::Quiet,
                 (true, Some(sent)) => AlertDecision::CooledDown(sent),
                 (true, None) => {
@@ -101,7 +101,8 @@ pub fn decide(
             }
         }
         Outcome::Succeeded => {
-            let recovered = alert.failing && watch.on_recovery && (alert.told || !watch.on_failure);
+            let recovered =
+                alert.failing && policy.on_recovery && (alert.told || !policy.on_failure);
             alert.failing = false;
             alert.told = false;
             if recovered {
@@ -114,13 +115,13 @@ pub fn decide(
             AlertDecision::Quiet
         }
     };
-    (verdict, Some(alert))
+    (decision, Some(alert))
 }
 
 /// What [`History::finish`](crate::state::History::finish) decided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Decided {
-    pub verdict: AlertDecision,
+    pub decision: AlertDecision,
     /// The cooldown this run's failure notice took, to give back should
     /// it not be delivered.
     pub claim: Option<Claim>,
@@ -144,7 +145,7 @@ mod tests {
 
     const NOW: &str = "2025-03-07T18:30:00Z";
 
-    fn watch(cooldown: Option<u64>) -> AlertPolicy {
+    fn policy(cooldown: Option<u64>) -> AlertPolicy {
         AlertPolicy {
             on_failure: true,
             on_recovery: true,
@@ -154,16 +155,16 @@ mod tests {
 
     /// Runs of one job in turn, a minute apart, from no history: what each
     /// tells.
-    fn told(outcomes: &[Outcome], watch: &AlertPolicy) -> Vec<AlertDecision> {
+    fn told(outcomes: &[Outcome], policy: &AlertPolicy) -> Vec<AlertDecision> {
         let mut alert = Some(AlertState::default());
         let mut now = at(NOW);
         outcomes
             .iter()
             .map(|outcome| {
-                let (verdict, next) = decide(*outcome, alert, watch, now);
+                let (decision, next) = decide(*outcome, alert, policy, now);
                 alert = next;
                 now += Duration::from_secs(60);
-                verdict
+                decision
             })
             .collect()
     }
@@ -174,7 +175,7 @@ mod tests {
     #[test]
     fn a_failure_is_told_each_time_without_a_cooldown() {
         assert_eq!(
-            told(&[F, F, F], &watch(None)),
+            told(&[F, F, F], &policy(None)),
             [Send(NoticeKind::Failure); 3]
         );
     }
@@ -182,7 +183,7 @@ mod tests {
     #[test]
     fn success_is_quiet_and_only_the_first_success_after_failures_is_a_recovery() {
         assert_eq!(
-            told(&[S, F, F, S, S], &watch(None)),
+            told(&[S, F, F, S, S], &policy(None)),
             [
                 Quiet,
                 Send(NoticeKind::Failure),
@@ -195,9 +196,9 @@ mod tests {
 
     #[test]
     fn the_cooldown_holds_back_failures_until_it_has_passed() {
-        let verdicts = told(&[F, F, F, F], &watch(Some(150)));
+        let decisions = told(&[F, F, F, F], &policy(Some(150)));
         assert_eq!(
-            verdicts,
+            decisions,
             [
                 Send(NoticeKind::Failure),
                 AlertDecision::CooledDown(at(NOW)),
@@ -212,7 +213,7 @@ mod tests {
     fn a_streak_held_back_entirely_by_the_cooldown_ends_without_a_recovery() {
         // F (told), S (recovered), F (held back), S: nothing new to say.
         assert_eq!(
-            told(&[F, S, F, S], &watch(Some(3600))),
+            told(&[F, S, F, S], &policy(Some(3600))),
             [
                 Send(NoticeKind::Failure),
                 Send(NoticeKind::Recovery),
@@ -244,7 +245,7 @@ mod tests {
             Outcome::Running,
         ] {
             assert_eq!(
-                told(&[F, outcome, S], &watch(None)),
+                told(&[F, outcome, S], &policy(None)),
                 [Send(NoticeKind::Failure), Quiet, Send(NoticeKind::Recovery)],
                 "{outcome:?}"
             );
@@ -253,7 +254,7 @@ mod tests {
 
     #[test]
     fn without_a_history_failures_are_always_told_and_recoveries_never() {
-        let w = watch(Some(3600));
+        let w = policy(Some(3600));
         assert_eq!(
             decide(F, None, &w, at(NOW)),
             (Send(NoticeKind::Failure), None)
@@ -268,7 +269,7 @@ mod tests {
             told: true,
             last_sent: Some(at("2030-01-01T00:00:00Z")),
         };
-        let (verdict, _) = decide(F, Some(alert), &watch(Some(3600)), at(NOW));
-        assert_eq!(verdict, Send(NoticeKind::Failure));
+        let (decision, _) = decide(F, Some(alert), &policy(Some(3600)), at(NOW));
+        assert_eq!(decision, Send(NoticeKind::Failure));
     }
 }

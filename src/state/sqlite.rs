@@ -287,12 +287,12 @@ impl History for Store {
         &mut self,
         run: &mut Record,
         keep: u32,
-        watch: &AlertPolicy,
+        policy: &AlertPolicy,
         now: Timestamp,
     ) -> Result<Decided, StoreError> {
         self.write(|tx| {
             let before = alert(tx, &run.job)?;
-            let (verdict, after) = alerts::decide(run.outcome, Some(before), watch, now);
+            let (decision, after) = alerts::decide(run.outcome, Some(before), policy, now);
             let after = after.unwrap_or(before);
             if after != before {
                 tx.execute(
@@ -306,7 +306,7 @@ impl History for Store {
                     ],
                 )?;
             }
-            match verdict {
+            match decision {
                 AlertDecision::Quiet => {}
                 AlertDecision::Send(kind) => run.notice = Some(kind),
                 AlertDecision::CooledDown(_) => {
@@ -314,7 +314,7 @@ impl History for Store {
                     run.notice_result = Some(Delivery::Cooldown);
                 }
             }
-            let claim = match verdict {
+            let claim = match decision {
                 AlertDecision::Send(NoticeKind::Failure) => after.last_sent.map(|at| Claim {
                     at,
                     previous: before.last_sent,
@@ -343,7 +343,7 @@ impl History for Store {
                 insert(tx, run)?;
                 prune(tx, &run.job, keep)?;
             }
-            Ok(Decided { verdict, claim })
+            Ok(Decided { decision, claim })
         })
     }
 
@@ -604,7 +604,7 @@ mod tests {
                 at("2025-03-07T18:31:02Z"),
             )
             .unwrap();
-        assert_eq!(decided.verdict, AlertDecision::Quiet);
+        assert_eq!(decided.decision, AlertDecision::Quiet);
         assert_eq!(store.recent(None, 10).unwrap(), vec![r]);
     }
 
@@ -693,7 +693,7 @@ mod tests {
         );
     }
 
-    fn watch(cooldown_secs: Option<u64>) -> AlertPolicy {
+    fn policy(cooldown_secs: Option<u64>) -> AlertPolicy {
         AlertPolicy {
             on_failure: true,
             on_recovery: true,
@@ -721,20 +721,20 @@ mod tests {
     #[test]
     fn the_cooldown_is_decided_across_connections_and_survives_pruning() {
         let (_temp, dir) = dir();
-        let w = watch(Some(600));
+        let w = policy(Some(600));
         // historyLimit 2: the row of the failure that was told is pruned
         // long before the cooldown ends.
-        let verdicts: Vec<AlertDecision> = ["18:00", "18:01", "18:02", "18:03", "18:09", "18:10"]
+        let decisions: Vec<AlertDecision> = ["18:00", "18:01", "18:02", "18:03", "18:09", "18:10"]
             .iter()
             .enumerate()
             .map(|(i, t)| {
                 let when = format!("2025-03-07T{t}:00Z");
-                ended(&dir, &format!("r{i}"), "a", &when, Outcome::Failed, &w).verdict
+                ended(&dir, &format!("r{i}"), "a", &when, Outcome::Failed, &w).decision
             })
             .collect();
         let first = at("2025-03-07T18:00:00Z");
         assert_eq!(
-            verdicts,
+            decisions,
             [
                 AlertDecision::Send(NoticeKind::Failure),
                 AlertDecision::CooledDown(first),
@@ -753,9 +753,9 @@ mod tests {
     #[test]
     fn an_undelivered_failure_notice_gives_its_cooldown_back() {
         let (_temp, dir) = dir();
-        let w = watch(Some(3600));
+        let w = policy(Some(3600));
         let first = ended(&dir, "r1", "a", "2025-03-07T18:00:00Z", Outcome::Failed, &w);
-        assert_eq!(first.verdict, AlertDecision::Send(NoticeKind::Failure));
+        assert_eq!(first.decision, AlertDecision::Send(NoticeKind::Failure));
         let mut store = Store::open(&dir).unwrap();
         let mut row = store.recent(Some("a"), 1).unwrap().remove(0);
         row.notice_result = Some(Delivery::Failed);
@@ -763,29 +763,29 @@ mod tests {
         store.noted(&row, first.claim).unwrap();
         assert_eq!(store.recent(Some("a"), 1).unwrap()[0], row);
         let second = ended(&dir, "r2", "a", "2025-03-07T18:01:00Z", Outcome::Failed, &w);
-        assert_eq!(second.verdict, AlertDecision::Send(NoticeKind::Failure));
+        assert_eq!(second.decision, AlertDecision::Send(NoticeKind::Failure));
     }
 
     #[test]
     fn a_recovery_is_decided_once_whatever_connection_asks() {
         let (_temp, dir) = dir();
-        let w = watch(None);
+        let w = policy(None);
         let outcomes = [
             Outcome::Failed,
             Outcome::Failed,
             Outcome::Succeeded,
             Outcome::Succeeded,
         ];
-        let verdicts: Vec<AlertDecision> = outcomes
+        let decisions: Vec<AlertDecision> = outcomes
             .iter()
             .enumerate()
             .map(|(i, o)| {
                 let when = format!("2025-03-07T18:0{i}:00Z");
-                ended(&dir, &format!("r{i}"), "a", &when, *o, &w).verdict
+                ended(&dir, &format!("r{i}"), "a", &when, *o, &w).decision
             })
             .collect();
         assert_eq!(
-            verdicts,
+            decisions,
             [
                 AlertDecision::Send(NoticeKind::Failure),
                 AlertDecision::Send(NoticeKind::Failure),
@@ -819,7 +819,7 @@ mod tests {
             insert("4", "up", "failed");
             insert("5", "up", "succeeded");
         }
-        let w = watch(None);
+        let w = policy(None);
         let down = ended(
             &dir,
             "6",
@@ -836,8 +836,8 @@ mod tests {
             Outcome::Succeeded,
             &w,
         );
-        assert_eq!(down.verdict, AlertDecision::Send(NoticeKind::Recovery));
-        assert_eq!(up.verdict, AlertDecision::Quiet);
+        assert_eq!(down.decision, AlertDecision::Send(NoticeKind::Recovery));
+        assert_eq!(up.decision, AlertDecision::Quiet);
         let old = Store::open(&dir).unwrap().recent(Some("down"), 10).unwrap();
         assert!(old.iter().all(|r| r.ping_error.is_none()));
     }

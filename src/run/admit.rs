@@ -1,0 +1,269 @@
+//! The second stage of a run: whether it goes ahead. It takes the job's
+//! lock (`concurrency`), decides `dependsOn` from the history, and records
+//! the run's start; a run that does not go ahead (busy, skipped) is
+//! recorded as such and stops here.
+//!
+//! The request matters more than its record: when the history cannot be
+//! written, the run goes ahead and says once on stderr that it is not
+//! recorded. What cannot go ahead without the state directory is what
+//! needs it to decide: the lock, and `dependsOn`. Those fail closed, with
+//! exit 3 and a message naming the file and what to do.
+
+use std::time::Instant;
+
+use jiff::Timestamp;
+
+use crate::context::Context;
+use crate::error::{Error, Exit};
+use crate::files::io_reason;
+use crate::job::{Concurrency, Dependency, Job};
+use crate::run::identity;
+use crate::run::log::Verbosity;
+use crate::run::plan::Plan;
+use crate::state::alerts::{AlertPolicy, Claim};
+use crate::state::dependency::{self, Decision};
+use crate::state::dir::StateDir;
+use crate::state::error::StoreError;
+use crate::state::lock::{self, RunLock};
+use crate::state::record::{Outcome, Record};
+use crate::state::{self, History};
+
+/// Whether the run goes ahead.
+pub(crate) enum Admission {
+    Admitted(Box<Admitted>),
+    /// It does not: skipped by `dependsOn` or busy, already recorded.
+    Stopped(Stopped),
+}
+
+/// A run that did not go ahead.
+pub(crate) struct Stopped {
+    pub exit: Exit,
+    pub outcome: Outcome,
+    /// The id its row was recorded under.
+    pub run_id: String,
+}
+
+/// A run that goes ahead: it holds its lock, and its row says `running`.
+pub(crate) struct Admitted {
+    /// `None` when the run is not recorded (said once on stderr).
+    pub(super) history: Option<Box<dyn History>>,
+    pub(super) record: Record,
+    pub(super) began: Instant,
+    /// The job's `historyLimit`.
+    pub(super) keep: u32,
+    pub(super) policy: AlertPolicy,
+    /// The cooldown a failure notice of this run took, if it did.
+    pub(super) claim: Option<Claim>,
+    _lock: Option<RunLock>,
+}
+
+impl Admitted {
+    /// This run's id.
+    pub fn run_id(&self) -> &str {
+        &self.record.run_id
+    }
+}
+
+/// Take the lock, decide `dependsOn`, and record the run's start.
+pub(crate) fn admit(
+    ctx: &mut Context,
+    plan: &Plan,
+    state_dir: Option<&StateDir>,
+    verbosity: Verbosity,
+) -> Result<Admission, Error> {
+    let job = plan.job;
+    let began = ctx.clock.now();
+    let now = ctx.clock.wall();
+    let mut run = Record::start(
+        identity::run_id(ctx.random),
+        &job.name,
+        plan.start.trigger,
+        plan.start.scheduled,
+        now,
+    );
+    let mut history = match state_dir {
+        Some(dir) => state::open(dir),
+        None => Err(StoreError::NoDirectory),
+    };
+    let (lock, alone) = match take_lock(job, state_dir, &history)? {
+        Locked::Held(lock, alone) => (lock, alone),
+        Locked::Busy(path) => {
+            let row = run.not_run(
+                Outcome::Busy,
+                "another run of the job holds its lock".into(),
+            );
+            let recorded = match &mut history {
+                Ok(history) => history.add(&row, job.history_limit, false),
+                Err(problem) => Err(problem.clone()),
+            };
+            if verbosity > Verbosity::Quiet {
+                let _ = writeln!(
+                    ctx.stderr,
+                    "jobrun: job `{}` did not run: another run of it is still going (`concurrency: forbid`; lock `{}`)",
+                    job.name,
+                    path.display()
+                );
+                if let Err(problem) = recorded {
+                    not_recorded(ctx, &job.name, &problem);
+                }
+            }
+            return Ok(Admission::Stopped(Stopped {
+                exit: Exit::Busy,
+                outcome: Outcome::Busy,
+                run_id: row.run_id,
+            }));
+        }
+    };
+    // Only a run that holds the job's lock with no other run of the job
+    // going may take rows its job's earlier runs left `running` for dead.
+    let exclusive = alone;
+
+    if let Some(dependency) = &job.depends_on {
+        let needed = |problem| Error::StateNeeded {
+            job: job.name.clone(),
+            needs: "`dependsOn` needs the run history to decide",
+            problem,
+        };
+        let history = history
+            .as_mut()
+            .map_err(|problem| needed(problem.clone()))?;
+        let other = plan
+            .file
+            .checked
+            .jobs
+            .iter()
+            .find(|j| j.name == dependency.job);
+        let decision = depends_on(&**history, dependency, other, state_dir, now).map_err(needed)?;
+        match decision {
+            Decision::Skip(reason) => {
+                if verbosity >= Verbosity::Attempts {
+                    let _ = writeln!(ctx.stderr, "jobrun: job `{}` skipped: {reason}", job.name);
+                }
+                let row = run.not_run(Outcome::Skipped, reason);
+                if let Err(problem) = history.add(&row, job.history_limit, exclusive)
+                    && verbosity > Verbosity::Quiet
+                {
+                    not_recorded(ctx, &job.name, &problem);
+                }
+                return Ok(Admission::Stopped(Stopped {
+                    exit: Exit::Success,
+                    outcome: Outcome::Skipped,
+                    run_id: row.run_id,
+                }));
+            }
+            Decision::Run(reason) => {
+                if verbosity >= Verbosity::Attempts {
+                    let _ = writeln!(ctx.stderr, "jobrun: job `{}` runs: {reason}", job.name);
+                }
+                run.reason = Some(reason);
+            }
+        }
+    }
+
+    let recorded = history.and_then(|mut history| {
+        history.add(&run, job.history_limit, exclusive)?;
+        Ok(history)
+    });
+    let history = match recorded {
+        Ok(history) => Some(history),
+        Err(problem) => {
+            if verbosity > Verbosity::Quiet {
+                not_recorded(ctx, &job.name, &problem);
+            }
+            None
+        }
+    };
+    Ok(Admission::Admitted(Box::new(Admitted {
+        history,
+        record: run,
+        began,
+        keep: job.history_limit,
+        policy: AlertPolicy::of(&job.notify),
+        claim: None,
+        _lock: lock,
+    })))
+}
+
+/// What became of the job's lock.
+enum Locked {
+    /// Held (or not needed), and whether no other run of the job is going.
+    Held(Option<RunLock>, bool),
+    /// Another run holds it, at this path.
+    Busy(std::path::PathBuf),
+}
+
+/// Take the job's lock: exclusive under `concurrency: forbid`, which
+/// cannot run without it; shared under `allow`, only so that `dependsOn`
+/// can tell a live run from a dead one.
+fn take_lock(
+    job: &Job,
+    state_dir: Option<&StateDir>,
+    history: &Result<Box<dyn History>, StoreError>,
+) -> Result<Locked, Error> {
+    match job.concurrency {
+        Concurrency::Allow => Ok(
+            match state_dir.and_then(|d| lock::share(&d.path, &job.name)) {
+                Some((lock, free)) => Locked::Held(Some(lock), free),
+                None => Locked::Held(None, false),
+            },
+        ),
+        Concurrency::Forbid => {
+            let needed = |problem| Error::StateNeeded {
+                job: job.name.clone(),
+                needs: "`concurrency: forbid` needs its lock in the state directory",
+                problem,
+            };
+            let dir = state_dir.ok_or_else(|| needed(StoreError::NoDirectory))?;
+            // The lock's own failure would name only the lock file.
+            if let Err(problem @ StoreError::Directory { .. }) = history {
+                return Err(needed(problem.clone()));
+            }
+            match lock::try_lock(&dir.path, &job.name) {
+                Ok(lock::Attempt::Held(lock)) => Ok(Locked::Held(Some(lock), true)),
+                Ok(lock::Attempt::Busy) => Ok(Locked::Busy(lock::path(&dir.path, &job.name))),
+                Err(e) => Err(needed(StoreError::Lock {
+                    path: lock::path(&dir.path, &job.name),
+                    reason: io_reason(&e),
+                })),
+            }
+        }
+    }
+}
+
+/// Decide `dependsOn` from the runs of the job it backs up (`other`).
+///
+/// A row of the other job that says `running` is believed only if the
+/// job's lock says so too. A run killed without a word (SIGKILL, a power
+/// cut) leaves its row `running`, and a backup that believed it would
+/// skip exactly when it is needed. Every run holds its job's lock
+/// (exclusively under `concurrency: forbid`, shared under `allow`), so a
+/// lock that can be taken means no run is going; it is let go at once.
+fn depends_on(
+    history: &dyn History,
+    dependency: &Dependency,
+    other: Option<&Job>,
+    state_dir: Option<&StateDir>,
+    now: Timestamp,
+) -> Result<Decision, StoreError> {
+    let since = dependency::window_start(dependency, now);
+    let mut runs = history.since(&dependency.job, since)?;
+    if let (Some(other), Some(dir)) = (other, state_dir)
+        && runs.iter().any(|r| r.outcome == Outcome::Running)
+        && let Ok(lock::Attempt::Held(free)) = lock::try_lock(&dir.path, &other.name)
+    {
+        drop(free);
+        for run in runs.iter_mut().filter(|r| r.outcome == Outcome::Running) {
+            run.outcome = Outcome::Interrupted;
+        }
+    }
+    Ok(dependency::decide(dependency, &runs, now))
+}
+
+/// One line: the run goes on, unrecorded.
+pub(super) fn not_recorded(ctx: &mut Context, job: &str, problem: &StoreError) {
+    let _ = writeln!(
+        ctx.stderr,
+        "jobrun: job `{job}`: this run is not recorded in the history: {problem}; {}",
+        problem.help()
+    );
+}

@@ -1,0 +1,247 @@
+//! The first stage of a run: from the checked job and the run's variables
+//! to the exact request it will send, checked again once its placeholders
+//! are filled in, with every secret noted for masking. Nothing is sent and
+//! nothing is recorded yet: whatever is wrong here is the file's or the
+//! environment's, and stops the run before it starts.
+
+use jiff::Timestamp;
+
+use crate::context::Context;
+use crate::diagnostic::Diagnostic;
+use crate::error::Error;
+use crate::http::redirect::Origin;
+use crate::http::request::Prepared;
+use crate::job::Job;
+use crate::job::builtin::{self, RunFacts};
+use crate::jobfile::JobFile;
+use crate::run::identity;
+use crate::run::log::{LogFormat, RunLog, Verbosity};
+use crate::run::sinks::Sinks;
+use crate::run::{Setup, Start};
+use crate::vars::variables::Variables;
+
+/// A run, planned: its request filled in and checked.
+pub(crate) struct Plan<'run, 'env> {
+    pub job: &'run Job,
+    pub file: &'run JobFile,
+    pub start: Start,
+    pub values: Values<'run, 'env>,
+    /// The request, secrets noted.
+    pub request: Prepared,
+    /// The healthcheck URL, filled in, or why it could not be.
+    pub ping_base: Option<Result<String, String>>,
+}
+
+/// Where a run's placeholders take their values from.
+pub(crate) struct Values<'run, 'env> {
+    job: &'run Job,
+    /// When the built-ins (`NOW`, the week's dates) were read.
+    now: Timestamp,
+    variables: Variables<'env>,
+}
+
+impl Values<'_, '_> {
+    /// The built-ins first, then the environment and `.env`.
+    pub fn lookup(&self) -> impl Fn(&str) -> Option<String> + '_ {
+        move |name| {
+            let facts = RunFacts {
+                job: &self.job.name,
+                now: self.now,
+                zone: &self.job.zone.tz,
+            };
+            builtin::value(name, &facts).or_else(|| self.variables.get(name))
+        }
+    }
+}
+
+impl Plan<'_, '_> {
+    pub fn lookup(&self) -> impl Fn(&str) -> Option<String> + '_ {
+        self.values.lookup()
+    }
+
+    /// What the run says, to stderr and the log file.
+    pub fn log<'a>(
+        &'a self,
+        stderr: &'a mut dyn std::io::Write,
+        sinks: &'a Sinks,
+        verbosity: Verbosity,
+        format: LogFormat,
+    ) -> RunLog<'a> {
+        RunLog::new(
+            &self.job.name,
+            &self.request,
+            verbosity,
+            format,
+            stderr,
+            sinks.log.as_ref(),
+        )
+    }
+}
+
+/// Plan `job`'s run: its variables read and checked, its request filled
+/// in. A variable the job's notifications need but cannot have is said
+/// on stderr, and the run goes on.
+pub(crate) fn plan<'run, 'env>(
+    ctx: &mut Context<'env>,
+    setup: &Setup<'run>,
+    job: &'run Job,
+    start: Start,
+    verbosity: Verbosity,
+) -> Result<Plan<'run, 'env>, Error> {
+    let file = setup.file;
+    let variables = Variables::load(
+        ctx.env,
+        setup.env_file.path.clone(),
+        setup.env_file.explicit,
+        ctx.now,
+    )?;
+    let unset = variables.missing(job);
+    if !unset.is_empty() {
+        return Err(file.error(unset));
+    }
+    if verbosity > Verbosity::Quiet {
+        warn_unusable_notices(ctx, file, job, &variables)?;
+    }
+    let values = Values {
+        job,
+        now: ctx.now,
+        variables,
+    };
+    let key = job.request.idempotency_key.then(|| {
+        let mut random = [0u8; 16];
+        (ctx.random)(&mut random);
+        identity::key(&job.name, start.scheduled, random)
+    });
+    let lookup = values.lookup();
+    let mut request = Prepared::new(job, &lookup, key.as_deref()).map_err(|unresolved| {
+        file.error(vec![
+            Diagnostic::error(
+                format!(
+                    "variable `{}` is not set (job `{}`)",
+                    unresolved.name, job.name
+                ),
+                job.use_of(&unresolved.name),
+            )
+            .with_help(unresolved.help()),
+        ])
+    })?;
+    // Values from files, sealed values and minting are secrets whatever
+    // their names.
+    for secret in values.variables.secrets() {
+        request.secrets.add(&secret);
+    }
+    check_url(file, job, &request)?;
+    check_headers(file, job, &request)?;
+    // Filled in now, so a ping that cannot be made is known before the
+    // run starts; reported with the run's other side requests.
+    let ping_base = job.healthcheck.as_ref().map(|template| {
+        template
+            .render(&lookup)
+            .map(|rendered| rendered.text)
+            .map_err(|unresolved| format!("variable `{}` is not set", unresolved.name))
+    });
+    drop(lookup);
+    Ok(Plan {
+        job,
+        file,
+        start,
+        values,
+        request,
+        ping_base,
+    })
+}
+
+/// A notification or ping that cannot be made does not stop the job (its
+/// request matters more), but must not fail silently either: it is said
+/// on every run, as cron mails whatever a job writes.
+fn warn_unusable_notices(
+    ctx: &mut Context,
+    file: &JobFile,
+    job: &Job,
+    variables: &Variables,
+) -> Result<(), Error> {
+    for problem in variables.missing_for_notices(job) {
+        let at = problem
+            .span
+            .map(|s| format!("{}:{}:{}: ", file.path.display(), s.line, s.col))
+            .unwrap_or_default();
+        let help = problem
+            .help
+            .as_ref()
+            .map(|h| format!("; {h}"))
+            .unwrap_or_default();
+        writeln!(
+            ctx.stderr,
+            "jobrun: warning: {at}{}: the job runs all the same, but what uses it is not sent{help}",
+            problem.message
+        )
+        .map_err(Error::Output)?;
+    }
+    Ok(())
+}
+
+/// The filled-in URL must be an http(s) address jobrun can send to.
+fn check_url(file: &JobFile, job: &Job, prepared: &Prepared) -> Result<(), Error> {
+    let valid = Origin::of(&prepared.url).is_some()
+        && ureq::http::Uri::try_from(prepared.url.as_str()).is_ok();
+    if valid {
+        return Ok(());
+    }
+    let span = job
+        .request
+        .url
+        .placeholders()
+        .next()
+        .map_or(job.span, |p| job.use_of(&p.name));
+    Err(file.error(vec![
+        Diagnostic::error(
+            format!(
+                "job `{}`: the url is not a valid http(s) address once its placeholders are filled in: `{}`",
+                job.name,
+                prepared.shown_url()
+            ),
+            span,
+        )
+        .with_help("check the values of the variables the url uses: it must start with `http://` or `https://` and name a host"),
+    ]))
+}
+
+/// Header values filled in from variables must still be one line of text.
+fn check_headers(file: &JobFile, job: &Job, prepared: &Prepared) -> Result<(), Error> {
+    let broken = prepared.headers.iter().find_map(|h| {
+        let bad = h
+            .value
+            .chars()
+            .find(|c| !c.is_ascii() || c.is_control() && *c != '\t')?;
+        Some((h, bad))
+    });
+    let Some((header, bad)) = broken else {
+        return Ok(());
+    };
+    // The character itself is not shown: it may be part of a secret.
+    let what = if bad.is_control() {
+        "a line break or control character"
+    } else {
+        "a character that is not ASCII"
+    };
+    let template = job.request.header(&header.name);
+    let variables: Vec<String> = template
+        .map(|t| t.placeholders().map(|p| format!("`{}`", p.name)).collect())
+        .unwrap_or_default();
+    let span = template
+        .and_then(|t| t.placeholders().next())
+        .map_or(job.span, |p| job.use_of(&p.name));
+    Err(file.error(vec![
+        Diagnostic::error(
+            format!(
+                "job `{}`: header `{}` contains {what} once its placeholders are filled in",
+                job.name, header.name
+            ),
+            span,
+        )
+        .with_help(format!(
+            "a header value is one line of ASCII text (encode anything else, as the server expects); check the value of {}",
+            if variables.is_empty() { "the header".to_string() } else { variables.join(", ") }
+        )),
+    ]))
+}
