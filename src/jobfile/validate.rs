@@ -22,6 +22,7 @@ use crate::jobfile::schema::{
     self, ConfigFile, HeaderEntry, JobEntry, NoticeEntry, RedirectsEntry, Spanned, StatusItem,
     Switch, Text,
 };
+use crate::jobfile::suggest;
 use crate::jobfile::yaml::{Node, Value};
 use crate::schedule::node_cron;
 use crate::schedule::{Schedule, ScheduleError};
@@ -589,7 +590,7 @@ impl Checker<'_> {
         if method.is_none() {
             self.diagnostics.push(
                 Diagnostic::error(format!("unknown method `{}`", text.value), text.span)
-                    .with_help(format!("use one of {}", schema::list(Method::NAMES))),
+                    .with_help(format!("use one of {}", suggest::list(Method::NAMES))),
             );
         }
         method
@@ -877,7 +878,7 @@ impl Checker<'_> {
                 .map(|n| n.as_str().to_string())
                 .collect();
             let names: Vec<&str> = names.iter().map(String::as_str).collect();
-            let help = match schema::suggest(&name.value, &names) {
+            let help = match suggest::suggest(&name.value, &names) {
                 Some(close) => format!("did you mean `{close}`?"),
                 None => "use an IANA zone name such as `America/Chicago`, `Europe/London` or `UTC`"
                     .into(),
@@ -1043,11 +1044,11 @@ impl Checker<'_> {
     fn redirects(&mut self, text: &Text) -> Option<Redirects> {
         let found = Redirects::parse(&text.value);
         if found.is_none() {
-            let help = match schema::suggest(&text.value, Redirects::NAMES) {
+            let help = match suggest::suggest(&text.value, Redirects::NAMES) {
                 Some(close) => format!("did you mean `{close}`?"),
                 None => format!(
                     "use one of {}, or true (`same-origin`) or false (`none`)",
-                    schema::list(Redirects::NAMES)
+                    suggest::list(Redirects::NAMES)
                 ),
             };
             self.diagnostics.push(
@@ -1067,9 +1068,9 @@ impl Checker<'_> {
     fn concurrency(&mut self, text: &Text) -> Option<Concurrency> {
         let found = Concurrency::parse(&text.value);
         if found.is_none() {
-            let help = match schema::suggest(&text.value, Concurrency::NAMES) {
+            let help = match suggest::suggest(&text.value, Concurrency::NAMES) {
                 Some(close) => format!("did you mean `{close}`?"),
-                None => format!("use one of {}", schema::list(Concurrency::NAMES)),
+                None => format!("use one of {}", suggest::list(Concurrency::NAMES)),
             };
             self.diagnostics.push(
                 Diagnostic::error(
@@ -1130,7 +1131,7 @@ impl Checker<'_> {
             ok = false;
         } else if !names.contains_key(job.value.as_str()) {
             let known: Vec<&str> = names.keys().copied().collect();
-            let help = match schema::suggest(&job.value, &known) {
+            let help = match suggest::suggest(&job.value, &known) {
                 Some(close) => format!("did you mean `{close}`?"),
                 None => "`dependsOn.job` must name a job in this file".into(),
             };
@@ -1148,9 +1149,9 @@ impl Checker<'_> {
             Some(text) => match Condition::parse(&text.value) {
                 Some(condition) => condition,
                 None => {
-                    let help = match schema::suggest(&text.value, Condition::NAMES) {
+                    let help = match suggest::suggest(&text.value, Condition::NAMES) {
                         Some(close) => format!("did you mean `{close}`?"),
-                        None => format!("use one of {}", schema::list(Condition::NAMES)),
+                        None => format!("use one of {}", suggest::list(Condition::NAMES)),
                     };
                     self.diagnostics.push(
                         Diagnostic::error(format!("unknown condition `{}`", text.value), text.span)
@@ -1200,6 +1201,7 @@ pub fn names(jobs: &[Job]) -> Vec<&str> {
 mod tests {
     use super::*;
     use crate::diagnostic::Severity;
+    use crate::jobfile::decode;
 
     const BASE_DIR: &str = "/srv/jobs";
 
@@ -1212,7 +1214,7 @@ mod tests {
 
     /// Every problem, from decoding and checking alike.
     fn problems(text: &str) -> Vec<Diagnostic> {
-        let (config, mut found) = schema::decode(text);
+        let (config, mut found) = decode::decode(text);
         found.extend(
             check(
                 &config,
@@ -1235,7 +1237,7 @@ mod tests {
     /// Job `a`, which must have no problem at all.
     fn job(extra: &str) -> Job {
         let text = file(extra);
-        let (config, found) = schema::decode(&text);
+        let (config, found) = decode::decode(&text);
         assert!(found.is_empty(), "{found:#?}");
         let checked = check(
             &config,
@@ -1737,7 +1739,7 @@ mod tests {
     #[test]
     fn state_dir_is_read_from_the_job_files_directory() {
         let text = format!("global:\n  stateDir: state\n{}", file(""));
-        let (config, _) = schema::decode(&text);
+        let (config, _) = decode::decode(&text);
         let checked = check(&config, &TimeZone::UTC, Path::new(BASE_DIR), Purpose::Use);
         assert_eq!(checked.state_dir, Some(PathBuf::from("/srv/jobs/state")));
         let found = problem(&format!("global:\n  stateDir: \"\"\n{}", file("")));
@@ -1748,7 +1750,7 @@ mod tests {
     fn jobs(text: &str) -> Vec<Job> {
         let found = problems(text);
         assert!(found.is_empty(), "{found:#?}");
-        let (config, _) = schema::decode(text);
+        let (config, _) = decode::decode(text);
         check(&config, &TimeZone::UTC, Path::new(BASE_DIR), Purpose::Use).jobs
     }
 
@@ -1960,7 +1962,7 @@ mod tests {
         assert_eq!(found.len(), 2, "{found:#?}");
         assert_eq!(found[0].span.unwrap().line, 3);
         assert_eq!(found[1].span.unwrap().line, 4);
-        let (config, _) = schema::decode(&text);
+        let (config, _) = decode::decode(&text);
         let checked = check(&config, &TimeZone::UTC, Path::new(BASE_DIR), Purpose::Use);
         assert!(checked.jobs.is_empty(), "{:?}", checked.jobs);
         // A job that takes neither is built.
@@ -1968,7 +1970,7 @@ mod tests {
             "  notify:\n    onFailure: {url: \"ftp://e.com\"}\n",
             ["", "    notify: false\n", ""],
         );
-        let (config, _) = schema::decode(&text);
+        let (config, _) = decode::decode(&text);
         let checked = check(&config, &TimeZone::UTC, Path::new(BASE_DIR), Purpose::Use);
         assert_eq!(names(&checked.jobs), ["b"]);
     }
@@ -1976,7 +1978,7 @@ mod tests {
     #[test]
     fn a_bad_notification_of_a_job_leaves_it_unbuilt() {
         let text = file("    notify:\n      onFailure: {url: \"https://e.com/${}\"}\n");
-        let (config, _) = schema::decode(&text);
+        let (config, _) = decode::decode(&text);
         let checked = check(&config, &TimeZone::UTC, Path::new(BASE_DIR), Purpose::Use);
         assert!(checked.has_errors());
         assert!(checked.jobs.is_empty());
