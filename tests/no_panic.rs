@@ -5,7 +5,8 @@
 use std::path::Path;
 
 use jobrun::diagnostic::{Palette, Report};
-use jobrun::jobfile::{schema as config, validate};
+use jobrun::jobfile::decode::decode;
+use jobrun::jobfile::validate;
 
 /// A small deterministic generator, so a failure can be replayed.
 struct Lcg(u64);
@@ -59,7 +60,7 @@ fn damaged_job_files_never_panic_and_point_inside_the_file() {
         let original = std::fs::read_to_string(dir.join(name)).unwrap();
         for _ in 0..1500 {
             let text = damage(&original, &mut rng);
-            let (config, mut diagnostics) = config::decode(&text);
+            let (config, mut diagnostics) = decode(&text);
             let checked_jobs = validate::check(
                 &config,
                 &jiff::tz::TimeZone::UTC,

@@ -29,16 +29,16 @@ use crate::jobfile::yaml::{Node, Value};
 use crate::vars::mask;
 
 /// Shortest run of token characters looked at for entropy.
-pub const TOKEN_MIN_CHARS: usize = 24;
+const TOKEN_MIN_CHARS: usize = 24;
 /// Least entropy, in bits per character, of a mixed-case token.
-pub const TOKEN_MIN_BITS: f64 = 4.0;
+const TOKEN_MIN_BITS: f64 = 4.0;
 /// Shortest run of hexadecimal digits taken for a token.
-pub const HEX_MIN_CHARS: usize = 40;
+const HEX_MIN_CHARS: usize = 40;
 /// Least entropy of a hexadecimal token.
-pub const HEX_MIN_BITS: f64 = 3.0;
+const HEX_MIN_BITS: f64 = 3.0;
 
 /// The lint's findings in the job file.
-pub fn job_file(config: &ConfigFile) -> Vec<Diagnostic> {
+pub(super) fn job_file(config: &ConfigFile) -> Vec<Diagnostic> {
     let mut found = Vec::new();
     for header in &config.global.default_headers {
         header_value(header, &mut found);
@@ -274,7 +274,7 @@ fn whole(span: Span) -> Conceal {
 /// In a URL, `/` separates path segments rather than being base64; so it
 /// does in a word of other text from a `/` that starts a run of token
 /// characters on (an address's `//host/...`, a path's `/var/...`).
-pub fn find_token(text: &str, url: bool) -> Option<(usize, usize, bool)> {
+fn find_token(text: &str, url: bool) -> Option<(usize, usize, bool)> {
     let bytes = text.as_bytes();
     let mut path = url;
     let is_token = |b: u8, path: bool| {
@@ -441,7 +441,7 @@ fn is_local(host: &str) -> bool {
 
 /// The `.env` file's permissions, given its mode, its owner and the user
 /// jobrun runs as.
-pub fn env_file(path: &Path, mode: u32, owner: u32, user: u32) -> Vec<Diagnostic> {
+pub(crate) fn env_file(path: &Path, mode: u32, owner: u32, user: u32) -> Vec<Diagnostic> {
     let mut found = Vec::new();
     let shown = path.display();
     if mode & 0o044 != 0 {
@@ -480,7 +480,7 @@ mod tests {
     use crate::diagnostic::Severity;
 
     fn lint(jobs: &str) -> Vec<Diagnostic> {
-        let (config, problems) = crate::jobfile::schema::decode(jobs);
+        let (config, problems) = crate::jobfile::decode::decode(jobs);
         assert!(problems.is_empty(), "{problems:?}");
         job_file(&config)
     }

@@ -20,23 +20,23 @@ use saphyr_parser::{Event, Parser, ScalarStyle, Span as RawSpan, Tag};
 use crate::diagnostic::{Diagnostic, Span};
 
 /// At most this many nodes in a document, aliases expanded.
-pub const MAX_NODES: usize = 2_000_000;
+const MAX_NODES: usize = 2_000_000;
 /// At most this many nodes reached through aliases.
-pub const MAX_ALIAS_NODES: usize = 250_000;
+const MAX_ALIAS_NODES: usize = 250_000;
 /// At most this deep.
-pub const MAX_DEPTH: usize = 64;
+const MAX_DEPTH: usize = 64;
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Node {
-    pub value: Value,
-    pub span: Span,
+pub(super) struct Node {
+    pub(super) value: Value,
+    pub(super) span: Span,
     /// Whether a scalar was written in quotes: its text then starts one
     /// column after the span does.
-    pub quoted: bool,
+    pub(super) quoted: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum Value {
+pub(super) enum Value {
     Null,
     Bool(bool),
     Int(i64),
@@ -49,11 +49,12 @@ pub enum Value {
 impl Node {
     /// The span of the scalar's text itself, without its opening quote, so a
     /// caret can go under a part of it.
-    pub fn text_span(&self, offset: usize, len: usize) -> Span {
+    #[cfg(test)]
+    fn text_span(&self, offset: usize, len: usize) -> Span {
         self.span.sub(offset + usize::from(self.quoted), len)
     }
 
-    pub fn as_str(&self) -> Option<&str> {
+    pub(super) fn as_str(&self) -> Option<&str> {
         match &self.value {
             Value::Str(s) => Some(s),
             _ => None,
@@ -61,7 +62,7 @@ impl Node {
     }
 
     /// What kind of value this is, for "expected X, found Y" messages.
-    pub fn kind(&self) -> &'static str {
+    pub(super) fn kind(&self) -> &'static str {
         match self.value {
             Value::Null => "nothing (null)",
             Value::Bool(_) => "a boolean",
@@ -74,7 +75,7 @@ impl Node {
     }
 
     /// The text of a scalar as it reads, for keys and messages.
-    pub fn scalar_text(&self) -> Option<String> {
+    pub(super) fn scalar_text(&self) -> Option<String> {
         match &self.value {
             Value::Null => Some("null".into()),
             Value::Bool(b) => Some(b.to_string()),
@@ -101,7 +102,7 @@ impl Node {
 
 /// Parse one YAML document. `Ok(None)` when the text holds no document at all
 /// (empty, or only comments).
-pub fn parse(text: &str) -> Result<Option<Node>, Vec<Diagnostic>> {
+pub(super) fn parse(text: &str) -> Result<Option<Node>, Vec<Diagnostic>> {
     let mut builder = Builder {
         text,
         lines: line_count(text),

@@ -632,7 +632,7 @@ mod tests {
 
     /// The first job of `text`, checked.
     fn first_job(text: &str) -> Job {
-        let (config, found) = crate::jobfile::schema::decode(text);
+        let (config, found) = crate::jobfile::decode::decode(text);
         assert!(found.is_empty(), "{found:#?}");
         let checked = crate::jobfile::validate::check(
             &config,

@@ -1,0 +1,339 @@
+//! Decoding: the YAML tree read into the schema as written, one mapping
+//! at a time, with every unknown key and every value of the wrong kind
+//! reported at its place, all in one pass.
+
+mod notify;
+mod values;
+
+use crate::diagnostic::{Diagnostic, Span};
+use crate::jobfile::schema::{
+    ConfigFile, DEPENDS_ON_KEYS, DependsOnEntry, GLOBAL_KEYS, Global, JOB_KEYS, JobEntry, TOP_KEYS,
+};
+use crate::jobfile::suggest::{list, suggest};
+use crate::jobfile::yaml::{self, Node, Value};
+
+/// Decode the text of a job file. Returns what could be decoded together
+/// with every problem found.
+pub fn decode(text: &str) -> (ConfigFile, Vec<Diagnostic>) {
+    let mut decoder = Decoder::default();
+    let root = match yaml::parse(text) {
+        Ok(Some(root)) => root,
+        Ok(None) => {
+            decoder
+                .problems
+                .push(Diagnostic::file_error("the job file is empty").with_help(
+                    "a job file starts with `jobs:` followed by a list of jobs; see the README",
+                ));
+            return (ConfigFile::default(), decoder.problems);
+        }
+        Err(problems) => return (ConfigFile::default(), problems),
+    };
+    let config = decoder.file(&root);
+    // The tree is not needed again, and freeing its hundreds of thousands of
+    // small allocations one by one costs a 10,000-job file a fifth of its
+    // validation time for nothing: jobrun is one short process, and the OS
+    // takes the memory back at exit.
+    std::mem::forget(root);
+    (config, decoder.problems)
+}
+
+#[derive(Default)]
+struct Decoder {
+    problems: Vec<Diagnostic>,
+}
+
+impl Decoder {
+    fn file(&mut self, root: &Node) -> ConfigFile {
+        let mut config = ConfigFile::default();
+        let Some(entries) = self.mapping(root, "the job file") else {
+            return config;
+        };
+        let mut saw_jobs = false;
+        for (key, value) in entries {
+            match self.key(key, TOP_KEYS, "at the top of the file") {
+                Some("global") => config.global = self.global(value),
+                Some("jobs") => {
+                    saw_jobs = true;
+                    config.jobs_span = key.span;
+                    config.jobs = self.jobs(value);
+                }
+                _ => {}
+            }
+        }
+        if !saw_jobs {
+            self.problems.push(
+                Diagnostic::error("the file has no `jobs:` list", Span::new(1, 1, 1))
+                    .with_help("add `jobs:` with one entry per job; see the README"),
+            );
+        }
+        config
+    }
+
+    fn global(&mut self, node: &Node) -> Global {
+        let mut global = Global::default();
+        if node.value == Value::Null {
+            return global;
+        }
+        let Some(entries) = self.mapping(node, "`global`") else {
+            return global;
+        };
+        for (key, value) in entries {
+            match self.key(key, GLOBAL_KEYS, "in `global`") {
+                Some("defaultTimeout") => {
+                    global.default_timeout = self.duration(value, "defaultTimeout")
+                }
+                Some("defaultRetries") => {
+                    global.default_retries = self.count(value, "defaultRetries")
+                }
+                Some("defaultHeaders") => {
+                    global.default_headers = self.headers(value, "defaultHeaders")
+                }
+                Some("timezone") => global.timezone = self.text(value, "timezone"),
+                Some("stateDir") => global.state_dir = self.text(value, "stateDir"),
+                Some("notify") => {
+                    global.notify = self.global_switch(value, "notify", |d, node| d.notify(node))
+                }
+                Some("healthcheck") => {
+                    global.healthcheck = self
+                        .global_switch(value, "healthcheck", |d, node| d.text(node, "healthcheck"))
+                }
+                _ => {}
+            }
+        }
+        global
+    }
+
+    fn jobs(&mut self, node: &Node) -> Vec<JobEntry> {
+        match &node.value {
+            Value::Null => Vec::new(),
+            Value::Seq(items) => items.iter().filter_map(|item| self.job(item)).collect(),
+            _ => {
+                self.problems.push(
+                    Diagnostic::error(
+                        format!("`jobs` must be a list, found {}", node.kind()),
+                        node.span,
+                    )
+                    .with_help("write each job as a list item starting with `- name: ...`"),
+                );
+                Vec::new()
+            }
+        }
+    }
+
+    fn job(&mut self, node: &Node) -> Option<JobEntry> {
+        let entries = self.mapping(node, "a job")?;
+        let mut job = JobEntry {
+            span: node.span,
+            ..JobEntry::default()
+        };
+        // Where `data` and `body` are written, to refuse both at once.
+        let mut bodies: Vec<(&str, Span)> = Vec::new();
+        for (key, value) in entries {
+            let known = self.key(key, JOB_KEYS, "in a job");
+            if let Some(name @ ("data" | "body")) = known {
+                bodies.push((name, key.span));
+            }
+            match known {
+                Some("name") => job.name = self.text(value, "name"),
+                Some("schedule") => job.schedule = self.text(value, "schedule"),
+                Some("url") => job.url = self.text(value, "url"),
+                Some("method") => job.method = self.text(value, "method"),
+                Some("headers") => job.headers = self.headers(value, "headers"),
+                Some("data") => job.data = Some(value.clone()),
+                Some("body") => job.body = self.text(value, "body"),
+                Some("timeout") => job.timeout = self.duration(value, "timeout"),
+                Some("deadline") => job.deadline = self.duration(value, "deadline"),
+                Some("retries") => job.retries = self.count(value, "retries"),
+                Some("retryDelay") => job.retry_delay = self.duration(value, "retryDelay"),
+                Some("maxRetryDelay") => {
+                    job.max_retry_delay = self.duration(value, "maxRetryDelay")
+                }
+                Some("enabled") => job.enabled = self.boolean(value, "enabled"),
+                Some("description") => {
+                    job.description = match &value.value {
+                        Value::Null => None,
+                        _ => self.scalar_string(value, "description").map(|t| t.value),
+                    }
+                }
+                Some("timezone") => job.timezone = self.text(value, "timezone"),
+                Some("dependsOn") => job.depends_on = self.depends_on(value),
+                Some("expectStatus") => job.expect_status = self.expect_status(value),
+                Some("expectBodyContains") => {
+                    job.expect_body_contains = self.text(value, "expectBodyContains")
+                }
+                Some("maxResponseBytes") => {
+                    job.max_response_bytes = self.size(value, "maxResponseBytes")
+                }
+                Some("followRedirects") => job.follow_redirects = self.redirects(value),
+                Some("idempotencyKey") => {
+                    job.idempotency_key = self.boolean(value, "idempotencyKey")
+                }
+                Some("caFile") => job.ca_file = self.text(value, "caFile"),
+                Some("catchUp") => job.catch_up = self.duration(value, "catchUp"),
+                Some("concurrency") => job.concurrency = self.text(value, "concurrency"),
+                Some("historyLimit") => job.history_limit = self.count(value, "historyLimit"),
+                Some("notify") => {
+                    job.notify = self.switch(value, "notify", |d, node| d.notify(node))
+                }
+                Some("healthcheck") => {
+                    job.healthcheck =
+                        self.switch(value, "healthcheck", |d, node| d.text(node, "healthcheck"))
+                }
+                _ => {}
+            }
+        }
+        self.one_body(&bodies, "a job");
+        Some(job)
+    }
+
+    /// `data` and `body` both given (`bodies` holds where each is written)
+    /// is an error: which one is sent would be a guess.
+    fn one_body(&mut self, bodies: &[(&str, Span)], owner: &str) {
+        if let [(first, first_span), (second, second_span)] = bodies[..] {
+            self.problems.push(
+                Diagnostic::error(
+                    format!("{owner} cannot have both `{first}` and `{second}`"),
+                    second_span,
+                )
+                .with_related(first_span, format!("`{first}` given first"))
+                .with_help("keep one: `data` is sent as JSON, `body` as written"),
+            );
+        }
+    }
+
+    fn depends_on(&mut self, node: &Node) -> Option<DependsOnEntry> {
+        let entries = self.mapping(node, "`dependsOn`")?;
+        let mut depends = DependsOnEntry {
+            span: node.span,
+            ..DependsOnEntry::default()
+        };
+        for (key, value) in entries {
+            match self.key(key, DEPENDS_ON_KEYS, "in `dependsOn`") {
+                Some("job") => depends.job = self.text(value, "job"),
+                Some("windowMinutes") => {
+                    depends.window_minutes = self.count(value, "windowMinutes")
+                }
+                Some("condition") => depends.condition = self.text(value, "condition"),
+                _ => {}
+            }
+        }
+        Some(depends)
+    }
+
+    /// Look a key up in the keys this mapping knows; an unknown one is an
+    /// error with the closest known key as a suggestion.
+    fn key<'k>(&mut self, key: &Node, known: &[&'k str], place: &str) -> Option<&'k str> {
+        if let Some(found) = key
+            .as_str()
+            .and_then(|text| known.iter().find(|k| **k == text))
+        {
+            return Some(found);
+        }
+        let text = key.scalar_text().unwrap_or_default();
+        let mut problem = Diagnostic::error(format!("unknown key `{text}` {place}"), key.span);
+        problem = match suggest(&text, known) {
+            Some(close) => problem.with_help(format!("did you mean `{close}`?")),
+            None => problem.with_help(format!("the keys here are {}", list(known))),
+        };
+        self.problems.push(problem);
+        None
+    }
+
+    fn mapping<'n>(&mut self, node: &'n Node, what: &str) -> Option<&'n [(Node, Node)]> {
+        match &node.value {
+            Value::Map(entries) => Some(entries),
+            _ => {
+                self.problems.push(Diagnostic::error(
+                    format!(
+                        "{what} must be a mapping of `key: value` lines, found {}",
+                        node.kind()
+                    ),
+                    node.span,
+                ));
+                None
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    /// The decoded file, which must have no problem at all.
+    pub(super) fn decode_ok(text: &str) -> ConfigFile {
+        let (config, problems) = decode(text);
+        assert!(problems.is_empty(), "{problems:#?}");
+        config
+    }
+
+    /// Every problem decoding finds.
+    pub(super) fn problems(text: &str) -> Vec<Diagnostic> {
+        decode(text).1
+    }
+
+    #[test]
+    fn seed_keys_decode() {
+        let config = decode_ok(
+            "global:\n  defaultTimeout: 10000\n  defaultRetries: 3\n  defaultHeaders:\n    Content-Type: application/json\njobs:\n  - name: a\n    schedule: \"1 13 * * 1-5\"\n    url: \"https://x\"\n    method: POST\n    headers:\n      X-Count: 5\n    data:\n      k: v\n    timeout: \"1m 30s\"\n    retries: 2\n    enabled: false\n    description: d\n    dependsOn:\n      job: b\n      windowMinutes: 20\n      condition: failed\n",
+        );
+        assert_eq!(
+            config.global.default_timeout.unwrap().value,
+            Duration::from_secs(10)
+        );
+        let job = &config.jobs[0];
+        assert_eq!(job.headers[0].value.value, "5");
+        assert_eq!(job.timeout.as_ref().unwrap().value, Duration::from_secs(90));
+        assert_eq!(job.enabled, Some(false));
+        assert_eq!(
+            job.depends_on
+                .as_ref()
+                .unwrap()
+                .window_minutes
+                .as_ref()
+                .unwrap()
+                .value,
+            20
+        );
+    }
+
+    #[test]
+    fn unknown_key_suggests_the_close_one() {
+        let found = problems("jobs:\n  - name: a\n    shedule: x\n");
+        assert_eq!(found[0].message, "unknown key `shedule` in a job");
+        assert_eq!(found[0].help.as_deref(), Some("did you mean `schedule`?"));
+        assert_eq!(found[0].span, Some(Span::new(3, 5, 7)));
+    }
+
+    #[test]
+    fn snake_case_key_suggests_camel_case() {
+        let found = problems("global:\n  default_timeout: 5\njobs: []\n");
+        assert_eq!(
+            found[0].help.as_deref(),
+            Some("did you mean `defaultTimeout`?")
+        );
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let found = problems(
+            "jobs:\n  - name: 1\n    retries: -1\n    enabled: yes\n    timeout: \"30\"\n",
+        );
+        assert_eq!(found.len(), 4, "{found:#?}");
+    }
+
+    #[test]
+    fn missing_jobs_is_an_error() {
+        assert!(problems("global: {}\n")[0].message.contains("no `jobs:`"));
+    }
+
+    #[test]
+    fn empty_file_is_an_error() {
+        assert_eq!(
+            problems("\n# nothing\n")[0].message,
+            "the job file is empty"
+        );
+    }
+}

@@ -1,0 +1,46 @@
+//! Help for a slip: the known word closest to the one written, and the
+//! known words listed, for "did you mean" and "use one of" messages.
+
+/// The known word closest to `word`, if one is close enough to be a slip:
+/// the same letters in another case or separator style, or a small edit.
+pub(super) fn suggest<'k>(word: &str, known: &[&'k str]) -> Option<&'k str> {
+    let fold = |s: &str| -> String {
+        s.chars()
+            .filter(|c| !matches!(c, '_' | '-'))
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    let folded = fold(word);
+    if let Some(k) = known.iter().find(|k| fold(k) == folded) {
+        return Some(k);
+    }
+    known
+        .iter()
+        .map(|k| (strsim::damerau_levenshtein(&folded, &fold(k)), *k))
+        .filter(|(distance, k)| *distance <= 2.max(k.len() / 4))
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, k)| k)
+}
+
+/// `a`, `b` and `c`
+pub(super) fn list(words: &[&str]) -> String {
+    let quoted: Vec<String> = words.iter().map(|w| format!("`{w}`")).collect();
+    match quoted.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jobfile::schema::JOB_KEYS;
+
+    #[test]
+    fn suggestions_only_for_close_words() {
+        assert_eq!(suggest("scheduel", JOB_KEYS), Some("schedule"));
+        assert_eq!(suggest("Timeout", JOB_KEYS), Some("timeout"));
+        assert_eq!(suggest("frobnicate", JOB_KEYS), None);
+    }
+}

@@ -1,0 +1,440 @@
+//! From the file as written to checked jobs: every error and warning, each
+//! with its location, found in one pass.
+//!
+//! This file holds the pass itself: the walk over the jobs, what each job
+//! takes from `global` (`defaultTimeout`, `defaultRetries`,
+//! `defaultHeaders`, `timezone`), and the checks every key shares
+//! (placeholders, missing keys). What each group of keys must be is checked
+//! in the file named after it.
+
+mod expectations;
+mod names;
+mod notices;
+mod request;
+mod runs;
+mod timing;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use jiff::tz::TimeZone;
+
+use crate::diagnostic::{Diagnostic, Span};
+use crate::job::template::Template;
+use crate::job::{
+    Concurrency, DEFAULT_RETRIES, DEFAULT_TIMEOUT, Job, Method, Notify, Request, Zone,
+};
+use crate::jobfile::schema::{ConfigFile, JobEntry, Text};
+
+pub(super) use names::names;
+use timing::ScheduleReading;
+
+/// The checked jobs, and every problem found on the way.
+#[derive(Debug, Default)]
+pub struct Checked {
+    pub(crate) jobs: Vec<Job>,
+    /// How many jobs the file defines, checked or not.
+    pub(crate) entries: usize,
+    /// `global.stateDir`, resolved against the job file's directory.
+    pub(crate) state_dir: Option<PathBuf>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Checked {
+    pub(crate) fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// What the check is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// `jobrun validate`: everything, including how the Node scheduler read
+    /// each schedule.
+    Validate,
+    /// Another command about to use the jobs. Those print no warnings, so
+    /// the node-cron comparison, which only feeds a warning, is skipped:
+    /// every cron tick pays for what runs here.
+    Use,
+}
+
+/// Check a decoded file. `host_zone` is the zone of jobs that name none;
+/// `base_dir` is the job file's directory: relative paths in the file
+/// (`caFile`) are read from there, so the file and what it names can move
+/// together, whatever directory cron starts jobrun in.
+pub fn check(
+    config: &ConfigFile,
+    host_zone: &TimeZone,
+    base_dir: &Path,
+    purpose: Purpose,
+) -> Checked {
+    let mut checker = Checker {
+        host_zone,
+        base_dir,
+        purpose,
+        zones: HashMap::new(),
+        schedules: HashMap::new(),
+        diagnostics: Vec::new(),
+        uses: Vec::new(),
+    };
+    let jobs = checker.jobs(config);
+    let state_dir = config
+        .global
+        .state_dir
+        .as_ref()
+        .and_then(|text| checker.state_dir(text));
+    let mut diagnostics = checker.diagnostics;
+    if purpose == Purpose::Validate {
+        diagnostics.extend(crate::jobfile::lint::job_file(config));
+    }
+    diagnostics.sort_by_key(|d| d.span.map(|s| (s.line, s.col)));
+    Checked {
+        jobs,
+        entries: config.jobs.len(),
+        state_dir,
+        diagnostics,
+    }
+}
+
+struct Checker<'a> {
+    host_zone: &'a TimeZone,
+    base_dir: &'a Path,
+    purpose: Purpose,
+    /// Zones by name, looked up once per name, not once per job.
+    zones: HashMap<String, Option<TimeZone>>,
+    /// Schedules by text, with node-cron's differences described.
+    schedules: HashMap<String, ScheduleReading>,
+    diagnostics: Vec<Diagnostic>,
+    /// Placeholders of the job being checked, with their locations.
+    uses: Vec<(String, Span)>,
+}
+
+impl Checker<'_> {
+    fn jobs(&mut self, config: &ConfigFile) -> Vec<Job> {
+        let global = &config.global;
+        let global_zone = global.timezone.as_ref().and_then(|name| {
+            self.zone(name).map(|tz| Zone {
+                tz,
+                configured: Some(name.value.clone()),
+            })
+        });
+        let default_headers = self.headers(&global.default_headers);
+        let default_uses = std::mem::take(&mut self.uses);
+        let mut inherited = self.inherited(global);
+        if config.jobs.is_empty() && config.jobs_span.line > 0 {
+            self.diagnostics.push(
+                Diagnostic::warning("the file defines no jobs", config.jobs_span)
+                    .with_help("add jobs under `jobs:`; see the README for the keys"),
+            );
+        }
+
+        let first_seen = self.unique_names(&config.jobs);
+
+        let mut jobs = Vec::with_capacity(config.jobs.len());
+        for entry in &config.jobs {
+            let zone = match &entry.timezone {
+                Some(name) => self.zone(name).map(|tz| Zone {
+                    tz,
+                    configured: Some(name.value.clone()),
+                }),
+                None if global.timezone.is_some() => global_zone.clone(),
+                None => Some(Zone {
+                    tz: self.host_zone.clone(),
+                    configured: None,
+                }),
+            };
+            let job = self.job(entry, config, &default_headers, zone, &first_seen);
+            let mut uses = std::mem::take(&mut self.uses);
+            let notices = self.notices(entry, &mut inherited);
+            if let (Some(mut job), Some((notify, healthcheck, notice_uses))) = (job, notices) {
+                // After the request's: `Job::notice_use_of` relies on it.
+                uses.extend(default_uses.iter().cloned());
+                uses.extend(notice_uses);
+                job.notify = notify;
+                job.healthcheck = healthcheck;
+                job.uses = uses;
+                jobs.push(job);
+            }
+        }
+        self.unused_global_cooldown(&inherited);
+        jobs
+    }
+
+    fn job(
+        &mut self,
+        entry: &JobEntry,
+        config: &ConfigFile,
+        default_headers: &[(String, Template)],
+        zone: Option<Zone>,
+        names: &HashMap<&str, Span>,
+    ) -> Option<Job> {
+        let name = match &entry.name {
+            Some(name) => {
+                self.name(name);
+                Some(name.value.clone())
+            }
+            None => {
+                self.missing(
+                    entry.span,
+                    "name",
+                    "a job",
+                    "add `name: my-job`: it is what `jobrun run` takes",
+                );
+                None
+            }
+        };
+        let label = name
+            .as_deref()
+            .map_or_else(|| "a job".to_string(), |n| format!("job `{n}`"));
+
+        let schedule = match &entry.schedule {
+            Some(text) => self.schedule(text),
+            None => {
+                self.missing(
+                    entry.span,
+                    "schedule",
+                    &label,
+                    "add a cron expression such as `schedule: \"30 18 * * 1-5\"`",
+                );
+                None
+            }
+        };
+
+        let url = match &entry.url {
+            Some(text) => self.url(text, "`url`"),
+            None => {
+                self.missing(
+                    entry.span,
+                    "url",
+                    &label,
+                    "add the address to call, such as `url: \"https://example.com/report\"`",
+                );
+                None
+            }
+        };
+
+        let method = self.method(entry.method.as_ref(), Method::Get);
+
+        let mut headers = default_headers.to_vec();
+        for (header, template) in self.headers(&entry.headers) {
+            match headers
+                .iter_mut()
+                .find(|(h, _)| h.eq_ignore_ascii_case(&header))
+            {
+                Some(existing) => *existing = (header, template),
+                None => headers.push((header, template)),
+            }
+        }
+
+        // A value with an error leaves the job unbuilt: a `Job` holds only
+        // checked values.
+        let body = self.body(entry.data.as_ref(), entry.body.as_ref(), method);
+        if let Some(node) = &entry.data {
+            self.week_range(node);
+        }
+
+        let depends_on = entry
+            .depends_on
+            .as_ref()
+            .and_then(|d| self.dependency(d, name.as_deref(), names));
+
+        let timeout = entry
+            .timeout
+            .as_ref()
+            .or(config.global.default_timeout.as_ref());
+        if let Some(deadline) = &entry.deadline {
+            self.deadline(deadline, timeout);
+        }
+        let timeout = timeout.map_or(DEFAULT_TIMEOUT, |t| t.value);
+        let delays = self.retry_delays(entry);
+        let retries = entry
+            .retries
+            .as_ref()
+            .or(config.global.default_retries.as_ref())
+            .map_or(DEFAULT_RETRIES, |r| r.value);
+
+        let redirects = self.follow_redirects(entry.follow_redirects.as_ref());
+        let expect = self.expect(entry, method);
+
+        let max_response_bytes = self.max_response_bytes(entry.max_response_bytes.as_ref());
+        let ca_file = match &entry.ca_file {
+            None => Some(None),
+            Some(text) => self.ca_file(text).map(Some),
+        };
+        let concurrency = match &entry.concurrency {
+            None => Some(Concurrency::default()),
+            Some(text) => self.concurrency(text),
+        };
+        let history_limit = self.history_limit(entry.history_limit.as_ref());
+
+        Some(Job {
+            name: name?,
+            span: entry.span,
+            schedule: schedule?,
+            zone: zone?,
+            request: Request {
+                method: method?,
+                url: url?,
+                headers,
+                body: body?,
+                ca_file: ca_file?,
+                max_response_bytes: max_response_bytes?,
+                redirects: redirects?,
+                idempotency_key: entry.idempotency_key.unwrap_or(false),
+            },
+            timeout,
+            deadline: entry.deadline.as_ref().map(|d| d.value),
+            retries,
+            retry_delay: delays?.0,
+            max_retry_delay: delays?.1,
+            expect: expect?,
+            enabled: entry.enabled.unwrap_or(true),
+            description: entry.description.clone(),
+            depends_on,
+            catch_up: entry.catch_up.as_ref().map(|d| d.value),
+            concurrency: concurrency?,
+            history_limit: history_limit?,
+            // Filled in by `jobs`, after the request's placeholders.
+            notify: Notify::default(),
+            healthcheck: None,
+            uses: Vec::new(),
+        })
+    }
+
+    fn template(&mut self, text: &Text, what: &str) -> Option<Template> {
+        match Template::parse(&text.value) {
+            Ok(template) => {
+                for p in template.placeholders() {
+                    self.uses
+                        .push((p.name.clone(), text.span_at(p.offset, p.len)));
+                }
+                Some(template)
+            }
+            Err(e) => {
+                let message = format!("invalid placeholder in {what}: {}", e.message);
+                self.error_inside(text, message, e.help, e.offset, e.len);
+                None
+            }
+        }
+    }
+
+    /// An error about `len` characters at `offset` inside a string value.
+    fn error_inside(
+        &mut self,
+        text: &Text,
+        message: String,
+        help: Option<String>,
+        offset: usize,
+        len: usize,
+    ) {
+        let span = text.span_at(offset, len);
+        self.diagnostics
+            .push(Diagnostic::error(message, span).with_help_opt(help));
+    }
+
+    fn missing(&mut self, span: Span, key: &str, owner: &str, help: &str) {
+        self.diagnostics
+            .push(Diagnostic::error(format!("{owner} has no `{key}`"), span).with_help(help));
+    }
+
+    fn state_dir(&mut self, text: &Text) -> Option<PathBuf> {
+        if text.value.trim().is_empty() {
+            self.diagnostics.push(
+                Diagnostic::error("`stateDir` cannot be empty", text.span).with_help(
+                    "give the directory for jobrun's run history, or remove `stateDir` to use $XDG_STATE_HOME/jobrun",
+                ),
+            );
+            return None;
+        }
+        Some(self.base_dir.join(&text.value))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::job::{
+        DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRY_DELAY, DEFAULT_RETRY_DELAY, Redirects,
+    };
+    use crate::jobfile::decode;
+
+    pub(super) const BASE_DIR: &str = "/srv/jobs";
+
+    /// A file with one job `a`, plus `extra` lines inside it.
+    pub(super) fn file(extra: &str) -> String {
+        format!(
+            "jobs:\n  - name: a\n    schedule: \"* * * * *\"\n    url: \"https://e.com/x\"\n{extra}"
+        )
+    }
+
+    /// Every problem, from decoding and checking alike.
+    pub(super) fn problems(text: &str) -> Vec<Diagnostic> {
+        let (config, mut found) = decode::decode(text);
+        found.extend(
+            check(
+                &config,
+                &TimeZone::UTC,
+                Path::new(BASE_DIR),
+                Purpose::Validate,
+            )
+            .diagnostics,
+        );
+        found
+    }
+
+    /// The one problem the file has.
+    pub(super) fn problem(text: &str) -> Diagnostic {
+        let found = problems(text);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        found.into_iter().next().unwrap()
+    }
+    /// Job `a`, which must have no problem at all.
+    pub(super) fn job(extra: &str) -> Job {
+        let text = file(extra);
+        let (config, found) = decode::decode(&text);
+        assert!(found.is_empty(), "{found:#?}");
+        let checked = check(
+            &config,
+            &TimeZone::UTC,
+            Path::new(BASE_DIR),
+            Purpose::Validate,
+        );
+        assert!(checked.diagnostics.is_empty(), "{:#?}", checked.diagnostics);
+        checked.jobs.into_iter().next().unwrap()
+    }
+
+    #[test]
+    fn new_keys_have_their_defaults() {
+        let job = job("");
+        assert_eq!(job.deadline, None);
+        assert_eq!(job.retry_delay, DEFAULT_RETRY_DELAY);
+        assert_eq!(job.max_retry_delay, DEFAULT_MAX_RETRY_DELAY);
+        assert_eq!(job.request.max_response_bytes, DEFAULT_MAX_RESPONSE_BYTES);
+        assert!(job.expect.status.is_empty());
+        assert!(job.expect.body_contains.is_none());
+        assert_eq!(job.request.redirects, Redirects::SameOrigin);
+        assert!(!job.request.idempotency_key);
+        assert!(job.request.ca_file.is_none());
+    }
+
+    #[test]
+    fn slips_in_new_key_names_get_a_suggestion() {
+        for (slip, key) in [
+            ("caFIle", "caFile"),
+            ("follow_redirects", "followRedirects"),
+        ] {
+            let found = problem(&file(&format!("    {slip}: x\n")));
+            assert_eq!(found.help, Some(format!("did you mean `{key}`?")), "{slip}");
+        }
+    }
+
+    #[test]
+    fn state_dir_is_read_from_the_job_files_directory() {
+        let text = format!("global:\n  stateDir: state\n{}", file(""));
+        let (config, _) = decode::decode(&text);
+        let checked = check(&config, &TimeZone::UTC, Path::new(BASE_DIR), Purpose::Use);
+        assert_eq!(checked.state_dir, Some(PathBuf::from("/srv/jobs/state")));
+        let found = problem(&format!("global:\n  stateDir: \"\"\n{}", file("")));
+        assert_eq!(found.message, "`stateDir` cannot be empty");
+    }
+}
