@@ -8,3 +8,4 @@ pub mod redirect;
 pub mod request;
 pub mod transport;
 pub mod trust;
+pub mod url;

@@ -3,6 +3,7 @@
 //! library that follows a redirect to another host forwards the job's
 //! headers there, credentials included.
 
+use crate::http::url::Url;
 use crate::job::Redirects;
 
 /// A URL's origin: scheme, host and port (RFC 6454).
@@ -15,19 +16,16 @@ pub struct Origin {
 
 impl Origin {
     pub fn of(url: &str) -> Option<Origin> {
-        let (scheme, rest) = url.split_once("://")?;
-        let scheme = scheme.to_ascii_lowercase();
+        let parts = Url::parse(url)?;
+        let scheme = parts.scheme.to_ascii_lowercase();
         let default_port = match scheme.as_str() {
             "http" => 80,
             "https" => 443,
             _ => return None,
         };
-        let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
-        let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-        let (host, port) = match hostport.rsplit_once(':') {
-            // `[::1]` alone has colons but no port.
-            Some((host, port)) if !port.contains(']') => (host, port.parse().ok()?),
-            _ => (hostport, default_port),
+        let (host, port) = match parts.host_and_port() {
+            (host, Some(port)) => (host, port.parse().ok()?),
+            (host, None) => (host, default_port),
         };
         if host.is_empty() {
             return None;
@@ -81,10 +79,11 @@ pub fn resolve(base: &str, location: &str) -> Option<String> {
     {
         return Some(location.to_string());
     }
-    let (scheme, rest) = base.split_once("://")?;
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let authority = &rest[..authority_end];
-    let path_and_query = &rest[authority_end..];
+    let Url {
+        scheme,
+        authority,
+        rest: path_and_query,
+    } = Url::parse(base)?;
     let path = &path_and_query[..path_and_query
         .find(['?', '#'])
         .unwrap_or(path_and_query.len())];

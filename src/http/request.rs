@@ -2,6 +2,7 @@
 //! send: placeholders filled in, headers merged with jobrun's own, the body
 //! serialised, and every secret noted for masking.
 
+use crate::http::url;
 use crate::job::builtin::{self, RunFacts};
 use crate::job::template::{Rendered, Template, Unresolved};
 use crate::job::{Body, Data, Job, Method, Request};
@@ -119,7 +120,7 @@ impl Prepared {
         // unless the job sets its own Authorization; either way the URL
         // sent and shown no longer carries it.
         let mut url = url;
-        if let Some(info) = userinfo(&url).map(str::to_string) {
+        if let Some(info) = url::userinfo(&url).map(str::to_string) {
             url = url.replacen(&format!("{info}@"), "", 1);
             let decoded = percent_decode(&info);
             secrets.add(&info);
@@ -179,7 +180,7 @@ impl Prepared {
 
     /// The URL as it may be shown.
     pub fn shown_url(&self) -> String {
-        shown_url(&self.url, &self.secrets)
+        url::masked(&self.url, &self.secrets)
     }
 
     /// The request as an HTTP message with every secret masked, for
@@ -197,22 +198,6 @@ impl Prepared {
         }
         out
     }
-}
-
-/// `url` with its userinfo and every secret masked.
-pub fn shown_url(url: &str, secrets: &Secrets) -> String {
-    let url = match userinfo(url) {
-        Some(info) => url.replacen(&format!("{info}@"), &format!("{}@", mask::MASK), 1),
-        None => url.to_string(),
-    };
-    secrets.mask(&url).into_owned()
-}
-
-/// The `user:password` of `scheme://user:password@host/...`.
-pub fn userinfo(url: &str) -> Option<&str> {
-    let rest = &url[url.find("://")? + 3..];
-    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
-    authority.rfind('@').map(|at| &authority[..at])
 }
 
 /// `%XX` sequences decoded, as curl reads URL userinfo.
@@ -337,16 +322,5 @@ mod tests {
     #[test]
     fn percent_decoding_keeps_what_is_not_an_escape() {
         assert_eq!(percent_decode("a%40b%3Ac%zz%"), "a@b:c%zz%");
-    }
-
-    #[test]
-    fn userinfo_is_found_and_masked() {
-        assert_eq!(userinfo("https://u:p@h/x"), Some("u:p"));
-        assert_eq!(userinfo("https://h/x@y"), None);
-        assert_eq!(userinfo("https://h?x=a@b"), None);
-        assert_eq!(
-            shown_url("https://u:p@h/x", &Secrets::default()),
-            "https://***@h/x"
-        );
     }
 }

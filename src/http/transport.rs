@@ -18,6 +18,7 @@ use crate::files::io_reason;
 use crate::http::failure::{Class, Failure};
 use crate::http::redirect::{self, Decision, Origin};
 use crate::http::request::{Header, Prepared};
+use crate::http::url::Url;
 use crate::job::{MAX_REDIRECTS, Method, Redirects};
 
 /// A response as read: the final one, after any redirects.
@@ -517,9 +518,8 @@ pub fn proxy_for(
     let Some((variable, address)) = chosen else {
         return Ok(None);
     };
-    let scheme = address
-        .split_once("://")
-        .map_or("http", |(scheme, _)| scheme)
+    let scheme = Url::parse(&address)
+        .map_or("http", |u| u.scheme)
         .to_ascii_lowercase();
     if scheme != "http" && scheme != "https" {
         return Err(format!(

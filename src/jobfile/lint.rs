@@ -22,7 +22,7 @@
 use std::path::Path;
 
 use crate::diagnostic::{Conceal, Diagnostic, Span};
-use crate::http::request;
+use crate::http::url::{self, Url};
 use crate::job::template::Template;
 use crate::jobfile::schema::{ConfigFile, HeaderEntry, JobEntry, NoticeEntry, Switch, Text};
 use crate::jobfile::yaml::{Node, Value};
@@ -140,7 +140,7 @@ fn credential(job: &JobEntry) -> Option<String> {
     if job
         .url
         .as_ref()
-        .is_some_and(|u| request::userinfo(&u.value).is_some())
+        .is_some_and(|u| url::userinfo(&u.value).is_some())
     {
         return Some("the user name and password in the url".into());
     }
@@ -383,7 +383,7 @@ fn chars(text: &str, byte: usize) -> usize {
 
 /// `https://user:pass@host` written in the file, not from placeholders.
 fn userinfo(url: &Text, found: &mut Vec<Diagnostic>) {
-    let Some(info) = request::userinfo(&url.value) else {
+    let Some(info) = url::userinfo(&url.value) else {
         return;
     };
     let literal = Template::parse(info).is_ok_and(|t| {
@@ -394,7 +394,7 @@ fn userinfo(url: &Text, found: &mut Vec<Diagnostic>) {
     if !literal {
         return;
     }
-    let start = url.value.find("://").map_or(0, |i| i + 3);
+    let start = Url::parse(&url.value).map_or(0, |u| u.authority_start());
     let (span, conceal) = place(
         &url.value,
         url.span,
@@ -411,19 +411,8 @@ fn userinfo(url: &Text, found: &mut Vec<Diagnostic>) {
 
 /// The host of a literal `http://` address other than this machine.
 fn plain_http_host(value: &str) -> Option<&str> {
-    if !value
-        .get(..7)
-        .is_some_and(|s| s.eq_ignore_ascii_case("http://"))
-    {
-        return None;
-    }
-    let rest = &value[7..];
-    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
-    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    let host = match host_port.strip_prefix('[') {
-        Some(v6) => &v6[..v6.find(']').unwrap_or(v6.len())],
-        None => host_port.split(':').next().unwrap_or_default(),
-    };
+    let url = Url::parse(value).filter(|u| u.scheme.eq_ignore_ascii_case("http"))?;
+    let host = url.bare_host();
     // A host from a variable is only known when the job runs.
     (!(host.contains('$') || host.is_empty() || is_local(host))).then_some(host)
 }

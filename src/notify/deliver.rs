@@ -12,8 +12,8 @@ use crate::http::backoff::{self, Backoff};
 use crate::http::request::Prepared;
 use crate::http::transport::{self, Client};
 use crate::http::trust;
+use crate::http::url;
 use crate::job::{Expect, NOTICE_MAX_RESPONSE_BYTES, Redirects};
-use crate::notify::message;
 
 /// Retries after the first attempt: one, for a blip (a refused
 /// connection, a 503), within the timeout.
@@ -117,7 +117,7 @@ fn shown_urls(text: &str) -> String {
         };
         let inner = &quoted[..close];
         if inner.starts_with("http://") || inner.starts_with("https://") {
-            shown.push_str(&message::shown_url(inner));
+            shown.push_str(&url::origin_only(inner));
         } else {
             shown.push_str(inner);
         }

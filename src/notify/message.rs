@@ -42,34 +42,6 @@ pub fn request(
     Ok(prepared)
 }
 
-/// A notification's or ping's URL as it may be shown: its origin only. A
-/// webhook or ping URL is a credential in itself (whoever has it can post
-/// to the channel, or report the job healthy), whatever its variable is
-/// called.
-pub fn shown_url(url: &str) -> String {
-    let Some(scheme_end) = url.find("://") else {
-        return crate::vars::mask::MASK.to_string();
-    };
-    let rest = &url[scheme_end + 3..];
-    let authority_len = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let authority = &rest[..authority_len];
-    // An `@` past the authority may end a password with an unencoded `/`,
-    // `?` or `#` in it (`https://user:pa/ss@host/`), which would put the
-    // user and half the password where the host is looked for: show the
-    // scheme alone.
-    if rest[authority_len..].contains('@') {
-        return format!("{}{}", &url[..scheme_end + 3], crate::vars::mask::MASK);
-    }
-    let host = authority
-        .rfind('@')
-        .map_or(authority, |at| &authority[at + 1..]);
-    let mut shown = format!("{}{host}", &url[..scheme_end + 3]);
-    if authority_len < rest.len() && rest[authority_len..] != *"/" {
-        shown.push_str("/***");
-    }
-    shown
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,25 +86,5 @@ mod tests {
             assert!(value(name, &run).is_some(), "{name}");
         }
         assert_eq!(value("JOB_NAME", &run), None);
-    }
-
-    #[test]
-    fn urls_are_shown_by_their_origin_only() {
-        assert_eq!(
-            shown_url("https://hooks.slack.com/services/T0/B0/XYZ"),
-            "https://hooks.slack.com/***"
-        );
-        assert_eq!(
-            shown_url("https://u:p@hc-ping.com:8443/uuid?create=1"),
-            "https://hc-ping.com:8443/***"
-        );
-        assert_eq!(shown_url("http://127.0.0.1:9/"), "http://127.0.0.1:9");
-        assert_eq!(shown_url("http://127.0.0.1:9"), "http://127.0.0.1:9");
-        assert_eq!(shown_url("not a url"), "***");
-        assert_eq!(
-            shown_url("https://user:pa/ss@hc-ping.com/uuid"),
-            "https://***"
-        );
-        assert_eq!(shown_url("https://user:p#ss@hc-ping.com/"), "https://***");
     }
 }

@@ -11,6 +11,7 @@ use std::sync::{Arc, OnceLock};
 
 use crate::context::{Clock, Context};
 use crate::http::transport::Client;
+use crate::http::url;
 use crate::job::DEFAULT_NOTICE_TIMEOUT;
 use crate::notify::deliver;
 use crate::notify::healthcheck::{self, Ping};
@@ -118,7 +119,7 @@ pub(crate) fn stopped(
     let mut log = plan.log(ctx.stderr, sinks, options.verbosity, options.log_format);
     log.side_request(
         "healthcheck success ping",
-        &message::shown_url(base),
+        &url::origin_only(base),
         &result,
         now,
     );
@@ -184,7 +185,7 @@ fn send_and_wait(
         notice_kind = Some(kind);
         match message::request(notice, run, &plan.lookup(), secrets) {
             Ok(request) => {
-                notice_url = message::shown_url(&request.url);
+                notice_url = url::origin_only(&request.url);
                 let tx = inbox.tx.clone();
                 let client = deliver::client(&request.url, side.env);
                 let clock = side.clock.clone();
@@ -219,7 +220,7 @@ fn send_and_wait(
     let mut ping_url = String::new();
     match (&plan.ping_base, end_ping) {
         (Some(Ok(base)), Some(which)) => {
-            ping_url = message::shown_url(base);
+            ping_url = url::origin_only(base);
             let end = side.ping(base, which, &run.run_id, run.error.as_deref(), secrets);
             let tx = inbox.tx.clone();
             std::thread::spawn(move || {
