@@ -12,62 +12,62 @@ use crate::error::EXIT_CODES_HELP;
 /// Kubernetes CronJobs call `jobrun run NAME`.
 #[derive(Debug, Parser)]
 #[command(name = "jobrun", version, after_help = EXIT_CODES_HELP, max_term_width = 100)]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(flatten)]
-    pub global: GlobalArgs,
+    pub(crate) global: GlobalArgs,
 
     #[command(subcommand)]
-    pub command: Command,
+    pub(crate) command: Command,
 }
 
 #[derive(Debug, Args)]
-pub struct GlobalArgs {
+pub(crate) struct GlobalArgs {
     /// The job file [default: $JOBRUN_CONFIG, else ./jobs.yaml]
     #[arg(short, long, global = true, value_name = "PATH")]
-    pub config: Option<PathBuf>,
+    pub(crate) config: Option<PathBuf>,
 
     /// The .env file to read variables from [default: .env beside the job file]
     #[arg(long, global = true, value_name = "PATH")]
-    pub env_file: Option<PathBuf>,
+    pub(crate) env_file: Option<PathBuf>,
 
     /// The directory for run history and locks [default: $JOBRUN_STATE_DIR, else global.stateDir, else $XDG_STATE_HOME/jobrun, else ~/.local/state/jobrun]
     #[arg(long, global = true, value_name = "DIR")]
-    pub state_dir: Option<PathBuf>,
+    pub(crate) state_dir: Option<PathBuf>,
 
     /// Say more (-v, -vv)
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
-    pub verbose: u8,
+    pub(crate) verbose: u8,
 
     /// Say nothing but errors
     #[arg(short, long, global = true, conflicts_with = "verbose")]
-    pub quiet: bool,
+    pub(crate) quiet: bool,
 
     /// When to color diagnostics
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
-    pub color: ColorChoice,
+    pub(crate) color: ColorChoice,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ColorChoice {
+pub(crate) enum ColorChoice {
     Auto,
     Always,
     Never,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
+pub(crate) enum Format {
     Text,
     Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
+pub(crate) enum LogFormat {
     Text,
     Json,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Check the job file: every error and warning, with its location
     Validate {
         /// Also require every variable the jobs use to be set
@@ -174,107 +174,107 @@ pub enum Command {
 }
 
 #[derive(Debug, Args)]
-pub struct RunArgs {
+pub(crate) struct RunArgs {
     /// The job's name
-    pub name: String,
+    pub(crate) name: String,
 
     /// Run the job even if it is disabled (`enabled: false`)
     #[arg(long)]
-    pub force: bool,
+    pub(crate) force: bool,
 
     /// Run only if the schedule fires now in the job's zone (within 59 s before and 5 s after); exit 0 silently otherwise
     ///
     /// For crontab lines: a sub-minute schedule runs at each of its seconds in the
     /// current minute, skipping a second while the run before it is still going.
     #[arg(long, conflicts_with_all = ["dry_run", "as_curl"])]
-    pub due: bool,
+    pub(crate) due: bool,
 
     /// Print the request that would be sent, secrets masked; send nothing
     #[arg(long, conflicts_with_all = ["as_curl", "print_body", "output", "log_file"])]
-    pub dry_run: bool,
+    pub(crate) dry_run: bool,
 
     /// Print an equivalent curl command; secrets stay `${VAR}` references
     #[arg(long, conflicts_with_all = ["print_body", "output", "log_file"])]
-    pub as_curl: bool,
+    pub(crate) as_curl: bool,
 
     /// Write the final response body to stdout
     #[arg(long, conflicts_with = "output")]
-    pub print_body: bool,
+    pub(crate) print_body: bool,
 
     /// Write the final response body to FILE (as received, not masked)
     #[arg(long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    pub(crate) output: Option<PathBuf>,
 
     /// Format of the lines on stderr and in the log file
     #[arg(long, value_enum, default_value_t = LogFormat::Text, value_name = "FORMAT")]
-    pub log_format: LogFormat,
+    pub(crate) log_format: LogFormat,
 
     /// Append a line per attempt and per run to FILE, whatever the verbosity
     #[arg(long, value_name = "FILE")]
-    pub log_file: Option<PathBuf>,
+    pub(crate) log_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
-pub struct CrontabArgs {
+pub(crate) struct CrontabArgs {
     /// The user field of each line [default: root]
     #[arg(long, value_name = "USER", conflicts_with = "user_crontab")]
-    pub user: Option<String>,
+    pub(crate) user: Option<String>,
 
     /// Write a user crontab for `crontab -` (no user field) instead of an /etc/cron.d file
     #[arg(long)]
-    pub user_crontab: bool,
+    pub(crate) user_crontab: bool,
 
     /// Add `MAILTO=ADDRESS`: where cron mails what a job prints (an empty value turns mail off)
     #[arg(long, value_name = "ADDRESS")]
-    pub mailto: Option<String>,
+    pub(crate) mailto: Option<String>,
 
     /// The jobrun binary the lines run [default: this executable's own path]
     #[arg(long, value_name = "PATH")]
-    pub bin: Option<PathBuf>,
+    pub(crate) bin: Option<PathBuf>,
 
     /// Write `CRON_TZ=` lines with the jobs' own fields (cronie) instead of host-clock fields
     #[arg(long)]
-    pub cron_tz: bool,
+    pub(crate) cron_tz: bool,
 
     /// Compare FILE with what would be written now; exit 1 with a diff if they differ
     #[arg(long, value_name = "FILE")]
-    pub check: Option<PathBuf>,
+    pub(crate) check: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
-pub struct SystemdArgs {
+pub(crate) struct SystemdArgs {
     /// The directory to write `jobrun-NAME.service` and `jobrun-NAME.timer` into
     #[arg(long, value_name = "DIR")]
-    pub dir: PathBuf,
+    pub(crate) dir: PathBuf,
 
     /// Units for the user's own manager (`systemctl --user`)
     #[arg(long)]
-    pub user_units: bool,
+    pub(crate) user_units: bool,
 
     /// Run the services as USER (`User=`); a dedicated unprivileged user is best
     #[arg(long, value_name = "USER", conflicts_with = "user_units")]
-    pub run_as: Option<String>,
+    pub(crate) run_as: Option<String>,
 
     /// The jobrun binary the services run [default: this executable's own path]
     #[arg(long, value_name = "PATH")]
-    pub bin: Option<PathBuf>,
+    pub(crate) bin: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
-pub struct KubernetesArgs {
+pub(crate) struct KubernetesArgs {
     /// The container image, with jobrun on its PATH
     #[arg(long, value_name = "IMAGE")]
-    pub image: String,
+    pub(crate) image: String,
 
     /// The namespace of every object
     #[arg(long, value_name = "NS")]
-    pub namespace: Option<String>,
+    pub(crate) namespace: Option<String>,
 
     /// The Secret holding the jobs' variables, passed to each container as its environment
     #[arg(long, value_name = "NAME")]
-    pub secret: Option<String>,
+    pub(crate) secret: Option<String>,
 
     /// The PersistentVolumeClaim that keeps the run history between pods (needed by `dependsOn`)
     #[arg(long, value_name = "NAME")]
-    pub state_claim: Option<String>,
+    pub(crate) state_claim: Option<String>,
 }

@@ -9,26 +9,26 @@ use std::time::{Duration, Instant};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
-pub struct Context<'a> {
+pub(crate) struct Context<'a> {
     /// Looks a variable up in the process environment.
-    pub env: &'a dyn Fn(&str) -> Option<String>,
-    pub now: Timestamp,
+    pub(crate) env: &'a dyn Fn(&str) -> Option<String>,
+    pub(crate) now: Timestamp,
     /// The zone of jobs that name none, as cron uses the host's.
-    pub host_zone: TimeZone,
-    pub stdout: &'a mut dyn Write,
-    pub stderr: &'a mut dyn Write,
-    pub stderr_is_terminal: bool,
+    pub(crate) host_zone: TimeZone,
+    pub(crate) stdout: &'a mut dyn Write,
+    pub(crate) stderr: &'a mut dyn Write,
+    pub(crate) stderr_is_terminal: bool,
     /// Time as a run measures and waits it.
-    pub clock: Arc<dyn Clock>,
+    pub(crate) clock: Arc<dyn Clock>,
     /// Fills a buffer with random bytes (backoff jitter, idempotency keys).
-    pub random: fn(&mut [u8]),
+    pub(crate) random: fn(&mut [u8]),
     /// Whether `run` may take SIGINT and SIGTERM over: true for the real
     /// process, false where the caller owns the process's signals.
-    pub handle_signals: bool,
+    pub(crate) handle_signals: bool,
 }
 
 /// The clock a run reads and sleeps on.
-pub trait Clock: Send + Sync {
+pub(crate) trait Clock: Send + Sync {
     /// For measuring: monotonic.
     fn now(&self) -> Instant;
     /// For reading dates such as `Retry-After`.
@@ -37,7 +37,7 @@ pub trait Clock: Send + Sync {
 }
 
 /// Random bytes from the operating system.
-pub fn system_random(buffer: &mut [u8]) {
+pub(crate) fn system_random(buffer: &mut [u8]) {
     use ring::rand::SecureRandom as _;
     // The OS's generator does not fail on Linux once booted; if it ever
     // did, zeros only make the jitter and a manual run's key less random.

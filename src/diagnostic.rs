@@ -9,14 +9,14 @@ use serde::Serialize;
 /// A place in a file: 1-based line and column (in characters), and how many
 /// characters the culprit covers on that line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Span {
-    pub line: u32,
-    pub col: u32,
-    pub len: u32,
+pub(crate) struct Span {
+    pub(crate) line: u32,
+    pub(crate) col: u32,
+    pub(crate) len: u32,
 }
 
 impl Span {
-    pub fn new(line: u32, col: u32, len: u32) -> Span {
+    pub(crate) fn new(line: u32, col: u32, len: u32) -> Span {
         Span {
             line,
             col,
@@ -27,36 +27,36 @@ impl Span {
     /// A narrower span inside this one, `offset` characters in, when the
     /// culprit is a part of a single-line value (a field of a schedule, a
     /// placeholder in a URL).
-    pub fn sub(self, offset: usize, len: usize) -> Span {
+    pub(crate) fn sub(self, offset: usize, len: usize) -> Span {
         Span::new(self.line, self.col + offset as u32, len as u32)
     }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Severity {
+pub(crate) enum Severity {
     Warning,
     Error,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Diagnostic {
-    pub severity: Severity,
-    pub message: String,
-    pub span: Option<Span>,
-    pub help: Option<String>,
+pub(crate) struct Diagnostic {
+    pub(crate) severity: Severity,
+    pub(crate) message: String,
+    pub(crate) span: Option<Span>,
+    pub(crate) help: Option<String>,
     /// A second place that belongs to the story, such as the first of two
     /// duplicate keys.
-    pub related: Option<(Span, String)>,
+    pub(crate) related: Option<(Span, String)>,
     /// The span covers a credential written in the file: wherever a line
     /// holding it is quoted, it is shown as `*`s, so the warning about a
     /// leaked token does not leak it again into a CI log.
-    pub conceal: Conceal,
+    pub(crate) conceal: Conceal,
 }
 
 /// What of a quoted line is shown as `*`s.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Conceal {
+pub(crate) enum Conceal {
     #[default]
     Nothing,
     /// The characters the span covers.
@@ -68,7 +68,7 @@ pub enum Conceal {
 }
 
 impl Diagnostic {
-    pub fn error(message: impl Into<String>, span: Span) -> Diagnostic {
+    pub(crate) fn error(message: impl Into<String>, span: Span) -> Diagnostic {
         Diagnostic {
             severity: Severity::Error,
             message: message.into(),
@@ -79,7 +79,7 @@ impl Diagnostic {
         }
     }
 
-    pub fn warning(message: impl Into<String>, span: Span) -> Diagnostic {
+    pub(crate) fn warning(message: impl Into<String>, span: Span) -> Diagnostic {
         Diagnostic {
             severity: Severity::Warning,
             ..Diagnostic::error(message, span)
@@ -87,7 +87,7 @@ impl Diagnostic {
     }
 
     /// A problem with the file as a whole (unreadable, empty, too large).
-    pub fn file_error(message: impl Into<String>) -> Diagnostic {
+    pub(crate) fn file_error(message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             span: None,
             ..Diagnostic::error(message, Span::default())
@@ -95,58 +95,53 @@ impl Diagnostic {
     }
 
     /// A remark about a file as a whole, such as its permissions.
-    pub fn file_warning(message: impl Into<String>) -> Diagnostic {
+    pub(crate) fn file_warning(message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             severity: Severity::Warning,
             ..Diagnostic::file_error(message)
         }
     }
 
-    pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
+    pub(crate) fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
         self.help = Some(help.into());
         self
     }
 
-    pub fn with_help_opt(mut self, help: Option<String>) -> Diagnostic {
+    pub(crate) fn with_help_opt(mut self, help: Option<String>) -> Diagnostic {
         self.help = help;
         self
     }
 
-    pub fn with_related(mut self, span: Span, note: impl Into<String>) -> Diagnostic {
+    pub(crate) fn with_related(mut self, span: Span, note: impl Into<String>) -> Diagnostic {
         self.related = Some((span, note.into()));
         self
     }
 
-    /// Mark the span as a credential that must never be quoted.
-    pub fn concealing(self) -> Diagnostic {
-        self.concealing_as(Conceal::Span)
-    }
-
     /// Mark what of the span's line must never be quoted.
-    pub fn concealing_as(mut self, conceal: Conceal) -> Diagnostic {
+    pub(crate) fn concealing_as(mut self, conceal: Conceal) -> Diagnostic {
         self.conceal = conceal;
         self
     }
 
-    pub fn is_error(&self) -> bool {
+    pub(crate) fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
 }
 
 /// The problems of one file, with the text needed to quote its lines.
 #[derive(Debug, Clone)]
-pub struct Report<'a> {
-    pub path: &'a Path,
+pub(crate) struct Report<'a> {
+    pub(crate) path: &'a Path,
     /// `None` for files whose lines must never be quoted, such as a `.env`
     /// file full of secrets.
-    pub source: Option<&'a str>,
-    pub diagnostics: &'a [Diagnostic],
+    pub(crate) source: Option<&'a str>,
+    pub(crate) diagnostics: &'a [Diagnostic],
 }
 
 /// ANSI styles, or none at all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Palette {
-    pub enabled: bool,
+pub(crate) struct Palette {
+    pub(crate) enabled: bool,
 }
 
 impl Palette {
@@ -161,7 +156,7 @@ impl Palette {
 
 impl Report<'_> {
     /// Human-readable text, every diagnostic in file order.
-    pub fn render(&self, palette: Palette) -> String {
+    pub(crate) fn render(&self, palette: Palette) -> String {
         let mut out = String::new();
         if self.diagnostics.is_empty() {
             return out;
@@ -239,7 +234,7 @@ impl Report<'_> {
     }
 
     /// The JSON form for CI annotations: one object per diagnostic.
-    pub fn to_json(&self) -> Vec<serde_json::Value> {
+    pub(crate) fn to_json(&self) -> Vec<serde_json::Value> {
         self.diagnostics
             .iter()
             .map(|d| {
@@ -288,7 +283,7 @@ fn render_headline(d: &Diagnostic, palette: Palette, out: &mut String) -> &'stat
 }
 
 /// A diagnostic about no place in particular: its headline and help.
-pub fn render_plain(d: &Diagnostic, palette: Palette) -> String {
+pub(crate) fn render_plain(d: &Diagnostic, palette: Palette) -> String {
     let mut out = String::new();
     render_headline(d, palette, &mut out);
     render_help(d, " ", palette, &mut out);
@@ -297,7 +292,7 @@ pub fn render_plain(d: &Diagnostic, palette: Palette) -> String {
 
 /// The lines of a text as YAML counts them: `\r\n`, `\r` and `\n` each end
 /// one (YAML 1.2 section 5.4), so line numbers agree with the parser's.
-pub fn lines(text: &str) -> Vec<&str> {
+pub(crate) fn lines(text: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let mut rest = text;
     while let Some(i) = rest.find(['\r', '\n']) {

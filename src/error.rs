@@ -8,7 +8,7 @@ use crate::diagnostic::Diagnostic;
 /// monitoring scripts act on them, so they are listed in `--help` and the
 /// README, and each one is tested.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Exit {
+pub(crate) enum Exit {
     /// The command did what was asked.
     Success = 0,
     /// The job ran and failed, or a check found differences.
@@ -26,13 +26,13 @@ pub enum Exit {
 }
 
 impl Exit {
-    pub fn code(self) -> u8 {
+    pub(crate) fn code(self) -> u8 {
         self as u8
     }
 }
 
 /// The text `--help` ends with.
-pub const EXIT_CODES_HELP: &str = "\
+pub(crate) const EXIT_CODES_HELP: &str = "\
 Exit codes:
   0   success
   1   the job ran and failed
@@ -44,7 +44,7 @@ Exit codes:
   143 terminated (SIGTERM)";
 
 #[derive(Debug, thiserror::Error)]
-pub enum Error {
+pub(crate) enum Error {
     /// Problems in a file, each with its own location. Rendered as a report.
     #[error("`{}` has errors", path.display())]
     File {
@@ -105,7 +105,7 @@ impl From<crate::vars::dotenv::EnvFileError> for Error {
 }
 
 impl Error {
-    pub fn exit(&self) -> Exit {
+    pub(crate) fn exit(&self) -> Exit {
         match self {
             Error::File { .. }
             | Error::UnknownJob { .. }
@@ -123,7 +123,7 @@ impl Error {
     }
 
     /// What to do next, shown under the message.
-    pub fn help(&self) -> Option<String> {
+    pub(crate) fn help(&self) -> Option<String> {
         match self {
             Error::File { .. } | Error::Output(_) => None,
             Error::UnknownJob { suggestions, .. } => Some(match suggestions.as_slice() {

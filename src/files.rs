@@ -2,7 +2,7 @@
 //! use one.
 
 /// The OS's reason without Rust's "(os error N)" suffix.
-pub fn io_reason(error: &std::io::Error) -> String {
+pub(crate) fn io_reason(error: &std::io::Error) -> String {
     let text = error.to_string();
     match text.find(" (os error") {
         Some(i) => text[..i].to_lowercase(),

@@ -1,21 +1,34 @@
 //! jobrun: run scheduled HTTP jobs described in a YAML file, one job per
 //! invocation, with the operating system as the scheduler.
 
-pub mod cli;
-pub mod command;
-pub mod context;
-pub mod diagnostic;
-pub mod error;
-pub mod export;
-pub mod files;
-pub mod http;
-pub mod job;
-pub mod jobfile;
-pub mod notify;
-pub mod run;
-pub mod schedule;
-pub mod state;
-pub mod vars;
+mod cli;
+mod command;
+mod context;
+mod diagnostic;
+mod error;
+mod export;
+mod files;
+mod http;
+mod job;
+mod jobfile;
+mod notify;
+mod run;
+mod schedule;
+mod state;
+mod vars;
+
+/// What the integration tests build their fixtures with (a history with
+/// runs in it; sealed, minted and encoded values to look for): not an API
+/// for other programs.
+pub mod fixtures {
+    pub use crate::state::History;
+    pub use crate::state::dir::{Source, StateDir};
+    pub use crate::state::record::{Outcome, Record, Trigger, instant};
+    pub use crate::state::sqlite::Store;
+    pub use crate::vars::base64::{encode as base64, encode_url as base64_url};
+    pub use crate::vars::jwt::mint as mint_jwt;
+    pub use crate::vars::sealed::seal;
+}
 
 use std::ffi::OsString;
 use std::io::IsTerminal;
@@ -48,7 +61,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
 }
 
 /// Run jobrun in the given context.
-pub fn run_with(args: impl IntoIterator<Item = OsString>, ctx: &mut Context) -> Exit {
+fn run_with(args: impl IntoIterator<Item = OsString>, ctx: &mut Context) -> Exit {
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(error) => {

@@ -11,10 +11,7 @@ use std::time::Duration;
 
 use common::server::{Reply, Server};
 use common::{Run, Sandbox};
-use jobrun::state::History;
-use jobrun::state::dir::{Source, StateDir};
-use jobrun::state::record::{Outcome, Record, Trigger};
-use jobrun::state::sqlite::Store;
+use jobrun::fixtures::{History, Outcome, Record, Source, StateDir, Store, Trigger};
 use serde_json::Value;
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -883,7 +880,7 @@ fn catch_up_runs_a_job_whose_scheduled_run_was_missed_once() {
     assert_eq!(row["outcome"], "succeeded");
     assert_eq!(
         row["scheduled_at"],
-        jobrun::state::record::instant(new_year()).as_str()
+        jobrun::fixtures::instant(new_year()).as_str()
     );
 
     // Caught up: a second call finds nothing missed.

@@ -185,7 +185,7 @@ fn a_missing_secret_file_exits_3_naming_the_variable_and_the_path() {
 #[test]
 fn a_value_that_cannot_be_opened_exits_3_naming_it_never_showing_it() {
     let sandbox = Sandbox::with_jobs(&job("https://example.com/r"));
-    let sealed = jobrun::vars::sealed::seal(KEY, b"SENTINEL-plain", [3; 12]);
+    let sealed = jobrun::fixtures::seal(KEY, b"SENTINEL-plain", [3; 12]);
     for (value, key, why) in [
         (
             sealed.as_str(),

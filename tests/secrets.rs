@@ -497,7 +497,7 @@ fn secrets_never_appear_in_anything_any_command_writes() {
 fn minted_tokens() -> Vec<String> {
     let now = jiff::Timestamp::now().as_second();
     (now - 5..now + 120)
-        .map(|t| jobrun::vars::jwt::mint(JWT_SECRET.as_bytes(), "scheduler-app", t, 5_184_000))
+        .map(|t| jobrun::fixtures::mint_jwt(JWT_SECRET.as_bytes(), "scheduler-app", t, 5_184_000))
         .collect()
 }
 
@@ -518,7 +518,7 @@ fn sandbox(server: &Server) -> Sandbox {
         "broken.yaml",
         "jobs:\n  - name: report\n    schedule: nonsense\n",
     );
-    let sealed = jobrun::vars::sealed::seal(ENCRYPTION_KEY, SEALED_PHRASE.as_bytes(), [9; 12]);
+    let sealed = jobrun::fixtures::seal(ENCRYPTION_KEY, SEALED_PHRASE.as_bytes(), [9; 12]);
     let env = sandbox.write(
         ".env",
         format!(
@@ -687,8 +687,8 @@ fn encodings(secret: &str) -> Vec<String> {
         percent(false),
         percent(false).to_lowercase(),
         percent(true),
-        jobrun::vars::base64::encode(secret.as_bytes()),
-        jobrun::vars::base64::encode_url(secret.as_bytes()),
+        jobrun::fixtures::base64(secret.as_bytes()),
+        jobrun::fixtures::base64_url(secret.as_bytes()),
     ];
     forms.sort();
     forms.dedup();

@@ -16,7 +16,7 @@ use crate::state;
 use crate::state::error::StoreError;
 use crate::state::record::Trigger;
 
-pub fn execute(inv: &mut Invocation) -> Result<Exit, Error> {
+pub(crate) fn execute(inv: &mut Invocation) -> Result<Exit, Error> {
     let file = inv.load(Purpose::Use)?;
     let jobs = file.jobs()?;
     let now = inv.ctx.now;

@@ -11,21 +11,21 @@ use crate::jobfile::validate::Purpose;
 
 /// What `crontab` was asked.
 #[derive(Debug, Clone, Default)]
-pub struct Request {
+pub(crate) struct Request {
     /// The user field of each line (`--user`).
-    pub user: Option<String>,
+    pub(crate) user: Option<String>,
     /// A user crontab, without the user field (`--user-crontab`).
-    pub user_crontab: bool,
-    pub mailto: Option<String>,
+    pub(crate) user_crontab: bool,
+    pub(crate) mailto: Option<String>,
     /// The jobrun binary the lines run (`--bin`).
-    pub bin: Option<PathBuf>,
+    pub(crate) bin: Option<PathBuf>,
     /// `CRON_TZ=` lines (`--cron-tz`).
-    pub cron_tz: bool,
+    pub(crate) cron_tz: bool,
     /// The installed file to compare with (`--check`).
-    pub check: Option<PathBuf>,
+    pub(crate) check: Option<PathBuf>,
 }
 
-pub fn execute(inv: &mut Invocation, args: &Request) -> Result<Exit, Error> {
+pub(crate) fn execute(inv: &mut Invocation, args: &Request) -> Result<Exit, Error> {
     let user = match (&args.user, args.user_crontab) {
         (_, true) => None,
         (Some(user), false) => Some(account(user, "--user")?),
@@ -87,7 +87,7 @@ pub fn execute(inv: &mut Invocation, args: &Request) -> Result<Exit, Error> {
 
 /// A user name as cron and systemd take it: letters, digits, `.`, `_`
 /// and `-`, not starting with `-`.
-pub fn account<'a>(name: &'a str, flag: &'static str) -> Result<&'a str, Error> {
+pub(crate) fn account<'a>(name: &'a str, flag: &'static str) -> Result<&'a str, Error> {
     let valid = !name.is_empty()
         && !name.starts_with('-')
         && name

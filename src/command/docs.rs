@@ -7,7 +7,10 @@ use crate::cli::Cli;
 use crate::command::Invocation;
 use crate::error::{Error, Exit};
 
-pub fn completions(inv: &mut Invocation, shell: clap_complete::Shell) -> Result<Exit, Error> {
+pub(crate) fn completions(
+    inv: &mut Invocation,
+    shell: clap_complete::Shell,
+) -> Result<Exit, Error> {
     let mut command = Cli::command();
     let mut out = Vec::new();
     clap_complete::generate(shell, &mut command, "jobrun", &mut out);
@@ -15,7 +18,7 @@ pub fn completions(inv: &mut Invocation, shell: clap_complete::Shell) -> Result<
     Ok(Exit::Success)
 }
 
-pub fn man(inv: &mut Invocation) -> Result<Exit, Error> {
+pub(crate) fn man(inv: &mut Invocation) -> Result<Exit, Error> {
     let mut out = Vec::new();
     clap_mangen::Man::new(Cli::command())
         .render(&mut out)

@@ -12,7 +12,7 @@ use crate::vars::prompt;
 use crate::vars::sealed;
 use crate::vars::variables::{ENCRYPTED_PREFIX, ENCRYPTION_KEY, VariableError};
 
-pub fn execute(inv: &mut Invocation, name: &str) -> Result<Exit, Error> {
+pub(crate) fn execute(inv: &mut Invocation, name: &str) -> Result<Exit, Error> {
     check_name(name)?;
     // The key as `run` will find it: the environment, then the `.env`
     // beside the job file (or `--env-file`), or a file named by

@@ -61,7 +61,7 @@ impl From<Record> for Run {
     }
 }
 
-pub fn execute(
+pub(crate) fn execute(
     inv: &mut Invocation,
     name: Option<&str>,
     count: u32,

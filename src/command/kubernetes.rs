@@ -7,17 +7,17 @@ use crate::jobfile::validate::Purpose;
 
 /// What `kubernetes` was asked.
 #[derive(Debug, Clone, Default)]
-pub struct Request {
+pub(crate) struct Request {
     /// The container image (`--image`).
-    pub image: String,
-    pub namespace: Option<String>,
+    pub(crate) image: String,
+    pub(crate) namespace: Option<String>,
     /// The Secret with the jobs' variables (`--secret`).
-    pub secret: Option<String>,
+    pub(crate) secret: Option<String>,
     /// The claim holding the history (`--state-claim`).
-    pub state_claim: Option<String>,
+    pub(crate) state_claim: Option<String>,
 }
 
-pub fn execute(inv: &mut Invocation, args: &Request) -> Result<Exit, Error> {
+pub(crate) fn execute(inv: &mut Invocation, args: &Request) -> Result<Exit, Error> {
     if args.image.trim().is_empty() || args.image.chars().any(|c| c.is_whitespace()) {
         return Err(Error::Flag {
             flag: "--image",

@@ -28,7 +28,7 @@ struct Entry<'a> {
     variables: Vec<&'a str>,
 }
 
-pub fn execute(inv: &mut Invocation, json: bool) -> Result<Exit, Error> {
+pub(crate) fn execute(inv: &mut Invocation, json: bool) -> Result<Exit, Error> {
     let file = inv.load(Purpose::Use)?;
     let jobs = file.jobs()?;
     let now = inv.ctx.now;

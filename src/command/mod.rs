@@ -1,18 +1,18 @@
 //! One file per subcommand. Each takes the invocation and returns the exit
 //! code, or an error that `lib::run` renders.
 
-pub mod catch_up;
-pub mod crontab;
-pub mod docs;
-pub mod encrypt;
-pub mod history;
-pub mod kubernetes;
-pub mod list;
-pub mod next;
-pub mod run;
-pub mod status;
-pub mod systemd;
-pub mod validate;
+pub(crate) mod catch_up;
+pub(crate) mod crontab;
+pub(crate) mod docs;
+pub(crate) mod encrypt;
+pub(crate) mod history;
+pub(crate) mod kubernetes;
+pub(crate) mod list;
+pub(crate) mod next;
+pub(crate) mod run;
+pub(crate) mod status;
+pub(crate) mod systemd;
+pub(crate) mod validate;
 
 use std::path::{Path, PathBuf};
 
@@ -27,43 +27,43 @@ use crate::run::{EnvFile, Setup};
 use crate::vars::variables::{self, Variables};
 
 /// A command's view of the invocation: the global options and the world.
-pub struct Invocation<'a, 'b> {
-    pub ctx: &'a mut Context<'b>,
-    pub global: &'a Globals,
+pub(crate) struct Invocation<'a, 'b> {
+    pub(crate) ctx: &'a mut Context<'b>,
+    pub(crate) global: &'a Globals,
 }
 
 /// The options every command takes.
 #[derive(Debug, Clone, Default)]
-pub struct Globals {
+pub(crate) struct Globals {
     /// The job file, when given (`--config`).
-    pub config: Option<PathBuf>,
+    pub(crate) config: Option<PathBuf>,
     /// The `.env` file, when given (`--env-file`).
-    pub env_file: Option<PathBuf>,
+    pub(crate) env_file: Option<PathBuf>,
     /// The state directory, when given (`--state-dir`).
-    pub state_dir: Option<PathBuf>,
+    pub(crate) state_dir: Option<PathBuf>,
     /// `-v` once, twice.
-    pub verbose: u8,
+    pub(crate) verbose: u8,
     /// `-q`.
-    pub quiet: bool,
+    pub(crate) quiet: bool,
     /// Colour on stderr: forced on or off, or `None` to decide.
-    pub color: Option<bool>,
+    pub(crate) color: Option<bool>,
 }
 
 impl<'b> Invocation<'_, 'b> {
-    pub fn config_path(&self) -> PathBuf {
+    pub(crate) fn config_path(&self) -> PathBuf {
         jobfile::locate(self.global.config.as_deref(), self.ctx.env)
     }
 
     /// The job file, checked. It lives until the process ends: one short
     /// process has no use for freeing it piece by piece first.
-    pub fn load(&self, purpose: Purpose) -> Result<&'static JobFile, Error> {
+    pub(crate) fn load(&self, purpose: Purpose) -> Result<&'static JobFile, Error> {
         jobfile::load(&self.config_path(), &self.ctx.host_zone, purpose)
             .map(|file| &*Box::leak(Box::new(file)))
     }
 
     /// The state directory: `--state-dir`, `$JOBRUN_STATE_DIR`,
     /// `global.stateDir`, `$XDG_STATE_HOME/jobrun`, `~/.local/state/jobrun`.
-    pub fn state_dir(&self, file: &JobFile) -> Option<crate::state::dir::StateDir> {
+    pub(crate) fn state_dir(&self, file: &JobFile) -> Option<crate::state::dir::StateDir> {
         crate::state::dir::resolve(
             self.global.state_dir.as_deref(),
             self.ctx.env,
@@ -72,14 +72,14 @@ impl<'b> Invocation<'_, 'b> {
     }
 
     /// The variables, from the environment and the `.env` file.
-    pub fn variables(&self, config: &Path) -> Result<Variables<'b>, Error> {
+    pub(crate) fn variables(&self, config: &Path) -> Result<Variables<'b>, Error> {
         let explicit = self.global.env_file.is_some();
         let path = variables::env_file_path(self.global.env_file.as_deref(), config);
         Ok(Variables::load(self.ctx.env, path, explicit, self.ctx.now)?)
     }
 
     /// What every run of this invocation shares.
-    pub fn setup<'f>(
+    pub(crate) fn setup<'f>(
         &self,
         file: &'f JobFile,
         state_dir: Option<&'f crate::state::dir::StateDir>,
@@ -95,13 +95,13 @@ impl<'b> Invocation<'_, 'b> {
     }
 
     /// How much a run says on stderr: `-q`, `-v`, `-vv`.
-    pub fn verbosity(&self) -> Verbosity {
+    pub(crate) fn verbosity(&self) -> Verbosity {
         Verbosity::from_flags(self.global.quiet, self.global.verbose)
     }
 
     /// Say what went wrong on stderr: a file's problems as a report with
     /// the lines they are on, anything else as one message with its help.
-    pub fn report(&mut self, error: &Error) {
+    pub(crate) fn report(&mut self, error: &Error) {
         let text = match error {
             Error::Output(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return,
             Error::File {
@@ -123,7 +123,7 @@ impl<'b> Invocation<'_, 'b> {
     }
 
     /// Colors for stderr: `--color`, else a terminal without `NO_COLOR`.
-    pub fn palette(&self) -> Palette {
+    pub(crate) fn palette(&self) -> Palette {
         let enabled = self.global.color.unwrap_or_else(|| {
             self.ctx.stderr_is_terminal
                 && (self.ctx.env)("NO_COLOR").is_none_or(|v| v.is_empty())
@@ -134,7 +134,7 @@ impl<'b> Invocation<'_, 'b> {
 }
 
 /// RFC 3339 with the zone's offset, as `list` and `next` print instants.
-pub fn rfc3339(zoned: &jiff::ZonedDateTime) -> String {
+pub(crate) fn rfc3339(zoned: &jiff::ZonedDateTime) -> String {
     zoned
         .timestamp()
         .display_with_offset(zoned.offset())
@@ -143,7 +143,7 @@ pub fn rfc3339(zoned: &jiff::ZonedDateTime) -> String {
 
 /// A path an exported entry names: absolute (cron and systemd start jobrun
 /// elsewhere), UTF-8 and on one line, or an error naming the flag.
-pub fn exported_path(path: &Path, flag: &'static str) -> Result<PathBuf, Error> {
+pub(crate) fn exported_path(path: &Path, flag: &'static str) -> Result<PathBuf, Error> {
     let absolute = std::path::absolute(path).map_err(|e| Error::Flag {
         flag,
         message: format!(
@@ -167,7 +167,7 @@ pub fn exported_path(path: &Path, flag: &'static str) -> Result<PathBuf, Error> 
 impl Invocation<'_, '_> {
     /// How exported entries start jobrun: `bin`, else this executable,
     /// with the job file and the `--env-file` and `--state-dir` given.
-    pub fn launch(&self, bin: Option<&Path>) -> Result<Launch, Error> {
+    pub(crate) fn launch(&self, bin: Option<&Path>) -> Result<Launch, Error> {
         let bin = match bin {
             Some(path) => exported_path(path, "--bin")?,
             None => {
@@ -193,7 +193,7 @@ impl Invocation<'_, '_> {
 
 /// Rows under a header, each column as wide as its widest cell, two spaces
 /// apart; the last column is not padded.
-pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+pub(crate) fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in rows {
         for (width, cell) in widths.iter_mut().zip(row) {
@@ -218,6 +218,6 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
 }
 
 /// An instant in a zone, as `list` and `next` print them.
-pub fn in_zone(t: jiff::Timestamp, tz: &jiff::tz::TimeZone) -> String {
+pub(crate) fn in_zone(t: jiff::Timestamp, tz: &jiff::tz::TimeZone) -> String {
     rfc3339(&t.to_zoned_datetime(tz.clone()))
 }

@@ -4,7 +4,7 @@ use crate::command::{Invocation, rfc3339};
 use crate::error::{Error, Exit};
 use crate::jobfile::validate::Purpose;
 
-pub fn execute(
+pub(crate) fn execute(
     inv: &mut Invocation,
     name: &str,
     count: u32,

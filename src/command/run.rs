@@ -9,14 +9,14 @@ use crate::schedule::due;
 use crate::state::record::Trigger;
 
 /// What `run` was asked.
-pub struct Options<'a> {
-    pub name: &'a str,
+pub(crate) struct Options<'a> {
+    pub(crate) name: &'a str,
     /// Run only the fire times due now (`--due`).
-    pub due: bool,
-    pub run: run::Options<'a>,
+    pub(crate) due: bool,
+    pub(crate) run: run::Options<'a>,
 }
 
-pub fn execute(inv: &mut Invocation, options: &Options) -> Result<Exit, Error> {
+pub(crate) fn execute(inv: &mut Invocation, options: &Options) -> Result<Exit, Error> {
     let file = inv.load(Purpose::Use)?;
     let job = file.job(options.name)?;
     let state_dir = inv.state_dir(file);

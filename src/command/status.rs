@@ -44,7 +44,7 @@ struct LastRun {
     reason: Option<String>,
 }
 
-pub fn execute(inv: &mut Invocation, json: bool) -> Result<Exit, Error> {
+pub(crate) fn execute(inv: &mut Invocation, json: bool) -> Result<Exit, Error> {
     let file = inv.load(Purpose::Use)?;
     let jobs = file.jobs()?;
     let store = match inv.state_dir(file) {

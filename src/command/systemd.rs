@@ -11,18 +11,18 @@ use crate::jobfile::validate::Purpose;
 
 /// What `systemd` was asked.
 #[derive(Debug, Clone, Default)]
-pub struct Request {
+pub(crate) struct Request {
     /// Where the units go (`--dir`).
-    pub dir: PathBuf,
+    pub(crate) dir: PathBuf,
     /// Units for the user's manager (`--user-units`).
-    pub user_units: bool,
+    pub(crate) user_units: bool,
     /// `User=` (`--run-as`).
-    pub run_as: Option<String>,
+    pub(crate) run_as: Option<String>,
     /// The jobrun binary the services run (`--bin`).
-    pub bin: Option<PathBuf>,
+    pub(crate) bin: Option<PathBuf>,
 }
 
-pub fn execute(inv: &mut Invocation, args: &Request) -> Result<Exit, Error> {
+pub(crate) fn execute(inv: &mut Invocation, args: &Request) -> Result<Exit, Error> {
     let run_as = args
         .run_as
         .as_deref()

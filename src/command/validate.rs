@@ -8,19 +8,19 @@ use crate::jobfile::validate::Purpose;
 
 /// How `validate` prints what it found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
+pub(crate) enum Format {
     Text,
     /// An array of diagnostics on stdout.
     Json,
 }
 
-pub struct Options {
-    pub env: bool,
-    pub strict: bool,
-    pub format: Format,
+pub(crate) struct Options {
+    pub(crate) env: bool,
+    pub(crate) strict: bool,
+    pub(crate) format: Format,
 }
 
-pub fn execute(inv: &mut Invocation, options: &Options) -> Result<Exit, Error> {
+pub(crate) fn execute(inv: &mut Invocation, options: &Options) -> Result<Exit, Error> {
     match check(inv, options) {
         // A file that cannot be read or an env file that is missing is still
         // reported in the format asked for.

@@ -14,7 +14,7 @@ use crate::schedule::{DAY_OF_MONTH, DAY_OF_WEEK, Field, FieldSet, HOUR, MINUTE, 
 
 /// Which days a schedule fires on, within its months.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Days {
+pub(crate) enum Days {
     /// Every day.
     Every,
     /// Days in both sets; one of them may be full.
@@ -29,12 +29,12 @@ fn full(field: Field) -> FieldSet {
     (field.min..=max).fold(FieldSet::default(), FieldSet::with)
 }
 
-pub fn is_full(set: FieldSet, field: Field) -> bool {
+pub(crate) fn is_full(set: FieldSet, field: Field) -> bool {
     set == full(field)
 }
 
 impl Days {
-    pub fn of(schedule: &crate::schedule::Schedule) -> Days {
+    pub(crate) fn of(schedule: &crate::schedule::Schedule) -> Days {
         let (dom, dow) = (schedule.days_of_month(), schedule.days_of_week());
         let (dom_full, dow_full) = (is_full(dom, DAY_OF_MONTH), is_full(dow, DAY_OF_WEEK));
         if schedule.dom_restricted() && schedule.dow_restricted() {
@@ -53,17 +53,17 @@ impl Days {
 
 /// How a dialect writes a range and pads a number.
 #[derive(Debug, Clone, Copy)]
-pub struct Style {
-    pub range: &'static str,
-    pub pad: bool,
+pub(crate) struct Style {
+    pub(crate) range: &'static str,
+    pub(crate) pad: bool,
 }
 
-pub const CRON: Style = Style {
+pub(crate) const CRON: Style = Style {
     range: "-",
     pad: false,
 };
 /// systemd.time(7): `a..b`, `a..b/n`, two digits.
-pub const SYSTEMD: Style = Style {
+pub(crate) const SYSTEMD: Style = Style {
     range: "..",
     pad: true,
 };
@@ -71,7 +71,7 @@ pub const SYSTEMD: Style = Style {
 /// A set as comma-separated items, `*` for the full set. Runs of three or
 /// more evenly spaced values become one range item; shorter ones stay a
 /// list, as `systemd-analyze calendar` itself writes them.
-pub fn render(set: FieldSet, field: Field, style: Style) -> String {
+pub(crate) fn render(set: FieldSet, field: Field, style: Style) -> String {
     if is_full(set, field) {
         return "*".into();
     }
@@ -154,7 +154,7 @@ fn starred(set: FieldSet, field: Field) -> String {
 
 /// The two day fields for Vixie cron (Debian cron, cronie, busybox),
 /// keeping each field's star-ness where it decides the day rule.
-pub fn cron_days(schedule: &crate::schedule::Schedule) -> (String, String) {
+pub(crate) fn cron_days(schedule: &crate::schedule::Schedule) -> (String, String) {
     match Days::of(schedule) {
         Days::Every => ("*".into(), "*".into()),
         Days::Either { dom, dow } => (
@@ -180,7 +180,7 @@ pub fn cron_days(schedule: &crate::schedule::Schedule) -> (String, String) {
 /// The two day fields for Kubernetes' parser (robfig/cron), which treats
 /// only a bare `*` as unrestricted; `None` when it cannot say the days
 /// (both fields must match and neither is every day).
-pub fn robfig_days(schedule: &crate::schedule::Schedule) -> Option<(String, String)> {
+pub(crate) fn robfig_days(schedule: &crate::schedule::Schedule) -> Option<(String, String)> {
     match Days::of(schedule) {
         Days::Every => Some(("*".into(), "*".into())),
         Days::Either { dom, dow } => Some((
@@ -200,7 +200,7 @@ pub fn robfig_days(schedule: &crate::schedule::Schedule) -> Option<(String, Stri
 }
 
 /// `m h dom mon dow` for a Vixie cron reading the schedule in its own zone.
-pub fn cron_line(schedule: &crate::schedule::Schedule) -> String {
+pub(crate) fn cron_line(schedule: &crate::schedule::Schedule) -> String {
     let (dom, dow) = cron_days(schedule);
     format!(
         "{} {} {dom} {} {dow}",
@@ -211,7 +211,7 @@ pub fn cron_line(schedule: &crate::schedule::Schedule) -> String {
 }
 
 /// Every UTC offset `tz` uses from `now` to `years` ahead, in order.
-pub fn offsets_ahead(tz: &TimeZone, now: Timestamp, years: i64) -> Vec<i32> {
+pub(crate) fn offsets_ahead(tz: &TimeZone, now: Timestamp, years: i64) -> Vec<i32> {
     let end = now
         .checked_add(SignedDuration::from_hours(24 * 366 * years))
         .unwrap_or(now);
@@ -230,7 +230,7 @@ pub fn offsets_ahead(tz: &TimeZone, now: Timestamp, years: i64) -> Vec<i32> {
 /// The minutes and hours of the host's clock at which a job in `job_zone`
 /// can fire: its local times moved by every difference between the zones'
 /// offsets in the coming years. A superset: `run --due` decides at run time.
-pub fn host_minutes_hours(
+pub(crate) fn host_minutes_hours(
     schedule: &crate::schedule::Schedule,
     job_offsets: &[i32],
     host_offsets: &[i32],
@@ -258,7 +258,7 @@ pub fn host_minutes_hours(
 }
 
 /// `m h * * *` at the host minutes covering a job kept in another zone.
-pub fn shifted_cron_line(minutes: FieldSet, hours: FieldSet) -> String {
+pub(crate) fn shifted_cron_line(minutes: FieldSet, hours: FieldSet) -> String {
     format!(
         "{} {} * * *",
         render(minutes, MINUTE, CRON),
@@ -267,7 +267,7 @@ pub fn shifted_cron_line(minutes: FieldSet, hours: FieldSet) -> String {
 }
 
 /// The same cron fields with `*` for the hour.
-pub fn with_every_hour(fields: &str) -> String {
+pub(crate) fn with_every_hour(fields: &str) -> String {
     fields
         .split(' ')
         .enumerate()
@@ -303,7 +303,7 @@ fn systemd_weekdays(dow: FieldSet) -> String {
 /// The `OnCalendar=` expressions for a schedule (systemd.time(7)), with
 /// the zone suffix given. Weekday and date are ANDed there, so a schedule
 /// firing on either of its day fields takes two expressions.
-pub fn on_calendar(schedule: &crate::schedule::Schedule, zone: Option<&str>) -> Vec<String> {
+pub(crate) fn on_calendar(schedule: &crate::schedule::Schedule, zone: Option<&str>) -> Vec<String> {
     let time = format!(
         "{}:{}:{}",
         render(schedule.hours(), HOUR, SYSTEMD),

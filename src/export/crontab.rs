@@ -18,16 +18,16 @@ use crate::job::Job;
 /// How far ahead the zones' offsets are looked up: rules are published
 /// years in advance, and a new offset changes the file, which
 /// `crontab --check` then reports.
-pub const YEARS_AHEAD: i64 = 10;
+pub(crate) const YEARS_AHEAD: i64 = 10;
 
-pub struct Options<'a> {
+pub(crate) struct Options<'a> {
     /// The cron.d user field; `None` for a user crontab (`crontab -`).
-    pub user: Option<&'a str>,
+    pub(crate) user: Option<&'a str>,
     /// `MAILTO=`, when given (an empty value turns mail off).
-    pub mailto: Option<&'a str>,
+    pub(crate) mailto: Option<&'a str>,
     /// Write `CRON_TZ=` lines (cronie) instead of shifting to the host's
     /// clock.
-    pub cron_tz: bool,
+    pub(crate) cron_tz: bool,
 }
 
 /// One emitted job line and what decided it.
@@ -41,7 +41,7 @@ struct Entry {
 }
 
 /// The whole file, LF line endings, ending with a newline.
-pub fn render(
+pub(crate) fn render(
     jobs: &[Job],
     launch: &Launch,
     host_zone: &TimeZone,

@@ -4,7 +4,7 @@
 /// The differing lines with a line of context either side, or `None` when
 /// the texts are the same. Line endings count: a file saved with CRLF or
 /// without its final newline differs, as cron reads it differently.
-pub fn diff(installed: &str, generated: &str, installed_name: &str) -> Option<String> {
+pub(crate) fn diff(installed: &str, generated: &str, installed_name: &str) -> Option<String> {
     if installed == generated {
         return None;
     }

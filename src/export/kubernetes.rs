@@ -17,26 +17,26 @@ use crate::job::Job;
 use crate::schedule::{HOUR, MINUTE, MONTH};
 
 /// Where the job file is mounted in the container.
-pub const CONFIG_DIR: &str = "/etc/jobrun";
+pub(crate) const CONFIG_DIR: &str = "/etc/jobrun";
 /// The ConfigMap's key, and so the file name under `CONFIG_DIR`.
-pub const CONFIG_KEY: &str = "jobs.yaml";
-pub const CONFIG_MAP: &str = "jobrun-jobs";
+pub(crate) const CONFIG_KEY: &str = "jobs.yaml";
+pub(crate) const CONFIG_MAP: &str = "jobrun-jobs";
 /// A CronJob's name is at most 52 characters: the controller appends 11
 /// to name each Job.
-pub const MAX_CRONJOB_NAME: usize = 52;
+pub(crate) const MAX_CRONJOB_NAME: usize = 52;
 /// Where the run history is kept in the container.
-pub const STATE_DIR: &str = "/var/lib/jobrun";
+pub(crate) const STATE_DIR: &str = "/var/lib/jobrun";
 /// How late a run may start when the job has no `catchUp`.
-pub const DEFAULT_STARTING_DEADLINE_SECONDS: u64 = 300;
+pub(crate) const DEFAULT_STARTING_DEADLINE_SECONDS: u64 = 300;
 
-pub struct Options<'a> {
-    pub image: &'a str,
-    pub namespace: Option<&'a str>,
+pub(crate) struct Options<'a> {
+    pub(crate) image: &'a str,
+    pub(crate) namespace: Option<&'a str>,
     /// The Secret the variables come from.
-    pub secret: Option<&'a str>,
+    pub(crate) secret: Option<&'a str>,
     /// The PersistentVolumeClaim that keeps the run history from one pod to
     /// the next; without it each pod starts with an empty one.
-    pub state_claim: Option<&'a str>,
+    pub(crate) state_claim: Option<&'a str>,
 }
 
 /// A JSON string, which is also a YAML double-quoted scalar, with the
@@ -53,7 +53,7 @@ fn quote(text: &str) -> String {
 /// A job name as a DNS label (RFC 1123): lowercase letters, digits and
 /// `-`, starting and ending with a letter or digit, short enough for a
 /// CronJob.
-pub fn dns_label(name: &str) -> String {
+pub(crate) fn dns_label(name: &str) -> String {
     let lower: String = name
         .chars()
         .map(|c| match c {
@@ -69,7 +69,11 @@ pub fn dns_label(name: &str) -> String {
 
 /// The manifests, or a problem per job that Kubernetes cannot schedule as
 /// written, each at the job.
-pub fn render(jobs: &[Job], file_text: &str, options: &Options) -> Result<String, Vec<Diagnostic>> {
+pub(crate) fn render(
+    jobs: &[Job],
+    file_text: &str,
+    options: &Options,
+) -> Result<String, Vec<Diagnostic>> {
     let mut problems = Vec::new();
     let mut names: BTreeMap<String, &Job> = BTreeMap::new();
     let mut cronjobs = Vec::new();

@@ -3,12 +3,12 @@
 //! text; they never resolve a variable, so no secret can reach what they
 //! write.
 
-pub mod cron_fields;
-pub mod drift;
+pub(crate) mod cron_fields;
+pub(crate) mod drift;
 
-pub mod crontab;
-pub mod kubernetes;
-pub mod systemd;
+pub(crate) mod crontab;
+pub(crate) mod kubernetes;
+pub(crate) mod systemd;
 
 use std::path::{Path, PathBuf};
 
@@ -19,16 +19,16 @@ use crate::job::Job;
 /// How an emitted entry starts jobrun: absolute paths only, since cron and
 /// systemd start it with a minimal environment in another directory.
 #[derive(Debug, Clone)]
-pub struct Launch {
-    pub bin: PathBuf,
-    pub config: PathBuf,
-    pub env_file: Option<PathBuf>,
-    pub state_dir: Option<PathBuf>,
+pub(crate) struct Launch {
+    pub(crate) bin: PathBuf,
+    pub(crate) config: PathBuf,
+    pub(crate) env_file: Option<PathBuf>,
+    pub(crate) state_dir: Option<PathBuf>,
 }
 
 impl Launch {
     /// The words of the command line, global flags first, then `tail`.
-    pub fn words(&self, tail: &[&str]) -> Vec<String> {
+    pub(crate) fn words(&self, tail: &[&str]) -> Vec<String> {
         let mut words = vec![text(&self.bin), "--config".into(), text(&self.config)];
         if let Some(path) = &self.env_file {
             words.extend(["--env-file".into(), text(path)]);
@@ -48,7 +48,7 @@ fn text(path: &Path) -> String {
 
 /// A word for sh(1): as is when it holds only characters sh never treats
 /// specially, else single-quoted.
-pub fn sh_quote(word: &str) -> String {
+pub(crate) fn sh_quote(word: &str) -> String {
     let plain = !word.is_empty()
         && word
             .bytes()
@@ -62,13 +62,13 @@ pub fn sh_quote(word: &str) -> String {
 
 /// Whether the job's schedule is read in the host's own zone, as cron reads
 /// its lines.
-pub fn in_host_zone(job: &Job, host_zone: &TimeZone) -> bool {
+pub(crate) fn in_host_zone(job: &Job, host_zone: &TimeZone) -> bool {
     job.zone.configured.is_none() || job.zone.tz == *host_zone
 }
 
 /// A schedule as one line of text for a comment: a YAML string may hold a
 /// line break, which would end a comment early.
-pub fn one_line(text: &str) -> String {
+pub(crate) fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 

@@ -13,24 +13,24 @@ use crate::export::cron_fields;
 use crate::export::{Launch, one_line};
 use crate::job::Job;
 
-pub struct Options<'a> {
+pub(crate) struct Options<'a> {
     /// Units for `systemctl --user` instead of the system manager.
-    pub user_units: bool,
+    pub(crate) user_units: bool,
     /// `User=` of the service (system units only).
-    pub run_as: Option<&'a str>,
+    pub(crate) run_as: Option<&'a str>,
     /// The job file's `global.stateDir`, when it sets one.
-    pub file_state_dir: Option<&'a Path>,
+    pub(crate) file_state_dir: Option<&'a Path>,
 }
 
 /// One unit file.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Unit {
-    pub file_name: String,
-    pub text: String,
+pub(crate) struct Unit {
+    pub(crate) file_name: String,
+    pub(crate) text: String,
 }
 
 /// The units of every enabled job, service then timer.
-pub fn units(jobs: &[Job], launch: &Launch, options: &Options) -> Vec<Unit> {
+pub(crate) fn units(jobs: &[Job], launch: &Launch, options: &Options) -> Vec<Unit> {
     jobs.iter()
         .filter(|job| job.enabled)
         .flat_map(|job| {
@@ -51,7 +51,7 @@ pub fn units(jobs: &[Job], launch: &Launch, options: &Options) -> Vec<Unit> {
 
 /// Job names are letters, digits, `-` and `_` (validate.rs), all valid in
 /// a unit name as they are.
-pub fn unit_base(name: &str) -> String {
+pub(crate) fn unit_base(name: &str) -> String {
     format!("jobrun-{name}")
 }
 
@@ -133,7 +133,7 @@ fn timer(job: &Job, launch: &Launch) -> String {
 
 /// The job's `OnCalendar=` values: with its zone as a suffix when the job
 /// file names one; a job following the host's zone follows the timer's.
-pub fn on_calendar(job: &Job) -> Vec<String> {
+pub(crate) fn on_calendar(job: &Job) -> Vec<String> {
     cron_fields::on_calendar(&job.schedule, job.zone.configured.as_deref())
 }
 
@@ -164,7 +164,7 @@ fn path_word(word: &str) -> String {
 }
 
 /// The commands that load and start the timers, one per line.
-pub fn enable_commands(units: &[Unit], user_units: bool, dir: &Path) -> String {
+pub(crate) fn enable_commands(units: &[Unit], user_units: bool, dir: &Path) -> String {
     let systemctl = if user_units {
         "systemctl --user"
     } else {

@@ -14,34 +14,34 @@ use crate::job::{Expect, Job};
 
 /// The rules a run follows, taken from the job.
 #[derive(Debug, Clone)]
-pub struct Policy {
-    pub timeout: Duration,
-    pub deadline: Option<Duration>,
-    pub retries: u32,
-    pub backoff: Backoff,
-    pub expect: Expect,
+pub(crate) struct Policy {
+    pub(crate) timeout: Duration,
+    pub(crate) deadline: Option<Duration>,
+    pub(crate) retries: u32,
+    pub(crate) backoff: Backoff,
+    pub(crate) expect: Expect,
     /// How reports name the limits: a job's keys, or a notification's
     /// single timeout.
-    pub names: &'static Names,
+    pub(crate) names: &'static Names,
 }
 
 /// What the policy's limits are called where a report names them.
 #[derive(Debug)]
-pub struct Names {
+pub(crate) struct Names {
     /// `deadline`.
-    pub deadline: &'static str,
+    pub(crate) deadline: &'static str,
     /// `backoff.max`.
-    pub max_delay: &'static str,
+    pub(crate) max_delay: &'static str,
 }
 
 /// A job's limits, by the keys that set them.
-pub const JOB_NAMES: Names = Names {
+pub(crate) const JOB_NAMES: Names = Names {
     deadline: "the run's deadline",
     max_delay: "`maxRetryDelay`",
 };
 
 impl Policy {
-    pub fn of(job: &Job) -> Policy {
+    pub(crate) fn of(job: &Job) -> Policy {
         Policy {
             timeout: job.timeout,
             deadline: job.deadline,
@@ -58,39 +58,39 @@ impl Policy {
 
 /// One attempt, as it ended.
 #[derive(Debug, Clone)]
-pub struct Attempt {
+pub(crate) struct Attempt {
     /// 1 for the first attempt.
-    pub number: u32,
+    pub(crate) number: u32,
     /// How many attempts the job allows.
-    pub allowed: u32,
-    pub duration: Duration,
-    pub response: Option<Response>,
-    pub failure: Option<Failure>,
+    pub(crate) allowed: u32,
+    pub(crate) duration: Duration,
+    pub(crate) response: Option<Response>,
+    pub(crate) failure: Option<Failure>,
     /// The wait before the next attempt, when there is one.
-    pub retry_in: Option<Duration>,
+    pub(crate) retry_in: Option<Duration>,
 }
 
 #[derive(Debug, Clone)]
-pub struct Finished {
-    pub succeeded: bool,
-    pub attempts: u32,
-    pub duration: Duration,
+pub(crate) struct Finished {
+    pub(crate) succeeded: bool,
+    pub(crate) attempts: u32,
+    pub(crate) duration: Duration,
     /// The last response, if any attempt got one.
-    pub response: Option<Response>,
-    pub failure: Option<Failure>,
+    pub(crate) response: Option<Response>,
+    pub(crate) failure: Option<Failure>,
     /// Why retries stopped before they ran out.
-    pub stopped: Option<String>,
+    pub(crate) stopped: Option<String>,
 }
 
 #[derive(Debug, Clone)]
-pub enum Event {
+pub(crate) enum Event {
     Attempt(Attempt),
     Finished(Finished),
 }
 
 /// Run `request` under `policy`, reporting each attempt and the end through
 /// `emit`. `random` gives a fraction in [0, 1) for the backoff's jitter.
-pub fn run(
+pub(crate) fn run(
     client: &Client,
     request: &Prepared,
     policy: &Policy,
@@ -274,7 +274,7 @@ fn judge(exchange: Exchange, request: &Prepared, policy: &Policy, clock: &dyn Cl
 }
 
 /// `503 Service Unavailable`
-pub fn status_text(status: u16) -> String {
+pub(crate) fn status_text(status: u16) -> String {
     let reason = ureq::http::StatusCode::from_u16(status)
         .ok()
         .and_then(|s| s.canonical_reason());
@@ -285,7 +285,7 @@ pub fn status_text(status: u16) -> String {
 }
 
 /// Real time, for the real process.
-pub struct SystemClock;
+pub(crate) struct SystemClock;
 
 impl Clock for SystemClock {
     fn now(&self) -> Instant {

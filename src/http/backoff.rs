@@ -5,17 +5,17 @@
 use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Backoff {
+pub(crate) struct Backoff {
     /// The first retry's ceiling (`retryDelay`).
-    pub base: Duration,
+    pub(crate) base: Duration,
     /// The largest ceiling (`maxRetryDelay`).
-    pub max: Duration,
+    pub(crate) max: Duration,
 }
 
 impl Backoff {
     /// The ceiling for retry number `retry` (1 for the first retry):
     /// `base * 2^(retry - 1)`, at most `max`.
-    pub fn ceiling(&self, retry: u32) -> Duration {
+    pub(crate) fn ceiling(&self, retry: u32) -> Duration {
         let factor = 1u32
             .checked_shl(retry.saturating_sub(1))
             .unwrap_or(u32::MAX);
@@ -24,13 +24,13 @@ impl Backoff {
 
     /// The wait before retry number `retry`, for a random `fraction` in
     /// [0, 1).
-    pub fn delay(&self, retry: u32, fraction: f64) -> Duration {
+    pub(crate) fn delay(&self, retry: u32, fraction: f64) -> Duration {
         self.ceiling(retry).mul_f64(fraction.clamp(0.0, 1.0))
     }
 }
 
 /// A uniform fraction in [0, 1) from eight random bytes.
-pub fn fraction(bytes: [u8; 8]) -> f64 {
+pub(crate) fn fraction(bytes: [u8; 8]) -> f64 {
     (u64::from_le_bytes(bytes) >> 11) as f64 / (1u64 << 53) as f64
 }
 

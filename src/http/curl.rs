@@ -23,7 +23,11 @@ enum Piece {
 
 /// The curl command for `job`, given the request jobrun would send: `#`
 /// comment lines saying where it differs from jobrun, then the command.
-pub fn command(job: &Job, prepared: &Prepared, lookup: &dyn Fn(&str) -> Option<String>) -> String {
+pub(crate) fn command(
+    job: &Job,
+    prepared: &Prepared,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> String {
     let secrets = &prepared.secrets;
     let mut notes: Vec<String> = Vec::new();
     // One option per line, with its value.

@@ -6,7 +6,7 @@ use std::time::Duration;
 /// The kinds of failure. Each has a stable name for `--log-format json`
 /// and for scripts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Class {
+pub(crate) enum Class {
     /// 401 or 403: the credentials were refused.
     Auth,
     /// Another 4xx.
@@ -36,7 +36,7 @@ pub enum Class {
 }
 
 impl Class {
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Class::Auth => "auth",
             Class::Client => "http_4xx",
@@ -54,7 +54,7 @@ impl Class {
     }
 
     /// The class of an unexpected status.
-    pub fn of_status(status: u16) -> Class {
+    pub(crate) fn of_status(status: u16) -> Class {
         match status {
             401 | 403 => Class::Auth,
             400..=499 => Class::Client,
@@ -66,26 +66,26 @@ impl Class {
 
 /// Statuses that can succeed later: request timeout, too early, too many
 /// requests, and the server errors that mean "not now".
-pub const RETRYABLE_STATUSES: &[u16] = &[408, 425, 429, 500, 502, 503, 504];
+pub(crate) const RETRYABLE_STATUSES: &[u16] = &[408, 425, 429, 500, 502, 503, 504];
 
 /// One failed attempt.
 #[derive(Debug, Clone)]
-pub struct Failure {
-    pub class: Class,
+pub(crate) struct Failure {
+    pub(crate) class: Class,
     /// The response's status, when there was one.
-    pub status: Option<u16>,
+    pub(crate) status: Option<u16>,
     /// What happened, in words (not yet masked).
-    pub detail: String,
+    pub(crate) detail: String,
     /// The server's `Retry-After`, on 429 and 503.
-    pub retry_after: Option<RetryAfter>,
+    pub(crate) retry_after: Option<RetryAfter>,
 }
 
 /// A `Retry-After` value, already turned into a wait.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RetryAfter(pub Duration);
+pub(crate) struct RetryAfter(pub(crate) Duration);
 
 impl Failure {
-    pub fn new(class: Class, detail: impl Into<String>) -> Failure {
+    pub(crate) fn new(class: Class, detail: impl Into<String>) -> Failure {
         Failure {
             class,
             status: None,
@@ -97,7 +97,7 @@ impl Failure {
     /// Whether another attempt could succeed. Never for refused
     /// credentials, other client errors, certificate problems or a body
     /// that does not say what was expected: those fail the same way again.
-    pub fn retryable(&self) -> bool {
+    pub(crate) fn retryable(&self) -> bool {
         match self.class {
             Class::Timeout | Class::Connect | Class::Dns => true,
             Class::Client | Class::Server => {
@@ -116,7 +116,7 @@ impl Failure {
 
 /// `Retry-After` (RFC 9110 section 10.2.3): seconds, or an HTTP date taken
 /// relative to `now`. A date in the past means "now".
-pub fn parse_retry_after(value: &str, now: jiff::Timestamp) -> Option<RetryAfter> {
+pub(crate) fn parse_retry_after(value: &str, now: jiff::Timestamp) -> Option<RetryAfter> {
     let value = value.trim();
     if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
         // More seconds than a u64 holds is "much longer than any wait".
@@ -129,7 +129,7 @@ pub fn parse_retry_after(value: &str, now: jiff::Timestamp) -> Option<RetryAfter
 }
 
 /// A failure in words, with its class when the words do not say it.
-pub fn describe(failure: &Failure) -> String {
+pub(crate) fn describe(failure: &Failure) -> String {
     match failure.class {
         Class::Client => format!("{} (client error)", failure.detail),
         Class::Server => format!("{} (server error)", failure.detail),

@@ -1,11 +1,11 @@
 //! HTTP: one job's request from its checked form to the wire and back.
 
-pub mod attempts;
-pub mod backoff;
-pub mod curl;
-pub mod failure;
-pub mod redirect;
-pub mod request;
-pub mod transport;
-pub mod trust;
-pub mod url;
+pub(crate) mod attempts;
+pub(crate) mod backoff;
+pub(crate) mod curl;
+pub(crate) mod failure;
+pub(crate) mod redirect;
+pub(crate) mod request;
+pub(crate) mod transport;
+pub(crate) mod trust;
+pub(crate) mod url;

@@ -8,14 +8,14 @@ use crate::job::Redirects;
 
 /// A URL's origin: scheme, host and port (RFC 6454).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Origin {
-    pub scheme: String,
-    pub host: String,
-    pub port: u16,
+pub(crate) struct Origin {
+    pub(crate) scheme: String,
+    pub(crate) host: String,
+    pub(crate) port: u16,
 }
 
 impl Origin {
-    pub fn of(url: &str) -> Option<Origin> {
+    pub(crate) fn of(url: &str) -> Option<Origin> {
         let parts = Url::parse(url)?;
         let scheme = parts.scheme.to_ascii_lowercase();
         let default_port = match scheme.as_str() {
@@ -40,7 +40,7 @@ impl Origin {
 
 /// What to do with a redirect.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Decision {
+pub(crate) enum Decision {
     /// Follow it with the job's headers.
     Follow,
     /// Follow it without the job's configured headers.
@@ -50,7 +50,7 @@ pub enum Decision {
 }
 
 /// Whether a redirect from `from` to `to` may be followed under `policy`.
-pub fn decide(policy: Redirects, from: &Origin, to: &Origin) -> Decision {
+pub(crate) fn decide(policy: Redirects, from: &Origin, to: &Origin) -> Decision {
     let same = from == to;
     // An upgrade to https on the same host keeps the request at the same
     // server, now encrypted.
@@ -69,7 +69,7 @@ pub fn decide(policy: Redirects, from: &Origin, to: &Origin) -> Decision {
 /// `location` resolved against `base` (RFC 3986 section 5.2, for the forms
 /// servers send: absolute, scheme-relative, absolute-path, relative-path and
 /// query-only).
-pub fn resolve(base: &str, location: &str) -> Option<String> {
+pub(crate) fn resolve(base: &str, location: &str) -> Option<String> {
     let location = location.trim();
     if let Some((scheme, _)) = location.split_once("://")
         && !scheme.is_empty()

@@ -3,54 +3,44 @@
 //! serialised, and every secret noted for masking.
 
 use crate::http::url;
-use crate::job::builtin::{self, RunFacts};
 use crate::job::template::{Rendered, Template, Unresolved};
 use crate::job::{Body, Data, Job, Method, Request};
 use crate::vars::mask::{self, Secrets};
 
 /// jobrun's `User-Agent`, unless the job sets its own.
-pub const USER_AGENT: &str = concat!("jobrun/", env!("CARGO_PKG_VERSION"));
+pub(crate) const USER_AGENT: &str = concat!("jobrun/", env!("CARGO_PKG_VERSION"));
 
 /// One request, ready to send.
 #[derive(Debug, Clone)]
-pub struct Prepared {
-    pub method: Method,
-    pub url: String,
-    pub headers: Vec<Header>,
-    pub body: Option<String>,
+pub(crate) struct Prepared {
+    pub(crate) method: Method,
+    pub(crate) url: String,
+    pub(crate) headers: Vec<Header>,
+    pub(crate) body: Option<String>,
     /// The text `expectBodyContains` asks for.
-    pub expect_body: Option<String>,
-    pub secrets: Secrets,
+    pub(crate) expect_body: Option<String>,
+    pub(crate) secrets: Secrets,
     /// For each credential header, the variables its value came from: what
     /// to check when the server refuses them.
-    pub credentials: Vec<(String, Vec<String>)>,
+    pub(crate) credentials: Vec<(String, Vec<String>)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Header {
-    pub name: String,
-    pub value: String,
+pub(crate) struct Header {
+    pub(crate) name: String,
+    pub(crate) value: String,
     /// Written in the job file (or `defaultHeaders`), or made from the
     /// URL's userinfo, as opposed to added by jobrun. Configured headers are
     /// never sent to another origin.
-    pub configured: bool,
+    pub(crate) configured: bool,
     /// Made from the URL's `user:password@`, as curl does.
-    pub from_userinfo: bool,
-}
-
-/// Where a variable's value comes from: the built-ins first, then the
-/// environment and `.env`.
-pub fn lookup<'a>(
-    facts: &'a RunFacts<'a>,
-    variables: &'a dyn Fn(&str) -> Option<String>,
-) -> impl Fn(&str) -> Option<String> + 'a {
-    move |name| builtin::value(name, facts).or_else(|| variables(name))
+    pub(crate) from_userinfo: bool,
 }
 
 impl Prepared {
     /// Fill in the job's request. `idempotency_key` is this run's key when
     /// the job asks for one.
-    pub fn new(
+    pub(crate) fn new(
         job: &Job,
         lookup: &dyn Fn(&str) -> Option<String>,
         idempotency_key: Option<&str>,
@@ -65,7 +55,7 @@ impl Prepared {
 
     /// Fill in `request` (a job's, or a notification's), with the text
     /// its response must contain, if any.
-    pub fn of(
+    pub(crate) fn of(
         request: &Request,
         expect_body: Option<&Template>,
         lookup: &dyn Fn(&str) -> Option<String>,
@@ -179,13 +169,13 @@ impl Prepared {
     }
 
     /// The URL as it may be shown.
-    pub fn shown_url(&self) -> String {
+    pub(crate) fn shown_url(&self) -> String {
         url::masked(&self.url, &self.secrets)
     }
 
     /// The request as an HTTP message with every secret masked, for
     /// `--dry-run` and `-vv`.
-    pub fn shown(&self) -> String {
+    pub(crate) fn shown(&self) -> String {
         let mut out = format!("{} {}\n", self.method.as_str(), self.shown_url());
         for header in &self.headers {
             let value = self.secrets.header_value(&header.name, &header.value);
@@ -225,13 +215,13 @@ fn percent_decode(text: &str) -> String {
 }
 
 /// Standard base64 with padding (RFC 4648), for Basic authentication.
-pub fn base64(bytes: &[u8]) -> String {
+pub(crate) fn base64(bytes: &[u8]) -> String {
     crate::vars::base64::encode(bytes)
 }
 
 /// Write `data` as JSON, in the order written and as `JSON.stringify`
 /// writes numbers, rendering each string through `render`.
-pub fn write_json<E>(
+pub(crate) fn write_json<E>(
     data: &Data,
     out: &mut String,
     render: &mut dyn FnMut(&Template) -> Result<String, E>,

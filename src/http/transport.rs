@@ -23,18 +23,14 @@ use crate::job::{MAX_REDIRECTS, Method, Redirects};
 
 /// A response as read: the final one, after any redirects.
 #[derive(Debug, Clone, Default)]
-pub struct Response {
-    pub status: u16,
-    /// The URL that answered.
-    pub url: String,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-    /// Each redirect followed: its status and where it led.
-    pub redirects: Vec<(u16, String)>,
+pub(crate) struct Response {
+    pub(crate) status: u16,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: Vec<u8>,
 }
 
 impl Response {
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
@@ -44,21 +40,21 @@ impl Response {
 
 /// What a failed exchange leaves: why, and the response if there was one.
 #[derive(Debug)]
-pub struct Failed {
-    pub failure: Failure,
-    pub response: Option<Response>,
+pub(crate) struct Failed {
+    pub(crate) failure: Failure,
+    pub(crate) response: Option<Response>,
 }
 
-pub type Exchange = Result<Response, Box<Failed>>;
+pub(crate) type Exchange = Result<Response, Box<Failed>>;
 
 fn failed(failure: Failure, response: Option<Response>) -> Box<Failed> {
     Box::new(Failed { failure, response })
 }
 
 /// The trusted certificates, loaded when the first https address is met.
-pub type Roots = Box<dyn Fn() -> Vec<Certificate<'static>> + Send + Sync>;
+pub(crate) type Roots = Box<dyn Fn() -> Vec<Certificate<'static>> + Send + Sync>;
 
-pub struct Client {
+pub(crate) struct Client {
     /// For http: no certificates loaded.
     plain: Agent,
     /// For https, made on first use: a plain-http job never reads the
@@ -75,7 +71,7 @@ pub struct Client {
 impl Client {
     /// `roots` gives the trusted certificates for https; `proxy` is the
     /// proxy to go through, if any.
-    pub fn new(
+    pub(crate) fn new(
         roots: Roots,
         proxy: Option<ProxyChoice>,
         max_response_bytes: u64,
@@ -107,7 +103,7 @@ impl Client {
     }
 
     /// Send `request`, finishing by `end`.
-    pub fn exchange(&self, request: &Prepared, end: Instant) -> Exchange {
+    pub(crate) fn exchange(&self, request: &Prepared, end: Instant) -> Exchange {
         let mut url = request.url.clone();
         let mut method = request.method;
         let mut body = request.body.as_deref();
@@ -147,7 +143,7 @@ impl Client {
             let followable =
                 matches!(status, 301 | 302 | 303 | 307 | 308) && self.redirects != Redirects::None;
             let (Some(location), true) = (location, followable) else {
-                return self.read(response, url, redirects);
+                return self.read(response);
             };
             let next = redirect::resolve(&url, &location);
             let target = next.as_deref().and_then(Origin::of);
@@ -272,12 +268,7 @@ impl Client {
         agent.run(request)
     }
 
-    fn read(
-        &self,
-        mut response: http::Response<ureq::Body>,
-        url: String,
-        redirects: Vec<(u16, String)>,
-    ) -> Exchange {
+    fn read(&self, mut response: http::Response<ureq::Body>) -> Exchange {
         let status = response.status().as_u16();
         let headers = response
             .headers()
@@ -291,10 +282,8 @@ impl Client {
             .collect();
         let mut read = Response {
             status,
-            url,
             headers,
             body: Vec::new(),
-            redirects,
         };
         match response
             .body_mut()
@@ -477,18 +466,18 @@ fn tls_detail(error: &rustls::Error) -> String {
 
 /// A proxy to go through, and the variable that named it.
 #[derive(Debug, Clone)]
-pub struct ProxyChoice {
-    pub proxy: Proxy,
-    pub variable: &'static str,
+pub(crate) struct ProxyChoice {
+    pub(crate) proxy: Proxy,
+    pub(crate) variable: &'static str,
     /// The proxy's address as given, for its credentials to be masked.
-    pub address: String,
+    pub(crate) address: String,
 }
 
 /// The proxy for `url` from the usual variables (`https_proxy`,
 /// `http_proxy`, `all_proxy`, `no_proxy`), as curl reads them. Only http
 /// and https proxies are supported; jobrun reaches the target through
 /// them with CONNECT, for http URLs too.
-pub fn proxy_for(
+pub(crate) fn proxy_for(
     url: &str,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Option<ProxyChoice>, String> {

@@ -22,14 +22,14 @@ const DIRS: &[&str] = &["/etc/ssl/certs"];
 
 /// The trusted certificates, and where they came from (for the error when
 /// none were found).
-pub struct Roots {
-    pub certs: Vec<Certificate<'static>>,
-    pub sources: Vec<PathBuf>,
+pub(crate) struct Roots {
+    pub(crate) certs: Vec<Certificate<'static>>,
+    pub(crate) sources: Vec<PathBuf>,
 }
 
 /// The system's trusted certificates. `SSL_CERT_FILE` and `SSL_CERT_DIR`
 /// replace the default locations, as they do for curl and OpenSSL.
-pub fn system(env: &dyn Fn(&str) -> Option<String>) -> Roots {
+pub(crate) fn system(env: &dyn Fn(&str) -> Option<String>) -> Roots {
     let mut roots = Roots {
         certs: Vec::new(),
         sources: Vec::new(),
@@ -56,7 +56,7 @@ pub fn system(env: &dyn Fn(&str) -> Option<String>) -> Roots {
 /// The certificates an https request trusts, read only when the first
 /// https address is met: the system's (with `SSL_CERT_FILE` and
 /// `SSL_CERT_DIR` read from `env` now), then `extra`.
-pub fn lazy(
+pub(crate) fn lazy(
     env: &dyn Fn(&str) -> Option<String>,
     extra: Vec<Certificate<'static>>,
 ) -> crate::http::transport::Roots {
@@ -102,7 +102,7 @@ impl Roots {
 
 /// The certificates of a job's `caFile`. An unreadable file, or one with no
 /// valid certificate in it, is an error: the job asked to trust something.
-pub fn ca_file(path: &Path) -> Result<Vec<Certificate<'static>>, String> {
+pub(crate) fn ca_file(path: &Path) -> Result<Vec<Certificate<'static>>, String> {
     let bytes = std::fs::read(path).map_err(|e| crate::files::io_reason(&e))?;
     let certs = certificates(&bytes);
     if certs.is_empty() {

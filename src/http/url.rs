@@ -12,16 +12,16 @@ use crate::vars::mask::{MASK, Secrets};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Url<'a> {
     /// As written, without `://`.
-    pub scheme: &'a str,
+    pub(crate) scheme: &'a str,
     /// Between `://` and the first `/`, `?` or `#`.
-    pub authority: &'a str,
+    pub(crate) authority: &'a str,
     /// From the first `/`, `?` or `#` on: path, query and fragment.
-    pub rest: &'a str,
+    pub(crate) rest: &'a str,
 }
 
 impl<'a> Url<'a> {
     /// `None` when there is no `://`.
-    pub fn parse(text: &'a str) -> Option<Url<'a>> {
+    pub(crate) fn parse(text: &'a str) -> Option<Url<'a>> {
         let (scheme, after) = text.split_once("://")?;
         let end = after.find(['/', '?', '#']).unwrap_or(after.len());
         Some(Url {
@@ -32,17 +32,17 @@ impl<'a> Url<'a> {
     }
 
     /// Where the authority starts in the text, in bytes.
-    pub fn authority_start(&self) -> usize {
+    pub(crate) fn authority_start(&self) -> usize {
         self.scheme.len() + 3
     }
 
     /// The `user:password` before the authority's last `@`.
-    pub fn userinfo(&self) -> Option<&'a str> {
+    pub(crate) fn userinfo(&self) -> Option<&'a str> {
         self.authority.rsplit_once('@').map(|(info, _)| info)
     }
 
     /// The host and port, after the userinfo.
-    pub fn host_port(&self) -> &'a str {
+    pub(crate) fn host_port(&self) -> &'a str {
         self.authority
             .rsplit_once('@')
             .map_or(self.authority, |(_, host)| host)
@@ -50,7 +50,7 @@ impl<'a> Url<'a> {
 
     /// The host as written (an IPv6 address keeps its brackets), and the
     /// port when one is written.
-    pub fn host_and_port(&self) -> (&'a str, Option<&'a str>) {
+    pub(crate) fn host_and_port(&self) -> (&'a str, Option<&'a str>) {
         let host_port = self.host_port();
         match host_port.rsplit_once(':') {
             // `[::1]` alone has colons but no port.
@@ -60,7 +60,7 @@ impl<'a> Url<'a> {
     }
 
     /// The host without the brackets of an IPv6 address.
-    pub fn bare_host(&self) -> &'a str {
+    pub(crate) fn bare_host(&self) -> &'a str {
         let (host, _) = self.host_and_port();
         host.strip_prefix('[')
             .and_then(|h| h.strip_suffix(']'))

@@ -8,7 +8,7 @@ use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
 
 /// The built-ins' names: a job never needs them from the environment.
-pub const NAMES: &[&str] = &[
+pub(crate) const NAMES: &[&str] = &[
     "NOW",
     "NOW_UNIX",
     "JOB_NAME",
@@ -17,15 +17,15 @@ pub const NAMES: &[&str] = &[
 ];
 
 /// What the built-ins are computed from: one run of one job.
-pub struct RunFacts<'a> {
-    pub job: &'a str,
-    pub now: Timestamp,
+pub(crate) struct RunFacts<'a> {
+    pub(crate) job: &'a str,
+    pub(crate) now: Timestamp,
     /// The job's zone: "this week" is the week where the job runs.
-    pub zone: &'a TimeZone,
+    pub(crate) zone: &'a TimeZone,
 }
 
 /// The value of built-in `name`, or `None` when it is not a built-in.
-pub fn value(name: &str, facts: &RunFacts) -> Option<String> {
+pub(crate) fn value(name: &str, facts: &RunFacts) -> Option<String> {
     Some(match name {
         // As JavaScript's `toISOString()`, which the Node scheduler used.
         "NOW" => facts.now.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),

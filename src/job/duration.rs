@@ -7,11 +7,11 @@ use std::time::Duration;
 /// Why a duration string was not understood, with a message fit for a user.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
-pub struct DurationError(pub String);
+pub(crate) struct DurationError(pub(crate) String);
 
 /// Parse `"1h 2m 3s 4ms"`-style text: one or more `<number><unit>` parts,
 /// units `ms`, `s`, `m`, `h`, optionally separated by spaces.
-pub fn parse(text: &str) -> Result<Duration, DurationError> {
+pub(crate) fn parse(text: &str) -> Result<Duration, DurationError> {
     let trimmed = text.trim();
     if trimmed.is_empty() {
         return Err(DurationError("an empty duration".into()));
@@ -51,7 +51,7 @@ fn invalid(text: &str) -> DurationError {
 }
 
 /// Render a duration the way the file would write it, for listings.
-pub fn format(duration: Duration) -> String {
+pub(crate) fn format(duration: Duration) -> String {
     let ms = duration.as_millis();
     if ms == 0 {
         return "0s".into();

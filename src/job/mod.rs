@@ -1,15 +1,15 @@
 //! Checked jobs: what `validate` builds from the file, and every command
 //! works from. A `Job` holds only values that have been checked.
 
-pub mod builtin;
-pub mod duration;
-pub mod notice;
-pub mod request;
-pub mod size;
-pub mod template;
+pub(crate) mod builtin;
+pub(crate) mod duration;
+pub(crate) mod notice;
+pub(crate) mod request;
+pub(crate) mod size;
+pub(crate) mod template;
 
-pub use notice::{Notice, Notify};
-pub use request::{Body, Data, Expect, Method, Redirects, Request};
+pub(crate) use notice::{Notice, Notify};
+pub(crate) use request::{Body, Data, Expect, Method, Redirects, Request};
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -21,79 +21,79 @@ use crate::job::template::Template;
 use crate::schedule::Schedule;
 
 /// The seed's default per-attempt timeout.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The seed's default number of retries.
-pub const DEFAULT_RETRIES: u32 = 3;
+pub(crate) const DEFAULT_RETRIES: u32 = 3;
 /// `dependsOn.windowMinutes` when not given.
-pub const DEFAULT_WINDOW_MINUTES: u32 = 180;
+pub(crate) const DEFAULT_WINDOW_MINUTES: u32 = 180;
 /// The first retry's delay before jitter (the seed's 1 s), doubled each time.
-pub const DEFAULT_RETRY_DELAY: Duration = Duration::from_secs(1);
+pub(crate) const DEFAULT_RETRY_DELAY: Duration = Duration::from_secs(1);
 /// The longest wait between attempts (the seed's 30 s cap).
-pub const DEFAULT_MAX_RETRY_DELAY: Duration = Duration::from_secs(30);
+pub(crate) const DEFAULT_MAX_RETRY_DELAY: Duration = Duration::from_secs(30);
 /// How much of a response body is read before the attempt fails.
-pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 1024 * 1024;
+pub(crate) const DEFAULT_MAX_RESPONSE_BYTES: u64 = 1024 * 1024;
 /// Runs kept in the history per job when `historyLimit` is not given.
-pub const DEFAULT_HISTORY_LIMIT: u32 = 100;
+pub(crate) const DEFAULT_HISTORY_LIMIT: u32 = 100;
 /// How long a notification or a healthcheck ping may take, its one retry
 /// included, when `timeout` is not given: the run's exit waits for it.
-pub const DEFAULT_NOTICE_TIMEOUT: Duration = Duration::from_secs(5);
+pub(crate) const DEFAULT_NOTICE_TIMEOUT: Duration = Duration::from_secs(5);
 /// How much of a notification's or ping's response is read: only its
 /// status matters.
-pub const NOTICE_MAX_RESPONSE_BYTES: u64 = 64 * 1024;
+pub(crate) const NOTICE_MAX_RESPONSE_BYTES: u64 = 64 * 1024;
 /// Redirects followed within one attempt, as curl's `--max-redirs` would
 /// be set by a careful user.
-pub const MAX_REDIRECTS: u32 = 5;
+pub(crate) const MAX_REDIRECTS: u32 = 5;
 
 #[derive(Debug, Clone)]
-pub struct Job {
-    pub name: String,
+pub(crate) struct Job {
+    pub(crate) name: String,
     /// Where the job's mapping starts in the file.
-    pub span: Span,
-    pub schedule: Schedule,
-    pub zone: Zone,
-    pub request: Request,
+    pub(crate) span: Span,
+    pub(crate) schedule: Schedule,
+    pub(crate) zone: Zone,
+    pub(crate) request: Request,
     /// Bounds each attempt end to end: connect, TLS, send, headers, body.
-    pub timeout: Duration,
+    pub(crate) timeout: Duration,
     /// Bounds the whole run: every attempt and every wait between them.
-    pub deadline: Option<Duration>,
+    pub(crate) deadline: Option<Duration>,
     /// Retries after the first attempt.
-    pub retries: u32,
-    pub retry_delay: Duration,
-    pub max_retry_delay: Duration,
-    pub expect: Expect,
-    pub enabled: bool,
-    pub description: Option<String>,
-    pub depends_on: Option<Dependency>,
+    pub(crate) retries: u32,
+    pub(crate) retry_delay: Duration,
+    pub(crate) max_retry_delay: Duration,
+    pub(crate) expect: Expect,
+    pub(crate) enabled: bool,
+    pub(crate) description: Option<String>,
+    pub(crate) depends_on: Option<Dependency>,
     /// `catchUp`: how far back `jobrun catch-up` looks for a missed
     /// scheduled run; `None` when the job is not caught up.
-    pub catch_up: Option<Duration>,
-    pub concurrency: Concurrency,
+    pub(crate) catch_up: Option<Duration>,
+    pub(crate) concurrency: Concurrency,
     /// Runs of this job kept in the history (`historyLimit`), at least 1.
-    pub history_limit: u32,
+    pub(crate) history_limit: u32,
     /// Who is told when a run fails or recovers: `global.notify` merged
     /// with the job's own, key by key.
-    pub notify: Notify,
+    pub(crate) notify: Notify,
     /// The healthcheck URL pinged at the start and end of each run (the
     /// job's, or `global.healthcheck`), with its placeholders.
-    pub healthcheck: Option<Template>,
+    pub(crate) healthcheck: Option<Template>,
     /// Where each placeholder of the request is written, in file order, so an
     /// unset variable can be pointed at; then those of the notifications and
     /// the healthcheck.
-    pub uses: Vec<(String, Span)>,
+    pub(crate) uses: Vec<(String, Span)>,
 }
 
 /// The zone a job's schedule is read in.
 #[derive(Debug, Clone)]
-pub struct Zone {
-    pub tz: TimeZone,
+pub(crate) struct Zone {
+    pub(crate) tz: TimeZone,
     /// The IANA name written in the file (the job's or `global`'s); `None`
     /// when the job follows the host's zone, as cron does.
-    pub configured: Option<String>,
+    pub(crate) configured: Option<String>,
 }
 
 impl Zone {
     /// The zone's name for people: its IANA name, or the host's.
-    pub fn label(&self) -> String {
+    pub(crate) fn label(&self) -> String {
         match &self.configured {
             Some(name) => name.clone(),
             None => self.tz.iana_name().unwrap_or("local").to_string(),
@@ -103,7 +103,7 @@ impl Zone {
 
 /// Whether two runs of one job may overlap (`concurrency`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Concurrency {
+pub(crate) enum Concurrency {
     /// A run that finds another still going records `busy` and exits 75.
     #[default]
     Forbid,
@@ -111,42 +111,35 @@ pub enum Concurrency {
 }
 
 impl Concurrency {
-    pub const NAMES: &'static [&'static str] = &["forbid", "allow"];
+    pub(crate) const NAMES: &'static [&'static str] = &["forbid", "allow"];
 
-    pub fn parse(text: &str) -> Option<Concurrency> {
+    pub(crate) fn parse(text: &str) -> Option<Concurrency> {
         Some(match text {
             "forbid" => Concurrency::Forbid,
             "allow" => Concurrency::Allow,
             _ => return None,
         })
     }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Concurrency::Forbid => "forbid",
-            Concurrency::Allow => "allow",
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Dependency {
-    pub job: String,
-    pub window: Duration,
-    pub condition: Condition,
+pub(crate) struct Dependency {
+    pub(crate) job: String,
+    pub(crate) window: Duration,
+    pub(crate) condition: Condition,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Condition {
+pub(crate) enum Condition {
     NotRan,
     Failed,
     NotRanOrFailed,
 }
 
 impl Condition {
-    pub const NAMES: &'static [&'static str] = &["not_ran", "failed", "not_ran_or_failed"];
+    pub(crate) const NAMES: &'static [&'static str] = &["not_ran", "failed", "not_ran_or_failed"];
 
-    pub fn parse(text: &str) -> Option<Condition> {
+    pub(crate) fn parse(text: &str) -> Option<Condition> {
         Some(match text {
             "not_ran" => Condition::NotRan,
             "failed" => Condition::Failed,
@@ -155,7 +148,7 @@ impl Condition {
         })
     }
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Condition::NotRan => "not_ran",
             Condition::Failed => "failed",
@@ -166,7 +159,7 @@ impl Condition {
 
 impl Job {
     /// Every template the request uses: URL, headers, body.
-    pub fn templates(&self) -> Vec<&Template> {
+    pub(crate) fn templates(&self) -> Vec<&Template> {
         let mut out = vec![&self.request.url];
         out.extend(self.request.headers.iter().map(|(_, t)| t));
         match &self.request.body {
@@ -179,7 +172,7 @@ impl Job {
     }
 
     /// Every template of the job's notifications and healthcheck.
-    pub fn notice_templates(&self) -> Vec<&Template> {
+    pub(crate) fn notice_templates(&self) -> Vec<&Template> {
         let mut out = Vec::new();
         for notice in [&self.notify.on_failure, &self.notify.on_recovery]
             .into_iter()
@@ -199,7 +192,7 @@ impl Job {
 
     /// The variables this job needs from the environment or `.env`: every
     /// placeholder that is not a built-in and has no default.
-    pub fn required_variables(&self) -> BTreeSet<&str> {
+    pub(crate) fn required_variables(&self) -> BTreeSet<&str> {
         self.templates()
             .into_iter()
             .flat_map(|t| t.placeholders())
@@ -212,7 +205,7 @@ impl Job {
     /// tell of its runs: [`Job::required_variables`], and every variable its
     /// notifications and healthcheck use without a default. What an
     /// export or a listing should say must be set.
-    pub fn needed_variables(&self) -> BTreeSet<&str> {
+    pub(crate) fn needed_variables(&self) -> BTreeSet<&str> {
         let mut needed = self.required_variables();
         needed.extend(
             self.notice_templates()
@@ -229,7 +222,7 @@ impl Job {
     }
 
     /// Where the job first uses `variable`.
-    pub fn use_of(&self, variable: &str) -> Span {
+    pub(crate) fn use_of(&self, variable: &str) -> Span {
         self.uses
             .iter()
             .find(|(name, _)| name == variable)
@@ -239,7 +232,7 @@ impl Job {
     /// Where the job's notifications or healthcheck use `variable`: its
     /// last use, since their placeholders come after the request's in
     /// `uses`; a variable the request uses too is still pointed at in them.
-    pub fn notice_use_of(&self, variable: &str) -> Span {
+    pub(crate) fn notice_use_of(&self, variable: &str) -> Span {
         self.uses
             .iter()
             .rev()

@@ -10,7 +10,7 @@ use crate::job::request::Request;
 /// The placeholders a notification fills in from the run it reports,
 /// besides the built-ins and the variables: they are never read from the
 /// environment.
-pub const PLACEHOLDERS: &[&str] = &[
+pub(crate) const PLACEHOLDERS: &[&str] = &[
     "OUTCOME",
     "ERROR",
     "STATUS",
@@ -22,24 +22,28 @@ pub const PLACEHOLDERS: &[&str] = &[
 
 /// `notify`: the requests that tell people about a job's runs.
 #[derive(Debug, Clone, Default)]
-pub struct Notify {
+pub(crate) struct Notify {
     /// After a run's final attempt failed. Shared: every job without
     /// its own takes `global.notify`'s, and a file may hold 10,000 jobs.
-    pub on_failure: Option<Arc<Notice>>,
+    pub(crate) on_failure: Option<Arc<Notice>>,
     /// After the first success that follows one or more failed runs.
-    pub on_recovery: Option<Arc<Notice>>,
+    pub(crate) on_recovery: Option<Arc<Notice>>,
     /// No `onFailure` within this long of the last one sent for the job.
-    pub cooldown: Option<Duration>,
+    pub(crate) cooldown: Option<Duration>,
 }
 
 /// One notification: a request like a job's, with its own short timeout.
 /// Its method defaults to POST; it never carries `global.defaultHeaders`
 /// (those are the jobs' credentials, not the webhook's).
 #[derive(Debug, Clone)]
-pub struct Notice {
-    pub request: Request,
+pub(crate) struct Notice {
+    pub(crate) request: Request,
     /// Bounds the whole notification, its retry included.
-    pub timeout: Duration,
+    pub(crate) timeout: Duration,
     /// Where the notification's mapping is written.
-    pub span: Span,
+    #[allow(
+        dead_code,
+        reason = "checked by the tests of `validate`; kept for messages that point at a notification"
+    )]
+    pub(crate) span: Span,
 }

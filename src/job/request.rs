@@ -8,7 +8,7 @@ use crate::diagnostic::Span;
 use crate::job::template::Template;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Method {
+pub(crate) enum Method {
     Get,
     Post,
     Put,
@@ -19,11 +19,11 @@ pub enum Method {
 }
 
 impl Method {
-    pub const NAMES: &'static [&'static str] =
+    pub(crate) const NAMES: &'static [&'static str] =
         &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 
     /// Any case, as axios took it.
-    pub fn parse(text: &str) -> Option<Method> {
+    pub(crate) fn parse(text: &str) -> Option<Method> {
         Some(match text.to_ascii_uppercase().as_str() {
             "GET" => Method::Get,
             "POST" => Method::Post,
@@ -36,7 +36,7 @@ impl Method {
         })
     }
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Method::Get => "GET",
             Method::Post => "POST",
@@ -50,32 +50,32 @@ impl Method {
 
     /// Whether a body is sent with this method (axios dropped `data` on
     /// GET and HEAD).
-    pub fn sends_body(self) -> bool {
+    pub(crate) fn sends_body(self) -> bool {
         !matches!(self, Method::Get | Method::Head)
     }
 }
 
 /// The request a job makes, with its placeholders still unresolved.
 #[derive(Debug, Clone)]
-pub struct Request {
-    pub method: Method,
-    pub url: Template,
+pub(crate) struct Request {
+    pub(crate) method: Method,
+    pub(crate) url: Template,
     /// `global.defaultHeaders` merged with the job's own, case-insensitively,
     /// the job's winning; in the order written.
-    pub headers: Vec<(String, Template)>,
-    pub body: Option<Body>,
+    pub(crate) headers: Vec<(String, Template)>,
+    pub(crate) body: Option<Body>,
     /// Extra trusted certificates (PEM), resolved against the job file's
     /// directory, with where the file names them.
-    pub ca_file: Option<(PathBuf, Span)>,
-    pub max_response_bytes: u64,
-    pub redirects: Redirects,
+    pub(crate) ca_file: Option<(PathBuf, Span)>,
+    pub(crate) max_response_bytes: u64,
+    pub(crate) redirects: Redirects,
     /// Send `Idempotency-Key`, one value per run.
-    pub idempotency_key: bool,
+    pub(crate) idempotency_key: bool,
 }
 
 impl Request {
     /// The template of header `name` as written, names compared without case.
-    pub fn header(&self, name: &str) -> Option<&Template> {
+    pub(crate) fn header(&self, name: &str) -> Option<&Template> {
         self.headers
             .iter()
             .find(|(header, _)| header.eq_ignore_ascii_case(name))
@@ -85,7 +85,7 @@ impl Request {
 
 /// What a job sends.
 #[derive(Debug, Clone)]
-pub enum Body {
+pub(crate) enum Body {
     /// `data:`, sent as JSON.
     Json(Data),
     /// `body:`, sent as written.
@@ -94,7 +94,7 @@ pub enum Body {
 
 /// Which redirects a job follows (`followRedirects`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Redirects {
+pub(crate) enum Redirects {
     /// None: a 3xx is the response.
     None,
     /// Within the same origin, and from http to https on the same host.
@@ -105,9 +105,9 @@ pub enum Redirects {
 }
 
 impl Redirects {
-    pub const NAMES: &'static [&'static str] = &["none", "same-origin", "cross-origin"];
+    pub(crate) const NAMES: &'static [&'static str] = &["none", "same-origin", "cross-origin"];
 
-    pub fn parse(text: &str) -> Option<Redirects> {
+    pub(crate) fn parse(text: &str) -> Option<Redirects> {
         Some(match text {
             "none" => Redirects::None,
             "same-origin" => Redirects::SameOrigin,
@@ -119,16 +119,16 @@ impl Redirects {
 
 /// What makes a response a success.
 #[derive(Debug, Clone, Default)]
-pub struct Expect {
+pub(crate) struct Expect {
     /// Inclusive status ranges (`200`, `"2xx"`, `"200-204"`); empty means
     /// any 2xx.
-    pub status: Vec<(u16, u16)>,
+    pub(crate) status: Vec<(u16, u16)>,
     /// Text the body must contain.
-    pub body_contains: Option<Template>,
+    pub(crate) body_contains: Option<Template>,
 }
 
 impl Expect {
-    pub fn status_ok(&self, status: u16) -> bool {
+    pub(crate) fn status_ok(&self, status: u16) -> bool {
         if self.status.is_empty() {
             (200..300).contains(&status)
         } else {
@@ -141,7 +141,7 @@ impl Expect {
 
 /// The JSON body as written, with placeholders in its string values.
 #[derive(Debug, Clone)]
-pub enum Data {
+pub(crate) enum Data {
     Null,
     Bool(bool),
     Int(i64),

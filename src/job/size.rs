@@ -7,7 +7,7 @@
 //! and a limit should not depend on which the reader had in mind.
 
 /// Every unit, with its bytes.
-pub const UNITS: &[(&str, u64)] = &[
+pub(crate) const UNITS: &[(&str, u64)] = &[
     ("B", 1),
     ("kB", 1000),
     ("MB", 1000 * 1000),
@@ -23,9 +23,9 @@ const UNITS_HELP: &str =
 /// Why a size string was not understood, with messages fit for a user.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
-pub struct SizeError {
-    pub message: String,
-    pub help: String,
+pub(crate) struct SizeError {
+    pub(crate) message: String,
+    pub(crate) help: String,
 }
 
 fn error(message: String, help: impl Into<String>) -> SizeError {
@@ -38,7 +38,7 @@ fn error(message: String, help: impl Into<String>) -> SizeError {
 /// Parse `<whole number><unit>`, with or without a space between. A size
 /// too large to count saturates at `u64::MAX`, for the caller's own limit
 /// to refuse with its own reason.
-pub fn parse(text: &str) -> Result<u64, SizeError> {
+pub(crate) fn parse(text: &str) -> Result<u64, SizeError> {
     let trimmed = text.trim();
     if trimmed.is_empty() {
         return Err(error("an empty size".into(), UNITS_HELP));
@@ -81,7 +81,7 @@ pub fn parse(text: &str) -> Result<u64, SizeError> {
 }
 
 /// Render a size in the largest unit that holds it exactly, for messages.
-pub fn format(bytes: u64) -> String {
+pub(crate) fn format(bytes: u64) -> String {
     let order = ["GiB", "MiB", "KiB", "GB", "MB", "kB"];
     for name in order {
         let (_, unit) = UNITS.iter().find(|(u, _)| *u == name).expect("a unit");

@@ -14,33 +14,33 @@ use std::fmt;
 
 /// A parsed string: literal text and placeholders, in source order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Template {
+pub(crate) struct Template {
     /// Never holds an empty literal, nor two literals in a row.
     parts: Vec<Part>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Part {
+pub(crate) enum Part {
     /// Text copied as is, with `$$` already turned into `$`.
     Literal(String),
     Var(Placeholder),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Placeholder {
-    pub name: String,
+pub(crate) struct Placeholder {
+    pub(crate) name: String,
     /// The text after `:-`, with `$$` already turned into `$`. Used when the
     /// variable is unset or empty, as `${NAME:-default}` does in sh(1).
-    pub default: Option<String>,
+    pub(crate) default: Option<String>,
     /// char offset of the `$` in the source string
-    pub offset: usize,
+    pub(crate) offset: usize,
     /// length in chars of the whole `${...}`
-    pub len: usize,
+    pub(crate) len: usize,
 }
 
 /// What is wrong with a placeholder; [`TemplateError`] carries the words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TemplateErrorKind {
+pub(crate) enum TemplateErrorKind {
     /// `${` without a closing `}`.
     Unterminated,
     /// `${}` or `${:-default}`.
@@ -56,29 +56,29 @@ pub enum TemplateErrorKind {
 /// variable's value, so it is safe to print.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
-pub struct TemplateError {
-    pub kind: TemplateErrorKind,
-    pub message: String,
-    pub help: Option<String>,
+pub(crate) struct TemplateError {
+    pub(crate) kind: TemplateErrorKind,
+    pub(crate) message: String,
+    pub(crate) help: Option<String>,
     /// char offset of the `$` that starts the culprit
-    pub offset: usize,
+    pub(crate) offset: usize,
     /// length in chars of the culprit
-    pub len: usize,
+    pub(crate) len: usize,
 }
 
 /// A placeholder whose variable is unset and which has no default.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("variable `{name}` is not set")]
-pub struct Unresolved {
-    pub name: String,
+pub(crate) struct Unresolved {
+    pub(crate) name: String,
     /// char offset of the `$` in the source string
-    pub offset: usize,
+    pub(crate) offset: usize,
     /// length in chars of the whole `${...}`
-    pub len: usize,
+    pub(crate) len: usize,
 }
 
 impl Unresolved {
-    pub fn help(&self) -> String {
+    pub(crate) fn help(&self) -> String {
         format!(
             "set `{name}` in the environment or the .env file, or give a default: `${{{name}:-default}}`",
             name = self.name
@@ -91,13 +91,13 @@ impl Unresolved {
 /// `Debug` is written by hand and redacted: both fields hold secret values,
 /// and a stray `{:?}` or `unwrap_err()` must not print them.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Rendered {
-    pub text: String,
+pub(crate) struct Rendered {
+    pub(crate) text: String,
     /// (name, value) of every substituted variable (not defaults), for
     /// masking later: once per name, in order of first use. Empty values
     /// are left out, since there is nothing to mask and a naive
     /// `replace("", ..)` would mangle the whole text.
-    pub substituted: Vec<(String, String)>,
+    pub(crate) substituted: Vec<(String, String)>,
 }
 
 impl fmt::Debug for Rendered {
@@ -156,7 +156,7 @@ fn write_escaped(f: &mut fmt::Formatter<'_>, text: &str, var_follows: bool) -> f
 }
 
 impl Template {
-    pub fn parse(source: &str) -> Result<Template, TemplateError> {
+    pub(crate) fn parse(source: &str) -> Result<Template, TemplateError> {
         // Nearly every string in a job file has no `$`; this is one memchr
         // scan and one copy, so a 10,000-job file pays almost nothing.
         if !source.contains('$') {
@@ -174,11 +174,11 @@ impl Template {
         Template { parts }
     }
 
-    pub fn parts(&self) -> &[Part] {
+    pub(crate) fn parts(&self) -> &[Part] {
         &self.parts
     }
 
-    pub fn placeholders(&self) -> impl Iterator<Item = &Placeholder> {
+    pub(crate) fn placeholders(&self) -> impl Iterator<Item = &Placeholder> {
         self.parts.iter().filter_map(|part| match part {
             Part::Var(placeholder) => Some(placeholder),
             Part::Literal(_) => None,
@@ -186,7 +186,7 @@ impl Template {
     }
 
     /// True when the template has no placeholders (it may still have had `$$`).
-    pub fn is_literal(&self) -> bool {
+    pub(crate) fn is_literal(&self) -> bool {
         self.placeholders().next().is_none()
     }
 
@@ -195,7 +195,10 @@ impl Template {
     ///
     /// Values are inserted as they are, never parsed again: a secret that
     /// happens to contain `${X}` must not pull in another variable.
-    pub fn render(&self, lookup: &dyn Fn(&str) -> Option<String>) -> Result<Rendered, Unresolved> {
+    pub(crate) fn render(
+        &self,
+        lookup: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Rendered, Unresolved> {
         let mut text = String::new();
         let mut substituted: Vec<(String, String)> = Vec::new();
         for part in &self.parts {
@@ -384,7 +387,7 @@ fn unterminated(offset: usize) -> TemplateError {
 }
 
 /// `[A-Za-z_][A-Za-z0-9_]*`: a variable's name, here and in the shell.
-pub fn is_name(name: &str) -> bool {
+pub(crate) fn is_name(name: &str) -> bool {
     let mut chars = name.chars();
     chars
         .next()

@@ -9,13 +9,16 @@
 //! located here; `vars` gives them values), never sends a request, and never
 //! touches the state directory: `stateDir` is only read as a path.
 
-pub mod decode;
+pub(crate) mod decode;
 pub(crate) mod lint;
 mod read;
 mod schema;
 mod suggest;
-pub mod validate;
+pub(crate) mod validate;
 mod yaml;
+
+#[cfg(test)]
+mod no_panic_tests;
 
 use std::path::{Path, PathBuf};
 
@@ -31,7 +34,7 @@ const DEFAULT_PATH: &str = "jobs.yaml";
 
 /// The job file, read and checked.
 #[derive(Debug)]
-pub struct JobFile {
+pub(crate) struct JobFile {
     pub(crate) path: PathBuf,
     pub(crate) text: String,
     pub(crate) checked: Checked,

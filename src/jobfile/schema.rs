@@ -34,7 +34,7 @@ impl Text {
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ConfigFile {
+pub(crate) struct ConfigFile {
     pub(super) global: Global,
     pub(super) jobs: Vec<JobEntry>,
     /// Where `jobs:` is, for file-wide remarks.

@@ -32,7 +32,7 @@ const NAMES: Names = Names {
 /// certificates and the proxy variables, as for a job, without the job's
 /// own `caFile`. Err: why no request can be made (a broken proxy
 /// variable).
-pub fn client(url: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Client, String> {
+pub(crate) fn client(url: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Client, String> {
     let proxy = transport::proxy_for(url, env)?;
     Ok(Client::new(
         trust::lazy(env, Vec::new()),
@@ -45,7 +45,7 @@ pub fn client(url: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Client,
 /// Send `request` within `timeout`, retrying once on a transient failure.
 /// Ok: the status the server accepted it with. Err: why it was not, in
 /// one line, masked with the request's secrets.
-pub fn deliver(
+pub(crate) fn deliver(
     client: &Client,
     request: &Prepared,
     timeout: Duration,

@@ -11,7 +11,7 @@ use crate::vars::mask::Secrets;
 
 /// Which ping.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Ping {
+pub(crate) enum Ping {
     Start,
     Success,
     Fail,
@@ -19,7 +19,7 @@ pub enum Ping {
 
 impl Ping {
     /// How reports name it.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Ping::Start => "start",
             Ping::Success => "success",
@@ -31,7 +31,7 @@ impl Ping {
 /// The URL of `ping` for the run `rid`, from the job's healthcheck URL:
 /// the suffix goes on the path, before any query, and `rid` joins the
 /// query. A fragment is never sent.
-pub fn url(base: &str, ping: Ping, rid: &str) -> String {
+pub(crate) fn url(base: &str, ping: Ping, rid: &str) -> String {
     let base = base.split_once('#').map_or(base, |(before, _)| before);
     let (path, query) = match base.split_once('?') {
         Some((path, query)) => (path, Some(query).filter(|q| !q.is_empty())),
@@ -56,7 +56,7 @@ pub fn url(base: &str, ping: Ping, rid: &str) -> String {
 /// The request for `ping` of run `rid` to the job's healthcheck URL
 /// `base` (filled in). A failure ping carries `failure`, the run's masked
 /// failure line, as its body. The URL is a secret like the job's.
-pub fn request(
+pub(crate) fn request(
     base: &str,
     ping: Ping,
     rid: &str,

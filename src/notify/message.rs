@@ -12,7 +12,7 @@ use crate::vars::mask::Secrets;
 /// or `None` when `name` is not one. Values a run does not have (the
 /// error of a success, the status of a run that got no response, the
 /// scheduled instant of a run by hand) are empty.
-pub fn value(name: &str, run: &Record) -> Option<String> {
+pub(crate) fn value(name: &str, run: &Record) -> Option<String> {
     Some(match name {
         "OUTCOME" => run.outcome.as_str().to_string(),
         "ERROR" => run.error.clone().unwrap_or_default(),
@@ -28,7 +28,7 @@ pub fn value(name: &str, run: &Record) -> Option<String> {
 /// The notification `notice` for the finished `run`, filled in from the
 /// run's facts first, then `lookup` (the built-ins and the variables).
 /// Its secrets are its own templates', the job's (`secrets`), and its URL.
-pub fn request(
+pub(crate) fn request(
     notice: &Notice,
     run: &Record,
     lookup: &dyn Fn(&str) -> Option<String>,

@@ -1,5 +1,5 @@
 //! Notifications and healthcheck pings.
 
-pub mod deliver;
-pub mod healthcheck;
-pub mod message;
+pub(crate) mod deliver;
+pub(crate) mod healthcheck;
+pub(crate) mod message;

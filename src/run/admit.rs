@@ -37,10 +37,10 @@ pub(crate) enum Admission {
 
 /// A run that did not go ahead.
 pub(crate) struct Stopped {
-    pub exit: Exit,
-    pub outcome: Outcome,
+    pub(crate) exit: Exit,
+    pub(crate) outcome: Outcome,
     /// The id its row was recorded under.
-    pub run_id: String,
+    pub(crate) run_id: String,
 }
 
 /// A run that goes ahead: it holds its lock, and its row says `running`.
@@ -59,7 +59,7 @@ pub(crate) struct Admitted {
 
 impl Admitted {
     /// This run's id.
-    pub fn run_id(&self) -> &str {
+    pub(crate) fn run_id(&self) -> &str {
         &self.record.run_id
     }
 }

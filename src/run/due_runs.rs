@@ -13,7 +13,7 @@ use crate::error::Exit;
 /// was still going. `run` is told whether it is a later run, for which
 /// time has moved on. The outcome is the worst of the runs'; a signal's
 /// exit ends the turn at once.
-pub fn in_turn<E>(
+pub(crate) fn in_turn<E>(
     fires: &[Timestamp],
     clock: &dyn Clock,
     mut run: impl FnMut(Timestamp, bool) -> Result<Exit, E>,

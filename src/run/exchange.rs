@@ -23,19 +23,19 @@ use crate::state::record::Outcome;
 /// masked, without the body.
 #[derive(Debug, Clone)]
 pub(crate) struct Ended {
-    pub exit: Exit,
-    pub outcome: Outcome,
-    pub attempts: u32,
-    pub status: Option<u16>,
-    pub error_class: Option<&'static str>,
+    pub(crate) exit: Exit,
+    pub(crate) outcome: Outcome,
+    pub(crate) attempts: u32,
+    pub(crate) status: Option<u16>,
+    pub(crate) error_class: Option<&'static str>,
     /// Masked.
-    pub error: Option<String>,
+    pub(crate) error: Option<String>,
 }
 
 impl Ended {
     /// A response that came but could not be written where it was asked
     /// for: the run failed, though the server answered.
-    pub fn unwritten(error: &Error, plan: &Plan) -> Ended {
+    pub(crate) fn unwritten(error: &Error, plan: &Plan) -> Ended {
         Ended {
             exit: error.exit(),
             outcome: Outcome::Failed,

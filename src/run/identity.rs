@@ -13,7 +13,7 @@ use jiff::Timestamp;
 /// The key for `job`'s run: derived when `scheduled` is known, else from
 /// the 16 random bytes given. Formatted as a UUID (version 8 when derived,
 /// version 4 when random), which is what servers expect to see.
-pub fn key(job: &str, scheduled: Option<Timestamp>, random: [u8; 16]) -> String {
+pub(crate) fn key(job: &str, scheduled: Option<Timestamp>, random: [u8; 16]) -> String {
     let bytes = match scheduled {
         Some(instant) => {
             let text = format!("jobrun\n{job}\n{}", instant.as_second());
@@ -29,7 +29,7 @@ pub fn key(job: &str, scheduled: Option<Timestamp>, random: [u8; 16]) -> String 
 
 /// A run id: 128 random bits written as a UUID (version 4), the form
 /// monitoring services take as a run identifier.
-pub fn run_id(random: fn(&mut [u8])) -> String {
+pub(crate) fn run_id(random: fn(&mut [u8])) -> String {
     let mut bytes = [0u8; 16];
     random(&mut bytes);
     uuid(versioned(bytes, 4))

@@ -17,7 +17,7 @@ use crate::job::duration;
 
 /// How much goes to stderr.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Verbosity {
+pub(crate) enum Verbosity {
     /// Nothing, even on failure (`-q`).
     Quiet,
     /// One line on failure.
@@ -29,7 +29,7 @@ pub enum Verbosity {
 }
 
 impl Verbosity {
-    pub fn from_flags(quiet: bool, verbose: u8) -> Verbosity {
+    pub(crate) fn from_flags(quiet: bool, verbose: u8) -> Verbosity {
         match (quiet, verbose) {
             (true, _) => Verbosity::Quiet,
             (false, 0) => Verbosity::Normal,
@@ -41,22 +41,22 @@ impl Verbosity {
 
 /// How the lines on stderr and in the log file are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LogFormat {
+pub(crate) enum LogFormat {
     Text,
     Json,
 }
 
 /// Longest body excerpt in a failure line, in characters.
-pub const EXCERPT_CHARS: usize = 500;
+pub(crate) const EXCERPT_CHARS: usize = 500;
 
-pub struct RunLog<'a> {
-    pub job: &'a str,
-    pub request: &'a Prepared,
-    pub verbosity: Verbosity,
-    pub format: LogFormat,
-    pub stderr: &'a mut dyn Write,
+pub(crate) struct RunLog<'a> {
+    pub(crate) job: &'a str,
+    pub(crate) request: &'a Prepared,
+    pub(crate) verbosity: Verbosity,
+    pub(crate) format: LogFormat,
+    pub(crate) stderr: &'a mut dyn Write,
     /// The `--log-file`, opened for appending.
-    pub file: Option<&'a std::fs::File>,
+    pub(crate) file: Option<&'a std::fs::File>,
 }
 
 /// A line for stderr and the log file, before formatting.
@@ -66,7 +66,7 @@ struct Line {
 }
 
 impl<'a> RunLog<'a> {
-    pub fn new(
+    pub(crate) fn new(
         job: &'a str,
         request: &'a Prepared,
         verbosity: Verbosity,
@@ -87,7 +87,7 @@ impl<'a> RunLog<'a> {
     /// How one of the run's side requests went (`what`: "onFailure
     /// notification", "healthcheck start ping"), to `url` as it may be
     /// shown: a failure at the default verbosity, a success at `-v`.
-    pub fn side_request(
+    pub(crate) fn side_request(
         &mut self,
         what: &str,
         url: &str,
@@ -130,7 +130,7 @@ impl<'a> RunLog<'a> {
 
     /// An `onFailure` was held back: one went out at `sent`, within the
     /// job's `cooldown`.
-    pub fn held_back(
+    pub(crate) fn held_back(
         &mut self,
         sent: jiff::Timestamp,
         cooldown: Option<std::time::Duration>,
@@ -155,7 +155,7 @@ impl<'a> RunLog<'a> {
     }
 
     /// A signal came while the run's notification or pings were going.
-    pub fn interrupted_side_requests(
+    pub(crate) fn interrupted_side_requests(
         &mut self,
         signal: crate::run::signal::Signal,
         now: jiff::Timestamp,
@@ -177,7 +177,7 @@ impl<'a> RunLog<'a> {
     }
 
     /// Before the first attempt: the request's head, at `-vv`.
-    pub fn request(&mut self) {
+    pub(crate) fn request(&mut self) {
         if self.verbosity >= Verbosity::Headers && self.format == LogFormat::Text {
             let shown = self.request.shown();
             let head = shown.split("\n\n").next().unwrap_or_default();
@@ -187,7 +187,7 @@ impl<'a> RunLog<'a> {
         }
     }
 
-    pub fn attempt(&mut self, attempt: &Attempt, now: jiff::Timestamp) {
+    pub(crate) fn attempt(&mut self, attempt: &Attempt, now: jiff::Timestamp) {
         if self.verbosity >= Verbosity::Headers
             && self.format == LogFormat::Text
             && let Some(response) = &attempt.response
@@ -233,7 +233,7 @@ impl<'a> RunLog<'a> {
         self.emit(line, Verbosity::Attempts, now);
     }
 
-    pub fn finished(&mut self, end: &Finished, now: jiff::Timestamp) {
+    pub(crate) fn finished(&mut self, end: &Finished, now: jiff::Timestamp) {
         let attempts = plural(end.attempts, "attempt");
         let target = format!(
             "{} {}",
@@ -285,7 +285,7 @@ impl<'a> RunLog<'a> {
 
     /// The run was stopped by a signal during attempt `attempt`, or while
     /// `waiting` to retry after it.
-    pub fn interrupted(
+    pub(crate) fn interrupted(
         &mut self,
         signal: crate::run::signal::Signal,
         attempt: u32,

@@ -22,14 +22,14 @@ pub(crate) enum Message {
 
 /// The run's channel, both ends.
 pub(crate) struct Inbox {
-    pub tx: mpsc::Sender<Message>,
-    pub rx: mpsc::Receiver<Message>,
+    pub(crate) tx: mpsc::Sender<Message>,
+    pub(crate) rx: mpsc::Receiver<Message>,
 }
 
 impl Inbox {
     /// A new channel, and SIGINT and SIGTERM sent to it when the process's
     /// signals are the run's to take.
-    pub fn open(ctx: &Context) -> Inbox {
+    pub(crate) fn open(ctx: &Context) -> Inbox {
         let (tx, rx) = mpsc::channel();
         if ctx.handle_signals {
             let forwarded = tx.clone();

@@ -15,18 +15,18 @@
 //! [`Options`]: it never reads the process's environment, clock or
 //! streams itself, and never sees the command line.
 
-pub mod admit;
-pub mod due_runs;
-pub mod exchange;
-pub mod identity;
-pub mod log;
-pub mod messages;
-pub mod plan;
-pub mod preview;
-pub mod settle;
-pub mod signal;
-pub mod sinks;
-pub mod tell;
+pub(crate) mod admit;
+pub(crate) mod due_runs;
+pub(crate) mod exchange;
+pub(crate) mod identity;
+pub(crate) mod log;
+pub(crate) mod messages;
+pub(crate) mod plan;
+pub(crate) mod preview;
+pub(crate) mod settle;
+pub(crate) mod signal;
+pub(crate) mod sinks;
+pub(crate) mod tell;
 
 use std::path::{Path, PathBuf};
 
@@ -47,23 +47,23 @@ use crate::state::record::Trigger;
 
 /// How to run, as the command line asked.
 #[derive(Debug, Clone)]
-pub struct Options<'a> {
+pub(crate) struct Options<'a> {
     /// Run a disabled job all the same.
-    pub force: bool,
+    pub(crate) force: bool,
     /// Show the request instead of sending it.
-    pub preview: Option<Preview>,
+    pub(crate) preview: Option<Preview>,
     /// Write the final response body to stdout.
-    pub print_body: bool,
+    pub(crate) print_body: bool,
     /// Write the final response body to this file.
-    pub output: Option<&'a Path>,
-    pub log_file: Option<&'a Path>,
-    pub log_format: LogFormat,
-    pub verbosity: Verbosity,
+    pub(crate) output: Option<&'a Path>,
+    pub(crate) log_file: Option<&'a Path>,
+    pub(crate) log_format: LogFormat,
+    pub(crate) verbosity: Verbosity,
 }
 
 /// What a preview shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Preview {
+pub(crate) enum Preview {
     /// The request as it would be sent, secrets masked (`--dry-run`).
     Request,
     /// An equivalent curl command (`--as-curl`).
@@ -73,27 +73,27 @@ pub enum Preview {
 /// What started the run, and the instant it was scheduled for when that
 /// is known (`--due`, `catch-up`).
 #[derive(Debug, Clone, Copy)]
-pub struct Start {
-    pub trigger: Trigger,
-    pub scheduled: Option<Timestamp>,
+pub(crate) struct Start {
+    pub(crate) trigger: Trigger,
+    pub(crate) scheduled: Option<Timestamp>,
 }
 
 /// What every run of an invocation shares.
-pub struct Setup<'a> {
-    pub file: &'a JobFile,
-    pub env_file: EnvFile,
-    pub state_dir: Option<&'a StateDir>,
+pub(crate) struct Setup<'a> {
+    pub(crate) file: &'a JobFile,
+    pub(crate) env_file: EnvFile,
+    pub(crate) state_dir: Option<&'a StateDir>,
 }
 
 /// The `.env` file, and whether it was named (a named one must exist).
 #[derive(Debug, Clone)]
-pub struct EnvFile {
-    pub path: PathBuf,
-    pub explicit: bool,
+pub(crate) struct EnvFile {
+    pub(crate) path: PathBuf,
+    pub(crate) explicit: bool,
 }
 
 /// Run `job` once.
-pub fn run(
+pub(crate) fn run(
     ctx: &mut Context,
     setup: &Setup,
     job: &Job,

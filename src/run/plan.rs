@@ -22,14 +22,14 @@ use crate::vars::variables::Variables;
 
 /// A run, planned: its request filled in and checked.
 pub(crate) struct Plan<'run, 'env> {
-    pub job: &'run Job,
-    pub file: &'run JobFile,
-    pub start: Start,
-    pub values: Values<'run, 'env>,
+    pub(crate) job: &'run Job,
+    pub(crate) file: &'run JobFile,
+    pub(crate) start: Start,
+    pub(crate) values: Values<'run, 'env>,
     /// The request, secrets noted.
-    pub request: Prepared,
+    pub(crate) request: Prepared,
     /// The healthcheck URL, filled in, or why it could not be.
-    pub ping_base: Option<Result<String, String>>,
+    pub(crate) ping_base: Option<Result<String, String>>,
 }
 
 /// Where a run's placeholders take their values from.
@@ -42,7 +42,7 @@ pub(crate) struct Values<'run, 'env> {
 
 impl Values<'_, '_> {
     /// The built-ins first, then the environment and `.env`.
-    pub fn lookup(&self) -> impl Fn(&str) -> Option<String> + '_ {
+    pub(crate) fn lookup(&self) -> impl Fn(&str) -> Option<String> + '_ {
         move |name| {
             let facts = RunFacts {
                 job: &self.job.name,
@@ -55,12 +55,12 @@ impl Values<'_, '_> {
 }
 
 impl Plan<'_, '_> {
-    pub fn lookup(&self) -> impl Fn(&str) -> Option<String> + '_ {
+    pub(crate) fn lookup(&self) -> impl Fn(&str) -> Option<String> + '_ {
         self.values.lookup()
     }
 
     /// What the run says, to stderr and the log file.
-    pub fn log<'a>(
+    pub(crate) fn log<'a>(
         &'a self,
         stderr: &'a mut dyn std::io::Write,
         sinks: &'a Sinks,

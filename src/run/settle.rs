@@ -14,7 +14,7 @@ use crate::state::record::{Delivery, Record};
 /// A run whose end is recorded, and what it tells.
 pub(crate) struct Settled {
     run: Box<Admitted>,
-    pub decision: AlertDecision,
+    pub(crate) decision: AlertDecision,
 }
 
 /// What a run's notification and pings came to.
@@ -22,9 +22,9 @@ pub(crate) struct Settled {
 pub(crate) struct NoticeResults {
     /// What became of the notification the run's end called for, with why
     /// it was not delivered (masked).
-    pub notice: Option<(Delivery, Option<String>)>,
+    pub(crate) notice: Option<(Delivery, Option<String>)>,
     /// Why a ping failed (masked).
-    pub ping_error: Option<String>,
+    pub(crate) ping_error: Option<String>,
 }
 
 /// Record how the run ended, and decide what it tells.
@@ -77,13 +77,13 @@ pub(crate) fn settle(
 
 impl Settled {
     /// The run's row as recorded.
-    pub fn record(&self) -> &Record {
+    pub(crate) fn record(&self) -> &Record {
         &self.run.record
     }
 
     /// Record what became of the run's notification and pings, then let
     /// go of the lock.
-    pub fn close(mut self, ctx: &mut Context, results: NoticeResults, verbosity: Verbosity) {
+    pub(crate) fn close(mut self, ctx: &mut Context, results: NoticeResults, verbosity: Verbosity) {
         let admitted = &mut *self.run;
         let run = &mut admitted.record;
         // Nothing new since `settle` wrote the row (a held-back notice is

@@ -6,13 +6,13 @@
 use crate::error::Exit;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Signal {
+pub(crate) enum Signal {
     Interrupt,
     Terminate,
 }
 
 impl Signal {
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Signal::Interrupt => "SIGINT",
             Signal::Terminate => "SIGTERM",
@@ -20,7 +20,7 @@ impl Signal {
     }
 
     /// 128 plus the signal's number, as shells report a process it killed.
-    pub fn exit(self) -> Exit {
+    pub(crate) fn exit(self) -> Exit {
         match self {
             Signal::Interrupt => Exit::Interrupted,
             Signal::Terminate => Exit::Terminated,
@@ -37,7 +37,7 @@ static STARTED: std::sync::OnceLock<Result<(), std::io::ErrorKind>> = std::sync:
 static RECEIVED: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
 
 /// The first SIGINT or SIGTERM taken since forwarding began, if any.
-pub fn received() -> Option<Signal> {
+pub(crate) fn received() -> Option<Signal> {
     match RECEIVED.load(std::sync::atomic::Ordering::SeqCst) {
         1 => Some(Signal::Interrupt),
         2 => Some(Signal::Terminate),
@@ -52,7 +52,7 @@ pub fn received() -> Option<Signal> {
 /// A later call (the next of several runs in one process, as `catch-up`
 /// and `run --due` make) only changes where signals go: one thread takes
 /// them all.
-pub fn forward(deliver: impl Fn(Signal) + Send + 'static) -> std::io::Result<()> {
+pub(crate) fn forward(deliver: impl Fn(Signal) + Send + 'static) -> std::io::Result<()> {
     *TARGET
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Box::new(deliver));
@@ -64,7 +64,7 @@ pub fn forward(deliver: impl Fn(Signal) + Send + 'static) -> std::io::Result<()>
 /// Stop delivering signals: from now on one ends the process at once with
 /// its exit code, as the default action would have (`run --due` between
 /// two runs).
-pub fn release() {
+pub(crate) fn release() {
     *TARGET
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner) = None;

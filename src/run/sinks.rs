@@ -11,13 +11,13 @@ use crate::files::io_reason;
 /// The run's log file and output file, opened.
 pub(crate) struct Sinks {
     /// The `--log-file`, opened for appending.
-    pub log: Option<std::fs::File>,
+    pub(crate) log: Option<std::fs::File>,
     /// The `--output` file, written once a response arrives.
-    pub output: Option<Output>,
+    pub(crate) output: Option<Output>,
 }
 
 impl Sinks {
-    pub fn open(log_file: Option<&Path>, output: Option<&Path>) -> Result<Sinks, Error> {
+    pub(crate) fn open(log_file: Option<&Path>, output: Option<&Path>) -> Result<Sinks, Error> {
         Ok(Sinks {
             log: log_file.map(open_log).transpose()?,
             output: output.map(Output::open).transpose()?,
@@ -49,7 +49,7 @@ impl Output {
         })
     }
 
-    pub fn write(mut self, body: &[u8]) -> Result<(), Error> {
+    pub(crate) fn write(mut self, body: &[u8]) -> Result<(), Error> {
         use std::io::Write as _;
         self.file
             .set_len(0)
@@ -58,7 +58,7 @@ impl Output {
     }
 
     /// No response came: remove the file if this run created it.
-    pub fn discard(self) {
+    pub(crate) fn discard(self) {
         if self.created {
             let _ = std::fs::remove_file(&self.path);
         }

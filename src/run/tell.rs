@@ -42,7 +42,7 @@ pub(crate) struct SideRequests<'a> {
 }
 
 impl<'a> SideRequests<'a> {
-    pub fn of(ctx: &Context<'a>) -> SideRequests<'a> {
+    pub(crate) fn of(ctx: &Context<'a>) -> SideRequests<'a> {
         SideRequests {
             env: ctx.env,
             clock: ctx.clock.clone(),

@@ -11,7 +11,7 @@ use crate::schedule::Schedule;
 
 /// The latest instant the schedule fires at within `window` before `now`
 /// (both ends included), if any.
-pub fn latest(
+pub(crate) fn latest(
     schedule: &Schedule,
     tz: &TimeZone,
     window: Duration,
@@ -35,7 +35,7 @@ pub fn latest(
 /// at or after it. `last_run` is the latest instant a recorded run of the
 /// job started at or was scheduled for, whatever its outcome: a run that
 /// was skipped by `dependsOn` or found the job busy was the scheduled run.
-pub fn missed(
+pub(crate) fn missed(
     schedule: &Schedule,
     tz: &TimeZone,
     window: Duration,

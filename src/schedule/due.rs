@@ -14,9 +14,9 @@ use jiff::{SignedDuration, Timestamp};
 use crate::schedule::Schedule;
 
 /// How long after a fire time cron may still start its line.
-pub const LATE: SignedDuration = SignedDuration::from_secs(59);
+pub(crate) const LATE: SignedDuration = SignedDuration::from_secs(59);
 /// How long before a fire time cron may start its line.
-pub const EARLY: SignedDuration = SignedDuration::from_secs(5);
+pub(crate) const EARLY: SignedDuration = SignedDuration::from_secs(5);
 
 /// The fire times an invocation started at `now` should run, in order;
 /// empty when the schedule does not fire now.
@@ -26,7 +26,7 @@ pub const EARLY: SignedDuration = SignedDuration::from_secs(5);
 /// minute's too, which the next invocation will run). A sub-minute
 /// schedule gets each of its seconds in the minute cron started the line
 /// for, the minute holding `now + 5 s`.
-pub fn fire_times(schedule: &Schedule, tz: &TimeZone, now: Timestamp) -> Vec<Timestamp> {
+pub(crate) fn fire_times(schedule: &Schedule, tz: &TimeZone, now: Timestamp) -> Vec<Timestamp> {
     let (Some(start), Some(end)) = (now.checked_sub(LATE).ok(), now.checked_add(EARLY).ok()) else {
         return Vec::new();
     };

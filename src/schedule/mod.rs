@@ -8,10 +8,10 @@
 //! with its DOM_STAR/DOW_STAR flags: a day field whose text starts with `*`
 //! (`*/2` included) is unrestricted for that rule.
 
-pub mod catch_up;
-pub mod due;
-pub mod node_cron;
-pub mod zone;
+pub(crate) mod catch_up;
+pub(crate) mod due;
+pub(crate) mod node_cron;
+pub(crate) mod zone;
 
 use std::fmt;
 
@@ -21,10 +21,10 @@ use jiff::{Timestamp, ZonedDateTime as Zoned};
 
 /// A set of values of one field, as bits.
 #[derive(Clone, Copy, PartialEq, Eq, Default)]
-pub struct FieldSet(u64);
+pub(crate) struct FieldSet(u64);
 
 impl FieldSet {
-    pub fn contains(self, value: u8) -> bool {
+    pub(crate) fn contains(self, value: u8) -> bool {
         value < 64 && self.0 & (1 << value) != 0
     }
 
@@ -33,18 +33,18 @@ impl FieldSet {
     }
 
     /// This set and `value`.
-    pub fn with(mut self, value: u8) -> FieldSet {
+    pub(crate) fn with(mut self, value: u8) -> FieldSet {
         self.insert(value);
         self
     }
 
     /// This set without `value`.
-    pub fn without(self, value: u8) -> FieldSet {
+    pub(crate) fn without(self, value: u8) -> FieldSet {
         FieldSet(self.0 & !(1 << value))
     }
 
     /// The smallest value in the set that is at least `from`.
-    pub fn at_or_after(self, from: u8) -> Option<u8> {
+    pub(crate) fn at_or_after(self, from: u8) -> Option<u8> {
         if from >= 64 {
             return None;
         }
@@ -52,23 +52,15 @@ impl FieldSet {
         (rest != 0).then(|| from + rest.trailing_zeros() as u8)
     }
 
-    pub fn first(self) -> Option<u8> {
+    pub(crate) fn first(self) -> Option<u8> {
         self.at_or_after(0)
     }
 
-    pub fn iter(self) -> impl Iterator<Item = u8> {
+    pub(crate) fn iter(self) -> impl Iterator<Item = u8> {
         (0..64u8).filter(move |v| self.contains(*v))
     }
 
-    pub fn len(self) -> usize {
-        self.0.count_ones() as usize
-    }
-
-    pub fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-
-    pub fn bits(self) -> u64 {
+    pub(crate) fn bits(self) -> u64 {
         self.0
     }
 }
@@ -81,38 +73,38 @@ impl fmt::Debug for FieldSet {
 
 /// One field of the expression: its name for messages and its range.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Field {
-    pub name: &'static str,
-    pub min: u8,
-    pub max: u8,
+pub(crate) struct Field {
+    pub(crate) name: &'static str,
+    pub(crate) min: u8,
+    pub(crate) max: u8,
     names: &'static [&'static str],
 }
 
-pub const SECOND: Field = Field {
+pub(crate) const SECOND: Field = Field {
     name: "second",
     min: 0,
     max: 59,
     names: &[],
 };
-pub const MINUTE: Field = Field {
+pub(crate) const MINUTE: Field = Field {
     name: "minute",
     min: 0,
     max: 59,
     names: &[],
 };
-pub const HOUR: Field = Field {
+pub(crate) const HOUR: Field = Field {
     name: "hour",
     min: 0,
     max: 23,
     names: &[],
 };
-pub const DAY_OF_MONTH: Field = Field {
+pub(crate) const DAY_OF_MONTH: Field = Field {
     name: "day of month",
     min: 1,
     max: 31,
     names: &[],
 };
-pub const MONTH: Field = Field {
+pub(crate) const MONTH: Field = Field {
     name: "month",
     min: 1,
     max: 12,
@@ -121,7 +113,7 @@ pub const MONTH: Field = Field {
     ],
 };
 /// 0-7: both 0 and 7 are Sunday.
-pub const DAY_OF_WEEK: Field = Field {
+pub(crate) const DAY_OF_WEEK: Field = Field {
     name: "day of week",
     min: 0,
     max: 7,
@@ -150,13 +142,13 @@ impl Field {
 /// Why an expression was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
-pub struct ScheduleError {
-    pub message: String,
-    pub help: Option<String>,
+pub(crate) struct ScheduleError {
+    pub(crate) message: String,
+    pub(crate) help: Option<String>,
     /// Where the culprit starts, in characters from the start of the text.
-    pub offset: usize,
+    pub(crate) offset: usize,
     /// How many characters it covers (at least 1).
-    pub len: usize,
+    pub(crate) len: usize,
 }
 
 fn error(message: String, help: Option<String>, offset: usize, len: usize) -> ScheduleError {
@@ -169,7 +161,7 @@ fn error(message: String, help: Option<String>, offset: usize, len: usize) -> Sc
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Schedule {
+pub(crate) struct Schedule {
     text: String,
     six_fields: bool,
     seconds: FieldSet,
@@ -206,7 +198,7 @@ const UNPORTABLE: &[(char, &str)] = &[
 const SEARCH_YEARS: i16 = 401;
 
 impl Schedule {
-    pub fn parse(text: &str) -> Result<Schedule, ScheduleError> {
+    pub(crate) fn parse(text: &str) -> Result<Schedule, ScheduleError> {
         let tokens: Vec<(usize, &str)> = tokens(text);
         if let [(offset, word)] = tokens[..]
             && word.starts_with('@')
@@ -313,53 +305,48 @@ impl Schedule {
     /// A restricted day of month that never falls in the schedule's months,
     /// beside a restricted day of week: `0 0 30 2 1` runs on Mondays in
     /// February only, which is rarely what was meant.
-    pub fn day_of_month_is_unreachable(&self) -> bool {
+    pub(crate) fn day_of_month_is_unreachable(&self) -> bool {
         self.dom_restricted && self.dow_restricted && !self.day_of_month_occurs()
     }
 
     /// The expression as written.
-    pub fn text(&self) -> &str {
+    pub(crate) fn text(&self) -> &str {
         &self.text
     }
 
-    /// Written with six fields, seconds first.
-    pub fn has_seconds_field(&self) -> bool {
-        self.six_fields
-    }
-
     /// Fires at seconds other than 0.
-    pub fn is_sub_minute(&self) -> bool {
+    pub(crate) fn is_sub_minute(&self) -> bool {
         self.seconds.bits() != 1
     }
 
-    pub fn seconds(&self) -> FieldSet {
+    pub(crate) fn seconds(&self) -> FieldSet {
         self.seconds
     }
-    pub fn minutes(&self) -> FieldSet {
+    pub(crate) fn minutes(&self) -> FieldSet {
         self.minutes
     }
-    pub fn hours(&self) -> FieldSet {
+    pub(crate) fn hours(&self) -> FieldSet {
         self.hours
     }
-    pub fn days_of_month(&self) -> FieldSet {
+    pub(crate) fn days_of_month(&self) -> FieldSet {
         self.days_of_month
     }
-    pub fn months(&self) -> FieldSet {
+    pub(crate) fn months(&self) -> FieldSet {
         self.months
     }
     /// 0-6, Sunday = 0.
-    pub fn days_of_week(&self) -> FieldSet {
+    pub(crate) fn days_of_week(&self) -> FieldSet {
         self.days_of_week
     }
-    pub fn dom_restricted(&self) -> bool {
+    pub(crate) fn dom_restricted(&self) -> bool {
         self.dom_restricted
     }
-    pub fn dow_restricted(&self) -> bool {
+    pub(crate) fn dow_restricted(&self) -> bool {
         self.dow_restricted
     }
 
     /// Vixie cron's day rule.
-    pub fn day_matches(&self, date: Date) -> bool {
+    pub(crate) fn day_matches(&self, date: Date) -> bool {
         let dom = self.days_of_month.contains(date.day() as u8);
         let dow = self
             .days_of_week
@@ -371,8 +358,9 @@ impl Schedule {
         }
     }
 
+    #[cfg(test)]
     /// Whether the schedule fires at this local time (to the second).
-    pub fn matches(&self, dt: DateTime) -> bool {
+    pub(crate) fn matches(&self, dt: DateTime) -> bool {
         self.months.contains(dt.month() as u8)
             && self.day_matches(dt.date())
             && self.hours.contains(dt.hour() as u8)
@@ -463,7 +451,7 @@ impl Schedule {
     /// it: a local time that does not exist (the spring-forward gap) is
     /// skipped, and one that happens twice (the fall-back fold) fires once,
     /// at its first occurrence.
-    pub fn next_after(&self, after: Timestamp, tz: &TimeZone) -> Option<Zoned> {
+    pub(crate) fn next_after(&self, after: Timestamp, tz: &TimeZone) -> Option<Zoned> {
         let local = tz.to_datetime(after);
         // Candidates start at the next whole second.
         let mut from = local
@@ -498,7 +486,7 @@ impl Schedule {
     }
 
     /// Fire times after `after`, in order.
-    pub fn upcoming<'a>(
+    pub(crate) fn upcoming<'a>(
         &'a self,
         after: Timestamp,
         tz: &'a TimeZone,

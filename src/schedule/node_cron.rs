@@ -15,8 +15,8 @@ use crate::schedule::{FieldSet, Schedule};
 
 /// The values node-cron matched in each of its six fields (weekday 0-6).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NodeCronReading {
-    pub fields: [FieldSet; 6],
+pub(crate) struct NodeCronReading {
+    pub(crate) fields: [FieldSet; 6],
 }
 
 const RANGES: [(i64, i64); 6] = [(0, 59), (0, 59), (0, 23), (1, 31), (1, 12), (0, 7)];
@@ -46,7 +46,7 @@ const WEEKDAYS: [&str; 7] = [
 ];
 
 /// node-cron's reading, or `None` where it refused the expression.
-pub fn read(text: &str) -> Option<NodeCronReading> {
+pub(crate) fn read(text: &str) -> Option<NodeCronReading> {
     let mut fields: Vec<String> = remove_spaces(text).split(' ').map(str::to_string).collect();
     if fields.len() == 5 {
         fields.insert(0, "0".into());
@@ -247,16 +247,16 @@ fn parse_int(text: &str) -> Option<i64> {
 
 /// One place where node-cron 3 and jobrun read a schedule differently.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Difference {
+pub(crate) struct Difference {
     /// "second", "minute", "hour", "day of month", "month", "day of week",
     /// or "days" for how the two day fields combine.
-    pub field: &'static str,
-    pub node_cron: String,
-    pub jobrun: String,
+    pub(crate) field: &'static str,
+    pub(crate) node_cron: String,
+    pub(crate) jobrun: String,
 }
 
 impl Difference {
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         if self.field == "days" {
             format!(
                 "node-cron 3 ran {}; jobrun runs {}, as cron does",
@@ -282,7 +282,7 @@ const FIELD_NAMES: [&str; 6] = [
 
 /// Where the two readings of `text` fire at different times; empty when
 /// they agree or node-cron would have refused the text.
-pub fn differences(text: &str, schedule: &Schedule) -> Vec<Difference> {
+pub(crate) fn differences(text: &str, schedule: &Schedule) -> Vec<Difference> {
     let Some(node) = read(text) else {
         return Vec::new();
     };
@@ -342,7 +342,7 @@ fn day_rule(schedule: &Schedule, dom: u8, dow: u8) -> bool {
 }
 
 /// A value set for people: `2,4,6,...,30 (even days)`, `1-5`, `Sun,Sat`.
-pub fn render(set: FieldSet, field: usize) -> String {
+pub(crate) fn render(set: FieldSet, field: usize) -> String {
     let values: Vec<u8> = set.iter().collect();
     let name = |v: u8| -> String {
         match field {

@@ -19,13 +19,13 @@ const DIRS: &[&str] = &[
 ];
 
 /// The zone called `name` (an IANA name such as `America/Chicago`).
-pub fn get(name: &str) -> Option<TimeZone> {
+pub(crate) fn get(name: &str) -> Option<TimeZone> {
     read_named(name).or_else(|| jiff::tz::db().get(name).ok())
 }
 
 /// The host's zone, as cron reads it: `TZ`, else `/etc/localtime`; UTC when
 /// neither can be read, as cron itself would run.
-pub fn host(env: &dyn Fn(&str) -> Option<String>) -> TimeZone {
+pub(crate) fn host(env: &dyn Fn(&str) -> Option<String>) -> TimeZone {
     let found = match env("TZ") {
         // An empty TZ means UTC to every Unix tool.
         Some(tz) if tz.is_empty() => return TimeZone::UTC,

@@ -16,13 +16,13 @@ use crate::state::record::{NoticeKind, Outcome};
 /// Which notifications a job has, as the decision needs to know them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct AlertPolicy {
-    pub on_failure: bool,
-    pub on_recovery: bool,
-    pub cooldown: Option<Duration>,
+    pub(crate) on_failure: bool,
+    pub(crate) on_recovery: bool,
+    pub(crate) cooldown: Option<Duration>,
 }
 
 impl AlertPolicy {
-    pub fn of(notify: &Notify) -> AlertPolicy {
+    pub(crate) fn of(notify: &Notify) -> AlertPolicy {
         AlertPolicy {
             on_failure: notify.on_failure.is_some(),
             on_recovery: notify.on_recovery.is_some(),
@@ -33,18 +33,18 @@ impl AlertPolicy {
 
 /// What the history knows of a job's failures between its runs.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct AlertState {
+pub(crate) struct AlertState {
     /// The job's last run that succeeded or failed, failed.
-    pub failing: bool,
+    pub(crate) failing: bool,
     /// An `onFailure` was sent, or tried, for the current failing streak.
-    pub told: bool,
+    pub(crate) told: bool,
     /// When the last `onFailure` went out.
-    pub last_sent: Option<Timestamp>,
+    pub(crate) last_sent: Option<Timestamp>,
 }
 
 /// What to do once a run has ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AlertDecision {
+pub(crate) enum AlertDecision {
     /// Nothing to tell.
     Quiet,
     Send(NoticeKind),
@@ -66,7 +66,7 @@ pub enum AlertDecision {
 /// job has no `onFailure` at all. A failing streak whose every failure was
 /// held back by the cooldown ends silently: the last word the people had
 /// was already "recovered", and a second one would only confuse.
-pub fn decide(
+pub(crate) fn decide(
     outcome: Outcome,
     alert: Option<AlertState>,
     policy: &AlertPolicy,
@@ -121,18 +121,18 @@ pub fn decide(
 /// What [`History::finish`](crate::state::History::finish) decided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Decided {
-    pub decision: AlertDecision,
+    pub(crate) decision: AlertDecision,
     /// The cooldown this run's failure notice took, to give back should
     /// it not be delivered.
-    pub claim: Option<Claim>,
+    pub(crate) claim: Option<Claim>,
 }
 
 /// A failure notice's hold on the cooldown: when it was taken, and the
 /// last sending time it replaced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Claim {
-    pub at: Timestamp,
-    pub previous: Option<Timestamp>,
+    pub(crate) at: Timestamp,
+    pub(crate) previous: Option<Timestamp>,
 }
 
 #[cfg(test)]

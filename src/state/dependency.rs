@@ -21,7 +21,7 @@ use crate::job::{Condition, Dependency};
 use crate::state::record::{Outcome, Record, instant};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Decision {
+pub(crate) enum Decision {
     /// Run, because of this.
     Run(String),
     /// Do not run, because of this.
@@ -29,14 +29,14 @@ pub enum Decision {
 }
 
 /// The first instant of the window that ends at `now`.
-pub fn window_start(dependency: &Dependency, now: Timestamp) -> Timestamp {
+pub(crate) fn window_start(dependency: &Dependency, now: Timestamp) -> Timestamp {
     let window = SignedDuration::try_from(dependency.window).unwrap_or(SignedDuration::MAX);
     now.checked_sub(window).unwrap_or(Timestamp::MIN)
 }
 
 /// Decide from `runs`: the other job's runs that started within the window
 /// (as [`window_start`] gives it) up to `now`.
-pub fn decide(dependency: &Dependency, runs: &[Record], now: Timestamp) -> Decision {
+pub(crate) fn decide(dependency: &Dependency, runs: &[Record], now: Timestamp) -> Decision {
     let since = window_start(dependency, now);
     let within: Vec<&Record> = runs
         .iter()

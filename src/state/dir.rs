@@ -24,24 +24,13 @@ pub enum Source {
     Home,
 }
 
-impl Source {
-    /// The setting in words, for "check ..." help.
-    pub fn name(self) -> &'static str {
-        match self {
-            Source::Flag => "`--state-dir`",
-            Source::Env => "`JOBRUN_STATE_DIR`",
-            Source::File => "`global.stateDir` in the job file",
-            Source::Xdg => "`XDG_STATE_HOME`",
-            Source::Home => "`HOME`",
-        }
-    }
-}
+impl Source {}
 
 /// Where the state lives, or `None` when nothing names a place (no
 /// setting and no `HOME`, as under some minimal service managers).
 /// `from_file` is `global.stateDir`, already resolved against the job
 /// file's directory. Empty variables count as unset.
-pub fn resolve(
+pub(crate) fn resolve(
     flag: Option<&Path>,
     env: &dyn Fn(&str) -> Option<String>,
     from_file: Option<&Path>,
@@ -67,7 +56,7 @@ pub fn resolve(
 impl StateDir {
     /// Create the directory (and missing parents) with mode 0700, as the
     /// XDG specification asks; an existing directory is left as it is.
-    pub fn create(&self) -> std::io::Result<()> {
+    pub(crate) fn create(&self) -> std::io::Result<()> {
         std::fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)
@@ -76,7 +65,7 @@ impl StateDir {
 
     /// Why [`StateDir::create`] failed, in words: "file exists" says
     /// little when what exists is a file, or a link to nowhere.
-    pub fn why_not_created(&self, error: &std::io::Error) -> String {
+    pub(crate) fn why_not_created(&self, error: &std::io::Error) -> String {
         if error.kind() == std::io::ErrorKind::AlreadyExists {
             match std::fs::symlink_metadata(&self.path) {
                 Ok(m) if m.is_symlink() => {

@@ -33,7 +33,7 @@ pub enum StoreError {
 
 impl StoreError {
     /// What to do next.
-    pub fn help(&self) -> String {
+    pub(crate) fn help(&self) -> String {
         match self {
             StoreError::NoDirectory => {
                 "give one with `--state-dir DIR` or `JOBRUN_STATE_DIR`".into()

@@ -12,24 +12,24 @@ use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _};
 use std::path::{Path, PathBuf};
 
 /// The lock files' directory inside the state directory.
-pub const DIR_NAME: &str = "locks";
+pub(crate) const DIR_NAME: &str = "locks";
 
 /// A held lock; dropping it (or the process ending) releases it.
 #[derive(Debug)]
-pub struct RunLock {
+pub(crate) struct RunLock {
     _file: File,
 }
 
 /// What trying the lock found.
 #[derive(Debug)]
-pub enum Attempt {
+pub(crate) enum Attempt {
     Held(RunLock),
     /// Another process holds it.
     Busy,
 }
 
 /// The lock file of `job` in `state_dir`.
-pub fn path(state_dir: &Path, job: &str) -> PathBuf {
+pub(crate) fn path(state_dir: &Path, job: &str) -> PathBuf {
     // Job names are letters, digits, `-` and `_` (checked by `validate`),
     // so they are safe file names.
     state_dir.join(DIR_NAME).join(format!("{job}.lock"))
@@ -45,7 +45,7 @@ pub fn path(state_dir: &Path, job: &str) -> PathBuf {
 ///
 /// The flag says the lock was free: no other run of the job is going, so
 /// rows its earlier runs left `running` are from runs that died.
-pub fn share(state_dir: &Path, job: &str) -> Option<(RunLock, bool)> {
+pub(crate) fn share(state_dir: &Path, job: &str) -> Option<(RunLock, bool)> {
     let file = open(&path(state_dir, job)).ok()?;
     if file.try_lock().is_ok() {
         // Held alone, then shared: the rows are settled before this run's
@@ -85,7 +85,7 @@ fn open(path: &Path) -> std::io::Result<File> {
 /// Try to take `job`'s lock without waiting. An error means the lock
 /// could not be tried at all (the directory cannot be created, the file
 /// cannot be opened).
-pub fn try_lock(state_dir: &Path, job: &str) -> std::io::Result<Attempt> {
+pub(crate) fn try_lock(state_dir: &Path, job: &str) -> std::io::Result<Attempt> {
     let file = open(&path(state_dir, job))?;
     match file.try_lock() {
         Ok(()) => Ok(Attempt::Held(RunLock { _file: file })),

@@ -7,13 +7,13 @@
 //! in the state directory ([`sqlite`]). Nothing here sends a request,
 //! reads the job file or writes to the terminal.
 
-pub mod alerts;
-pub mod dependency;
-pub mod dir;
-pub mod error;
-pub mod lock;
-pub mod record;
-pub mod sqlite;
+pub(crate) mod alerts;
+pub(crate) mod dependency;
+pub(crate) mod dir;
+pub(crate) mod error;
+pub(crate) mod lock;
+pub(crate) mod record;
+pub(crate) mod sqlite;
 
 use jiff::Timestamp;
 
@@ -61,12 +61,12 @@ pub trait History {
 
 /// Open the history in `dir` for a run, creating the directory and the
 /// database on first use and bringing the schema up to date.
-pub fn open(dir: &StateDir) -> Result<Box<dyn History>, StoreError> {
+pub(crate) fn open(dir: &StateDir) -> Result<Box<dyn History>, StoreError> {
     Ok(Box::new(sqlite::Store::open(dir)?))
 }
 
 /// Open the history in `dir` if there is one, creating nothing: for
 /// commands that only read it.
-pub fn open_existing(dir: &StateDir) -> Result<Option<Box<dyn History>>, StoreError> {
+pub(crate) fn open_existing(dir: &StateDir) -> Result<Option<Box<dyn History>>, StoreError> {
     Ok(sqlite::Store::open_existing(&dir.path)?.map(|s| Box::new(s) as Box<dyn History>))
 }

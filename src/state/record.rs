@@ -16,7 +16,7 @@ pub enum Trigger {
 }
 
 impl Trigger {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Trigger::Manual => "manual",
             Trigger::Scheduled => "scheduled",
@@ -24,7 +24,7 @@ impl Trigger {
         }
     }
 
-    pub fn parse(text: &str) -> Option<Trigger> {
+    pub(crate) fn parse(text: &str) -> Option<Trigger> {
         Some(match text {
             "manual" => Trigger::Manual,
             "scheduled" => Trigger::Scheduled,
@@ -51,7 +51,8 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    pub const NAMES: &'static [&'static str] = &[
+    #[cfg(test)]
+    pub(crate) const NAMES: &'static [&'static str] = &[
         "running",
         "succeeded",
         "failed",
@@ -60,7 +61,7 @@ impl Outcome {
         "interrupted",
     ];
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Outcome::Running => "running",
             Outcome::Succeeded => "succeeded",
@@ -71,7 +72,7 @@ impl Outcome {
         }
     }
 
-    pub fn parse(text: &str) -> Option<Outcome> {
+    pub(crate) fn parse(text: &str) -> Option<Outcome> {
         Some(match text {
             "running" => Outcome::Running,
             "succeeded" => Outcome::Succeeded,
@@ -85,7 +86,7 @@ impl Outcome {
 
     /// Whether the job's request was sent (or begun): what `dependsOn`
     /// counts as the job having run.
-    pub fn ran(self) -> bool {
+    pub(crate) fn ran(self) -> bool {
         matches!(
             self,
             Outcome::Running | Outcome::Succeeded | Outcome::Failed | Outcome::Interrupted
@@ -156,7 +157,7 @@ impl Record {
     }
 
     /// A run that ended as soon as it started (skipped, busy).
-    pub fn not_run(mut self, outcome: Outcome, reason: String) -> Record {
+    pub(crate) fn not_run(mut self, outcome: Outcome, reason: String) -> Record {
         self.outcome = outcome;
         self.reason = Some(reason);
         self.ended = Some(self.started);
@@ -174,14 +175,14 @@ pub enum NoticeKind {
 
 impl NoticeKind {
     /// As the history writes it.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             NoticeKind::Failure => "on_failure",
             NoticeKind::Recovery => "on_recovery",
         }
     }
 
-    pub fn parse(text: &str) -> Option<NoticeKind> {
+    pub(crate) fn parse(text: &str) -> Option<NoticeKind> {
         Some(match text {
             "on_failure" => NoticeKind::Failure,
             "on_recovery" => NoticeKind::Recovery,
@@ -190,7 +191,7 @@ impl NoticeKind {
     }
 
     /// As the job file names it.
-    pub fn key(self) -> &'static str {
+    pub(crate) fn key(self) -> &'static str {
         match self {
             NoticeKind::Failure => "onFailure",
             NoticeKind::Recovery => "onRecovery",
@@ -209,7 +210,7 @@ pub enum Delivery {
 }
 
 impl Delivery {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Delivery::Sent => "sent",
             Delivery::Cooldown => "cooldown",
@@ -217,7 +218,7 @@ impl Delivery {
         }
     }
 
-    pub fn parse(text: &str) -> Option<Delivery> {
+    pub(crate) fn parse(text: &str) -> Option<Delivery> {
         Some(match text {
             "sent" => Delivery::Sent,
             "cooldown" => Delivery::Cooldown,

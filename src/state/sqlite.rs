@@ -28,7 +28,7 @@ use crate::state::record::{self, Outcome, Record, Trigger};
 use crate::state::record::{Delivery, NoticeKind};
 
 /// The database's name in the state directory.
-pub const FILE_NAME: &str = "history.sqlite3";
+pub(crate) const FILE_NAME: &str = "history.sqlite3";
 
 /// How long a writer waits for another process's write to finish. Each
 /// write takes well under a millisecond, so this is only reached when a
@@ -79,7 +79,7 @@ const MIGRATIONS: &[&str] = &[
 ];
 
 /// The schema version this jobrun writes.
-pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+pub(crate) const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 const COLUMNS: &str = "run_id, job, triggered_by, scheduled_at, started_at, ended_at, attempts, \
                        status, outcome, reason, error_class, error, duration_ms, notice, \
@@ -117,7 +117,7 @@ impl Store {
 
     /// Open the history in `dir` if it exists, creating nothing: for
     /// commands that only read it.
-    pub fn open_existing(dir: &Path) -> Result<Option<Store>, StoreError> {
+    pub(crate) fn open_existing(dir: &Path) -> Result<Option<Store>, StoreError> {
         let path = dir.join(FILE_NAME);
         // "Cannot tell" is not "absent": a directory this user may not
         // read must not look like a job that never ran.
@@ -220,7 +220,8 @@ impl Store {
         Ok(())
     }
 
-    pub fn path(&self) -> &Path {
+    #[cfg(test)]
+    pub(crate) fn path(&self) -> &Path {
         &self.path
     }
 

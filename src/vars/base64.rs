@@ -38,7 +38,7 @@ fn encode_with(bytes: &[u8], alphabet: &[u8; 64], pad: bool) -> String {
 /// a character outside the alphabet, or a lone sixth bit group is refused
 /// (Node skips them silently, which would turn a damaged value into a
 /// confusing decryption failure).
-pub fn decode(text: &str) -> Option<Vec<u8>> {
+pub(crate) fn decode(text: &str) -> Option<Vec<u8>> {
     let text = text.trim_end_matches('=');
     if text.len() % 4 == 1 {
         return None;

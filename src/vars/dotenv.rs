@@ -44,14 +44,14 @@ use std::fmt;
 ///
 /// `Debug` is written by hand and shows names only: the values are secrets.
 #[derive(Clone, Default)]
-pub struct DotEnv {
+pub(crate) struct DotEnv {
     vars: Vec<(String, String)>,
     index: HashMap<String, usize>,
 }
 
 /// What is wrong with a line; [`DotEnvError`] carries the words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DotEnvErrorKind {
+pub(crate) enum DotEnvErrorKind {
     /// The line starts with a character that cannot start a name.
     MissingName,
     /// The name runs into a character that names may not hold.
@@ -73,21 +73,21 @@ pub enum DotEnvErrorKind {
 /// line must not, since the line may be a secret.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
-pub struct DotEnvError {
-    pub kind: DotEnvErrorKind,
+pub(crate) struct DotEnvError {
+    pub(crate) kind: DotEnvErrorKind,
     /// 1-based
-    pub line: usize,
+    pub(crate) line: usize,
     /// 1-based, in chars
-    pub column: usize,
+    pub(crate) column: usize,
     /// in chars
-    pub len: usize,
-    pub message: String,
-    pub help: Option<String>,
+    pub(crate) len: usize,
+    pub(crate) message: String,
+    pub(crate) help: Option<String>,
 }
 
 impl DotEnv {
     /// Parse a whole file, reporting every malformed line, not just the first.
-    pub fn parse(text: &str) -> Result<DotEnv, Vec<DotEnvError>> {
+    pub(crate) fn parse(text: &str) -> Result<DotEnv, Vec<DotEnvError>> {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         // dotenv rewrites `\r\n` and a lone `\r` to `\n` before matching.
         let src: Cow<str> = if text.contains('\r') {
@@ -123,28 +123,31 @@ impl DotEnv {
         }
     }
 
-    pub fn get(&self, name: &str) -> Option<&str> {
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
         self.index.get(name).map(|&i| self.vars[i].1.as_str())
     }
 
     /// Names in order of first definition.
-    pub fn names(&self) -> impl Iterator<Item = &str> {
+    pub(crate) fn names(&self) -> impl Iterator<Item = &str> {
         self.vars.iter().map(|(name, _)| name.as_str())
     }
 
+    #[cfg(test)]
     /// (name, value) pairs in order of first definition, e.g. to mask every
     /// value from the file in output.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
         self.vars
             .iter()
             .map(|(name, value)| (name.as_str(), value.as_str()))
     }
 
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
         self.vars.len()
     }
 
-    pub fn is_empty(&self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn is_empty(&self) -> bool {
         self.vars.is_empty()
     }
 
@@ -452,7 +455,7 @@ fn column(line: &str, at: usize) -> usize {
 
 /// Why the `.env` file cannot be used.
 #[derive(Debug)]
-pub enum EnvFileError {
+pub(crate) enum EnvFileError {
     /// It cannot be read.
     Unreadable { path: PathBuf, reason: String },
     /// Lines in it are wrong, each with its place. Its text is never
@@ -467,7 +470,7 @@ impl DotEnv {
     /// Read the `.env` file at `path`. A missing file is empty unless it
     /// was named (`explicit`); a malformed line is an error, since a
     /// variable silently dropped is worse than a refusal.
-    pub fn read(path: &Path, explicit: bool) -> Result<DotEnv, EnvFileError> {
+    pub(crate) fn read(path: &Path, explicit: bool) -> Result<DotEnv, EnvFileError> {
         let invalid = |problems| EnvFileError::Invalid {
             path: path.to_path_buf(),
             problems,

@@ -10,9 +10,9 @@ use ring::hmac;
 use crate::vars::base64;
 
 /// `sub` when `JWT_SUB` is not set.
-pub const DEFAULT_SUBJECT: &str = "scheduler-app";
+pub(crate) const DEFAULT_SUBJECT: &str = "scheduler-app";
 /// Lifetime when `JWT_TTL_SECONDS` is not set: 60 days.
-pub const DEFAULT_TTL_SECONDS: u64 = 5_184_000;
+pub(crate) const DEFAULT_TTL_SECONDS: u64 = 5_184_000;
 
 /// `{"alg":"HS256","typ":"JWT"}`, as jsonwebtoken writes it.
 const HEADER: &str = r#"{"alg":"HS256","typ":"JWT"}"#;
@@ -35,7 +35,7 @@ pub fn mint(secret: &[u8], subject: &str, now: i64, ttl: u64) -> String {
 }
 
 /// `JWT_TTL_SECONDS` read as a whole number of seconds, more than zero.
-pub fn ttl(text: &str) -> Option<u64> {
+pub(crate) fn ttl(text: &str) -> Option<u64> {
     text.trim().parse().ok().filter(|&seconds| seconds > 0)
 }
 

@@ -11,7 +11,7 @@
 use std::borrow::Cow;
 
 /// What a secret is replaced with.
-pub const MASK: &str = "***";
+pub(crate) const MASK: &str = "***";
 
 /// Header names whose values are credentials: the fixed ones, and any name
 /// containing one of the words.
@@ -34,21 +34,21 @@ const SENSITIVE_VARIABLE_WORDS: &[&str] = &[
 ];
 
 /// Whether a header's value is a credential, by the header's name.
-pub fn is_sensitive_header(name: &str) -> bool {
+pub(crate) fn is_sensitive_header(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     SENSITIVE_HEADERS.contains(&lower.as_str())
         || SENSITIVE_HEADER_WORDS.iter().any(|w| lower.contains(w))
 }
 
 /// Whether a variable's value is a secret, by the variable's name.
-pub fn is_sensitive_variable(name: &str) -> bool {
+pub(crate) fn is_sensitive_variable(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
     SENSITIVE_VARIABLE_WORDS.iter().any(|w| upper.contains(w))
 }
 
 /// The secret values of one run, in every form they may be written in.
 #[derive(Debug, Clone, Default)]
-pub struct Secrets {
+pub(crate) struct Secrets {
     /// Longest first, so a secret containing another is masked whole.
     values: Vec<String>,
 }
@@ -56,7 +56,7 @@ pub struct Secrets {
 impl Secrets {
     /// Remember `value` as a secret, with the forms it takes when a URL,
     /// a form or a JSON encoder (of any common flavour) writes it.
-    pub fn add(&mut self, value: &str) {
+    pub(crate) fn add(&mut self, value: &str) {
         if value.is_empty() {
             return;
         }
@@ -83,7 +83,7 @@ impl Secrets {
 
     /// Remember a credential header's value: whole, the part after an auth
     /// scheme (`Bearer X`), and each value of a cookie list (`a=X; b=Y`).
-    pub fn add_credential(&mut self, value: &str) {
+    pub(crate) fn add_credential(&mut self, value: &str) {
         self.add(value);
         if let Some((_, rest)) = value.split_once(' ') {
             self.add(rest.trim());
@@ -96,7 +96,7 @@ impl Secrets {
     }
 
     /// Remember every secret of `other` too.
-    pub fn extend(&mut self, other: &Secrets) {
+    pub(crate) fn extend(&mut self, other: &Secrets) {
         for form in &other.values {
             if !self.values.contains(form) {
                 self.values.push(form.clone());
@@ -105,12 +105,8 @@ impl Secrets {
         self.values.sort_by_key(|v| std::cmp::Reverse(v.len()));
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.values.is_empty()
-    }
-
     /// Whether `value` is one of the secrets, as it was added.
-    pub fn is_secret(&self, value: &str) -> bool {
+    pub(crate) fn is_secret(&self, value: &str) -> bool {
         self.values.iter().any(|v| v == value)
     }
 
@@ -120,7 +116,7 @@ impl Secrets {
     /// stands as a word of its own: a one-letter test token must not turn
     /// every "t" of an error message into `***`, nor `KEY_VERSION=1` every
     /// 1 of 127.0.0.1.
-    pub fn mask<'t>(&self, text: &'t str) -> Cow<'t, str> {
+    pub(crate) fn mask<'t>(&self, text: &'t str) -> Cow<'t, str> {
         match self.mask_bytes(text.as_bytes()) {
             Cow::Borrowed(_) => Cow::Borrowed(text),
             // A UTF-8 secret found in UTF-8 text starts and ends on
@@ -130,7 +126,7 @@ impl Secrets {
     }
 
     /// [`Secrets::mask`] for bytes that may not be UTF-8 (a Latin-1 body).
-    pub fn mask_bytes<'t>(&self, bytes: &'t [u8]) -> Cow<'t, [u8]> {
+    pub(crate) fn mask_bytes<'t>(&self, bytes: &'t [u8]) -> Cow<'t, [u8]> {
         let mut out = Cow::Borrowed(bytes);
         for secret in &self.values {
             let whole_words = secret.chars().count() < SHORT;
@@ -144,7 +140,7 @@ impl Secrets {
     /// The value of header `name` as it may be shown: masked whole when the
     /// header carries credentials, keeping an auth scheme such as `Bearer`
     /// so the reader can tell what kind of credential was sent.
-    pub fn header_value<'v>(&self, name: &str, value: &'v str) -> Cow<'v, str> {
+    pub(crate) fn header_value<'v>(&self, name: &str, value: &'v str) -> Cow<'v, str> {
         if !is_sensitive_header(name) {
             return self.mask(value);
         }
@@ -161,7 +157,7 @@ impl Secrets {
 
 /// Secrets at least this long are masked wherever they appear, even inside
 /// a longer word.
-pub const SHORT: usize = 8;
+pub(crate) const SHORT: usize = 8;
 
 /// `bytes` with each occurrence of `secret` replaced by [`MASK`], or `None`
 /// when there is none. With `whole_words`, only occurrences not joined to

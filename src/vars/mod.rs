@@ -1,10 +1,10 @@
 //! Where a value comes from.
 
-pub mod base64;
-pub mod dotenv;
-pub mod jwt;
-pub mod mask;
-pub mod prompt;
-pub mod sealed;
-pub mod secret_file;
-pub mod variables;
+pub(crate) mod base64;
+pub(crate) mod dotenv;
+pub(crate) mod jwt;
+pub(crate) mod mask;
+pub(crate) mod prompt;
+pub(crate) mod sealed;
+pub(crate) mod secret_file;
+pub(crate) mod variables;

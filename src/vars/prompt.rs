@@ -13,11 +13,11 @@ use std::io::{BufRead, Read};
 use std::sync::{Arc, Mutex};
 
 /// The most read from a pipe: a secret is a few kilobytes at most.
-pub const MAX_BYTES: u64 = 1024 * 1024;
+pub(crate) const MAX_BYTES: u64 = 1024 * 1024;
 
 /// Why no secret was read. Holds no part of the input.
 #[derive(Debug, thiserror::Error)]
-pub enum InputError {
+pub(crate) enum InputError {
     #[error("standard input is empty: there is nothing to encrypt")]
     Empty,
     #[error("the secret is larger than 1 MiB")]
@@ -30,7 +30,7 @@ pub enum InputError {
 
 /// Everything `input` holds, less one trailing newline (what `echo` and
 /// most editors add).
-pub fn read_all(input: &mut dyn Read) -> Result<String, InputError> {
+pub(crate) fn read_all(input: &mut dyn Read) -> Result<String, InputError> {
     let mut bytes = Vec::new();
     input
         .take(MAX_BYTES + 1)
@@ -55,7 +55,7 @@ pub fn read_all(input: &mut dyn Read) -> Result<String, InputError> {
 /// One line typed on the terminal at file descriptor 0, not echoed.
 /// `stderr` gets the line break the terminal did not show when the line
 /// ended with Ctrl-D rather than Enter.
-pub fn read_hidden(
+pub(crate) fn read_hidden(
     input: &mut dyn BufRead,
     stderr: &mut dyn std::io::Write,
 ) -> Result<String, InputError> {

@@ -11,12 +11,12 @@ use ring::digest;
 
 use crate::vars::base64;
 
-pub const IV_LEN: usize = 12;
-pub const TAG_LEN: usize = 16;
+pub(crate) const IV_LEN: usize = 12;
+pub(crate) const TAG_LEN: usize = 16;
 
 /// Why a value cannot be opened. Carries no part of the value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum OpenError {
+pub(crate) enum OpenError {
     #[error("it is not base64")]
     NotBase64,
     #[error("it is too short: {len} bytes, where the iv and tag alone are 28")]
@@ -36,7 +36,7 @@ fn key(key_text: &str) -> LessSafeKey {
 }
 
 /// The plain text of `value`, sealed with `key_text`.
-pub fn open(key_text: &str, value: &str) -> Result<String, OpenError> {
+pub(crate) fn open(key_text: &str, value: &str) -> Result<String, OpenError> {
     let bytes = base64::decode(value.trim()).ok_or(OpenError::NotBase64)?;
     if bytes.len() < IV_LEN + TAG_LEN {
         return Err(OpenError::TooShort { len: bytes.len() });

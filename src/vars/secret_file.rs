@@ -14,11 +14,11 @@ use crate::files::io_reason;
 
 /// The largest secret file read: a secret is a few kilobytes at most, and
 /// a log or an archive named by mistake must not be read whole.
-pub const MAX_BYTES: u64 = 1024 * 1024;
+pub(crate) const MAX_BYTES: u64 = 1024 * 1024;
 
 /// Why a secret file gives no value. Holds no part of the file.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ReadError {
+pub(crate) enum ReadError {
     #[error("it is not an absolute path")]
     Relative,
     #[error("{0}")]
@@ -32,7 +32,7 @@ pub enum ReadError {
 }
 
 /// The value in the file at `path`.
-pub fn read(path: &Path) -> Result<String, ReadError> {
+pub(crate) fn read(path: &Path) -> Result<String, ReadError> {
     // Relative to what? cron starts jobrun in $HOME, systemd in /: only an
     // absolute path means one file wherever jobrun is started.
     if !path.is_absolute() {
@@ -82,7 +82,7 @@ pub fn read(path: &Path) -> Result<String, ReadError> {
 /// directory, if there is one: the variable's own name, else its name in
 /// lower case (`LoadCredential=jwt_token:...`), the form credential names
 /// usually take.
-pub fn credential(directory: &Path, name: &str) -> Option<PathBuf> {
+pub(crate) fn credential(directory: &Path, name: &str) -> Option<PathBuf> {
     let lower = name.to_ascii_lowercase();
     [name, lower.as_str()]
         .into_iter()

@@ -30,17 +30,17 @@ use crate::vars::sealed::{self, OpenError};
 use crate::vars::secret_file::{self, ReadError};
 
 /// The variable holding the key of `ENCRYPTED_` values.
-pub const ENCRYPTION_KEY: &str = "JWT_ENCRYPTION_KEY";
+pub(crate) const ENCRYPTION_KEY: &str = "JWT_ENCRYPTION_KEY";
 /// The prefix of a variable holding another's value, sealed.
-pub const ENCRYPTED_PREFIX: &str = "ENCRYPTED_";
+pub(crate) const ENCRYPTED_PREFIX: &str = "ENCRYPTED_";
 /// The suffix of a variable holding the path of another's value.
-pub const FILE_SUFFIX: &str = "_FILE";
+pub(crate) const FILE_SUFFIX: &str = "_FILE";
 
-pub struct Variables<'a> {
+pub(crate) struct Variables<'a> {
     process: &'a dyn Fn(&str) -> Option<String>,
     dotenv: DotEnv,
     /// The `.env` file consulted (it may not exist).
-    pub env_file: PathBuf,
+    pub(crate) env_file: PathBuf,
     /// The time a minted token is issued at.
     now: jiff::Timestamp,
     /// Each variable resolved so far: every use of a name within one run
@@ -53,7 +53,7 @@ pub struct Variables<'a> {
 /// Why a variable has no usable value. Names variables and paths, never a
 /// value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum VariableError {
+pub(crate) enum VariableError {
     #[error("cannot read `{var}` from `{}` (named by `{from}`): {why}", path.display())]
     File {
         var: String,
@@ -83,8 +83,9 @@ pub enum VariableError {
 }
 
 impl VariableError {
+    #[cfg(test)]
     /// The variable the problem is about.
-    pub fn var(&self) -> &str {
+    pub(crate) fn var(&self) -> &str {
         match self {
             VariableError::File { var, .. }
             | VariableError::TwoSources { var, .. }
@@ -95,7 +96,7 @@ impl VariableError {
         }
     }
 
-    pub fn help(&self) -> String {
+    pub(crate) fn help(&self) -> String {
         match self {
             VariableError::File {
                 from,
@@ -130,7 +131,7 @@ impl VariableError {
 
 /// The `.env` file: `--env-file`, else `.env` beside the job file. Not the
 /// working directory: cron starts jobs in `$HOME`.
-pub fn env_file_path(flag: Option<&Path>, config: &Path) -> PathBuf {
+pub(crate) fn env_file_path(flag: Option<&Path>, config: &Path) -> PathBuf {
     match flag {
         Some(path) => path.to_path_buf(),
         None => config.parent().unwrap_or(Path::new("")).join(".env"),
@@ -142,7 +143,7 @@ impl<'a> Variables<'a> {
     /// file named with `--env-file` is an error. A malformed line is an
     /// error too: a variable silently dropped is worse than a refusal.
     /// `now` is when a minted token is issued.
-    pub fn load(
+    pub(crate) fn load(
         process: &'a dyn Fn(&str) -> Option<String>,
         env_file: PathBuf,
         explicit: bool,
@@ -162,7 +163,7 @@ impl<'a> Variables<'a> {
     /// An error for each variable `job` needs that is set nowhere, and for
     /// each variable it uses whose file or sealed value cannot be used, at
     /// the place the job first uses it.
-    pub fn missing(&self, job: &Job) -> Vec<Diagnostic> {
+    pub(crate) fn missing(&self, job: &Job) -> Vec<Diagnostic> {
         let context = format!("job `{}`", job.name);
         needs(job.templates(), &[builtin::NAMES])
             .into_iter()
@@ -177,7 +178,7 @@ impl<'a> Variables<'a> {
     /// (`ERROR`, `RUN_ID`...) are filled in by the run, never looked up.
     /// A notification that cannot be sent does not stop the job from
     /// running: `run` shows these as warnings, `validate` as errors.
-    pub fn missing_for_notices(&self, job: &Job) -> Vec<Diagnostic> {
+    pub(crate) fn missing_for_notices(&self, job: &Job) -> Vec<Diagnostic> {
         // Every run asks: most jobs have nothing to tell, and pay nothing.
         if job.notify.on_failure.is_none()
             && job.notify.on_recovery.is_none()
@@ -251,13 +252,13 @@ impl<'a> Variables<'a> {
 
     /// A variable's value, or `None` when it is unset or cannot be used
     /// (which [`Variables::missing`] and [`Variables::resolve`] report).
-    pub fn get(&self, name: &str) -> Option<String> {
+    pub(crate) fn get(&self, name: &str) -> Option<String> {
         self.resolve(name).ok().flatten()
     }
 
     /// A variable's value through every source, in the order the module
     /// documentation gives.
-    pub fn resolve(&self, name: &str) -> Result<Option<String>, VariableError> {
+    pub(crate) fn resolve(&self, name: &str) -> Result<Option<String>, VariableError> {
         if let Some(known) = self.resolved.borrow().get(name) {
             return known.clone();
         }
@@ -271,7 +272,7 @@ impl<'a> Variables<'a> {
     /// The values to mask besides those the job's own placeholders bring:
     /// every value from a file, a sealed value or minting, and the signing
     /// and encryption keys.
-    pub fn secrets(&self) -> Vec<String> {
+    pub(crate) fn secrets(&self) -> Vec<String> {
         let mut out: Vec<String> = ["JWT_SECRET", ENCRYPTION_KEY]
             .into_iter()
             .filter_map(|name| self.get(name))

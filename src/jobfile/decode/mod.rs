@@ -14,7 +14,7 @@ use crate::jobfile::yaml::{self, Node, Value};
 
 /// Decode the text of a job file. Returns what could be decoded together
 /// with every problem found.
-pub fn decode(text: &str) -> (ConfigFile, Vec<Diagnostic>) {
+pub(crate) fn decode(text: &str) -> (ConfigFile, Vec<Diagnostic>) {
     let mut decoder = Decoder::default();
     let root = match yaml::parse(text) {
         Ok(Some(root)) => root,

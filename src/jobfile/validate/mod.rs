@@ -31,13 +31,13 @@ use timing::ScheduleReading;
 
 /// The checked jobs, and every problem found on the way.
 #[derive(Debug, Default)]
-pub struct Checked {
+pub(crate) struct Checked {
     pub(crate) jobs: Vec<Job>,
     /// How many jobs the file defines, checked or not.
     pub(crate) entries: usize,
     /// `global.stateDir`, resolved against the job file's directory.
     pub(crate) state_dir: Option<PathBuf>,
-    pub diagnostics: Vec<Diagnostic>,
+    pub(crate) diagnostics: Vec<Diagnostic>,
 }
 
 impl Checked {
@@ -48,7 +48,7 @@ impl Checked {
 
 /// What the check is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Purpose {
+pub(crate) enum Purpose {
     /// `jobrun validate`: everything, including how the Node scheduler read
     /// each schedule.
     Validate,
@@ -62,7 +62,7 @@ pub enum Purpose {
 /// `base_dir` is the job file's directory: relative paths in the file
 /// (`caFile`) are read from there, so the file and what it names can move
 /// together, whatever directory cron starts jobrun in.
-pub fn check(
+pub(crate) fn check(
     config: &ConfigFile,
     host_zone: &TimeZone,
     base_dir: &Path,

@@ -4,9 +4,9 @@
 
 use std::path::Path;
 
-use jobrun::diagnostic::{Palette, Report};
-use jobrun::jobfile::decode::decode;
-use jobrun::jobfile::validate;
+use crate::diagnostic::{Palette, Report};
+use crate::jobfile::decode::decode;
+use crate::jobfile::validate;
 
 /// A small deterministic generator, so a failure can be replayed.
 struct Lcg(u64);
@@ -68,7 +68,7 @@ fn damaged_job_files_never_panic_and_point_inside_the_file() {
                 validate::Purpose::Validate,
             );
             diagnostics.extend(checked_jobs.diagnostics);
-            let lines = jobrun::diagnostic::lines(&text).len() as u32;
+            let lines = crate::diagnostic::lines(&text).len() as u32;
             for d in &diagnostics {
                 if let Some(span) = d.span {
                     assert!(
