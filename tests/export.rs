@@ -8,7 +8,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{Run, Sandbox, fixture};
+use common::{Run, Sandbox, fixture, golden};
 
 /// The job files exported: the Node scheduler's own, the shipped example
 /// and the schedules of schedules.md's table.
@@ -33,41 +33,12 @@ fn sandbox(file: &str) -> Sandbox {
     Sandbox::with_jobs(&text)
 }
 
-/// Output with the sandbox's path written as `$DIR`, so goldens do not
-/// depend on where the temp dir is.
-fn portable(sandbox: &Sandbox, text: &str) -> String {
-    let dir = sandbox.dir.path().to_str().expect("utf-8 temp dir");
-    text.replace(dir, "$DIR")
-}
-
-fn golden_path(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/golden")
-        .join(name)
-}
-
-/// Compare with the golden file; `JOBRUN_UPDATE_GOLDEN=1` rewrites it.
-fn check_golden(name: &str, actual: &str, mismatches: &mut Vec<String>) {
-    let path = golden_path(name);
-    if std::env::var_os("JOBRUN_UPDATE_GOLDEN").is_some() {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_default();
-    if expected != actual {
-        mismatches.push(format!(
-            "{name} differs (JOBRUN_UPDATE_GOLDEN=1 rewrites it):\n--- expected\n{expected}\n--- actual\n{actual}"
-        ));
-    }
-}
-
 fn outcome(sandbox: &Sandbox, run: &Run) -> String {
     format!(
         "exit {}\n--- stdout\n{}--- stderr\n{}",
         run.code,
-        portable(sandbox, &run.stdout),
-        portable(sandbox, &run.stderr)
+        golden::portable(sandbox, &run.stdout),
+        golden::portable(sandbox, &run.stderr)
     )
 }
 
@@ -78,7 +49,7 @@ fn crontab_matches_the_golden_files() {
         let sandbox = sandbox(file);
         let run = sandbox.run(&["--config", "jobs.yaml", "crontab", "--bin", BIN]);
         assert_eq!(run.code, 0, "{name}: {}", run.stderr);
-        check_golden(
+        golden::check(
             &format!("{name}.crontab"),
             &outcome(&sandbox, &run),
             &mut mismatches,
@@ -99,7 +70,7 @@ fn crontab_matches_the_golden_files() {
             "",
         ]);
         assert_eq!(run.code, 0, "{name}: {}", run.stderr);
-        check_golden(
+        golden::check(
             &format!("{name}.user-crontab"),
             &outcome(&sandbox, &run),
             &mut mismatches,
@@ -120,7 +91,7 @@ fn systemd_outcome(sandbox: &Sandbox, run: &Run, dir: &Path) -> String {
         out.push_str(&format!(
             "==> {} <==\n{}",
             path.file_name().unwrap().to_string_lossy(),
-            portable(sandbox, &text)
+            golden::portable(sandbox, &text)
         ));
     }
     out
@@ -144,7 +115,7 @@ fn systemd_units_match_the_golden_files() {
         ]);
         assert_eq!(run.code, 0, "{name}: {}", run.stderr);
         let text = systemd_outcome(&sandbox, &run, &sandbox.path("units"));
-        check_golden(&format!("{name}.systemd"), &text, &mut mismatches);
+        golden::check(&format!("{name}.systemd"), &text, &mut mismatches);
     }
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
 }
@@ -167,7 +138,7 @@ fn kubernetes_manifests_match_the_golden_files() {
             "--state-claim",
             "jobrun-state",
         ]);
-        check_golden(
+        golden::check(
             &format!("{name}.kubernetes"),
             &outcome(&sandbox, &run),
             &mut mismatches,
