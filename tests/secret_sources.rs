@@ -5,8 +5,8 @@ mod common;
 
 use std::os::unix::fs::PermissionsExt as _;
 
-use common::Sandbox;
 use common::server::{Reply, Server};
+use common::{Sandbox, golden};
 
 const KEY: &str = "correct horse battery staple";
 
@@ -305,9 +305,9 @@ fn validate_warns_of_an_env_file_others_can_read() {
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
     let run = sandbox.run(&["validate"]);
     assert_eq!(run.code, 0);
-    assert_eq!(
-        run.stderr,
-        "warning: the env file is readable by its group (mode 640)\n --> .env\n = help: `chmod 600 .env`: it holds secrets only the user running jobrun should read\n"
+    golden::assert(
+        "diagnostics/env-file-readable-by-its-group.txt",
+        &golden::portable(&sandbox, &run.stderr),
     );
     assert_eq!(sandbox.run(&["validate", "--strict"]).code, 3);
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
