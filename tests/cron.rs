@@ -2,17 +2,18 @@
 //! `cron`, which `.ci/run` installs): an every-minute job kept in another
 //! zone must reach a loopback server, with the secret from the `.env`
 //! beside the job file. It fails, never skips, when cron does not fire.
+//! In the consumers group (tests/common/consumer.rs).
 //!
 //! Needs root: /etc/cron.d is root's, and cron only reads files owned by
 //! root that group and others cannot write (cron(8)).
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
-use common::Sandbox;
 use common::server::{Reply, Server};
+use common::{Sandbox, consumer};
 
 /// A cron minute, cron's own start-up and a margin: cron reads a changed
 /// /etc/cron.d when its minute comes round, then runs the minute after.
@@ -60,15 +61,17 @@ fn ensure_cron() -> Option<i32> {
     if running_cron().is_some() {
         return None;
     }
+    // Debian's daemon lives in /usr/sbin, which a user's PATH may lack.
     let daemon = ["/usr/sbin/cron", "/usr/bin/cron"]
         .into_iter()
-        .find(|p| Path::new(p).exists())
-        .expect("Debian's `cron` is not installed; `.ci/run` installs it (apt-get install cron)");
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+        .unwrap_or_else(|| consumer::require("cron"));
     // cron forks into the background itself and writes its pid file.
-    let status = std::process::Command::new(daemon)
+    let status = std::process::Command::new(&daemon)
         .status()
         .expect("cron starts");
-    assert!(status.success(), "`{daemon}` failed: {status}");
+    assert!(status.success(), "`{}` failed: {status}", daemon.display());
     for _ in 0..50 {
         if let Some(pid) = running_cron() {
             return Some(pid);
@@ -79,13 +82,9 @@ fn ensure_cron() -> Option<i32> {
 }
 
 #[test]
+#[ignore = "consumer: needs cron (Debian's daemon) and root"]
 fn real_cron_runs_the_generated_file_with_the_secret_from_dot_env() {
-    // SAFETY: geteuid has no preconditions.
-    let root = unsafe { libc::geteuid() } == 0;
-    assert!(
-        root,
-        "this test installs a file into /etc/cron.d and needs root (CI runs as root)"
-    );
+    consumer::require_root("it installs a file into /etc/cron.d");
 
     let server = Server::start(vec![Reply::status(200); 4]);
     let sandbox = Sandbox::new();

@@ -1,14 +1,15 @@
 //! `crontab`, `systemd` and `kubernetes` end to end: golden files for the
-//! job files, and each artefact fed to its real consumer where the machine
-//! has one (`systemd-analyze`, `kubernetes-validate`; `.ci/run` installs
-//! them). Real cron is in tests/cron.rs.
+//! job files, and each artefact fed to its real consumer
+//! (`systemd-analyze`, `kubernetes-validate`, PyYAML): those tests are in
+//! the consumers group, which `.ci/run` installs for (see
+//! tests/common/consumer.rs). Real cron is in tests/cron.rs.
 
 mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{Run, Sandbox, fixture};
+use common::{Run, Sandbox, consumer, fixture, golden};
 
 /// The job files exported: the Node scheduler's own, the shipped example
 /// and the schedules of schedules.md's table.
@@ -33,41 +34,12 @@ fn sandbox(file: &str) -> Sandbox {
     Sandbox::with_jobs(&text)
 }
 
-/// Output with the sandbox's path written as `$DIR`, so goldens do not
-/// depend on where the temp dir is.
-fn portable(sandbox: &Sandbox, text: &str) -> String {
-    let dir = sandbox.dir.path().to_str().expect("utf-8 temp dir");
-    text.replace(dir, "$DIR")
-}
-
-fn golden_path(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/golden")
-        .join(name)
-}
-
-/// Compare with the golden file; `JOBRUN_UPDATE_GOLDEN=1` rewrites it.
-fn check_golden(name: &str, actual: &str, mismatches: &mut Vec<String>) {
-    let path = golden_path(name);
-    if std::env::var_os("JOBRUN_UPDATE_GOLDEN").is_some() {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_default();
-    if expected != actual {
-        mismatches.push(format!(
-            "{name} differs (JOBRUN_UPDATE_GOLDEN=1 rewrites it):\n--- expected\n{expected}\n--- actual\n{actual}"
-        ));
-    }
-}
-
 fn outcome(sandbox: &Sandbox, run: &Run) -> String {
     format!(
         "exit {}\n--- stdout\n{}--- stderr\n{}",
         run.code,
-        portable(sandbox, &run.stdout),
-        portable(sandbox, &run.stderr)
+        golden::portable(sandbox, &run.stdout),
+        golden::portable(sandbox, &run.stderr)
     )
 }
 
@@ -78,7 +50,7 @@ fn crontab_matches_the_golden_files() {
         let sandbox = sandbox(file);
         let run = sandbox.run(&["--config", "jobs.yaml", "crontab", "--bin", BIN]);
         assert_eq!(run.code, 0, "{name}: {}", run.stderr);
-        check_golden(
+        golden::check(
             &format!("{name}.crontab"),
             &outcome(&sandbox, &run),
             &mut mismatches,
@@ -99,7 +71,7 @@ fn crontab_matches_the_golden_files() {
             "",
         ]);
         assert_eq!(run.code, 0, "{name}: {}", run.stderr);
-        check_golden(
+        golden::check(
             &format!("{name}.user-crontab"),
             &outcome(&sandbox, &run),
             &mut mismatches,
@@ -120,7 +92,7 @@ fn systemd_outcome(sandbox: &Sandbox, run: &Run, dir: &Path) -> String {
         out.push_str(&format!(
             "==> {} <==\n{}",
             path.file_name().unwrap().to_string_lossy(),
-            portable(sandbox, &text)
+            golden::portable(sandbox, &text)
         ));
     }
     out
@@ -144,7 +116,7 @@ fn systemd_units_match_the_golden_files() {
         ]);
         assert_eq!(run.code, 0, "{name}: {}", run.stderr);
         let text = systemd_outcome(&sandbox, &run, &sandbox.path("units"));
-        check_golden(&format!("{name}.systemd"), &text, &mut mismatches);
+        golden::check(&format!("{name}.systemd"), &text, &mut mismatches);
     }
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
 }
@@ -167,7 +139,7 @@ fn kubernetes_manifests_match_the_golden_files() {
             "--state-claim",
             "jobrun-state",
         ]);
-        check_golden(
+        golden::check(
             &format!("{name}.kubernetes"),
             &outcome(&sandbox, &run),
             &mut mismatches,
@@ -221,17 +193,28 @@ fn kubernetes_refuses_a_backup_job_without_a_claim_for_the_history() {
     assert!(claimed.stdout.contains("claimName: \"jobrun-state\"\n"));
 }
 
-/// Fail with the reason when a tool the tests need is missing: `.ci/run`
-/// installs it, and a check that silently did not run proves nothing.
+/// A consumer the tests feed, found on PATH or failed for.
 fn tool(name: &str) -> Command {
-    let found = std::env::var_os("PATH")
-        .map(|paths| std::env::split_paths(&paths).any(|dir| dir.join(name).is_file()))
-        .unwrap_or(false);
+    Command::new(consumer::require(name))
+}
+
+/// The job file a manifest's ConfigMap holds, as PyYAML reads it back.
+fn config_map_read_back(manifests: &Path) -> String {
+    let output = tool("python3")
+        .args([
+            "-c",
+            "import sys, yaml; d = next(yaml.safe_load_all(open(sys.argv[1], encoding='utf-8'))); sys.stdout.buffer.write(d['data']['jobs.yaml'].encode())",
+        ])
+        .arg(manifests)
+        .output()
+        .expect("python3 runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        found,
-        "`{name}` is not installed; `.ci/run` installs it (see README, Set-up commands)"
+        !stderr.contains("No module named 'yaml'"),
+        "consumer test needs PyYAML for `python3`; .ci/run installs it (kubernetes-validate brings it)"
     );
-    Command::new(name)
+    assert!(output.status.success(), "{stderr}");
+    String::from_utf8(output.stdout).expect("utf-8 job file")
 }
 
 /// The enabled jobs' timers for a file, as (job name, OnCalendar values).
@@ -294,6 +277,7 @@ fn analyze(expression: &str, base: &str, count: usize) -> (String, Vec<jiff::Tim
 }
 
 #[test]
+#[ignore = "consumer: needs systemd-analyze"]
 fn every_on_calendar_passes_systemd_analyze_and_fires_when_jobrun_next_says() {
     const COUNT: usize = 6;
     // Around Chicago's and Lord Howe's DST changes of 2025, and a plain day.
@@ -336,6 +320,7 @@ fn every_on_calendar_passes_systemd_analyze_and_fires_when_jobrun_next_says() {
 }
 
 #[test]
+#[ignore = "consumer: needs systemd-analyze"]
 fn generated_units_pass_systemd_analyze_verify() {
     // verify wants ExecStart's binary to exist: point it at the real one.
     let bin = assert_cmd::cargo::cargo_bin!("jobrun");
@@ -395,6 +380,7 @@ fn generated_units_pass_systemd_analyze_verify() {
 }
 
 #[test]
+#[ignore = "consumer: needs kubernetes-validate, python3 with PyYAML"]
 fn every_manifest_passes_kubernetes_validate_for_1_30() {
     let mut validated = 0;
     for (name, file) in FILES {
@@ -432,21 +418,8 @@ fn every_manifest_passes_kubernetes_validate_for_1_30() {
             );
             validated += stdout.matches("passed").count();
             // The ConfigMap holds the job file exactly as written.
-            let read_back = Command::new("python3")
-                .args([
-                    "-c",
-                    "import sys, yaml; d = next(yaml.safe_load_all(open(sys.argv[1]))); sys.stdout.write(d['data']['jobs.yaml'])",
-                ])
-                .arg(&path)
-                .output()
-                .expect("python3 runs");
-            assert!(
-                read_back.status.success(),
-                "{}",
-                String::from_utf8_lossy(&read_back.stderr)
-            );
             assert_eq!(
-                String::from_utf8(read_back.stdout).unwrap(),
+                config_map_read_back(&path),
                 std::fs::read_to_string(sandbox.path("jobs.yaml")).unwrap(),
                 "{name}"
             );
@@ -730,13 +703,13 @@ fn the_state_directory_is_named_as_it_is_outside_exec_start() {
     );
 }
 
-/// YAML readers (PyYAML, and go-yaml behind kubectl) take U+0085, U+2028
-/// and U+2029 for line breaks, so the ConfigMap must escape them for the
-/// job file to read back byte for byte.
-#[test]
-fn the_config_map_holds_any_job_file_byte_for_byte() {
+/// Job files whose text a YAML reader could get wrong in a ConfigMap: YAML
+/// readers (PyYAML, and go-yaml behind kubectl) take U+0085, U+2028 and
+/// U+2029 for line breaks, and CRLF, leading comments and trailing blank
+/// lines must come back as written too.
+fn texts_a_config_map_must_keep() -> Vec<String> {
     let job = "  - name: a\n    schedule: \"0 0 * * *\"\n    url: https://example.com\n";
-    let texts = [
+    vec![
         format!("jobs:\n  # a note\u{2028}x: 1\n{job}"),
         format!("jobs:\n  # a note \u{85} y\n{job}"),
         format!("jobs:\n  # a note \u{2029} z\n{job}"),
@@ -746,31 +719,33 @@ fn the_config_map_holds_any_job_file_byte_for_byte() {
         ),
         format!(" # lead  \njobs:\n{job}").trim_end().to_string(),
         format!("# yes: 0x1 #\t*\n\njobs:\n{job}\n\n"),
-    ];
-    for text in texts {
+    ]
+}
+
+#[test]
+fn kubernetes_writes_a_config_map_for_any_job_file_text() {
+    for text in texts_a_config_map_must_keep() {
+        let sandbox = Sandbox::with_jobs(&text);
+        let run = sandbox.run(&["kubernetes", "--image", "registry.example.com/jobrun:1.0"]);
+        assert_eq!(run.code, 0, "{text:?}: {}", run.stderr);
+        // Left raw, any of them would end a line for a YAML reader.
+        for line_break in ['\r', '\u{85}', '\u{2028}', '\u{2029}'] {
+            assert!(!run.stdout.contains(line_break), "{text:?}: {}", run.stdout);
+        }
+    }
+}
+
+/// The ConfigMap must escape the line breaks YAML readers see, for the job
+/// file to read back byte for byte.
+#[test]
+#[ignore = "consumer: needs python3 with PyYAML"]
+fn the_config_map_holds_any_job_file_byte_for_byte() {
+    for text in texts_a_config_map_must_keep() {
         let sandbox = Sandbox::with_jobs(&text);
         let run = sandbox.run(&["kubernetes", "--image", "registry.example.com/jobrun:1.0"]);
         assert_eq!(run.code, 0, "{text:?}: {}", run.stderr);
         let path = sandbox.write("manifests.yaml", &run.stdout);
-        let read_back = Command::new("python3")
-            .args([
-                "-c",
-                "import sys, yaml; d = next(yaml.safe_load_all(open(sys.argv[1], encoding='utf-8'))); sys.stdout.buffer.write(d['data']['jobs.yaml'].encode())",
-            ])
-            .arg(&path)
-            .output()
-            .expect("python3 runs");
-        assert!(
-            read_back.status.success(),
-            "{}",
-            String::from_utf8_lossy(&read_back.stderr)
-        );
-        assert_eq!(
-            String::from_utf8(read_back.stdout).unwrap(),
-            text,
-            "{}",
-            run.stdout
-        );
+        assert_eq!(config_map_read_back(&path), text, "{}", run.stdout);
     }
 }
 

@@ -1,12 +1,14 @@
 //! Secrets from files and sealed values, `jobrun encrypt`, and the secret
-//! lint of `validate`, end to end.
+//! lint of `validate`, end to end. Opening a sealed value with Node, and
+//! typing at `encrypt` on a terminal (util-linux's script(1), whose flags
+//! BSD and BusyBox script do not take), are in the consumers group.
 
 mod common;
 
 use std::os::unix::fs::PermissionsExt as _;
 
-use common::Sandbox;
 use common::server::{Reply, Server};
+use common::{Sandbox, consumer, golden};
 
 const KEY: &str = "correct horse battery staple";
 
@@ -63,6 +65,7 @@ fn encrypt_prints_a_line_for_env_that_a_run_opens() {
 }
 
 #[test]
+#[ignore = "consumer: needs node"]
 fn node_opens_what_encrypt_sealed() {
     let sandbox = Sandbox::new();
     env_file(&sandbox, &format!("JWT_ENCRYPTION_KEY=\"{KEY}\"\n"));
@@ -73,18 +76,19 @@ fn node_opens_what_encrypt_sealed() {
         .strip_prefix("ENCRYPTED_T=")
         .unwrap();
     // How the Node scheduler decrypts, by Node's own crypto module.
-    let node = std::process::Command::new("node")
+    let node = std::process::Command::new(consumer::require("node"))
         .arg(common::fixture("encrypted/make.js"))
         .arg("open")
         .env("KEY", KEY)
         .env("VALUE", value)
         .output()
-        .expect("node is installed (the fixture's generator needs it)");
+        .expect("node runs");
     assert!(node.status.success(), "{node:?}");
     assert_eq!(String::from_utf8(node.stdout).unwrap(), "ünïcode & more");
 }
 
 #[test]
+#[ignore = "consumer: needs script (util-linux)"]
 fn encrypt_on_a_terminal_does_not_echo_and_restores_the_terminal() {
     let sandbox = Sandbox::new();
     env_file(&sandbox, &format!("JWT_ENCRYPTION_KEY=\"{KEY}\"\n"));
@@ -95,15 +99,15 @@ fn encrypt_on_a_terminal_does_not_echo_and_restores_the_terminal() {
         binary.display()
     );
     let typed = |input: &'static [u8]| {
-        let mut child = std::process::Command::new("script")
+        let mut child = std::process::Command::new(consumer::require("script"))
             .args(["-qec", &shell, "/dev/null"])
             .current_dir(sandbox.dir.path())
             .env_clear()
-            .env("PATH", "/usr/bin:/bin")
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .spawn()
-            .expect("script(1) from util-linux");
+            .expect("script runs");
         let mut stdin = child.stdin.take().unwrap();
         std::thread::spawn(move || {
             use std::io::Write as _;
@@ -305,9 +309,9 @@ fn validate_warns_of_an_env_file_others_can_read() {
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
     let run = sandbox.run(&["validate"]);
     assert_eq!(run.code, 0);
-    assert_eq!(
-        run.stderr,
-        "warning: the env file is readable by its group (mode 640)\n --> .env\n = help: `chmod 600 .env`: it holds secrets only the user running jobrun should read\n"
+    golden::assert(
+        "diagnostics/env-file-readable-by-its-group.txt",
+        &golden::portable(&sandbox, &run.stderr),
     );
     assert_eq!(sandbox.run(&["validate", "--strict"]).code, 3);
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
@@ -474,6 +478,7 @@ fn addresses_and_paths_in_what_a_job_sends_are_not_taken_for_tokens() {
 }
 
 #[test]
+#[ignore = "consumer: needs script (util-linux) and bash"]
 fn encrypt_on_a_terminal_leaves_no_pasted_line_for_the_shell() {
     let sandbox = Sandbox::new();
     env_file(&sandbox, &format!("JWT_ENCRYPTION_KEY=\"{KEY}\"\n"));
@@ -484,16 +489,16 @@ fn encrypt_on_a_terminal_leaves_no_pasted_line_for_the_shell() {
         "'{}' encrypt T; read -r -t 2 rest; echo \"rest=[$rest]\"",
         binary.display()
     );
-    let mut child = std::process::Command::new("script")
+    let mut child = std::process::Command::new(consumer::require("script"))
         .args(["-qec", &shell, "/dev/null"])
         .current_dir(sandbox.dir.path())
         .env_clear()
-        .env("PATH", "/usr/bin:/bin")
-        .env("SHELL", "/bin/bash")
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("SHELL", consumer::require("bash"))
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()
-        .expect("script(1) from util-linux");
+        .expect("script runs");
     let mut stdin = child.stdin.take().unwrap();
     std::thread::spawn(move || {
         use std::io::Write as _;
@@ -509,21 +514,23 @@ fn encrypt_on_a_terminal_leaves_no_pasted_line_for_the_shell() {
 }
 
 #[test]
+#[ignore = "consumer: needs script (util-linux) and bash"]
 fn encrypt_on_a_terminal_hides_typing_again_after_ctrl_z_and_fg() {
     let sandbox = Sandbox::new();
     env_file(&sandbox, &format!("JWT_ENCRYPTION_KEY=\"{KEY}\"\n"));
     let binary = assert_cmd::cargo::cargo_bin!("jobrun");
     // An interactive shell, for job control, on script(1)'s terminal.
-    let mut child = std::process::Command::new("script")
+    consumer::require("bash");
+    let mut child = std::process::Command::new(consumer::require("script"))
         .args(["-qec", "bash --norc --noprofile -i", "/dev/null"])
         .current_dir(sandbox.dir.path())
         .env_clear()
-        .env("PATH", "/usr/bin:/bin")
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("PS1", "$ ")
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()
-        .expect("script(1) from util-linux");
+        .expect("script runs");
     let mut stdin = child.stdin.take().unwrap();
     let command = format!("'{}' encrypt T\n", binary.display());
     std::thread::spawn(move || {

@@ -994,32 +994,6 @@ mod tests {
         );
     }
 
-    /// Step through time and ask, at each instant, whether the schedule
-    /// fires there: an oracle that shares no search code with `next_after`.
-    fn brute_force(
-        schedule: &Schedule,
-        tz: &TimeZone,
-        start: Timestamp,
-        end: Timestamp,
-        step: i64,
-    ) -> Vec<Timestamp> {
-        let mut fires = Vec::new();
-        let mut t = start;
-        while t < end {
-            t = t
-                .checked_add(jiff::SignedDuration::from_secs(step))
-                .unwrap();
-            let local = tz.to_datetime(t);
-            if schedule.matches(local) {
-                let first = tz.to_ambiguous_timestamp(local).earlier().unwrap();
-                if first == t {
-                    fires.push(t);
-                }
-            }
-        }
-        fires
-    }
-
     fn searched(
         schedule: &Schedule,
         tz: &TimeZone,
@@ -1031,6 +1005,78 @@ mod tests {
             .map(|z| z.timestamp())
             .take_while(|t| *t <= end)
             .collect()
+    }
+
+    /// How long from `local`, which the schedule refuses, it keeps refusing
+    /// as local time runs on: to the end of the refused day, hour or minute,
+    /// else one second.
+    fn refused_for(schedule: &Schedule, local: DateTime) -> i64 {
+        let (hour, minute, second) = (
+            i64::from(local.hour()),
+            i64::from(local.minute()),
+            i64::from(local.second()),
+        );
+        if !schedule.months().contains(local.month() as u8) || !schedule.day_matches(local.date()) {
+            86_400 - (hour * 3600 + minute * 60 + second)
+        } else if !schedule.hours().contains(local.hour() as u8) {
+            3600 - (minute * 60 + second)
+        } else if !schedule.minutes().contains(local.minute() as u8) {
+            60 - second
+        } else {
+            1
+        }
+    }
+
+    /// How [`brute_force`] walks through time.
+    #[derive(Clone, Copy, PartialEq)]
+    enum Walk {
+        /// Every step.
+        Plain,
+        /// Between two of the zone's transitions local time runs with real
+        /// time, so from an instant whose local day, hour or minute the
+        /// schedule refuses, every step before the end of that day, hour or
+        /// minute (or the next transition, if that comes first) would be
+        /// refused too: those are leapt over, and the answer is the same.
+        Leaping,
+    }
+
+    /// Step through time and ask, at each instant, whether the schedule
+    /// fires there: an oracle that shares no search code with `next_after`.
+    fn brute_force(
+        schedule: &Schedule,
+        tz: &TimeZone,
+        start: Timestamp,
+        end: Timestamp,
+        step: i64,
+        walk: Walk,
+    ) -> Vec<Timestamp> {
+        let after = |secs: i64| {
+            start
+                .checked_add(jiff::SignedDuration::from_secs(secs))
+                .unwrap()
+        };
+        let mut fires = Vec::new();
+        // Seconds from `start` to the last step looked at.
+        let mut n = 0;
+        while after(n) < end {
+            n += step;
+            let t = after(n);
+            let local = tz.to_datetime(t);
+            if schedule.matches(local) {
+                let first = tz.to_ambiguous_timestamp(local).earlier().unwrap();
+                if first == t {
+                    fires.push(t);
+                }
+            } else if walk == Walk::Leaping {
+                let mut until = n + refused_for(schedule, local);
+                if let Some(change) = tz.following(t).map(|c| c.timestamp()).find(|c| *c > t) {
+                    until = until.min(change.duration_since(start).as_secs());
+                }
+                // The next step looked at is the first at or after `until`.
+                n = (until + step - 1).div_euclid(step) * step - step;
+            }
+        }
+        fires
     }
 
     #[test]
@@ -1052,17 +1098,32 @@ mod tests {
         ];
         let start = at("2024-01-01T00:00:00Z");
         let end = at("2026-01-01T00:00:00Z");
+        let day = jiff::SignedDuration::from_hours(24);
         for text in schedules {
             let schedule = parse(text);
             for name in zones {
                 let tz = zone(name);
-                let expected = brute_force(&schedule, &tz, start, end, 60);
+                let expected = brute_force(&schedule, &tz, start, end, 60, Walk::Leaping);
                 assert!(!expected.is_empty(), "{text} in {name} fires");
                 assert_eq!(
                     searched(&schedule, &tz, start, end),
                     expected,
                     "{text} in {name}"
                 );
+                // Around each DST change, where leaping is subtlest, every
+                // minute is looked at too.
+                let changes = tz
+                    .following(start)
+                    .map(|c| c.timestamp())
+                    .take_while(|c| *c < end);
+                for change in changes {
+                    let (from, to) = (change - day, change + day);
+                    assert_eq!(
+                        searched(&schedule, &tz, from, to),
+                        brute_force(&schedule, &tz, from, to, 60, Walk::Plain),
+                        "{text} in {name} around {change}"
+                    );
+                }
             }
         }
     }
@@ -1079,7 +1140,7 @@ mod tests {
             let (start, end) = (at(from), at(to));
             assert_eq!(
                 searched(&schedule, &tz, start, end),
-                brute_force(&schedule, &tz, start, end, 1)
+                brute_force(&schedule, &tz, start, end, 1, Walk::Plain)
             );
         }
     }

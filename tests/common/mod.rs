@@ -1,6 +1,8 @@
 //! Running the real binary in a fresh directory with an explicit environment.
 #![allow(dead_code)]
 
+pub mod consumer;
+pub mod golden;
 pub mod server;
 
 use std::path::{Path, PathBuf};
