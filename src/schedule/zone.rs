@@ -29,7 +29,11 @@ pub(crate) fn host(env: &dyn Fn(&str) -> Option<String>) -> TimeZone {
     let found = match env("TZ") {
         // An empty TZ means UTC to every Unix tool.
         Some(tz) if tz.is_empty() => return TimeZone::UTC,
-        Some(tz) => read_named(after_zoneinfo(tz.strip_prefix(':').unwrap_or(&tz))),
+        Some(tz) => {
+            let name = after_zoneinfo(tz.strip_prefix(':').unwrap_or(&tz));
+            // Without zoneinfo files, the bundled database has the name.
+            read_named(name).or_else(|| jiff::tz::db().get(name).ok())
+        }
         None => std::fs::read_link("/etc/localtime")
             .ok()
             .and_then(|target| read_named(after_zoneinfo(&target.to_string_lossy()))),

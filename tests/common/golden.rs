@@ -25,7 +25,12 @@ pub fn check(name: &str, actual: &str, mismatches: &mut Vec<String>) {
         std::fs::write(&path, actual).unwrap();
         return;
     }
-    let expected = std::fs::read_to_string(&path).unwrap_or_default();
+    let Ok(expected) = std::fs::read_to_string(&path) else {
+        mismatches.push(format!(
+            "{name} is missing: {UPDATE}=1 writes it from this run; review it before committing"
+        ));
+        return;
+    };
     if expected != actual {
         mismatches.push(format!(
             "{name} differs ({UPDATE}=1 rewrites it):\n--- expected\n{expected}\n--- actual\n{actual}"
