@@ -1,5 +1,8 @@
-//! One file per subcommand. Each takes the invocation and returns the exit
-//! code, or an error that `lib::run` renders.
+//! One thin file per subcommand. Each takes the invocation (the world in a
+//! `Context`, and the global options) and its own plain options, calls the
+//! rooms, prints, and returns the exit code or an error, which
+//! [`Invocation::report`] renders. Commands never see clap's types: the
+//! command line is turned into their options in `lib.rs`.
 
 pub(crate) mod catch_up;
 pub(crate) mod crontab;

@@ -1,7 +1,10 @@
 //! Turning the job file into another scheduler's entries: one emitter per
-//! target. Emitters read checked jobs and the schedule model and return
-//! text; they never resolve a variable, so no secret can reach what they
-//! write.
+//! target (`crontab`, `systemd`, `kubernetes`), the cron fields they share
+//! (`cron_fields`), and the difference between an installed file and what
+//! would be written now (`drift`). Emitters read checked jobs and the
+//! schedule model and return text; they never resolve a variable, so no
+//! secret can reach what they write, and they never write a file
+//! themselves (the commands do).
 
 pub(crate) mod cron_fields;
 pub(crate) mod drift;

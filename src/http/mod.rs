@@ -1,4 +1,15 @@
-//! HTTP: one job's request from its checked form to the wire and back.
+//! HTTP: one request from its checked form to the wire and back.
+//!
+//! This room fills a job's request in (`request`), sends it (`transport`:
+//! TLS with the system's trust store and the job's `caFile`, proxies, the
+//! size limit), follows the redirects the job allows (`redirect`), makes
+//! the attempts its policy allows with backoff between them (`attempts`,
+//! `backoff`), names what went wrong (`failure`), shows it as curl
+//! (`curl`), and takes URLs apart (`url`).
+//!
+//! It knows nothing of the history, the terminal or why a request is made:
+//! a job's run and a notification use it alike. Each attempt is reported
+//! as an event to whoever runs it.
 
 pub(crate) mod attempts;
 pub(crate) mod backoff;

@@ -1,5 +1,11 @@
-//! Checked jobs: what `validate` builds from the file, and every command
-//! works from. A `Job` holds only values that have been checked.
+//! The checked job model: what `validate` builds from the file, and every
+//! command works from. A `Job` holds only values that have been checked;
+//! its strings are templates whose `${VAR}` placeholders are still
+//! unresolved (`template`), with the built-ins jobrun fills in itself
+//! (`builtin`), and the units the file writes durations and sizes in
+//! (`duration`, `size`).
+//!
+//! The model is data: it reads no file, no variable and no clock.
 
 pub(crate) mod builtin;
 pub(crate) mod duration;
