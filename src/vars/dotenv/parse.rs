@@ -1,14 +1,10 @@
-//! The `.env` file, read the way the Node `dotenv` package (v16) reads it,
-//! so files written for the Node scheduler keep their meaning.
+//! The dotenv 16 format, line by line.
 //!
 //! dotenv 16 is a single regular expression (`LINE` in dotenv/lib/main.js)
 //! followed by a trim, a quote strip and `\n`/`\r` expansion. Wherever that
 //! expression quietly skips a line, or reads it in a way its author is
-//! unlikely to have meant, this parser reports the line instead. The rule
-//! that follows: **every file this parser accepts yields exactly the
-//! variables dotenv 16.6 yields; every file where they would differ is
-//! rejected with an error.** A file that passes here therefore means the
-//! same thing to jobrun and to the Node scheduler during a migration.
+//! unlikely to have meant, this parser reports the line instead, so that
+//! a file it accepts yields exactly the variables dotenv 16.6 yields.
 //!
 //! What dotenv accepts and this parser rejects:
 //! - a line with no `=` (`NAME`, `NAME value`, `NAME:value`): dotenv drops it;
@@ -27,63 +23,11 @@
 //!   them as line breaks but `[^#\r\n]` does not, so around them dotenv
 //!   starts variables mid-line, ends comments early and strips quotes from
 //!   the middle of a value.
-//!
-//! Messages never quote the file: a malformed line may be a fragment of a
-//! secret (the second line of a key whose opening quote was lost), so an
-//! error carries only a line, a column and a description.
 
-use std::path::{Path, PathBuf};
-
-use crate::diagnostic::{Diagnostic, Span};
-use crate::files::io_reason;
 use std::borrow::Cow;
-use std::collections::HashMap;
-use std::fmt;
 
-/// The variables of a `.env` file, in order of first definition.
-///
-/// `Debug` is written by hand and shows names only: the values are secrets.
-#[derive(Clone, Default)]
-pub(crate) struct DotEnv {
-    vars: Vec<(String, String)>,
-    index: HashMap<String, usize>,
-}
-
-/// What is wrong with a line; [`DotEnvError`] carries the words.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum DotEnvErrorKind {
-    /// The line starts with a character that cannot start a name.
-    MissingName,
-    /// The name runs into a character that names may not hold.
-    InvalidName,
-    /// A name not followed by `=` (or by `:` and whitespace).
-    MissingEquals,
-    /// An unquoted value holds a `#` that dotenv would cut it at.
-    AmbiguousHash,
-    /// A quoted value with no usable closing quote.
-    UnterminatedQuote { quote: char },
-    /// Something other than a comment after a closing quote.
-    TextAfterQuote { quote: char },
-    /// U+2028 or U+2029 outside a quoted value.
-    LineSeparator,
-}
-
-/// A malformed line. Never contains a value or the text of the line, only
-/// its position, so it is safe to print; a renderer that wants to show the
-/// line must not, since the line may be a secret.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message}")]
-pub(crate) struct DotEnvError {
-    pub(crate) kind: DotEnvErrorKind,
-    /// 1-based
-    pub(crate) line: usize,
-    /// 1-based, in chars
-    pub(crate) column: usize,
-    /// in chars
-    pub(crate) len: usize,
-    pub(crate) message: String,
-    pub(crate) help: Option<String>,
-}
+use crate::vars::dotenv::DotEnv;
+use crate::vars::dotenv::error::{DotEnvError, DotEnvErrorKind};
 
 impl DotEnv {
     /// Parse a whole file, reporting every malformed line, not just the first.
@@ -121,54 +65,6 @@ impl DotEnv {
         } else {
             Err(errors)
         }
-    }
-
-    pub(crate) fn get(&self, name: &str) -> Option<&str> {
-        self.index.get(name).map(|&i| self.vars[i].1.as_str())
-    }
-
-    /// Names in order of first definition.
-    pub(crate) fn names(&self) -> impl Iterator<Item = &str> {
-        self.vars.iter().map(|(name, _)| name.as_str())
-    }
-
-    #[cfg(test)]
-    /// (name, value) pairs in order of first definition, e.g. to mask every
-    /// value from the file in output.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.vars
-            .iter()
-            .map(|(name, value)| (name.as_str(), value.as_str()))
-    }
-
-    #[cfg(test)]
-    pub(crate) fn len(&self) -> usize {
-        self.vars.len()
-    }
-
-    #[cfg(test)]
-    pub(crate) fn is_empty(&self) -> bool {
-        self.vars.is_empty()
-    }
-
-    /// A later definition wins but keeps the first one's place, as assigning
-    /// to an existing key of a JavaScript object does.
-    fn insert(&mut self, name: String, value: String) {
-        match self.index.get(&name) {
-            Some(&i) => self.vars[i].1 = value,
-            None => {
-                self.index.insert(name.clone(), self.vars.len());
-                self.vars.push((name, value));
-            }
-        }
-    }
-}
-
-impl fmt::Debug for DotEnv {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DotEnv")
-            .field("names", &self.names().collect::<Vec<_>>())
-            .finish()
     }
 }
 
@@ -357,50 +253,6 @@ impl<'a> Source<'a> {
     }
 }
 
-impl DotEnvError {
-    fn new(kind: DotEnvErrorKind, line: usize, column: usize, len: usize) -> Self {
-        use DotEnvErrorKind::*;
-        let (message, help): (Cow<str>, &str) = match kind {
-            MissingName => (
-                "expected a variable name".into(),
-                "each line is `NAME=value`, a `# comment` or blank; a name is ASCII letters, digits, `_`, `.` and `-`",
-            ),
-            InvalidName => (
-                "invalid character in a variable name".into(),
-                "a name is ASCII letters, digits, `_`, `.` and `-`, followed by `=`",
-            ),
-            MissingEquals => (
-                "expected `=` after the variable name".into(),
-                "write `NAME=value` (or `NAME: value`, with a space after `:`); dotenv would ignore this line without a word",
-            ),
-            AmbiguousHash => (
-                "`#` would cut this unquoted value short".into(),
-                "dotenv ends an unquoted value at the first `#`; to keep the `#`, quote the value (`NAME=\"...\"`); to start a comment, put a space before `#`",
-            ),
-            UnterminatedQuote { quote } => (
-                format!("quoted value has no closing `{quote}`").into(),
-                "end the value with the quote it starts with; a quoted value may span several lines, and only a `# comment` may follow the closing quote",
-            ),
-            TextAfterQuote { quote } => (
-                format!("unexpected text after the closing `{quote}`").into(),
-                "only a `# comment` may follow a quoted value; move the text inside the quotes",
-            ),
-            LineSeparator => (
-                "unicode line separator (U+2028 or U+2029) outside quotes".into(),
-                "remove it, or move it inside a quoted value: dotenv reads it as a line break in some places and not in others",
-            ),
-        };
-        DotEnvError {
-            kind,
-            line,
-            column,
-            len,
-            message: message.into_owned(),
-            help: Some(help.to_owned()),
-        }
-    }
-}
-
 /// dotenv's names are `[\w.-]+`; JavaScript's `\w` is ASCII only.
 fn is_name_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')
@@ -453,63 +305,6 @@ fn column(line: &str, at: usize) -> usize {
     line[..at].chars().count() + 1
 }
 
-/// Why the `.env` file cannot be used.
-#[derive(Debug)]
-pub(crate) enum EnvFileError {
-    /// It cannot be read.
-    Unreadable { path: PathBuf, reason: String },
-    /// Lines in it are wrong, each with its place. Its text is never
-    /// quoted: a `.env` file holds secrets.
-    Invalid {
-        path: PathBuf,
-        problems: Vec<Diagnostic>,
-    },
-}
-
-impl DotEnv {
-    /// Read the `.env` file at `path`. A missing file is empty unless it
-    /// was named (`explicit`); a malformed line is an error, since a
-    /// variable silently dropped is worse than a refusal.
-    pub(crate) fn read(path: &Path, explicit: bool) -> Result<DotEnv, EnvFileError> {
-        let invalid = |problems| EnvFileError::Invalid {
-            path: path.to_path_buf(),
-            problems,
-        };
-        let bytes = match std::fs::read(path) {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => {
-                return Ok(DotEnv::default());
-            }
-            Err(e) => {
-                return Err(EnvFileError::Unreadable {
-                    path: path.to_path_buf(),
-                    reason: io_reason(&e),
-                });
-            }
-        };
-        let text = String::from_utf8(bytes).map_err(|_| {
-            invalid(vec![
-                Diagnostic::file_error("the env file is not UTF-8 text")
-                    .with_help("save it as UTF-8"),
-            ])
-        })?;
-        DotEnv::parse(&text).map_err(|errors| {
-            invalid(
-                errors
-                    .into_iter()
-                    .map(|e| {
-                        Diagnostic::error(
-                            e.message,
-                            Span::new(e.line as u32, e.column as u32, e.len as u32),
-                        )
-                        .with_help_opt(e.help)
-                    })
-                    .collect(),
-            )
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -551,24 +346,6 @@ mod tests {
     #[test]
     fn simple_assignments_in_file_order() {
         same_as_node("B=2\nA=1\n", &[("B", "2"), ("A", "1")]);
-    }
-
-    #[test]
-    fn empty_file_has_no_variables() {
-        let env = DotEnv::parse("").unwrap();
-        assert!(env.is_empty());
-        assert_eq!(env.len(), 0);
-    }
-
-    #[test]
-    fn get_and_names() {
-        let env = DotEnv::parse("A=1\nB=2").unwrap();
-        assert_eq!(
-            (env.get("A"), env.get("B"), env.get("C")),
-            (Some("1"), Some("2"), None)
-        );
-        assert_eq!(env.names().collect::<Vec<_>>(), ["A", "B"]);
-        assert_eq!(env.len(), 2);
     }
 
     #[test]
@@ -839,42 +616,6 @@ mod tests {
         assert_eq!(
             errors("A=\"é\"ü"),
             [(TextAfterQuote { quote: '"' }, 1, 6, 1)]
-        );
-    }
-
-    #[test]
-    fn errors_and_debug_never_contain_a_value_or_the_line() {
-        const SENTINEL: &str = "s3cr3t-SENTINEL";
-        let text = [
-            SENTINEL.to_owned(),
-            format!("A={SENTINEL}#x"),
-            format!("B=\"{SENTINEL}"),
-            format!("C='{SENTINEL}'{SENTINEL}"),
-            format!("{SENTINEL} x={SENTINEL}"),
-            format!("D{SENTINEL}é={SENTINEL}"),
-            format!("E=`x` #\u{2028}{SENTINEL}"),
-            format!("OK={SENTINEL}"),
-        ]
-        .join("\n");
-        let errors = DotEnv::parse(&text).unwrap_err();
-        assert_eq!(errors.len(), 7);
-        for error in &errors {
-            for shown in [
-                error.to_string(),
-                format!("{error:?}"),
-                error.help.clone().unwrap(),
-            ] {
-                assert!(!shown.contains(SENTINEL), "{shown}");
-            }
-        }
-        let errors_debug = format!("{:?}", DotEnv::parse(&text));
-        assert!(!errors_debug.contains(SENTINEL), "{errors_debug}");
-
-        let env = DotEnv::parse(&format!("TOKEN={SENTINEL}")).unwrap();
-        let debug = format!("{env:?}");
-        assert!(
-            !debug.contains(SENTINEL) && debug.contains("TOKEN"),
-            "{debug}"
         );
     }
 }

@@ -1,0 +1,173 @@
+//! The history's tables and how a database moves from one version of
+//! them to the next. The schema version is SQLite's `user_version`; each
+//! migration moves it up by one, and a database newer than this jobrun is
+//! neither read nor written.
+
+use rusqlite::TransactionBehavior;
+
+use crate::state::error::StoreError;
+use crate::state::sqlite::{Store, classify};
+
+/// The migrations, in order: migration `i` takes `user_version` from `i`
+/// to `i + 1`. Append, never edit: databases in the field have run the old
+/// ones.
+const MIGRATIONS: &[&str] = &[
+    // 1: one row per run.
+    "CREATE TABLE runs (
+        id           INTEGER PRIMARY KEY,
+        run_id       TEXT NOT NULL UNIQUE,
+        job          TEXT NOT NULL,
+        triggered_by TEXT NOT NULL,
+        scheduled_at TEXT,
+        started_at   TEXT NOT NULL,
+        ended_at     TEXT,
+        attempts     INTEGER NOT NULL DEFAULT 0,
+        status       INTEGER,
+        outcome      TEXT NOT NULL,
+        reason       TEXT,
+        error_class  TEXT,
+        error        TEXT,
+        duration_ms  INTEGER
+    );
+    CREATE INDEX runs_by_job ON runs (job, id);",
+    // 2: what each run told (notifications, healthcheck pings), and what
+    // the notifications need to know of a job between runs, kept apart
+    // from the runs so that `historyLimit` never prunes it. A job whose
+    // last decisive run failed starts out failing and told, so its next
+    // success is reported as a recovery.
+    "ALTER TABLE runs ADD COLUMN notice TEXT;
+    ALTER TABLE runs ADD COLUMN notice_result TEXT;
+    ALTER TABLE runs ADD COLUMN notice_error TEXT;
+    ALTER TABLE runs ADD COLUMN ping_error TEXT;
+    CREATE TABLE alerts (
+        job       TEXT PRIMARY KEY,
+        failing   INTEGER NOT NULL DEFAULT 0,
+        told      INTEGER NOT NULL DEFAULT 0,
+        last_sent TEXT
+    );
+    INSERT INTO alerts (job, failing, told)
+        SELECT job, outcome = 'failed', outcome = 'failed' FROM runs AS r
+        WHERE id = (SELECT max(id) FROM runs
+                    WHERE job = r.job AND outcome IN ('succeeded', 'failed'));",
+];
+
+/// The schema version this jobrun writes.
+pub(crate) const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+impl Store {
+    /// Run the migrations the database has not had, in one `BEGIN
+    /// IMMEDIATE` transaction.
+    pub(super) fn migrate(&mut self) -> rusqlite::Result<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // Another process may have migrated while this one waited.
+        let current: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        for (i, migration) in MIGRATIONS.iter().enumerate().skip(current.max(0) as usize) {
+            tx.execute_batch(migration)?;
+            tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1))?;
+        }
+        tx.commit()
+    }
+
+    pub(super) fn version(&self) -> rusqlite::Result<i64> {
+        self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+    }
+
+    /// The schema must be one this jobrun knows before it reads or writes.
+    pub(super) fn check_version(&self) -> Result<(), StoreError> {
+        let found = self.version().map_err(|e| classify(&self.path, e))?;
+        if found > SCHEMA_VERSION {
+            return Err(StoreError::Newer {
+                path: self.path.clone(),
+                found,
+                known: SCHEMA_VERSION,
+            });
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::Connection;
+
+    use super::*;
+    use crate::state::History;
+    use crate::state::alerts::AlertDecision;
+    use crate::state::record::{NoticeKind, Outcome};
+    use crate::state::sqlite::FILE_NAME;
+    use crate::state::sqlite::tests::{dir, ended, policy, run};
+
+    #[test]
+    fn a_history_from_before_notifications_knows_which_jobs_are_failing() {
+        let (_temp, dir) = dir();
+        dir.create().unwrap();
+        let path = dir.path.join(FILE_NAME);
+        {
+            // Schema 1, as the previous jobrun left it.
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.execute_batch("PRAGMA user_version = 1").unwrap();
+            let insert = |id: &str, job: &str, outcome: &str| {
+                conn.execute(
+                    "INSERT INTO runs (run_id, job, triggered_by, started_at, outcome) \
+                     VALUES (?1, ?2, 'manual', '2025-03-07T18:00:00.000Z', ?3)",
+                    [id, job, outcome],
+                )
+                .unwrap();
+            };
+            insert("1", "down", "succeeded");
+            insert("2", "down", "failed");
+            insert("3", "down", "skipped");
+            insert("4", "up", "failed");
+            insert("5", "up", "succeeded");
+        }
+        let w = policy(None);
+        let down = ended(
+            &dir,
+            "6",
+            "down",
+            "2025-03-07T18:05:00Z",
+            Outcome::Succeeded,
+            &w,
+        );
+        let up = ended(
+            &dir,
+            "7",
+            "up",
+            "2025-03-07T18:05:00Z",
+            Outcome::Succeeded,
+            &w,
+        );
+        assert_eq!(down.decision, AlertDecision::Send(NoticeKind::Recovery));
+        assert_eq!(up.decision, AlertDecision::Quiet);
+        let old = Store::open(&dir).unwrap().recent(Some("down"), 10).unwrap();
+        assert!(old.iter().all(|r| r.ping_error.is_none()));
+    }
+
+    #[test]
+    fn a_newer_schema_is_neither_read_nor_written() {
+        let (_temp, dir) = dir();
+        let store = Store::open(&dir).unwrap();
+        store
+            .conn
+            .execute_batch(&format!("PRAGMA user_version = {}", SCHEMA_VERSION + 1))
+            .unwrap();
+        drop(store);
+        let mut store = Store::open(&dir).unwrap();
+        let r = run("n", "a", "2025-03-07T18:30:00Z", Outcome::Running);
+        assert!(matches!(
+            store.add(&r, 10, false),
+            Err(StoreError::Newer {
+                found: 3,
+                known: 2,
+                ..
+            })
+        ));
+        assert!(matches!(
+            store.recent(None, 1),
+            Err(StoreError::Newer { .. })
+        ));
+    }
+}
