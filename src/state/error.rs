@@ -2,8 +2,6 @@
 
 use std::path::PathBuf;
 
-use crate::state::sqlite::BUSY_TIMEOUT;
-
 /// Why the history cannot be used.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
@@ -25,8 +23,12 @@ pub enum StoreError {
     Unusable { path: PathBuf, reason: String },
     #[error("cannot write the history database `{}`: its file system is full", path.display())]
     Full { path: PathBuf },
-    #[error("the history database `{}` stayed locked by another process for {} s", path.display(), BUSY_TIMEOUT.as_secs())]
-    Locked { path: PathBuf },
+    #[error("the history database `{}` stayed locked by another process for {} s", path.display(), waited.as_secs())]
+    Locked {
+        path: PathBuf,
+        /// How long this process waited for it.
+        waited: std::time::Duration,
+    },
     #[error("cannot take the job's lock `{}`: {reason}", path.display())]
     Lock { path: PathBuf, reason: String },
 }
@@ -50,7 +52,7 @@ impl StoreError {
             StoreError::Full { .. } => {
                 "free some space on it, or choose another state directory with `--state-dir` or `JOBRUN_STATE_DIR`".into()
             }
-            StoreError::Locked { path } => format!(
+            StoreError::Locked { path, .. } => format!(
                 "a process holds a write transaction open on it (an `sqlite3` shell, or a stopped jobrun): find it with `fuser {}` and end it",
                 path.display()
             ),

@@ -32,7 +32,7 @@ pub trait History {
 
     /// Record how a run added with [`History::add`] ended, and in the same
     /// transaction decide what its end tells (see
-    /// [`alerts::decide`](crate::state::alerts::decide)) from what the
+    /// `state::alerts::decide`) from what the
     /// history knows of the job, keeping what it knows now. The decision
     /// is written on the row. Should the row have been pruned meanwhile,
     /// it is added again and the job's rows pruned to `keep` once more.

@@ -54,7 +54,7 @@ impl History for Store {
     /// more, so that overlapping runs never leave more than that.
     ///
     /// In the same transaction, decide what the run's end tells (see
-    /// [`alerts::decide`]) from what the history knows of the job, and
+    /// `alerts::decide`) from what the history knows of the job, and
     /// keep what it knows now. The decision is written on the row; what
     /// became of the notification is added by [`History::noted`].
     fn finish(

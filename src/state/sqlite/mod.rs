@@ -35,7 +35,7 @@ pub(crate) const FILE_NAME: &str = "history.sqlite3";
 /// How long a writer waits for another process's write to finish. Each
 /// write takes well under a millisecond, so this is only reached when a
 /// process holding the lock is stopped mid-write.
-pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub struct Store {
     conn: Connection,
@@ -183,7 +183,10 @@ fn classify(path: &Path, error: rusqlite::Error) -> StoreError {
             StoreError::Corrupt { path, reason }
         }
         Some(ErrorCode::DiskFull) => StoreError::Full { path },
-        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Locked { path },
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Locked {
+            path,
+            waited: BUSY_TIMEOUT,
+        },
         _ if matches!(error, rusqlite::Error::FromSqlConversionFailure(..)) => {
             StoreError::Corrupt { path, reason }
         }
