@@ -9,6 +9,7 @@
 //! body.
 
 use std::borrow::Cow;
+use std::collections::BTreeSet;
 
 /// What a secret is replaced with.
 pub(crate) const MASK: &str = "***";
@@ -49,8 +50,31 @@ pub(crate) fn is_sensitive_variable(name: &str) -> bool {
 /// The secret values of one run, in every form they may be written in.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Secrets {
-    /// Longest first, so a secret containing another is masked whole.
-    values: Vec<String>,
+    /// Longest first, so a secret containing another is masked whole; a
+    /// set, so a request with thousands of credential headers is noted in
+    /// time linear in their number (give or take a logarithm).
+    values: BTreeSet<Longest>,
+}
+
+/// A secret, ordered longest first (then by its bytes, so equal lengths
+/// have one order too).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Longest(String);
+
+impl Ord for Longest {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        other
+            .0
+            .len()
+            .cmp(&self.0.len())
+            .then_with(|| self.0.cmp(&other.0))
+    }
+}
+
+impl PartialOrd for Longest {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
 }
 
 impl Secrets {
@@ -74,11 +98,10 @@ impl Secrets {
             json,
         ];
         for form in forms {
-            if !form.is_empty() && !self.values.contains(&form) {
-                self.values.push(form);
+            if !form.is_empty() {
+                self.values.insert(Longest(form));
             }
         }
-        self.values.sort_by_key(|v| std::cmp::Reverse(v.len()));
     }
 
     /// Remember a credential header's value: whole, the part after an auth
@@ -97,17 +120,12 @@ impl Secrets {
 
     /// Remember every secret of `other` too.
     pub(crate) fn extend(&mut self, other: &Secrets) {
-        for form in &other.values {
-            if !self.values.contains(form) {
-                self.values.push(form.clone());
-            }
-        }
-        self.values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+        self.values.extend(other.values.iter().cloned());
     }
 
     /// Whether `value` is one of the secrets, as it was added.
     pub(crate) fn is_secret(&self, value: &str) -> bool {
-        self.values.iter().any(|v| v == value)
+        self.values.contains(&Longest(value.to_string()))
     }
 
     /// `text` with every secret replaced by [`MASK`].
@@ -128,7 +146,7 @@ impl Secrets {
     /// [`Secrets::mask`] for bytes that may not be UTF-8 (a Latin-1 body).
     pub(crate) fn mask_bytes<'t>(&self, bytes: &'t [u8]) -> Cow<'t, [u8]> {
         let mut out = Cow::Borrowed(bytes);
-        for secret in &self.values {
+        for Longest(secret) in &self.values {
             let whole_words = secret.chars().count() < SHORT;
             if let Some(replaced) = replace(&out, secret.as_bytes(), whole_words) {
                 out = Cow::Owned(replaced);

@@ -215,16 +215,8 @@ impl Checker<'_> {
 
         let method = self.method(entry.method.as_ref(), Method::Get);
 
-        let mut headers = default_headers.to_vec();
-        for (header, template) in self.headers(&entry.headers) {
-            match headers
-                .iter_mut()
-                .find(|(h, _)| h.eq_ignore_ascii_case(&header))
-            {
-                Some(existing) => *existing = (header, template),
-                None => headers.push((header, template)),
-            }
-        }
+        let own_headers = self.headers(&entry.headers);
+        let headers = request::merge_headers(default_headers, own_headers);
 
         // A value with an error leaves the job unbuilt: a `Job` holds only
         // checked values.
