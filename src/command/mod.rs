@@ -64,6 +64,20 @@ impl<'b> Invocation<'_, 'b> {
             .map(|file| &*Box::leak(Box::new(file)))
     }
 
+    /// The job file, checked for a run of job `name`: only the errors that
+    /// concern that job stop it, and a large file is read through its
+    /// index in the user's cache directory (`jobfile::index`).
+    pub(crate) fn load_for_run(&self, name: &str) -> Result<&'static JobFile, Error> {
+        let cache = jobfile::index::cache_dir(self.ctx.env);
+        jobfile::load_for_run(
+            &self.config_path(),
+            &self.ctx.host_zone,
+            name,
+            cache.as_deref(),
+        )
+        .map(|file| &*Box::leak(Box::new(file)))
+    }
+
     /// The state directory: `--state-dir`, `$JOBRUN_STATE_DIR`,
     /// `global.stateDir`, `$XDG_STATE_HOME/jobrun`, `~/.local/state/jobrun`.
     pub(crate) fn state_dir(&self, file: &JobFile) -> Option<crate::state::dir::StateDir> {

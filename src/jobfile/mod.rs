@@ -10,6 +10,8 @@
 //! touches the state directory: `stateDir` is only read as a path.
 
 pub(crate) mod decode;
+pub(crate) mod index;
+mod layout;
 pub(crate) mod lint;
 mod read;
 mod schema;
@@ -68,6 +70,118 @@ pub(crate) fn load(path: &Path, host_zone: &TimeZone, purpose: Purpose) -> Resul
     })
 }
 
+/// Files smaller than this are read whole for a run, without an index:
+/// parsing them takes about as long as the index's own work.
+const INDEXED_FROM_BYTES: usize = 64 * 1024;
+
+/// Read and check the file for a run of job `name`: the same checks as
+/// [`load`], but only the errors that concern that job stop it (see
+/// [`layout::Layout::errors_concerning`]). With a `cache` directory, a
+/// large file is read through its index (see [`index`]) when it has one,
+/// which parses and checks only `global` and the job; else the whole file
+/// is, and its index made.
+pub(crate) fn load_for_run(
+    path: &Path,
+    host_zone: &TimeZone,
+    name: &str,
+    cache: Option<&Path>,
+) -> Result<JobFile, Error> {
+    let text = read::read(path).map_err(|d| file_error(path, None, vec![d]))?;
+    let base_dir = path.parent().unwrap_or(Path::new(""));
+    let cache = cache.filter(|_| text.len() >= INDEXED_FROM_BYTES);
+    let digest = cache.map(|_| index::digest(&text));
+    if let (Some(dir), Some(digest)) = (cache, &digest)
+        && let Some(kept) = index::read(dir, path)
+        && let Some(checked) = through_index(&text, &kept, digest, name, host_zone, base_dir)
+    {
+        return Ok(JobFile {
+            path: path.to_path_buf(),
+            text,
+            checked,
+        });
+    }
+    let (config, mut diagnostics, layout) = decode::decode_with_layout(&text, true);
+    let mut checked = validate::check(&config, host_zone, base_dir, Purpose::Use);
+    diagnostics.append(&mut checked.diagnostics);
+    if let (Some(dir), Some(digest), Some(layout)) = (cache, &digest, &layout)
+        && let Some(made) = index::build(&text, digest, layout, &diagnostics)
+    {
+        index::write(dir, path, &made);
+    }
+    checked.diagnostics = match &layout {
+        Some(layout) => {
+            let concerning = layout.errors_concerning(&diagnostics, name);
+            let built = checked.jobs.iter().any(|job| job.name == name);
+            if concerning.is_empty() && built {
+                Vec::new()
+            } else if concerning.is_empty() {
+                // Not a job of the file, or not built for a reason that
+                // cannot be placed: every error, as for other commands.
+                diagnostics
+            } else {
+                concerning
+            }
+        }
+        None => diagnostics,
+    };
+    Ok(JobFile {
+        path: path.to_path_buf(),
+        text,
+        checked,
+    })
+}
+
+/// The file checked for a run of `name` through its index `kept`: `global`
+/// and the job cut out and checked, the job's name and its `dependsOn`
+/// target looked up among the file's names. `None` when the index is not
+/// this text's, or anything is amiss, even an error in the job itself: the
+/// whole file is then read, and says so as it always would.
+fn through_index(
+    text: &str,
+    kept: &str,
+    digest: &str,
+    name: &str,
+    host_zone: &TimeZone,
+    base_dir: &Path,
+) -> Option<Checked> {
+    let found = index::find(kept, digest, name)?;
+    // A part of the file: it must parse, without aliases, to a value of
+    // the size it had in the whole file.
+    let part = |piece: &index::Piece| {
+        let document = yaml::parse_part(&piece.cut(text)?, piece.line).ok()??;
+        (document.alias_lines.is_empty() && document.root.size() == piece.nodes)
+            .then_some(document.root)
+    };
+    let global = match &found.global {
+        Some(piece) => match part(piece)?.value {
+            yaml::Value::Map(mut entries) if entries.len() == 1 => entries.pop(),
+            _ => return None,
+        },
+        None => None,
+    };
+    let item = part(&found.job)?;
+    let jobs_key = crate::diagnostic::Span::new(found.jobs_line, 1, 4);
+    let (config, problems) = decode::decode_parts(global, jobs_key, item);
+    if problems.iter().any(Diagnostic::is_error) {
+        return None;
+    }
+    // The names `check_one` may ask about: the job's own (unique, or the
+    // index would not have given its place) and its `dependsOn` target.
+    let mut names = std::collections::HashMap::new();
+    names.insert(name, crate::diagnostic::Span::default());
+    if let Some(target) = config.depends_on_target()
+        && found.names(target)
+    {
+        names.insert(target, crate::diagnostic::Span::default());
+    }
+    let checked = validate::check_one(&config, &names, host_zone, base_dir);
+    let this_job = matches!(&checked.jobs[..], [job] if job.name == name);
+    (this_job && !checked.has_errors()).then(|| Checked {
+        diagnostics: Vec::new(),
+        ..checked
+    })
+}
+
 fn file_error(path: &Path, text: Option<String>, diagnostics: Vec<Diagnostic>) -> Error {
     Error::File {
         path: path.to_path_buf(),
@@ -121,5 +235,109 @@ impl JobFile {
     /// An error about places in this file.
     pub(crate) fn error(&self, diagnostics: Vec<Diagnostic>) -> Error {
         file_error(&self.path, Some(self.text.clone()), diagnostics)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Jobs written every way a job file may hold them.
+    const STYLES: &str = r#"# jobs of every style
+global:
+  defaultTimeout: 10s
+  defaultHeaders:
+    Authorization: "Bearer ${TOKEN}"
+  timezone: Europe/London
+  notify:
+    onFailure:
+      url: "https://hooks.example.com/${HOOK}"
+  healthcheck: "https://hc.example.com/ping/${JOB_NAME}"
+
+jobs:
+  - name: plain
+    schedule: "30 18 * * 1-5"
+    url: "https://e.com/a?x=${X:-1}"
+  # a comment between jobs
+  - name: flow-data
+    schedule: '*/5 * * * *'
+    url: https://e.com/b
+    method: POST
+    data: {a: 1, b: [1, 2, {c: "d"}], e: null}
+    dependsOn:
+      job: plain
+      windowMinutes: 20
+  - {name: flow-job, schedule: "0 1 * * *", url: "https://e.com/c", timezone: UTC}
+  - name: "quoted-name"
+    schedule: "0 2 * * *"
+    url: "https://e.com/d"
+    method: PUT
+    body: |
+      - name: not-a-job
+        url: inside a block scalar
+    headers:
+      "X-Quoted": "multi
+        line folded"
+  -   name: wide
+      schedule: "0 3 * * *"
+      url: "https://e.com/e"
+      notify: false
+      healthcheck: false
+      expectStatus: [200, "2xx"]
+  - name: last
+    schedule: "0 4 * * *"
+    url: "https://e.com/f"
+    retries: 2
+    catchUp: 1h
+"#;
+
+    fn files() -> Vec<(&'static str, String)> {
+        vec![
+            ("styles", STYLES.to_string()),
+            ("jobs.yaml", include_str!("../../jobs.yaml").to_string()),
+            (
+                "node jobs",
+                include_str!("../../tests/fixtures/node-scheduler/jobs.yaml").to_string(),
+            ),
+            (
+                "node sample",
+                include_str!("../../tests/fixtures/node-scheduler/sample-jobs.yaml").to_string(),
+            ),
+            (
+                "zones",
+                include_str!("../../tests/fixtures/exports/zones.yaml").to_string(),
+            ),
+            // Global after the jobs.
+            (
+                "global last",
+                "jobs:\n  - name: a\n    schedule: \"* * * * *\"\n    url: \"https://e.com\"\nglobal:\n  defaultRetries: 1\n  stateDir: st\n"
+                    .to_string(),
+            ),
+        ]
+    }
+
+    #[test]
+    fn a_job_read_through_the_index_is_the_job_read_from_the_whole_file() {
+        let base = Path::new("/srv/jobs");
+        for (what, text) in files() {
+            let (config, mut diagnostics, layout) = decode::decode_with_layout(&text, true);
+            let whole = validate::check(&config, &TimeZone::UTC, base, Purpose::Use);
+            diagnostics.extend(whole.diagnostics.iter().cloned());
+            assert!(!whole.has_errors(), "{what}: {:#?}", whole.diagnostics);
+            let layout = layout.unwrap();
+            let digest = index::digest(&text);
+            let kept = index::build(&text, &digest, &layout, &diagnostics).expect(what);
+            for job in &whole.jobs {
+                let alone = through_index(&text, &kept, &digest, &job.name, &TimeZone::UTC, base)
+                    .unwrap_or_else(|| panic!("{what}: `{}` was not read alone", job.name));
+                assert_eq!(
+                    format!("{:?}", alone.jobs[0]),
+                    format!("{job:?}"),
+                    "{what}: `{}`",
+                    job.name
+                );
+                assert_eq!(alone.state_dir, whole.state_dir, "{what}");
+            }
+        }
     }
 }

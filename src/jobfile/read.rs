@@ -15,7 +15,10 @@ const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 pub(super) fn read(path: &Path) -> Result<String, Diagnostic> {
     use std::io::Read as _;
     let file = std::fs::File::open(path).map_err(|e| io_error(path, &e))?;
-    let mut bytes = Vec::new();
+    // Sized at once: grown step by step, a 4 MiB file is copied and its
+    // pages touched several times over.
+    let size = file.metadata().map_or(0, |m| m.len().min(MAX_FILE_BYTES));
+    let mut bytes = Vec::with_capacity(size as usize + 1);
     file.take(MAX_FILE_BYTES + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| io_error(path, &e))?;

@@ -41,6 +41,14 @@ pub(crate) struct ConfigFile {
     pub(super) jobs_span: Span,
 }
 
+impl ConfigFile {
+    /// The job named by the first job's `dependsOn`, if it names one.
+    pub(super) fn depends_on_target(&self) -> Option<&str> {
+        let depends = self.jobs.first()?.depends_on.as_ref()?;
+        depends.job.as_ref().map(|text| text.value.as_str())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Default)]
 pub(super) struct Global {
     pub(super) default_timeout: Option<Spanned<Duration>>,

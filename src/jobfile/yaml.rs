@@ -86,7 +86,7 @@ impl Node {
         }
     }
 
-    fn size(&self) -> usize {
+    pub(super) fn size(&self) -> usize {
         match &self.value {
             Value::Seq(items) => 1 + items.iter().map(Node::size).sum::<usize>(),
             Value::Map(entries) => {
@@ -102,10 +102,27 @@ impl Node {
 
 /// Parse one YAML document. `Ok(None)` when the text holds no document at all
 /// (empty, or only comments).
+#[cfg(test)]
 pub(super) fn parse(text: &str) -> Result<Option<Node>, Vec<Diagnostic>> {
+    Ok(parse_part(text, 1)?.map(|document| document.root))
+}
+
+/// A document, and the lines its aliases are written on.
+pub(super) struct Document {
+    pub(super) root: Node,
+    /// The line of each alias (`*name`), in order: a part of the file with
+    /// none can be read apart from the rest.
+    pub(super) alias_lines: Vec<u32>,
+}
+
+/// Parse `text` as one YAML document whose first line is line
+/// `first_line` of a larger file (a part cut out of it, whole lines), so
+/// that positions are those of the larger file.
+pub(super) fn parse_part(text: &str, first_line: u32) -> Result<Option<Document>, Vec<Diagnostic>> {
     let mut builder = Builder {
         text,
         lines: line_count(text),
+        line_offset: first_line - 1,
         ..Builder::default()
     };
     for event in Parser::new_from_str(text) {
@@ -113,7 +130,8 @@ pub(super) fn parse(text: &str) -> Result<Option<Node>, Vec<Diagnostic>> {
             Ok((event, span)) => builder.event(event, span)?,
             Err(error) => {
                 let mark = error.marker();
-                let span = within(text, mark.line(), mark.col() + 1, builder.lines);
+                let mut span = within(text, mark.line(), mark.col() + 1, builder.lines);
+                span.line += builder.line_offset;
                 return Err(vec![
                     Diagnostic::error(format!("invalid YAML: {}", error.info()), span)
                         .with_help("check the indentation and quoting around this place"),
@@ -121,7 +139,10 @@ pub(super) fn parse(text: &str) -> Result<Option<Node>, Vec<Diagnostic>> {
             }
         }
     }
-    Ok(builder.root)
+    Ok(builder.root.map(|root| Document {
+        root,
+        alias_lines: builder.alias_lines,
+    }))
 }
 
 /// A position the parser reported, moved back inside the text: at the end
@@ -175,6 +196,9 @@ struct Builder<'t> {
     documents: usize,
     nodes: usize,
     alias_nodes: usize,
+    /// Added to every line: see [`parse_part`].
+    line_offset: u32,
+    alias_lines: Vec<u32>,
 }
 
 fn span_of(span: RawSpan) -> Span {
@@ -198,6 +222,7 @@ impl Builder<'_> {
         if span.line as usize > self.lines {
             span = within(self.text, span.line as usize, span.col as usize, self.lines);
         }
+        span.line += self.line_offset;
         match event {
             Event::DocumentStart(_) => {
                 self.documents += 1;
@@ -214,6 +239,7 @@ impl Builder<'_> {
                 self.complete(node, anchor)?;
             }
             Event::Alias(id) => {
+                self.alias_lines.push(span.line);
                 let Some((node, size)) = self.anchors.get(&id) else {
                     return Err(vec![Diagnostic::error(
                         "this alias refers to no anchor",

@@ -6,6 +6,7 @@ mod notify;
 mod values;
 
 use crate::diagnostic::{Diagnostic, Span};
+use crate::jobfile::layout::Layout;
 use crate::jobfile::schema::{
     ConfigFile, DEPENDS_ON_KEYS, DependsOnEntry, GLOBAL_KEYS, Global, JOB_KEYS, JobEntry, TOP_KEYS,
 };
@@ -15,25 +16,66 @@ use crate::jobfile::yaml::{self, Node, Value};
 /// Decode the text of a job file. Returns what could be decoded together
 /// with every problem found.
 pub(crate) fn decode(text: &str) -> (ConfigFile, Vec<Diagnostic>) {
+    let (config, problems, _) = decode_with_layout(text, false);
+    (config, problems)
+}
+
+/// [`decode`], and with `layout` where the parts of the file are, when it
+/// parses.
+pub(super) fn decode_with_layout(
+    text: &str,
+    layout: bool,
+) -> (ConfigFile, Vec<Diagnostic>, Option<Layout>) {
     let mut decoder = Decoder::default();
-    let root = match yaml::parse(text) {
-        Ok(Some(root)) => root,
+    let document = match yaml::parse_part(text, 1) {
+        Ok(Some(document)) => document,
         Ok(None) => {
             decoder
                 .problems
                 .push(Diagnostic::file_error("the job file is empty").with_help(
                     "a job file starts with `jobs:` followed by a list of jobs; see the README",
                 ));
-            return (ConfigFile::default(), decoder.problems);
+            return (ConfigFile::default(), decoder.problems, None);
         }
-        Err(problems) => return (ConfigFile::default(), problems),
+        Err(problems) => return (ConfigFile::default(), problems, None),
     };
-    let config = decoder.file(&root);
+    let layout = layout.then(|| Layout::of(&document));
+    let config = decoder.file(&document.root);
     // The tree is not needed again, and freeing its hundreds of thousands of
     // small allocations one by one costs a 10,000-job file a fifth of its
     // validation time for nothing: jobrun is one short process, and the OS
     // takes the memory back at exit.
-    std::mem::forget(root);
+    std::mem::forget(document);
+    (config, decoder.problems, layout)
+}
+
+/// Decode a file from parts of it already parsed: `global`'s entry, if
+/// the file has one, and one item of `jobs`, with the `jobs` key's place.
+pub(super) fn decode_parts(
+    global: Option<(Node, Node)>,
+    jobs_key: Span,
+    item: Node,
+) -> (ConfigFile, Vec<Diagnostic>) {
+    let mut entries = Vec::with_capacity(2);
+    entries.extend(global);
+    let key = Node {
+        value: Value::Str("jobs".into()),
+        span: jobs_key,
+        quoted: false,
+    };
+    let jobs = Node {
+        span: item.span,
+        value: Value::Seq(vec![item]),
+        quoted: false,
+    };
+    entries.push((key, jobs));
+    let root = Node {
+        value: Value::Map(entries),
+        span: Span::new(1, 1, 1),
+        quoted: false,
+    };
+    let mut decoder = Decoder::default();
+    let config = decoder.file(&root);
     (config, decoder.problems)
 }
 

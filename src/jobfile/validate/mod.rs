@@ -68,10 +68,33 @@ pub(crate) fn check(
     base_dir: &Path,
     purpose: Purpose,
 ) -> Checked {
+    check_with(config, host_zone, base_dir, purpose, None)
+}
+
+/// Check a file cut down to the job to run (and `global`), for that run:
+/// `names` are the names of all the file's jobs, known to be unique, for
+/// `dependsOn` to name.
+pub(in crate::jobfile) fn check_one(
+    config: &ConfigFile,
+    names: &HashMap<&str, Span>,
+    host_zone: &TimeZone,
+    base_dir: &Path,
+) -> Checked {
+    check_with(config, host_zone, base_dir, Purpose::Use, Some(names))
+}
+
+fn check_with(
+    config: &ConfigFile,
+    host_zone: &TimeZone,
+    base_dir: &Path,
+    purpose: Purpose,
+    names: Option<&HashMap<&str, Span>>,
+) -> Checked {
     let mut checker = Checker {
         host_zone,
         base_dir,
         purpose,
+        names,
         zones: HashMap::new(),
         schedules: HashMap::new(),
         diagnostics: Vec::new(),
@@ -100,6 +123,8 @@ struct Checker<'a> {
     host_zone: &'a TimeZone,
     base_dir: &'a Path,
     purpose: Purpose,
+    /// The names of the file's jobs when `check_one` checks one of them.
+    names: Option<&'a HashMap<&'a str, Span>>,
     /// Zones by name, looked up once per name, not once per job.
     zones: HashMap<String, Option<TimeZone>>,
     /// Schedules by text, with node-cron's differences described.
@@ -128,7 +153,14 @@ impl Checker<'_> {
             );
         }
 
-        let first_seen = self.unique_names(&config.jobs);
+        let own_names;
+        let first_seen = match self.names {
+            Some(names) => names,
+            None => {
+                own_names = self.unique_names(&config.jobs);
+                &own_names
+            }
+        };
 
         let mut jobs = Vec::with_capacity(config.jobs.len());
         for entry in &config.jobs {
@@ -143,7 +175,7 @@ impl Checker<'_> {
                     configured: None,
                 }),
             };
-            let job = self.job(entry, config, &default_headers, zone, &first_seen);
+            let job = self.job(entry, config, &default_headers, zone, first_seen);
             let mut uses = std::mem::take(&mut self.uses);
             let notices = self.notices(entry, &mut inherited);
             if let (Some(mut job), Some((notify, healthcheck, notice_uses))) = (job, notices) {
