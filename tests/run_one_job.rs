@@ -251,7 +251,7 @@ fn a_damaged_or_planted_index_is_not_trusted() {
     std::fs::write(&index, planted).unwrap();
     let ran = run(&sandbox, &["run", "ok"]);
     assert_eq!(ran.code, 0, "{}", ran.stderr);
-    std::fs::write(&index, "jobrun-index 1\ngarbage\n").unwrap();
+    std::fs::write(&index, "jobrun-index 2\ngarbage\n").unwrap();
     let ran = run(&sandbox, &["run", "ok"]);
     assert_eq!(ran.code, 0, "{}", ran.stderr);
     // Every request went to the job's own address, never a filler's.
@@ -260,7 +260,7 @@ fn a_damaged_or_planted_index_is_not_trusted() {
     assert!(
         std::fs::read_to_string(&index)
             .unwrap()
-            .starts_with("jobrun-index 1 "),
+            .starts_with("jobrun-index 2 "),
         "made again"
     );
 }

@@ -8,7 +8,7 @@
 //! It is safe to trust because of what it is, where it is, and when it is
 //! used:
 //!
-//! - It is keyed by the file's content: the SHA-256 of the text read for
+//! - It is keyed by the file's content: the hash of the text read for
 //!   this run must equal the one the index was made from, so an edited
 //!   file is never read through an old index, whatever its mtime says.
 //! - It holds positions, node counts and job names: never a value of the
@@ -32,7 +32,7 @@ use crate::diagnostic::Diagnostic;
 use crate::jobfile::layout::{Layout, Part};
 
 /// The first line of an index: its format and the jobrun that wrote it.
-const HEADER: &str = concat!("jobrun-index 1 ", env!("CARGO_PKG_VERSION"));
+const HEADER: &str = concat!("jobrun-index 2 ", env!("CARGO_PKG_VERSION"));
 /// An index larger than this is not read: a 16 MiB job file's is smaller.
 const MAX_INDEX_BYTES: u64 = 8 * 1024 * 1024;
 
@@ -50,9 +50,14 @@ pub(crate) fn cache_dir(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf>
         .map(|dir| dir.join("jobrun"))
 }
 
-/// The SHA-256 of the text, in hex: what an index is keyed by.
+/// The text's 128-bit XXH3 hash, in hex: what an index is keyed by. Not a
+/// cryptographic hash, and need not be one: two versions of the file are
+/// told apart unless they collide by chance (one in 2^128), and whoever
+/// could make them collide on purpose can write the job file itself. It
+/// reads a 4 MiB file in a fraction of a millisecond, where SHA-256 took
+/// 3 ms, a third of such a run.
 pub(super) fn digest(text: &str) -> String {
-    hex(ring::digest::digest(&ring::digest::SHA256, text.as_bytes()).as_ref())
+    hex(&xxhash_rust::xxh3::xxh3_128(text.as_bytes()).to_le_bytes())
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -111,7 +116,7 @@ impl<'i> Found<'i> {
     }
 }
 
-/// The index of `text` (whose SHA-256 is `digest`), or `None` when it
+/// The index of `text` (whose hash is `digest`), or `None` when it
 /// cannot have one: its YAML does not parse (no `layout`), its shared
 /// parts have an error, or they are not written one key per line from the
 /// first column, as nearly every job file is.
@@ -232,7 +237,7 @@ fn parse_piece(fields: &[&str]) -> Option<Piece> {
     (piece.start <= piece.end && piece.line >= 1 && piece.col >= 1).then_some(piece)
 }
 
-/// What `index` says about job `name` of the text whose SHA-256 is
+/// What `index` says about job `name` of the text whose hash is
 /// `digest`: `None` unless the index is of this text, by this jobrun, and
 /// names the job exactly once, with a part of its own.
 pub(super) fn find<'i>(index: &'i str, digest: &str, name: &str) -> Option<Found<'i>> {
@@ -369,7 +374,7 @@ mod tests {
         let edited = TEXT.replace("url: x", "url: y");
         assert!(find(&index, &digest(&edited), "a").is_none());
         assert!(find(&index, &digest(TEXT), "c").is_none());
-        let older = index.replacen("jobrun-index 1", "jobrun-index 0", 1);
+        let older = index.replacen("jobrun-index 2", "jobrun-index 1", 1);
         assert!(find(&older, &digest(TEXT), "a").is_none());
     }
 
