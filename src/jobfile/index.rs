@@ -346,7 +346,7 @@ mod tests {
     const TEXT: &str = "global:\n  timezone: UTC\njobs:\n  - name: a\n    url: x\n  # a comment\n  - name: b\n    data: {k: v}\n";
 
     fn index_of(text: &str) -> Option<String> {
-        let layout = Layout::of(&parse_part(text, 1).unwrap().unwrap());
+        let layout = Layout::of(&parse_part(text, 1).unwrap().unwrap(), Vec::new());
         build(text, &digest(text), &layout, &[])
     }
 
@@ -393,7 +393,7 @@ mod tests {
 
     #[test]
     fn a_file_whose_shared_parts_have_an_error_has_no_index() {
-        let layout = Layout::of(&parse_part(TEXT, 1).unwrap().unwrap());
+        let layout = Layout::of(&parse_part(TEXT, 1).unwrap().unwrap(), Vec::new());
         let in_global = Diagnostic::error("x", Span::new(2, 13, 3));
         assert!(build(TEXT, &digest(TEXT), &layout, &[in_global]).is_none());
         let in_job = Diagnostic::error("x", Span::new(5, 10, 1));

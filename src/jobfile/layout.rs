@@ -46,8 +46,9 @@ fn position(span: Span) -> (u32, u32) {
 }
 
 impl Layout {
-    /// The layout of a parsed file.
-    pub(super) fn of(document: &Document) -> Layout {
+    /// The layout of a parsed file; `streamed` are the items of `jobs`
+    /// when they were taken out of the tree as it was read.
+    pub(super) fn of(document: &Document, streamed: Vec<Item>) -> Layout {
         let mut layout = Layout {
             alias_lines: document.alias_lines.clone(),
             ..Layout::default()
@@ -55,12 +56,14 @@ impl Layout {
         let Value::Map(entries) = &document.root.value else {
             return layout;
         };
+        let mut streamed = Some(streamed);
         for (key, value) in entries {
             let text = key.scalar_text().unwrap_or_default();
             if text == "jobs"
                 && let Value::Seq(items) = &value.value
             {
                 layout.items = items.iter().map(Item::of).collect();
+                layout.items.extend(streamed.take().unwrap_or_default());
             }
             if text == "global" {
                 layout.global_nodes = Some(1 + key.size() + value.size());
@@ -134,7 +137,7 @@ impl Layout {
 }
 
 impl Item {
-    fn of(node: &Node) -> Item {
+    pub(super) fn of(node: &Node) -> Item {
         let name = match &node.value {
             Value::Map(entries) => entries
                 .iter()
@@ -157,7 +160,7 @@ mod tests {
     use crate::jobfile::yaml::parse_part;
 
     fn layout(text: &str) -> Layout {
-        Layout::of(&parse_part(text, 1).unwrap().unwrap())
+        Layout::of(&parse_part(text, 1).unwrap().unwrap(), Vec::new())
     }
 
     const TEXT: &str = "jobs:\n  - name: a\n    url: x\n  - name: b\n    url: y\n  - 5\n  - name: a\nglobal:\n  timezone: UTC\n";

@@ -119,10 +119,30 @@ pub(super) struct Document {
 /// `first_line` of a larger file (a part cut out of it, whole lines), so
 /// that positions are those of the larger file.
 pub(super) fn parse_part(text: &str, first_line: u32) -> Result<Option<Document>, Vec<Diagnostic>> {
+    parse_with(text, first_line, None)
+}
+
+/// Parse a whole job file, handing each item of its top-level `jobs` list
+/// to `on_job` as soon as it is read instead of keeping it in the tree:
+/// the tree of a 10,000-job file is never held whole (the list is left
+/// empty in the document).
+pub(super) fn parse_jobs(
+    text: &str,
+    on_job: &mut dyn FnMut(Node),
+) -> Result<Option<Document>, Vec<Diagnostic>> {
+    parse_with(text, 1, Some(on_job))
+}
+
+fn parse_with(
+    text: &str,
+    first_line: u32,
+    on_job: Option<&mut dyn FnMut(Node)>,
+) -> Result<Option<Document>, Vec<Diagnostic>> {
     let mut builder = Builder {
         text,
         lines: line_count(text),
         line_offset: first_line - 1,
+        on_job,
         ..Builder::default()
     };
     for event in Parser::new_from_str(text) {
@@ -186,7 +206,7 @@ enum Frame {
 }
 
 #[derive(Default)]
-struct Builder<'t> {
+struct Builder<'t, 'j> {
     text: &'t str,
     /// Lines in the text, to keep positions at its end inside it.
     lines: usize,
@@ -199,6 +219,8 @@ struct Builder<'t> {
     /// Added to every line: see [`parse_part`].
     line_offset: u32,
     alias_lines: Vec<u32>,
+    /// Where the items of the top-level `jobs` list go: see [`parse_jobs`].
+    on_job: Option<&'j mut dyn FnMut(Node)>,
 }
 
 fn span_of(span: RawSpan) -> Span {
@@ -216,7 +238,7 @@ fn span_of(span: RawSpan) -> Span {
 
 type Step = Result<(), Vec<Diagnostic>>;
 
-impl Builder<'_> {
+impl Builder<'_, '_> {
     fn event(&mut self, event: Event<'_>, raw: RawSpan) -> Step {
         let mut span = span_of(raw);
         if span.line as usize > self.lines {
@@ -341,10 +363,29 @@ impl Builder<'_> {
         Ok(())
     }
 
+    /// Whether the value being completed is an item of the top-level
+    /// `jobs` list, and the list has no anchor (an alias of it would need
+    /// its items).
+    fn is_job_item(&self) -> bool {
+        match &self.stack[..] {
+            [
+                Frame::Map { key: Some(key), .. },
+                Frame::Seq { anchor: 0, .. },
+            ] => key.as_str() == Some("jobs"),
+            _ => false,
+        }
+    }
+
     fn complete(&mut self, node: Node, anchor: usize) -> Step {
         if anchor != 0 {
             let size = node.size();
             self.anchors.insert(anchor, (node.clone(), size));
+        }
+        if self.is_job_item()
+            && let Some(on_job) = self.on_job.as_mut()
+        {
+            on_job(node);
+            return Ok(());
         }
         match self.stack.last_mut() {
             None => self.root = Some(node),
@@ -497,8 +538,17 @@ fn unsupported_tag(tag: &Tag, span: Span) -> Diagnostic {
     .with_help("remove the tag; only the core tags such as `!!str` are understood")
 }
 
-/// A scalar's value. Strings are copied to their exact size: the parser's
-/// own buffers carry spare capacity that would stay alive in the tree.
+/// The parser's text as a string of its exact size: the parser's own
+/// buffers carry spare capacity that would stay alive in the tree. Taken
+/// over and shrunk in place when the parser made a copy, rather than
+/// copied again.
+fn exact(text: Cow<'_, str>) -> String {
+    let mut text = text.into_owned();
+    text.shrink_to_fit();
+    text
+}
+
+/// A scalar's value.
 fn scalar(
     text: Cow<'_, str>,
     style: ScalarStyle,
@@ -508,7 +558,7 @@ fn scalar(
     let quoted = matches!(style, ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted);
     let value = match tag {
         Some(tag) if tag.is_yaml_core_schema() => match tag.suffix.as_str() {
-            "str" => Value::Str(String::from(&*text)),
+            "str" => Value::Str(exact(text)),
             "int" | "float" | "bool" | "null" => {
                 let value = resolve_plain(&text).unwrap_or(Value::Null);
                 let fits = match (tag.suffix.as_str(), &value) {
@@ -533,10 +583,11 @@ fn scalar(
             _ => return Err(vec![unsupported_tag(tag, span)]),
         },
         Some(tag) => return Err(vec![unsupported_tag(tag, span)]),
-        None if style == ScalarStyle::Plain => {
-            resolve_plain(&text).unwrap_or_else(|| Value::Str(String::from(&*text)))
-        }
-        None => Value::Str(String::from(&*text)),
+        None if style == ScalarStyle::Plain => match resolve_plain(&text) {
+            Some(value) => value,
+            None => Value::Str(exact(text)),
+        },
+        None => Value::Str(exact(text)),
     };
     Ok(node(value, span, quoted))
 }

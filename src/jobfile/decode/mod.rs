@@ -6,7 +6,7 @@ mod notify;
 mod values;
 
 use crate::diagnostic::{Diagnostic, Span};
-use crate::jobfile::layout::Layout;
+use crate::jobfile::layout::{Item, Layout};
 use crate::jobfile::schema::{
     ConfigFile, DEPENDS_ON_KEYS, DependsOnEntry, GLOBAL_KEYS, Global, JOB_KEYS, JobEntry, TOP_KEYS,
 };
@@ -26,8 +26,22 @@ pub(super) fn decode_with_layout(
     text: &str,
     layout: bool,
 ) -> (ConfigFile, Vec<Diagnostic>, Option<Layout>) {
-    let mut decoder = Decoder::default();
-    let document = match yaml::parse_part(text, 1) {
+    // Each job is decoded as soon as it is read, and its tree dropped.
+    let mut jobs = Decoder::default();
+    let mut entries = Vec::new();
+    let mut items = Vec::new();
+    let mut on_job = |item: Node| {
+        if layout {
+            items.push(Item::of(&item));
+        }
+        entries.extend(jobs.job(&item));
+    };
+    let parsed = yaml::parse_jobs(text, &mut on_job);
+    let mut decoder = Decoder {
+        streamed: Some((entries, jobs.problems)),
+        ..Decoder::default()
+    };
+    let document = match parsed {
         Ok(Some(document)) => document,
         Ok(None) => {
             decoder
@@ -39,13 +53,9 @@ pub(super) fn decode_with_layout(
         }
         Err(problems) => return (ConfigFile::default(), problems, None),
     };
-    let layout = layout.then(|| Layout::of(&document));
+    let layout = layout.then(|| Layout::of(&document, items));
     let config = decoder.file(&document.root);
-    // The tree is not needed again, and freeing its hundreds of thousands of
-    // small allocations one by one costs a 10,000-job file a fifth of its
-    // validation time for nothing: jobrun is one short process, and the OS
-    // takes the memory back at exit.
-    std::mem::forget(document);
+    // What is left of the tree (`global`) is small.
     (config, decoder.problems, layout)
 }
 
@@ -82,6 +92,9 @@ pub(super) fn decode_parts(
 #[derive(Default)]
 struct Decoder {
     problems: Vec<Diagnostic>,
+    /// The jobs decoded while the file was parsed, and their problems:
+    /// see [`decode_with_layout`].
+    streamed: Option<(Vec<JobEntry>, Vec<Diagnostic>)>,
 }
 
 impl Decoder {
@@ -98,6 +111,11 @@ impl Decoder {
                     saw_jobs = true;
                     config.jobs_span = key.span;
                     config.jobs = self.jobs(value);
+                    if let Some((entries, problems)) = self.streamed.take() {
+                        // Read while parsing, in their place in the list.
+                        config.jobs.extend(entries);
+                        self.problems.extend(problems);
+                    }
                 }
                 _ => {}
             }
@@ -198,7 +216,7 @@ impl Decoder {
                     }
                 }
                 Some("timezone") => job.timezone = self.text(value, "timezone"),
-                Some("dependsOn") => job.depends_on = self.depends_on(value),
+                Some("dependsOn") => job.depends_on = self.depends_on(value).map(Box::new),
                 Some("expectStatus") => job.expect_status = self.expect_status(value),
                 Some("expectBodyContains") => {
                     job.expect_body_contains = self.text(value, "expectBodyContains")
@@ -215,7 +233,9 @@ impl Decoder {
                 Some("concurrency") => job.concurrency = self.text(value, "concurrency"),
                 Some("historyLimit") => job.history_limit = self.count(value, "historyLimit"),
                 Some("notify") => {
-                    job.notify = self.switch(value, "notify", |d, node| d.notify(node))
+                    job.notify = self
+                        .switch(value, "notify", |d, node| d.notify(node))
+                        .map(Box::new)
                 }
                 Some("healthcheck") => {
                     job.healthcheck =

@@ -99,7 +99,7 @@ impl Checker<'_> {
         inherited: &mut Inherited,
     ) -> Option<Notices> {
         let mut uses = Uses::new();
-        let notify = match &entry.notify {
+        let notify = match entry.notify.as_deref() {
             Some(Switch::Off) => Some(Notify::default()),
             own => {
                 let own = match own {
