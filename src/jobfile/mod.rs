@@ -3,7 +3,10 @@
 //! This room owns the way from a path to checked jobs: where the file is
 //! (`--config`, `JOBRUN_CONFIG`, `./jobs.yaml`), reading its bytes, the YAML
 //! tree with every value's position, the schema as written, decoding the
-//! tree into it, the checks `validate` reports, and the secret lint.
+//! tree into it, the checks `validate` reports, the secret lint, where each
+//! job is written (which errors concern a run of one job), and the index
+//! that lets a run read one job of a large file (kept in the user's cache
+//! directory).
 //!
 //! It never resolves a variable's value (placeholders are only found and
 //! located here; `vars` gives them values), never sends a request, and never
