@@ -21,6 +21,7 @@ pub(crate) struct Cli {
 }
 
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 pub(crate) struct GlobalArgs {
     /// The job file [default: $JOBRUN_CONFIG, else ./jobs.yaml]
     #[arg(short, long, global = true, value_name = "PATH")]

@@ -53,7 +53,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         stderr_is_terminal: stderr.is_terminal(),
         stdout: &mut stdout.lock(),
         stderr: &mut stderr.lock(),
-        clock: std::sync::Arc::new(http::attempts::SystemClock),
+        clock: std::sync::Arc::new(context::SystemClock),
         random: context::system_random,
         handle_signals: true,
     };

@@ -12,7 +12,7 @@ use std::process::Command;
 use common::{Run, Sandbox, consumer, fixture, golden};
 
 /// The job files exported: the Node scheduler's own, the shipped example
-/// and the schedules of schedules.md's table.
+/// and a table of schedules chosen to test DST handling.
 const FILES: &[(&str, &str)] = &[
     ("node-jobs", "node-scheduler/jobs.yaml"),
     ("node-jobs-local", "node-scheduler/jobs-local.yaml"),

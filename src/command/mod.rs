@@ -1,8 +1,11 @@
 //! One thin file per subcommand. Each takes the invocation (the world in a
 //! `Context`, and the global options) and its own plain options, calls the
 //! rooms, prints, and returns the exit code or an error, which
-//! [`Invocation::report`] renders. Commands never see clap's types: the
-//! command line is turned into their options in `lib.rs`.
+//! [`Invocation::report`] renders. Commands never see clap's argument
+//! structs: the command line is turned into their options in `lib.rs`
+//! (`docs.rs` alone asks clap for the CLI's definition, to print the man
+//! page and completions from it). A command holds no logic a room owns:
+//! what it decides beyond parsing and printing belongs in a room.
 
 pub(crate) mod catch_up;
 pub(crate) mod crontab;

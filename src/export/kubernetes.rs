@@ -2,7 +2,8 @@
 //! CronJob per enabled job, as YAML written by hand (every string quoted
 //! as a JSON string, which YAML reads the same).
 //!
-//! Facts followed (schedules.md §5): `schedule` takes five fields and
+//! Facts followed (the batch/v1 CronJob reference, and robfig/cron, the
+//! parser Kubernetes uses): `schedule` takes five fields and
 //! `timeZone` an IANA name; robfig/cron, Kubernetes' parser, treats only a
 //! bare `*` as an unrestricted day field; without `startingDeadlineSeconds`
 //! more than 100 missed schedules stop a CronJob for good; a Job's

@@ -2,7 +2,8 @@
 //!
 //! This room fills a job's request in (`request`), sends it (`transport`:
 //! TLS with the system's trust store and the job's `caFile`, proxies, the
-//! size limit), follows the redirects the job allows (`redirect`), makes
+//! size limit, and the redirects the job allows, whose policy and target
+//! are `redirect`'s), makes
 //! the attempts its policy allows with backoff between them (`attempts`,
 //! `backoff`), names what went wrong (`failure`), shows it as curl
 //! (`curl`), and takes URLs apart (`url`).

@@ -14,7 +14,7 @@ use crate::http::transport::{self, Client};
 use crate::http::trust;
 use crate::http::url::userinfo;
 use crate::run::Options;
-use crate::run::messages::{Inbox, Message};
+use crate::run::inbox::{Inbox, Message};
 use crate::run::plan::Plan;
 use crate::run::sinks::Sinks;
 use crate::state::record::Outcome;
