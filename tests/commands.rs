@@ -73,13 +73,40 @@ fn week_range_gets_a_warning_with_the_replacement() {
 }
 
 #[test]
-fn strict_fails_on_warnings() {
+fn strict_fails_on_warnings_and_says_it_failed() {
     let run = Sandbox::new().run(&["--config", &node_file("jobs.yaml"), "validate", "--strict"]);
     assert_eq!(run.code, 3);
+    let summary = run.stderr.lines().last().unwrap_or_default();
     assert!(
-        run.stderr.contains("--strict fails on warnings"),
+        summary.ends_with(
+            "jobs.yaml: failed: 1 warning, and `--strict` fails on warnings; 6 jobs (3 enabled), 0 errors"
+        ),
         "{}",
         run.stderr
+    );
+    assert!(!run.stderr.contains(": ok"), "{}", run.stderr);
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+    // With `-q` the warnings that made it fail are still shown: they are
+    // what there is to fix.
+    let quiet = Sandbox::new().run(&[
+        "--config",
+        &node_file("jobs.yaml"),
+        "-q",
+        "validate",
+        "--strict",
+    ]);
+    assert_eq!(quiet.code, 3);
+    assert!(
+        quiet
+            .stderr
+            .contains("warning: jobrun sends `weekRange: current`"),
+        "{}",
+        quiet.stderr
+    );
+    assert!(
+        quiet.stderr.contains(": failed: 1 warning"),
+        "{}",
+        quiet.stderr
     );
 }
 

@@ -124,7 +124,9 @@ fn check(inv: &mut Invocation, options: &Options) -> Result<Exit, Error> {
             let shown: Vec<Diagnostic> = report
                 .diagnostics
                 .iter()
-                .filter(|d| d.is_error() || !inv.global.quiet)
+                // Under `--strict` a warning fails the check like an
+                // error, so `-q` hides it no more than an error.
+                .filter(|d| d.is_error() || options.strict || !inv.global.quiet)
                 .cloned()
                 .collect();
             let text = Report {
@@ -139,14 +141,10 @@ fn check(inv: &mut Invocation, options: &Options) -> Result<Exit, Error> {
             file.checked.jobs.iter().filter(|j| j.enabled).count(),
             errors,
             warnings,
+            options.strict,
         );
         if failed {
-            let why = if errors == 0 {
-                " (--strict fails on warnings)"
-            } else {
-                ""
-            };
-            write_err(inv, &format!("{}: {summary}{why}\n", file.path.display()));
+            write_err(inv, &format!("{}: {summary}\n", file.path.display()));
         } else if !inv.global.quiet {
             let mut out = format!("{}: {summary}\n", file.path.display());
             let verbose = inv.global.verbose > 0;
@@ -192,21 +190,19 @@ fn env_file_permissions(path: &std::path::Path) -> Vec<Diagnostic> {
     }
 }
 
-fn summary(jobs: usize, enabled: usize, errors: usize, warnings: usize) -> String {
-    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    let warnings = plural(warnings, "warning");
+/// The last line: `ok` and what the file holds, or what made it fail.
+fn summary(jobs: usize, enabled: usize, errors: usize, warnings: usize, strict: bool) -> String {
+    let plural = crate::wording::plural;
+    let (jobs, warnings_text) = (plural(jobs, "job"), plural(warnings, "warning"));
     if errors > 0 {
         // Which jobs are enabled is not known for jobs with errors.
+        format!("{jobs}, {}, {warnings_text}", plural(errors, "error"))
+    } else if strict && warnings > 0 {
         format!(
-            "{}, {}, {warnings}",
-            plural(jobs, "job"),
-            plural(errors, "error")
+            "failed: {warnings_text}, and `--strict` fails on warnings; {jobs} ({enabled} enabled), 0 errors"
         )
     } else {
-        format!(
-            "ok, {} ({enabled} enabled), {warnings}",
-            plural(jobs, "job")
-        )
+        format!("ok, {jobs} ({enabled} enabled), {warnings_text}")
     }
 }
 

@@ -234,7 +234,7 @@ impl<'a> RunLog<'a> {
     }
 
     pub(crate) fn finished(&mut self, end: &Finished, now: jiff::Timestamp) {
-        let attempts = plural(end.attempts, "attempt");
+        let attempts = crate::wording::plural(end.attempts as usize, "attempt");
         let target = format!(
             "{} {}",
             self.request.method.as_str(),
@@ -430,13 +430,5 @@ impl<'a> RunLog<'a> {
             excerpt.push('…');
         }
         Some(excerpt)
-    }
-}
-
-fn plural(n: u32, word: &str) -> String {
-    if n == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{n} {word}s")
     }
 }
