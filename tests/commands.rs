@@ -542,13 +542,21 @@ fn no_command_prints_a_variable_value() {
 #[test]
 fn verbose_validate_shows_each_jobs_schedule_and_zone() {
     let sandbox = Sandbox::with_jobs(
-        "jobs:\n  - name: a\n    timezone: Europe/London\n    schedule: \"0 9 * * *\"\n    url: \"https://e.com\"\n",
+        "jobs:\n  - name: a\n    timezone: Europe/London\n    schedule: \"0 9 * * *\"\n    url: \"https://e.com\"\n  - name: off\n    enabled: false\n    timezone: Europe/London\n    schedule: \"0 9 * * *\"\n    url: \"https://e.com\"\n",
     );
     let run = sandbox.run(&["validate", "-v"]);
     assert_eq!(run.code, 0);
     assert!(
         run.stdout
             .contains("  a needs no variables\n    enabled, `0 9 * * *` in Europe/London, next "),
+        "{}",
+        run.stdout
+    );
+    // As `list` and `status` say: a disabled job has no next run.
+    assert!(
+        run.stdout.ends_with(
+            "  off needs no variables\n    disabled, `0 9 * * *` in Europe/London, no next run\n"
+        ),
         "{}",
         run.stdout
     );

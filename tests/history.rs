@@ -696,6 +696,91 @@ fn status_ignores_a_failure_of_a_disabled_job() {
     assert_eq!(sandbox.run(&["status"]).code, 0);
 }
 
+/// A finished run of `job` that started at `started`.
+fn run_at(job: &str, started: &str, outcome: Outcome) -> Record {
+    let started: jiff::Timestamp = started.parse().unwrap();
+    let mut run = Record::start(
+        format!("seeded-{job}-{started}"),
+        job,
+        Trigger::Scheduled,
+        None,
+        started,
+    );
+    run.outcome = outcome;
+    run.ended = Some(started);
+    run.duration_ms = Some(0);
+    run
+}
+
+#[test]
+fn status_writes_every_instant_with_the_same_width() {
+    let sandbox = Sandbox::with_jobs(&file(&[
+        ("a", "http://127.0.0.1:9/", ""),
+        ("b", "http://127.0.0.1:9/", ""),
+        ("c", "http://127.0.0.1:9/", ""),
+    ]));
+    let mut store = store(&sandbox);
+    for (job, at) in [
+        ("a", "2025-03-07T18:15:20.34Z"),
+        ("b", "2025-03-07T18:15:20.437Z"),
+        ("c", "2025-03-07T18:15:20Z"),
+    ] {
+        store
+            .add(&run_at(job, at, Outcome::Succeeded), 10, true)
+            .unwrap();
+    }
+    let run = sandbox.run(&["status"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    let last_runs: Vec<&str> = lines[1..]
+        .iter()
+        .map(|l| l.split_whitespace().nth(1).unwrap())
+        .collect();
+    assert_eq!(
+        last_runs,
+        [
+            "2025-03-07T18:15:20.340+00:00",
+            "2025-03-07T18:15:20.437+00:00",
+            "2025-03-07T18:15:20.000+00:00"
+        ],
+        "{}",
+        run.stdout
+    );
+    let json: Value = serde_json::from_str(&sandbox.run(&["status", "--json"]).stdout).unwrap();
+    assert_eq!(
+        json["jobs"][0]["last_success"],
+        "2025-03-07T18:15:20.340+00:00"
+    );
+}
+
+#[test]
+fn list_and_status_agree_that_a_disabled_job_has_no_next_run() {
+    let sandbox = Sandbox::with_jobs(&file(&[
+        ("off", "http://127.0.0.1:9/", "enabled: false"),
+        ("on", "http://127.0.0.1:9/", ""),
+    ]));
+    for command in ["list", "status"] {
+        let run = sandbox.run(&[command]);
+        let header = run.stdout.lines().next().unwrap();
+        let next = header.find("NEXT").unwrap();
+        let cells: Vec<String> = run
+            .stdout
+            .lines()
+            .skip(1)
+            .map(|l| l[next..].split_whitespace().next().unwrap().to_string())
+            .collect();
+        assert_eq!(cells[0], "disabled", "{command}: {}", run.stdout);
+        assert!(
+            cells[1].ends_with("-01-01T00:00:00+00:00"),
+            "{command}: {}",
+            run.stdout
+        );
+        let json: Value = serde_json::from_str(&sandbox.run(&[command, "--json"]).stdout).unwrap();
+        assert_eq!(json["jobs"][0]["next"], Value::Null, "{command}");
+        assert!(json["jobs"][1]["next"].is_string(), "{command}");
+    }
+}
+
 #[test]
 fn history_of_an_unknown_job_suggests_a_name() {
     let sandbox = Sandbox::with_jobs(&file(&[("report", "http://127.0.0.1:9/", "")]));

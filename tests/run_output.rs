@@ -287,6 +287,25 @@ fn a_disabled_job_does_not_run_unless_forced() {
 }
 
 #[test]
+fn a_preview_of_a_disabled_job_says_it_is_disabled() {
+    let server = Server::start(vec![]);
+    let sandbox = sandbox(&server, "    enabled: false\n");
+    for preview in ["--dry-run", "--as-curl"] {
+        let shown = run(&sandbox, &["run", "report", preview]);
+        assert_eq!(shown.code, 0, "{}", shown.stderr);
+        assert!(!shown.stdout.is_empty());
+        assert_eq!(
+            shown.stderr,
+            "jobrun: note: job `report` is disabled (`enabled: false` in jobs.yaml:2): it runs only with `--force`\n",
+            "{preview}"
+        );
+        let quiet = run(&sandbox, &["-q", "run", "report", preview]);
+        assert_eq!(quiet.stderr, "", "{preview}");
+    }
+    assert!(server.requests().is_empty());
+}
+
+#[test]
 fn dry_run_prints_the_request_masked_and_sends_nothing() {
     let server = Server::start(vec![]);
     let sandbox = sandbox(&server, "");

@@ -220,7 +220,11 @@ pub(crate) fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
-/// An instant in a zone, as `list` and `next` print them.
+/// A recorded instant in a zone, as `status` prints them: RFC 3339 with
+/// the zone's offset and always three decimals, so that a column of them
+/// lines up (`18:15:20.340+00:00`, never `18:15:20.34+00:00`).
 pub(crate) fn in_zone(t: jiff::Timestamp, tz: &jiff::tz::TimeZone) -> String {
-    rfc3339(&t.to_zoned_datetime(tz.clone()))
+    t.to_zoned_datetime(tz.clone())
+        .strftime("%Y-%m-%dT%H:%M:%S%.3f%:z")
+        .to_string()
 }

@@ -156,13 +156,22 @@ fn check(inv: &mut Invocation, options: &Options) -> Result<Exit, Error> {
                     out.push_str(&format!("  {} needs no variables\n", job.name));
                 }
                 if verbose {
-                    let next = job.schedule.next_after(inv.ctx.now, &job.zone.tz);
-                    let next = next
-                        .as_ref()
-                        .map_or_else(|| "never".into(), crate::command::rfc3339);
+                    // A disabled job has no next run, as `list` and
+                    // `status` say too.
+                    let next = match job.enabled {
+                        true => job
+                            .schedule
+                            .next_after(inv.ctx.now, &job.zone.tz)
+                            .as_ref()
+                            .map_or_else(
+                                || "next never".into(),
+                                |next| format!("next {}", crate::command::rfc3339(next)),
+                            ),
+                        false => "no next run".into(),
+                    };
                     let state = if job.enabled { "enabled" } else { "disabled" };
                     out.push_str(&format!(
-                        "    {state}, `{}` in {}, next {next}\n",
+                        "    {state}, `{}` in {}, {next}\n",
                         job.schedule.text().trim(),
                         job.zone.label()
                     ));

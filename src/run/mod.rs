@@ -105,6 +105,17 @@ pub(crate) fn run(
     }
     let mut plan = plan::plan(ctx, setup, job, start, options.verbosity)?;
     if let Some(preview) = options.preview {
+        if !job.enabled && !options.force && options.verbosity > Verbosity::Quiet {
+            // On stderr: what stdout shows stays the request alone.
+            writeln!(
+                ctx.stderr,
+                "jobrun: note: job `{}` is disabled (`enabled: false` in {}:{}): it runs only with `--force`",
+                job.name,
+                setup.file.path.display(),
+                job.span.line
+            )
+            .map_err(Error::Output)?;
+        }
         return preview::show(ctx, &plan, preview);
     }
     let client = exchange::client(ctx, &mut plan)?;
