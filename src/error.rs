@@ -65,6 +65,8 @@ pub(crate) enum Error {
     #[error("cannot write the output: {}", crate::files::io_reason(.0))]
     Output(std::io::Error),
     /// A flag's value (or the variable standing for one) cannot be used.
+    /// `flag` is the flag (`--output`) or the variable (`https_proxy`),
+    /// named bare: the help puts it in backticks.
     #[error("{message}")]
     Flag { flag: &'static str, message: String },
     /// A variable's file or sealed value cannot be used.
@@ -137,9 +139,10 @@ impl Error {
             Error::EnvFileUnreadable { .. } => {
                 Some("check the path given with `--env-file` and its permissions".into())
             }
-            Error::Flag { flag, .. } => {
+            Error::Flag { flag, .. } if flag.starts_with('-') => {
                 Some(format!("check the path or value given with `{flag}`"))
             }
+            Error::Flag { flag, .. } => Some(format!("check the value of `{flag}`")),
             Error::Variable(e) => Some(e.help()),
             Error::Argument { help, .. } => Some(help.clone()),
             Error::Input(crate::vars::prompt::InputError::Empty) => Some(

@@ -7,12 +7,41 @@
 //! terminal would obey), a character that turns text around (Unicode's
 //! bidirectional controls), and a backtick, which would end the quote early.
 
+use std::borrow::Cow;
+
 /// `1 attempt`, `2 attempts`.
 pub(crate) fn plural(n: usize, word: &str) -> String {
     if n == 1 {
         format!("1 {word}")
     } else {
         format!("{n} {word}s")
+    }
+}
+
+/// `text` with every character a terminal would act on written as an
+/// escape (`\n`, `\t`, `\0`, `\u{1b}`), and nothing else changed.
+pub(crate) fn escape_controls(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_unsafe) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        push_escaped(&mut out, c);
+    }
+    Cow::Owned(out)
+}
+
+/// A character as a message names it: in words when it would not show in
+/// backticks (`a space`, `a line break`, `a backtick`, `the character
+/// U+0000`), else in backticks.
+pub(crate) fn character(c: char) -> String {
+    match c {
+        ' ' => "a space".into(),
+        '\t' => "a tab".into(),
+        '\n' | '\r' => "a line break".into(),
+        '`' => "a backtick".into(),
+        c if is_unsafe(c) || c.is_whitespace() => format!("the character U+{:04X}", c as u32),
+        c => format!("`{c}`"),
     }
 }
 
@@ -63,6 +92,25 @@ mod tests {
         assert_eq!(plural(0, "attempt"), "0 attempts");
         assert_eq!(plural(1, "attempt"), "1 attempt");
         assert_eq!(plural(4, "attempt"), "4 attempts");
+    }
+
+    #[test]
+    fn control_and_bidi_characters_are_written_as_escapes() {
+        assert_eq!(
+            escape_controls("a\nb\0c\u{1b}[31md\te\r\u{7f}\u{9b}\u{202e}f"),
+            "a\\nb\\0c\\u{1b}[31md\\te\\r\\u{7f}\\u{9b}\\u{202e}f"
+        );
+        assert!(matches!(escape_controls("plain ü"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn characters_that_would_not_show_are_named_in_words() {
+        assert_eq!(character(' '), "a space");
+        assert_eq!(character('\n'), "a line break");
+        assert_eq!(character('`'), "a backtick");
+        assert_eq!(character('\u{1b}'), "the character U+001B");
+        assert_eq!(character('\u{a0}'), "the character U+00A0");
+        assert_eq!(character('.'), "`.`");
     }
 
     #[test]

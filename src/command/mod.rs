@@ -195,8 +195,19 @@ impl Invocation<'_, '_> {
 }
 
 /// Rows under a header, each column as wide as its widest cell, two spaces
-/// apart; the last column is not padded.
+/// apart; the last column is not padded. A cell's control characters are
+/// written as escapes: a description or an error from a server must not
+/// start a row of its own or command the terminal.
 pub(crate) fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|cell| crate::wording::escape_controls(cell).into_owned())
+                .collect()
+        })
+        .collect();
+    let rows = rows.as_slice();
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in rows {
         for (width, cell) in widths.iter_mut().zip(row) {

@@ -480,7 +480,7 @@ pub(crate) struct ProxyChoice {
 pub(crate) fn proxy_for(
     url: &str,
     env: &dyn Fn(&str) -> Option<String>,
-) -> Result<Option<ProxyChoice>, String> {
+) -> Result<Option<ProxyChoice>, (&'static str, String)> {
     let get = |name: &'static str, upper: &'static str| {
         env(name)
             .filter(|v| !v.is_empty())
@@ -511,8 +511,11 @@ pub(crate) fn proxy_for(
         .map_or("http", |u| u.scheme)
         .to_ascii_lowercase();
     if scheme != "http" && scheme != "https" {
-        return Err(format!(
-            "`{variable}` names a {scheme} proxy; jobrun goes through http and https proxies only"
+        return Err((
+            variable,
+            format!(
+                "`{variable}` names a {scheme} proxy; jobrun goes through http and https proxies only"
+            ),
         ));
     }
     match Proxy::new(&address) {
@@ -521,7 +524,10 @@ pub(crate) fn proxy_for(
             variable,
             address,
         })),
-        Err(_) => Err(format!("`{variable}` is not a valid proxy address")),
+        Err(_) => Err((
+            variable,
+            format!("`{variable}` is not a valid proxy address"),
+        )),
     }
 }
 
@@ -571,7 +577,11 @@ mod tests {
         let socks = |name: &str| (name == "http_proxy").then(|| "socks5://127.0.0.1:1".to_string());
         assert_eq!(
             proxy_for("http://api.example/x", &socks).unwrap_err(),
-            "`http_proxy` names a socks5 proxy; jobrun goes through http and https proxies only"
+            (
+                "http_proxy",
+                "`http_proxy` names a socks5 proxy; jobrun goes through http and https proxies only"
+                    .to_string()
+            )
         );
     }
 }

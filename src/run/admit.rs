@@ -27,6 +27,7 @@ use crate::state::error::StoreError;
 use crate::state::lock::{self, RunLock};
 use crate::state::record::{Outcome, Record};
 use crate::state::{self, History};
+use crate::wording::{code, escape_controls};
 
 /// Whether the run goes ahead.
 pub(crate) enum Admission {
@@ -99,9 +100,9 @@ pub(crate) fn admit(
             if verbosity > Verbosity::Quiet {
                 let _ = writeln!(
                     ctx.stderr,
-                    "jobrun: job `{}` did not run: another run of it is still going (`concurrency: forbid`; lock `{}`)",
+                    "jobrun: job `{}` did not run: another run of it is still going (`concurrency: forbid`; lock {})",
                     job.name,
-                    path.display()
+                    code(&path.display().to_string())
                 );
                 if let Err(problem) = recorded {
                     not_recorded(ctx, &job.name, &problem);
@@ -261,9 +262,9 @@ fn depends_on(
 
 /// One line: the run goes on, unrecorded.
 pub(super) fn not_recorded(ctx: &mut Context, job: &str, problem: &StoreError) {
-    let _ = writeln!(
-        ctx.stderr,
+    let line = format!(
         "jobrun: job `{job}`: this run is not recorded in the history: {problem}; {}",
         problem.help()
     );
+    let _ = writeln!(ctx.stderr, "{}", escape_controls(&line));
 }

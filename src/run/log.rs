@@ -348,7 +348,9 @@ impl<'a> RunLog<'a> {
         let secrets = &self.request.secrets;
         let (stderr_line, file_line) = match self.format {
             LogFormat::Text => {
-                let text = secrets.mask(&line.text).into_owned();
+                // A value from a server, the file or the environment never
+                // starts a line of its own or commands the terminal.
+                let text = crate::wording::escape_controls(&secrets.mask(&line.text)).into_owned();
                 let stamped = format!("{} {text}", now.strftime("%Y-%m-%dT%H:%M:%S%.3fZ"));
                 (text, stamped)
             }
@@ -386,7 +388,11 @@ impl<'a> RunLog<'a> {
         let _ = writeln!(self.stderr, "< {}", status_text(response.status));
         for (name, value) in &response.headers {
             let value = self.request.secrets.header_value(name, value);
-            let _ = writeln!(self.stderr, "< {name}: {value}");
+            let _ = writeln!(
+                self.stderr,
+                "< {name}: {}",
+                crate::wording::escape_controls(&value)
+            );
         }
     }
 
