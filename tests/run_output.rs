@@ -85,6 +85,71 @@ fn refused_credentials_name_the_header_and_the_variable() {
 }
 
 #[test]
+fn refused_credentials_outside_the_headers_are_named_where_they_are() {
+    let cases = [
+        (
+            "?format=csv&key=${API_KEY}",
+            "authentication failed: check the `key` query parameter and variable `API_KEY`",
+        ),
+        (
+            "?api_key=abc123",
+            "authentication failed: check the `api_key` query parameter (its value is written in the job file)",
+        ),
+        (
+            "/hooks/${HOOK_TOKEN}",
+            "authentication failed: check the URL and variable `HOOK_TOKEN`",
+        ),
+    ];
+    for (tail, expected) in cases {
+        let server = Server::start(vec![Reply::status(401)]);
+        let sandbox = Sandbox::with_jobs(&format!(
+            "jobs:\n  - name: report\n    schedule: \"* * * * *\"\n    url: \"{}{tail}\"\n    retries: 0\n",
+            server.url("/r")
+        ));
+        let run = run_env(
+            &sandbox,
+            &["run", "report"],
+            &[("API_KEY", "k3y-value"), ("HOOK_TOKEN", "h00k-value")],
+        );
+        assert_eq!(run.code, 1);
+        assert!(run.stderr.contains(expected), "{tail}: {}", run.stderr);
+        assert!(!run.stderr.contains("no credential"), "{}", run.stderr);
+    }
+    let server = Server::start(vec![Reply::status(403)]);
+    let url = server
+        .url("/r")
+        .replace("://", "://${API_USER}:${API_PASSWORD}@");
+    let sandbox = Sandbox::with_jobs(&format!(
+        "jobs:\n  - name: report\n    schedule: \"* * * * *\"\n    url: \"{url}\"\n    retries: 0\n"
+    ));
+    let run = run_env(
+        &sandbox,
+        &["run", "report"],
+        &[("API_USER", "alice"), ("API_PASSWORD", "pw-value")],
+    );
+    assert!(
+        run.stderr.contains(
+            "authentication failed: check the user name and password in the URL and variables `API_USER`, `API_PASSWORD`"
+        ),
+        "{}",
+        run.stderr
+    );
+    // With none at all, it says so.
+    let server = Server::start(vec![Reply::status(401)]);
+    let sandbox = Sandbox::with_jobs(&format!(
+        "jobs:\n  - name: report\n    schedule: \"* * * * *\"\n    url: \"{}?format=csv\"\n    retries: 0\n",
+        server.url("/r")
+    ));
+    let run = run_env(&sandbox, &["run", "report"], &[]);
+    assert!(
+        run.stderr
+            .contains("the job sends no credential: no credential header, and none in its URL"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
 fn a_long_body_is_cut_to_500_characters() {
     let server = Server::start(vec![Reply::status(502).body("e".repeat(2000))]);
     let sandbox = sandbox(&server, "    retries: 0\n");

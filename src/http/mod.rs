@@ -4,8 +4,9 @@
 //! TLS with the system's trust store and the job's `caFile`, proxies, the
 //! size limit), follows the redirects the job allows (`redirect`), makes
 //! the attempts its policy allows with backoff between them (`attempts`,
-//! `backoff`), names what went wrong (`failure`), shows it as curl
-//! (`curl`), and takes URLs apart (`url`).
+//! `backoff`), names what went wrong (`failure`) and which credentials a
+//! refusal concerns (`credential`), shows it as curl (`curl`), and takes
+//! URLs apart (`url`).
 //!
 //! It knows nothing of the history, the terminal or why a request is made:
 //! a job's run and a notification use it alike. Each attempt is reported
@@ -13,6 +14,7 @@
 
 pub(crate) mod attempts;
 pub(crate) mod backoff;
+pub(crate) mod credential;
 pub(crate) mod curl;
 pub(crate) mod failure;
 pub(crate) mod redirect;

@@ -396,26 +396,10 @@ impl<'a> RunLog<'a> {
         }
     }
 
-    /// Which header and variables to check when credentials are refused.
+    /// Which header, query parameter or variables to check when
+    /// credentials are refused.
     fn credentials_hint(&self) -> String {
-        let rotated = "a rotated or expired token is the commonest cause";
-        match self.request.credentials.as_slice() {
-            [] => "the server refused the request and the job sends no credential header; check whether it needs an `Authorization` header".into(),
-            credentials => {
-                let parts: Vec<String> = credentials
-                    .iter()
-                    .map(|(header, vars)| match vars.as_slice() {
-                        [] => format!("the `{header}` header (its value is written in the job file)"),
-                        vars => format!(
-                            "the `{header}` header and {} {}",
-                            if vars.len() == 1 { "variable" } else { "variables" },
-                            vars.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", ")
-                        ),
-                    })
-                    .collect();
-                format!("authentication failed: check {} ({rotated})", parts.join(" and "))
-            }
-        }
+        crate::http::credential::refused_hint(&self.request.credentials)
     }
 
     /// The start of the body as one quoted line, masked before it is cut.
