@@ -132,6 +132,46 @@ fn shipped_job_file_validates_and_lists_in_chicago_time() {
 }
 
 #[test]
+fn next_says_when_there_is_no_run_and_exits_1() {
+    let sandbox = Sandbox::with_jobs(
+        "jobs:\n  - name: daily\n    schedule: \"0 9 * * *\"\n    url: \"https://e.com\"\n",
+    );
+    let run = sandbox.run(&["next", "daily", "--after", "9999-12-30T00:00:00Z"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(run.stdout, "");
+    assert_eq!(
+        run.stderr,
+        "jobrun: job `daily` has no run after 9999-12-30T00:00:00+00:00: run times are reckoned up to the end of the year 9998\n"
+    );
+    // Fewer than asked for: those there are, and a note.
+    let run = sandbox.run(&[
+        "next",
+        "daily",
+        "-n",
+        "5",
+        "--after",
+        "9998-12-29T12:00:00Z",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stdout,
+        "9998-12-30T09:00:00+00:00\n9998-12-31T09:00:00+00:00\n"
+    );
+    assert!(
+        run.stderr
+            .contains("only 2 runs after 9998-12-29T12:00:00+00:00"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        sandbox
+            .run(&["-q", "next", "daily", "--after", "9999-12-30T00:00:00Z"])
+            .stderr,
+        ""
+    );
+}
+
+#[test]
 fn validate_lists_the_variables_each_job_needs() {
     let sandbox = Sandbox::with_jobs(
         "jobs:\n  - name: a\n    schedule: \"* * * * *\"\n    url: \"https://e.com/${PATH_PART:-x}\"\n    headers:\n      Authorization: \"Bearer ${API_TOKEN}\"\n    method: POST\n    data:\n      at: \"${NOW}\"\n      key: \"${API_KEY}\"\n",
