@@ -172,6 +172,48 @@ fn next_says_when_there_is_no_run_and_exits_1() {
 }
 
 #[test]
+fn each_commands_help_lists_every_exit_code_it_can_return() {
+    let expected: &[(&str, &[u8])] = &[
+        ("validate", &[0, 1, 2, 3]),
+        ("list", &[0, 1, 2, 3]),
+        ("next", &[0, 1, 2, 3]),
+        ("run", &[0, 1, 2, 3, 75, 130, 143]),
+        ("encrypt", &[0, 1, 2, 3]),
+        ("crontab", &[0, 1, 2, 3]),
+        ("systemd", &[0, 1, 2, 3]),
+        ("kubernetes", &[0, 1, 2, 3]),
+        ("status", &[0, 1, 2, 3]),
+        ("history", &[0, 1, 2, 3]),
+        ("catch-up", &[0, 1, 2, 3, 75, 130, 143]),
+        ("completions", &[0, 1, 2]),
+        ("man", &[0, 1, 2]),
+    ];
+    for (command, codes) in expected {
+        let run = Sandbox::new().run(&[command, "--help"]);
+        assert_eq!(run.code, 0, "{command}");
+        let (_, listed) = run
+            .stdout
+            .split_once("\nExit codes:\n")
+            .unwrap_or_else(|| panic!("{command} --help lists no exit codes:\n{}", run.stdout));
+        let found: Vec<u8> = listed
+            .lines()
+            .filter_map(|l| l.strip_prefix("  ")?.split(' ').next()?.parse().ok())
+            .collect();
+        assert_eq!(&found, codes, "{command}:\n{listed}");
+    }
+    let status = Sandbox::new().run(&["status", "--help"]).stdout;
+    assert!(
+        status.contains("\n  1   the last run of an enabled job failed, was interrupted or died"),
+        "{status}"
+    );
+    let crontab = Sandbox::new().run(&["crontab", "--help"]).stdout;
+    assert!(
+        crontab.contains("\n  1   with --check, the file differs"),
+        "{crontab}"
+    );
+}
+
+#[test]
 fn validate_lists_the_variables_each_job_needs() {
     let sandbox = Sandbox::with_jobs(
         "jobs:\n  - name: a\n    schedule: \"* * * * *\"\n    url: \"https://e.com/${PATH_PART:-x}\"\n    headers:\n      Authorization: \"Bearer ${API_TOKEN}\"\n    method: POST\n    data:\n      at: \"${NOW}\"\n      key: \"${API_KEY}\"\n",
