@@ -412,8 +412,27 @@ fn a_signal_while_waiting_to_retry_keeps_the_status_received() {
     assert_eq!(row["status"], 503);
 }
 
+/// The outcomes as the database holds them, newest first: what a run
+/// wrote, before any reader's look at the locks.
+fn recorded(sandbox: &Sandbox) -> Vec<&'static str> {
+    store(sandbox)
+        .recent(None, 1000)
+        .unwrap()
+        .iter()
+        .map(|r| match r.outcome {
+            Outcome::Running => "running",
+            Outcome::Succeeded => "succeeded",
+            Outcome::Failed => "failed",
+            Outcome::Skipped => "skipped",
+            Outcome::Busy => "busy",
+            Outcome::Interrupted => "interrupted",
+            Outcome::Died => "died",
+        })
+        .collect()
+}
+
 #[test]
-fn a_run_killed_without_a_word_is_marked_interrupted_by_the_next_run() {
+fn a_run_killed_without_a_word_is_marked_died_by_the_next_run() {
     let server = Server::start(vec![
         Reply::status(200).delay(Duration::from_secs(30)),
         Reply::status(200),
@@ -423,17 +442,13 @@ fn a_run_killed_without_a_word_is_marked_interrupted_by_the_next_run() {
     server.wait_for_requests(1, WAIT);
     child.kill().unwrap();
     child.wait().unwrap();
-    assert_eq!(outcomes(&history(&sandbox, &[])), ["running"]);
+    assert_eq!(recorded(&sandbox), ["running"]);
     assert_eq!(sandbox.run(&["run", "report"]).code, 0);
-    assert_eq!(
-        outcomes(&history(&sandbox, &[])),
-        ["succeeded", "interrupted"]
-    );
+    assert_eq!(recorded(&sandbox), ["succeeded", "died"]);
 }
 
 #[test]
-fn a_run_of_a_job_that_allows_overlap_killed_without_a_word_is_marked_interrupted_by_the_next_run()
-{
+fn a_run_of_a_job_that_allows_overlap_killed_without_a_word_is_marked_died_by_the_next_run() {
     let server = Server::start(vec![
         Reply::status(200).delay(Duration::from_secs(30)),
         Reply::status(200).delay(Duration::from_secs(30)),
@@ -452,10 +467,7 @@ fn a_run_of_a_job_that_allows_overlap_killed_without_a_word_is_marked_interrupte
     let going = spawn(&sandbox, &["run", "report"]);
     server.wait_for_requests(2, WAIT);
     assert_eq!(sandbox.run(&["run", "report"]).code, 0);
-    assert_eq!(
-        outcomes(&history(&sandbox, &[])),
-        ["succeeded", "running", "interrupted"]
-    );
+    assert_eq!(recorded(&sandbox), ["succeeded", "running", "died"]);
     drop(server);
     finish(going);
 }
@@ -686,6 +698,144 @@ fn status_exits_1_while_an_enabled_job_last_failed() {
         "{}",
         run.stdout
     );
+}
+
+/// `status --json`'s entry for the first job, and the exit code.
+fn first_status(sandbox: &Sandbox) -> (i32, Value) {
+    let run = sandbox.run(&["status", "--json"]);
+    let json: Value = serde_json::from_str(&run.stdout).expect("JSON");
+    (run.code, json["jobs"][0].clone())
+}
+
+#[test]
+fn status_counts_an_interrupted_run_as_a_failure() {
+    let server = Server::start(vec![
+        Reply::status(200),
+        Reply::status(200).delay(Duration::from_secs(30)),
+    ]);
+    let sandbox = Sandbox::with_jobs(&file(&[("report", &server.url("/r"), "timeout: 60s")]));
+    assert_eq!(sandbox.run(&["run", "report"]).code, 0);
+    let child = spawn(&sandbox, &["run", "report"]);
+    server.wait_for_requests(2, WAIT);
+    // SAFETY: kill(2) on the pid of a child this test started and has
+    // not yet reaped.
+    assert_eq!(
+        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) },
+        0
+    );
+    assert_eq!(finish(child).code, 143);
+    let (code, report) = first_status(&sandbox);
+    assert_eq!(code, 1, "{report}");
+    assert_eq!(report["last_run"]["outcome"], "interrupted");
+    assert_eq!(report["failing"], true);
+    assert_eq!(report["consecutive_failures"], 1);
+}
+
+#[test]
+fn status_shows_a_run_killed_without_a_word_as_died_while_it_is_still_going_as_running() {
+    let server = Server::start(vec![
+        Reply::status(200).delay(Duration::from_secs(30)),
+        Reply::status(200).delay(Duration::from_secs(30)),
+    ]);
+    let sandbox = Sandbox::with_jobs(&file(&[("report", &server.url("/r"), "timeout: 60s")]));
+    let mut child = spawn(&sandbox, &["run", "report"]);
+    server.wait_for_requests(1, WAIT);
+    // Still going: running, and not a failure.
+    let (code, report) = first_status(&sandbox);
+    assert_eq!(
+        (code, &report["last_run"]["outcome"]),
+        (0, &Value::from("running"))
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // Its process is gone (its lock is free): died, a failure.
+    let (code, report) = first_status(&sandbox);
+    assert_eq!(code, 1, "{report}");
+    assert_eq!(report["last_run"]["outcome"], "died");
+    assert_eq!(report["failing"], true);
+    assert_eq!(report["consecutive_failures"], 1);
+    assert!(
+        report["last_run"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("killed, or the machine stopped"),
+        "{report}"
+    );
+    let text = sandbox.run(&["status"]);
+    assert!(
+        text.stdout.lines().nth(1).unwrap().contains(" died "),
+        "{}",
+        text.stdout
+    );
+    // `history` says the same, and `status` created nothing.
+    assert_eq!(outcomes(&history(&sandbox, &[])), ["died"]);
+    // The next run records it so.
+    let going = spawn(&sandbox, &["run", "report"]);
+    server.wait_for_requests(2, WAIT);
+    assert_eq!(outcomes(&history(&sandbox, &[])), ["running", "died"]);
+    assert_eq!(recorded(&sandbox), ["running", "died"]);
+    // The last run that ended died: still failing while the new one goes.
+    let (code, report) = first_status(&sandbox);
+    assert_eq!(code, 1);
+    assert_eq!(report["last_run"]["outcome"], "running");
+    drop(server);
+    finish(going);
+}
+
+#[test]
+fn status_tells_a_dead_run_of_a_job_that_allows_overlap_from_one_still_going() {
+    let server = Server::start(vec![
+        Reply::status(200).delay(Duration::from_secs(30)),
+        Reply::status(200).delay(Duration::from_secs(30)),
+    ]);
+    let sandbox = Sandbox::with_jobs(&file(&[(
+        "report",
+        &server.url("/r"),
+        "timeout: 60s\nconcurrency: allow",
+    )]));
+    let going = spawn(&sandbox, &["run", "report"]);
+    server.wait_for_requests(1, WAIT);
+    let mut killed = spawn(&sandbox, &["run", "report"]);
+    server.wait_for_requests(2, WAIT);
+    assert_eq!(outcomes(&history(&sandbox, &[])), ["running", "running"]);
+    killed.kill().unwrap();
+    killed.wait().unwrap();
+    // The job's shared lock is still held by the run going; the killed
+    // run's own lock is free.
+    assert_eq!(outcomes(&history(&sandbox, &[])), ["died", "running"]);
+    let (code, report) = first_status(&sandbox);
+    assert_eq!(code, 1, "{report}");
+    assert_eq!(report["last_run"]["outcome"], "died");
+    drop(server);
+    finish(going);
+    // A run that ended leaves no lock file of its own behind.
+    let locks: Vec<String> = std::fs::read_dir(sandbox.state_dir().join("locks"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name != "report.lock")
+        .collect();
+    assert_eq!(locks.len(), 1, "only the killed run's: {locks:?}");
+    let server = Server::start(vec![Reply::status(200)]);
+    sandbox.write(
+        "jobs.yaml",
+        file(&[(
+            "report",
+            &server.url("/r"),
+            "timeout: 60s\nconcurrency: allow",
+        )]),
+    );
+    assert_eq!(sandbox.run(&["run", "report"]).code, 0);
+    let locks: Vec<String> = std::fs::read_dir(sandbox.state_dir().join("locks"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        locks,
+        ["report.lock"],
+        "a run alone clears the dead runs' locks"
+    );
+    // The run going failed when its server went away.
+    assert_eq!(recorded(&sandbox), ["succeeded", "died", "failed"]);
 }
 
 #[test]
