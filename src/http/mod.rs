@@ -5,8 +5,8 @@
 //! size limit), follows the redirects the job allows (`redirect`), makes
 //! the attempts its policy allows with backoff between them (`attempts`,
 //! `backoff`), names what went wrong (`failure`) and which credentials a
-//! refusal concerns (`credential`), shows it as curl (`curl`), and takes
-//! URLs apart (`url`).
+//! refusal concerns (`credential`), shows it as curl (`curl`) and as it
+//! goes on the wire (`wire`), and takes URLs apart (`url`).
 //!
 //! It knows nothing of the history, the terminal or why a request is made:
 //! a job's run and a notification use it alike. Each attempt is reported
@@ -22,3 +22,4 @@ pub(crate) mod request;
 pub(crate) mod transport;
 pub(crate) mod trust;
 pub(crate) mod url;
+pub(crate) mod wire;

@@ -177,22 +177,6 @@ impl Prepared {
     pub(crate) fn shown_url(&self) -> String {
         url::masked(&self.url, &self.secrets)
     }
-
-    /// The request as an HTTP message with every secret masked, for
-    /// `--dry-run` and `-vv`.
-    pub(crate) fn shown(&self) -> String {
-        let mut out = format!("{} {}\n", self.method.as_str(), self.shown_url());
-        for header in &self.headers {
-            let value = self.secrets.header_value(&header.name, &header.value);
-            out.push_str(&format!("{}: {value}\n", header.name));
-        }
-        if let Some(body) = &self.body {
-            out.push('\n');
-            out.push_str(&self.secrets.mask(body));
-            out.push('\n');
-        }
-        out
-    }
 }
 
 /// `%XX` sequences decoded, as curl reads URL userinfo.

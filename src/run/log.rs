@@ -176,12 +176,16 @@ impl<'a> RunLog<'a> {
         self.emit(line, Verbosity::Normal, now);
     }
 
-    /// Before the first attempt: the request's head, at `-vv`.
+    /// Before the first attempt: the request's head as it goes on the
+    /// wire, at `-vv`, as curl -v shows it. Should the transport refuse
+    /// to write it, the attempt says why.
     pub(crate) fn request(&mut self) {
-        if self.verbosity >= Verbosity::Headers && self.format == LogFormat::Text {
-            let shown = self.request.shown();
-            let head = shown.split("\n\n").next().unwrap_or_default();
-            for line in head.lines() {
+        if self.verbosity >= Verbosity::Headers
+            && self.format == LogFormat::Text
+            && let Ok(head) = crate::http::wire::head(self.request)
+        {
+            for line in std::iter::once(&head.request_line).chain(&head.headers) {
+                let line = crate::wording::escape_controls(line);
                 let _ = writeln!(self.stderr, "> {line}");
             }
         }
