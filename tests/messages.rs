@@ -150,6 +150,7 @@ fn control_characters_from_the_file_or_the_environment_are_escaped_everywhere() 
 
     // From the environment: a value filled into the URL, and paths.
     let sandbox = Sandbox::with_jobs(&job_file("http://127.0.0.1:9/${PART}"));
+    sandbox.write("x\u{1b}[31m\nFORGED.yaml", job_file("http://127.0.0.1:9/x"));
     let cases: &[Invocation] = &[
         (&["run", "report"], &[("PART", "a\u{1b}[2J\nFORGED")]),
         (
@@ -158,6 +159,18 @@ fn control_characters_from_the_file_or_the_environment_are_escaped_everywhere() 
         ),
         (&["-vv", "run", "report"], &[("PART", "a\u{1b}[2J\nFORGED")]),
         (&["list"], &[("JOBRUN_CONFIG", "no\u{1b}[2J\nFORGED.yaml")]),
+        (&["-c", "x\u{1b}[31m\nFORGED.yaml", "validate"], &[]),
+        (&["-c", "x\u{1b}[31m\nFORGED.yaml", "-v", "validate"], &[]),
+        (
+            &[
+                "-c",
+                "x\u{1b}[31m\nFORGED.yaml",
+                "systemd",
+                "--dir",
+                "u\u{1b}\nFORGED",
+            ],
+            &[],
+        ),
         (
             &["--env-file", "no\u{1b}\nFORGED.env", "run", "report"],
             &[("PART", "x")],

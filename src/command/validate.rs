@@ -143,10 +143,11 @@ fn check(inv: &mut Invocation, options: &Options) -> Result<Exit, Error> {
             warnings,
             options.strict,
         );
+        let path = crate::wording::escape_controls(&file.path.display().to_string()).into_owned();
         if failed {
-            write_err(inv, &format!("{}: {summary}\n", file.path.display()));
+            write_err(inv, &format!("{path}: {summary}\n"));
         } else if !inv.global.quiet {
-            let mut out = format!("{}: {summary}\n", file.path.display());
+            let mut out = format!("{path}: {summary}\n");
             let verbose = inv.global.verbose > 0;
             for job in &file.checked.jobs {
                 let needs: Vec<&str> = job.needed_variables().into_iter().collect();
