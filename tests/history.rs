@@ -419,15 +419,7 @@ fn recorded(sandbox: &Sandbox) -> Vec<&'static str> {
         .recent(None, 1000)
         .unwrap()
         .iter()
-        .map(|r| match r.outcome {
-            Outcome::Running => "running",
-            Outcome::Succeeded => "succeeded",
-            Outcome::Failed => "failed",
-            Outcome::Skipped => "skipped",
-            Outcome::Busy => "busy",
-            Outcome::Interrupted => "interrupted",
-            Outcome::Died => "died",
-        })
+        .map(|r| r.outcome.as_str())
         .collect()
 }
 

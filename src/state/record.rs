@@ -66,7 +66,8 @@ impl Outcome {
         "died",
     ];
 
-    pub(crate) fn as_str(self) -> &'static str {
+    /// As the history writes it (public for the tests' fixtures).
+    pub fn as_str(self) -> &'static str {
         match self {
             Outcome::Running => "running",
             Outcome::Succeeded => "succeeded",
