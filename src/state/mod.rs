@@ -1,5 +1,6 @@
 //! The state runs leave behind and later runs read: the run history, the
-//! per-job locks, the state directory they live in, `dependsOn`'s reading
+//! per-job locks (and what they say of a run whose row says `running`:
+//! `liveness`), the state directory they live in, `dependsOn`'s reading
 //! of the history, and who is told of a run (the alert decision, made in
 //! the same transaction that finishes the run's row).
 //!
