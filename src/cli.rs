@@ -4,14 +4,14 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::error::EXIT_CODES_HELP;
+use crate::error::{CommandName, command_exit_codes_help, exit_codes_help};
 
 /// Run scheduled HTTP jobs from a YAML file, one job per invocation.
 ///
 /// jobrun leaves scheduling to the operating system: cron, systemd timers or
 /// Kubernetes CronJobs call `jobrun run NAME`.
 #[derive(Debug, Parser)]
-#[command(name = "jobrun", version, after_help = EXIT_CODES_HELP, max_term_width = 100)]
+#[command(name = "jobrun", version, after_help = exit_codes_help(), max_term_width = 100)]
 pub(crate) struct Cli {
     #[command(flatten)]
     pub(crate) global: GlobalArgs,
@@ -70,6 +70,7 @@ pub(crate) enum LogFormat {
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Check the job file: every error and warning, with its location
+    #[command(after_help = command_exit_codes_help(CommandName::Validate))]
     Validate {
         /// Also require every variable the jobs use to be set
         #[arg(long)]
@@ -85,6 +86,7 @@ pub(crate) enum Command {
     },
 
     /// List the jobs with their schedule, zone and next run
+    #[command(after_help = command_exit_codes_help(CommandName::List))]
     List {
         /// Print JSON: {"jobs": [...]}
         #[arg(long)]
@@ -92,6 +94,7 @@ pub(crate) enum Command {
     },
 
     /// Print a job's next run times, in its zone
+    #[command(after_help = command_exit_codes_help(CommandName::Next))]
     Next {
         /// The job's name
         name: String,
@@ -109,6 +112,7 @@ pub(crate) enum Command {
     /// Run one job now
     ///
     /// Silent when the job succeeds; one line on stderr when it fails.
+    #[command(after_help = command_exit_codes_help(CommandName::Run))]
     Run(RunArgs),
 
     /// Encrypt a secret for the .env file, as ENCRYPTED_NAME=...
@@ -117,6 +121,7 @@ pub(crate) enum Command {
     /// terminal) and seals it with JWT_ENCRYPTION_KEY from the environment
     /// or the .env file. Prints only the sealed value: there is no decrypt
     /// command.
+    #[command(after_help = command_exit_codes_help(CommandName::Encrypt))]
     Encrypt {
         /// The variable's name, as the job file uses it (`JWT_TOKEN`)
         name: String,
@@ -127,17 +132,21 @@ pub(crate) enum Command {
     /// `jobrun crontab > /etc/cron.d/jobrun` installs it (owned by root, mode 0644).
     /// Jobs kept in another zone than the host's, or firing at seconds other
     /// than 0, run as `run --due NAME`, which checks the time itself.
+    #[command(after_help = command_exit_codes_help(CommandName::Crontab))]
     Crontab(CrontabArgs),
 
     /// Write a systemd service and timer per enabled job into DIR
+    #[command(after_help = command_exit_codes_help(CommandName::Systemd))]
     Systemd(SystemdArgs),
 
     /// Print a ConfigMap with the job file and a CronJob per enabled job
+    #[command(after_help = command_exit_codes_help(CommandName::Kubernetes))]
     Kubernetes(KubernetesArgs),
 
     /// Show each job's last run, last success, failures in a row and next run
     ///
     /// Exits 1 when the last run of any enabled job failed, for monitoring.
+    #[command(after_help = command_exit_codes_help(CommandName::Status))]
     Status {
         /// Print JSON: {"jobs": [...]}
         #[arg(long)]
@@ -145,6 +154,7 @@ pub(crate) enum Command {
     },
 
     /// Show recorded runs, newest first
+    #[command(after_help = command_exit_codes_help(CommandName::History))]
     History {
         /// Only this job's runs
         name: Option<String>,
@@ -162,15 +172,18 @@ pub(crate) enum Command {
     /// Run each job with `catchUp` whose latest scheduled run within that time was missed
     ///
     /// For after the machine was down: call it at boot (`@reboot` in cron).
+    #[command(after_help = command_exit_codes_help(CommandName::CatchUp))]
     CatchUp,
 
     /// Print a shell completion script
+    #[command(after_help = command_exit_codes_help(CommandName::Completions))]
     Completions {
         /// The shell to complete for
         shell: clap_complete::Shell,
     },
 
     /// Print the manual page (roff)
+    #[command(after_help = command_exit_codes_help(CommandName::Man))]
     Man,
 }
 

@@ -16,6 +16,7 @@ mod run;
 mod schedule;
 mod state;
 mod vars;
+mod wording;
 
 /// What the integration tests build their fixtures with (a history with
 /// runs in it; sealed, minted and encoded values to look for): not an API

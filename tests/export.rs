@@ -472,6 +472,71 @@ fn crontab_check_passes_on_the_installed_file_and_fails_with_a_diff_on_drift() {
     assert!(missing.stderr.contains("`--check`"), "{}", missing.stderr);
 }
 
+/// The command `crontab --check` printed as the way to install the new
+/// file: its last line on stderr.
+fn printed_fix(run: &Run) -> String {
+    let line = run.stderr.lines().last().unwrap_or_default().trim();
+    assert!(line.contains(" crontab"), "{}", run.stderr);
+    line.to_string()
+}
+
+#[test]
+fn the_fix_crontab_check_prints_makes_the_check_pass_with_every_flag_given() {
+    let sandbox = sandbox("exports/zones.yaml");
+    std::fs::rename(sandbox.path("jobs.yaml"), sandbox.path("my jobs.yaml")).unwrap();
+    sandbox.write("prod's.env", "");
+    let flag_sets: &[&[&str]] = &[
+        &[
+            "--user",
+            "jobrun",
+            "--mailto",
+            "ops team@example.com",
+            "--bin",
+            BIN,
+        ],
+        &["--user-crontab", "--mailto", "", "--cron-tz"],
+        &[],
+    ];
+    for flags in flag_sets {
+        let mut args = vec![
+            "-c",
+            "my jobs.yaml",
+            "--env-file",
+            "prod's.env",
+            "--state-dir",
+            "var/state",
+            "crontab",
+        ];
+        args.extend_from_slice(flags);
+        args.extend(["--check", "cron.d/jobrun"]);
+        std::fs::create_dir_all(sandbox.path("cron.d")).unwrap();
+        sandbox.write("cron.d/jobrun", "# an old file\n");
+        let stale = sandbox.run(&args);
+        assert_eq!(stale.code, 1, "{flags:?}: {}", stale.stderr);
+        let fix = printed_fix(&stale);
+        // Followed literally, in a shell, from another directory.
+        let followed = Command::new("sh")
+            .args(["-c", &fix])
+            .env_clear()
+            .env("TZ", "UTC")
+            .current_dir("/")
+            .output()
+            .unwrap();
+        assert!(
+            followed.status.success(),
+            "{fix}: {}",
+            String::from_utf8_lossy(&followed.stderr)
+        );
+        let again = sandbox.run(&args);
+        assert_eq!(
+            (again.code, again.stdout.as_str()),
+            (0, ""),
+            "{flags:?}: `{fix}` did not make the check pass: {}",
+            again.stderr
+        );
+    }
+}
+
 #[test]
 fn crontab_lines_use_absolute_paths_quote_and_escape_percent() {
     let sandbox = Sandbox::new();

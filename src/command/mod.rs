@@ -198,8 +198,19 @@ impl Invocation<'_, '_> {
 }
 
 /// Rows under a header, each column as wide as its widest cell, two spaces
-/// apart; the last column is not padded.
+/// apart; the last column is not padded. A cell's control characters are
+/// written as escapes: a description or an error from a server must not
+/// start a row of its own or command the terminal.
 pub(crate) fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|cell| crate::wording::escape_controls(cell).into_owned())
+                .collect()
+        })
+        .collect();
+    let rows = rows.as_slice();
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in rows {
         for (width, cell) in widths.iter_mut().zip(row) {
@@ -223,7 +234,11 @@ pub(crate) fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
-/// An instant in a zone, as `list` and `next` print them.
+/// A recorded instant in a zone, as `status` prints them: RFC 3339 with
+/// the zone's offset and always three decimals, so that a column of them
+/// lines up (`18:15:20.340+00:00`, never `18:15:20.34+00:00`).
 pub(crate) fn in_zone(t: jiff::Timestamp, tz: &jiff::tz::TimeZone) -> String {
-    rfc3339(&t.to_zoned_datetime(tz.clone()))
+    t.to_zoned_datetime(tz.clone())
+        .strftime("%Y-%m-%dT%H:%M:%S%.3f%:z")
+        .to_string()
 }

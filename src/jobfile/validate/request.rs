@@ -59,7 +59,7 @@ impl Checker<'_> {
             let offset = value[..i].chars().count();
             self.diagnostics.push(
                 Diagnostic::error(
-                    format!("{what} contains {}", describe_char(c)),
+                    format!("{what} contains {}", crate::wording::character(c)),
                     text.span_at(offset, 1),
                 )
                 .with_help("percent-encode it (a space is `%20`)"),
@@ -279,15 +279,6 @@ impl Checker<'_> {
             return None;
         }
         Some((self.base_dir.join(&text.value), text.span))
-    }
-}
-
-fn describe_char(c: char) -> String {
-    match c {
-        ' ' => "a space".into(),
-        '\t' => "a tab".into(),
-        '\n' | '\r' => "a line break".into(),
-        c => format!("the character U+{:04X}", c as u32),
     }
 }
 
