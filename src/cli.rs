@@ -11,7 +11,7 @@ use crate::error::EXIT_CODES_HELP;
 /// jobrun leaves scheduling to the operating system: cron, systemd timers or
 /// Kubernetes CronJobs call `jobrun run NAME`.
 #[derive(Debug, Parser)]
-#[command(name = "jobrun", version, after_help = EXIT_CODES_HELP, max_term_width = 100)]
+#[command(name = "jobrun", version = env!("JOBRUN_VERSION"), after_help = EXIT_CODES_HELP, max_term_width = 100)]
 pub(crate) struct Cli {
     #[command(flatten)]
     pub(crate) global: GlobalArgs,
@@ -170,8 +170,19 @@ pub(crate) enum Command {
         shell: clap_complete::Shell,
     },
 
-    /// Print the manual page (roff)
-    Man,
+    /// Print the manual page of jobrun or of a command (roff), or write them all
+    ///
+    /// `jobrun man | man -l -` reads jobrun's page; `jobrun man --dir DIR`
+    /// writes `jobrun.1` and a `jobrun-COMMAND.1` per command, for a package.
+    Man {
+        /// The command whose page to print (`jobrun man run` is jobrun-run(1))
+        #[arg(value_name = "COMMAND", conflicts_with = "dir")]
+        command: Option<String>,
+
+        /// Write every page into DIR (created if missing) instead of printing one
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args)]

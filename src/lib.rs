@@ -191,6 +191,12 @@ fn dispatch(inv: &mut Invocation, command: &Command) -> Result<Exit, Error> {
         }
         Command::CatchUp => command::catch_up::execute(inv),
         Command::Completions { shell } => command::docs::completions(inv, *shell),
-        Command::Man => command::docs::man(inv),
+        Command::Man { command, dir } => command::man::execute(
+            inv,
+            &command::man::Options {
+                command: command.clone(),
+                dir: dir.clone(),
+            },
+        ),
     }
 }

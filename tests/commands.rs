@@ -428,7 +428,7 @@ fn completions_and_man_page_are_generated() {
     let run = Sandbox::new().run(&["man"]);
     assert_eq!(run.code, 0);
     assert!(
-        run.stdout.contains(".TH jobrun 1"),
+        run.stdout.contains(".TH \"JOBRUN\" 1 "),
         "{}",
         &run.stdout[..200.min(run.stdout.len())]
     );

@@ -13,7 +13,7 @@ pub(crate) mod decode;
 pub(crate) mod lint;
 mod read;
 mod schema;
-mod suggest;
+pub(crate) mod suggest;
 pub(crate) mod validate;
 mod yaml;
 

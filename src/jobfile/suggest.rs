@@ -3,7 +3,7 @@
 
 /// The known word closest to `word`, if one is close enough to be a slip:
 /// the same letters in another case or separator style, or a small edit.
-pub(super) fn suggest<'k>(word: &str, known: &[&'k str]) -> Option<&'k str> {
+pub(crate) fn suggest<'k>(word: &str, known: &[&'k str]) -> Option<&'k str> {
     let fold = |s: &str| -> String {
         s.chars()
             .filter(|c| !matches!(c, '_' | '-'))
@@ -23,7 +23,7 @@ pub(super) fn suggest<'k>(word: &str, known: &[&'k str]) -> Option<&'k str> {
 }
 
 /// `a`, `b` and `c`
-pub(super) fn list(words: &[&str]) -> String {
+pub(crate) fn list(words: &[&str]) -> String {
     let quoted: Vec<String> = words.iter().map(|w| format!("`{w}`")).collect();
     match quoted.split_last() {
         None => String::new(),
