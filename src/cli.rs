@@ -164,6 +164,14 @@ pub(crate) enum Command {
     /// For after the machine was down: call it at boot (`@reboot` in cron).
     CatchUp,
 
+    /// Write a starter job file and its .env, to edit from there
+    ///
+    /// Writes the job file (`--config`, else $JOBRUN_CONFIG, else ./jobs.yaml)
+    /// with one commented job in this host's zone, and the `.env` beside it
+    /// (`--env-file`), mode 600, holding the variable the job uses. Writes
+    /// nothing when either file exists.
+    Init,
+
     /// Print a shell completion script
     Completions {
         /// The shell to complete for

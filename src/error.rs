@@ -73,6 +73,13 @@ pub(crate) enum Error {
     /// A command's argument cannot be used.
     #[error("{message}")]
     Argument { message: String, help: String },
+    /// A file `init` would write is there already: it writes over nothing.
+    #[error("`{}` already exists, and `jobrun init` writes over nothing", path.display())]
+    Exists {
+        path: PathBuf,
+        /// The flag that names another path instead.
+        flag: &'static str,
+    },
     /// What was given on standard input cannot be used.
     #[error(transparent)]
     Input(#[from] crate::vars::prompt::InputError),
@@ -111,6 +118,7 @@ impl Error {
             | Error::UnknownJob { .. }
             | Error::EnvFileUnreadable { .. }
             | Error::Flag { .. }
+            | Error::Exists { .. }
             | Error::Variable(_)
             | Error::StateNeeded { .. }
             | Error::History(_) => Exit::Config,
@@ -142,6 +150,9 @@ impl Error {
             }
             Error::Variable(e) => Some(e.help()),
             Error::Argument { help, .. } => Some(help.clone()),
+            Error::Exists { flag, .. } => Some(format!(
+                "nothing was written; check the file you have with `jobrun validate`, or write the starter files elsewhere with `{flag} PATH`"
+            )),
             Error::Input(crate::vars::prompt::InputError::Empty) => Some(
                 "pipe the secret in (`printf %s \"$VALUE\" | jobrun encrypt NAME`), or run it in a terminal and type it".into(),
             ),

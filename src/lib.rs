@@ -190,6 +190,7 @@ fn dispatch(inv: &mut Invocation, command: &Command) -> Result<Exit, Error> {
             command::history::execute(inv, name.as_deref(), *count, *json)
         }
         Command::CatchUp => command::catch_up::execute(inv),
+        Command::Init => command::init::execute(inv),
         Command::Completions { shell } => command::docs::completions(inv, *shell),
         Command::Man { command, dir } => command::man::execute(
             inv,

@@ -12,6 +12,7 @@ pub(crate) mod crontab;
 pub(crate) mod docs;
 pub(crate) mod encrypt;
 pub(crate) mod history;
+pub(crate) mod init;
 pub(crate) mod kubernetes;
 pub(crate) mod list;
 pub(crate) mod man;

@@ -13,6 +13,7 @@ pub(crate) mod decode;
 pub(crate) mod lint;
 mod read;
 mod schema;
+pub(crate) mod starter;
 pub(crate) mod suggest;
 pub(crate) mod validate;
 mod yaml;
