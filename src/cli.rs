@@ -164,6 +164,13 @@ pub(crate) enum Command {
     /// For after the machine was down: call it at boot (`@reboot` in cron).
     CatchUp,
 
+    /// Print a JSON Schema (draft 2020-12) of the job file, for editors
+    ///
+    /// `jobrun schema > jobrun.schema.json`, then start the job file with
+    /// `# yaml-language-server: $schema=./jobrun.schema.json` for completion
+    /// and help on each key. `validate` checks what a schema cannot.
+    Schema,
+
     /// Write a starter job file and its .env, to edit from there
     ///
     /// Writes the job file (`--config`, else $JOBRUN_CONFIG, else ./jobs.yaml)

@@ -191,6 +191,7 @@ fn dispatch(inv: &mut Invocation, command: &Command) -> Result<Exit, Error> {
         }
         Command::CatchUp => command::catch_up::execute(inv),
         Command::Init => command::init::execute(inv),
+        Command::Schema => command::schema::execute(inv),
         Command::Completions { shell } => command::docs::completions(inv, *shell),
         Command::Man { command, dir } => command::man::execute(
             inv,

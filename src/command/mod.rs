@@ -18,6 +18,7 @@ pub(crate) mod list;
 pub(crate) mod man;
 pub(crate) mod next;
 pub(crate) mod run;
+pub(crate) mod schema;
 pub(crate) mod status;
 pub(crate) mod systemd;
 pub(crate) mod validate;

@@ -10,6 +10,7 @@
 //! touches the state directory: `stateDir` is only read as a path.
 
 pub(crate) mod decode;
+pub(crate) mod json_schema;
 pub(crate) mod lint;
 mod read;
 mod schema;

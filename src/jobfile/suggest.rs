@@ -35,12 +35,13 @@ pub(crate) fn list(words: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::jobfile::schema::JOB_KEYS;
+    use crate::jobfile::schema::{JOB_KEYS, names};
 
     #[test]
     fn suggestions_only_for_close_words() {
-        assert_eq!(suggest("scheduel", JOB_KEYS), Some("schedule"));
-        assert_eq!(suggest("Timeout", JOB_KEYS), Some("timeout"));
-        assert_eq!(suggest("frobnicate", JOB_KEYS), None);
+        let keys = names(JOB_KEYS);
+        assert_eq!(suggest("scheduel", &keys), Some("schedule"));
+        assert_eq!(suggest("Timeout", &keys), Some("timeout"));
+        assert_eq!(suggest("frobnicate", &keys), None);
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod consumer;
 pub mod golden;
+pub mod json_schema;
 pub mod server;
 
 use std::path::{Path, PathBuf};
