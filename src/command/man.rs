@@ -138,7 +138,7 @@ impl Manual {
         roff.text(refs);
         roff.control("PP", []);
         roff.text([roman(
-            "The job file's keys, secrets, the run history, notifications and scheduling recipes are described in the documentation: /usr/share/doc/jobrun in the Debian package, docs/ in the source.",
+            "The job file's keys, secrets, the run history, notifications and scheduling recipes are described in the documentation: /usr/share/doc/jobrun/docs in the Debian package, docs/ in the source; examples (a job file, a .env, a systemd service and timer) are in /usr/share/doc/jobrun/examples.",
         )]);
         page.finish()
     }
@@ -369,6 +369,6 @@ const FILES: &[(&str, &str)] = &[
     ),
     (
         "/var/lib/jobrun",
-        "The state directory to give jobs run as root or as a system user (JOBRUN_STATE_DIR, --state-dir or global.stateDir); nothing creates it at install.",
+        "The state directory of system jobs: the systemd units jobrun systemd writes have systemd create it (StateDirectory=); give it to cron jobs run as root with JOBRUN_STATE_DIR, --state-dir or global.stateDir. Installing the package creates nothing.",
     ),
 ];

@@ -22,9 +22,8 @@ pub(crate) fn job_file(zone: Option<&str>) -> String {
     format!(
         r#"# The job file: the HTTP calls jobrun makes and when. `jobrun validate`
 # checks it; `jobrun list` shows when each job runs next. Every key is in
-# the documentation (/usr/share/doc/jobrun/job-file.md, or docs/job-file.md
-# in the source); `jobrun schema` prints a JSON Schema that editors
-# complete and check keys from.
+# docs/job-file.md (/usr/share/doc/jobrun/docs/ once installed); `jobrun
+# schema` prints a JSON Schema that editors complete and check keys from.
 
 global:
 {timezone}  defaultTimeout: 10s      # how long each attempt may take
