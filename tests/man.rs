@@ -312,3 +312,52 @@ fn head_commit(top: &Path) -> Option<String> {
         .lines()
         .find_map(|l| l.strip_suffix(reference).map(|h| h.trim().to_string()))
 }
+
+#[test]
+#[ignore = "consumer: needs fish"]
+fn fish_completes_commands_and_options() {
+    let fish = common::consumer::require("fish");
+    let sandbox = Sandbox::new();
+    let script = sandbox.write(
+        "jobrun.fish",
+        Sandbox::new().run(&["completions", "fish"]).stdout,
+    );
+    let complete = |line: &str| {
+        let program = format!("source {}; complete -C '{line}'", script.display());
+        let output = std::process::Command::new(&fish)
+            .args(["--no-config", "-c", &program])
+            .output()
+            .expect("fish runs");
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let commands = complete("jobrun ca");
+    assert!(commands.starts_with("catch-up\t"), "{commands}");
+    let options = complete("jobrun run --dr");
+    assert!(options.starts_with("--dry-run\t"), "{options}");
+}
+
+#[test]
+#[ignore = "consumer: needs zsh"]
+fn zsh_finds_the_completion_by_its_compdef_line() {
+    let zsh = common::consumer::require("zsh");
+    let sandbox = Sandbox::new();
+    std::fs::create_dir(sandbox.path("functions")).unwrap();
+    sandbox.write(
+        "functions/_jobrun",
+        Sandbox::new().run(&["completions", "zsh"]).stdout,
+    );
+    // What a user's shell does at start: compinit reads each file on
+    // fpath and registers it for the commands its `#compdef` line names.
+    let program = format!(
+        "fpath=({} $fpath); autoload -Uz compinit; compinit -u -d {}; print -r -- $_comps[jobrun]",
+        sandbox.path("functions").display(),
+        sandbox.path("zcompdump").display()
+    );
+    let output = std::process::Command::new(zsh)
+        .args(["-f", "-c", &program])
+        .output()
+        .expect("zsh runs");
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(String::from_utf8(output.stdout).unwrap(), "_jobrun\n");
+}

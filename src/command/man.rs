@@ -12,7 +12,7 @@
 use std::path::{Path, PathBuf};
 
 use clap::CommandFactory;
-use clap_mangen::roff::{Roff, bold, italic, roman};
+use clap_mangen::roff::{Inline, Roff, bold, italic, roman};
 
 use crate::cli::Cli;
 use crate::command::Invocation;
@@ -123,8 +123,8 @@ impl Manual {
             roff.text([bold(page_name(command)), roman(format!("({SECTION})."))]);
         }
         page.after_help(&self.top);
-        page.environment();
-        page.files();
+        page.terms("ENVIRONMENT", ENVIRONMENT, bold);
+        page.terms("FILES", FILES, italic);
         let roff = page.section("SEE ALSO");
         let mut refs = Vec::new();
         for (i, command) in self.commands().enumerate() {
@@ -289,22 +289,15 @@ impl Page {
         flush(&mut self.roff, &mut item);
     }
 
-    /// The variables jobrun reads for itself (a job's own come from the
-    /// environment too; see the documentation).
-    fn environment(&mut self) {
-        let roff = self.section("ENVIRONMENT");
-        for (name, meaning) in ENVIRONMENT {
+    /// A section of terms and what each means, as a `.TP` list: the
+    /// variables jobrun reads for itself (a job's own come from the
+    /// environment too), or the files (names set in italics, as
+    /// man-pages(7) sets file names).
+    fn terms(&mut self, title: &str, terms: &[(&str, &str)], style: fn(String) -> Inline) {
+        let roff = self.section(title);
+        for (term, meaning) in terms {
             roff.control("TP", []);
-            roff.text([bold(*name)]);
-            roff.text([roman(*meaning)]);
-        }
-    }
-
-    fn files(&mut self) {
-        let roff = self.section("FILES");
-        for (name, meaning) in FILES {
-            roff.control("TP", []);
-            roff.text([italic(*name)]);
+            roff.text([style(term.to_string())]);
             roff.text([roman(*meaning)]);
         }
     }
