@@ -101,3 +101,17 @@ fn every_file_the_package_names_exists_or_is_built() {
         assert!(repo_file(path).is_file(), "{name}: {path}");
     }
 }
+
+#[test]
+fn the_debian_changelog_names_the_version_being_packaged() {
+    // cargo-deb names the package VERSION-1 from Cargo.toml; its
+    // changelog's newest entry must say the same, or lintian and dpkg
+    // see two versions.
+    let version = env!("CARGO_PKG_VERSION");
+    let changelog = std::fs::read_to_string(repo_file("packaging/debian/changelog")).unwrap();
+    let first = changelog.lines().next().unwrap();
+    assert!(
+        first.starts_with(&format!("jobrun ({version}-")),
+        "packaging/debian/changelog starts `{first}`: add an entry for {version}"
+    );
+}
