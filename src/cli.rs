@@ -11,7 +11,7 @@ use crate::error::{CommandName, command_exit_codes_help, exit_codes_help};
 /// jobrun leaves scheduling to the operating system: cron, systemd timers or
 /// Kubernetes CronJobs call `jobrun run NAME`.
 #[derive(Debug, Parser)]
-#[command(name = "jobrun", version, after_help = exit_codes_help(), max_term_width = 100)]
+#[command(name = "jobrun", version = env!("JOBRUN_VERSION"), after_help = exit_codes_help(), max_term_width = 100)]
 pub(crate) struct Cli {
     #[command(flatten)]
     pub(crate) global: GlobalArgs,
@@ -175,6 +175,23 @@ pub(crate) enum Command {
     #[command(after_help = command_exit_codes_help(CommandName::CatchUp))]
     CatchUp,
 
+    /// Print a JSON Schema (draft 2020-12) of the job file, for editors
+    ///
+    /// `jobrun schema > jobrun.schema.json`, then start the job file with
+    /// `# yaml-language-server: $schema=./jobrun.schema.json` for completion
+    /// and help on each key. `validate` checks what a schema cannot.
+    #[command(after_help = command_exit_codes_help(CommandName::Schema))]
+    Schema,
+
+    /// Write a starter job file and its .env, to edit from there
+    ///
+    /// Writes the job file (`--config`, else $JOBRUN_CONFIG, else ./jobs.yaml)
+    /// with one commented job in this host's zone, and the `.env` beside it
+    /// (`--env-file`), mode 600, holding the variable the job uses. Writes
+    /// nothing when either file exists.
+    #[command(after_help = command_exit_codes_help(CommandName::Init))]
+    Init,
+
     /// Print a shell completion script
     #[command(after_help = command_exit_codes_help(CommandName::Completions))]
     Completions {
@@ -182,9 +199,20 @@ pub(crate) enum Command {
         shell: clap_complete::Shell,
     },
 
-    /// Print the manual page (roff)
+    /// Print the manual page of jobrun or of a command (roff), or write them all
+    ///
+    /// `jobrun man | man -l -` reads jobrun's page; `jobrun man --dir DIR`
+    /// writes `jobrun.1` and a `jobrun-COMMAND.1` per command, for a package.
     #[command(after_help = command_exit_codes_help(CommandName::Man))]
-    Man,
+    Man {
+        /// The command whose page to print (`jobrun man run` is jobrun-run(1))
+        #[arg(value_name = "COMMAND", conflicts_with = "dir")]
+        command: Option<String>,
+
+        /// Write every page into DIR (created if missing) instead of printing one
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args)]

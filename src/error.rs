@@ -79,11 +79,13 @@ pub(crate) enum CommandName {
     CatchUp,
     Completions,
     Man,
+    Schema,
+    Init,
 }
 
 impl CommandName {
     #[cfg(test)]
-    const ALL: [CommandName; 13] = [
+    const ALL: [CommandName; 15] = [
         CommandName::Validate,
         CommandName::List,
         CommandName::Next,
@@ -97,6 +99,8 @@ impl CommandName {
         CommandName::CatchUp,
         CommandName::Completions,
         CommandName::Man,
+        CommandName::Schema,
+        CommandName::Init,
     ];
 
     /// Every code the command can return, with what it means there. Any
@@ -235,10 +239,25 @@ impl CommandName {
                 (Exit::Interrupted, "interrupted (SIGINT)"),
                 (Exit::Terminated, "terminated (SIGTERM)"),
             ],
-            CommandName::Completions | CommandName::Man => &[
+            CommandName::Completions | CommandName::Schema => &[
                 (Exit::Success, "printed"),
                 (Exit::Failed, OUTPUT),
                 (Exit::Usage, USAGE),
+            ],
+            CommandName::Man => &[
+                (Exit::Success, "printed, or written into --dir"),
+                (Exit::Failed, OUTPUT),
+                (Exit::Usage, "usage error; an unknown command"),
+                (Exit::Config, "--dir cannot be written"),
+            ],
+            CommandName::Init => &[
+                (Exit::Success, "the job file and its .env written"),
+                (Exit::Failed, OUTPUT),
+                (Exit::Usage, USAGE),
+                (
+                    Exit::Config,
+                    "the job file or the .env exists already (nothing is written), or cannot be\n      written",
+                ),
             ],
         }
     }
@@ -295,6 +314,13 @@ pub(crate) enum Error {
     /// A command's argument cannot be used.
     #[error("{message}")]
     Argument { message: String, help: String },
+    /// A file `init` would write is there already: it writes over nothing.
+    #[error("`{}` already exists, and `jobrun init` writes over nothing", path.display())]
+    Exists {
+        path: PathBuf,
+        /// The flag that names another path instead.
+        flag: &'static str,
+    },
     /// What was given on standard input cannot be used.
     #[error(transparent)]
     Input(#[from] crate::vars::prompt::InputError),
@@ -333,6 +359,7 @@ impl Error {
             | Error::UnknownJob { .. }
             | Error::EnvFileUnreadable { .. }
             | Error::Flag { .. }
+            | Error::Exists { .. }
             | Error::Variable(_)
             | Error::StateNeeded { .. }
             | Error::History(_) => Exit::Config,
@@ -365,6 +392,9 @@ impl Error {
             Error::Flag { flag, .. } => Some(format!("check the value of `{flag}`")),
             Error::Variable(e) => Some(e.help()),
             Error::Argument { help, .. } => Some(help.clone()),
+            Error::Exists { flag, .. } => Some(format!(
+                "nothing was written; check the file you have with `jobrun validate`, or write the starter files elsewhere with `{flag} PATH`"
+            )),
             Error::Input(crate::vars::prompt::InputError::Empty) => Some(
                 "pipe the secret in (`printf %s \"$VALUE\" | jobrun encrypt NAME`), or run it in a terminal and type it".into(),
             ),

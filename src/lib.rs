@@ -191,7 +191,15 @@ fn dispatch(inv: &mut Invocation, command: &Command) -> Result<Exit, Error> {
             command::history::execute(inv, name.as_deref(), *count, *json)
         }
         Command::CatchUp => command::catch_up::execute(inv),
+        Command::Init => command::init::execute(inv),
+        Command::Schema => command::schema::execute(inv),
         Command::Completions { shell } => command::docs::completions(inv, *shell),
-        Command::Man => command::docs::man(inv),
+        Command::Man { command, dir } => command::man::execute(
+            inv,
+            &command::man::Options {
+                command: command.clone(),
+                dir: dir.clone(),
+            },
+        ),
     }
 }

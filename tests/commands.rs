@@ -186,7 +186,9 @@ fn each_commands_help_lists_every_exit_code_it_can_return() {
         ("history", &[0, 1, 2, 3]),
         ("catch-up", &[0, 1, 2, 3, 75, 130, 143]),
         ("completions", &[0, 1, 2]),
-        ("man", &[0, 1, 2]),
+        ("man", &[0, 1, 2, 3]),
+        ("schema", &[0, 1, 2]),
+        ("init", &[0, 1, 2, 3]),
     ];
     for (command, codes) in expected {
         let run = Sandbox::new().run(&[command, "--help"]);
@@ -537,7 +539,7 @@ fn completions_and_man_page_are_generated() {
     let run = Sandbox::new().run(&["man"]);
     assert_eq!(run.code, 0);
     assert!(
-        run.stdout.contains(".TH jobrun 1"),
+        run.stdout.contains(".TH \"JOBRUN\" 1 "),
         "{}",
         &run.stdout[..200.min(run.stdout.len())]
     );

@@ -181,6 +181,10 @@ const CASES: &[Case] = &[
     case(&["-v", "validate", "--env"], Answer::None, 0),
     case(&["validate", "--env", "--format", "json"], Answer::None, 0),
     case(&["validate", "--env", "--strict"], Answer::None, 0),
+    // `init` finding the job file and the .env there: refused, naming
+    // the paths only.
+    case(&["init"], Answer::None, 3),
+    case(&["--config", "new.yaml", "init"], Answer::None, 3),
     // Previews.
     case(&["run", "report", "--dry-run"], Answer::None, 0),
     case(&["run", "report", "--as-curl"], Answer::None, 0),

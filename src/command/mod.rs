@@ -3,8 +3,8 @@
 //! rooms, prints, and returns the exit code or an error, which
 //! [`Invocation::report`] renders. Commands never see clap's argument
 //! structs: the command line is turned into their options in `lib.rs`
-//! (`docs.rs` alone asks clap for the CLI's definition, to print the man
-//! page and completions from it). A command holds no logic a room owns:
+//! (`docs.rs` and `man.rs` alone ask clap for the CLI's definition, to print the completions
+//! and manual pages from it). A command holds no logic a room owns:
 //! what it decides beyond parsing and printing belongs in a room.
 
 pub(crate) mod catch_up;
@@ -12,10 +12,13 @@ pub(crate) mod crontab;
 pub(crate) mod docs;
 pub(crate) mod encrypt;
 pub(crate) mod history;
+pub(crate) mod init;
 pub(crate) mod kubernetes;
 pub(crate) mod list;
+pub(crate) mod man;
 pub(crate) mod next;
 pub(crate) mod run;
+pub(crate) mod schema;
 pub(crate) mod status;
 pub(crate) mod systemd;
 pub(crate) mod validate;

@@ -8,14 +8,11 @@ use crate::diagnostic::{Diagnostic, Span};
 use crate::job::size;
 use crate::job::template::Template;
 use crate::job::{Body, DEFAULT_MAX_RESPONSE_BYTES, Data, Method, Redirects};
-use crate::jobfile::schema::{HeaderEntry, RedirectsEntry, Spanned, Text};
+use crate::jobfile::schema::{HeaderEntry, MAX_RESPONSE_BYTES, RedirectsEntry, Spanned, Text};
 use crate::jobfile::suggest;
 use crate::jobfile::yaml::{Node, Value};
 
 use super::Checker;
-
-/// The most `maxResponseBytes` may be: a response body is kept in memory.
-const MAX_RESPONSE_BYTES: u64 = 1024 * 1024 * 1024;
 
 impl Checker<'_> {
     /// `method` as written, or `default` when it is not.
