@@ -7,6 +7,7 @@ use crate::error::{Error, Exit};
 use crate::job::duration;
 use crate::jobfile::validate::Purpose;
 use crate::state;
+use crate::state::liveness;
 use crate::state::record::{Delivery, NoticeKind};
 use crate::state::record::{Record, instant};
 
@@ -68,8 +69,9 @@ pub(crate) fn execute(
     json: bool,
 ) -> Result<Exit, Error> {
     let file = inv.load(Purpose::Use)?;
-    let store = match inv.state_dir(file) {
-        Some(dir) => state::open_existing(&dir).map_err(Error::History)?,
+    let state_dir = inv.state_dir(file);
+    let store = match &state_dir {
+        Some(dir) => state::open_existing(dir).map_err(Error::History)?,
         None => None,
     };
     if let Some(name) = name {
@@ -83,8 +85,14 @@ pub(crate) fn execute(
             file.job(name)?;
         }
     }
+    // A row that says `running` of a run that is gone reads `died`, as
+    // `status` says too.
     let runs = match &store {
-        Some(store) => store.recent(name, count).map_err(Error::History)?,
+        Some(store) => {
+            let read = || store.recent(name, count);
+            let dir = state_dir.as_ref().map(|d| d.path.as_path());
+            liveness::settle(dir, read().map_err(Error::History)?, read).map_err(Error::History)?
+        }
         None => Vec::new(),
     };
     let text = if json {

@@ -14,11 +14,13 @@
 
 pub(crate) mod decode;
 pub(crate) mod index;
+pub(crate) mod json_schema;
 mod layout;
 pub(crate) mod lint;
 mod read;
 mod schema;
-mod suggest;
+pub(crate) mod starter;
+pub(crate) mod suggest;
 pub(crate) mod validate;
 mod yaml;
 

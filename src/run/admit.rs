@@ -24,9 +24,11 @@ use crate::state::alerts::{AlertPolicy, Claim};
 use crate::state::dependency::{self, Decision};
 use crate::state::dir::StateDir;
 use crate::state::error::StoreError;
+use crate::state::liveness;
 use crate::state::lock::{self, RunLock};
 use crate::state::record::{Outcome, Record};
 use crate::state::{self, History};
+use crate::wording::{code, escape_controls};
 
 /// Whether the run goes ahead.
 pub(crate) enum Admission {
@@ -85,7 +87,7 @@ pub(crate) fn admit(
         Some(dir) => state::open(dir),
         None => Err(StoreError::NoDirectory),
     };
-    let (lock, alone) = match take_lock(job, state_dir, &history)? {
+    let (lock, alone) = match take_lock(job, &run.run_id, state_dir, &history)? {
         Locked::Held(lock, alone) => (lock, alone),
         Locked::Busy(path) => {
             let row = run.not_run(
@@ -99,9 +101,9 @@ pub(crate) fn admit(
             if verbosity > Verbosity::Quiet {
                 let _ = writeln!(
                     ctx.stderr,
-                    "jobrun: job `{}` did not run: another run of it is still going (`concurrency: forbid`; lock `{}`)",
+                    "jobrun: job `{}` did not run: another run of it is still going (`concurrency: forbid`; lock {})",
                     job.name,
-                    path.display()
+                    code(&path.display().to_string())
                 );
                 if let Err(problem) = recorded {
                     not_recorded(ctx, &job.name, &problem);
@@ -127,13 +129,7 @@ pub(crate) fn admit(
         let history = history
             .as_mut()
             .map_err(|problem| needed(problem.clone()))?;
-        let other = plan
-            .file
-            .checked
-            .jobs
-            .iter()
-            .find(|j| j.name == dependency.job);
-        let decision = depends_on(&**history, dependency, other, state_dir, now).map_err(needed)?;
+        let decision = depends_on(&**history, dependency, state_dir, now).map_err(needed)?;
         match decision {
             Decision::Skip(reason) => {
                 if verbosity >= Verbosity::Attempts {
@@ -197,12 +193,13 @@ enum Locked {
 /// can tell a live run from a dead one.
 fn take_lock(
     job: &Job,
+    run_id: &str,
     state_dir: Option<&StateDir>,
     history: &Result<Box<dyn History>, StoreError>,
 ) -> Result<Locked, Error> {
     match job.concurrency {
         Concurrency::Allow => Ok(
-            match state_dir.and_then(|d| lock::share(&d.path, &job.name)) {
+            match state_dir.and_then(|d| lock::share(&d.path, &job.name, run_id)) {
                 Some((lock, free)) => Locked::Held(Some(lock), free),
                 None => Locked::Held(None, false),
             },
@@ -230,40 +227,29 @@ fn take_lock(
     }
 }
 
-/// Decide `dependsOn` from the runs of the job it backs up (`other`).
+/// Decide `dependsOn` from the runs of the job it backs up.
 ///
-/// A row of the other job that says `running` is believed only if the
-/// job's lock says so too. A run killed without a word (SIGKILL, a power
-/// cut) leaves its row `running`, and a backup that believed it would
-/// skip exactly when it is needed. Every run holds its job's lock
-/// (exclusively under `concurrency: forbid`, shared under `allow`), so a
-/// lock that can be taken means no run is going; it is let go at once.
+/// A row of the other job that says `running` is believed only if its
+/// run's lock says so too (`state::liveness`). A run killed without a
+/// word (SIGKILL, a power cut) leaves its row `running`, and a backup that
+/// believed it would skip exactly when it is needed.
 fn depends_on(
     history: &dyn History,
     dependency: &Dependency,
-    other: Option<&Job>,
     state_dir: Option<&StateDir>,
     now: Timestamp,
 ) -> Result<Decision, StoreError> {
     let since = dependency::window_start(dependency, now);
-    let mut runs = history.since(&dependency.job, since)?;
-    if let (Some(other), Some(dir)) = (other, state_dir)
-        && runs.iter().any(|r| r.outcome == Outcome::Running)
-        && let Ok(lock::Attempt::Held(free)) = lock::try_lock(&dir.path, &other.name)
-    {
-        drop(free);
-        for run in runs.iter_mut().filter(|r| r.outcome == Outcome::Running) {
-            run.outcome = Outcome::Interrupted;
-        }
-    }
+    let read = || history.since(&dependency.job, since);
+    let runs = liveness::settle(state_dir.map(|d| d.path.as_path()), read()?, read)?;
     Ok(dependency::decide(dependency, &runs, now))
 }
 
 /// One line: the run goes on, unrecorded.
 pub(super) fn not_recorded(ctx: &mut Context, job: &str, problem: &StoreError) {
-    let _ = writeln!(
-        ctx.stderr,
+    let line = format!(
         "jobrun: job `{job}`: this run is not recorded in the history: {problem}; {}",
         problem.help()
     );
+    let _ = writeln!(ctx.stderr, "{}", escape_controls(&line));
 }

@@ -1,5 +1,6 @@
 //! The state runs leave behind and later runs read: the run history, the
-//! per-job locks, the state directory they live in, `dependsOn`'s reading
+//! per-job locks (and what they say of a run whose row says `running`:
+//! `liveness`), the state directory they live in, `dependsOn`'s reading
 //! of the history, and who is told of a run (the alert decision, made in
 //! the same transaction that finishes the run's row).
 //!
@@ -11,6 +12,7 @@ pub(crate) mod alerts;
 pub(crate) mod dependency;
 pub(crate) mod dir;
 pub(crate) mod error;
+pub(crate) mod liveness;
 pub(crate) mod lock;
 pub(crate) mod record;
 pub(crate) mod sqlite;
@@ -27,7 +29,7 @@ pub trait History {
     /// Add a run's row and keep only the job's newest `keep` rows. With
     /// `exclusive` (the caller holds the job's lock), rows the job's
     /// earlier runs left `running` are from runs that died without a word
-    /// (SIGKILL, a crash, a power cut): they are marked interrupted.
+    /// (SIGKILL, a crash, a power cut): they are marked `died`.
     fn add(&mut self, run: &Record, keep: u32, exclusive: bool) -> Result<(), StoreError>;
 
     /// Record how a run added with [`History::add`] ended, and in the same

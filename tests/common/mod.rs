@@ -3,6 +3,8 @@
 
 pub mod consumer;
 pub mod golden;
+pub mod json_schema;
+pub mod quoting;
 pub mod server;
 
 use std::path::{Path, PathBuf};

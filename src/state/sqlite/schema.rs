@@ -49,6 +49,12 @@ const MIGRATIONS: &[&str] = &[
         SELECT job, outcome = 'failed', outcome = 'failed' FROM runs AS r
         WHERE id = (SELECT max(id) FROM runs
                     WHERE job = r.job AND outcome IN ('succeeded', 'failed'));",
+    // 3: a run that died without a word has an outcome of its own, `died`
+    // (it was written `interrupted`, with no end time, unlike a run a
+    // signal stopped); a jobrun that does not know the word must not read
+    // it.
+    "UPDATE runs SET outcome = 'died'
+        WHERE outcome = 'interrupted' AND ended_at IS NULL;",
 ];
 
 /// The schema version this jobrun writes.
@@ -147,6 +153,37 @@ mod tests {
     }
 
     #[test]
+    fn runs_marked_interrupted_for_dying_become_died() {
+        let (_temp, dir) = dir();
+        dir.create().unwrap();
+        let path = dir.path.join(FILE_NAME);
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.execute_batch(MIGRATIONS[1]).unwrap();
+            conn.execute_batch("PRAGMA user_version = 2").unwrap();
+            conn.execute_batch(
+                "INSERT INTO runs (run_id, job, triggered_by, started_at, ended_at, outcome) VALUES \
+                 ('killed', 'a', 'manual', '2025-03-07T18:00:00.000Z', NULL, 'interrupted'), \
+                 ('signalled', 'a', 'manual', '2025-03-07T18:01:00.000Z', '2025-03-07T18:01:01.000Z', 'interrupted')",
+            )
+            .unwrap();
+        }
+        let rows = Store::open(&dir).unwrap().recent(Some("a"), 10).unwrap();
+        let outcomes: Vec<(&str, Outcome)> = rows
+            .iter()
+            .map(|r| (r.run_id.as_str(), r.outcome))
+            .collect();
+        assert_eq!(
+            outcomes,
+            [
+                ("signalled", Outcome::Interrupted),
+                ("killed", Outcome::Died)
+            ]
+        );
+    }
+
+    #[test]
     fn a_newer_schema_is_neither_read_nor_written() {
         let (_temp, dir) = dir();
         let store = Store::open(&dir).unwrap();
@@ -160,8 +197,8 @@ mod tests {
         assert!(matches!(
             store.add(&r, 10, false),
             Err(StoreError::Newer {
-                found: 3,
-                known: 2,
+                found: 4,
+                known: 3,
                 ..
             })
         ));
