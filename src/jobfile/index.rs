@@ -82,10 +82,8 @@ impl Piece {
     /// its lines and columns are those of the file.
     pub(super) fn cut(&self, text: &str) -> Option<String> {
         let part = text.get(self.start..self.end)?;
-        let blank = part
-            .char_indices()
-            .nth(self.col as usize - 1)
-            .map_or(part.len(), |(i, _)| i);
+        // The column must be on the part's first line.
+        let (blank, _) = part.char_indices().nth(self.col as usize - 1)?;
         if part[..blank].contains('\n') {
             return None;
         }
@@ -366,6 +364,39 @@ mod tests {
             "    name: a\n    url: x\n  # a comment\n"
         );
         assert_eq!(a.nodes, 5);
+    }
+
+    #[test]
+    fn a_piece_out_of_its_text_cuts_nothing() {
+        let piece = Piece {
+            start: 0,
+            end: TEXT.len(),
+            line: 1,
+            col: u32::MAX,
+            nodes: 1,
+        };
+        assert_eq!(piece.cut(TEXT), None);
+        assert_eq!(
+            Piece { col: 30, ..piece }.cut(TEXT),
+            None,
+            "past the first line"
+        );
+        let past_the_end = Piece {
+            end: TEXT.len() + 1,
+            col: 1,
+            ..piece
+        };
+        assert_eq!(past_the_end.cut(TEXT), None);
+        let inside = Piece {
+            start: 2,
+            end: 4,
+            ..past_the_end
+        };
+        assert_eq!(inside.cut("a\u{e9}b"), None, "inside a character");
+        assert_eq!(
+            Piece { start: 1, ..inside }.cut("a\u{e9}b").as_deref(),
+            Some("\u{e9}b")
+        );
     }
 
     #[test]

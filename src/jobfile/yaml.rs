@@ -151,7 +151,7 @@ fn parse_with(
             Err(error) => {
                 let mark = error.marker();
                 let mut span = within(text, mark.line(), mark.col() + 1, builder.lines);
-                span.line += builder.line_offset;
+                span.line = span.line.saturating_add(builder.line_offset);
                 return Err(vec![
                     Diagnostic::error(format!("invalid YAML: {}", error.info()), span)
                         .with_help("check the indentation and quoting around this place"),
@@ -244,7 +244,7 @@ impl Builder<'_, '_> {
         if span.line as usize > self.lines {
             span = within(self.text, span.line as usize, span.col as usize, self.lines);
         }
-        span.line += self.line_offset;
+        span.line = span.line.saturating_add(self.line_offset);
         match event {
             Event::DocumentStart(_) => {
                 self.documents += 1;
