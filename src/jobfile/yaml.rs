@@ -14,6 +14,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::ops::Range;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span as RawSpan, Tag};
 
@@ -27,16 +28,23 @@ const MAX_ALIAS_NODES: usize = 250_000;
 const MAX_DEPTH: usize = 64;
 
 #[derive(Debug, Clone, PartialEq)]
-pub(super) struct Node {
-    pub(super) value: Value,
-    pub(super) span: Span,
+pub(crate) struct Node {
+    pub(crate) value: Value,
+    pub(crate) span: Span,
     /// Whether a scalar was written in quotes: its text then starts one
     /// column after the span does.
-    pub(super) quoted: bool,
+    pub(crate) quoted: bool,
+    /// Where the node is written, in characters from the start of the
+    /// text, end excluded, for rewriting the text in place: a scalar's
+    /// token (quotes included; a block scalar's from its first line of
+    /// content), a flow collection from its bracket to its closing one, a
+    /// block collection from its first entry to the end of its last. A
+    /// value reached through an alias is at the alias.
+    pub(crate) chars: Range<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub(super) enum Value {
+pub(crate) enum Value {
     Null,
     Bool(bool),
     Int(i64),
@@ -54,7 +62,7 @@ impl Node {
         self.span.sub(offset + usize::from(self.quoted), len)
     }
 
-    pub(super) fn as_str(&self) -> Option<&str> {
+    pub(crate) fn as_str(&self) -> Option<&str> {
         match &self.value {
             Value::Str(s) => Some(s),
             _ => None,
@@ -62,7 +70,7 @@ impl Node {
     }
 
     /// What kind of value this is, for "expected X, found Y" messages.
-    pub(super) fn kind(&self) -> &'static str {
+    pub(crate) fn kind(&self) -> &'static str {
         match self.value {
             Value::Null => "nothing (null)",
             Value::Bool(_) => "a boolean",
@@ -75,7 +83,7 @@ impl Node {
     }
 
     /// The text of a scalar as it reads, for keys and messages.
-    pub(super) fn scalar_text(&self) -> Option<String> {
+    pub(crate) fn scalar_text(&self) -> Option<String> {
         match &self.value {
             Value::Null => Some("null".into()),
             Value::Bool(b) => Some(b.to_string()),
@@ -102,7 +110,7 @@ impl Node {
 
 /// Parse one YAML document. `Ok(None)` when the text holds no document at all
 /// (empty, or only comments).
-pub(super) fn parse(text: &str) -> Result<Option<Node>, Vec<Diagnostic>> {
+pub(crate) fn parse(text: &str) -> Result<Option<Node>, Vec<Diagnostic>> {
     let mut builder = Builder {
         text,
         lines: line_count(text),
@@ -153,13 +161,43 @@ enum Frame {
         items: Vec<Node>,
         span: Span,
         anchor: usize,
+        start: Start,
     },
     Map {
         entries: Vec<(Node, Node)>,
         key: Option<Node>,
         span: Span,
         anchor: usize,
+        start: Start,
     },
+}
+
+/// Where a collection starts, in characters, and whether it is written in
+/// flow style (`{...}`, `[...]`): only then does its end event mark its end.
+#[derive(Clone, Copy)]
+struct Start {
+    at: usize,
+    flow: bool,
+}
+
+impl Start {
+    fn of(raw: RawSpan) -> Start {
+        Start {
+            at: raw.start.index(),
+            flow: !raw.is_empty(),
+        }
+    }
+
+    /// The collection's characters: a flow one's up to its closing
+    /// bracket, a block one's up to the end of its last entry.
+    fn through<'n>(self, raw: RawSpan, children: impl Iterator<Item = &'n Node>) -> Range<usize> {
+        let end = if self.flow {
+            raw.end.index()
+        } else {
+            children.map(|c| c.chars.end).max().unwrap_or(self.at)
+        };
+        self.at..end.max(self.at)
+    }
 }
 
 #[derive(Default)]
@@ -173,6 +211,9 @@ struct Builder<'t> {
     documents: usize,
     nodes: usize,
     alias_nodes: usize,
+    /// A character index and its byte index, moving forward through the
+    /// text with the events, to find where quoted scalars end.
+    cursor: (usize, usize),
 }
 
 fn span_of(span: RawSpan) -> Span {
@@ -193,6 +234,7 @@ type Step = Result<(), Vec<Diagnostic>>;
 impl Builder<'_> {
     fn event(&mut self, event: Event<'_>, raw: RawSpan) -> Step {
         let mut span = span_of(raw);
+        let chars = raw.start.index()..raw.end.index();
         if span.line as usize > self.lines {
             span = within(self.text, span.line as usize, span.col as usize, self.lines);
         }
@@ -207,7 +249,17 @@ impl Builder<'_> {
                 }
             }
             Event::Scalar(text, style, anchor, tag) => {
-                let node = scalar(text, style, tag.as_deref(), span)?;
+                let quoted = matches!(style, ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted);
+                let mut node = scalar(text, style, tag.as_deref(), span)?;
+                node.chars = chars;
+                if quoted {
+                    // The parser's end of a quoted scalar can run on over the
+                    // spaces and comment after it: find its closing quote.
+                    node.chars.end = node.chars.start + self.quoted_len(node.chars.start);
+                    if raw.start.line() == raw.end.line() {
+                        node.span.len = (node.chars.len() as u32).max(1);
+                    }
+                }
                 self.count(1, span)?;
                 self.complete(node, anchor)?;
             }
@@ -231,6 +283,7 @@ impl Builder<'_> {
                 }
                 self.count(size, span)?;
                 node.span = span;
+                node.chars = chars;
                 self.complete(node, 0)?;
             }
             Event::SequenceStart(anchor, tag) => {
@@ -240,6 +293,7 @@ impl Builder<'_> {
                     items: Vec::new(),
                     span,
                     anchor,
+                    start: Start::of(raw),
                 });
             }
             Event::MappingStart(anchor, tag) => {
@@ -250,6 +304,7 @@ impl Builder<'_> {
                     key: None,
                     span,
                     anchor,
+                    start: Start::of(raw),
                 });
             }
             Event::SequenceEnd => {
@@ -257,12 +312,15 @@ impl Builder<'_> {
                     items,
                     span,
                     anchor,
+                    start,
                 }) = self.stack.pop()
                 {
+                    let chars = start.through(raw, items.iter());
                     let node = Node {
                         value: Value::Seq(items),
                         span,
                         quoted: false,
+                        chars,
                     };
                     self.count(1, span)?;
                     self.complete(node, anchor)?;
@@ -273,14 +331,18 @@ impl Builder<'_> {
                     entries,
                     span,
                     anchor,
+                    start,
                     ..
                 }) = self.stack.pop()
                 {
+                    // Before merging: merged entries are written elsewhere.
+                    let chars = start.through(raw, entries.iter().map(|(_, v)| v));
                     let entries = merge_keys(entries)?;
                     let node = Node {
                         value: Value::Map(entries),
                         span,
                         quoted: false,
+                        chars,
                     };
                     self.count(1, span)?;
                     self.complete(node, anchor)?;
@@ -289,6 +351,45 @@ impl Builder<'_> {
             Event::Nothing | Event::StreamStart | Event::StreamEnd | Event::DocumentEnd => {}
         }
         Ok(())
+    }
+
+    /// How many characters the quoted scalar starting at character `at`
+    /// takes, both quotes included.
+    fn quoted_len(&mut self, at: usize) -> usize {
+        let (mut chars, mut bytes) = self.cursor;
+        if at < chars {
+            (chars, bytes) = (0, 0);
+        }
+        for c in self.text[bytes..].chars().take(at - chars) {
+            bytes += c.len_utf8();
+        }
+        self.cursor = (at, bytes);
+        let mut rest = self.text[bytes..].chars();
+        let Some(quote) = rest.next() else {
+            return 0;
+        };
+        let mut len = 1;
+        while let Some(c) = rest.next() {
+            len += 1;
+            match (quote, c) {
+                ('"', '\\') => {
+                    rest.next();
+                    len += 1;
+                }
+                ('"', '"') => return len,
+                ('\'', '\'') => {
+                    // `''` is one quote inside a single-quoted scalar.
+                    if rest.clone().next() == Some('\'') {
+                        rest.next();
+                        len += 1;
+                    } else {
+                        return len;
+                    }
+                }
+                _ => {}
+            }
+        }
+        len
     }
 
     fn enter(&self, span: Span) -> Step {
@@ -467,6 +568,7 @@ fn node(value: Value, span: Span, quoted: bool) -> Node {
         value,
         span,
         quoted,
+        chars: 0..0,
     }
 }
 
@@ -591,6 +693,27 @@ mod tests {
         assert_eq!(url.span, Span::new(3, 10, 10));
         assert!(url.quoted);
         assert_eq!(url.text_span(0, 4), Span::new(3, 11, 4));
+    }
+
+    #[test]
+    fn values_know_their_characters_in_the_text() {
+        let text = "a: \"x \\\" y\"  # c\nb: 'it''s'  # d\nc: plain # e\nd: {k: [1, 2]}\ne:\n  - é\n  - f: g\n";
+        let doc = root(text);
+        let chars: Vec<char> = text.chars().collect();
+        let of = |node: &Node| chars[node.chars.clone()].iter().collect::<String>();
+        let values: Vec<String> = map(&doc).iter().map(|(_, v)| of(v)).collect();
+        assert_eq!(
+            values,
+            [
+                "\"x \\\" y\"",
+                "'it''s'",
+                "plain",
+                "{k: [1, 2]}",
+                "- é\n  - f: g"
+            ]
+        );
+        // The caret goes under the quoted value, not the comment after it.
+        assert_eq!(map(&doc)[0].1.span, Span::new(1, 4, 8));
     }
 
     #[test]
