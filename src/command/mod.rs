@@ -14,6 +14,7 @@ pub(crate) mod encrypt;
 pub(crate) mod history;
 pub(crate) mod kubernetes;
 pub(crate) mod list;
+pub(crate) mod migrate;
 pub(crate) mod next;
 pub(crate) mod run;
 pub(crate) mod status;
