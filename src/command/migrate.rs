@@ -5,7 +5,6 @@
 use std::path::PathBuf;
 
 use crate::command::Invocation;
-use crate::diagnostic::Diagnostic;
 use crate::error::{Error, Exit};
 use crate::jobfile;
 use crate::jobfile::origin::Origin;
@@ -24,16 +23,8 @@ pub(crate) fn execute(inv: &mut Invocation, options: &Options) -> Result<Exit, E
     let path = options.file.clone().unwrap_or_else(|| inv.config_path());
     let zone = node_zone(options.tz.as_deref(), inv.ctx.env)?;
     let file = jobfile::load(&path, &inv.ctx.host_zone, Purpose::Validate)?;
-    let errors: Vec<Diagnostic> = file
-        .checked
-        .diagnostics
-        .iter()
-        .filter(|d| d.is_error())
-        .cloned()
-        .collect();
-    if !errors.is_empty() {
-        return Err(file.error(errors));
-    }
+    // A file with errors is not rewritten: its errors are shown.
+    file.jobs()?;
     let shown = path.display().to_string();
     if let Origin::Jobrun { key, span } = &file.checked.origin {
         if !inv.global.quiet {

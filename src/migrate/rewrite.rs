@@ -77,6 +77,7 @@ pub(crate) fn migrate(
         authorization_added: false,
         changed: Vec::new(),
         kept: Vec::new(),
+        current: None,
     };
     writer.zone(zone);
     writer.retries();
@@ -87,10 +88,13 @@ pub(crate) fn migrate(
     let Writer {
         edits,
         mut problems,
-        changed,
+        mut changed,
         kept,
         ..
     } = writer;
+    // `global` first, then job by job, each in the order of the file.
+    changed.sort_by_key(|(job, _)| *job);
+    let changed = changed.into_iter().map(|(_, text)| text).collect();
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -133,11 +137,19 @@ struct Writer<'s, 'f, 't> {
     global: Vec<Added>,
     /// Whether `Authorization` went into `defaultHeaders` already.
     authorization_added: bool,
-    changed: Vec<String>,
+    /// What changed, each under the job it is about (0 for `global`).
+    changed: Vec<(usize, String)>,
     kept: Vec<String>,
+    /// The job the change being made is about.
+    current: Option<usize>,
 }
 
 impl Writer<'_, '_, '_> {
+    /// Say what changed, under the job being changed.
+    fn note(&mut self, text: String) {
+        self.changed.push((self.current.map_or(0, |i| i + 1), text));
+    }
+
     fn job_label(&self, change: &Change) -> String {
         change
             .job
@@ -155,8 +167,7 @@ impl Writer<'_, '_, '_> {
             value: AddedValue::Scalar(zone.name.clone()),
             comment: format!("the Node scheduler read every schedule in this zone ({why})"),
         });
-        self.changed
-            .push(format!("global: `timezone: {}` ({why})", zone.name));
+        self.note(format!("global: `timezone: {}` ({why})", zone.name));
     }
 
     /// `retries` and `defaultRetries` one less, for the same attempts; and
@@ -176,14 +187,15 @@ impl Writer<'_, '_, '_> {
                 .default_attempts()
                 .unwrap_or(crate::migrate::reading::DEFAULT_ATTEMPTS);
             self.replace_with_comment(default.value, (n - 1).to_string(), &comment(n));
-            self.changed.push(format!(
+            self.note(format!(
                 "global: `defaultRetries: {written}` is now {} ({})",
                 n - 1,
                 attempts(n)
             ));
         }
         let mut relies_on_default = false;
-        for job in &file.jobs {
+        for (index, job) in file.jobs.iter().enumerate() {
+            self.current = Some(index);
             let Some(retries) = job.retries else {
                 relies_on_default = true;
                 continue;
@@ -194,13 +206,14 @@ impl Writer<'_, '_, '_> {
             relies_on_default |= written == 0;
             let n = job.node_attempts(file);
             self.replace_with_comment(retries.value, (n - 1).to_string(), &comment(n));
-            self.changed.push(format!(
+            self.note(format!(
                 "{}: `retries: {written}` is now {} ({})",
                 job.label(),
                 n - 1,
                 attempts(n)
             ));
         }
+        self.current = None;
         if relies_on_default && file.default_retries.is_none() {
             let n = crate::migrate::reading::DEFAULT_ATTEMPTS;
             self.global.push(Added {
@@ -208,7 +221,7 @@ impl Writer<'_, '_, '_> {
                 value: AddedValue::Scalar((n - 1).to_string()),
                 comment: comment(n),
             });
-            self.changed.push(format!(
+            self.note(format!(
                 "global: `defaultRetries: {}` added ({})",
                 n - 1,
                 attempts(n)
@@ -218,6 +231,7 @@ impl Writer<'_, '_, '_> {
 
     fn change(&mut self, change: &Change) {
         let label = self.job_label(change);
+        self.current = change.job;
         match &change.kind {
             Kind::Zone | Kind::RetriesCount { .. } | Kind::RetriesUnset { .. } => {}
             Kind::ImplicitAuthorization => self.authorization(&label),
@@ -250,15 +264,14 @@ impl Writer<'_, '_, '_> {
                     format!("\"{placeholder}\""),
                     &format!("the Node scheduler sent the date for `{word}`"),
                 );
-                self.changed
-                    .push(format!("{label}: `{word}` is now `{placeholder}`"));
+                self.note(format!("{label}: `{word}` is now `{placeholder}`"));
             }
             Kind::WeekRange { map, entry } => self.week_range(map, *entry, &label),
             Kind::Schedule { entry, rewrite } => self.schedule(*entry, rewrite, change, &label),
             Kind::EmptyBodyContentType { method } => {
                 if let Some(index) = change.job {
                     self.content_type(index);
-                    self.changed.push(format!(
+                    self.note(format!(
                         "{label}: `Content-Type: application/json` added to its empty {method}"
                     ));
                 }
@@ -277,7 +290,7 @@ impl Writer<'_, '_, '_> {
                     double_dollars(written),
                     "the Node scheduler sent `$$` as written; jobrun reads `$$$$` as `$$`",
                 );
-                self.changed.push(format!("{label}: `$$` doubled"));
+                self.note(format!("{label}: `$$` doubled"));
             }
         }
     }
@@ -298,11 +311,12 @@ impl Writer<'_, '_, '_> {
                     comment: String::new(),
                 }),
             }
-            self.changed.push(format!(
-                "global: `Authorization: {INJECTED_AUTHORIZATION}` in `defaultHeaders`"
+            self.changed.push((
+                0,
+                format!("global: `Authorization: {INJECTED_AUTHORIZATION}` in `defaultHeaders`"),
             ));
         }
-        self.changed.push(format!(
+        self.note(format!(
             "{label}: sends `Authorization` as the Node scheduler did"
         ));
     }
@@ -324,7 +338,7 @@ impl Writer<'_, '_, '_> {
             )
         };
         self.edits.replace(chars, text);
-        self.changed.push(format!(
+        self.note(format!(
             "{label}: `weekRange: current` is now `startDate` and `endDate`"
         ));
     }
@@ -341,8 +355,7 @@ impl Writer<'_, '_, '_> {
                         "the Node scheduler (node-cron 3) read \"{written}\" differently from cron: this runs when it ran"
                     ),
                 );
-                self.changed
-                    .push(format!("{label}: schedule `{written}` is now `{text}`"));
+                self.note(format!("{label}: schedule `{written}` is now `{text}`"));
             }
             Rewrite::Impossible(why) => self.problems.push(
                 Diagnostic::error(
@@ -410,7 +423,7 @@ impl Writer<'_, '_, '_> {
                 self.edits.insert(line + indent, "# ");
             }
         }
-        self.changed.push(format!(
+        self.note(format!(
             "{label}: `data` is now a comment (not sent with {method})"
         ));
     }
