@@ -181,10 +181,12 @@ struct Start {
 }
 
 impl Start {
-    fn of(raw: RawSpan) -> Start {
+    /// Where the collection's own text starts (after an anchor or tag),
+    /// and its first character there.
+    fn of(at: usize, first: Option<char>) -> Start {
         Start {
-            at: raw.start.index(),
-            flow: !raw.is_empty(),
+            at,
+            flow: matches!(first, Some('{' | '[')),
         }
     }
 
@@ -252,6 +254,10 @@ impl Builder<'_> {
                 let quoted = matches!(style, ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted);
                 let mut node = scalar(text, style, tag.as_deref(), span)?;
                 node.chars = chars;
+                if anchor != 0 || tag.is_some() {
+                    let (at, _) = self.after_properties(node.chars.start);
+                    node.chars.start = at.min(node.chars.end);
+                }
                 if quoted {
                     // The parser's end of a quoted scalar can run on over the
                     // spaces and comment after it: find its closing quote.
@@ -289,22 +295,24 @@ impl Builder<'_> {
             Event::SequenceStart(anchor, tag) => {
                 check_collection_tag(tag.as_deref(), "seq", span)?;
                 self.enter(span)?;
+                let start = self.collection_start(raw);
                 self.stack.push(Frame::Seq {
                     items: Vec::new(),
                     span,
                     anchor,
-                    start: Start::of(raw),
+                    start,
                 });
             }
             Event::MappingStart(anchor, tag) => {
                 check_collection_tag(tag.as_deref(), "map", span)?;
                 self.enter(span)?;
+                let start = self.collection_start(raw);
                 self.stack.push(Frame::Map {
                     entries: Vec::new(),
                     key: None,
                     span,
                     anchor,
-                    start: Start::of(raw),
+                    start,
                 });
             }
             Event::SequenceEnd => {
@@ -353,9 +361,8 @@ impl Builder<'_> {
         Ok(())
     }
 
-    /// How many characters the quoted scalar starting at character `at`
-    /// takes, both quotes included.
-    fn quoted_len(&mut self, at: usize) -> usize {
+    /// The byte index of character `at`, moving the cursor there.
+    fn byte(&mut self, at: usize) -> usize {
         let (mut chars, mut bytes) = self.cursor;
         if at < chars {
             (chars, bytes) = (0, 0);
@@ -364,6 +371,45 @@ impl Builder<'_> {
             bytes += c.len_utf8();
         }
         self.cursor = (at, bytes);
+        bytes
+    }
+
+    /// Where a node written at character `at` has its own text: after its
+    /// anchor (`&name`) and tag (`!!str`), the spaces, line breaks and
+    /// comments after them; and the character found there.
+    fn after_properties(&mut self, at: usize) -> (usize, Option<char>) {
+        let bytes = self.byte(at);
+        let mut chars = self.text[bytes..].chars().peekable();
+        let mut at = at;
+        let mut comment = false;
+        while let Some(&c) = chars.peek() {
+            match c {
+                '&' | '!' if !comment => {
+                    while chars.next_if(|c| !c.is_whitespace()).is_some() {
+                        at += 1;
+                    }
+                    continue;
+                }
+                '#' => comment = true,
+                '\n' => comment = false,
+                c if comment || c.is_whitespace() => {}
+                c => return (at, Some(c)),
+            }
+            chars.next();
+            at += 1;
+        }
+        (at, None)
+    }
+
+    fn collection_start(&mut self, raw: RawSpan) -> Start {
+        let (at, first) = self.after_properties(raw.start.index());
+        Start::of(at, first)
+    }
+
+    /// How many characters the quoted scalar starting at character `at`
+    /// takes, both quotes included.
+    fn quoted_len(&mut self, at: usize) -> usize {
+        let bytes = self.byte(at);
         let mut rest = self.text[bytes..].chars();
         let Some(quote) = rest.next() else {
             return 0;
@@ -714,6 +760,17 @@ mod tests {
         );
         // The caret goes under the quoted value, not the comment after it.
         assert_eq!(map(&doc)[0].1.span, Span::new(1, 4, 8));
+    }
+
+    #[test]
+    fn a_nodes_characters_leave_out_its_anchor_and_tag() {
+        let text =
+            "a: &r 2\nb: !!str x\nc: &m {k: 1}\nd: &s  # c\n  k: 1\ne: &q \"q\"  # c\nf: *r\n";
+        let doc = root(text);
+        let chars: Vec<char> = text.chars().collect();
+        let of = |node: &Node| chars[node.chars.clone()].iter().collect::<String>();
+        let values: Vec<String> = map(&doc).iter().map(|(_, v)| of(v)).collect();
+        assert_eq!(values, ["2", "x", "{k: 1}", "k: 1", "\"q\"", "*r"]);
     }
 
     #[test]

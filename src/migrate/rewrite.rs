@@ -303,7 +303,7 @@ impl Writer<'_, '_, '_> {
             self.authorization_added = true;
             match self.file.default_headers {
                 Some(headers) => {
-                    self.insert_first(headers.value, &[("Authorization", value, comment)]);
+                    self.insert_first(headers, &[("Authorization", value, comment)]);
                 }
                 None => self.global.push(Added {
                     key: "defaultHeaders",
@@ -373,10 +373,7 @@ impl Writer<'_, '_, '_> {
         let job = &self.file.jobs[index];
         let comment = "the Node scheduler sent this with every request".to_string();
         if let Some(headers) = job.headers {
-            self.insert_first(
-                headers.value,
-                &[("Content-Type", JSON.to_string(), comment)],
-            );
+            self.insert_first(headers, &[("Content-Type", JSON.to_string(), comment)]);
             return;
         }
         let Some(method) = job.method else {
@@ -443,7 +440,7 @@ impl Writer<'_, '_, '_> {
                     })
                     .collect();
                 if self.is_flow(global.value) {
-                    self.insert_first(global.value, &entries);
+                    self.insert_first(global, &entries);
                 } else {
                     // A nested entry is written as a block, not `{...}`.
                     let at = global.value.chars.start;
@@ -518,7 +515,22 @@ impl Writer<'_, '_, '_> {
     }
 
     /// Entries put first in `map`, in the order given.
-    fn insert_first(&mut self, map: &Node, added: &[(&str, String, String)]) {
+    fn insert_first(&mut self, entry: Entry, added: &[(&str, String, String)]) {
+        let map = entry.value;
+        if map.value == Value::Null {
+            // `defaultHeaders:` with nothing (or `~`) after it: the entries
+            // become its block, on the lines after its key.
+            let nl = self.source.newline;
+            let indent = " ".repeat(self.source.column(entry.key.chars.start) + 2);
+            let text: String = added
+                .iter()
+                .map(|(k, v, c)| format!("{nl}{indent}{k}: {v}  # {c}"))
+                .collect();
+            self.edits.replace(map.chars.clone(), "");
+            self.edits
+                .insert(self.source.line_end(entry.key.chars.start), text);
+            return;
+        }
         if !matches!(map.value, Value::Map(_)) {
             self.problems.push(
                 Diagnostic::error(
@@ -721,6 +733,40 @@ mod tests {
             out.contains("headers: {Content-Type: application/json, X: y}"),
             "{out}"
         );
+    }
+
+    #[test]
+    fn empty_mappings_get_their_first_entries() {
+        let text = "global:\n  defaultRetries: 1\n  defaultHeaders: ~  # none yet\njobs:\n  - name: a\n    schedule: \"* * * * *\"\n    url: \"https://e.com\"\n    method: POST\n    headers:\n    description: d\n  - {name: b, schedule: \"* * * * *\", url: \"https://e.com\", method: PUT, headers: {}}\n";
+        let out = migrated(text);
+        assert!(
+            out.contains(&format!(
+                "  defaultHeaders:   # none yet\n    {TOKEN}\njobs:"
+            )),
+            "{out}"
+        );
+        assert!(
+            out.contains("    headers:\n      Content-Type: application/json  # the Node scheduler sent this with every request\n    description: d\n"),
+            "{out}"
+        );
+        assert!(
+            out.contains("headers: {Content-Type: application/json}}"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn shared_values_are_rewritten_once_and_keep_their_anchors() {
+        let text = "global:\n  defaultRetries: 3\njobs:\n  - &base\n    name: a\n    schedule: \"0 0 */2 * *\"\n    url: \"https://e.com\"\n    retries: &r 2\n  - <<: *base\n    name: b\n  - {name: c, schedule: \"* * * * *\", url: \"https://e.com\", retries: *r}\n";
+        let out = migrated(text);
+        assert_eq!(
+            out.matches("schedule: \"0 0 2-30/2 * *\"").count(),
+            1,
+            "{out}"
+        );
+        assert_eq!(out.matches("node-cron 3").count(), 1, "{out}");
+        assert!(out.contains("    retries: &r 1\n  - <<: *base\n"), "{out}");
+        assert!(out.contains("retries: 1}"), "{out}");
     }
 
     #[test]
