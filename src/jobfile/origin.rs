@@ -123,7 +123,7 @@ impl Finder {
         }
         self.first = entries.iter().find_map(|(key, _)| {
             let name = key.as_str()?;
-            (jobrun.contains(&name) && !node.contains(&name)).then(|| (name.to_string(), key.span))
+            (!node.contains(&name) && jobrun.contains(&name)).then(|| (name.to_string(), key.span))
         });
     }
 }

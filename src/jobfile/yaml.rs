@@ -39,8 +39,9 @@ pub(crate) struct Node {
     /// token (quotes included; a block scalar's from its first line of
     /// content), a flow collection from its bracket to its closing one, a
     /// block collection from its first entry to the end of its last. A
-    /// value reached through an alias is at the alias.
-    pub(crate) chars: Range<usize>,
+    /// value reached through an alias is at the alias. Kept as `u32`s (a
+    /// job file is at most 16 MiB): every node of a large file carries it.
+    place: (u32, u32),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -55,6 +56,14 @@ pub(crate) enum Value {
 }
 
 impl Node {
+    /// Where the node is written, in characters (see `place`).
+    pub(crate) fn chars(&self) -> Range<usize> {
+        self.place.0 as usize..self.place.1 as usize
+    }
+
+    fn set_chars(&mut self, chars: Range<usize>) {
+        self.place = (chars.start as u32, chars.end as u32);
+    }
     /// The span of the scalar's text itself, without its opening quote, so a
     /// caret can go under a part of it.
     #[cfg(test)]
@@ -114,6 +123,7 @@ pub(crate) fn parse(text: &str) -> Result<Option<Node>, Vec<Diagnostic>> {
     let mut builder = Builder {
         text,
         lines: line_count(text),
+        ascii: text.is_ascii(),
         ..Builder::default()
     };
     for event in Parser::new_from_str(text) {
@@ -196,7 +206,7 @@ impl Start {
         let end = if self.flow {
             raw.end.index()
         } else {
-            children.map(|c| c.chars.end).max().unwrap_or(self.at)
+            children.map(|c| c.chars().end).max().unwrap_or(self.at)
         };
         self.at..end.max(self.at)
     }
@@ -216,6 +226,8 @@ struct Builder<'t> {
     /// A character index and its byte index, moving forward through the
     /// text with the events, to find where quoted scalars end.
     cursor: (usize, usize),
+    /// Whether the text is ASCII, where a character's index is its byte's.
+    ascii: bool,
 }
 
 fn span_of(span: RawSpan) -> Span {
@@ -253,19 +265,20 @@ impl Builder<'_> {
             Event::Scalar(text, style, anchor, tag) => {
                 let quoted = matches!(style, ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted);
                 let mut node = scalar(text, style, tag.as_deref(), span)?;
-                node.chars = chars;
+                let mut chars = chars;
                 if anchor != 0 || tag.is_some() {
-                    let (at, _) = self.after_properties(node.chars.start);
-                    node.chars.start = at.min(node.chars.end);
+                    let (at, _) = self.after_properties(chars.start);
+                    chars.start = at.min(chars.end);
                 }
                 if quoted {
                     // The parser's end of a quoted scalar can run on over the
                     // spaces and comment after it: find its closing quote.
-                    node.chars.end = node.chars.start + self.quoted_len(node.chars.start);
+                    chars.end = chars.start + self.quoted_len(chars.start);
                     if raw.start.line() == raw.end.line() {
-                        node.span.len = (node.chars.len() as u32).max(1);
+                        node.span.len = (chars.len() as u32).max(1);
                     }
                 }
+                node.set_chars(chars);
                 self.count(1, span)?;
                 self.complete(node, anchor)?;
             }
@@ -289,7 +302,7 @@ impl Builder<'_> {
                 }
                 self.count(size, span)?;
                 node.span = span;
-                node.chars = chars;
+                node.set_chars(chars);
                 self.complete(node, 0)?;
             }
             Event::SequenceStart(anchor, tag) => {
@@ -324,12 +337,8 @@ impl Builder<'_> {
                 }) = self.stack.pop()
                 {
                     let chars = start.through(raw, items.iter());
-                    let node = Node {
-                        value: Value::Seq(items),
-                        span,
-                        quoted: false,
-                        chars,
-                    };
+                    let mut node = node(Value::Seq(items), span, false);
+                    node.set_chars(chars);
                     self.count(1, span)?;
                     self.complete(node, anchor)?;
                 }
@@ -346,12 +355,8 @@ impl Builder<'_> {
                     // Before merging: merged entries are written elsewhere.
                     let chars = start.through(raw, entries.iter().map(|(_, v)| v));
                     let entries = merge_keys(entries)?;
-                    let node = Node {
-                        value: Value::Map(entries),
-                        span,
-                        quoted: false,
-                        chars,
-                    };
+                    let mut node = node(Value::Map(entries), span, false);
+                    node.set_chars(chars);
                     self.count(1, span)?;
                     self.complete(node, anchor)?;
                 }
@@ -363,6 +368,9 @@ impl Builder<'_> {
 
     /// The byte index of character `at`, moving the cursor there.
     fn byte(&mut self, at: usize) -> usize {
+        if self.ascii {
+            return at;
+        }
         let (mut chars, mut bytes) = self.cursor;
         if at < chars {
             (chars, bytes) = (0, 0);
@@ -402,6 +410,11 @@ impl Builder<'_> {
     }
 
     fn collection_start(&mut self, raw: RawSpan) -> Start {
+        // A block collection's start marks no character of its own, unless
+        // an anchor or a tag is written there.
+        if raw.is_empty() {
+            return Start::of(raw.start.index(), None);
+        }
         let (at, first) = self.after_properties(raw.start.index());
         Start::of(at, first)
     }
@@ -614,7 +627,7 @@ fn node(value: Value, span: Span, quoted: bool) -> Node {
         value,
         span,
         quoted,
-        chars: 0..0,
+        place: (0, 0),
     }
 }
 
@@ -746,7 +759,7 @@ mod tests {
         let text = "a: \"x \\\" y\"  # c\nb: 'it''s'  # d\nc: plain # e\nd: {k: [1, 2]}\ne:\n  - é\n  - f: g\n";
         let doc = root(text);
         let chars: Vec<char> = text.chars().collect();
-        let of = |node: &Node| chars[node.chars.clone()].iter().collect::<String>();
+        let of = |node: &Node| chars[node.chars()].iter().collect::<String>();
         let values: Vec<String> = map(&doc).iter().map(|(_, v)| of(v)).collect();
         assert_eq!(
             values,
@@ -768,7 +781,7 @@ mod tests {
             "a: &r 2\nb: !!str x\nc: &m {k: 1}\nd: &s  # c\n  k: 1\ne: &q \"q\"  # c\nf: *r\n";
         let doc = root(text);
         let chars: Vec<char> = text.chars().collect();
-        let of = |node: &Node| chars[node.chars.clone()].iter().collect::<String>();
+        let of = |node: &Node| chars[node.chars()].iter().collect::<String>();
         let values: Vec<String> = map(&doc).iter().map(|(_, v)| of(v)).collect();
         assert_eq!(values, ["2", "x", "{k: 1}", "k: 1", "\"q\"", "*r"]);
     }

@@ -3,6 +3,8 @@
 //! turns each into a warning (`warnings.rs`), `migrate` into an edit
 //! (`rewrite.rs`), so the two cannot disagree about what changed.
 
+use std::collections::{HashMap, HashSet};
+
 use crate::diagnostic::Span;
 use crate::job::builtin;
 use crate::job::template::Template;
@@ -72,6 +74,7 @@ pub(crate) fn find<'t>(file: &NodeFile<'t>) -> Vec<Change<'t>> {
     let mut found = Finder {
         file,
         changes: Vec::new(),
+        schedules: HashMap::new(),
     };
     found.file_wide();
     for (index, _) in file.jobs.iter().enumerate() {
@@ -80,19 +83,17 @@ pub(crate) fn find<'t>(file: &NodeFile<'t>) -> Vec<Change<'t>> {
     let mut changes = found.changes;
     changes.sort_by_key(|c| (c.span.line, c.span.col));
     // A value shared through an alias is one place, however many jobs use it.
-    let mut seen = Vec::new();
-    changes.retain(|c| {
-        let key = (std::mem::discriminant(&c.kind), c.span);
-        let new = !seen.contains(&key);
-        seen.push(key);
-        new
-    });
+    let mut seen = HashSet::new();
+    changes.retain(|c| seen.insert((std::mem::discriminant(&c.kind), c.span.line, c.span.col)));
     changes
 }
 
 struct Finder<'f, 't> {
     file: &'f NodeFile<'t>,
     changes: Vec<Change<'t>>,
+    /// Each schedule's rewrite, by its text: files repeat a few schedules
+    /// many times.
+    schedules: HashMap<&'t str, Rewrite>,
 }
 
 impl<'t> Finder<'_, 't> {
@@ -173,7 +174,11 @@ impl<'t> Finder<'_, 't> {
         if let Some(schedule) = job.schedule
             && let Some(text) = schedule.value.as_str()
         {
-            let rewrite = schedule::rewrite(text);
+            let rewrite = self
+                .schedules
+                .entry(text)
+                .or_insert_with(|| schedule::rewrite(text))
+                .clone();
             if rewrite != Rewrite::Same {
                 self.push(
                     Kind::Schedule {
@@ -298,15 +303,22 @@ impl<'t> Finder<'_, 't> {
         if text.contains("$$") {
             self.push(Kind::Dollars { value: node }, node.span, job);
         }
+        // The whole value `${CURRENT_WEEK_START}` in `data` was the Node
+        // scheduler's own week placeholder.
+        let week_value = in_data && matches!(text, "${CURRENT_WEEK_START}" | "${CURRENT_WEEK_END}");
+        // Most strings name no built-in: only those are parsed again here.
+        if week_value
+            || !text.contains("${")
+            || !builtin::NAMES.iter().any(|name| text.contains(name))
+        {
+            return;
+        }
         let Ok(template) = Template::parse(text) else {
             // The checks report it.
             return;
         };
-        // The whole value `${CURRENT_WEEK_START}` in `data` was the Node
-        // scheduler's own week placeholder.
-        let week_value = in_data && matches!(text, "${CURRENT_WEEK_START}" | "${CURRENT_WEEK_END}");
         for p in template.placeholders() {
-            if builtin::NAMES.contains(&p.name.as_str()) && !week_value {
+            if builtin::NAMES.contains(&p.name.as_str()) {
                 let span = node.span.sub(p.offset + usize::from(node.quoted), p.len);
                 self.push(
                     Kind::BuiltIn {
@@ -341,5 +353,64 @@ fn count(entry: Entry) -> Option<i64> {
     match entry.value.value {
         Value::Int(n) => Some(n),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jobfile::yaml;
+
+    /// Each change's kind (its variant's name) and line.
+    fn found(text: &str) -> Vec<(String, u32)> {
+        let root = yaml::parse(text).unwrap().unwrap();
+        let file = NodeFile::read(&root);
+        find(&file)
+            .iter()
+            .map(|c| {
+                let kind = format!("{:?}", c.kind);
+                let name = kind.split([' ', '{', '(']).next().unwrap().to_string();
+                (name, c.span.line)
+            })
+            .filter(|(name, _)| name != "Zone" && name != "RetriesCount")
+            .collect()
+    }
+
+    #[test]
+    fn built_in_placeholders_are_found_where_the_node_scheduler_sent_them_as_text() {
+        let text = "jobs:\n  - name: a\n    url: \"https://e.com/${JOB_NAME}\"\n    method: POST\n    headers: {Authorization: x, Content-Type: y}\n    data:\n      at: \"${NOW}\"\n      week: \"${CURRENT_WEEK_START}\"\n      from: \"since ${CURRENT_WEEK_START}\"\n      cost: \"$$5\"\n";
+        assert_eq!(
+            found(text),
+            [
+                ("BuiltIn".to_string(), 3),
+                ("ReplacedAuthorization".to_string(), 5),
+                ("BuiltIn".to_string(), 7),
+                ("BuiltIn".to_string(), 9),
+                ("Dollars".to_string(), 10),
+            ]
+        );
+    }
+
+    #[test]
+    fn what_was_not_sent_by_either_is_no_change() {
+        // `data` on GET went out from neither; only the missing token and
+        // the `Content-Type` without a body differ.
+        let text = "jobs:\n  - name: a\n    url: \"https://e.com\"\n    data: {d: current_week_start, at: \"${NOW}\"}\n";
+        assert_eq!(
+            found(text),
+            [
+                ("ImplicitAuthorization".to_string(), 2),
+                ("BodylessContentType".to_string(), 2)
+            ]
+        );
+        // With DELETE, jobrun sends it and the Node scheduler did not.
+        let text = "jobs:\n  - name: a\n    url: \"https://e.com\"\n    method: delete\n    headers: {authorization: t}\n    data: {d: 1}\n";
+        assert_eq!(
+            found(text),
+            [
+                ("BodylessContentType".to_string(), 4),
+                ("DataNotSent".to_string(), 6)
+            ]
+        );
     }
 }

@@ -104,16 +104,7 @@ impl<'t> NodeFile<'t> {
             jobs: job_maps
                 .iter()
                 .filter(|m| matches!(m.value, Value::Map(_)))
-                .map(|map| NodeJob {
-                    map,
-                    name: entry(map, "name"),
-                    schedule: entry(map, "schedule"),
-                    url: entry(map, "url"),
-                    method: entry(map, "method"),
-                    headers: entry(map, "headers"),
-                    data: entry(map, "data"),
-                    retries: entry(map, "retries"),
-                })
+                .map(NodeJob::read)
                 .collect(),
         }
     }
@@ -156,6 +147,34 @@ fn positive(entry: Option<Entry>) -> Option<i64> {
 }
 
 impl<'t> NodeJob<'t> {
+    /// The places of a job's mapping, in one pass over its entries.
+    fn read(map: &'t Node) -> NodeJob<'t> {
+        let mut job = NodeJob {
+            map,
+            name: None,
+            schedule: None,
+            url: None,
+            method: None,
+            headers: None,
+            data: None,
+            retries: None,
+        };
+        for (key, value) in entries(map) {
+            let place = match key.as_str() {
+                Some("name") => &mut job.name,
+                Some("schedule") => &mut job.schedule,
+                Some("url") => &mut job.url,
+                Some("method") => &mut job.method,
+                Some("headers") => &mut job.headers,
+                Some("data") => &mut job.data,
+                Some("retries") => &mut job.retries,
+                _ => continue,
+            };
+            place.get_or_insert(Entry { key, value });
+        }
+        job
+    }
+
     /// How people know the job: `job `name``, or where it starts.
     pub(crate) fn label(&self) -> String {
         match self.name.and_then(|n| n.value.as_str()) {
@@ -171,22 +190,29 @@ impl<'t> NodeJob<'t> {
 
     /// The method, in capitals; GET when none is written.
     pub(crate) fn method(&self) -> String {
-        self.method
-            .and_then(|m| m.value.as_str())
-            .map_or_else(|| "GET".to_string(), str::to_ascii_uppercase)
+        self.method_as_written().to_ascii_uppercase()
+    }
+
+    fn method_as_written(&self) -> &'t str {
+        self.method.and_then(|m| m.value.as_str()).unwrap_or("GET")
+    }
+
+    fn method_is_one_of(&self, methods: &[&str]) -> bool {
+        let written = self.method_as_written();
+        methods.iter().any(|m| m.eq_ignore_ascii_case(written))
     }
 
     /// Whether the Node scheduler sent `data` (as a body) with this
     /// method: only with POST, PUT and PATCH, an empty one when there was
     /// no `data`.
     pub(crate) fn node_sends_body(&self) -> bool {
-        matches!(self.method().as_str(), "POST" | "PUT" | "PATCH")
+        self.method_is_one_of(&["POST", "PUT", "PATCH"])
     }
 
     /// Whether jobrun sends the job's `data`: with every method but GET
     /// and HEAD.
     pub(crate) fn jobrun_sends_data(&self) -> bool {
-        self.data.is_some() && !matches!(self.method().as_str(), "GET" | "HEAD")
+        self.data.is_some() && !self.method_is_one_of(&["GET", "HEAD"])
     }
 
     /// The job's own headers.

@@ -246,7 +246,7 @@ impl Writer<'_, '_, '_> {
                     ""
                 };
                 self.comment_above(
-                    header.key.chars.start,
+                    header.key.chars().start,
                     &format!(
                         "the Node scheduler sent {} here instead{whose}; jobrun sends this header",
                         sent.describe()
@@ -284,7 +284,7 @@ impl Writer<'_, '_, '_> {
                 .kept
                 .push(format!("{label}: `${{{name}}}` is filled in")),
             Kind::Dollars { value } => {
-                let written = self.source.slice(value.chars.clone());
+                let written = self.source.slice(value.chars());
                 self.replace_with_comment(
                     value,
                     double_dollars(written),
@@ -323,13 +323,13 @@ impl Writer<'_, '_, '_> {
 
     fn week_range(&mut self, map: &Node, entry: Entry, label: &str) {
         let (start, end) = ("${CURRENT_WEEK_START}", "${CURRENT_WEEK_END}");
-        let chars = entry.key.chars.start..entry.value.chars.end;
+        let chars = entry.key.chars().start..entry.value.chars().end;
         let text = if self.is_flow(map) {
             format!("startDate: \"{start}\", endDate: \"{end}\"")
         } else {
-            let indent = " ".repeat(self.source.column(entry.key.chars.start));
+            let indent = " ".repeat(self.source.column(entry.key.chars().start));
             self.comment_above(
-                entry.key.chars.start,
+                entry.key.chars().start,
                 "the Node scheduler replaced `weekRange: current` with these dates",
             );
             format!(
@@ -381,14 +381,14 @@ impl Writer<'_, '_, '_> {
         };
         if self.is_flow(job.map) {
             self.edits.insert(
-                method.value.chars.end,
+                method.value.chars().end,
                 format!(", headers: {{Content-Type: {JSON}}}"),
             );
             return;
         }
         let nl = self.source.newline;
-        let indent = " ".repeat(self.source.column(method.key.chars.start));
-        let at = self.source.line_end(method.value.chars.end.max(1) - 1);
+        let indent = " ".repeat(self.source.column(method.key.chars().start));
+        let at = self.source.line_end(method.value.chars().end.max(1) - 1);
         self.edits.insert(
             at,
             format!("{nl}{indent}headers:{nl}{indent}  Content-Type: {JSON}  # {comment}"),
@@ -396,7 +396,7 @@ impl Writer<'_, '_, '_> {
     }
 
     fn data_not_sent(&mut self, data: Entry, method: &str, change: &Change, label: &str) {
-        let start = data.key.chars.start;
+        let start = data.key.chars().start;
         if !self.source.starts_line(start) {
             self.problems.push(
                 Diagnostic::error(
@@ -413,7 +413,7 @@ impl Writer<'_, '_, '_> {
         );
         for line in self
             .source
-            .line_starts(start..data.value.chars.end.max(start + 1))
+            .line_starts(start..data.value.chars().end.max(start + 1))
         {
             let indent = self.source.indent(line);
             if self.source.line_end(line) > line + indent {
@@ -443,7 +443,7 @@ impl Writer<'_, '_, '_> {
                     self.insert_first(global, &entries);
                 } else {
                     // A nested entry is written as a block, not `{...}`.
-                    let at = global.value.chars.start;
+                    let at = global.value.chars().start;
                     let indent = " ".repeat(self.source.column(at));
                     let text: String = added
                         .iter()
@@ -452,9 +452,11 @@ impl Writer<'_, '_, '_> {
                     self.insert_lines_before(at, text);
                 }
             }
-            Some(global) if global.value.value == Value::Null && global.value.chars.is_empty() => {
-                let at = self.source.line_end(global.key.chars.start);
-                let indent = " ".repeat(self.source.column(global.key.chars.start) + 2);
+            Some(global)
+                if global.value.value == Value::Null && global.value.chars().is_empty() =>
+            {
+                let at = self.source.line_end(global.key.chars().start);
+                let indent = " ".repeat(self.source.column(global.key.chars().start) + 2);
                 let text: String = added
                     .iter()
                     .map(|a| self.block_lines(a, &indent, nl))
@@ -485,7 +487,7 @@ impl Writer<'_, '_, '_> {
                     .map(|a| self.block_lines(a, "  ", nl))
                     .collect();
                 self.edits
-                    .insert(root.chars.start, format!("global:{nl}{text}{nl}"));
+                    .insert(root.chars().start, format!("global:{nl}{text}{nl}"));
             }
         }
     }
@@ -521,14 +523,14 @@ impl Writer<'_, '_, '_> {
             // `defaultHeaders:` with nothing (or `~`) after it: the entries
             // become its block, on the lines after its key.
             let nl = self.source.newline;
-            let indent = " ".repeat(self.source.column(entry.key.chars.start) + 2);
+            let indent = " ".repeat(self.source.column(entry.key.chars().start) + 2);
             let text: String = added
                 .iter()
                 .map(|(k, v, c)| format!("{nl}{indent}{k}: {v}  # {c}"))
                 .collect();
-            self.edits.replace(map.chars.clone(), "");
+            self.edits.replace(map.chars(), "");
             self.edits
-                .insert(self.source.line_end(entry.key.chars.start), text);
+                .insert(self.source.line_end(entry.key.chars().start), text);
             return;
         }
         if !matches!(map.value, Value::Map(_)) {
@@ -548,17 +550,17 @@ impl Writer<'_, '_, '_> {
         }
         if self.is_flow(map) {
             for (_, _, comment) in added {
-                self.comment_above(map.chars.start, comment);
+                self.comment_above(map.chars().start, comment);
             }
             let mut text: Vec<String> = added.iter().map(|(k, v, _)| format!("{k}: {v}")).collect();
             let empty = entries(map).is_empty();
             if !empty {
                 text.push(String::new());
             }
-            self.edits.insert(map.chars.start + 1, text.join(", "));
+            self.edits.insert(map.chars().start + 1, text.join(", "));
             return;
         }
-        let at = map.chars.start;
+        let at = map.chars().start;
         let indent = " ".repeat(self.source.column(at));
         let nl = self.source.newline;
         let text: String = added
@@ -586,7 +588,7 @@ impl Writer<'_, '_, '_> {
     }
 
     fn is_flow(&self, node: &Node) -> bool {
-        matches!(self.source.char_at(node.chars.start), Some('{' | '['))
+        matches!(self.source.char_at(node.chars().start), Some('{' | '['))
             && !matches!(node.value, Value::Str(_))
     }
 
@@ -600,8 +602,8 @@ impl Writer<'_, '_, '_> {
     }
 
     fn replace_with_comment(&mut self, value: &Node, text: String, comment: &str) {
-        self.comment_above(value.chars.start, comment);
-        self.edits.replace(value.chars.clone(), text);
+        self.comment_above(value.chars().start, comment);
+        self.edits.replace(value.chars(), text);
     }
 }
 
