@@ -427,6 +427,21 @@ fn migrate_refuses_a_zone_it_cannot_write() {
         "{}",
         run.stderr
     );
+    // `TZ` matters only to a file that is migrated; a wrong `--tz` is
+    // wrong whatever the file.
+    let config = repo_file("jobs.yaml").display().to_string();
+    let run = Run::from(
+        sandbox
+            .jobrun()
+            .env("TZ", "/usr/share/zoneinfo/America/Chicago")
+            .args(["migrate", &config])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout, std::fs::read_to_string(&config).unwrap());
+    let run = sandbox.run(&["migrate", "--tz", "Mars/Olympus", &config]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
 }
 
 #[test]

@@ -21,7 +21,11 @@ pub(crate) struct Options {
 
 pub(crate) fn execute(inv: &mut Invocation, options: &Options) -> Result<Exit, Error> {
     let path = options.file.clone().unwrap_or_else(|| inv.config_path());
-    let zone = node_zone(options.tz.as_deref(), inv.ctx.env)?;
+    // A wrong `--tz` is refused whatever the file; `TZ` is read only when
+    // a file is migrated.
+    if options.tz.is_some() {
+        node_zone(options.tz.as_deref(), inv.ctx.env)?;
+    }
     let file = jobfile::load(&path, &inv.ctx.host_zone, Purpose::Validate)?;
     // A file with errors is not rewritten: its errors are shown.
     file.jobs()?;
@@ -47,6 +51,7 @@ pub(crate) fn execute(inv: &mut Invocation, options: &Options) -> Result<Exit, E
     let Some(tree) = &file.tree else {
         return Ok(Exit::Success);
     };
+    let zone = node_zone(options.tz.as_deref(), inv.ctx.env)?;
     let migrated = migrate::migrate(&file.text, tree, &zone).map_err(|d| file.error(d))?;
     if let Err(problems) = migrate::verify(&migrated.text) {
         return Err(Error::File {
@@ -59,7 +64,7 @@ pub(crate) fn execute(inv: &mut Invocation, options: &Options) -> Result<Exit, E
         write_err(
             inv,
             &format!(
-                "{shown}: written for the Node scheduler; `jobrun migrate` would make {} changes:\n{}run `jobrun migrate {shown}` and keep its output (see docs/migrating.md)\n",
+                "{shown} still needs migrating: `jobrun migrate` would make {} changes:\n{}run `jobrun migrate {shown}` and keep its output (see docs/migrating.md)\n",
                 migrated.changed.len(),
                 list(&migrated.changed)
             ),
