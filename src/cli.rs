@@ -192,6 +192,29 @@ pub(crate) enum Command {
     #[command(after_help = command_exit_codes_help(CommandName::Init))]
     Init,
 
+    /// Print a Node scheduler job file rewritten so jobrun does what the Node scheduler did
+    ///
+    /// Writes the file to stdout with `timezone` (the Node scheduler's zone), the
+    /// `Authorization` it added, `retries` one less for the same attempts, its week
+    /// words as placeholders and node-cron's schedules as standard ones, each change
+    /// with a comment; every other line and comment stays. A file that is already
+    /// jobrun's own is printed unchanged. Exits 1 with `--check` when the file still
+    /// needs migrating.
+    #[command(after_help = command_exit_codes_help(CommandName::Migrate))]
+    Migrate {
+        /// The file to rewrite [default: the job file]
+        #[arg(value_name = "FILE")]
+        file: Option<PathBuf>,
+
+        /// The zone the Node scheduler read schedules in [default: $TZ, else America/Chicago, its default]
+        #[arg(long, value_name = "ZONE")]
+        tz: Option<String>,
+
+        /// Print nothing on stdout; exit 1 if the file still needs migrating (for CI)
+        #[arg(long)]
+        check: bool,
+    },
+
     /// Print a shell completion script
     #[command(after_help = command_exit_codes_help(CommandName::Completions))]
     Completions {

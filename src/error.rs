@@ -81,11 +81,12 @@ pub(crate) enum CommandName {
     Man,
     Schema,
     Init,
+    Migrate,
 }
 
 impl CommandName {
     #[cfg(test)]
-    const ALL: [CommandName; 15] = [
+    const ALL: [CommandName; 16] = [
         CommandName::Validate,
         CommandName::List,
         CommandName::Next,
@@ -101,6 +102,7 @@ impl CommandName {
         CommandName::Man,
         CommandName::Schema,
         CommandName::Init,
+        CommandName::Migrate,
     ];
 
     /// Every code the command can return, with what it means there. Any
@@ -249,6 +251,21 @@ impl CommandName {
                 (Exit::Failed, OUTPUT),
                 (Exit::Usage, "usage error; an unknown command"),
                 (Exit::Config, "--dir cannot be written"),
+            ],
+            CommandName::Migrate => &[
+                (
+                    Exit::Success,
+                    "printed (a file already jobrun's own, unchanged); with --check, nothing to\n      migrate",
+                ),
+                (
+                    Exit::Failed,
+                    "with --check, the file still needs migrating (the changes on stderr); or the\n      output cannot be written",
+                ),
+                (Exit::Usage, USAGE),
+                (
+                    Exit::Config,
+                    "the file has errors or cannot be read; a schedule with no standard\n      expression; a --tz (or TZ) that is not a zone name",
+                ),
             ],
             CommandName::Init => &[
                 (Exit::Success, "the job file and its .env written"),

@@ -11,6 +11,7 @@ mod files;
 mod http;
 mod job;
 mod jobfile;
+mod migrate;
 mod notify;
 mod run;
 mod schedule;
@@ -193,6 +194,14 @@ fn dispatch(inv: &mut Invocation, command: &Command) -> Result<Exit, Error> {
         Command::CatchUp => command::catch_up::execute(inv),
         Command::Init => command::init::execute(inv),
         Command::Schema => command::schema::execute(inv),
+        Command::Migrate { file, tz, check } => command::migrate::execute(
+            inv,
+            &command::migrate::Options {
+                file: file.clone(),
+                tz: tz.clone(),
+                check: *check,
+            },
+        ),
         Command::Completions { shell } => command::docs::completions(inv, *shell),
         Command::Man { command, dir } => command::man::execute(
             inv,

@@ -79,7 +79,7 @@ fn strict_fails_on_warnings_and_says_it_failed() {
     let summary = run.stderr.lines().last().unwrap_or_default();
     assert!(
         summary.ends_with(
-            "jobs.yaml: failed: 1 warning, and `--strict` fails on warnings; 6 jobs (3 enabled), 0 errors"
+            "jobs.yaml: failed: 5 warnings, and `--strict` fails on warnings; 6 jobs (3 enabled), 0 errors"
         ),
         "{}",
         run.stderr
@@ -104,7 +104,7 @@ fn strict_fails_on_warnings_and_says_it_failed() {
         quiet.stderr
     );
     assert!(
-        quiet.stderr.contains(": failed: 1 warning"),
+        quiet.stderr.contains(": failed: 5 warnings"),
         "{}",
         quiet.stderr
     );
@@ -189,6 +189,7 @@ fn each_commands_help_lists_every_exit_code_it_can_return() {
         ("man", &[0, 1, 2, 3]),
         ("schema", &[0, 1, 2]),
         ("init", &[0, 1, 2, 3]),
+        ("migrate", &[0, 1, 2, 3]),
     ];
     for (command, codes) in expected {
         let run = Sandbox::new().run(&[command, "--help"]);

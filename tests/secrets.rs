@@ -313,6 +313,25 @@ const CASES: &[Case] = &[
         Answer::None,
         0,
     ),
+    // A file written for the Node scheduler: what changes, and the
+    // migrated file.
+    case(
+        &["--config", "node.yaml", "validate", "--env"],
+        Answer::None,
+        0,
+    ),
+    case(
+        &["--config", "node.yaml", "validate", "--format", "json"],
+        Answer::None,
+        0,
+    ),
+    case(&["--config", "node.yaml", "migrate"], Answer::None, 0),
+    case(
+        &["--config", "node.yaml", "migrate", "--check"],
+        Answer::None,
+        1,
+    ),
+    case(&["migrate"], Answer::None, 0),
     // Exporting the schedule.
     case(&["crontab"], Answer::None, 0),
     case(&["crontab", "--cron-tz", "--user-crontab"], Answer::None, 0),
@@ -531,6 +550,7 @@ fn sandbox(server: &Server) -> Sandbox {
         "unset.yaml",
         jobs(&server.url("/report")).replace("${API_TOKEN}", "${NOT_SET_ANYWHERE}"),
     );
+    sandbox.write("node.yaml", node_jobs(&server.url("/report")));
     sandbox.write("notify.yaml", notifying_jobs(server, &server.origin()));
     sandbox.write(
         "notify-down.yaml",
@@ -568,6 +588,7 @@ fn set_mode(path: &Path, mode: u32) {
 /// The files the test wrote itself, which jobrun only reads.
 const INPUTS: &[&str] = &[
     "jobs.yaml",
+    "node.yaml",
     "unset.yaml",
     "notify.yaml",
     "notify-down.yaml",
@@ -608,6 +629,14 @@ fn jobs(url: &str) -> String {
     format!(
         "jobs:\n  - name: report\n    schedule: \"30 18 * * 1-5\"\n{request}  - name: every-minute\n    schedule: \"* * * * *\"\n    timezone: America/Chicago\n    catchUp: 1h\n{request}"
     )
+}
+
+/// `report` alone, with a `global:` of the Node scheduler's keys: a file
+/// written for it, which `validate` and `migrate` speak of.
+fn node_jobs(url: &str) -> String {
+    let jobs = jobs(url);
+    let report = &jobs[..jobs.find("  - name: every-minute").unwrap()];
+    format!("global:\n  defaultRetries: 1\n{report}")
 }
 
 /// `jobs.yaml` with both jobs notifying and pinging `origin`, with the

@@ -16,6 +16,7 @@ pub(crate) mod init;
 pub(crate) mod kubernetes;
 pub(crate) mod list;
 pub(crate) mod man;
+pub(crate) mod migrate;
 pub(crate) mod next;
 pub(crate) mod run;
 pub(crate) mod schema;

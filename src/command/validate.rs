@@ -4,6 +4,7 @@
 use crate::command::Invocation;
 use crate::diagnostic::{Diagnostic, Report, Severity};
 use crate::error::{Error, Exit};
+use crate::jobfile::origin::Origin;
 use crate::jobfile::validate::Purpose;
 
 /// How `validate` prints what it found.
@@ -96,6 +97,13 @@ fn check(inv: &mut Invocation, options: &Options) -> Result<Exit, Error> {
         env_path.get_or_insert(env_file);
     }
     let mut diagnostics = file.checked.diagnostics.clone();
+    // What the Node scheduler did differently, only for a file written for it.
+    if file.checked.origin == Origin::NodeScheduler
+        && let Some(tree) = &file.tree
+    {
+        let host_zone = inv.ctx.host_zone.iana_name().unwrap_or("the host's zone");
+        diagnostics.extend(crate::migrate::warnings(&file.path, tree, host_zone));
+    }
     diagnostics.extend(missing);
     diagnostics.sort_by_key(|d| d.span.map(|s| (s.line, s.col)));
 

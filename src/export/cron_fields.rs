@@ -125,8 +125,9 @@ fn items(values: &[u8], style: Style) -> Vec<String> {
 }
 
 /// A day field written so that it starts with `*`, which Vixie cron reads
-/// as unrestricted: `*/n` and then whatever values `*/n` leaves out.
-fn starred(set: FieldSet, field: Field) -> String {
+/// as unrestricted: `*/n` and then whatever values `*/n` leaves out. The
+/// set must hold the field's first value, as every `*/n` does.
+pub(crate) fn starred(set: FieldSet, field: Field) -> String {
     if is_full(set, field) {
         return "*".into();
     }

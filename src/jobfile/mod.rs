@@ -12,12 +12,13 @@
 pub(crate) mod decode;
 pub(crate) mod json_schema;
 pub(crate) mod lint;
+pub(crate) mod origin;
 mod read;
 mod schema;
 pub(crate) mod starter;
 pub(crate) mod suggest;
 pub(crate) mod validate;
-mod yaml;
+pub(crate) mod yaml;
 
 #[cfg(test)]
 mod no_panic_tests;
@@ -39,6 +40,10 @@ const DEFAULT_PATH: &str = "jobs.yaml";
 pub(crate) struct JobFile {
     pub(crate) path: PathBuf,
     pub(crate) text: String,
+    /// The YAML tree the jobs were decoded from, with every value's place:
+    /// what `migrate` reads and rewrites. `None` when the text holds no
+    /// YAML document or is not valid YAML.
+    pub(crate) tree: Option<yaml::Node>,
     pub(crate) checked: Checked,
 }
 
@@ -58,7 +63,7 @@ pub(crate) fn locate(flag: Option<&Path>, env: &dyn Fn(&str) -> Option<String>) 
 /// only a file that cannot be read at all is an `Err`.
 pub(crate) fn load(path: &Path, host_zone: &TimeZone, purpose: Purpose) -> Result<JobFile, Error> {
     let text = read::read(path).map_err(|d| file_error(path, None, vec![d]))?;
-    let (config, mut diagnostics) = decode::decode(&text);
+    let (config, mut diagnostics, tree) = decode::decode_keeping_tree(&text);
     let base_dir = path.parent().unwrap_or(Path::new(""));
     let mut checked = validate::check(&config, host_zone, base_dir, purpose);
     diagnostics.append(&mut checked.diagnostics);
@@ -66,6 +71,7 @@ pub(crate) fn load(path: &Path, host_zone: &TimeZone, purpose: Purpose) -> Resul
     Ok(JobFile {
         path: path.to_path_buf(),
         text,
+        tree,
         checked,
     })
 }

@@ -8,6 +8,7 @@
 use std::time::Duration;
 
 use crate::diagnostic::Span;
+use crate::jobfile::origin::Origin;
 use crate::jobfile::yaml::Node;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -35,6 +36,8 @@ impl Text {
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub(crate) struct ConfigFile {
+    /// Which scheduler the file was written for.
+    pub(super) origin: Origin,
     pub(super) global: Global,
     pub(super) jobs: Vec<JobEntry>,
     /// Where `jobs:` is, for file-wide remarks.

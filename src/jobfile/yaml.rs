@@ -14,6 +14,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::ops::Range;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span as RawSpan, Tag};
 
@@ -27,16 +28,24 @@ const MAX_ALIAS_NODES: usize = 250_000;
 const MAX_DEPTH: usize = 64;
 
 #[derive(Debug, Clone, PartialEq)]
-pub(super) struct Node {
-    pub(super) value: Value,
-    pub(super) span: Span,
+pub(crate) struct Node {
+    pub(crate) value: Value,
+    pub(crate) span: Span,
     /// Whether a scalar was written in quotes: its text then starts one
     /// column after the span does.
-    pub(super) quoted: bool,
+    pub(crate) quoted: bool,
+    /// Where the node is written, in characters from the start of the
+    /// text, end excluded, for rewriting the text in place: a scalar's
+    /// token (quotes included; a block scalar's from its first line of
+    /// content), a flow collection from its bracket to its closing one, a
+    /// block collection from its first entry to the end of its last. A
+    /// value reached through an alias is at the alias. Kept as `u32`s (a
+    /// job file is at most 16 MiB): every node of a large file carries it.
+    place: (u32, u32),
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub(super) enum Value {
+pub(crate) enum Value {
     Null,
     Bool(bool),
     Int(i64),
@@ -47,6 +56,14 @@ pub(super) enum Value {
 }
 
 impl Node {
+    /// Where the node is written, in characters (see `place`).
+    pub(crate) fn chars(&self) -> Range<usize> {
+        self.place.0 as usize..self.place.1 as usize
+    }
+
+    fn set_chars(&mut self, chars: Range<usize>) {
+        self.place = (chars.start as u32, chars.end as u32);
+    }
     /// The span of the scalar's text itself, without its opening quote, so a
     /// caret can go under a part of it.
     #[cfg(test)]
@@ -54,7 +71,7 @@ impl Node {
         self.span.sub(offset + usize::from(self.quoted), len)
     }
 
-    pub(super) fn as_str(&self) -> Option<&str> {
+    pub(crate) fn as_str(&self) -> Option<&str> {
         match &self.value {
             Value::Str(s) => Some(s),
             _ => None,
@@ -62,7 +79,7 @@ impl Node {
     }
 
     /// What kind of value this is, for "expected X, found Y" messages.
-    pub(super) fn kind(&self) -> &'static str {
+    pub(crate) fn kind(&self) -> &'static str {
         match self.value {
             Value::Null => "nothing (null)",
             Value::Bool(_) => "a boolean",
@@ -75,7 +92,7 @@ impl Node {
     }
 
     /// The text of a scalar as it reads, for keys and messages.
-    pub(super) fn scalar_text(&self) -> Option<String> {
+    pub(crate) fn scalar_text(&self) -> Option<String> {
         match &self.value {
             Value::Null => Some("null".into()),
             Value::Bool(b) => Some(b.to_string()),
@@ -102,10 +119,11 @@ impl Node {
 
 /// Parse one YAML document. `Ok(None)` when the text holds no document at all
 /// (empty, or only comments).
-pub(super) fn parse(text: &str) -> Result<Option<Node>, Vec<Diagnostic>> {
+pub(crate) fn parse(text: &str) -> Result<Option<Node>, Vec<Diagnostic>> {
     let mut builder = Builder {
         text,
         lines: line_count(text),
+        ascii: text.is_ascii(),
         ..Builder::default()
     };
     for event in Parser::new_from_str(text) {
@@ -153,13 +171,45 @@ enum Frame {
         items: Vec<Node>,
         span: Span,
         anchor: usize,
+        start: Start,
     },
     Map {
         entries: Vec<(Node, Node)>,
         key: Option<Node>,
         span: Span,
         anchor: usize,
+        start: Start,
     },
+}
+
+/// Where a collection starts, in characters, and whether it is written in
+/// flow style (`{...}`, `[...]`): only then does its end event mark its end.
+#[derive(Clone, Copy)]
+struct Start {
+    at: usize,
+    flow: bool,
+}
+
+impl Start {
+    /// Where the collection's own text starts (after an anchor or tag),
+    /// and its first character there.
+    fn of(at: usize, first: Option<char>) -> Start {
+        Start {
+            at,
+            flow: matches!(first, Some('{' | '[')),
+        }
+    }
+
+    /// The collection's characters: a flow one's up to its closing
+    /// bracket, a block one's up to the end of its last entry.
+    fn through<'n>(self, raw: RawSpan, children: impl Iterator<Item = &'n Node>) -> Range<usize> {
+        let end = if self.flow {
+            raw.end.index()
+        } else {
+            children.map(|c| c.chars().end).max().unwrap_or(self.at)
+        };
+        self.at..end.max(self.at)
+    }
 }
 
 #[derive(Default)]
@@ -173,6 +223,11 @@ struct Builder<'t> {
     documents: usize,
     nodes: usize,
     alias_nodes: usize,
+    /// A character index and its byte index, moving forward through the
+    /// text with the events, to find where quoted scalars end.
+    cursor: (usize, usize),
+    /// Whether the text is ASCII, where a character's index is its byte's.
+    ascii: bool,
 }
 
 fn span_of(span: RawSpan) -> Span {
@@ -193,6 +248,7 @@ type Step = Result<(), Vec<Diagnostic>>;
 impl Builder<'_> {
     fn event(&mut self, event: Event<'_>, raw: RawSpan) -> Step {
         let mut span = span_of(raw);
+        let chars = raw.start.index()..raw.end.index();
         if span.line as usize > self.lines {
             span = within(self.text, span.line as usize, span.col as usize, self.lines);
         }
@@ -207,7 +263,22 @@ impl Builder<'_> {
                 }
             }
             Event::Scalar(text, style, anchor, tag) => {
-                let node = scalar(text, style, tag.as_deref(), span)?;
+                let quoted = matches!(style, ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted);
+                let mut node = scalar(text, style, tag.as_deref(), span)?;
+                let mut chars = chars;
+                if anchor != 0 || tag.is_some() {
+                    let (at, _) = self.after_properties(chars.start);
+                    chars.start = at.min(chars.end);
+                }
+                if quoted {
+                    // The parser's end of a quoted scalar can run on over the
+                    // spaces and comment after it: find its closing quote.
+                    chars.end = chars.start + self.quoted_len(chars.start);
+                    if raw.start.line() == raw.end.line() {
+                        node.span.len = (chars.len() as u32).max(1);
+                    }
+                }
+                node.set_chars(chars);
                 self.count(1, span)?;
                 self.complete(node, anchor)?;
             }
@@ -231,25 +302,30 @@ impl Builder<'_> {
                 }
                 self.count(size, span)?;
                 node.span = span;
+                node.set_chars(chars);
                 self.complete(node, 0)?;
             }
             Event::SequenceStart(anchor, tag) => {
                 check_collection_tag(tag.as_deref(), "seq", span)?;
                 self.enter(span)?;
+                let start = self.collection_start(raw);
                 self.stack.push(Frame::Seq {
                     items: Vec::new(),
                     span,
                     anchor,
+                    start,
                 });
             }
             Event::MappingStart(anchor, tag) => {
                 check_collection_tag(tag.as_deref(), "map", span)?;
                 self.enter(span)?;
+                let start = self.collection_start(raw);
                 self.stack.push(Frame::Map {
                     entries: Vec::new(),
                     key: None,
                     span,
                     anchor,
+                    start,
                 });
             }
             Event::SequenceEnd => {
@@ -257,13 +333,12 @@ impl Builder<'_> {
                     items,
                     span,
                     anchor,
+                    start,
                 }) = self.stack.pop()
                 {
-                    let node = Node {
-                        value: Value::Seq(items),
-                        span,
-                        quoted: false,
-                    };
+                    let chars = start.through(raw, items.iter());
+                    let mut node = node(Value::Seq(items), span, false);
+                    node.set_chars(chars);
                     self.count(1, span)?;
                     self.complete(node, anchor)?;
                 }
@@ -273,15 +348,15 @@ impl Builder<'_> {
                     entries,
                     span,
                     anchor,
+                    start,
                     ..
                 }) = self.stack.pop()
                 {
+                    // Before merging: merged entries are written elsewhere.
+                    let chars = start.through(raw, entries.iter().map(|(_, v)| v));
                     let entries = merge_keys(entries)?;
-                    let node = Node {
-                        value: Value::Map(entries),
-                        span,
-                        quoted: false,
-                    };
+                    let mut node = node(Value::Map(entries), span, false);
+                    node.set_chars(chars);
                     self.count(1, span)?;
                     self.complete(node, anchor)?;
                 }
@@ -289,6 +364,91 @@ impl Builder<'_> {
             Event::Nothing | Event::StreamStart | Event::StreamEnd | Event::DocumentEnd => {}
         }
         Ok(())
+    }
+
+    /// The byte index of character `at`, moving the cursor there.
+    fn byte(&mut self, at: usize) -> usize {
+        if self.ascii {
+            return at;
+        }
+        let (mut chars, mut bytes) = self.cursor;
+        if at < chars {
+            (chars, bytes) = (0, 0);
+        }
+        for c in self.text[bytes..].chars().take(at - chars) {
+            bytes += c.len_utf8();
+        }
+        self.cursor = (at, bytes);
+        bytes
+    }
+
+    /// Where a node written at character `at` has its own text: after its
+    /// anchor (`&name`) and tag (`!!str`), the spaces, line breaks and
+    /// comments after them; and the character found there.
+    fn after_properties(&mut self, at: usize) -> (usize, Option<char>) {
+        let bytes = self.byte(at);
+        let mut chars = self.text[bytes..].chars().peekable();
+        let mut at = at;
+        let mut comment = false;
+        while let Some(&c) = chars.peek() {
+            match c {
+                '&' | '!' if !comment => {
+                    while chars.next_if(|c| !c.is_whitespace()).is_some() {
+                        at += 1;
+                    }
+                    continue;
+                }
+                '#' => comment = true,
+                '\n' => comment = false,
+                c if comment || c.is_whitespace() => {}
+                c => return (at, Some(c)),
+            }
+            chars.next();
+            at += 1;
+        }
+        (at, None)
+    }
+
+    fn collection_start(&mut self, raw: RawSpan) -> Start {
+        // A block collection's start marks no character of its own, unless
+        // an anchor or a tag is written there.
+        if raw.is_empty() {
+            return Start::of(raw.start.index(), None);
+        }
+        let (at, first) = self.after_properties(raw.start.index());
+        Start::of(at, first)
+    }
+
+    /// How many characters the quoted scalar starting at character `at`
+    /// takes, both quotes included.
+    fn quoted_len(&mut self, at: usize) -> usize {
+        let bytes = self.byte(at);
+        let mut rest = self.text[bytes..].chars();
+        let Some(quote) = rest.next() else {
+            return 0;
+        };
+        let mut len = 1;
+        while let Some(c) = rest.next() {
+            len += 1;
+            match (quote, c) {
+                ('"', '\\') => {
+                    rest.next();
+                    len += 1;
+                }
+                ('"', '"') => return len,
+                ('\'', '\'') => {
+                    // `''` is one quote inside a single-quoted scalar.
+                    if rest.clone().next() == Some('\'') {
+                        rest.next();
+                        len += 1;
+                    } else {
+                        return len;
+                    }
+                }
+                _ => {}
+            }
+        }
+        len
     }
 
     fn enter(&self, span: Span) -> Step {
@@ -467,6 +627,7 @@ fn node(value: Value, span: Span, quoted: bool) -> Node {
         value,
         span,
         quoted,
+        place: (0, 0),
     }
 }
 
@@ -591,6 +752,38 @@ mod tests {
         assert_eq!(url.span, Span::new(3, 10, 10));
         assert!(url.quoted);
         assert_eq!(url.text_span(0, 4), Span::new(3, 11, 4));
+    }
+
+    #[test]
+    fn values_know_their_characters_in_the_text() {
+        let text = "a: \"x \\\" y\"  # c\nb: 'it''s'  # d\nc: plain # e\nd: {k: [1, 2]}\ne:\n  - é\n  - f: g\n";
+        let doc = root(text);
+        let chars: Vec<char> = text.chars().collect();
+        let of = |node: &Node| chars[node.chars()].iter().collect::<String>();
+        let values: Vec<String> = map(&doc).iter().map(|(_, v)| of(v)).collect();
+        assert_eq!(
+            values,
+            [
+                "\"x \\\" y\"",
+                "'it''s'",
+                "plain",
+                "{k: [1, 2]}",
+                "- é\n  - f: g"
+            ]
+        );
+        // The caret goes under the quoted value, not the comment after it.
+        assert_eq!(map(&doc)[0].1.span, Span::new(1, 4, 8));
+    }
+
+    #[test]
+    fn a_nodes_characters_leave_out_its_anchor_and_tag() {
+        let text =
+            "a: &r 2\nb: !!str x\nc: &m {k: 1}\nd: &s  # c\n  k: 1\ne: &q \"q\"  # c\nf: *r\n";
+        let doc = root(text);
+        let chars: Vec<char> = text.chars().collect();
+        let of = |node: &Node| chars[node.chars()].iter().collect::<String>();
+        let values: Vec<String> = map(&doc).iter().map(|(_, v)| of(v)).collect();
+        assert_eq!(values, ["2", "x", "{k: 1}", "k: 1", "\"q\"", "*r"]);
     }
 
     #[test]

@@ -15,7 +15,18 @@ use crate::jobfile::yaml::{self, Node, Value};
 
 /// Decode the text of a job file. Returns what could be decoded together
 /// with every problem found.
+#[cfg(test)]
 pub(crate) fn decode(text: &str) -> (ConfigFile, Vec<Diagnostic>) {
+    let (config, problems, _) = decode_keeping_tree(text);
+    (config, problems)
+}
+
+/// Decode the text of a job file, keeping the YAML tree it was read from
+/// for whoever needs the values' places afterwards (`migrate`). The
+/// loaded file is never freed piece by piece (see `Invocation::load`):
+/// freeing the tree's hundreds of thousands of small allocations one by
+/// one would cost a 10,000-job file a fifth of its validation time.
+pub(crate) fn decode_keeping_tree(text: &str) -> (ConfigFile, Vec<Diagnostic>, Option<Node>) {
     let mut decoder = Decoder::default();
     let root = match yaml::parse(text) {
         Ok(Some(root)) => root,
@@ -25,17 +36,13 @@ pub(crate) fn decode(text: &str) -> (ConfigFile, Vec<Diagnostic>) {
                 .push(Diagnostic::file_error("the job file is empty").with_help(
                     "a job file starts with `jobs:` followed by a list of jobs; see the README",
                 ));
-            return (ConfigFile::default(), decoder.problems);
+            return (ConfigFile::default(), decoder.problems, None);
         }
-        Err(problems) => return (ConfigFile::default(), problems),
+        Err(problems) => return (ConfigFile::default(), problems, None),
     };
-    let config = decoder.file(&root);
-    // The tree is not needed again, and freeing its hundreds of thousands of
-    // small allocations one by one costs a 10,000-job file a fifth of its
-    // validation time for nothing: jobrun is one short process, and the OS
-    // takes the memory back at exit.
-    std::mem::forget(root);
-    (config, decoder.problems)
+    let mut config = decoder.file(&root);
+    config.origin = crate::jobfile::origin::of(&root);
+    (config, decoder.problems, Some(root))
 }
 
 #[derive(Default)]

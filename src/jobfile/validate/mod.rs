@@ -24,6 +24,7 @@ use crate::job::template::Template;
 use crate::job::{
     Concurrency, DEFAULT_RETRIES, DEFAULT_TIMEOUT, Job, Method, Notify, Request, Zone,
 };
+use crate::jobfile::origin::Origin;
 use crate::jobfile::schema::{ConfigFile, JobEntry, Text};
 
 pub(super) use names::names;
@@ -37,6 +38,8 @@ pub(crate) struct Checked {
     pub(crate) entries: usize,
     /// `global.stateDir`, resolved against the job file's directory.
     pub(crate) state_dir: Option<PathBuf>,
+    /// Which scheduler the file was written for.
+    pub(crate) origin: Origin,
     pub(crate) diagnostics: Vec<Diagnostic>,
 }
 
@@ -71,7 +74,9 @@ pub(crate) fn check(
     let mut checker = Checker {
         host_zone,
         base_dir,
-        purpose,
+        // How the Node scheduler read the file is worth a warning only where
+        // the file may have been written for it.
+        compare_with_node: purpose == Purpose::Validate && !config.origin.is_jobrun(),
         zones: HashMap::new(),
         schedules: HashMap::new(),
         diagnostics: Vec::new(),
@@ -92,6 +97,7 @@ pub(crate) fn check(
         jobs,
         entries: config.jobs.len(),
         state_dir,
+        origin: config.origin.clone(),
         diagnostics,
     }
 }
@@ -99,7 +105,8 @@ pub(crate) fn check(
 struct Checker<'a> {
     host_zone: &'a TimeZone,
     base_dir: &'a Path,
-    purpose: Purpose,
+    /// Whether to warn where the Node scheduler read the file differently.
+    compare_with_node: bool,
     /// Zones by name, looked up once per name, not once per job.
     zones: HashMap<String, Option<TimeZone>>,
     /// Schedules by text, with node-cron's differences described.
@@ -229,7 +236,9 @@ impl Checker<'_> {
         // A value with an error leaves the job unbuilt: a `Job` holds only
         // checked values.
         let body = self.body(entry.data.as_ref(), entry.body.as_ref(), method);
-        if let Some(node) = &entry.data {
+        if let Some(node) = &entry.data
+            && self.compare_with_node
+        {
             self.week_range(node);
         }
 

@@ -184,13 +184,20 @@ impl Checker<'_> {
         );
     }
 
-    /// The Node scheduler replaced `weekRange: current` in `data` with the
-    /// current week's dates; jobrun sends what is written.
+    /// The Node scheduler replaced `weekRange: current` in `data`, in any
+    /// mapping of it, with the current week's dates; jobrun sends what is
+    /// written.
     pub(super) fn week_range(&mut self, node: &Node) {
-        let Value::Map(entries) = &node.value else {
-            return;
+        let entries = match &node.value {
+            Value::Map(entries) => entries,
+            Value::Seq(items) => {
+                items.iter().for_each(|item| self.week_range(item));
+                return;
+            }
+            _ => return,
         };
         for (key, value) in entries {
+            self.week_range(value);
             if key.as_str() == Some("weekRange") && value.as_str() == Some("current") {
                 self.diagnostics.push(
                     Diagnostic::warning(

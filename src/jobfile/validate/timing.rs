@@ -14,7 +14,7 @@ use crate::jobfile::suggest;
 use crate::schedule::node_cron;
 use crate::schedule::{Schedule, ScheduleError};
 
-use super::{Checker, Purpose};
+use super::Checker;
 
 /// A schedule's text, read once: the schedule or why it is not one, and
 /// how the Node scheduler read it differently.
@@ -23,7 +23,7 @@ pub(super) type ScheduleReading = (Result<Schedule, ScheduleError>, Vec<String>)
 impl Checker<'_> {
     pub(super) fn schedule(&mut self, text: &Text) -> Option<Schedule> {
         // Files repeat a few schedules many times: read each text once.
-        let compare = self.purpose == Purpose::Validate;
+        let compare = self.compare_with_node;
         let (parsed, differences) = self
             .schedules
             .entry(text.value.clone())
