@@ -78,6 +78,12 @@ enum Answer {
     /// 200 with a body holding no secret (for `--output`, which writes the
     /// body as received).
     Plain,
+    /// 500 echoing every secret re-encoded as other URL libraries and
+    /// servers write them ([`reencoded`]), in headers and body.
+    EchoReencoded,
+    /// A redirect to another origin, not followed, whose location holds
+    /// every secret re-encoded: the failure line quotes it.
+    RedirectReencoded,
 }
 
 /// One invocation: arguments (after the global `--state-dir state`),
@@ -150,7 +156,7 @@ const fn notifying_after_a_failed_run(args: &'static [&'static str], code: i32) 
     }
 }
 
-use Answer::{EchoFail, EchoOk, EchoRefused, Plain};
+use Answer::{EchoFail, EchoOk, EchoReencoded, EchoRefused, Plain, RedirectReencoded};
 
 /// Every command on every path. Commands that keep state write it under
 /// `state/` in the sandbox, which is searched like every other file.
@@ -196,6 +202,41 @@ const CASES: &[Case] = &[
     case(&["run", "report", "--print-body"], EchoOk, 0),
     case(&["run", "report", "--print-body"], EchoFail, 1),
     case(&["run", "report", "--output", "body.out"], Plain, 0),
+    // Secrets a server or a URL library gave back in another encoding.
+    case(&["run", "report"], EchoReencoded, 1),
+    case(&["run", "report"], RedirectReencoded, 1),
+    case(
+        &[
+            "-v",
+            "run",
+            "report",
+            "--log-format",
+            "json",
+            "--log-file",
+            "runs.log",
+        ],
+        EchoReencoded,
+        1,
+    ),
+    case(
+        &[
+            "-vv",
+            "run",
+            "report",
+            "--log-format",
+            "json",
+            "--log-file",
+            "runs.log",
+        ],
+        RedirectReencoded,
+        1,
+    ),
+    case(
+        &["-vv", "run", "report", "--log-file", "runs.log"],
+        RedirectReencoded,
+        1,
+    ),
+    case(&["run", "report", "--print-body"], EchoReencoded, 1),
     // Running on schedule, and catching up.
     case(&["run", "--due", "every-minute"], EchoFail, 1),
     case(&["catch-up"], EchoFail, 1),
@@ -250,6 +291,24 @@ const CASES: &[Case] = &[
     ),
     notifying(&["--config", "notify.yaml", "catch-up"], EchoFail, 1),
     notifying_after_a_failed_run(&["--config", "notify.yaml", "-vv", "run", "report"], 1),
+    notifying(
+        &["--config", "notify.yaml", "-v", "run", "report"],
+        RedirectReencoded,
+        1,
+    ),
+    notifying(
+        &["--config", "notify.yaml", "-v", "run", "report"],
+        EchoReencoded,
+        1,
+    ),
+    Case {
+        after_a_run: true,
+        ..notifying(
+            &["--config", "notify.yaml", "history", "--json"],
+            RedirectReencoded,
+            0,
+        )
+    },
     notifying_after_a_failed_run(&["--config", "notify.yaml", "history", "--json"], 0),
     notifying_after_a_failed_run(&["--config", "notify.yaml", "status", "--json"], 1),
     // Notifications and pings to a port nothing listens on: their
@@ -471,6 +530,18 @@ fn secrets_never_appear_in_anything_any_command_writes() {
             }
             None => minted.iter().collect(),
         };
+        // What the notification and the failure ping carry of the run's
+        // failure line (their other fields hold secrets on purpose).
+        for request in server.requests() {
+            if request.target.starts_with("/hook/")
+                && let Ok(body) = serde_json::from_slice::<serde_json::Value>(&request.body)
+            {
+                let text = body["text"].as_str().unwrap_or_default().to_string();
+                written.push(("the notification's text".into(), text.into_bytes()));
+            } else if request.target.starts_with("/ping/") && request.target.contains("/fail") {
+                written.push(("the failure ping's body".into(), request.body.clone()));
+            }
+        }
         written.push(("stdout".to_string(), run.stdout.into_bytes()));
         written.push(("stderr".to_string(), run.stderr.into_bytes()));
         for path in files_written(&sandbox) {
@@ -643,7 +714,69 @@ fn replies(server: Answer, minted: &[String]) -> Vec<Reply> {
         EchoFail => vec![echo(500)],
         EchoRefused => vec![echo(401)],
         Plain => vec![Reply::status(200).body("all done")],
+        EchoReencoded => {
+            let mut every: Vec<&str> = RUN_SECRETS.to_vec();
+            every.extend(minted.iter().map(String::as_str));
+            let forms: Vec<String> = every.iter().flat_map(|s| reencoded(s)).collect();
+            let header: Vec<&String> = forms.iter().filter(|f| f.is_ascii()).collect();
+            let header = header
+                .iter()
+                .map(|f| f.as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
+            vec![
+                Reply::status(500)
+                    .header("X-Echo", &header)
+                    .body(forms.join("\n")),
+            ]
+        }
+        RedirectReencoded => {
+            let query: Vec<String> = RUN_SECRETS
+                .iter()
+                .chain(minted.iter().map(String::as_str).collect::<Vec<_>>().iter())
+                .enumerate()
+                .map(|(i, s)| {
+                    let forms = reencoded(s);
+                    format!("k{i}={}", forms[i % forms.len()])
+                })
+                .collect();
+            vec![Reply::redirect(
+                302,
+                &format!("http://127.0.0.2:1/away?{}", query.join("&")),
+            )]
+        }
     }
+}
+
+/// `secret` as URL libraries other than JavaScript's write it into a
+/// query: Python's `quote` (which leaves `/` alone) and `quote_plus`,
+/// .NET's lowercase escapes, every byte escaped, and escaped twice.
+fn reencoded(secret: &str) -> Vec<String> {
+    let escape = |keep: &dyn Fn(u8) -> bool, plus: bool, lower: bool| -> String {
+        secret
+            .bytes()
+            .map(|b| {
+                if keep(b) {
+                    (b as char).to_string()
+                } else if plus && b == b' ' {
+                    "+".into()
+                } else if lower {
+                    format!("%{b:02x}")
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect()
+    };
+    let unreserved = |b: u8| b.is_ascii_alphanumeric() || b"-_.~".contains(&b);
+    let python_quote = escape(&|b| unreserved(b) || b == b'/', false, false);
+    vec![
+        python_quote.clone(),
+        escape(&unreserved, true, false),
+        escape(&|b| unreserved(b) || b"!*()".contains(&b), true, true),
+        escape(&|_| false, false, true),
+        python_quote.replace('%', "%25"),
+    ]
 }
 
 /// `secret` as it may be written: as is, in a URL or a form, escaped in
@@ -690,6 +823,7 @@ fn encodings(secret: &str) -> Vec<String> {
         jobrun::fixtures::base64(secret.as_bytes()),
         jobrun::fixtures::base64_url(secret.as_bytes()),
     ];
+    forms.extend(reencoded(secret));
     forms.sort();
     forms.dedup();
     forms

@@ -144,12 +144,14 @@ pub(crate) fn exchange(
                 log.finished(&end, now);
                 if let Some(response) = &end.response {
                     if options.print_body {
-                        let body = plan.request.secrets.mask_bytes(&response.body);
-                        // A reader that went away (`| head`) must not turn
-                        // the job's own outcome into another exit code.
-                        match ctx
-                            .stdout
-                            .write_all(&body)
+                        // Masked on the way out, piece by piece: a large
+                        // body is not copied to be masked. A reader that
+                        // went away (`| head`) must not turn the job's own
+                        // outcome into another exit code.
+                        match plan
+                            .request
+                            .secrets
+                            .write_masked(&response.body, &mut *ctx.stdout)
                             .and_then(|()| ctx.stdout.flush())
                         {
                             Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
