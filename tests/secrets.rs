@@ -323,6 +323,41 @@ const CASES: &[Case] = &[
         EchoOk,
         0,
     ),
+    // Notifications and pings to hosts named by secrets, which do not
+    // resolve: their failures name the host.
+    case(
+        &["--config", "notify-hosts.yaml", "run", "report"],
+        EchoFail,
+        1,
+    ),
+    case(
+        &[
+            "--config",
+            "notify-hosts.yaml",
+            "-v",
+            "run",
+            "report",
+            "--log-format",
+            "json",
+            "--log-file",
+            "runs.log",
+        ],
+        EchoFail,
+        1,
+    ),
+    case(
+        &["--config", "notify-hosts.yaml", "-vv", "run", "report"],
+        EchoOk,
+        0,
+    ),
+    Case {
+        after_a_run: true,
+        ..case(
+            &["--config", "notify-hosts.yaml", "history", "--json"],
+            EchoFail,
+            0,
+        )
+    },
     case(
         &["--config", "notify.yaml", "validate", "--env"],
         Answer::None,
@@ -585,6 +620,7 @@ fn sandbox(server: &Server) -> Sandbox {
         "notify-down.yaml",
         notifying_jobs(server, "http://127.0.0.1:1"),
     );
+    sandbox.write("notify-hosts.yaml", notifying_hosts_jobs(server));
     sandbox.write(
         "broken.yaml",
         "jobs:\n  - name: report\n    schedule: nonsense\n",
@@ -620,6 +656,7 @@ const INPUTS: &[&str] = &[
     "unset.yaml",
     "notify.yaml",
     "notify-down.yaml",
+    "notify-hosts.yaml",
     "broken.yaml",
     ".env",
     "bad.env",
@@ -665,6 +702,17 @@ fn notifying_jobs(server: &Server, origin: &str) -> String {
     let hook = format!("{origin}/hook/${{WEBHOOK_ID}}?c=${{CHANNEL_NAME}}");
     format!(
         "global:\n  healthcheck: \"{origin}/ping/${{WEBHOOK_ID}}/${{JOB_NAME}}?k=${{API_TOKEN}}\"\n  notify:\n    onFailure:\n      url: \"{hook}\"\n      headers: {{Authorization: \"Bearer ${{SLACK_TOKEN}}\", X-Key: \"${{JWT_TOKEN}}\"}}\n      data: {{text: \"${{JOB_NAME}} ${{OUTCOME}} ${{STATUS}}: ${{ERROR}}\", phrase: \"${{REPORT_PHRASE}}\"}}\n    onRecovery:\n      url: \"{hook}\"\n      headers: {{Authorization: \"Bearer ${{SLACK_TOKEN}}\"}}\n      body: \"${{JOB_NAME}} recovered ${{DB_PASSWORD}}\"\n{}",
+        jobs(&server.url("/report"))
+    )
+}
+
+/// `jobrun.yaml` with both jobs notifying and pinging hosts whose names
+/// are secrets (`.invalid`, RFC 6761: they never resolve): a secret of
+/// the notification's own, one read from a file, and one that is not a
+/// host name at all (its `/` ends the host midway).
+fn notifying_hosts_jobs(server: &Server) -> String {
+    format!(
+        "global:\n  healthcheck: \"http://${{API_TOKEN}}.invalid/ping/${{JOB_NAME}}\"\n  notify:\n    onFailure:\n      url: \"http://${{SLACK_TOKEN}}.${{WEBHOOK_ID}}.invalid/hook\"\n      timeout: 2s\n      data: {{text: \"${{ERROR}}\"}}\n{}",
         jobs(&server.url("/report"))
     )
 }
@@ -824,6 +872,12 @@ fn encodings(secret: &str) -> Vec<String> {
         jobrun::fixtures::base64_url(secret.as_bytes()),
     ];
     forms.extend(reencoded(secret));
+    // The part a URL's host would take of a secret with a `/` in it.
+    if let Some((host, _)) = secret.split_once('/')
+        && host.len() >= 8
+    {
+        forms.push(host.to_string());
+    }
     forms.sort();
     forms.dedup();
     forms
