@@ -37,6 +37,9 @@ const BAD_LINE_SECRET: &str = "SENTINEL-badline-Bl5";
 const WRONG_KEY: &str = "SENTINEL-wrongkey-Wk2";
 /// `SLACK_TOKEN`, from the environment, used only by notifications.
 const SLACK_TOKEN: &str = "SENTINEL-slack-Sk4";
+/// Written in broken job files as a literal credential, on the line an
+/// error is about.
+const LITERAL: &str = "SENTINEL-literal-Lt8";
 
 /// What a run knows as secrets, and an echoing server sends back.
 const RUN_SECRETS: &[&str] = &[
@@ -62,6 +65,7 @@ const KNOWN: &[&str] = &[
     BAD_LINE_SECRET,
     WRONG_KEY,
     SLACK_TOKEN,
+    LITERAL,
 ];
 
 /// What the server answers.
@@ -438,6 +442,35 @@ const CASES: &[Case] = &[
         Answer::None,
         3,
     ),
+    // Errors quoting a line that holds a credential: a duplicate key, an
+    // unterminated quote, a value of the wrong kind, and a `.env` file
+    // given as the job file.
+    case(&["--config", "dup.yaml", "validate"], Answer::None, 3),
+    case(&["--config", "dup.yaml", "run", "report"], Answer::None, 3),
+    case(
+        &["--config", "unterminated.yaml", "validate"],
+        Answer::None,
+        3,
+    ),
+    case(
+        &["--config", "unterminated.yaml", "run", "report"],
+        Answer::None,
+        3,
+    ),
+    case(&["--config", "wrongtype.yaml", "validate"], Answer::None, 3),
+    case(
+        &["--config", "wrongtype.yaml", "validate", "--format", "json"],
+        Answer::None,
+        3,
+    ),
+    case(
+        &["--config", "wrongtype.yaml", "run", "report"],
+        Answer::None,
+        3,
+    ),
+    case(&["--config", ".env", "validate"], Answer::None, 3),
+    case(&["--config", ".env", "run", "report"], Answer::None, 3),
+    case(&["--config", "bad.env", "run", "report"], Answer::None, 3),
     case(&["--env-file", "bad.env", "run", "report"], Answer::None, 3),
     case(&["--env-file", "bad.env", "validate"], Answer::None, 3),
     case(
@@ -625,6 +658,19 @@ fn sandbox(server: &Server) -> Sandbox {
         "broken.yaml",
         "jobs:\n  - name: report\n    schedule: nonsense\n",
     );
+    let head = "jobs:\n  - name: report\n    schedule: \"30 18 * * 1-5\"\n    url: \"http://127.0.0.1:1/x\"\n";
+    sandbox.write(
+        "dup.yaml",
+        format!("{head}    headers:\n      Authorization: \"Bearer {LITERAL}\"\n      Authorization: \"Bearer {LITERAL}\"\n"),
+    );
+    sandbox.write(
+        "unterminated.yaml",
+        format!("{head}    headers:\n      X-Api-Key: \"{LITERAL}\n"),
+    );
+    sandbox.write(
+        "wrongtype.yaml",
+        format!("{head}    headers: {{X-Api-Key: \"{LITERAL}\", x: [1]}}\n    timeout: {{password: {LITERAL}}}\n"),
+    );
     let sealed = jobrun::fixtures::seal(ENCRYPTION_KEY, SEALED_PHRASE.as_bytes(), [9; 12]);
     let env = sandbox.write(
         ".env",
@@ -658,6 +704,9 @@ const INPUTS: &[&str] = &[
     "notify-down.yaml",
     "notify-hosts.yaml",
     "broken.yaml",
+    "dup.yaml",
+    "unterminated.yaml",
+    "wrongtype.yaml",
     ".env",
     "bad.env",
     "secrets",
