@@ -24,8 +24,14 @@ pub(crate) const CONFIG_MAP: &str = "jobrun-jobs";
 /// A CronJob's name is at most 52 characters: the controller appends 11
 /// to name each Job.
 pub(crate) const MAX_CRONJOB_NAME: usize = 52;
-/// Where the run history is kept in the container.
-pub(crate) const STATE_DIR: &str = "/var/lib/jobrun";
+/// Where the state volume is mounted in the container.
+pub(crate) const STATE_MOUNT: &str = "/var/lib/jobrun";
+/// Where the run history is kept in the container: a directory jobrun
+/// makes in the volume (mode 0700, its own), since an `emptyDir` is made
+/// writable by every user, and a claim's root is whatever its provisioner
+/// made it, which jobrun refuses to keep its state in when others can
+/// write it.
+pub(crate) const STATE_DIR: &str = "/var/lib/jobrun/state";
 /// How late a run may start when the job has no `catchUp`.
 pub(crate) const DEFAULT_STARTING_DEADLINE_SECONDS: u64 = 300;
 
@@ -290,7 +296,7 @@ fn cronjob(job: &Job, name: &str, schedule: &str, options: &Options) -> String {
     out.push_str(&format!(
         "              volumeMounts:\n                - name: \"jobs\"\n                  mountPath: {}\n                  readOnly: true\n                - name: \"state\"\n                  mountPath: {}\n",
         quote(CONFIG_DIR),
-        quote(STATE_DIR)
+        quote(STATE_MOUNT)
     ));
     out.push_str("              securityContext:\n                allowPrivilegeEscalation: false\n                readOnlyRootFilesystem: true\n                capabilities:\n                  drop: [\"ALL\"]\n");
     out.push_str(&format!(

@@ -102,7 +102,7 @@ mod tests {
     #[test]
     fn a_history_from_before_notifications_knows_which_jobs_are_failing() {
         let (_temp, dir) = dir();
-        dir.create().unwrap();
+        dir.prepare().unwrap();
         let path = dir.path.join(FILE_NAME);
         {
             // Schema 1, as the previous jobrun left it.
