@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::Error;
-use crate::files::io_reason;
+use crate::files;
 
 /// The run's log file and output file, opened.
 pub(crate) struct Sinks {
@@ -30,65 +30,60 @@ impl Sinks {
 pub(crate) struct Output {
     file: std::fs::File,
     path: PathBuf,
+    /// A regular file, truncated before it is written; else a pipe or a
+    /// device such as `/dev/null`, only written to.
+    regular: bool,
     created: bool,
 }
 
 impl Output {
     fn open(path: &Path) -> Result<Output, Error> {
-        let created = !path.exists();
-        let file = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(path)
-            .map_err(|e| Output::error(path, &e))?;
+        let created = std::fs::symlink_metadata(path).is_err();
+        let opened =
+            files::open_for_writing(path, false, 0o666).map_err(|e| Output::error(path, &e))?;
         Ok(Output {
-            file,
+            file: opened.file,
             path: path.to_path_buf(),
+            regular: opened.regular,
             created,
         })
     }
 
     pub(crate) fn write(mut self, body: &[u8]) -> Result<(), Error> {
         use std::io::Write as _;
-        self.file
-            .set_len(0)
+        let truncated = if self.regular {
+            self.file.set_len(0)
+        } else {
+            Ok(())
+        };
+        truncated
             .and_then(|()| self.file.write_all(body))
-            .map_err(|e| Output::error(&self.path, &e))
+            .map_err(|e| Output::error(&self.path, &files::io_reason(&e)))
     }
 
     /// No response came: remove the file if this run created it.
     pub(crate) fn discard(self) {
-        if self.created {
+        if self.created && self.regular {
             let _ = std::fs::remove_file(&self.path);
         }
     }
 
-    fn error(path: &Path, error: &std::io::Error) -> Error {
+    fn error(path: &Path, error: &dyn std::fmt::Display) -> Error {
         Error::Flag {
             flag: "the `--output` path",
             message: format!(
-                "cannot write the response body to `{}`: {}",
+                "cannot write the response body to `{}`: {error}",
                 path.display(),
-                io_reason(error)
             ),
         }
     }
 }
 
 fn open_log(path: &Path) -> Result<std::fs::File, Error> {
-    use std::os::unix::fs::OpenOptionsExt as _;
-    std::fs::OpenOptions::new()
-        .append(true)
-        .create(true)
-        .mode(0o600)
-        .open(path)
+    files::open_for_writing(path, true, 0o600)
+        .map(|opened| opened.file)
         .map_err(|e| Error::Flag {
             flag: "the `--log-file` path",
-            message: format!(
-                "cannot open the log file `{}`: {}",
-                path.display(),
-                io_reason(&e)
-            ),
+            message: format!("cannot open the log file `{}`: {e}", path.display()),
         })
 }

@@ -49,6 +49,9 @@ fn after_zoneinfo(path: &str) -> &str {
         .map_or(path, |i| &path[i + NEEDLE.len()..])
 }
 
+/// The largest zone file read: TZif files are a few KiB.
+const MAX_ZONE_BYTES: u64 = 1024 * 1024;
+
 fn read_named(name: &str) -> Option<TimeZone> {
     let plain = !name.is_empty()
         && !name.starts_with('/')
@@ -60,7 +63,8 @@ fn read_named(name: &str) -> Option<TimeZone> {
         return None;
     }
     DIRS.iter().find_map(|dir| {
-        let bytes = std::fs::read(Path::new(dir).join(name)).ok()?;
+        let path = Path::new(dir).join(name);
+        let bytes = crate::files::read(&path, MAX_ZONE_BYTES, crate::files::Pipes::Refused).ok()?;
         if !bytes.starts_with(b"TZif") {
             return None;
         }
