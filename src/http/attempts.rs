@@ -99,14 +99,14 @@ pub(crate) fn run(
     emit: &mut dyn FnMut(Event),
 ) {
     let started = clock.now();
-    let deadline = policy.deadline.map(|d| started + d);
+    let deadline = policy.deadline.map(|d| later(started, d));
     let allowed = policy.retries.saturating_add(1);
     let mut last_response = None;
     let mut number = 0;
     loop {
         number += 1;
         let begin = clock.now();
-        let mut end = begin + policy.timeout;
+        let mut end = later(begin, policy.timeout);
         let cut_by_deadline = deadline.is_some_and(|d| d < end);
         if let Some(d) = deadline {
             end = end.min(d);
@@ -185,6 +185,16 @@ pub(crate) fn run(
             }
         }
     }
+}
+
+/// `at` plus `by`. `validate` bounds every duration a job file sets far
+/// below what an instant can hold; were one past it all the same, the
+/// run would wait a year rather than overflow the clock and abort.
+fn later(at: Instant, by: Duration) -> Instant {
+    const YEAR: Duration = Duration::from_secs(365 * 24 * 3600);
+    at.checked_add(by)
+        .or_else(|| at.checked_add(YEAR))
+        .unwrap_or(at)
 }
 
 /// The wait before the next attempt, or why there is none (when the reason
@@ -384,6 +394,16 @@ mod tests {
             wait(&Failure::new(Class::Tls, ""), 1, &p, None),
             (None, None)
         );
+    }
+
+    #[test]
+    fn an_instant_plus_any_duration_never_overflows() {
+        let now = Instant::now();
+        assert_eq!(
+            later(now, Duration::from_secs(5)),
+            now + Duration::from_secs(5)
+        );
+        assert!(later(now, Duration::MAX) > now);
     }
 
     #[test]
