@@ -64,6 +64,7 @@ pub(crate) struct Attempt {
     /// How many attempts the job allows.
     pub(crate) allowed: u32,
     pub(crate) duration: Duration,
+    /// Its status and headers: the body goes with [`Finished`].
     pub(crate) response: Option<Response>,
     pub(crate) failure: Option<Failure>,
     /// The wait before the next attempt, when there is one.
@@ -75,7 +76,7 @@ pub(crate) struct Finished {
     pub(crate) succeeded: bool,
     pub(crate) attempts: u32,
     pub(crate) duration: Duration,
-    /// The last response, if any attempt got one.
+    /// The last response, if any attempt got one, with its body.
     pub(crate) response: Option<Response>,
     pub(crate) failure: Option<Failure>,
     /// Why retries stopped before they ran out.
@@ -134,7 +135,7 @@ pub(crate) fn run(
                     number,
                     allowed,
                     duration: took,
-                    response: Some(response.clone()),
+                    response: Some(response.head()),
                     failure: None,
                     retry_in: None,
                 }));
@@ -150,8 +151,9 @@ pub(crate) fn run(
             }
             Err(failed) => (failed.failure, failed.response),
         };
+        let head = response.as_ref().map(Response::head);
         if response.is_some() {
-            last_response = response.clone();
+            last_response = response;
         }
         // When the deadline ended this attempt, the failure says so already.
         let deadline_ran_out = cut_by_deadline && failure.class == Class::Timeout;
@@ -166,7 +168,7 @@ pub(crate) fn run(
             number,
             allowed,
             duration: took,
-            response,
+            response: head,
             failure: Some(failure.clone()),
             retry_in,
         }));
@@ -261,8 +263,9 @@ fn judge(exchange: Exchange, request: &Prepared, policy: &Policy, clock: &dyn Cl
             response: Some(response),
         }));
     }
+    // Searched as the body was read: it may not be kept whole.
     if let Some(wanted) = &request.expect_body
-        && !String::from_utf8_lossy(&response.body).contains(wanted.as_str())
+        && response.body.found == Some(false)
     {
         let failure = Failure {
             status: Some(status),

@@ -2,7 +2,7 @@
 //!
 //! This room fills a job's request in (`request`), sends it (`transport`:
 //! TLS with the system's trust store and the job's `caFile`, proxies, the
-//! size limit), follows the redirects the job allows (`redirect`), makes
+//! size limit), reads the response's body in pieces (`body`), follows the redirects the job allows (`redirect`), makes
 //! the attempts its policy allows with backoff between them (`attempts`,
 //! `backoff`), names what went wrong (`failure`), shows it as curl
 //! (`curl`), and takes URLs apart (`url`).
@@ -13,6 +13,7 @@
 
 pub(crate) mod attempts;
 pub(crate) mod backoff;
+pub(crate) mod body;
 pub(crate) mod curl;
 pub(crate) mod failure;
 pub(crate) mod redirect;

@@ -8,6 +8,7 @@ use crate::diagnostic::Diagnostic;
 use crate::error::{Error, Exit};
 use crate::http::attempts::{self, Event, Policy};
 use crate::http::backoff;
+use crate::http::body::BodySink;
 use crate::http::failure::describe;
 use crate::http::request::Prepared;
 use crate::http::transport::{self, Client};
@@ -94,6 +95,15 @@ pub(crate) fn exchange(
     options: &Options,
     inbox: &Inbox,
 ) -> Result<Ended, Error> {
+    let mut output = sinks.output.take();
+    let mut client = client;
+    client.keep_bodies(match &output {
+        Some(output) => output.sink(options.print_body)?,
+        None => BodySink {
+            keep_whole: options.print_body,
+            file: None,
+        },
+    });
     let policy = Policy::of(plan.job);
     let clock = ctx.clock.clone();
     let random = ctx.random;
@@ -117,7 +127,6 @@ pub(crate) fn exchange(
         );
     });
 
-    let mut output = sinks.output.take();
     let mut log = plan.log(ctx.stderr, sinks, options.verbosity, options.log_format);
     log.request();
     let mut attempt = 1;
@@ -151,7 +160,7 @@ pub(crate) fn exchange(
                         match plan
                             .request
                             .secrets
-                            .write_masked(&response.body, &mut *ctx.stdout)
+                            .write_masked(&response.body.kept, &mut *ctx.stdout)
                             .and_then(|()| ctx.stdout.flush())
                         {
                             Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
@@ -161,7 +170,7 @@ pub(crate) fn exchange(
                         }
                     }
                     if let Some(output) = output.take() {
-                        output.write(&response.body)?;
+                        output.finish(&response.body)?;
                     }
                 }
                 if let Some(output) = output.take() {

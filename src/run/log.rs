@@ -419,14 +419,41 @@ impl<'a> RunLog<'a> {
     }
 
     fn excerpt_text(&self, response: &Response) -> Option<String> {
-        if response.body.is_empty() {
+        let body = &response.body;
+        if body.kept.is_empty() {
             return None;
         }
-        let text = String::from_utf8_lossy(&response.body);
-        let masked = self.request.secrets.mask(&text);
-        let collapsed: String = masked.split_whitespace().collect::<Vec<_>>().join(" ");
-        let mut excerpt: String = collapsed.chars().take(EXCERPT_CHARS).collect();
-        if collapsed.chars().count() > EXCERPT_CHARS {
+        // Only the body's head may be kept: masked as the start of a
+        // longer text, so a secret cut at its end is not shown in part.
+        let masked = if body.is_whole() {
+            self.request.secrets.mask_bytes(&body.kept)
+        } else {
+            self.request.secrets.mask_start(&body.kept)
+        };
+        let text = String::from_utf8_lossy(&masked);
+        let mut words = text.split_whitespace();
+        let mut excerpt = String::new();
+        let mut chars = 0;
+        let mut more = !body.is_whole();
+        for word in words.by_ref() {
+            let sep = usize::from(!excerpt.is_empty());
+            let len = word.chars().count();
+            if chars + sep + len > EXCERPT_CHARS {
+                if sep == 1 && chars < EXCERPT_CHARS {
+                    excerpt.push(' ');
+                    chars += 1;
+                }
+                excerpt.extend(word.chars().take(EXCERPT_CHARS - chars));
+                more = true;
+                break;
+            }
+            if sep == 1 {
+                excerpt.push(' ');
+            }
+            excerpt.push_str(word);
+            chars += sep + len;
+        }
+        if more {
             excerpt.push('…');
         }
         Some(excerpt)

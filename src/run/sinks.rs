@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::Error;
 use crate::files;
+use crate::http::body::{Body, BodySink};
 
 /// The run's log file and output file, opened.
 pub(crate) struct Sinks {
@@ -25,8 +26,8 @@ impl Sinks {
     }
 }
 
-/// The `--output` file, opened before the request is sent and written only
-/// when a response arrives; left as it was when none does.
+/// The `--output` file, opened before the request is sent and written as
+/// a response arrives; left as it was when none does.
 pub(crate) struct Output {
     file: std::fs::File,
     path: PathBuf,
@@ -49,15 +50,41 @@ impl Output {
         })
     }
 
-    pub(crate) fn write(mut self, body: &[u8]) -> Result<(), Error> {
+    /// What the client does with each body for this file (and stdout,
+    /// with `print`): a regular file is written as the body arrives, from
+    /// its start for each response; a pipe or a device cannot be rewound
+    /// for a later attempt's response, so the body is kept whole and
+    /// written once the run is over.
+    pub(crate) fn sink(&self, print: bool) -> Result<BodySink, Error> {
+        if !self.regular {
+            return Ok(BodySink {
+                keep_whole: true,
+                file: None,
+            });
+        }
+        let file = self
+            .file
+            .try_clone()
+            .map_err(|e| Output::error(&self.path, &files::io_reason(&e)))?;
+        Ok(BodySink {
+            keep_whole: print,
+            file: Some(file),
+        })
+    }
+
+    /// The final response's body: already in a regular file, unless it
+    /// could not be written there; written now anywhere else.
+    pub(crate) fn finish(mut self, body: &Body) -> Result<(), Error> {
         use std::io::Write as _;
-        let truncated = if self.regular {
-            self.file.set_len(0)
-        } else {
-            Ok(())
-        };
-        truncated
-            .and_then(|()| self.file.write_all(body))
+        if let Some(why) = &body.unwritten {
+            return Err(Output::error(&self.path, why));
+        }
+        if self.regular {
+            return Ok(());
+        }
+        self.file
+            .write_all(&body.kept)
+            .and_then(|()| self.file.flush())
             .map_err(|e| Output::error(&self.path, &files::io_reason(&e)))
     }
 

@@ -152,6 +152,35 @@ impl Secrets {
         Cow::Owned(out)
     }
 
+    /// [`Secrets::mask_bytes`] for the start of a longer text (the head of
+    /// a body): its last bytes, where a secret cut in two may begin, are
+    /// left out, unless a secret found whole runs into them.
+    pub(crate) fn mask_start<'t>(&self, bytes: &'t [u8]) -> Cow<'t, [u8]> {
+        let mut found = self.places(bytes);
+        let mut cut = bytes.len().saturating_sub(self.longest_written());
+        if let Some(place) = found.iter().find(|p| p.start < cut && p.end > cut) {
+            cut = place.end;
+        }
+        found.retain(|p| p.end <= cut);
+        if found.is_empty() {
+            return Cow::Borrowed(&bytes[..cut]);
+        }
+        let mut out = Vec::with_capacity(cut);
+        // Writing to a Vec cannot fail.
+        let _ = write_pieces(&bytes[..cut], &found, &mut out);
+        Cow::Owned(out)
+    }
+
+    /// The most bytes a secret can take written in any encoding: an escape
+    /// is at most 12 bytes for the 1 to 4 it gives, and a `%XX` escaped
+    /// again a few bytes more.
+    fn longest_written(&self) -> usize {
+        match self.decoded.iter().map(Vec::len).max() {
+            Some(longest) => 12 * longest + 64,
+            None => 0,
+        }
+    }
+
     /// [`Secrets::mask_bytes`] written straight to `out`, piece by piece,
     /// for a body too large to copy.
     pub(crate) fn write_masked(&self, bytes: &[u8], out: &mut dyn Write) -> std::io::Result<()> {
@@ -187,8 +216,7 @@ impl Secrets {
     /// a window keeps only the places that start in its middle part, where
     /// its decoding agrees with the whole text's.
     fn find_decoded(&self, bytes: &[u8], found: &mut Vec<Range<usize>>) {
-        let longest = self.decoded.iter().map(Vec::len).max().unwrap_or(0);
-        let margin = 12 * longest + 64;
+        let margin = self.longest_written();
         let mut start = 0;
         while start < bytes.len() {
             let from = start.saturating_sub(margin);
@@ -420,6 +448,30 @@ mod tests {
         // Where they part, not two 3 MiB texts.
         let differ = masked.bytes().zip(want.bytes()).position(|(a, b)| a != b);
         assert_eq!((differ, masked.len()), (None, want.len()));
+    }
+
+    #[test]
+    fn the_head_of_a_body_leaves_out_what_may_be_a_cut_secret() {
+        let s = secrets(&["abcdefghij"]);
+        let margin = s.longest_written();
+        // A whole secret across where the head is cut, and the start of
+        // one at its very end.
+        let mut head = "x".repeat(margin).into_bytes();
+        head.extend_from_slice(b"abcdefghij");
+        head.extend_from_slice(&b"y".repeat(margin - 8));
+        head.extend_from_slice(b"abcde");
+        let masked = s.mask_start(&head);
+        // The whole secret masked, the cut one left out with the tail.
+        assert!(
+            masked.ends_with(b"x***"),
+            "{}",
+            String::from_utf8_lossy(&masked)
+        );
+        assert!(!masked.windows(5).any(|w| w == b"abcde"));
+        assert_eq!(
+            Secrets::default().mask_start(b"all of it").as_ref(),
+            b"all of it"
+        );
     }
 
     #[test]
