@@ -624,3 +624,28 @@ fn catch_up_over_the_longest_window_of_an_every_second_job_ends() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(run.stderr.contains("job `a` failed"), "{}", run.stderr);
 }
+
+#[test]
+fn a_framing_header_is_refused_before_anything_is_sent() {
+    // `Content-Length: 100` on a GET made the server wait for a body until
+    // the timeout; `Content-Length: 5` with a longer body, blamed on the
+    // server.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/x", listener.local_addr().unwrap());
+    listener.set_nonblocking(true).unwrap();
+    let sandbox = Sandbox::with_jobs(&format!(
+        "jobs:\n  - name: a\n    schedule: \"* * * * *\"\n    url: \"{url}\"\n    headers:\n      Content-Length: \"100\"\n"
+    ));
+    let validate = sandbox.run(&["validate"]);
+    assert_eq!(validate.code, 3, "{}", validate.stderr);
+    assert!(
+        validate
+            .stderr
+            .contains("error: header `Content-Length` is set by jobrun itself\n --> jobs.yaml:6:7"),
+        "{}",
+        validate.stderr
+    );
+    let run = sandbox.run(&["run", "a"]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(listener.accept().is_err(), "a connection was made");
+}

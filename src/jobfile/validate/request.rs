@@ -89,6 +89,16 @@ impl Checker<'_> {
                 );
                 continue;
             }
+            if let Some(why) = framing(&name.value) {
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        format!("header `{}` is set by jobrun itself", name.value),
+                        name.span,
+                    )
+                    .with_help(format!("remove it: {why}")),
+                );
+                continue;
+            }
             if value.value.contains(['\r', '\n']) {
                 self.diagnostics.push(
                     Diagnostic::error(format!("header `{}` contains a line break", name.value), value.span)
@@ -291,13 +301,34 @@ fn describe_char(c: char) -> String {
     }
 }
 
+/// Why a header is the HTTP client's to write, not the job's, if it is:
+/// the message's framing and the connection's management (RFC 9112
+/// sections 6 and 9.6, RFC 9110 sections 7.2, 7.6.1 and 10.1.1). A job's
+/// `Content-Length: 5` with a longer body made the server's answer look
+/// invalid, and on a GET the server waited for a body until the timeout.
+fn framing(name: &str) -> Option<&'static str> {
+    let lower = name.to_ascii_lowercase();
+    Some(match lower.as_str() {
+        "content-length" => "jobrun sends the length of the body it sends",
+        "transfer-encoding" | "te" | "trailer" => {
+            "jobrun decides how the body is sent, as one piece with its length"
+        }
+        "host" => "jobrun sends the host of the url; put the host you mean in `url`",
+        "connection" | "keep-alive" | "proxy-connection" | "upgrade" => {
+            "jobrun manages its connections itself"
+        }
+        "expect" => "jobrun sends the body at once, without waiting for `100 Continue`",
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use std::path::Path;
 
     use super::*;
     use crate::diagnostic::Severity;
-    use crate::jobfile::validate::tests::{file, job, problem};
+    use crate::jobfile::validate::tests::{file, job, problem, problems};
 
     #[test]
     fn follow_redirects_takes_a_name_or_a_boolean() {
@@ -337,6 +368,45 @@ mod tests {
         assert_eq!(
             found.message,
             "`followRedirects` must be `none`, `same-origin`, `cross-origin`, true or false, found an integer"
+        );
+    }
+
+    #[test]
+    fn framing_headers_are_refused_wherever_headers_are_written() {
+        for name in [
+            "Content-Length",
+            "transfer-encoding",
+            "Host",
+            "CONNECTION",
+            "Keep-Alive",
+            "TE",
+            "Upgrade",
+            "Expect",
+        ] {
+            for text in [
+                file(&format!("    headers:\n      {name}: \"5\"\n")),
+                format!(
+                    "global:\n  defaultHeaders:\n    {name}: \"5\"\n{}",
+                    file("")
+                ),
+                file(&format!(
+                    "    notify:\n      onFailure: {{url: \"https://e.com/h\", headers: {{{name}: \"5\"}}}}\n"
+                )),
+            ] {
+                let found = problem(&text);
+                assert_eq!(
+                    found.message,
+                    format!("header `{name}` is set by jobrun itself"),
+                    "{text}"
+                );
+                assert!(found.help.unwrap().contains("remove it"), "{name}");
+            }
+        }
+        assert!(
+            problems(&file(
+                "    headers:\n      Content-Type: text/plain\n      X-Length: 5\n"
+            ))
+            .is_empty()
         );
     }
 
