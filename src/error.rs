@@ -17,6 +17,9 @@ pub(crate) enum Exit {
     Usage = 2,
     /// The job file, `.env` file or environment is wrong.
     Config = 3,
+    /// The job ran, but lines of its `--log-file` could not be written
+    /// (sysexits' EX_IOERR): a full disk.
+    LogLost = 74,
     /// Another run of the job holds its lock (sysexits' EX_TEMPFAIL).
     Busy = 75,
     /// Stopped by SIGINT (128 + 2).
@@ -39,6 +42,7 @@ Exit codes:
   2   usage error (bad flag or argument)
   3   configuration or environment error (invalid job file, unknown job, unset variable,
       a state directory that a job's lock or dependsOn needs and cannot use)
+  74  the job ran and succeeded, but its --log-file could not be written (a full disk)
   75  another run of the job holds its lock
   130 interrupted (SIGINT)
   143 terminated (SIGTERM)";

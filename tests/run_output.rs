@@ -253,6 +253,36 @@ fn an_unwritable_log_file_is_an_error_naming_the_flag() {
 }
 
 #[test]
+fn a_log_file_that_cannot_be_written_is_said_once_and_the_run_exits_74() {
+    let server = Server::start(vec![
+        Reply::status(200).body("ok"),
+        Reply::status(500).body("down"),
+    ]);
+    let sandbox = sandbox(&server, "    retries: 0\n");
+    let said = "jobrun: job `report`: cannot write the log file `/dev/full`: no space left on device; its lines from here on are lost\n";
+    // A full disk: the job still runs and is recorded, and the run says
+    // once that its log is lost, with its own exit code.
+    for (args, code) in [
+        (&["-v", "run", "report", "--log-file", "/dev/full"][..], 74),
+        (&["-q", "run", "report", "--log-file", "/dev/full"], 1),
+    ] {
+        let run = run(&sandbox, args);
+        assert_eq!(run.code, code, "{}", run.stderr);
+        assert_eq!(run.stderr.matches(said).count(), 1, "{}", run.stderr);
+    }
+    assert_eq!(server.requests().len(), 2);
+    let history = sandbox.run(&["history", "--json"]);
+    let rows: serde_json::Value = serde_json::from_str(&history.stdout).unwrap();
+    let outcomes: Vec<&str> = rows["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(outcomes, ["failed", "succeeded"]);
+}
+
+#[test]
 fn print_body_and_output_give_the_final_body() {
     let server = Server::start(vec![
         Reply::status(200).body("{\"rows\":3}"),

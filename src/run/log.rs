@@ -14,6 +14,7 @@ use crate::http::failure::{Class, Failure, describe};
 use crate::http::request::Prepared;
 use crate::http::transport::Response;
 use crate::job::duration;
+use crate::run::sinks::LogFile;
 
 /// How much goes to stderr.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -56,7 +57,7 @@ pub(crate) struct RunLog<'a> {
     pub(crate) format: LogFormat,
     pub(crate) stderr: &'a mut dyn Write,
     /// The `--log-file`, opened for appending.
-    pub(crate) file: Option<&'a std::fs::File>,
+    pub(crate) file: Option<&'a LogFile>,
 }
 
 /// A line for stderr and the log file, before formatting.
@@ -72,7 +73,7 @@ impl<'a> RunLog<'a> {
         verbosity: Verbosity,
         format: LogFormat,
         stderr: &'a mut dyn Write,
-        file: Option<&'a std::fs::File>,
+        file: Option<&'a LogFile>,
     ) -> RunLog<'a> {
         RunLog {
             job,
@@ -375,10 +376,17 @@ impl<'a> RunLog<'a> {
         if self.verbosity >= level {
             let _ = writeln!(self.stderr, "{stderr_line}");
         }
-        if let Some(mut file) = self.file {
-            // One write per line: O_APPEND keeps lines of concurrent runs
-            // whole.
-            let _ = file.write_all(format!("{file_line}\n").as_bytes());
+        if let Some(file) = self.file
+            && let Some(why) = file.write_line(&format!("{file_line}\n"))
+        {
+            // Said whatever the verbosity, as an error that stops a run
+            // is: the log is what was asked for, and it is lost.
+            let _ = writeln!(
+                self.stderr,
+                "jobrun: job `{}`: cannot write the log file `{}`: {why}; its lines from here on are lost",
+                self.job,
+                file.path().display()
+            );
         }
     }
 

@@ -12,7 +12,7 @@ use crate::http::body::{Body, BodySink};
 /// The run's log file and output file, opened.
 pub(crate) struct Sinks {
     /// The `--log-file`, opened for appending.
-    pub(crate) log: Option<std::fs::File>,
+    pub(crate) log: Option<LogFile>,
     /// The `--output` file, written once a response arrives.
     pub(crate) output: Option<Output>,
 }
@@ -106,9 +106,50 @@ impl Output {
     }
 }
 
-fn open_log(path: &Path) -> Result<std::fs::File, Error> {
+/// The `--log-file`: where every line goes, whatever the verbosity, and
+/// whether a line could not be written there.
+pub(crate) struct LogFile {
+    file: std::fs::File,
+    path: PathBuf,
+    /// Why a line could not be written, from the first that could not;
+    /// no line is tried after it.
+    lost: std::cell::RefCell<Option<String>>,
+}
+
+impl LogFile {
+    /// Write `line` (ending in a newline) in one write, so that lines of
+    /// concurrent runs never interleave (O_APPEND). Returns why it could
+    /// not be written, the first time only: a full disk is said once,
+    /// not once a line.
+    pub(crate) fn write_line(&self, line: &str) -> Option<String> {
+        use std::io::Write as _;
+        if self.lost.borrow().is_some() {
+            return None;
+        }
+        let mut file = &self.file;
+        let error = file.write_all(line.as_bytes()).err()?;
+        let why = files::io_reason(&error);
+        *self.lost.borrow_mut() = Some(why.clone());
+        Some(why)
+    }
+
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Whether a line was lost.
+    pub(crate) fn lost(&self) -> bool {
+        self.lost.borrow().is_some()
+    }
+}
+
+fn open_log(path: &Path) -> Result<LogFile, Error> {
     files::open_for_writing(path, true, 0o600)
-        .map(|opened| opened.file)
+        .map(|opened| LogFile {
+            file: opened.file,
+            path: path.to_path_buf(),
+            lost: std::cell::RefCell::new(None),
+        })
         .map_err(|e| Error::Flag {
             flag: "the `--log-file` path",
             message: format!("cannot open the log file `{}`: {e}", path.display()),
