@@ -610,6 +610,14 @@ fn secrets_never_appear_in_anything_any_command_writes() {
                 written.push(("the failure ping's body".into(), request.body.clone()));
             }
         }
+        // An echo that never arrived would prove nothing.
+        if case.server == EchoReencoded && case.args.contains(&"--print-body") {
+            assert!(
+                run.stdout.contains("***"),
+                "{what}: no body printed\n{}",
+                run.stderr
+            );
+        }
         written.push(("stdout".to_string(), run.stdout.into_bytes()));
         written.push(("stderr".to_string(), run.stderr.into_bytes()));
         for path in files_written(&sandbox) {
@@ -812,20 +820,22 @@ fn replies(server: Answer, minted: &[String]) -> Vec<Reply> {
         EchoRefused => vec![echo(401)],
         Plain => vec![Reply::status(200).body("all done")],
         EchoReencoded => {
-            let mut every: Vec<&str> = RUN_SECRETS.to_vec();
-            every.extend(minted.iter().map(String::as_str));
-            let forms: Vec<String> = every.iter().flat_map(|s| reencoded(s)).collect();
-            let header: Vec<&String> = forms.iter().filter(|f| f.is_ascii()).collect();
-            let header = header
+            // The header with the run's own secrets only: with the forms
+            // of every token that may have been minted it would be larger
+            // than a client reads, and the reply would never arrive.
+            let own: Vec<String> = RUN_SECRETS.iter().flat_map(|s| reencoded(s)).collect();
+            let header = own
                 .iter()
-                .map(|f| f.as_str())
+                .filter(|f| f.is_ascii())
+                .map(String::as_str)
                 .collect::<Vec<_>>()
                 .join(" ");
-            vec![
-                Reply::status(500)
-                    .header("X-Echo", &header)
-                    .body(forms.join("\n")),
-            ]
+            let mut body = own.join("\n");
+            for token in minted {
+                body.push('\n');
+                body.push_str(&reencoded(token).join("\n"));
+            }
+            vec![Reply::status(500).header("X-Echo", &header).body(body)]
         }
         RedirectReencoded => {
             let query: Vec<String> = RUN_SECRETS
@@ -847,7 +857,8 @@ fn replies(server: Answer, minted: &[String]) -> Vec<Reply> {
 
 /// `secret` as URL libraries other than JavaScript's write it into a
 /// query: Python's `quote` (which leaves `/` alone) and `quote_plus`,
-/// .NET's lowercase escapes, every byte escaped, and escaped twice.
+/// .NET's lowercase escapes, every byte escaped, and escaped twice; and as
+/// an HTML page shows it.
 fn reencoded(secret: &str) -> Vec<String> {
     let escape = |keep: &dyn Fn(u8) -> bool, plus: bool, lower: bool| -> String {
         secret
@@ -867,12 +878,26 @@ fn reencoded(secret: &str) -> Vec<String> {
     };
     let unreserved = |b: u8| b.is_ascii_alphanumeric() || b"-_.~".contains(&b);
     let python_quote = escape(&|b| unreserved(b) || b == b'/', false, false);
+    // As an HTML error page escapes what it echoes (OWASP's set).
+    let html: String = secret
+        .chars()
+        .map(|c| match c {
+            '&' => "&amp;".to_string(),
+            '<' => "&lt;".to_string(),
+            '>' => "&gt;".to_string(),
+            '"' => "&quot;".to_string(),
+            '\'' => "&#x27;".to_string(),
+            '/' => "&#x2F;".to_string(),
+            c => c.to_string(),
+        })
+        .collect();
     vec![
         python_quote.clone(),
         escape(&unreserved, true, false),
         escape(&|b| unreserved(b) || b"!*()".contains(&b), true, true),
         escape(&|_| false, false, true),
         python_quote.replace('%', "%25"),
+        html,
     ]
 }
 

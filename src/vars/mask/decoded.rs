@@ -1,9 +1,10 @@
 //! A text as a server or a URL library may have re-encoded it, decoded:
 //! percent escapes (RFC 3986 section 2.1, either hex case, once or
-//! several times over) and the backslash escapes of JSON (RFC 8259
-//! section 7) and of most programming languages (`\/`, `\u00e4`, `\x2f`)
-//! undone, with a way back from a place in the decoded bytes to the
-//! escapes it came from.
+//! several times over), the backslash escapes of JSON (RFC 8259 section
+//! 7) and of most programming languages (`\/`, `\u00e4`, `\x2f`), and the
+//! character references of an HTML error page (`&quot;`, `&#47;`,
+//! `&#x2F;`) undone, with a way back from a place in the decoded bytes to
+//! the escapes it came from.
 //!
 //! Whichever characters an encoder chose to escape, and however it wrote
 //! them, the decoded text holds the secret as it was: so one search of the
@@ -34,7 +35,7 @@ pub(super) struct Decoded<'t> {
 
 /// Whether `text` holds anything [`decode`] would undo.
 pub(super) fn has_escapes(text: &[u8]) -> bool {
-    memchr::memchr2(b'%', b'\\', text).is_some()
+    memchr::memchr3(b'%', b'\\', b'&', text).is_some()
 }
 
 /// `text` with its percent and backslash escapes decoded. `text` must be
@@ -50,12 +51,12 @@ pub(super) fn decode(text: &[u8]) -> Decoded<'_> {
     let mut escapes = Vec::new();
     let mut copied = 0;
     let mut at = 0;
-    while let Some(found) = memchr::memchr2(b'%', b'\\', &text[at..]) {
+    while let Some(found) = memchr::memchr3(b'%', b'\\', b'&', &text[at..]) {
         let start = at + found;
-        let decoded = if text[start] == b'%' {
-            percent(text, start).map(|(byte, end)| (Unit::Byte(byte), end))
-        } else {
-            backslash(text, start)
+        let decoded = match text[start] {
+            b'%' => percent(text, start).map(|(byte, end)| (Unit::Byte(byte), end)),
+            b'\\' => backslash(text, start),
+            _ => reference(text, start),
         };
         let Some((unit, end)) = decoded else {
             at = start + 1;
@@ -189,6 +190,32 @@ fn backslash(text: &[u8], at: usize) -> Option<(Unit, usize)> {
     }
 }
 
+/// What an HTML character reference at `at` stands for, and where it
+/// ends: the five named ones an escaping page writes (`&amp;`, `&lt;`,
+/// `&gt;`, `&quot;`, `&apos;`) and numeric ones (`&#47;`, `&#x2F;`).
+fn reference(text: &[u8], at: usize) -> Option<(Unit, usize)> {
+    // The longest: `&#x10FFFF;`.
+    let window = &text[at + 1..text.len().min(at + 10)];
+    let semicolon = window.iter().position(|&b| b == b';')?;
+    let body = &window[..semicolon];
+    let end = at + 1 + semicolon + 1;
+    let c = match body {
+        b"amp" => '&',
+        b"lt" => '<',
+        b"gt" => '>',
+        b"quot" => '"',
+        b"apos" => '\'',
+        [b'#', b'x' | b'X', hex @ ..] if !hex.is_empty() => {
+            char::from_u32(u32::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()?)?
+        }
+        [b'#', digits @ ..] if !digits.is_empty() => {
+            char::from_u32(std::str::from_utf8(digits).ok()?.parse().ok()?)?
+        }
+        _ => return None,
+    };
+    Some((Unit::Char(c), end))
+}
+
 fn u16_at(text: &[u8], at: usize) -> Option<u16> {
     let high = hex_pair(text, at)?;
     let low = hex_pair(text, at + 2)?;
@@ -220,6 +247,14 @@ mod tests {
         );
         assert_eq!(decoded(r"\q \ud83d alone \u12"), r"\q \ud83d alone \u12");
         assert_eq!(decoded("p%C3%A4ss"), "päss");
+        assert_eq!(
+            decoded("a&amp;b &quot;c&quot; &#47;&#x2f;&#X2F; &lt;&gt;&apos;"),
+            "a&b \"c\" /// <>'"
+        );
+        assert_eq!(
+            decoded("&nbsp; &#; &#xZZ; & alone &amp"),
+            "&nbsp; &#; &#xZZ; & alone &amp"
+        );
     }
 
     #[test]

@@ -400,6 +400,9 @@ mod tests {
             // JSON escapes of any encoder, in any case.
             r"SENTINEL-env-Tk7q\u002F+1 x\u0026y",
             r"SENTINEL-env-Tk7q\/\u002b1\u0020x&y",
+            // An HTML error page echoing it.
+            "SENTINEL-env-Tk7q&#47;+1 x&amp;y",
+            "SENTINEL-env-Tk7q&#x2F;&#43;1&#32;x&amp;y",
         ] {
             assert_eq!(s.mask(&format!("<{form}>")), "<***>", "{form}");
             assert_eq!(s.mask(&format!("?k={form}&n=1")), "?k=***&n=1", "{form}");
