@@ -72,6 +72,9 @@ pub(crate) const MAX_WINDOW_MINUTES: u32 = 400 * 24 * 60;
 pub(crate) const MAX_RETRIES: u32 = 100;
 /// `historyLimit`: rows kept per job.
 pub(crate) const MAX_HISTORY_LIMIT: u32 = 100_000;
+/// `maxResponseBytes`: a body to print (`--print-body`) is held in memory
+/// whole.
+pub(crate) const MAX_RESPONSE_BYTES: u64 = 1024 * 1024 * 1024;
 
 #[derive(Debug, Clone)]
 pub(crate) struct Job {

@@ -7,8 +7,8 @@ mod values;
 
 use crate::diagnostic::{Diagnostic, Span};
 use crate::job::{
-    MAX_DEADLINE, MAX_HISTORY_LIMIT, MAX_RETRIES, MAX_RETRY_DELAY, MAX_TIMEOUT, MAX_WINDOW,
-    MAX_WINDOW_MINUTES,
+    MAX_DEADLINE, MAX_HISTORY_LIMIT, MAX_RESPONSE_BYTES, MAX_RETRIES, MAX_RETRY_DELAY, MAX_TIMEOUT,
+    MAX_WINDOW, MAX_WINDOW_MINUTES,
 };
 use crate::jobfile::schema::{
     ConfigFile, DEPENDS_ON_KEYS, DependsOnEntry, GLOBAL_KEYS, Global, JOB_KEYS, JobEntry, TOP_KEYS,
@@ -168,7 +168,8 @@ impl Decoder {
                     job.expect_body_contains = self.text(value, "expectBodyContains")
                 }
                 Some("maxResponseBytes") => {
-                    job.max_response_bytes = self.size(value, "maxResponseBytes")
+                    job.max_response_bytes =
+                        self.size(value, "maxResponseBytes", MAX_RESPONSE_BYTES)
                 }
                 Some("followRedirects") => job.follow_redirects = self.redirects(value),
                 Some("idempotencyKey") => {

@@ -273,8 +273,14 @@ mod tests {
             "jobs:\n  - name: a\n    notify:\n      onFailure: {url: \"https://e.com\", timeout: 0}\n      cooldown: 0s\n",
         );
         assert_eq!(found.len(), 2, "{found:#?}");
-        assert_eq!(found[0].message, "`timeout` must be more than 0");
-        assert_eq!(found[1].message, "`cooldown` must be more than 0");
+        assert_eq!(
+            found[0].message,
+            "`timeout` must be more than 0 and at most 5m, found `0`"
+        );
+        assert_eq!(
+            found[1].message,
+            "`cooldown` must be more than 0 and at most 9600h, found `0s`"
+        );
         assert_eq!(found[1].span, Some(Span::new(5, 17, 2)));
         assert!(
             found[1]

@@ -50,28 +50,40 @@ impl Decoder {
         (out.len() == items.len()).then_some(out)
     }
 
-    pub(super) fn size(&mut self, node: &Node, key: &str) -> Option<Spanned<u64>> {
-        let zero = || {
-            Diagnostic::error(format!("`{key}` must be more than 0"), node.span).with_help(format!(
-                "write the most bytes to read, such as `{key}: 1 MiB`"
+    /// A size in bytes, more than 0 and at most `max`: a number of bytes
+    /// or a string with a unit.
+    pub(super) fn size(&mut self, node: &Node, key: &str, max: u64) -> Option<Spanned<u64>> {
+        let out_of_range = || {
+            let written = node.scalar_text().unwrap_or_default();
+            Diagnostic::error(
+                format!(
+                    "`{key}` must be more than 0 and at most {}, found `{}`",
+                    size::format(max),
+                    written.trim()
+                ),
+                node.span,
+            )
+            .with_help(format!(
+                "write the most bytes to read, from 1 to {}, such as `{key}: 1 MiB`",
+                size::format(max)
             ))
         };
         let problem = match &node.value {
-            Value::Int(bytes) if *bytes > 0 => {
+            Value::Int(bytes) if *bytes > 0 && (1..=max).contains(&(*bytes as u64)) => {
                 return Some(Spanned {
                     value: *bytes as u64,
                     span: node.span,
                 });
             }
-            Value::Int(_) => zero(),
+            Value::Int(_) => out_of_range(),
             Value::Str(text) => match size::parse(text) {
-                Ok(0) => zero(),
-                Ok(value) => {
+                Ok(value) if (1..=max).contains(&value) => {
                     return Some(Spanned {
                         value,
                         span: node.span,
                     });
                 }
+                Ok(_) => out_of_range(),
                 Err(e) => Diagnostic::error(e.message, node.span).with_help(e.help),
             },
             _ => Diagnostic::error(
@@ -241,7 +253,11 @@ impl Decoder {
         key: &str,
         max: Duration,
     ) -> Option<Spanned<Duration>> {
-        let zero = format!("`{key}` must be more than 0");
+        let zero = format!(
+            "`{key}` must be more than 0 and at most {}, found `{}`",
+            duration::format(max),
+            node.scalar_text().unwrap_or_default().trim()
+        );
         let parsed = match &node.value {
             Value::Int(ms) if *ms > 0 => Ok(Duration::from_millis(*ms as u64)),
             Value::Int(_) => Err(zero.clone()),

@@ -5,7 +5,6 @@
 use std::path::PathBuf;
 
 use crate::diagnostic::{Diagnostic, Span};
-use crate::job::size;
 use crate::job::template::Template;
 use crate::job::{Body, DEFAULT_MAX_RESPONSE_BYTES, Data, Method, Redirects};
 use crate::jobfile::schema::{HeaderEntry, RedirectsEntry, Spanned, Text};
@@ -13,9 +12,6 @@ use crate::jobfile::suggest;
 use crate::jobfile::yaml::{Node, Value};
 
 use super::Checker;
-
-/// The most `maxResponseBytes` may be: a response body is kept in memory.
-const MAX_RESPONSE_BYTES: u64 = 1024 * 1024 * 1024;
 
 impl Checker<'_> {
     /// `method` as written, or `default` when it is not.
@@ -252,28 +248,9 @@ impl Checker<'_> {
         }
     }
 
-    /// `maxResponseBytes`, at most [`MAX_RESPONSE_BYTES`].
+    /// `maxResponseBytes`, in its range as decoding checked.
     pub(super) fn max_response_bytes(&mut self, limit: Option<&Spanned<u64>>) -> Option<u64> {
-        match limit {
-            None => Some(DEFAULT_MAX_RESPONSE_BYTES),
-            Some(limit) if limit.value > MAX_RESPONSE_BYTES => {
-                self.diagnostics.push(
-                    Diagnostic::error(
-                        format!(
-                            "`maxResponseBytes` is more than {}",
-                            size::format(MAX_RESPONSE_BYTES)
-                        ),
-                        limit.span,
-                    )
-                    .with_help(format!(
-                        "jobrun keeps the response body in memory: use at most {}",
-                        size::format(MAX_RESPONSE_BYTES)
-                    )),
-                );
-                None
-            }
-            Some(limit) => Some(limit.value),
-        }
+        Some(limit.map_or(DEFAULT_MAX_RESPONSE_BYTES, |l| l.value))
     }
 
     /// The certificate file's path, read from the job file's directory when
@@ -532,7 +509,7 @@ mod tests {
             ("2MiB", 2 * 1024 * 1024),
             ("1 MB", 1_000_000),
             ("10kB", 10_000),
-            ("1 GiB", MAX_RESPONSE_BYTES),
+            ("1 GiB", crate::job::MAX_RESPONSE_BYTES),
         ] {
             let job = job(&format!("    maxResponseBytes: {written}\n"));
             assert_eq!(job.request.max_response_bytes, bytes, "{written}");
@@ -543,7 +520,13 @@ mod tests {
     fn zero_max_response_bytes_is_an_error() {
         for written in ["0", "\"0 KiB\"", "-5"] {
             let found = problem(&file(&format!("    maxResponseBytes: {written}\n")));
-            assert_eq!(found.message, "`maxResponseBytes` must be more than 0");
+            assert_eq!(
+                found.message,
+                format!(
+                    "`maxResponseBytes` must be more than 0 and at most 1 GiB, found `{}`",
+                    written.trim_matches('"')
+                )
+            );
             assert_eq!(found.span, Some(Span::new(5, 23, written.len() as u32)));
         }
     }
@@ -564,13 +547,21 @@ mod tests {
     #[test]
     fn max_response_bytes_over_a_gibibyte_is_an_error() {
         let found = problem(&file("    maxResponseBytes: 2 GiB\n"));
-        assert_eq!(found.message, "`maxResponseBytes` is more than 1 GiB");
+        assert_eq!(
+            found.message,
+            "`maxResponseBytes` must be more than 0 and at most 1 GiB, found `2 GiB`"
+        );
         assert_eq!(
             found.help.as_deref(),
-            Some("jobrun keeps the response body in memory: use at most 1 GiB")
+            Some(
+                "write the most bytes to read, from 1 to 1 GiB, such as `maxResponseBytes: 1 MiB`"
+            )
         );
         let found = problem(&file("    maxResponseBytes: 99999999999999999999 B\n"));
-        assert_eq!(found.message, "`maxResponseBytes` is more than 1 GiB");
+        assert_eq!(
+            found.message,
+            "`maxResponseBytes` must be more than 0 and at most 1 GiB, found `99999999999999999999 B`"
+        );
     }
 
     #[test]
