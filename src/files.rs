@@ -157,7 +157,8 @@ fn blocking(file: &File) -> std::io::Result<()> {
     Ok(())
 }
 
-fn kind_name(kind: std::fs::FileType) -> &'static str {
+/// What a file that is not a regular one is, in words.
+pub(crate) fn kind_name(kind: std::fs::FileType) -> &'static str {
     if kind.is_dir() {
         "a directory"
     } else if kind.is_fifo() {

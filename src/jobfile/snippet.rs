@@ -62,7 +62,7 @@ pub(crate) fn conceal<'t>(text: &'t str, diagnostics: &mut [Diagnostic]) -> Cow<
         }
         shown.push_str(&text[copied..start]);
         let mut at = start;
-        for place in merged(found) {
+        for place in mask::merged(found) {
             let (from, to) = (start + place.start, start + place.end);
             shown.push_str(&text[at..from]);
             shown.extend(text[from..to].chars().map(|_| '*'));
@@ -131,18 +131,6 @@ fn places(line: &str) -> Vec<Range<usize>> {
     found.retain(|r| !r.is_empty());
     found.sort_by_key(|r| (r.start, std::cmp::Reverse(r.end)));
     found
-}
-
-/// Ordered ranges with the overlapping ones merged.
-fn merged(found: Vec<Range<usize>>) -> Vec<Range<usize>> {
-    let mut merged: Vec<Range<usize>> = Vec::with_capacity(found.len());
-    for range in found {
-        match merged.last_mut() {
-            Some(last) if range.start < last.end => last.end = last.end.max(range.end),
-            _ => merged.push(range),
-        }
-    }
-    merged
 }
 
 /// `NAME=value` (or `export NAME=value`) as a `.env` file writes it: the
@@ -366,7 +354,7 @@ mod tests {
 
     fn shown(line: &str) -> String {
         let mut out = line.to_string();
-        for place in merged(places(line)).into_iter().rev() {
+        for place in mask::merged(places(line)).into_iter().rev() {
             let stars = "*".repeat(line[place.clone()].chars().count());
             out.replace_range(place, &stars);
         }

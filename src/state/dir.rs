@@ -7,7 +7,7 @@
 
 use std::fs::File;
 use std::os::unix::fs::OpenOptionsExt as _;
-use std::os::unix::fs::{DirBuilderExt as _, FileTypeExt as _, MetadataExt as _};
+use std::os::unix::fs::{DirBuilderExt as _, MetadataExt as _};
 use std::path::{Path, PathBuf};
 
 use crate::state::error::{Distrust, StoreError};
@@ -226,15 +226,7 @@ fn judge_file(meta: &std::fs::Metadata) -> Option<Distrust> {
         return Some(Distrust::Link);
     }
     if !kind.is_file() {
-        return Some(Distrust::Kind(if kind.is_dir() {
-            "a directory"
-        } else if kind.is_fifo() {
-            "a fifo"
-        } else if kind.is_socket() {
-            "a socket"
-        } else {
-            "a device"
-        }));
+        return Some(Distrust::Kind(crate::files::kind_name(kind)));
     }
     let user = user();
     (!owner_trusted(meta.uid(), user)).then_some(Distrust::Owner {

@@ -199,15 +199,7 @@ impl Secrets {
         if decoded::has_escapes(bytes) {
             self.find_decoded(bytes, &mut found);
         }
-        found.sort_by_key(|r| (r.start, std::cmp::Reverse(r.end)));
-        let mut merged: Vec<Range<usize>> = Vec::with_capacity(found.len());
-        for range in found {
-            match merged.last_mut() {
-                Some(last) if range.start < last.end => last.end = last.end.max(range.end),
-                _ => merged.push(range),
-            }
-        }
-        merged
+        merged(found)
     }
 
     /// The secrets' places in `bytes` decoded, window by window. Windows
@@ -253,6 +245,20 @@ impl Secrets {
             _ => Cow::Borrowed(MASK),
         }
     }
+}
+
+/// `places` in order, those that overlap merged into one: what is masked
+/// when one secret (or one form of it) lies inside another.
+pub(crate) fn merged(mut places: Vec<Range<usize>>) -> Vec<Range<usize>> {
+    places.sort_by_key(|r| (r.start, std::cmp::Reverse(r.end)));
+    let mut merged: Vec<Range<usize>> = Vec::with_capacity(places.len());
+    for range in places {
+        match merged.last_mut() {
+            Some(last) if range.start < last.end => last.end = last.end.max(range.end),
+            _ => merged.push(range),
+        }
+    }
+    merged
 }
 
 /// Secrets at least this long are masked wherever they appear, even inside
