@@ -173,10 +173,11 @@ pub(crate) fn kind_name(kind: std::fs::FileType) -> &'static str {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn mkfifo(path: &Path) {
+    /// Make a fifo at `path`, for tests of what is not a regular file.
+    pub(crate) fn mkfifo(path: &Path) {
         let name = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
         // SAFETY: a valid NUL-terminated path.
         assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o600) }, 0);

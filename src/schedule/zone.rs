@@ -157,9 +157,7 @@ mod tests {
         assert_eq!(host(&env(Some(":/dev/zero"))), TimeZone::UTC);
         let dir = tempfile::tempdir().unwrap();
         let fifo = dir.path().join("zone");
-        let name = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
-        // SAFETY: a valid NUL-terminated path.
-        assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o600) }, 0);
+        crate::files::tests::mkfifo(&fifo);
         let fifo = fifo.display().to_string();
         assert_eq!(
             host(&env(Some(Box::leak(fifo.into_boxed_str())))),

@@ -316,9 +316,7 @@ mod tests {
         ));
         assert!(!dir.path().join("absent").exists());
         let fifo = dir.path().join("fifo");
-        let name = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
-        // SAFETY: a valid NUL-terminated path.
-        assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o600) }, 0);
+        crate::files::tests::mkfifo(&fifo);
         assert!(matches!(
             open_file(&fifo),
             Err(OpenError::Distrusted(Distrust::Kind("a fifo")))
