@@ -137,27 +137,24 @@ fn places(line: &str) -> Vec<Range<usize>> {
 /// value, whatever the name.
 fn assignment(line: &str, found: &mut Vec<Range<usize>>) {
     let trimmed = line.trim_start();
-    let lead = line.len() - trimmed.len();
     let rest = trimmed
         .strip_prefix("export ")
         .map_or(trimmed, str::trim_start);
+    // A name as dotenv reads one: it starts with a letter or `_`.
+    if !rest.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+        return;
+    }
     let name_len = rest
         .bytes()
         .take_while(|b| b.is_ascii_alphanumeric() || b"_.-".contains(b))
         .count();
-    if name_len == 0 || !rest.as_bytes()[0].is_ascii_alphabetic() && rest.as_bytes()[0] != b'_' {
-        return;
-    }
-    let after = &rest[name_len..];
-    let Some(value) = after.trim_start().strip_prefix('=') else {
+    let Some(value) = rest[name_len..].trim_start().strip_prefix('=') else {
         return;
     };
-    let value_start = line.len() - value.len();
+    // Every slice here ends where the line does.
     let value = value.trim_start();
     let start = line.len() - value.len();
-    debug_assert!(start >= lead && start >= value_start);
-    let end = start + value.trim_end().len();
-    found.push(start..end);
+    found.push(start..start + value.trim_end().len());
 }
 
 /// The values of `key: value` pairs whose key names a credential, in a
