@@ -19,6 +19,9 @@ pub(crate) enum Exit {
     Usage = 2,
     /// The job file, `.env` file or environment is wrong.
     Config = 3,
+    /// The job ran, but lines of its `--log-file` could not be written
+    /// (sysexits' EX_IOERR): a full disk.
+    LogLost = 74,
     /// Another run of the job holds its lock (sysexits' EX_TEMPFAIL).
     Busy = 75,
     /// Stopped by SIGINT (128 + 2).
@@ -35,11 +38,12 @@ impl Exit {
 
 impl Exit {
     /// Every exit code, in order.
-    const ALL: [Exit; 7] = [
+    const ALL: [Exit; 8] = [
         Exit::Success,
         Exit::Failed,
         Exit::Usage,
         Exit::Config,
+        Exit::LogLost,
         Exit::Busy,
         Exit::Interrupted,
         Exit::Terminated,
@@ -55,6 +59,9 @@ impl Exit {
             Exit::Usage => "usage error (bad flag or argument)",
             Exit::Config => {
                 "configuration or environment error (invalid job file, unknown job, unset variable,\n      a state directory that a job's lock or dependsOn needs and cannot use)"
+            }
+            Exit::LogLost => {
+                "the job ran and succeeded, but its --log-file could not be written (a full disk)"
             }
             Exit::Busy => "another run of the job holds its lock",
             Exit::Interrupted => "interrupted (SIGINT)",
@@ -161,6 +168,10 @@ impl CommandName {
                 (
                     Exit::Config,
                     "the job file, a variable, caFile, --output, --log-file, a proxy variable, or a\n      state directory the job's lock or dependsOn needs cannot be used",
+                ),
+                (
+                    Exit::LogLost,
+                    "the job ran and succeeded, but its --log-file could not be written",
                 ),
                 (
                     Exit::Busy,

@@ -1008,6 +1008,192 @@ fn status_and_history_refuse_a_state_directory_that_is_a_file() {
     assert_eq!(std::fs::read(&not_a_dir).unwrap(), b"");
 }
 
+/// `jobrun ARGS` with the state directory `dir`.
+fn in_state_dir(sandbox: &Sandbox, dir: &std::path::Path, args: &[&str]) -> Run {
+    Run::from(
+        sandbox
+            .jobrun()
+            .env("JOBRUN_STATE_DIR", dir)
+            .args(args)
+            .output()
+            .unwrap(),
+    )
+}
+
+fn set_mode(path: &std::path::Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+#[test]
+fn a_state_directory_others_can_write_is_refused_naming_it_and_the_fix() {
+    let server = Server::start(vec![Reply::status(200)]);
+    let sandbox = Sandbox::with_jobs(&file(&[
+        ("locked", &server.url("/l"), ""),
+        ("free", &server.url("/f"), "concurrency: allow"),
+    ]));
+    for mode in [0o777, 0o770, 0o1777] {
+        let dir = sandbox.path(&format!("state-{mode:o}"));
+        std::fs::create_dir(&dir).unwrap();
+        set_mode(&dir, mode);
+        let who = if mode & 0o002 != 0 {
+            "its group and other users can write it"
+        } else {
+            "its group can write it"
+        };
+        let expected = format!(
+            "the state directory cannot be trusted: `{}`: {who} (mode {:o})",
+            dir.display(),
+            mode & 0o777
+        );
+        let fix = format!("`chmod go-w {}`", dir.display());
+        // A run that needs its lock does not go ahead.
+        let run = in_state_dir(&sandbox, &dir, &["run", "locked"]);
+        assert_eq!(run.code, 3, "{}", run.stderr);
+        assert!(
+            run.stderr.contains(&expected) && run.stderr.contains(&fix),
+            "{}",
+            run.stderr
+        );
+        // Commands that read the history refuse it as well.
+        for command in [&["status"][..], &["history"]] {
+            let read = in_state_dir(&sandbox, &dir, command);
+            assert_eq!(read.code, 3, "{command:?}: {}", read.stderr);
+            assert!(read.stderr.contains(&expected), "{}", read.stderr);
+        }
+        // Nothing was written in it.
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0, "{mode:o}");
+    }
+    // A job that needs no lock is still sent, unrecorded.
+    let dir = sandbox.path("state-777");
+    let run = in_state_dir(&sandbox, &dir, &["run", "free"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "this run is not recorded in the history: the state directory cannot be trusted"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(server.requests().len(), 1);
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
+}
+
+#[test]
+fn links_planted_in_the_state_directory_are_never_followed() {
+    let sandbox = Sandbox::with_jobs(&file(&[
+        ("locked", "http://127.0.0.1:9/", ""),
+        ("free", "http://127.0.0.1:9/", "concurrency: allow"),
+    ]));
+    // The files a planted link points at: one there, one not yet.
+    let target = sandbox.write("precious", "kept as it is\n");
+    let absent = sandbox.path("would-be-created");
+    let planted = [
+        "locks/locked.lock",
+        "locks/free.lock",
+        "history.sqlite3",
+        "history.sqlite3-wal",
+        "history.sqlite3-shm",
+    ];
+    for name in planted {
+        for point_at in [&target, &absent] {
+            let dir = sandbox.path(&format!("state-{}", name.replace('/', "-")));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(dir.join("locks")).unwrap();
+            std::os::unix::fs::symlink(point_at, dir.join(name)).unwrap();
+            for job in ["locked", "free"] {
+                let run = in_state_dir(&sandbox, &dir, &["run", job]);
+                let expected = format!(
+                    "the state directory cannot be trusted: `{}`: it is a symbolic link",
+                    dir.join(name).display()
+                );
+                if name.starts_with("locks/") && name != format!("locks/{job}.lock") {
+                    // Not this job's lock: untouched, and not in its way.
+                    assert!(!run.stderr.contains(&expected), "{}", run.stderr);
+                    continue;
+                }
+                assert!(
+                    run.stderr.contains(&expected),
+                    "{name} -> {}, {job}: {}",
+                    point_at.display(),
+                    run.stderr
+                );
+                assert!(
+                    run.stderr.contains("jobrun never follows a link"),
+                    "{}",
+                    run.stderr
+                );
+            }
+            let read = in_state_dir(&sandbox, &dir, &["history"]);
+            if name.starts_with("history") {
+                assert_eq!(read.code, 3, "{name}: {}", read.stderr);
+            }
+            assert_eq!(std::fs::read(&target).unwrap(), b"kept as it is\n");
+            assert!(!absent.exists(), "{name} made {}", absent.display());
+        }
+    }
+}
+
+#[test]
+fn a_state_directory_that_is_a_link_to_a_private_directory_is_used() {
+    let server = Server::start(vec![Reply::status(200)]);
+    let sandbox = Sandbox::with_jobs(&file(&[("report", &server.url("/r"), "")]));
+    let real = sandbox.path("real-state");
+    std::fs::create_dir(&real).unwrap();
+    set_mode(&real, 0o700);
+    let link = sandbox.path("state-link");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let run = in_state_dir(&sandbox, &link, &["run", "report"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(real.join("history.sqlite3").is_file());
+}
+
+#[test]
+#[ignore = "consumer: needs root"]
+fn root_refuses_a_state_directory_another_user_owns() {
+    common::consumer::require_root("to give a directory to another user");
+    let server = Server::start(vec![]);
+    let sandbox = Sandbox::with_jobs(&file(&[("report", &server.url("/r"), "")]));
+    // A user's own state directory: the user could plant a link in it at
+    // any time.
+    let dir = sandbox.path("state-of-nobody");
+    std::fs::create_dir(&dir).unwrap();
+    let nobody = 65534;
+    std::os::unix::fs::chown(&dir, Some(nobody), Some(nobody)).unwrap();
+    for command in [&["run", "report"][..], &["status"], &["history"]] {
+        let run = in_state_dir(&sandbox, &dir, command);
+        assert_eq!(run.code, 3, "{}", run.stderr);
+        let expected = format!(
+            "the state directory cannot be trusted: `{}`: it is owned by another user (uid {nobody}; jobrun runs as uid 0)",
+            dir.display()
+        );
+        assert!(run.stderr.contains(&expected), "{}", run.stderr);
+        assert!(
+            run.stderr
+                .contains("give root a state directory of its own"),
+            "{}",
+            run.stderr
+        );
+    }
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
+    // A link to root's own directory, planted by the user, is not
+    // followed either.
+    let real = sandbox.path("roots-own");
+    std::fs::create_dir(&real).unwrap();
+    let link = sandbox.path("planted-link");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    std::os::unix::fs::lchown(&link, Some(nobody), Some(nobody)).unwrap();
+    let run = in_state_dir(&sandbox, &link, &["run", "report"]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("it is owned by another user"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(std::fs::read_dir(&real).unwrap().count(), 0);
+    assert!(server.requests().is_empty());
+}
+
 #[test]
 fn the_state_directory_defaults_to_home_and_is_private() {
     use std::os::unix::fs::PermissionsExt as _;

@@ -105,7 +105,7 @@ fn worse(a: Exit, b: Exit) -> Exit {
     let rank = |e: Exit| match e {
         Exit::Failed => 3,
         Exit::Config | Exit::Usage => 2,
-        Exit::Busy => 1,
+        Exit::Busy | Exit::LogLost => 1,
         _ => 0,
     };
     if rank(b) > rank(a) { b } else { a }

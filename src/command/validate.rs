@@ -106,10 +106,11 @@ fn check(inv: &mut Invocation, options: &Options) -> Result<Exit, Error> {
     }
     diagnostics.extend(missing);
     diagnostics.sort_by_key(|d| d.span.map(|s| (s.line, s.col)));
+    let shown = file.shown(&mut diagnostics);
 
     let mut reports = vec![Report {
         path: &file.path,
-        source: Some(&file.text),
+        source: Some(&shown),
         diagnostics: &diagnostics,
     }];
     if let Some(path) = &env_path {

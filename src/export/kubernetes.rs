@@ -25,12 +25,18 @@ pub(crate) const CONFIG_MAP: &str = "jobrun-jobs";
 /// A CronJob's name is at most 52 characters: the controller appends 11
 /// to name each Job.
 pub(crate) const MAX_CRONJOB_NAME: usize = 52;
-/// Where the run history is kept in the container.
-pub(crate) const STATE_DIR: &str = "/var/lib/jobrun";
+/// Where the state volume is mounted in the container.
+pub(crate) const STATE_MOUNT: &str = "/var/lib/jobrun";
+/// Where the run history is kept in the container: a directory jobrun
+/// makes in the volume (mode 0700, its own), since an `emptyDir` is made
+/// writable by every user, and a claim's root is whatever its provisioner
+/// made it, which jobrun refuses to keep its state in when others can
+/// write it.
+pub(crate) const STATE_DIR: &str = "/var/lib/jobrun/state";
 /// The user and group the container runs as: the unprivileged user of the
 /// image the Dockerfile builds (distroless's `nonroot`). The pod's
-/// `fsGroup` gives the state volume to that group, so the user can write
-/// the history whichever volume holds it.
+/// `fsGroup` gives the state volume to that group, so the user can make
+/// its state directory in it whichever volume holds it.
 pub(crate) const RUN_AS_USER: u32 = 65532;
 /// How late a run may start when the job has no `catchUp`.
 pub(crate) const DEFAULT_STARTING_DEADLINE_SECONDS: u64 = 300;
@@ -303,7 +309,7 @@ fn cronjob(job: &Job, name: &str, schedule: &str, options: &Options) -> String {
     out.push_str(&format!(
         "              volumeMounts:\n                - name: \"jobs\"\n                  mountPath: {}\n                  readOnly: true\n                - name: \"state\"\n                  mountPath: {}\n",
         quote(CONFIG_DIR),
-        quote(STATE_DIR)
+        quote(STATE_MOUNT)
     ));
     out.push_str("              securityContext:\n                allowPrivilegeEscalation: false\n                readOnlyRootFilesystem: true\n                capabilities:\n                  drop: [\"ALL\"]\n");
     out.push_str(&format!(

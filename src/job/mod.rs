@@ -50,6 +50,32 @@ pub(crate) const NOTICE_MAX_RESPONSE_BYTES: u64 = 64 * 1024;
 /// be set by a careful user.
 pub(crate) const MAX_REDIRECTS: u32 = 5;
 
+// The upper bound of each duration and count a job file sets. None is
+// near what a job needs; each keeps the arithmetic of a run (an instant
+// plus a timeout, a window back from now) far from overflowing, and a
+// run, a wait or catch-up's search from going on for ever.
+
+/// `timeout`, `defaultTimeout`: one attempt, a day at most.
+pub(crate) const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
+/// `deadline`: a whole run, retries included, a week at most.
+pub(crate) const MAX_DEADLINE: Duration = Duration::from_secs(7 * 24 * 3600);
+/// `retryDelay`, `maxRetryDelay`: one wait between attempts.
+pub(crate) const MAX_RETRY_DELAY: Duration = Duration::from_secs(24 * 3600);
+/// A notification's `timeout`: the run's exit waits for it.
+pub(crate) const MAX_NOTICE_TIMEOUT: Duration = Duration::from_secs(5 * 60);
+/// `catchUp` and `cooldown`: a little over a year, the longest gap between
+/// two runs of a yearly schedule (366 days) with room for a late one.
+pub(crate) const MAX_WINDOW: Duration = Duration::from_secs(400 * 24 * 3600);
+/// `dependsOn.windowMinutes`, as long as `MAX_WINDOW`.
+pub(crate) const MAX_WINDOW_MINUTES: u32 = 400 * 24 * 60;
+/// `retries`, `defaultRetries`.
+pub(crate) const MAX_RETRIES: u32 = 100;
+/// `historyLimit`: rows kept per job.
+pub(crate) const MAX_HISTORY_LIMIT: u32 = 100_000;
+/// `maxResponseBytes`: a body to print (`--print-body`) is held in memory
+/// whole.
+pub(crate) const MAX_RESPONSE_BYTES: u64 = 1024 * 1024 * 1024;
+
 #[derive(Debug, Clone)]
 pub(crate) struct Job {
     pub(crate) name: String,

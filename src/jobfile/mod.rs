@@ -15,6 +15,7 @@ pub(crate) mod lint;
 pub(crate) mod origin;
 mod read;
 mod schema;
+pub(crate) mod snippet;
 pub(crate) mod starter;
 pub(crate) mod suggest;
 pub(crate) mod validate;
@@ -127,7 +128,15 @@ impl JobFile {
     }
 
     /// An error about places in this file.
-    pub(crate) fn error(&self, diagnostics: Vec<Diagnostic>) -> Error {
-        file_error(&self.path, Some(self.text.clone()), diagnostics)
+    pub(crate) fn error(&self, mut diagnostics: Vec<Diagnostic>) -> Error {
+        let shown = self.shown(&mut diagnostics).into_owned();
+        file_error(&self.path, Some(shown), diagnostics)
+    }
+
+    /// The text a report on `diagnostics` may quote: credentials on the
+    /// lines they point at concealed, and in their words (see
+    /// [`snippet`]).
+    pub(crate) fn shown(&self, diagnostics: &mut [Diagnostic]) -> std::borrow::Cow<'_, str> {
+        snippet::conceal(&self.text, diagnostics)
     }
 }

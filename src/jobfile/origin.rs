@@ -23,6 +23,7 @@
 //! neither side.
 
 use crate::diagnostic::Span;
+pub(crate) use crate::jobfile::schema::Origin;
 use crate::jobfile::schema::{DEPENDS_ON_KEYS, GLOBAL_KEYS, JOB_KEYS, Key, TOP_KEYS};
 use crate::jobfile::yaml::{Node, Value};
 
@@ -47,25 +48,6 @@ const NODE_JOB_KEYS: &[&str] = &[
 ];
 /// The Node scheduler's keys in `dependsOn`.
 const NODE_DEPENDS_ON_KEYS: &[&str] = &["job", "windowMinutes", "condition"];
-
-/// Which scheduler a file was written for.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) enum Origin {
-    /// Only the Node scheduler's keys, with its `global:` section.
-    NodeScheduler,
-    /// Only the Node scheduler's keys, without a `global:` section that
-    /// says so.
-    #[default]
-    Either,
-    /// `key`, at `span`, is one only jobrun knows.
-    Jobrun { key: String, span: Span },
-}
-
-impl Origin {
-    pub(crate) fn is_jobrun(&self) -> bool {
-        matches!(self, Origin::Jobrun { .. })
-    }
-}
 
 /// Decide from the document's keys.
 pub(crate) fn of(root: &Node) -> Origin {

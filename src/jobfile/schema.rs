@@ -8,7 +8,6 @@
 use std::time::Duration;
 
 use crate::diagnostic::Span;
-use crate::jobfile::origin::Origin;
 use crate::jobfile::yaml::Node;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -346,3 +345,22 @@ pub(crate) const NOTICE_KEYS: &[Key] = &[
     Key::new("body", Takes::Text),
     Key::new("timeout", Takes::Duration).default(Wait(DEFAULT_NOTICE_TIMEOUT)),
 ];
+
+/// Which scheduler a file was written for (`origin::of` decides).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) enum Origin {
+    /// Only the Node scheduler's keys, with its `global:` section.
+    NodeScheduler,
+    /// Only the Node scheduler's keys, without a `global:` section that
+    /// says so.
+    #[default]
+    Either,
+    /// `key`, at `span`, is one only jobrun knows.
+    Jobrun { key: String, span: Span },
+}
+
+impl Origin {
+    pub(crate) fn is_jobrun(&self) -> bool {
+        matches!(self, Origin::Jobrun { .. })
+    }
+}

@@ -32,7 +32,7 @@ pub(crate) fn in_turn<E>(
         match exit {
             Exit::Interrupted | Exit::Terminated => return Ok(exit),
             Exit::Failed => outcome = Exit::Failed,
-            Exit::Busy if outcome == Exit::Success => outcome = Exit::Busy,
+            Exit::Busy | Exit::LogLost if outcome == Exit::Success => outcome = exit,
             _ => {}
         }
         busy_until = Some(clock.wall());

@@ -140,9 +140,15 @@ pub(crate) fn run(
     };
     let settled = settle::settle(ctx, admitted, &ended, options.verbosity);
     let signal = tell::tell(ctx, &plan, &sinks, options, settled, &side, started, &inbox);
-    match signal {
+    let exit = match signal {
         Some(signal) => Ok(signal.exit()),
         None => result.map(|ended| ended.exit),
+    };
+    // A run that did what it should, but whose log was lost, says so in
+    // its exit code: a job that failed or was stopped says that first.
+    match exit {
+        Ok(Exit::Success) if sinks.log.as_ref().is_some_and(|log| log.lost()) => Ok(Exit::LogLost),
+        other => other,
     }
 }
 

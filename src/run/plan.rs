@@ -133,12 +133,19 @@ pub(crate) fn plan<'run, 'env>(
     check_url(file, job, &request)?;
     check_headers(file, job, &request)?;
     // Filled in now, so a ping that cannot be made is known before the
-    // run starts; reported with the run's other side requests.
+    // run starts; reported with the run's other side requests. Its
+    // secrets are the run's, as a notification's are: the URL is shown
+    // masked like the job's own.
     let ping_base = job.healthcheck.as_ref().map(|template| {
-        template
+        let rendered = template
             .render(&lookup)
-            .map(|rendered| rendered.text)
-            .map_err(|unresolved| format!("variable `{}` is not set", unresolved.name))
+            .map_err(|unresolved| format!("variable `{}` is not set", unresolved.name))?;
+        for (name, value) in &rendered.substituted {
+            if crate::vars::mask::is_sensitive_variable(name) {
+                request.secrets.add(value);
+            }
+        }
+        Ok(rendered.text)
     });
     drop(lookup);
     Ok(Plan {

@@ -70,5 +70,5 @@ pub(crate) fn open(dir: &StateDir) -> Result<Box<dyn History>, StoreError> {
 /// Open the history in `dir` if there is one, creating nothing: for
 /// commands that only read it.
 pub(crate) fn open_existing(dir: &StateDir) -> Result<Option<Box<dyn History>>, StoreError> {
-    Ok(sqlite::Store::open_existing(&dir.path)?.map(|s| Box::new(s) as Box<dyn History>))
+    Ok(sqlite::Store::open_existing(dir)?.map(|s| Box::new(s) as Box<dyn History>))
 }

@@ -76,7 +76,10 @@ pub(crate) enum VariableError {
         encrypted: String,
         why: OpenError,
     },
-    #[error("`{var}` must be a whole number of seconds, more than 0")]
+    #[error(
+        "`{var}` must be a whole number of seconds from 1 to {} (ten years)",
+        crate::vars::jwt::MAX_TTL_SECONDS
+    )]
     Ttl { var: String },
     #[error("`{ENCRYPTION_KEY}` is not set")]
     KeyUnset,

@@ -6,6 +6,10 @@ mod notify;
 mod values;
 
 use crate::diagnostic::{Diagnostic, Span};
+use crate::job::{
+    MAX_DEADLINE, MAX_HISTORY_LIMIT, MAX_RESPONSE_BYTES, MAX_RETRIES, MAX_RETRY_DELAY, MAX_TIMEOUT,
+    MAX_WINDOW, MAX_WINDOW_MINUTES,
+};
 use crate::jobfile::schema::{
     ConfigFile, DEPENDS_ON_KEYS, DependsOnEntry, GLOBAL_KEYS, Global, JOB_KEYS, JobEntry, Key,
     TOP_KEYS, names,
@@ -88,10 +92,10 @@ impl Decoder {
         for (key, value) in entries {
             match self.key(key, GLOBAL_KEYS, "in `global`") {
                 Some("defaultTimeout") => {
-                    global.default_timeout = self.duration(value, "defaultTimeout")
+                    global.default_timeout = self.duration(value, "defaultTimeout", MAX_TIMEOUT)
                 }
                 Some("defaultRetries") => {
-                    global.default_retries = self.count(value, "defaultRetries")
+                    global.default_retries = self.count(value, "defaultRetries", 0, MAX_RETRIES)
                 }
                 Some("defaultHeaders") => {
                     global.default_headers = self.headers(value, "defaultHeaders")
@@ -149,12 +153,14 @@ impl Decoder {
                 Some("headers") => job.headers = self.headers(value, "headers"),
                 Some("data") => job.data = Some(value.clone()),
                 Some("body") => job.body = self.text(value, "body"),
-                Some("timeout") => job.timeout = self.duration(value, "timeout"),
-                Some("deadline") => job.deadline = self.duration(value, "deadline"),
-                Some("retries") => job.retries = self.count(value, "retries"),
-                Some("retryDelay") => job.retry_delay = self.duration(value, "retryDelay"),
+                Some("timeout") => job.timeout = self.duration(value, "timeout", MAX_TIMEOUT),
+                Some("deadline") => job.deadline = self.duration(value, "deadline", MAX_DEADLINE),
+                Some("retries") => job.retries = self.count(value, "retries", 0, MAX_RETRIES),
+                Some("retryDelay") => {
+                    job.retry_delay = self.duration(value, "retryDelay", MAX_RETRY_DELAY)
+                }
                 Some("maxRetryDelay") => {
-                    job.max_retry_delay = self.duration(value, "maxRetryDelay")
+                    job.max_retry_delay = self.duration(value, "maxRetryDelay", MAX_RETRY_DELAY)
                 }
                 Some("enabled") => job.enabled = self.boolean(value, "enabled"),
                 Some("description") => {
@@ -170,16 +176,19 @@ impl Decoder {
                     job.expect_body_contains = self.text(value, "expectBodyContains")
                 }
                 Some("maxResponseBytes") => {
-                    job.max_response_bytes = self.size(value, "maxResponseBytes")
+                    job.max_response_bytes =
+                        self.size(value, "maxResponseBytes", MAX_RESPONSE_BYTES)
                 }
                 Some("followRedirects") => job.follow_redirects = self.redirects(value),
                 Some("idempotencyKey") => {
                     job.idempotency_key = self.boolean(value, "idempotencyKey")
                 }
                 Some("caFile") => job.ca_file = self.text(value, "caFile"),
-                Some("catchUp") => job.catch_up = self.duration(value, "catchUp"),
+                Some("catchUp") => job.catch_up = self.duration(value, "catchUp", MAX_WINDOW),
                 Some("concurrency") => job.concurrency = self.text(value, "concurrency"),
-                Some("historyLimit") => job.history_limit = self.count(value, "historyLimit"),
+                Some("historyLimit") => {
+                    job.history_limit = self.count(value, "historyLimit", 1, MAX_HISTORY_LIMIT)
+                }
                 Some("notify") => {
                     job.notify = self.switch(value, "notify", |d, node| d.notify(node))
                 }
@@ -219,7 +228,8 @@ impl Decoder {
             match self.key(key, DEPENDS_ON_KEYS, "in `dependsOn`") {
                 Some("job") => depends.job = self.text(value, "job"),
                 Some("windowMinutes") => {
-                    depends.window_minutes = self.count(value, "windowMinutes")
+                    depends.window_minutes =
+                        self.count(value, "windowMinutes", 1, MAX_WINDOW_MINUTES)
                 }
                 Some("condition") => depends.condition = self.text(value, "condition"),
                 _ => {}

@@ -24,7 +24,7 @@ use crate::job::template::Template;
 use crate::job::{
     Concurrency, DEFAULT_RETRIES, DEFAULT_TIMEOUT, Job, Method, Notify, Request, Zone,
 };
-use crate::jobfile::origin::Origin;
+use crate::jobfile::schema::Origin;
 use crate::jobfile::schema::{ConfigFile, JobEntry, Text};
 
 pub(super) use names::names;

@@ -192,7 +192,10 @@ mod tests {
     #[test]
     fn zero_deadline_is_an_error() {
         let found = problem(&file("    deadline: 0\n"));
-        assert_eq!(found.message, "`deadline` must be more than 0");
+        assert_eq!(
+            found.message,
+            "`deadline` must be more than 0 and at most 168h, found `0`"
+        );
     }
 
     #[test]

@@ -108,7 +108,7 @@ mod tests {
     #[test]
     fn a_history_from_before_notifications_knows_which_jobs_are_failing() {
         let (_temp, dir) = dir();
-        dir.create().unwrap();
+        dir.prepare().unwrap();
         let path = dir.path.join(FILE_NAME);
         {
             // Schema 1, as the previous jobrun left it.
@@ -155,7 +155,7 @@ mod tests {
     #[test]
     fn runs_marked_interrupted_for_dying_become_died() {
         let (_temp, dir) = dir();
-        dir.create().unwrap();
+        dir.prepare().unwrap();
         let path = dir.path.join(FILE_NAME);
         {
             let conn = Connection::open(&path).unwrap();
