@@ -59,6 +59,19 @@ pub trait History {
 
     /// Whether any run of `job` is recorded at all.
     fn knows(&self, job: &str) -> Result<bool, StoreError>;
+
+    /// How many runs of each job and outcome `historyLimit` has pruned
+    /// (runs that were still `running` when pruned are not among them).
+    /// With the rows still kept, the number of runs ever recorded.
+    fn pruned(&self) -> Result<Vec<Pruned>, StoreError>;
+}
+
+/// Runs of a job with one outcome that are no longer in the history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pruned {
+    pub job: String,
+    pub outcome: crate::state::record::Outcome,
+    pub runs: u64,
 }
 
 /// Open the history in `dir` for a run, creating the directory and the

@@ -5,11 +5,11 @@
 use jiff::Timestamp;
 use rusqlite::OptionalExtension as _;
 
-use crate::state::History;
 use crate::state::alerts::{self, AlertDecision, AlertPolicy, AlertState, Claim, Decided};
 use crate::state::error::StoreError;
 use crate::state::record::{self, Delivery, NoticeKind, Outcome, Record, Trigger};
 use crate::state::sqlite::{Store, classify};
+use crate::state::{History, Pruned};
 
 /// The `runs` columns a run is written to and read from, in [`row`]'s order.
 const COLUMNS: &str = "run_id, job, triggered_by, scheduled_at, started_at, ended_at, attempts, \
@@ -179,6 +179,32 @@ impl History for Store {
         }
     }
 
+    /// How many runs of each job and outcome were pruned.
+    fn pruned(&self) -> Result<Vec<Pruned>, StoreError> {
+        self.check_version()?;
+        let read = || -> rusqlite::Result<Vec<Pruned>> {
+            let mut statement = self
+                .conn
+                .prepare("SELECT job, outcome, runs FROM pruned ORDER BY job, outcome")?;
+            let rows = statement.query_map([], |row| {
+                let outcome: String = row.get(1)?;
+                Ok(Pruned {
+                    job: row.get(0)?,
+                    outcome: Outcome::parse(&outcome).ok_or_else(|| {
+                        rusqlite::Error::FromSqlConversionFailure(
+                            1,
+                            rusqlite::types::Type::Text,
+                            format!("unknown outcome `{outcome}`").into(),
+                        )
+                    })?,
+                    runs: row.get::<_, i64>(2)?.max(0) as u64,
+                })
+            })?;
+            rows.collect()
+        };
+        read().map_err(|e| classify(&self.path, e))
+    }
+
     /// Whether any run of `job` is recorded at all.
     fn knows(&self, job: &str) -> Result<bool, StoreError> {
         self.check_version()?;
@@ -239,13 +265,24 @@ fn insert(tx: &rusqlite::Transaction, run: &Record) -> rusqlite::Result<usize> {
     )
 }
 
-/// Keep only the newest `keep` rows of `job`.
+/// Keep only the newest `keep` rows of `job`, counting the runs that go
+/// in `pruned`. A row still `running` is not counted: its run is counted
+/// when it ends (`finish` adds its row again), or when it is found to have
+/// died, if its row is still there then.
 fn prune(tx: &rusqlite::Transaction, job: &str, keep: u32) -> rusqlite::Result<usize> {
+    const OLDER: &str = "job = ?1 AND id <= \
+        (SELECT id FROM runs WHERE job = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)";
+    let params = rusqlite::params![job, i64::from(keep)];
     tx.execute(
-        "DELETE FROM runs WHERE job = ?1 AND id <= \
-         (SELECT id FROM runs WHERE job = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
-        rusqlite::params![job, i64::from(keep)],
-    )
+        &format!(
+            "INSERT INTO pruned (job, outcome, runs) \
+             SELECT job, outcome, count(*) FROM runs \
+             WHERE {OLDER} AND outcome <> 'running' GROUP BY job, outcome \
+             ON CONFLICT (job, outcome) DO UPDATE SET runs = runs + excluded.runs"
+        ),
+        params,
+    )?;
+    tx.execute(&format!("DELETE FROM runs WHERE {OLDER}"), params)
 }
 
 fn row(row: &rusqlite::Row) -> rusqlite::Result<Record> {
@@ -357,6 +394,86 @@ mod tests {
         };
         assert_eq!(ids("a"), ["a4", "a3", "a2"]);
         assert_eq!(ids("b").len(), 5);
+    }
+
+    /// Runs of `job` by outcome: the rows kept and the runs pruned.
+    fn totals(store: &Store, job: &str) -> Vec<(Outcome, u64)> {
+        let mut totals: Vec<(Outcome, u64)> = Vec::new();
+        let mut count = |outcome, runs| match totals.iter_mut().find(|(o, _)| *o == outcome) {
+            Some((_, n)) => *n += runs,
+            None => totals.push((outcome, runs)),
+        };
+        for row in store.recent(Some(job), 1000).unwrap() {
+            count(row.outcome, 1);
+        }
+        for pruned in store.pruned().unwrap().into_iter().filter(|p| p.job == job) {
+            count(pruned.outcome, pruned.runs);
+        }
+        totals.sort_by_key(|(o, _)| o.as_str());
+        totals
+    }
+
+    #[test]
+    fn runs_pruned_are_still_counted_by_outcome() {
+        let (_temp, dir) = dir();
+        let mut store = Store::open(&dir).unwrap();
+        let outcomes = [
+            Outcome::Succeeded,
+            Outcome::Failed,
+            Outcome::Succeeded,
+            Outcome::Busy,
+            Outcome::Succeeded,
+        ];
+        for (i, outcome) in outcomes.into_iter().enumerate() {
+            let r = run(&format!("a{i}"), "a", "2025-03-07T18:30:00Z", outcome);
+            store.add(&r, 2, false).unwrap();
+        }
+        assert_eq!(store.recent(Some("a"), 100).unwrap().len(), 2);
+        assert_eq!(
+            totals(&store, "a"),
+            [
+                (Outcome::Busy, 1),
+                (Outcome::Failed, 1),
+                (Outcome::Succeeded, 3)
+            ]
+        );
+        // A row pruned while its run is going is counted when it ends.
+        let mut going = run("going", "a", "2025-03-07T18:40:00Z", Outcome::Running);
+        store.add(&going, 1, false).unwrap();
+        store
+            .add(
+                &run("b", "a", "2025-03-07T18:41:00Z", Outcome::Skipped),
+                1,
+                false,
+            )
+            .unwrap();
+        assert_eq!(
+            totals(&store, "a"),
+            [
+                (Outcome::Busy, 1),
+                (Outcome::Failed, 1),
+                (Outcome::Skipped, 1),
+                (Outcome::Succeeded, 3)
+            ]
+        );
+        going.outcome = Outcome::Failed;
+        store
+            .finish(
+                &mut going,
+                1,
+                &AlertPolicy::default(),
+                at("2025-03-07T18:42:00Z"),
+            )
+            .unwrap();
+        assert_eq!(
+            totals(&store, "a"),
+            [
+                (Outcome::Busy, 1),
+                (Outcome::Failed, 2),
+                (Outcome::Skipped, 1),
+                (Outcome::Succeeded, 3)
+            ]
+        );
     }
 
     #[test]
