@@ -76,6 +76,7 @@ pub(crate) enum CommandName {
     Kubernetes,
     Status,
     History,
+    Metrics,
     CatchUp,
     Completions,
     Man,
@@ -83,7 +84,7 @@ pub(crate) enum CommandName {
 
 impl CommandName {
     #[cfg(test)]
-    const ALL: [CommandName; 13] = [
+    const ALL: [CommandName; 14] = [
         CommandName::Validate,
         CommandName::List,
         CommandName::Next,
@@ -94,6 +95,7 @@ impl CommandName {
         CommandName::Kubernetes,
         CommandName::Status,
         CommandName::History,
+        CommandName::Metrics,
         CommandName::CatchUp,
         CommandName::Completions,
         CommandName::Man,
@@ -118,7 +120,7 @@ impl CommandName {
                     "errors, or warnings with --strict; the job file or .env cannot be read",
                 ),
             ],
-            CommandName::List | CommandName::History => &[
+            CommandName::List | CommandName::History | CommandName::Metrics => &[
                 (Exit::Success, "printed"),
                 (Exit::Failed, OUTPUT),
                 (Exit::Usage, USAGE),

@@ -48,6 +48,7 @@ pub(super) struct Global {
     pub(super) default_headers: Vec<HeaderEntry>,
     pub(super) timezone: Option<Text>,
     pub(super) state_dir: Option<Text>,
+    pub(super) metrics_file: Option<Text>,
     /// Every job's notifications, unless a job says otherwise.
     pub(super) notify: Option<NotifyEntry>,
     /// Every job's healthcheck URL, unless a job says otherwise.
@@ -157,6 +158,7 @@ pub(super) const GLOBAL_KEYS: &[&str] = &[
     "defaultHeaders",
     "timezone",
     "stateDir",
+    "metricsFile",
     "notify",
     "healthcheck",
 ];

@@ -74,6 +74,23 @@ impl Sandbox {
     }
 }
 
+/// `jobrun ARGS` started in `sandbox`, its output piped, to signal or to
+/// run beside others.
+pub fn spawn(sandbox: &Sandbox, args: &[&str]) -> std::process::Child {
+    sandbox
+        .process()
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("starts")
+}
+
+/// What a process [`spawn`] started said and how it ended.
+pub fn finish(child: std::process::Child) -> Run {
+    Run::from(child.wait_with_output().expect("ends"))
+}
+
 pub struct Run {
     pub code: i32,
     pub stdout: String,
