@@ -42,23 +42,26 @@ impl Schedule {
     fn longest_gap_within(&self, from: Date, days: i32) -> Option<u64> {
         let times = TimesOfDay::of(self)?;
         let mut longest: Option<u64> = times.longest_inside;
-        let mut previous: Option<Date> = None;
+        let mut previous: Option<i32> = None;
         let mut firing_days = 0u32;
-        let mut date = from;
+        // The calendar walked by hand: a day at a time through 3,000 days
+        // of each of hundreds of jobs, after every run.
+        let mut day = Day::of(from);
         for n in 0..LONGEST_SEARCH_DAYS {
             if n >= days && firing_days >= 2 {
                 break;
             }
-            if self.months().contains(date.month() as u8) && self.day_matches(date) {
+            if self.months().contains(day.month)
+                && self.day_of_month_and_week_match(day.day, day.weekday)
+            {
                 if let Some(before) = previous {
-                    let apart = before.until(date).ok()?.get_days() as u64;
-                    let gap = apart * DAY + times.first - times.last;
+                    let gap = (n - before) as u64 * DAY + times.first - times.last;
                     longest = Some(longest.map_or(gap, |l| l.max(gap)));
                 }
-                previous = Some(date);
+                previous = Some(n);
                 firing_days += 1;
             }
-            date = date.tomorrow().ok()?;
+            day.advance();
         }
         // One firing day and one time of day: it fires once, or never.
         match firing_days {
@@ -66,6 +69,48 @@ impl Schedule {
             1 if times.longest_inside.is_none() => None,
             _ => longest,
         }
+    }
+}
+
+/// A day of the Gregorian calendar, as the walk needs it.
+struct Day {
+    year: i32,
+    month: u8,
+    day: u8,
+    /// 0-6, Sunday = 0.
+    weekday: u8,
+}
+
+impl Day {
+    fn of(date: Date) -> Day {
+        Day {
+            year: i32::from(date.year()),
+            month: date.month() as u8,
+            day: date.day() as u8,
+            weekday: date.weekday().to_sunday_zero_offset() as u8,
+        }
+    }
+
+    fn advance(&mut self) {
+        self.weekday = (self.weekday + 1) % 7;
+        self.day += 1;
+        if self.day > days_in_month(self.year, self.month) {
+            self.day = 1;
+            self.month += 1;
+            if self.month > 12 {
+                self.month = 1;
+                self.year += 1;
+            }
+        }
+    }
+}
+
+fn days_in_month(year: i32, month: u8) -> u8 {
+    match month {
+        4 | 6 | 9 | 11 => 30,
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        _ => 31,
     }
 }
 
@@ -131,6 +176,27 @@ mod tests {
         assert_eq!(gap("0 0 31 * *"), Some(61 * DAY));
         // Feb 29: four years, a leap day among them.
         assert_eq!(gap("0 0 29 2 *"), Some((4 * 365 + 1) * DAY));
+    }
+
+    #[test]
+    fn the_hand_walked_calendar_agrees_with_jiffs() {
+        let mut day = Day::of(jiff::civil::date(1999, 12, 25));
+        let mut date = jiff::civil::date(1999, 12, 25);
+        for _ in 0..3 * 146_097 {
+            day.advance();
+            date = date.tomorrow().unwrap();
+            let expected = Day::of(date);
+            assert_eq!(
+                (day.year, day.month, day.day, day.weekday),
+                (
+                    expected.year,
+                    expected.month,
+                    expected.day,
+                    expected.weekday
+                ),
+                "{date}"
+            );
+        }
     }
 
     #[test]

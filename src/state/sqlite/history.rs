@@ -9,7 +9,7 @@ use crate::state::alerts::{self, AlertDecision, AlertPolicy, AlertState, Claim, 
 use crate::state::error::StoreError;
 use crate::state::record::{self, Delivery, NoticeKind, Outcome, Record, Trigger};
 use crate::state::sqlite::{Store, classify};
-use crate::state::{History, Pruned};
+use crate::state::{Count, History};
 
 /// The `runs` columns a run is written to and read from, in [`row`]'s order.
 const COLUMNS: &str = "run_id, job, triggered_by, scheduled_at, started_at, ended_at, attempts, \
@@ -179,16 +179,20 @@ impl History for Store {
         }
     }
 
-    /// How many runs of each job and outcome were pruned.
-    fn pruned(&self) -> Result<Vec<Pruned>, StoreError> {
+    /// How many runs of each job the history has recorded, by outcome:
+    /// the rows kept and the runs pruned.
+    fn counts(&self) -> Result<Vec<Count>, StoreError> {
         self.check_version()?;
-        let read = || -> rusqlite::Result<Vec<Pruned>> {
-            let mut statement = self
-                .conn
-                .prepare("SELECT job, outcome, runs FROM pruned ORDER BY job, outcome")?;
+        let read = || -> rusqlite::Result<Vec<Count>> {
+            let mut statement = self.conn.prepare(
+                "SELECT job, outcome, sum(runs) FROM ( \
+                     SELECT job, outcome, count(*) AS runs FROM runs GROUP BY job, outcome \
+                     UNION ALL SELECT job, outcome, runs FROM pruned) \
+                 GROUP BY job, outcome ORDER BY job, outcome",
+            )?;
             let rows = statement.query_map([], |row| {
                 let outcome: String = row.get(1)?;
-                Ok(Pruned {
+                Ok(Count {
                     job: row.get(0)?,
                     outcome: Outcome::parse(&outcome).ok_or_else(|| {
                         rusqlite::Error::FromSqlConversionFailure(
@@ -203,6 +207,36 @@ impl History for Store {
             rows.collect()
         };
         read().map_err(|e| classify(&self.path, e))
+    }
+
+    /// Every job's runs from its last success on, and every run still
+    /// `running`, newest first.
+    fn since_last_success(&self) -> Result<Vec<Record>, StoreError> {
+        self.check_version()?;
+        let names: Vec<String> = COLUMNS
+            .split(", ")
+            .map(|c| format!("runs.{}", c.trim()))
+            .collect();
+        let columns = names.join(", ");
+        // The rows come in id order, newest first: the id is selected after
+        // the columns a row is read from.
+        let id = names.len() + 1;
+        // Each job's last success and the rows after it found through the
+        // indexes, not by reading every row.
+        self.select(
+            &format!(
+                "WITH jobs AS (SELECT DISTINCT job FROM runs), \
+                 last AS (SELECT job, coalesce((SELECT max(id) FROM runs AS r \
+                     WHERE r.job = jobs.job AND r.outcome = 'succeeded'), 0) AS id FROM jobs) \
+                 SELECT {columns}, runs.id FROM last CROSS JOIN runs \
+                     ON runs.job = last.job AND runs.id >= last.id \
+                 UNION ALL \
+                 SELECT {columns}, runs.id FROM last CROSS JOIN runs \
+                     ON runs.job = last.job AND runs.outcome = 'running' AND runs.id < last.id \
+                 ORDER BY {id} DESC"
+            ),
+            [],
+        )
     }
 
     /// Whether any run of `job` is recorded at all.
@@ -398,17 +432,13 @@ mod tests {
 
     /// Runs of `job` by outcome: the rows kept and the runs pruned.
     fn totals(store: &Store, job: &str) -> Vec<(Outcome, u64)> {
-        let mut totals: Vec<(Outcome, u64)> = Vec::new();
-        let mut count = |outcome, runs| match totals.iter_mut().find(|(o, _)| *o == outcome) {
-            Some((_, n)) => *n += runs,
-            None => totals.push((outcome, runs)),
-        };
-        for row in store.recent(Some(job), 1000).unwrap() {
-            count(row.outcome, 1);
-        }
-        for pruned in store.pruned().unwrap().into_iter().filter(|p| p.job == job) {
-            count(pruned.outcome, pruned.runs);
-        }
+        let mut totals: Vec<(Outcome, u64)> = store
+            .counts()
+            .unwrap()
+            .into_iter()
+            .filter(|c| c.job == job)
+            .map(|c| (c.outcome, c.runs))
+            .collect();
         totals.sort_by_key(|(o, _)| o.as_str());
         totals
     }
@@ -474,6 +504,35 @@ mod tests {
                 (Outcome::Succeeded, 3)
             ]
         );
+    }
+
+    #[test]
+    fn since_the_last_success_reads_each_jobs_newest_rows_and_every_run_going() {
+        let (_temp, dir) = dir();
+        let mut store = Store::open(&dir).unwrap();
+        use Outcome::*;
+        let rows = [
+            ("1", "a", Failed),
+            ("2", "a", Running),
+            ("3", "a", Succeeded),
+            ("4", "a", Failed),
+            ("5", "a", Skipped),
+            ("6", "b", Failed),
+            ("7", "b", Failed),
+            ("8", "c", Succeeded),
+        ];
+        for (id, job, outcome) in rows {
+            store
+                .add(&run(id, job, "2025-03-07T18:30:00Z", outcome), 100, false)
+                .unwrap();
+        }
+        let ids: Vec<String> = store
+            .since_last_success()
+            .unwrap()
+            .into_iter()
+            .map(|r| r.run_id)
+            .collect();
+        assert_eq!(ids, ["8", "7", "6", "5", "4", "3", "2"]);
     }
 
     #[test]
