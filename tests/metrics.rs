@@ -641,3 +641,83 @@ fn metrics_exits_3_for_a_broken_job_file_or_a_damaged_history() {
     assert_eq!(run.code, 3);
     assert!(run.stderr.contains("jobs.yaml:2:"), "{}", run.stderr);
 }
+
+/// The alert rules docs/monitoring.md gives, as written there.
+fn documented_rules() -> String {
+    let doc = std::fs::read_to_string(common::repo_file("docs/monitoring.md")).unwrap();
+    let start = doc.find("```yaml\ngroups:").expect("the rules in the docs") + "```yaml\n".len();
+    let len = doc[start..].find("```").unwrap();
+    doc[start..start + len].to_string()
+}
+
+/// `promtool test rules` feeds the rules series minute by minute from
+/// time 0: a nightly job that last succeeded at 0 is overdue once 1.5 days
+/// have passed, and not before; three failures in a row fire the other.
+const RULE_TESTS: &str = r#"rule_files:
+  - rules.yml
+evaluation_interval: 1m
+tests:
+  - interval: 1m
+    input_series:
+      - series: 'jobrun_last_success_timestamp_seconds{job_name="kpi-evening-report"}'
+        values: '0+0x2300'
+      - series: 'jobrun_expected_interval_seconds{job_name="kpi-evening-report"}'
+        values: '86400+0x2300'
+      - series: 'jobrun_expected_interval_seconds{job_name="off"}'
+        values: '_x2300'
+      - series: 'jobrun_last_success_timestamp_seconds{job_name="off"}'
+        values: '0+0x2300'
+      - series: 'jobrun_consecutive_failures{job_name="kpi-evening-report"}'
+        values: '0 1 2 3 3 0'
+    alert_rule_test:
+      - eval_time: 2m
+        alertname: JobrunJobFailing
+        exp_alerts: []
+      - eval_time: 3m
+        alertname: JobrunJobFailing
+        exp_alerts:
+          - exp_labels:
+              severity: critical
+              job_name: kpi-evening-report
+            exp_annotations:
+              summary: "jobrun job kpi-evening-report failed 3 times in a row"
+      - eval_time: 5m
+        alertname: JobrunJobFailing
+        exp_alerts: []
+      - eval_time: 2159m
+        alertname: JobrunJobOverdue
+        exp_alerts: []
+      - eval_time: 2161m
+        alertname: JobrunJobOverdue
+        exp_alerts:
+          - exp_labels:
+              severity: warning
+              job_name: kpi-evening-report
+            exp_annotations:
+              summary: "jobrun job kpi-evening-report has not succeeded for 1.5 times its schedule's interval"
+"#;
+
+#[test]
+#[ignore = "consumer: needs promtool"]
+fn the_documented_alert_rules_pass_promtool_and_fire_when_they_say() {
+    let promtool = common::consumer::require("promtool");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("rules.yml"), documented_rules()).unwrap();
+    std::fs::write(dir.path().join("tests.yml"), RULE_TESTS).unwrap();
+    for args in [
+        &["check", "rules", "rules.yml"][..],
+        &["test", "rules", "tests.yml"],
+    ] {
+        let output = std::process::Command::new(&promtool)
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .expect("promtool runs");
+        assert!(
+            output.status.success(),
+            "promtool {args:?}:\n{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
