@@ -11,7 +11,8 @@
 //!
 //! Before `admit`, a run can still be refused (a wrong variable, an
 //! unwritable `--output`) without leaving a trace; from `admit` on, it is
-//! in the history. The room takes the world from a [`Context`] and plain
+//! in the history, and once it is recorded (a busy or skipped run too),
+//! the metrics file, if any, is written again ([`metrics`]). The room takes the world from a [`Context`] and plain
 //! [`Options`]: it never reads the process's environment, clock or
 //! streams itself, and never sees the command line.
 
