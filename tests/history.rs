@@ -10,29 +10,11 @@ use std::process::Child;
 use std::time::Duration;
 
 use common::server::{Reply, Server};
-use common::{Run, Sandbox, finish, spawn};
+use common::{Run, Sandbox, finish, spawn, yearly_jobs as file};
 use jobrun::fixtures::{History, Outcome, Record, Source, StateDir, Store, Trigger};
 use serde_json::Value;
 
 const WAIT: Duration = Duration::from_secs(20);
-
-/// A job file: each job's name, URL and more keys (one a line, as at the
-/// job's own indentation). Jobs run yearly and do not retry unless told.
-fn file(jobs: &[(&str, &str, &str)]) -> String {
-    let mut text = String::from("jobs:\n");
-    for (name, url, extra) in jobs {
-        text.push_str(&format!(
-            "  - name: {name}\n    schedule: \"0 0 1 1 *\"\n    url: \"{url}\"\n"
-        ));
-        if !extra.contains("retries:") {
-            text.push_str("    retries: 0\n");
-        }
-        for line in extra.lines() {
-            text.push_str(&format!("    {line}\n"));
-        }
-    }
-    text
-}
 
 /// `jobrun history --json`'s runs, newest first.
 fn history(sandbox: &Sandbox, args: &[&str]) -> Vec<Value> {

@@ -12,26 +12,29 @@ use std::process::{Child, Stdio};
 use std::time::Duration;
 
 use common::server::{Reply, Server};
-use common::{Run, Sandbox, finish, spawn};
+use common::{Run, Sandbox, finish, spawn, yearly_jobs};
 use jobrun::fixtures::{History, Outcome, Record, Source, StateDir, Store, Trigger};
 
 const WAIT: Duration = Duration::from_secs(20);
 
-/// A job file writing its metrics to `metrics/jobrun.prom` beside it:
-/// each job's name, URL and more keys (one a line). Jobs run yearly and
-/// do not retry.
+/// A job file writing its metrics to `metrics/jobrun.prom` beside it,
+/// with `jobs` as [`yearly_jobs`] writes them.
 fn file(jobs: &[(&str, &str, &str)]) -> String {
-    let mut text = String::from("global:\n  metricsFile: metrics/jobrun.prom\njobs:\n");
-    for (name, url, extra) in jobs {
-        text.push_str(&format!(
-            "  - name: {name}\n    schedule: \"0 0 1 1 *\"\n    url: \"{url}\"\n    retries: 0\n"
-        ));
-        for line in extra.lines() {
-            text.push_str(&format!("    {line}\n"));
-        }
-    }
-    text
+    format!(
+        "global:\n  metricsFile: metrics/jobrun.prom\n{}",
+        yearly_jobs(jobs)
+    )
 }
+
+/// The outcomes of a run that ended, as the metrics label them.
+const OUTCOMES: [&str; 6] = [
+    "succeeded",
+    "failed",
+    "busy",
+    "skipped",
+    "interrupted",
+    "died",
+];
 
 /// A sandbox with `jobs` and the metrics file's directory.
 fn sandbox(jobs: &[(&str, &str, &str)]) -> Sandbox {
@@ -75,17 +78,10 @@ fn value(
 /// The outcome the last run of `job` ended with, as the metrics say.
 fn last_outcome(text: &str, job: &str) -> String {
     let samples = samples(text);
-    let ones: Vec<&str> = [
-        "succeeded",
-        "failed",
-        "busy",
-        "skipped",
-        "interrupted",
-        "died",
-    ]
-    .into_iter()
-    .filter(|o| value(&samples, "jobrun_last_run_outcome", job, Some(o)) == "1")
-    .collect();
+    let ones: Vec<&str> = OUTCOMES
+        .into_iter()
+        .filter(|o| value(&samples, "jobrun_last_run_outcome", job, Some(o)) == "1")
+        .collect();
     assert_eq!(ones.len(), 1, "{text}");
     ones[0].to_string()
 }
@@ -353,21 +349,14 @@ fn a_file_of_two_hundred_jobs_holds_every_job() {
         let name = format!("job_{i:03}");
         let enabled = value(&samples, "jobrun_job_enabled", &name, None);
         assert_eq!(enabled, if i % 4 == 0 { "0" } else { "1" }, "{name}");
-        let totals: u64 = [
-            "succeeded",
-            "failed",
-            "busy",
-            "skipped",
-            "interrupted",
-            "died",
-        ]
-        .iter()
-        .map(|o| {
-            value(&samples, "jobrun_runs_total", &name, Some(o))
-                .parse::<u64>()
-                .unwrap()
-        })
-        .sum();
+        let totals: u64 = OUTCOMES
+            .iter()
+            .map(|o| {
+                value(&samples, "jobrun_runs_total", &name, Some(o))
+                    .parse::<u64>()
+                    .unwrap()
+            })
+            .sum();
         // Seven runs each, five kept: the pruned ones still count.
         let expected = match i {
             1 => 8,
