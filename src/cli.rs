@@ -35,6 +35,10 @@ pub(crate) struct GlobalArgs {
     #[arg(long, global = true, value_name = "DIR")]
     pub(crate) state_dir: Option<PathBuf>,
 
+    /// Write every job's Prometheus metrics to FILE after each run [default: $JOBRUN_METRICS_FILE, else global.metricsFile]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub(crate) metrics_file: Option<PathBuf>,
+
     /// Say more (-v, -vv)
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub(crate) verbose: u8,
@@ -43,7 +47,7 @@ pub(crate) struct GlobalArgs {
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub(crate) quiet: bool,
 
-    /// When to color diagnostics
+    /// When to use colour: in diagnostics, `status` and `history --chart`
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub(crate) color: ColorChoice,
 }
@@ -159,15 +163,27 @@ pub(crate) enum Command {
         /// Only this job's runs
         name: Option<String>,
 
-        /// How many runs to show
-        #[arg(short = 'n', long = "count", default_value_t = 20, value_name = "N",
+        /// How many runs to show [default: 20; with --chart, as many as fit]
+        #[arg(short = 'n', long = "count", value_name = "N",
               value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
-        count: u32,
+        count: Option<u32>,
 
         /// Print JSON: {"runs": [...]}
         #[arg(long)]
         json: bool,
+
+        /// Draw the job's run times as a bar chart, newest on the right, failures marked
+        #[arg(long, requires = "name", conflicts_with = "json")]
+        chart: bool,
     },
+
+    /// Print every job's metrics in Prometheus's text format, from the history
+    ///
+    /// The same text `--metrics-file` writes after each run: for a
+    /// Pushgateway (`jobrun metrics | curl --data-binary @- URL`) or a
+    /// sidecar.
+    #[command(after_help = command_exit_codes_help(CommandName::Metrics))]
+    Metrics,
 
     /// Run each job with `catchUp` whose latest scheduled run within that time was missed
     ///

@@ -83,6 +83,7 @@ pub(crate) enum CommandName {
     Kubernetes,
     Status,
     History,
+    Metrics,
     CatchUp,
     Completions,
     Man,
@@ -93,7 +94,7 @@ pub(crate) enum CommandName {
 
 impl CommandName {
     #[cfg(test)]
-    const ALL: [CommandName; 16] = [
+    const ALL: [CommandName; 17] = [
         CommandName::Validate,
         CommandName::List,
         CommandName::Next,
@@ -104,6 +105,7 @@ impl CommandName {
         CommandName::Kubernetes,
         CommandName::Status,
         CommandName::History,
+        CommandName::Metrics,
         CommandName::CatchUp,
         CommandName::Completions,
         CommandName::Man,
@@ -131,7 +133,7 @@ impl CommandName {
                     "errors, or warnings with --strict; the job file or .env cannot be read",
                 ),
             ],
-            CommandName::List | CommandName::History => &[
+            CommandName::List | CommandName::History | CommandName::Metrics => &[
                 (Exit::Success, "printed"),
                 (Exit::Failed, OUTPUT),
                 (Exit::Usage, USAGE),

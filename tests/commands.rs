@@ -184,6 +184,7 @@ fn each_commands_help_lists_every_exit_code_it_can_return() {
         ("kubernetes", &[0, 1, 2, 3]),
         ("status", &[0, 1, 2, 3]),
         ("history", &[0, 1, 2, 3]),
+        ("metrics", &[0, 1, 2, 3]),
         ("catch-up", &[0, 1, 2, 3, 75, 130, 143]),
         ("completions", &[0, 1, 2]),
         ("man", &[0, 1, 2, 3]),

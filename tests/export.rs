@@ -332,6 +332,7 @@ fn generated_units_pass_systemd_analyze_verify() {
             let mut args = vec!["--config", "jobs.yaml"];
             if user_units {
                 args.extend(["--state-dir", "/var/lib/jobrun-test"]);
+                args.extend(["--metrics-file", "/var/lib/node-exporter/jobrun.prom"]);
             }
             args.extend(["systemd", "--dir", "units", "--bin", bin.to_str().unwrap()]);
             args.extend(if user_units {
@@ -764,6 +765,57 @@ fn the_state_directory_is_named_as_it_is_outside_exec_start() {
     );
     assert!(
         service.contains("\nReadWritePaths=-\"/srv/$jobs \\\"x\\\" 5%%\"\n"),
+        "{service}"
+    );
+}
+
+/// `global.stateDir` and `global.metricsFile` are read from the job file's
+/// directory, which `--config` may give relative to the current one:
+/// systemd takes only absolute paths in `ReadWritePaths=`. The metrics
+/// file's directory must be writable for the new file renamed into it.
+#[test]
+fn a_relative_state_dir_and_metrics_file_are_made_absolute_for_systemd() {
+    let sandbox = Sandbox::new();
+    std::fs::create_dir(sandbox.path("conf")).unwrap();
+    sandbox.write(
+        "conf/jobs.yaml",
+        "global:\n  stateDir: state\n  metricsFile: ../metrics/jobrun.prom\njobs:\n  - name: a\n    schedule: \"0 0 * * *\"\n    url: https://example.com\n",
+    );
+    let run = sandbox.run(&[
+        "--config",
+        "conf/jobs.yaml",
+        "systemd",
+        "--dir",
+        "units",
+        "--bin",
+        BIN,
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let service = std::fs::read_to_string(sandbox.path("units/jobrun-a.service")).unwrap();
+    let dir = sandbox.dir.path().display().to_string();
+    for expected in [
+        format!("\nReadWritePaths=-{dir}/conf/state\n"),
+        format!("\nReadWritePaths=-{dir}/conf/../metrics\n"),
+    ] {
+        assert!(service.contains(&expected), "{expected:?} in {service}");
+    }
+    // Given on the command line, it is passed on, and its directory opened.
+    let run = sandbox.run(&[
+        "--config",
+        "conf/jobs.yaml",
+        "--metrics-file",
+        "/var/lib/node-exporter/jobrun.prom",
+        "systemd",
+        "--dir",
+        "units",
+        "--bin",
+        BIN,
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let service = std::fs::read_to_string(sandbox.path("units/jobrun-a.service")).unwrap();
+    assert!(
+        service.contains(" --metrics-file /var/lib/node-exporter/jobrun.prom run a\n")
+            && service.contains("\nReadWritePaths=-/var/lib/node-exporter\n"),
         "{service}"
     );
 }

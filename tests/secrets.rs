@@ -271,6 +271,16 @@ const CASES: &[Case] = &[
     after_a_failed_run(&["status", "--json"], 1),
     after_a_failed_run(&["history"], 0),
     after_a_failed_run(&["history", "report", "--json"], 0),
+    after_a_failed_run(&["history", "report", "--chart"], 0),
+    after_a_failed_run(&["--color", "always", "status"], 1),
+    after_a_failed_run(&["metrics"], 0),
+    // The metrics file, written after each run (searched as a file).
+    case(
+        &["--metrics-file", "jobrun.prom", "run", "report"],
+        EchoFail,
+        1,
+    ),
+    case(&["--metrics-file", "jobrun.prom", "catch-up"], EchoFail, 1),
     // Notifications and healthcheck pings, to the same server, whose
     // URLs, headers and bodies hold secrets of their own.
     notifying(&["--config", "notify.yaml", "run", "report"], EchoOk, 0),

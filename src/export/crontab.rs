@@ -186,6 +186,7 @@ mod tests {
             config: config.into(),
             env_file: None,
             state_dir: None,
+            metrics_file: None,
         }
     }
 

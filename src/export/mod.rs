@@ -27,6 +27,7 @@ pub(crate) struct Launch {
     pub(crate) config: PathBuf,
     pub(crate) env_file: Option<PathBuf>,
     pub(crate) state_dir: Option<PathBuf>,
+    pub(crate) metrics_file: Option<PathBuf>,
 }
 
 impl Launch {
@@ -38,6 +39,9 @@ impl Launch {
         }
         if let Some(path) = &self.state_dir {
             words.extend(["--state-dir".into(), text(path)]);
+        }
+        if let Some(path) = &self.metrics_file {
+            words.extend(["--metrics-file".into(), text(path)]);
         }
         words.extend(tail.iter().map(|w| w.to_string()));
         words
@@ -98,6 +102,7 @@ mod tests {
             config: "/etc/jobrun/jobs.yaml".into(),
             env_file: None,
             state_dir: None,
+            metrics_file: None,
         };
         assert_eq!(
             launch.words(&["run", "a"]).join(" "),
@@ -105,9 +110,10 @@ mod tests {
         );
         launch.env_file = Some("/etc/jobrun/.env".into());
         launch.state_dir = Some("/var/lib/jobrun".into());
+        launch.metrics_file = Some("/var/lib/prometheus/node-exporter/jobrun.prom".into());
         assert_eq!(
             launch.words(&["catch-up"]).join(" "),
-            "/usr/bin/jobrun --config /etc/jobrun/jobs.yaml --env-file /etc/jobrun/.env --state-dir /var/lib/jobrun catch-up"
+            "/usr/bin/jobrun --config /etc/jobrun/jobs.yaml --env-file /etc/jobrun/.env --state-dir /var/lib/jobrun --metrics-file /var/lib/prometheus/node-exporter/jobrun.prom catch-up"
         );
     }
 }

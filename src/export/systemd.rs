@@ -18,8 +18,10 @@ pub(crate) struct Options<'a> {
     pub(crate) user_units: bool,
     /// `User=` of the service (system units only).
     pub(crate) run_as: Option<&'a str>,
-    /// The job file's `global.stateDir`, when it sets one.
+    /// The job file's `global.stateDir`, when it sets one (absolute).
     pub(crate) file_state_dir: Option<&'a Path>,
+    /// The job file's `global.metricsFile`, when it sets one (absolute).
+    pub(crate) file_metrics_file: Option<&'a Path>,
 }
 
 /// One unit file.
@@ -102,6 +104,15 @@ fn service(job: &Job, launch: &Launch, options: &Options) -> String {
             // ~/.local/state/jobrun for user units (`%S`).
             out.push_str("StateDirectory=jobrun\nEnvironment=JOBRUN_STATE_DIR=%S/jobrun\n");
         }
+    }
+    // The metrics file is replaced by renaming a new file into its
+    // directory, which must be writable too.
+    let metrics = launch.metrics_file.as_deref().or(options.file_metrics_file);
+    if let Some(dir) = metrics.and_then(Path::parent) {
+        out.push_str(&format!(
+            "ReadWritePaths=-{}\n",
+            path_word(&dir.to_string_lossy())
+        ));
     }
     out
 }

@@ -50,6 +50,7 @@ pub(super) struct Global {
     pub(super) default_headers: Vec<HeaderEntry>,
     pub(super) timezone: Option<Text>,
     pub(super) state_dir: Option<Text>,
+    pub(super) metrics_file: Option<Text>,
     /// Every job's notifications, unless a job says otherwise.
     pub(super) notify: Option<NotifyEntry>,
     /// Every job's healthcheck URL, unless a job says otherwise.
@@ -288,6 +289,7 @@ pub(crate) const GLOBAL_KEYS: &[Key] = &[
     Key::new("defaultHeaders", Takes::Headers).nullable(),
     Key::new("timezone", Takes::Zone),
     Key::new("stateDir", Takes::NonEmpty),
+    Key::new("metricsFile", Takes::NonEmpty),
     Key::new("notify", Takes::Mapping(NOTIFY_KEYS)).nullable(),
     Key::new("healthcheck", Takes::Url).nullable(),
 ];

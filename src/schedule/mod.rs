@@ -12,6 +12,7 @@ pub(crate) mod catch_up;
 pub(crate) mod due;
 mod expression;
 mod fire_times;
+mod interval;
 pub(crate) mod node_cron;
 pub(crate) mod zone;
 

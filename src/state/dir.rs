@@ -238,15 +238,7 @@ fn judge_file(meta: &std::fs::Metadata) -> Option<Distrust> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn env(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
-        move |name| {
-            pairs
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, v)| v.to_string())
-        }
-    }
+    use crate::context::env_of as env;
 
     fn resolved(
         flag: Option<&str>,

@@ -252,6 +252,38 @@ pub(crate) fn try_lock(state_dir: &Path, job: &str) -> Result<Attempt, StoreErro
     Ok(Attempt::Busy)
 }
 
+/// The lock writers of the metrics file take in turn, in the state
+/// directory beside the history they read (`report::metrics_file`).
+pub(crate) const METRICS_FILE_NAME: &str = "metrics.lock";
+
+/// Wait up to `wait` for the metrics file's lock; `None` when another
+/// process held it all that time. Each holder reads the history and writes
+/// the file in a few milliseconds, so only a stopped process holds it
+/// longer.
+pub(crate) fn metrics(
+    state_dir: &Path,
+    wait: std::time::Duration,
+) -> Result<Option<File>, StoreError> {
+    let path = state_dir.join(METRICS_FILE_NAME);
+    let file = open(state_dir, &path)?;
+    let started = std::time::Instant::now();
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(Some(file)),
+            Err(TryLockError::WouldBlock) if started.elapsed() < wait => {
+                std::thread::sleep(std::time::Duration::from_millis(2));
+            }
+            Err(TryLockError::WouldBlock) => return Ok(None),
+            Err(TryLockError::Error(e)) => {
+                return Err(StoreError::Lock {
+                    path,
+                    reason: io_reason(&e),
+                });
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -102,6 +102,7 @@ impl Decoder {
                 }
                 Some("timezone") => global.timezone = self.text(value, "timezone"),
                 Some("stateDir") => global.state_dir = self.text(value, "stateDir"),
+                Some("metricsFile") => global.metrics_file = self.text(value, "metricsFile"),
                 Some("notify") => {
                     global.notify = self.global_switch(value, "notify", |d, node| d.notify(node))
                 }

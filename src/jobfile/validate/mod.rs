@@ -40,6 +40,8 @@ pub(crate) struct Checked {
     pub(crate) state_dir: Option<PathBuf>,
     /// Which scheduler the file was written for.
     pub(crate) origin: Origin,
+    /// `global.metricsFile`, resolved against the job file's directory.
+    pub(crate) metrics_file: Option<PathBuf>,
     pub(crate) diagnostics: Vec<Diagnostic>,
 }
 
@@ -88,6 +90,11 @@ pub(crate) fn check(
         .state_dir
         .as_ref()
         .and_then(|text| checker.state_dir(text));
+    let metrics_file = config
+        .global
+        .metrics_file
+        .as_ref()
+        .and_then(|text| checker.metrics_file(text));
     let mut diagnostics = checker.diagnostics;
     if purpose == Purpose::Validate {
         diagnostics.extend(crate::jobfile::lint::job_file(config));
@@ -98,6 +105,7 @@ pub(crate) fn check(
         entries: config.jobs.len(),
         state_dir,
         origin: config.origin.clone(),
+        metrics_file,
         diagnostics,
     }
 }
@@ -357,6 +365,32 @@ impl Checker<'_> {
         }
         Some(self.base_dir.join(&text.value))
     }
+
+    /// `metricsFile`: a file's path, read from the job file's directory.
+    /// node_exporter's textfile collector reads only `*.prom` files, so
+    /// another name is worth a warning (a Pushgateway user has no use for
+    /// the file at all: `jobrun metrics` prints the text).
+    fn metrics_file(&mut self, text: &Text) -> Option<PathBuf> {
+        let value = text.value.trim();
+        if value.is_empty() || value.ends_with('/') {
+            self.diagnostics.push(
+                Diagnostic::error("`metricsFile` must name a file", text.span).with_help(
+                    "give the file node_exporter's textfile collector reads, such as `/var/lib/prometheus/node-exporter/jobrun.prom`",
+                ),
+            );
+            return None;
+        }
+        if !text.value.ends_with(".prom") {
+            self.diagnostics.push(
+                Diagnostic::warning(
+                    "node_exporter's textfile collector reads only files whose names end in `.prom`",
+                    text.span,
+                )
+                .with_help("name the file `....prom`, such as `jobrun.prom`"),
+            );
+        }
+        Some(self.base_dir.join(&text.value))
+    }
 }
 
 #[cfg(test)]
@@ -435,6 +469,28 @@ mod tests {
             let found = problem(&file(&format!("    {slip}: x\n")));
             assert_eq!(found.help, Some(format!("did you mean `{key}`?")), "{slip}");
         }
+    }
+
+    #[test]
+    fn metrics_file_is_read_from_the_job_files_directory_and_named_prom() {
+        let text = format!("global:\n  metricsFile: metrics/jobrun.prom\n{}", file(""));
+        let (config, _) = decode::decode(&text);
+        let checked = check(
+            &config,
+            &TimeZone::UTC,
+            Path::new(BASE_DIR),
+            Purpose::Validate,
+        );
+        assert!(checked.diagnostics.is_empty(), "{:?}", checked.diagnostics);
+        assert_eq!(
+            checked.metrics_file,
+            Some(PathBuf::from("/srv/jobs/metrics/jobrun.prom"))
+        );
+        let found = problem(&format!("global:\n  metricsFile: \"\"\n{}", file("")));
+        assert_eq!(found.message, "`metricsFile` must name a file");
+        let found = problem(&format!("global:\n  metricsFile: jobrun.txt\n{}", file("")));
+        assert!(!found.is_error());
+        assert!(found.message.contains("`.prom`"), "{}", found.message);
     }
 
     #[test]
