@@ -140,3 +140,109 @@ fn real_cron_runs_the_generated_file_with_the_secret_from_dot_env() {
         "the secret from the .env beside the job file"
     );
 }
+
+/// The soonest shifted run among `jobs` that real cron can start: in the
+/// minute after next (cron reads a changed /etc/cron.d when a minute comes
+/// round), at most `WAIT` away with time to spare.
+fn soonest_runnable(jobs: &[serde_json::Value]) -> Option<(String, jiff::Timestamp)> {
+    let now = jiff::Timestamp::now();
+    let first_minute = (now.as_second().div_euclid(60) + 2) * 60;
+    jobs.iter()
+        .filter_map(|job| {
+            let next: jiff::Timestamp = job["next"].as_str()?.parse().ok()?;
+            let second = next.as_second();
+            (second >= first_minute && second < first_minute + 55)
+                .then(|| (job["name"].as_str().unwrap().to_string(), next))
+        })
+        .min_by_key(|(_, next)| *next)
+}
+
+#[test]
+#[ignore = "consumer: needs cron (Debian's daemon) and root"]
+fn real_cron_runs_a_splayed_job_at_its_shifted_second_across_an_hour_boundary() {
+    consumer::require_root("it installs a file into /etc/cron.d");
+
+    let server = Server::start(vec![Reply::status(200); 2]);
+    let sandbox = Sandbox::new();
+    let nonce = format!(
+        "{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    );
+    // Written for minute 59 and delayed by 1 to 59 minutes: each run is
+    // in the hour after the one it is written for. Of 1,000 such jobs, the
+    // offsets put some run into the window below whatever the time.
+    let job = |i: usize| {
+        format!(
+            "  - name: splay-{nonce}-{i}\n    schedule: \"59 * * * *\"\n    timezone: UTC\n    splay: 59m\n    url: \"{}\"\n    idempotencyKey: true\n    retries: 0\n",
+            server.url("/splayed")
+        )
+    };
+    let all: String = (0..1000).map(job).collect();
+    sandbox.write("all.yaml", format!("jobs:\n{all}"));
+    let listed = sandbox.run(&["--config", "all.yaml", "list", "--json"]);
+    assert_eq!(listed.code, 0, "{}", listed.stderr);
+    let listing: serde_json::Value = serde_json::from_str(&listed.stdout).unwrap();
+    let jobs = listing["jobs"].as_array().unwrap();
+    let (name, shifted) = soonest_runnable(jobs).expect("an offset in the window");
+    let i: usize = name.rsplit('-').next().unwrap().parse().unwrap();
+    // The written minute is 59 of the hour before the shifted run's.
+    let written =
+        jiff::Timestamp::from_second(shifted.as_second().div_euclid(3600) * 3600 - 60).unwrap();
+    assert!(shifted.as_second() - written.as_second() >= 60);
+
+    // The one job, in a file of its own: the same name, the same offset.
+    sandbox.write("jobs.yaml", format!("jobs:\n{}", job(i)));
+    let state = sandbox.path("cron-state");
+    let state_dir = state.to_str().unwrap();
+    let generated = sandbox.run(&["--state-dir", state_dir, "crontab", "--mailto", ""]);
+    assert_eq!(generated.code, 0, "{}", generated.stderr);
+    let minute = shifted.as_second().div_euclid(60).rem_euclid(60);
+    assert!(
+        generated
+            .stdout
+            .contains(&format!("\n{minute} * * * *  root  ")),
+        "a line at the shifted minute {minute}: {}",
+        generated.stdout
+    );
+
+    let path = PathBuf::from(format!("/etc/cron.d/jobrun-splay-{nonce}"));
+    let installed = Installed(path.clone());
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::write(&path, &generated.stdout).expect("write into /etc/cron.d");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    let _started = Started(ensure_cron());
+
+    let requests = server.wait_for_requests(1, WAIT);
+    drop(installed);
+    assert_eq!(requests[0].target, "/splayed");
+    let key = requests[0].header("Idempotency-Key").unwrap();
+    assert_eq!(
+        key.chars().nth(14),
+        Some('8'),
+        "derived from the instant: {key}"
+    );
+
+    let history = sandbox.run(&["--state-dir", state_dir, "history", &name, "--json"]);
+    assert_eq!(history.code, 0, "{}", history.stderr);
+    let rows: serde_json::Value = serde_json::from_str(&history.stdout).unwrap();
+    let row = &rows["runs"][0];
+    assert_eq!(
+        row["scheduled_at"],
+        shifted
+            .strftime("%Y-%m-%dT%H:%M:%S.000Z")
+            .to_string()
+            .as_str(),
+        "the shifted instant `next` named"
+    );
+    let started: jiff::Timestamp = row["started_at"].as_str().unwrap().parse().unwrap();
+    assert!(
+        started >= shifted && started.as_second() - shifted.as_second() < 5,
+        "started {started} for {shifted}"
+    );
+}

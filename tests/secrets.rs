@@ -37,6 +37,9 @@ const BAD_LINE_SECRET: &str = "SENTINEL-badline-Bl5";
 const WRONG_KEY: &str = "SENTINEL-wrongkey-Wk2";
 /// `SLACK_TOKEN`, from the environment, used only by notifications.
 const SLACK_TOKEN: &str = "SENTINEL-slack-Sk4";
+/// A JWT that expired in 2020, given as `API_TOKEN`: `validate --env`,
+/// `run` and `status` name the variable and when, never the value.
+const EXPIRED_JWT: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJTRU5USU5FTC1leHBpcmVkLUp4OCIsImV4cCI6MTYwMDAwMDAwMH0.U0VOVElORUwtc2ln";
 
 /// What a run knows as secrets, and an echoing server sends back.
 const RUN_SECRETS: &[&str] = &[
@@ -62,6 +65,7 @@ const KNOWN: &[&str] = &[
     BAD_LINE_SECRET,
     WRONG_KEY,
     SLACK_TOKEN,
+    EXPIRED_JWT,
 ];
 
 /// What the server answers.
@@ -180,7 +184,9 @@ const CASES: &[Case] = &[
     case(&["validate", "--env"], Answer::None, 0),
     case(&["-v", "validate", "--env"], Answer::None, 0),
     case(&["validate", "--env", "--format", "json"], Answer::None, 0),
-    case(&["validate", "--env", "--strict"], Answer::None, 0),
+    // The every-minute job in Chicago warns of the repeated hour, which
+    // `--strict` fails on.
+    case(&["validate", "--env", "--strict"], Answer::None, 3),
     // `init` finding the job file and the .env there: refused, naming
     // the paths only.
     case(&["init"], Answer::None, 3),
@@ -390,6 +396,22 @@ const CASES: &[Case] = &[
         3,
     ),
     with_env(&["run", "report"], &[("JWT_TTL_SECONDS", "soon")], 3),
+    // An expired token: not sent, said by name and time, recorded.
+    with_env(&["run", "report"], &[("API_TOKEN", EXPIRED_JWT)], 3),
+    with_env(&["-vv", "run", "report"], &[("API_TOKEN", EXPIRED_JWT)], 3),
+    with_env(
+        &["run", "--due", "every-minute"],
+        &[("API_TOKEN", EXPIRED_JWT)],
+        3,
+    ),
+    with_env(&["validate", "--env"], &[("API_TOKEN", EXPIRED_JWT)], 3),
+    with_env(
+        &["validate", "--env", "--format", "json"],
+        &[("API_TOKEN", EXPIRED_JWT)],
+        3,
+    ),
+    with_env(&["status"], &[("API_TOKEN", EXPIRED_JWT)], 0),
+    with_env(&["status", "--json"], &[("API_TOKEN", EXPIRED_JWT)], 0),
     with_env(
         &["run", "report"],
         &[

@@ -14,6 +14,7 @@ use crate::jobfile::validate::Purpose;
 use crate::state;
 use crate::state::liveness;
 use crate::state::record::{Outcome, Record};
+use crate::vars::token;
 
 /// The most rows read per job: more than any sensible `historyLimit`.
 const ROWS_PER_JOB: u32 = 100_000;
@@ -35,6 +36,16 @@ struct JobStatus {
     /// interrupted or died, and the job is enabled.
     failing: bool,
     next: Option<String>,
+    /// The token among the job's variables that expires first, when it
+    /// expires within `global.tokenWarning` (or has expired).
+    token_expires: Option<TokenExpiry>,
+}
+
+#[derive(Serialize)]
+struct TokenExpiry {
+    variable: String,
+    at: String,
+    expired: bool,
 }
 
 #[derive(Serialize)]
@@ -56,6 +67,12 @@ pub(crate) fn execute(inv: &mut Invocation, json: bool) -> Result<Exit, Error> {
         Some(dir) => state::open_existing(dir).map_err(Error::History)?,
         None => None,
     };
+    // The tokens' expiry needs the variables; a `.env` that cannot be read
+    // is `validate`'s and `run`'s to report, not a reason to show no status.
+    let variables = inv.variables(&file.path).ok();
+    let now = inv.ctx.now;
+    let warning = jiff::SignedDuration::try_from(file.checked.token_warning)
+        .unwrap_or(jiff::SignedDuration::MAX);
     let mut statuses = Vec::with_capacity(jobs.len());
     for job in jobs {
         let runs = match &store {
@@ -67,7 +84,17 @@ pub(crate) fn execute(inv: &mut Invocation, json: bool) -> Result<Exit, Error> {
             }
             None => Vec::new(),
         };
-        statuses.push(status(job, &runs, inv.ctx.now));
+        let mut status = status(job, &runs, now);
+        status.token_expires = variables
+            .as_ref()
+            .and_then(|v| token::of_job(job, v).into_iter().next())
+            .filter(|expiry| expiry.at.duration_since(now) <= warning)
+            .map(|expiry| TokenExpiry {
+                variable: expiry.variable,
+                at: rfc3339(&expiry.at.to_zoned_datetime(job.zone.tz.clone())),
+                expired: expiry.at <= now,
+            });
+        statuses.push(status);
     }
     let failing = statuses.iter().any(|s| s.failing);
     let text = if json {
@@ -75,19 +102,28 @@ pub(crate) fn execute(inv: &mut Invocation, json: bool) -> Result<Exit, Error> {
         text.push('\n');
         text
     } else {
-        let rows: Vec<Vec<String>> = statuses.iter().map(row).collect();
-        table(
-            &[
-                "NAME",
-                "LAST RUN",
-                "OUTCOME",
-                "TOOK",
-                "LAST SUCCESS",
-                "FAILURES",
-                "NEXT",
-            ],
-            &rows,
-        )
+        let mut header = vec![
+            "NAME",
+            "LAST RUN",
+            "OUTCOME",
+            "TOOK",
+            "LAST SUCCESS",
+            "FAILURES",
+            "NEXT",
+        ];
+        let mut rows: Vec<Vec<String>> = statuses.iter().map(row).collect();
+        // Only when a token is worth a look: the usual table stays as it is.
+        if statuses.iter().any(|s| s.token_expires.is_some()) {
+            header.push("TOKEN EXPIRES");
+            for (row, status) in rows.iter_mut().zip(&statuses) {
+                row.push(match &status.token_expires {
+                    Some(t) if t.expired => format!("{} expired {}", t.variable, t.at),
+                    Some(t) => format!("{} {}", t.variable, t.at),
+                    None => String::new(),
+                });
+            }
+        }
+        table(&header, &rows)
     };
     inv.ctx
         .stdout
@@ -126,10 +162,11 @@ fn status(job: &Job, runs: &[Record], now: jiff::Timestamp) -> JobStatus {
         failing: job.enabled && last_finished.is_some_and(|r| r.outcome.failed()),
         next: job
             .enabled
-            .then(|| job.schedule.next_after(now, tz))
+            .then(|| job.timing().next_after(now))
             .flatten()
             .as_ref()
             .map(rfc3339),
+        token_expires: None,
     }
 }
 

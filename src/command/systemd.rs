@@ -39,7 +39,9 @@ pub(crate) fn execute(inv: &mut Invocation, args: &Request) -> Result<Exit, Erro
             run_as,
             file_state_dir: file.checked.state_dir.as_deref(),
         },
-    );
+        inv.ctx.now,
+    )
+    .map_err(|problems| file.error(problems))?;
     let cannot = |e: std::io::Error| Error::Flag {
         flag: "--dir",
         message: format!(

@@ -265,8 +265,8 @@ fn values() -> Vec<(&'static str, Value)> {
                     {"type": "integer", "minimum": 1, "description": "milliseconds"},
                     {
                         "type": "string",
-                        "pattern": r"^(?!\s*(0+(ms|min|s|m|h)\s*)+$)\s*([0-9]+(ms|min|s|m|h)\s*)+$",
-                        "description": "numbers with the units ms, s, m (or min) and h, more than 0",
+                        "pattern": r"^(?!\s*(0+(ms|min|s|m|h|d)\s*)+$)\s*([0-9]+(ms|min|s|m|h|d)\s*)+$",
+                        "description": "numbers with the units ms, s, m (or min), h and d, more than 0",
                         "examples": ["30s", "1m 30s", "500ms", "2h"],
                     },
                 ],

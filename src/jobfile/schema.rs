@@ -52,6 +52,12 @@ pub(super) struct Global {
     pub(super) notify: Option<NotifyEntry>,
     /// Every job's healthcheck URL, unless a job says otherwise.
     pub(super) healthcheck: Option<Text>,
+    /// Every job's splay, unless a job says otherwise.
+    pub(super) splay: Option<Spanned<Duration>>,
+    /// What the splay offsets are hashed with besides each job's name.
+    pub(super) splay_seed: Option<Text>,
+    /// How long before a token expires `validate --env` and `status` say so.
+    pub(super) token_warning: Option<Spanned<Duration>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -91,6 +97,7 @@ pub(super) struct JobEntry {
     pub(super) history_limit: Option<Spanned<u32>>,
     pub(super) notify: Option<Switch<NotifyEntry>>,
     pub(super) healthcheck: Option<Switch<Text>>,
+    pub(super) splay: Option<Switch<Spanned<Duration>>>,
 }
 
 /// A job's setting that can also be turned off where `global` gives one:
@@ -267,7 +274,7 @@ pub(super) fn names(keys: &[Key]) -> Vec<&'static str> {
 use crate::job::{
     DEFAULT_HISTORY_LIMIT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRY_DELAY,
     DEFAULT_NOTICE_TIMEOUT, DEFAULT_RETRIES, DEFAULT_RETRY_DELAY, DEFAULT_TIMEOUT,
-    DEFAULT_WINDOW_MINUTES,
+    DEFAULT_TOKEN_WARNING, DEFAULT_WINDOW_MINUTES,
 };
 use Literal::{Bool, Duration as Wait, Number, Text as Word};
 
@@ -288,6 +295,9 @@ pub(crate) const GLOBAL_KEYS: &[Key] = &[
     Key::new("stateDir", Takes::NonEmpty),
     Key::new("notify", Takes::Mapping(NOTIFY_KEYS)).nullable(),
     Key::new("healthcheck", Takes::Url).nullable(),
+    Key::new("splay", Takes::Duration),
+    Key::new("splaySeed", Takes::NonEmpty),
+    Key::new("tokenWarning", Takes::Duration).default(Wait(DEFAULT_TOKEN_WARNING)),
 ];
 pub(crate) const JOB_KEYS: &[Key] = &[
     Key::new("name", Takes::Name).required(),
@@ -323,6 +333,7 @@ pub(crate) const JOB_KEYS: &[Key] = &[
     Key::new("historyLimit", Takes::Count { min: 1 }).default(Number(DEFAULT_HISTORY_LIMIT)),
     Key::new("notify", Takes::OrFalse(&Takes::Mapping(NOTIFY_KEYS))).nullable(),
     Key::new("healthcheck", Takes::OrFalse(&Takes::Url)).nullable(),
+    Key::new("splay", Takes::OrFalse(&Takes::Duration)).nullable(),
 ];
 pub(crate) const DEPENDS_ON_KEYS: &[Key] = &[
     Key::new("job", Takes::Name).required(),

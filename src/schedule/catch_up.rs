@@ -4,19 +4,13 @@
 
 use std::time::Duration;
 
-use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 
-use crate::schedule::Schedule;
+use crate::schedule::timing::Timing;
 
-/// The latest instant the schedule fires at within `window` before `now`
-/// (both ends included), if any.
-pub(crate) fn latest(
-    schedule: &Schedule,
-    tz: &TimeZone,
-    window: Duration,
-    now: Timestamp,
-) -> Option<Timestamp> {
+/// The latest (shifted) instant the job fires at within `window` before
+/// `now` (both ends included), if any.
+pub(crate) fn latest(timing: &Timing, window: Duration, now: Timestamp) -> Option<Timestamp> {
     let window = SignedDuration::try_from(window).unwrap_or(SignedDuration::MAX);
     let start = now.checked_sub(window).unwrap_or(Timestamp::MIN);
     // `upcoming` is strictly after its start: begin just before the
@@ -24,8 +18,8 @@ pub(crate) fn latest(
     let before = start
         .checked_sub(SignedDuration::from_nanos(1))
         .unwrap_or(start);
-    schedule
-        .upcoming(before, tz)
+    timing
+        .upcoming(before)
         .map(|z| z.timestamp())
         .take_while(|t| *t <= now)
         .last()
@@ -36,13 +30,12 @@ pub(crate) fn latest(
 /// job started at or was scheduled for, whatever its outcome: a run that
 /// was skipped by `dependsOn` or found the job busy was the scheduled run.
 pub(crate) fn missed(
-    schedule: &Schedule,
-    tz: &TimeZone,
+    timing: &Timing,
     window: Duration,
     now: Timestamp,
     last_run: Option<Timestamp>,
 ) -> Option<Timestamp> {
-    let instant = latest(schedule, tz, window, now)?;
+    let instant = latest(timing, window, now)?;
     let handled = last_run.is_some_and(|last| last >= instant);
     (!handled).then_some(instant)
 }
@@ -50,6 +43,8 @@ pub(crate) fn missed(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::schedule::Schedule;
+    use jiff::tz::TimeZone;
 
     fn at(text: &str) -> Timestamp {
         text.parse().unwrap()
@@ -70,7 +65,11 @@ mod tests {
         // 18:30 Chicago on weekdays; Friday 2025-03-07 is CST (UTC-6).
         let s = schedule("30 18 * * 1-5");
         assert_eq!(
-            latest(&s, &chicago(), HOURS_6, at("2025-03-08T02:00:00Z")),
+            latest(
+                &Timing::new(&s, &chicago(), Duration::ZERO),
+                HOURS_6,
+                at("2025-03-08T02:00:00Z")
+            ),
             Some(at("2025-03-08T00:30:00Z"))
         );
     }
@@ -80,7 +79,11 @@ mod tests {
         let s = schedule("30 18 * * 1-5");
         // Saturday evening: the last run was Friday's, a day ago.
         assert_eq!(
-            latest(&s, &chicago(), HOURS_6, at("2025-03-09T02:00:00Z")),
+            latest(
+                &Timing::new(&s, &chicago(), Duration::ZERO),
+                HOURS_6,
+                at("2025-03-09T02:00:00Z")
+            ),
             None
         );
     }
@@ -90,11 +93,14 @@ mod tests {
         let s = schedule("30 18 * * 1-5");
         let now = at("2025-03-08T06:30:00Z");
         assert_eq!(
-            latest(&s, &chicago(), HOURS_6, now),
+            latest(&Timing::new(&s, &chicago(), Duration::ZERO), HOURS_6, now),
             Some(at("2025-03-08T00:30:00Z"))
         );
         let later = at("2025-03-08T06:30:00.001Z");
-        assert_eq!(latest(&s, &chicago(), HOURS_6, later), None);
+        assert_eq!(
+            latest(&Timing::new(&s, &chicago(), Duration::ZERO), HOURS_6, later),
+            None
+        );
     }
 
     #[test]
@@ -105,7 +111,12 @@ mod tests {
         // 19:15 Friday.
         let last_run = Some(at("2025-03-07T00:30:01Z"));
         assert_eq!(
-            missed(&s, &chicago(), HOURS_6, now, last_run),
+            missed(
+                &Timing::new(&s, &chicago(), Duration::ZERO),
+                HOURS_6,
+                now,
+                last_run
+            ),
             Some(at("2025-03-08T00:30:00Z"))
         );
     }
@@ -115,11 +126,56 @@ mod tests {
         let s = schedule("30 18 * * 1-5");
         let now = at("2025-03-08T01:15:00Z");
         let started = Some(at("2025-03-08T00:30:00.400Z"));
-        assert_eq!(missed(&s, &chicago(), HOURS_6, now, started), None);
+        assert_eq!(
+            missed(
+                &Timing::new(&s, &chicago(), Duration::ZERO),
+                HOURS_6,
+                now,
+                started
+            ),
+            None
+        );
         // Started a second early, but for the instant: a catch-up's run.
         let scheduled = Some(at("2025-03-08T00:30:00Z"));
-        assert_eq!(missed(&s, &chicago(), HOURS_6, now, scheduled), None);
+        assert_eq!(
+            missed(
+                &Timing::new(&s, &chicago(), Duration::ZERO),
+                HOURS_6,
+                now,
+                scheduled
+            ),
+            None
+        );
         let before = Some(at("2025-03-08T00:29:59Z"));
-        assert!(missed(&s, &chicago(), HOURS_6, now, before).is_some());
+        assert!(
+            missed(
+                &Timing::new(&s, &chicago(), Duration::ZERO),
+                HOURS_6,
+                now,
+                before
+            )
+            .is_some()
+        );
+    }
+
+    #[test]
+    fn a_splayed_job_is_caught_up_at_its_shifted_instant() {
+        let s = schedule("30 18 * * 1-5");
+        let tz = chicago();
+        let splayed = Timing::new(&s, &tz, Duration::from_secs(250));
+        // Friday 18:30 CST + 4m10s; the machine came back at 19:15.
+        let now = at("2025-03-08T01:15:00Z");
+        assert_eq!(
+            missed(&splayed, HOURS_6, now, Some(at("2025-03-07T00:34:10Z"))),
+            Some(at("2025-03-08T00:34:10Z"))
+        );
+        // A run for the shifted instant means nothing was missed.
+        assert_eq!(
+            missed(&splayed, HOURS_6, now, Some(at("2025-03-08T00:34:10Z"))),
+            None
+        );
+        // Between the written and the shifted instant, the shifted one has
+        // not come yet: the latest is the day before's, out of the window.
+        assert_eq!(latest(&splayed, HOURS_6, at("2025-03-08T00:32:00Z")), None);
     }
 }

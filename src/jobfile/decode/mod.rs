@@ -98,6 +98,9 @@ impl Decoder {
                     global.healthcheck = self
                         .global_switch(value, "healthcheck", |d, node| d.text(node, "healthcheck"))
                 }
+                Some("splay") => global.splay = self.duration(value, "splay"),
+                Some("splaySeed") => global.splay_seed = self.text(value, "splaySeed"),
+                Some("tokenWarning") => global.token_warning = self.duration(value, "tokenWarning"),
                 _ => {}
             }
         }
@@ -179,6 +182,9 @@ impl Decoder {
                 Some("healthcheck") => {
                     job.healthcheck =
                         self.switch(value, "healthcheck", |d, node| d.text(node, "healthcheck"))
+                }
+                Some("splay") => {
+                    job.splay = self.switch(value, "splay", |d, node| d.duration(node, "splay"))
                 }
                 _ => {}
             }
