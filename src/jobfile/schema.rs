@@ -210,6 +210,8 @@ pub(crate) enum Takes {
     Data,
     /// Milliseconds, or a string with units.
     Duration,
+    /// A duration of whole seconds, up to an hour: a splay.
+    Splay,
     /// A whole number from `min`.
     Count {
         min: u32,
@@ -295,7 +297,7 @@ pub(crate) const GLOBAL_KEYS: &[Key] = &[
     Key::new("stateDir", Takes::NonEmpty),
     Key::new("notify", Takes::Mapping(NOTIFY_KEYS)).nullable(),
     Key::new("healthcheck", Takes::Url).nullable(),
-    Key::new("splay", Takes::Duration),
+    Key::new("splay", Takes::Splay),
     Key::new("splaySeed", Takes::NonEmpty),
     Key::new("tokenWarning", Takes::Duration).default(Wait(DEFAULT_TOKEN_WARNING)),
 ];
@@ -333,7 +335,7 @@ pub(crate) const JOB_KEYS: &[Key] = &[
     Key::new("historyLimit", Takes::Count { min: 1 }).default(Number(DEFAULT_HISTORY_LIMIT)),
     Key::new("notify", Takes::OrFalse(&Takes::Mapping(NOTIFY_KEYS))).nullable(),
     Key::new("healthcheck", Takes::OrFalse(&Takes::Url)).nullable(),
-    Key::new("splay", Takes::OrFalse(&Takes::Duration)).nullable(),
+    Key::new("splay", Takes::OrFalse(&Takes::Splay)).nullable(),
 ];
 pub(crate) const DEPENDS_ON_KEYS: &[Key] = &[
     Key::new("job", Takes::Name).required(),

@@ -188,6 +188,49 @@ fn span_of(span: RawSpan) -> Span {
     )
 }
 
+/// A one-line quoted scalar's length, to its closing quote: the parser's
+/// span runs on over the spaces and the comment after it, and a caret
+/// under `# comment` points at nothing wrong.
+fn quoted_len(text: &str, span: Span, style: ScalarStyle) -> Option<u32> {
+    let quote = match style {
+        ScalarStyle::DoubleQuoted => '"',
+        ScalarStyle::SingleQuoted => '\'',
+        _ => return None,
+    };
+    let line = text.lines().nth((span.line as usize).checked_sub(1)?)?;
+    let mut chars = line
+        .chars()
+        .skip((span.col as usize).checked_sub(1)?)
+        .peekable();
+    if chars.next()? != quote {
+        return None;
+    }
+    let mut len = 1u32;
+    let mut escaped = false;
+    while let Some(c) = chars.next() {
+        len += 1;
+        if quote == '"' {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                return Some(len);
+            }
+        } else if c == '\'' {
+            // `''` is a quote inside single quotes.
+            if chars.peek() == Some(&'\'') {
+                chars.next();
+                len += 1;
+            } else {
+                return Some(len);
+            }
+        }
+    }
+    // Over more than one line: the parser's span stands.
+    None
+}
+
 type Step = Result<(), Vec<Diagnostic>>;
 
 impl Builder<'_> {
@@ -207,6 +250,9 @@ impl Builder<'_> {
                 }
             }
             Event::Scalar(text, style, anchor, tag) => {
+                if let Some(len) = quoted_len(self.text, span, style) {
+                    span.len = len.min(span.len);
+                }
                 let node = scalar(text, style, tag.as_deref(), span)?;
                 self.count(1, span)?;
                 self.complete(node, anchor)?;
@@ -554,6 +600,18 @@ mod tests {
             Value::Map(entries) => entries,
             other => panic!("not a map: {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_quoted_value_ends_at_its_closing_quote_not_at_a_comment() {
+        let doc = root(
+            "a: \"x \\\" y\"   # a comment\nb: 'it''s'  # another\nc: plain   # third\nd: \"\"\n",
+        );
+        let spans: Vec<(u32, u32)> = map(&doc)
+            .iter()
+            .map(|(_, v)| (v.span.col, v.span.len))
+            .collect();
+        assert_eq!(spans, vec![(4, 8), (4, 7), (4, 5), (4, 2)]);
     }
 
     #[test]

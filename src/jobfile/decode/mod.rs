@@ -320,6 +320,7 @@ mod tests {
             Takes::Headers => "{X-A: 1}".into(),
             Takes::Data => "{k: [1, x]}".into(),
             Takes::Duration => "\"1m 30s\"".into(),
+            Takes::Splay => "\"90s\"".into(),
             Takes::Count { min } => (min + 1).to_string(),
             Takes::Size { .. } => "\"2 KiB\"".into(),
             Takes::Bool => "true".into(),

@@ -130,6 +130,13 @@ impl Checker<'_> {
                 configured: Some(name.value.clone()),
             })
         });
+        if let Some(seed) = global.splay_seed.as_ref().filter(|s| s.value.is_empty()) {
+            self.diagnostics.push(
+                Diagnostic::error("`splaySeed` cannot be empty", seed.span).with_help(
+                    "give the text each job's name is hashed with, such as the file's purpose (`billing`), or remove the key",
+                ),
+            );
+        }
         // A wrong `global.splay` is said once, and splays no job.
         let global_splay = global
             .splay
