@@ -111,6 +111,10 @@ pub(crate) enum Command {
         /// Start after this instant (RFC 3339, such as 2025-03-09T00:00:00Z) instead of now
         #[arg(long, value_name = "RFC3339")]
         after: Option<jiff::Timestamp>,
+
+        /// Instead, list the job's run times that a clock change skips or runs once, over the next 12 months
+        #[arg(long, conflicts_with = "count")]
+        dst: bool,
     },
 
     /// Run one job now

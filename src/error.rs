@@ -58,7 +58,7 @@ impl Exit {
             }
             Exit::Usage => "usage error (bad flag or argument)",
             Exit::Config => {
-                "configuration or environment error (invalid job file, unknown job, unset variable,\n      a state directory that a job's lock or dependsOn needs and cannot use)"
+                "configuration or environment error (invalid job file, unknown job, unset variable,\n      a state directory that a job's lock or dependsOn needs and cannot use, an expired token)"
             }
             Exit::LogLost => {
                 "the job ran and succeeded, but its --log-file could not be written (a full disk)"
@@ -130,7 +130,7 @@ impl CommandName {
                 (Exit::Usage, USAGE),
                 (
                     Exit::Config,
-                    "errors, or warnings with --strict; the job file or .env cannot be read",
+                    "errors (with --env, an expired token too), or warnings with --strict; the job\n      file or .env cannot be read",
                 ),
             ],
             CommandName::List | CommandName::History | CommandName::Metrics => &[
@@ -169,7 +169,7 @@ impl CommandName {
                 (Exit::Usage, USAGE),
                 (
                     Exit::Config,
-                    "the job file, a variable, caFile, --output, --log-file, a proxy variable, or a\n      state directory the job's lock or dependsOn needs cannot be used",
+                    "the job file, a variable, caFile, --output, --log-file, a proxy variable, or a\n      state directory the job's lock or dependsOn needs cannot be used; or a token the\n      request would send has expired (not sent; recorded as failed)",
                 ),
                 (
                     Exit::LogLost,
@@ -215,7 +215,7 @@ impl CommandName {
                 (Exit::Usage, USAGE),
                 (
                     Exit::Config,
-                    "the job file is invalid; a bad flag value; --dir cannot be written",
+                    "the job file is invalid; a bad flag value; --dir cannot be written; a splayed\n      job whose shifted times OnCalendar= cannot say",
                 ),
             ],
             CommandName::Kubernetes => &[
@@ -224,7 +224,7 @@ impl CommandName {
                 (Exit::Usage, USAGE),
                 (
                     Exit::Config,
-                    "the job file is invalid; a bad flag value; a job Kubernetes cannot run as\n      written",
+                    "the job file is invalid; a bad flag value; a job Kubernetes cannot run as\n      written (a splayed one too)",
                 ),
             ],
             CommandName::Status => &[
@@ -248,7 +248,7 @@ impl CommandName {
                 (Exit::Usage, USAGE),
                 (
                     Exit::Config,
-                    "else, a job could not run, or the history needed to decide cannot be used",
+                    "else, a job could not run (an expired token too), or the history needed to decide\n      cannot be used",
                 ),
                 (Exit::Busy, "else, a job was busy"),
                 (Exit::Interrupted, "interrupted (SIGINT)"),

@@ -136,7 +136,12 @@ fn dispatch(inv: &mut Invocation, command: &Command) -> Result<Exit, Error> {
             },
         ),
         Command::List { json } => command::list::execute(inv, *json),
-        Command::Next { name, count, after } => command::next::execute(inv, name, *count, *after),
+        Command::Next {
+            name,
+            count,
+            after,
+            dst,
+        } => command::next::execute(inv, name, *count, *after, *dst),
         Command::Run(args) => {
             let preview = match (args.dry_run, args.as_curl) {
                 (true, _) => Some(run::Preview::Request),

@@ -40,6 +40,9 @@ const SLACK_TOKEN: &str = "SENTINEL-slack-Sk4";
 /// Written in broken job files as a literal credential, on the line an
 /// error is about.
 const LITERAL: &str = "SENTINEL-literal-Lt8";
+/// A JWT that expired in 2020, given as `API_TOKEN`: `validate --env`,
+/// `run` and `status` name the variable and when, never the value.
+const EXPIRED_JWT: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJTRU5USU5FTC1leHBpcmVkLUp4OCIsImV4cCI6MTYwMDAwMDAwMH0.U0VOVElORUwtc2ln";
 
 /// What a run knows as secrets, and an echoing server sends back.
 const RUN_SECRETS: &[&str] = &[
@@ -66,6 +69,7 @@ const KNOWN: &[&str] = &[
     WRONG_KEY,
     SLACK_TOKEN,
     LITERAL,
+    EXPIRED_JWT,
 ];
 
 /// What the server answers.
@@ -190,7 +194,9 @@ const CASES: &[Case] = &[
     case(&["validate", "--env"], Answer::None, 0),
     case(&["-v", "validate", "--env"], Answer::None, 0),
     case(&["validate", "--env", "--format", "json"], Answer::None, 0),
-    case(&["validate", "--env", "--strict"], Answer::None, 0),
+    // The every-minute job in Chicago warns of the repeated hour, which
+    // `--strict` fails on.
+    case(&["validate", "--env", "--strict"], Answer::None, 3),
     // `init` finding the job file and the .env there: refused, naming
     // the paths only.
     case(&["init"], Answer::None, 3),
@@ -546,6 +552,22 @@ const CASES: &[Case] = &[
         3,
     ),
     with_env(&["run", "report"], &[("JWT_TTL_SECONDS", "soon")], 3),
+    // An expired token: not sent, said by name and time, recorded.
+    with_env(&["run", "report"], &[("API_TOKEN", EXPIRED_JWT)], 3),
+    with_env(&["-vv", "run", "report"], &[("API_TOKEN", EXPIRED_JWT)], 3),
+    with_env(
+        &["run", "--due", "every-minute"],
+        &[("API_TOKEN", EXPIRED_JWT)],
+        3,
+    ),
+    with_env(&["validate", "--env"], &[("API_TOKEN", EXPIRED_JWT)], 3),
+    with_env(
+        &["validate", "--env", "--format", "json"],
+        &[("API_TOKEN", EXPIRED_JWT)],
+        3,
+    ),
+    with_env(&["status"], &[("API_TOKEN", EXPIRED_JWT)], 0),
+    with_env(&["status", "--json"], &[("API_TOKEN", EXPIRED_JWT)], 0),
     with_env(
         &["run", "report"],
         &[

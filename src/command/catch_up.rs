@@ -48,9 +48,7 @@ pub(crate) fn execute(inv: &mut Invocation) -> Result<Exit, Error> {
                 .iter()
                 .flat_map(|r| std::iter::once(r.started).chain(r.scheduled))
                 .max();
-            if let Some(instant) =
-                catch_up::missed(&job.schedule, &job.zone.tz, window, now, last_run)
-            {
+            if let Some(instant) = catch_up::missed(&job.timing(), window, now, last_run) {
                 missed.push((job, instant));
             }
         }

@@ -16,6 +16,7 @@ use crate::report::summary::Summary;
 use crate::report::timeline::{self, Line};
 use crate::state::liveness;
 use crate::state::record::Record;
+use crate::vars::token;
 
 /// The most rows read per job: more than any sensible `historyLimit`.
 const ROWS_PER_JOB: u32 = 100_000;
@@ -43,6 +44,16 @@ struct JobStatus {
     /// and ended (succeeded, failed, interrupted).
     median_duration_ms: Option<u64>,
     worst_duration_ms: Option<u64>,
+    /// The token among the job's variables that expires first, when it
+    /// expires within `global.tokenWarning` (or has expired).
+    token_expires: Option<TokenExpiry>,
+}
+
+#[derive(Serialize)]
+struct TokenExpiry {
+    variable: String,
+    at: String,
+    expired: bool,
 }
 
 #[derive(Serialize)]
@@ -74,14 +85,29 @@ pub(crate) fn execute(inv: &mut Invocation, json: bool) -> Result<Exit, Error> {
         });
     }
     let now = inv.ctx.now;
+    // The tokens' expiry needs the variables; a `.env` that cannot be read
+    // is `validate`'s and `run`'s to report, not a reason to show no status.
+    let variables = inv.variables(&file.path).ok();
+    let warning = jiff::SignedDuration::try_from(file.checked.token_warning)
+        .unwrap_or(jiff::SignedDuration::MAX);
+    let tokens: Vec<Option<TokenExpiry>> = jobs
+        .iter()
+        .map(|job| {
+            variables
+                .as_ref()
+                .and_then(|v| token::of_job(job, v).into_iter().next())
+                .filter(|expiry| expiry.at.duration_since(now) <= warning)
+                .map(|expiry| TokenExpiry {
+                    variable: expiry.variable,
+                    at: rfc3339(&expiry.at.to_zoned_datetime(job.zone.tz.clone())),
+                    expired: expiry.at <= now,
+                })
+        })
+        .collect();
     let summaries: Vec<Summary> = runs_by_job.iter().map(|runs| Summary::of(runs)).collect();
     let nexts: Vec<Option<jiff::ZonedDateTime>> = jobs
         .iter()
-        .map(|job| {
-            job.enabled
-                .then(|| job.schedule.next_after(now, &job.zone.tz))
-                .flatten()
-        })
+        .map(|job| job.enabled.then(|| job.timing().next_after(now)).flatten())
         .collect();
     let failing = |job: &Job, summary: &Summary| job.enabled && summary.last_decisive_failed;
     let any_failing = jobs
@@ -93,8 +119,11 @@ pub(crate) fn execute(inv: &mut Invocation, json: bool) -> Result<Exit, Error> {
             .iter()
             .zip(&summaries)
             .zip(&nexts)
-            .map(|((job, summary), next)| {
-                status(job, summary, next.as_ref(), failing(job, summary))
+            .zip(tokens)
+            .map(|(((job, summary), next), token)| {
+                let mut status = status(job, summary, next.as_ref(), failing(job, summary));
+                status.token_expires = token;
+                status
             })
             .collect();
         let mut text = serde_json::to_string_pretty(&Status { jobs: statuses }).unwrap_or_default();
@@ -113,7 +142,18 @@ pub(crate) fn execute(inv: &mut Invocation, json: bool) -> Result<Exit, Error> {
                 failing: failing(job, summary),
             })
             .collect();
-        timeline::render(&lines, &inv.stdout_style(), now)
+        let mut text = timeline::render(&lines, &inv.stdout_style(), now);
+        // Only when a token is worth a look: one line each, under the jobs.
+        for (job, token) in jobs.iter().zip(&tokens) {
+            if let Some(t) = token {
+                let when = if t.expired { "expired" } else { "expires" };
+                text.push_str(&format!(
+                    "token: {} uses `{}`, which {when} {}\n",
+                    job.name, t.variable, t.at
+                ));
+            }
+        }
+        text
     };
     inv.ctx
         .stdout
@@ -153,5 +193,6 @@ fn status(
         recent: summary.recent.iter().map(|r| r.outcome.as_str()).collect(),
         median_duration_ms: summary.spread.map(|s| s.median_ms),
         worst_duration_ms: summary.spread.map(|s| s.worst_ms),
+        token_expires: None,
     }
 }

@@ -45,7 +45,9 @@ pub(crate) fn execute(inv: &mut Invocation, args: &Request) -> Result<Exit, Erro
             file_state_dir: file_state_dir.as_deref(),
             file_metrics_file: file_metrics_file.as_deref(),
         },
-    );
+        inv.ctx.now,
+    )
+    .map_err(|problems| file.error(problems))?;
     let cannot = |e: std::io::Error| Error::Flag {
         flag: "--dir",
         message: format!(

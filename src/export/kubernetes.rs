@@ -12,9 +12,10 @@
 use std::collections::BTreeMap;
 
 use crate::diagnostic::Diagnostic;
-use crate::export::cron_fields;
-use crate::export::one_line;
+use crate::export::crontab::YEARS_AHEAD;
+use crate::export::{cron_fields, one_line, shifted, systemd};
 use crate::job::Job;
+use crate::schedule::timing::Timing;
 use crate::schedule::{HOUR, MINUTE, MONTH};
 
 /// Where the job file is mounted in the container.
@@ -85,6 +86,7 @@ pub(crate) fn render(
     jobs: &[Job],
     file_text: &str,
     options: &Options,
+    now: jiff::Timestamp,
 ) -> Result<String, Vec<Diagnostic>> {
     let mut problems = Vec::new();
     let mut names: BTreeMap<String, &Job> = BTreeMap::new();
@@ -149,7 +151,7 @@ pub(crate) fn render(
             );
             continue;
         }
-        match schedule(job) {
+        match schedule(job, now) {
             Ok(schedule) => cronjobs.push(cronjob(job, &label, &schedule, options)),
             Err(problem) => problems.push(problem),
         }
@@ -168,20 +170,35 @@ pub(crate) fn render(
     Ok(out)
 }
 
-/// The five fields, in the job's own zone.
-fn schedule(job: &Job) -> Result<String, Diagnostic> {
-    let s = &job.schedule;
-    if s.is_sub_minute() {
+/// The five fields, in the job's own zone. A splayed job's are its times
+/// moved by the whole minutes of its offset (`export::shifted`): a CronJob
+/// starts at whole minutes, so it runs in the minute `jobrun next` names,
+/// the offset's seconds early.
+fn schedule(job: &Job, now: jiff::Timestamp) -> Result<String, Diagnostic> {
+    let written = &job.schedule;
+    if written.is_sub_minute() {
         return Err(Diagnostic::error(
             format!(
                 "job `{}`: Kubernetes cannot run `{}`: a CronJob has no seconds field",
                 job.name,
-                one_line(s.text())
+                one_line(written.text())
             ),
             job.span,
         )
         .with_help("use a schedule that fires at second 0, or run this job from cron or a systemd timer (`jobrun crontab`, `jobrun systemd`)"));
     }
+    let minutes = job.splay.map_or(0, |s| s.offset.as_secs() / 60 * 60);
+    let moved;
+    let s = if minutes == 0 {
+        written
+    } else {
+        let offset = std::time::Duration::from_secs(minutes);
+        let timing = Timing::new(written, &job.zone.tz, offset);
+        moved = shifted::moved(written, minutes as u32)
+            .filter(|moved| shifted::agrees(&timing, moved, &job.zone.tz, now, YEARS_AHEAD))
+            .ok_or_else(|| systemd::not_exact(job, "a CronJob's `schedule`"))?;
+        &moved
+    };
     let Some((dom, dow)) = cron_fields::robfig_days(s) else {
         return Err(Diagnostic::error(
             format!(

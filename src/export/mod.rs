@@ -8,6 +8,7 @@
 
 pub(crate) mod cron_fields;
 pub(crate) mod drift;
+pub(crate) mod shifted;
 
 pub(crate) mod crontab;
 pub(crate) mod kubernetes;
@@ -71,6 +72,19 @@ pub(crate) fn sh_quote(word: &str) -> String {
 /// its lines.
 pub(crate) fn in_host_zone(job: &Job, host_zone: &TimeZone) -> bool {
     job.zone.configured.is_none() || job.zone.tz == *host_zone
+}
+
+/// How a splayed job's runs are delayed, for a comment:
+/// `, 3m 27s later: splay 5m`; nothing without a splay.
+pub(crate) fn splay_note(job: &Job) -> String {
+    match job.splay {
+        Some(splay) => format!(
+            ", {} later: splay {}",
+            crate::job::duration::format(splay.offset),
+            crate::job::duration::format(splay.length)
+        ),
+        None => String::new(),
+    }
 }
 
 /// A schedule as one line of text for a comment: a YAML string may hold a

@@ -25,6 +25,8 @@ use jiff::tz::TimeZone;
 use crate::diagnostic::Span;
 use crate::job::template::Template;
 use crate::schedule::Schedule;
+use crate::schedule::splay::Splay;
+use crate::schedule::timing::Timing;
 
 /// The seed's default per-attempt timeout.
 pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -46,6 +48,9 @@ pub(crate) const DEFAULT_NOTICE_TIMEOUT: Duration = Duration::from_secs(5);
 /// How much of a notification's or ping's response is read: only its
 /// status matters.
 pub(crate) const NOTICE_MAX_RESPONSE_BYTES: u64 = 64 * 1024;
+/// How long before a token in a variable expires `validate --env` and
+/// `status` say so (`global.tokenWarning`).
+pub(crate) const DEFAULT_TOKEN_WARNING: Duration = Duration::from_secs(14 * 86_400);
 /// Redirects followed within one attempt, as curl's `--max-redirs` would
 /// be set by a careful user.
 pub(crate) const MAX_REDIRECTS: u32 = 5;
@@ -82,7 +87,11 @@ pub(crate) struct Job {
     /// Where the job's mapping starts in the file.
     pub(crate) span: Span,
     pub(crate) schedule: Schedule,
+    /// Where the schedule is written, for what is said about its times.
+    pub(crate) schedule_span: Span,
     pub(crate) zone: Zone,
+    /// `splay` (the job's, else `global.splay`) and the offset it gives.
+    pub(crate) splay: Option<Splay>,
     pub(crate) request: Request,
     /// Bounds each attempt end to end: connect, TLS, send, headers, body.
     pub(crate) timeout: Duration,
@@ -190,6 +199,12 @@ impl Condition {
 }
 
 impl Job {
+    /// When the job fires: its schedule in its zone, shifted by its splay.
+    pub(crate) fn timing(&self) -> Timing<'_> {
+        let offset = self.splay.map_or(Duration::ZERO, |s| s.offset);
+        Timing::new(&self.schedule, &self.zone.tz, offset)
+    }
+
     /// Every template the request uses: URL, headers, body.
     pub(crate) fn templates(&self) -> Vec<&Template> {
         let mut out = vec![&self.request.url];

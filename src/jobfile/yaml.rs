@@ -718,6 +718,18 @@ mod tests {
     }
 
     #[test]
+    fn a_quoted_value_ends_at_its_closing_quote_not_at_a_comment() {
+        let doc = root(
+            "a: \"x \\\" y\"   # a comment\nb: 'it''s'  # another\nc: plain   # third\nd: \"\"\n",
+        );
+        let spans: Vec<(u32, u32)> = map(&doc)
+            .iter()
+            .map(|(_, v)| (v.span.col, v.span.len))
+            .collect();
+        assert_eq!(spans, vec![(4, 8), (4, 7), (4, 5), (4, 2)]);
+    }
+
+    #[test]
     fn scalars_resolve_like_the_core_schema() {
         let doc = root(
             "a: 10\nb: '10'\nc: yes\nd: true\ne: ~\nf: 1.5\ng: 0x1F\nh: 1e3\ni: -7\nj: 1.2.3\n",

@@ -48,6 +48,25 @@ impl Ended {
     }
 }
 
+impl Ended {
+    /// A run that did not send its request: a token it would send has
+    /// expired. Names the variable and when, never the value.
+    pub(crate) fn token_expired(expired: &crate::vars::token::Expiry, plan: &Plan) -> Ended {
+        let error = format!(
+            "not sent: variable `{}` holds a token that expired at {}",
+            expired.variable, expired.at
+        );
+        Ended {
+            exit: Exit::Config,
+            outcome: Outcome::Failed,
+            attempts: 0,
+            status: None,
+            error_class: Some("token_expired"),
+            error: Some(plan.request.secrets.mask(&error).into_owned()),
+        }
+    }
+}
+
 /// The HTTP client for the job: the proxy the environment names, its
 /// trusted CAs and its limits. The proxy's own credentials become the
 /// run's secrets too.

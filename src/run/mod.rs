@@ -139,7 +139,24 @@ pub(crate) fn run(
     let side = SideRequests::of(ctx);
     // Signals are blocked in every thread from here on.
     let started = tell::start_ping(&side, &plan, admitted.run_id());
-    let result = exchange::exchange(ctx, &plan, client, &mut sinks, options, &inbox);
+    let result = match &plan.expired {
+        // An expired token is not sent: the run fails at once, recorded
+        // and told like any failure, and exits 3 (the environment's).
+        Some(expired) => {
+            let ended = Ended::token_expired(expired, &plan);
+            if options.verbosity > Verbosity::Quiet {
+                let _ = writeln!(
+                    ctx.stderr,
+                    "jobrun: job `{}` failed: {}; get a new token and set it where `{}` comes from",
+                    job.name,
+                    ended.error.as_deref().unwrap_or_default(),
+                    expired.variable
+                );
+            }
+            Ok(ended)
+        }
+        None => exchange::exchange(ctx, &plan, client, &mut sinks, options, &inbox),
+    };
     let ended = match &result {
         Ok(ended) => ended.clone(),
         Err(error) => Ended::unwritten(error, &plan),

@@ -18,6 +18,7 @@ use crate::run::identity;
 use crate::run::log::{LogFormat, RunLog, Verbosity};
 use crate::run::sinks::Sinks;
 use crate::run::{Setup, Start};
+use crate::vars::token::{self, Expiry};
 use crate::vars::variables::Variables;
 
 /// A run, planned: its request filled in and checked.
@@ -30,6 +31,9 @@ pub(crate) struct Plan<'run, 'env> {
     pub(crate) request: Prepared,
     /// The healthcheck URL, filled in, or why it could not be.
     pub(crate) ping_base: Option<Result<String, String>>,
+    /// A token the request would send that has already expired: the run
+    /// fails at once instead of sending it (`run::run`).
+    pub(crate) expired: Option<Expiry>,
 }
 
 /// Where a run's placeholders take their values from.
@@ -102,6 +106,9 @@ pub(crate) fn plan<'run, 'env>(
     if verbosity > Verbosity::Quiet {
         warn_unusable_notices(ctx, file, job, &variables)?;
     }
+    let expired = token::of_request(job, &variables)
+        .into_iter()
+        .find(|expiry| expiry.at <= ctx.now);
     let values = Values {
         job,
         now: ctx.now,
@@ -155,6 +162,7 @@ pub(crate) fn plan<'run, 'env>(
         values,
         request,
         ping_base,
+        expired,
     })
 }
 

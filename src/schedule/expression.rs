@@ -334,6 +334,31 @@ impl Schedule {
         self.dow_restricted
     }
 
+    /// The same days at other times of day: what a splayed job's fire
+    /// times are, written as a schedule's fields (`export::shifted`).
+    pub(crate) fn with_times(
+        &self,
+        seconds: FieldSet,
+        minutes: FieldSet,
+        hours: FieldSet,
+    ) -> Schedule {
+        Schedule {
+            six_fields: self.six_fields || seconds.bits() != 1,
+            seconds,
+            minutes,
+            hours,
+            ..self.clone()
+        }
+    }
+
+    /// The same schedule on other days of week (0-6, Sunday = 0).
+    pub(crate) fn with_days_of_week(&self, days: FieldSet) -> Schedule {
+        Schedule {
+            days_of_week: days,
+            ..self.clone()
+        }
+    }
+
     /// Vixie cron's day rule.
     pub(crate) fn day_matches(&self, date: Date) -> bool {
         self.day_of_month_and_week_match(

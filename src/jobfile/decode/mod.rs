@@ -110,6 +110,11 @@ impl Decoder {
                     global.healthcheck = self
                         .global_switch(value, "healthcheck", |d, node| d.text(node, "healthcheck"))
                 }
+                Some("splay") => global.splay = self.duration(value, "splay", MAX_WINDOW),
+                Some("splaySeed") => global.splay_seed = self.text(value, "splaySeed"),
+                Some("tokenWarning") => {
+                    global.token_warning = self.duration(value, "tokenWarning", MAX_WINDOW)
+                }
                 _ => {}
             }
         }
@@ -196,6 +201,11 @@ impl Decoder {
                 Some("healthcheck") => {
                     job.healthcheck =
                         self.switch(value, "healthcheck", |d, node| d.text(node, "healthcheck"))
+                }
+                Some("splay") => {
+                    job.splay = self.switch(value, "splay", |d, node| {
+                        d.duration(node, "splay", MAX_WINDOW)
+                    })
                 }
                 _ => {}
             }
@@ -332,6 +342,7 @@ mod tests {
             Takes::Headers => "{X-A: 1}".into(),
             Takes::Data => "{k: [1, x]}".into(),
             Takes::Duration => "\"1m 30s\"".into(),
+            Takes::Splay => "\"90s\"".into(),
             Takes::Count { min } => (min + 1).to_string(),
             Takes::Size { .. } => "\"2 KiB\"".into(),
             Takes::Bool => "true".into(),

@@ -122,10 +122,10 @@ impl Decoder {
 
 /// What a `notify` or `healthcheck` key holds, for help texts.
 fn switch_value(key: &str) -> &'static str {
-    if key == "notify" {
-        "notifications (`onFailure`, `onRecovery`)"
-    } else {
-        "healthcheck URL"
+    match key {
+        "notify" => "notifications (`onFailure`, `onRecovery`)",
+        "splay" => "splay (a duration such as `5m`)",
+        _ => "healthcheck URL",
     }
 }
 

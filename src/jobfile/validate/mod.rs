@@ -7,6 +7,7 @@
 //! (placeholders, missing keys). What each group of keys must be is checked
 //! in the file named after it.
 
+pub(crate) mod clock_changes;
 mod expectations;
 mod names;
 mod notices;
@@ -16,13 +17,15 @@ mod timing;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use jiff::tz::TimeZone;
 
 use crate::diagnostic::{Diagnostic, Span};
 use crate::job::template::Template;
 use crate::job::{
-    Concurrency, DEFAULT_RETRIES, DEFAULT_TIMEOUT, Job, Method, Notify, Request, Zone,
+    Concurrency, DEFAULT_RETRIES, DEFAULT_TIMEOUT, DEFAULT_TOKEN_WARNING, Job, Method, Notify,
+    Request, Zone,
 };
 use crate::jobfile::schema::Origin;
 use crate::jobfile::schema::{ConfigFile, JobEntry, Text};
@@ -42,6 +45,8 @@ pub(crate) struct Checked {
     pub(crate) origin: Origin,
     /// `global.metricsFile`, resolved against the job file's directory.
     pub(crate) metrics_file: Option<PathBuf>,
+    /// `global.tokenWarning`.
+    pub(crate) token_warning: Duration,
     pub(crate) diagnostics: Vec<Diagnostic>,
 }
 
@@ -95,6 +100,12 @@ pub(crate) fn check(
         .metrics_file
         .as_ref()
         .and_then(|text| checker.metrics_file(text));
+    let token_warning = config
+        .global
+        .token_warning
+        .as_ref()
+        .and_then(|warning| checker.token_warning(warning))
+        .unwrap_or(DEFAULT_TOKEN_WARNING);
     let mut diagnostics = checker.diagnostics;
     if purpose == Purpose::Validate {
         diagnostics.extend(crate::jobfile::lint::job_file(config));
@@ -106,6 +117,7 @@ pub(crate) fn check(
         state_dir,
         origin: config.origin.clone(),
         metrics_file,
+        token_warning,
         diagnostics,
     }
 }
@@ -133,6 +145,18 @@ impl Checker<'_> {
                 configured: Some(name.value.clone()),
             })
         });
+        if let Some(seed) = global.splay_seed.as_ref().filter(|s| s.value.is_empty()) {
+            self.diagnostics.push(
+                Diagnostic::error("`splaySeed` cannot be empty", seed.span).with_help(
+                    "give the text each job's name is hashed with, such as the file's purpose (`billing`), or remove the key",
+                ),
+            );
+        }
+        // A wrong `global.splay` is said once, and splays no job.
+        let global_splay = global
+            .splay
+            .as_ref()
+            .filter(|splay| self.splay_length(splay));
         let default_headers = self.headers(&global.default_headers);
         let default_uses = std::mem::take(&mut self.uses);
         let mut inherited = self.inherited(global);
@@ -158,7 +182,13 @@ impl Checker<'_> {
                     configured: None,
                 }),
             };
-            let job = self.job(entry, config, &default_headers, zone, &first_seen);
+            let job = self
+                .job(entry, config, &default_headers, zone, &first_seen)
+                .and_then(|mut job| {
+                    let seed = global.splay_seed.as_ref().map_or("", |s| s.value.as_str());
+                    job.splay = self.splay(entry, global_splay, seed, &job.name, &job.schedule)?;
+                    Some(job)
+                });
             let mut uses = std::mem::take(&mut self.uses);
             let notices = self.notices(entry, &mut inherited);
             if let (Some(mut job), Some((notify, healthcheck, notice_uses))) = (job, notices) {
@@ -288,7 +318,10 @@ impl Checker<'_> {
             name: name?,
             span: entry.span,
             schedule: schedule?,
+            schedule_span: entry.schedule.as_ref().map_or(entry.span, |s| s.span),
             zone: zone?,
+            // Decided by `jobs`, with the job's name and schedule checked.
+            splay: None,
             request: Request {
                 method: method?,
                 url: url?,
@@ -352,6 +385,23 @@ impl Checker<'_> {
     fn missing(&mut self, span: Span, key: &str, owner: &str, help: &str) {
         self.diagnostics
             .push(Diagnostic::error(format!("{owner} has no `{key}`"), span).with_help(help));
+    }
+
+    /// `tokenWarning`: at most a year, the furthest `validate` looks ahead.
+    fn token_warning(
+        &mut self,
+        warning: &crate::jobfile::schema::Spanned<Duration>,
+    ) -> Option<Duration> {
+        const YEAR: Duration = Duration::from_secs(366 * 86_400);
+        if warning.value <= YEAR {
+            return Some(warning.value);
+        }
+        self.diagnostics.push(
+            Diagnostic::error("`tokenWarning` is longer than a year", warning.span).with_help(
+                "say how long before a token expires it is worth a warning, such as `14d`",
+            ),
+        );
+        None
     }
 
     fn state_dir(&mut self, text: &Text) -> Option<PathBuf> {
