@@ -15,6 +15,7 @@
 mod decoded;
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 use std::io::Write;
 use std::ops::Range;
 
@@ -59,6 +60,11 @@ pub(crate) fn is_sensitive_variable(name: &str) -> bool {
 pub(crate) struct Secrets {
     /// As added, each once.
     values: Vec<String>,
+    /// The same, and the forms below, for a lookup: a request with
+    /// thousands of credential headers is noted in time linear in their
+    /// number.
+    seen: HashSet<String>,
+    seen_forms: HashSet<(bool, Vec<u8>)>,
     /// Searched for in the text as written: each value, and the value with
     /// its spaces as a form writes them (`+`).
     written: Vec<Vec<u8>>,
@@ -77,25 +83,27 @@ const WINDOW: usize = 1024 * 1024;
 impl Secrets {
     /// Remember `value` as a secret.
     pub(crate) fn add(&mut self, value: &str) {
-        if value.is_empty() || self.values.iter().any(|v| v == value) {
+        if value.is_empty() || !self.seen.insert(value.to_string()) {
             return;
         }
         self.values.push(value.to_string());
         let plus = value.replace(' ', "+").into_bytes();
-        let push = |forms: &mut Vec<Vec<u8>>, form: Vec<u8>| {
-            if !form.is_empty() && !forms.contains(&form) {
+        let seen = &mut self.seen_forms;
+        let mut push = |forms: &mut Vec<Vec<u8>>, decoded: bool, form: Vec<u8>| {
+            if !form.is_empty() && seen.insert((decoded, form.clone())) {
                 forms.push(form);
             }
         };
-        push(&mut self.written, value.as_bytes().to_vec());
-        push(&mut self.written, plus.clone());
-        push(&mut self.decoded, value.as_bytes().to_vec());
-        push(&mut self.decoded, plus);
+        push(&mut self.written, false, value.as_bytes().to_vec());
+        push(&mut self.written, false, plus.clone());
+        push(&mut self.decoded, true, value.as_bytes().to_vec());
+        push(&mut self.decoded, true, plus);
         push(
             &mut self.decoded,
+            true,
             decoded::percent_decoded(value.as_bytes()),
         );
-        push(&mut self.decoded, json_escape(value).into_bytes());
+        push(&mut self.decoded, true, json_escape(value).into_bytes());
     }
 
     /// Remember a credential header's value: whole, the part after an auth
@@ -121,7 +129,7 @@ impl Secrets {
 
     /// Whether `value` is one of the secrets, as it was added.
     pub(crate) fn is_secret(&self, value: &str) -> bool {
-        self.values.iter().any(|v| v == value)
+        self.seen.contains(value)
     }
 
     /// `text` with every secret replaced by [`MASK`].
