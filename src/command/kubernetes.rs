@@ -44,6 +44,7 @@ pub(crate) fn execute(inv: &mut Invocation, args: &Request) -> Result<Exit, Erro
             secret: args.secret.as_deref(),
             state_claim: args.state_claim.as_deref(),
         },
+        inv.ctx.now,
     )
     .map_err(|problems| file.error(problems))?;
     if args.secret.is_none() && !inv.global.quiet {

@@ -16,6 +16,8 @@ pub(crate) mod init;
 pub(crate) mod kubernetes;
 pub(crate) mod list;
 pub(crate) mod man;
+pub(crate) mod metrics;
+pub(crate) mod migrate;
 pub(crate) mod next;
 pub(crate) mod run;
 pub(crate) mod schema;
@@ -31,8 +33,9 @@ use crate::error::Error;
 use crate::export::Launch;
 use crate::jobfile::validate::Purpose;
 use crate::jobfile::{self, JobFile};
+use crate::report::style::Style;
 use crate::run::log::Verbosity;
-use crate::run::{EnvFile, Setup};
+use crate::run::{EnvFile, Metrics, Setup};
 use crate::vars::variables::{self, Variables};
 
 /// A command's view of the invocation: the global options and the world.
@@ -50,6 +53,8 @@ pub(crate) struct Globals {
     pub(crate) env_file: Option<PathBuf>,
     /// The state directory, when given (`--state-dir`).
     pub(crate) state_dir: Option<PathBuf>,
+    /// The metrics file, when given (`--metrics-file`).
+    pub(crate) metrics_file: Option<PathBuf>,
     /// `-v` once, twice.
     pub(crate) verbose: u8,
     /// `-q`.
@@ -94,6 +99,28 @@ impl<'b> Invocation<'_, 'b> {
         )
     }
 
+    /// The history in `dir`, to read: `None` when no state directory can
+    /// be named or no history is there yet. Creates nothing.
+    pub(crate) fn read_history(
+        &self,
+        dir: Option<&crate::state::dir::StateDir>,
+    ) -> Result<Option<Box<dyn crate::state::History>>, Error> {
+        match dir {
+            Some(dir) => crate::state::open_existing(dir).map_err(Error::History),
+            None => Ok(None),
+        }
+    }
+
+    /// The metrics file: `--metrics-file`, `$JOBRUN_METRICS_FILE`,
+    /// `global.metricsFile`.
+    pub(crate) fn metrics_file(&self, file: &JobFile) -> Option<PathBuf> {
+        crate::report::metrics_file::resolve(
+            self.global.metrics_file.as_deref(),
+            self.ctx.env,
+            file.checked.metrics_file.as_deref(),
+        )
+    }
+
     /// The variables, from the environment and the `.env` file.
     pub(crate) fn variables(&self, config: &Path) -> Result<Variables<'b>, Error> {
         let explicit = self.global.env_file.is_some();
@@ -114,6 +141,7 @@ impl<'b> Invocation<'_, 'b> {
                 explicit: self.global.env_file.is_some(),
             },
             state_dir,
+            metrics: self.metrics_file(file).map(Metrics::new),
         }
     }
 
@@ -147,12 +175,29 @@ impl<'b> Invocation<'_, 'b> {
 
     /// Colors for stderr: `--color`, else a terminal without `NO_COLOR`.
     pub(crate) fn palette(&self) -> Palette {
-        let enabled = self.global.color.unwrap_or_else(|| {
-            self.ctx.stderr_is_terminal
+        Palette {
+            enabled: self.colour(self.ctx.stderr_is_terminal),
+        }
+    }
+
+    /// How to draw on stdout: colour as for stderr, the locale's
+    /// characters, the terminal's width.
+    pub(crate) fn stdout_style(&self) -> Style {
+        Style::of(
+            self.colour(self.ctx.stdout_is_terminal),
+            self.ctx.env,
+            self.ctx.stdout_columns,
+        )
+    }
+
+    /// Whether to colour a stream: `--color`, else when it is a terminal,
+    /// `NO_COLOR` is unset or empty (no-color.org) and `TERM` is not `dumb`.
+    fn colour(&self, is_terminal: bool) -> bool {
+        self.global.color.unwrap_or_else(|| {
+            is_terminal
                 && (self.ctx.env)("NO_COLOR").is_none_or(|v| v.is_empty())
                 && (self.ctx.env)("TERM").as_deref() != Some("dumb")
-        });
-        Palette { enabled }
+        })
     }
 }
 
@@ -189,7 +234,8 @@ pub(crate) fn exported_path(path: &Path, flag: &'static str) -> Result<PathBuf, 
 
 impl Invocation<'_, '_> {
     /// How exported entries start jobrun: `bin`, else this executable,
-    /// with the job file and the `--env-file` and `--state-dir` given.
+    /// with the job file and the `--env-file`, `--state-dir` and
+    /// `--metrics-file` given.
     pub(crate) fn launch(&self, bin: Option<&Path>) -> Result<Launch, Error> {
         let bin = match bin {
             Some(path) => exported_path(path, "--bin")?,
@@ -210,6 +256,7 @@ impl Invocation<'_, '_> {
             config: exported_path(&self.config_path(), "--config")?,
             env_file: optional(self.global.env_file.as_deref(), "--env-file")?,
             state_dir: optional(self.global.state_dir.as_deref(), "--state-dir")?,
+            metrics_file: optional(self.global.metrics_file.as_deref(), "--metrics-file")?,
         })
     }
 }

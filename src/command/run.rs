@@ -28,7 +28,7 @@ pub(crate) fn execute(inv: &mut Invocation, options: &Options) -> Result<Exit, E
         return run::run(inv.ctx, &setup, job, start, &options.run);
     }
     // Nothing at all, silently, when no fire time is due.
-    let fires = due::fire_times(&job.schedule, &job.zone.tz, inv.ctx.now);
+    let fires = due::fire_times(&job.timing(), inv.ctx.now);
     let clock = inv.ctx.clock.clone();
     due_runs::in_turn(&fires, &*clock, |fire, waited| {
         if waited {

@@ -275,7 +275,7 @@ fn whole(span: Span) -> Conceal {
 /// In a URL, `/` separates path segments rather than being base64; so it
 /// does in a word of other text from a `/` that starts a run of token
 /// characters on (an address's `//host/...`, a path's `/var/...`).
-fn find_token(text: &str, url: bool) -> Option<(usize, usize, bool)> {
+pub(super) fn find_token(text: &str, url: bool) -> Option<(usize, usize, bool)> {
     let bytes = text.as_bytes();
     let mut path = url;
     let is_token = |b: u8, path: bool| {

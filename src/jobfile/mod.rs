@@ -17,12 +17,14 @@ pub(crate) mod index;
 pub(crate) mod json_schema;
 mod layout;
 pub(crate) mod lint;
+pub(crate) mod origin;
 mod read;
 mod schema;
+pub(crate) mod snippet;
 pub(crate) mod starter;
 pub(crate) mod suggest;
 pub(crate) mod validate;
-mod yaml;
+pub(crate) mod yaml;
 
 #[cfg(test)]
 mod no_panic_tests;
@@ -60,10 +62,36 @@ pub(crate) fn locate(flag: Option<&Path>, env: &dyn Fn(&str) -> Option<String>) 
 }
 
 /// Read and check the file. Problems inside the file are in `checked`;
-/// only a file that cannot be read at all is an `Err`.
+/// only a file that cannot be read at all is an `Err`. Each job is decoded
+/// as it is parsed and its tree dropped (see [`decode::decode`]).
 pub(crate) fn load(path: &Path, host_zone: &TimeZone, purpose: Purpose) -> Result<JobFile, Error> {
     let text = read::read(path).map_err(|d| file_error(path, None, vec![d]))?;
-    let (config, mut diagnostics) = decode::decode(&text);
+    let (config, diagnostics) = decode::decode(&text);
+    Ok(checked(path, text, config, diagnostics, host_zone, purpose))
+}
+
+/// [`load`], keeping the whole YAML tree with every value's place: what
+/// `migrate` reads and rewrites. `None` when the text holds no YAML
+/// document or is not valid YAML.
+pub(crate) fn load_keeping_tree(
+    path: &Path,
+    host_zone: &TimeZone,
+    purpose: Purpose,
+) -> Result<(JobFile, Option<yaml::Node>), Error> {
+    let text = read::read(path).map_err(|d| file_error(path, None, vec![d]))?;
+    let (config, diagnostics, tree) = decode::decode_keeping_tree(&text);
+    let file = checked(path, text, config, diagnostics, host_zone, purpose);
+    Ok((file, tree))
+}
+
+fn checked(
+    path: &Path,
+    text: String,
+    config: schema::ConfigFile,
+    mut diagnostics: Vec<Diagnostic>,
+    host_zone: &TimeZone,
+    purpose: Purpose,
+) -> JobFile {
     let base_dir = path.parent().unwrap_or(Path::new(""));
     let mut checked = validate::check(&config, host_zone, base_dir, purpose);
     // The file as written is not needed again, and freeing a 10,000-job
@@ -72,11 +100,11 @@ pub(crate) fn load(path: &Path, host_zone: &TimeZone, purpose: Purpose) -> Resul
     std::mem::forget(config);
     diagnostics.append(&mut checked.diagnostics);
     checked.diagnostics = diagnostics;
-    Ok(JobFile {
+    JobFile {
         path: path.to_path_buf(),
         text,
         checked,
-    })
+    }
 }
 
 /// Files smaller than this are read whole for a run, without an index:
@@ -201,6 +229,13 @@ fn file_error(path: &Path, text: Option<String>, diagnostics: Vec<Diagnostic>) -
 }
 
 impl JobFile {
+    /// The file's YAML tree, parsed again from its text: a load keeps none
+    /// (see [`load`]). `validate` asks for it only for a file written for
+    /// the Node scheduler, to say what jobrun does differently with it.
+    pub(crate) fn tree(&self) -> Option<yaml::Node> {
+        yaml::parse(&self.text).ok().flatten()
+    }
+
     /// The checked jobs, or the file's errors. Warnings are left to
     /// `validate`: commands run from cron stay quiet about them.
     pub(crate) fn jobs(&self) -> Result<&[Job], Error> {
@@ -243,8 +278,16 @@ impl JobFile {
     }
 
     /// An error about places in this file.
-    pub(crate) fn error(&self, diagnostics: Vec<Diagnostic>) -> Error {
-        file_error(&self.path, Some(self.text.clone()), diagnostics)
+    pub(crate) fn error(&self, mut diagnostics: Vec<Diagnostic>) -> Error {
+        let shown = self.shown(&mut diagnostics).into_owned();
+        file_error(&self.path, Some(shown), diagnostics)
+    }
+
+    /// The text a report on `diagnostics` may quote: credentials on the
+    /// lines they point at concealed, and in their words (see
+    /// [`snippet`]).
+    pub(crate) fn shown(&self, diagnostics: &mut [Diagnostic]) -> std::borrow::Cow<'_, str> {
+        snippet::conceal(&self.text, diagnostics)
     }
 }
 

@@ -14,6 +14,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::ops::Range;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span as RawSpan, Tag};
 
@@ -27,16 +28,24 @@ const MAX_ALIAS_NODES: usize = 250_000;
 const MAX_DEPTH: usize = 64;
 
 #[derive(Debug, Clone, PartialEq)]
-pub(super) struct Node {
-    pub(super) value: Value,
-    pub(super) span: Span,
+pub(crate) struct Node {
+    pub(crate) value: Value,
+    pub(crate) span: Span,
     /// Whether a scalar was written in quotes: its text then starts one
     /// column after the span does.
-    pub(super) quoted: bool,
+    pub(crate) quoted: bool,
+    /// Where the node is written, in characters from the start of the
+    /// text, end excluded, for rewriting the text in place: a scalar's
+    /// token (quotes included; a block scalar's from its first line of
+    /// content), a flow collection from its bracket to its closing one, a
+    /// block collection from its first entry to the end of its last. A
+    /// value reached through an alias is at the alias. Kept as `u32`s (a
+    /// job file is at most 16 MiB): every node of a large file carries it.
+    place: (u32, u32),
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub(super) enum Value {
+pub(crate) enum Value {
     Null,
     Bool(bool),
     Int(i64),
@@ -47,6 +56,20 @@ pub(super) enum Value {
 }
 
 impl Node {
+    /// A value put together rather than read, said to be at `span`: it
+    /// has no characters of its own in the text.
+    pub(super) fn new(value: Value, span: Span) -> Node {
+        node(value, span, false)
+    }
+
+    /// Where the node is written, in characters (see `place`).
+    pub(crate) fn chars(&self) -> Range<usize> {
+        self.place.0 as usize..self.place.1 as usize
+    }
+
+    fn set_chars(&mut self, chars: Range<usize>) {
+        self.place = (chars.start as u32, chars.end as u32);
+    }
     /// The span of the scalar's text itself, without its opening quote, so a
     /// caret can go under a part of it.
     #[cfg(test)]
@@ -54,7 +77,7 @@ impl Node {
         self.span.sub(offset + usize::from(self.quoted), len)
     }
 
-    pub(super) fn as_str(&self) -> Option<&str> {
+    pub(crate) fn as_str(&self) -> Option<&str> {
         match &self.value {
             Value::Str(s) => Some(s),
             _ => None,
@@ -62,7 +85,7 @@ impl Node {
     }
 
     /// What kind of value this is, for "expected X, found Y" messages.
-    pub(super) fn kind(&self) -> &'static str {
+    pub(crate) fn kind(&self) -> &'static str {
         match self.value {
             Value::Null => "nothing (null)",
             Value::Bool(_) => "a boolean",
@@ -75,7 +98,7 @@ impl Node {
     }
 
     /// The text of a scalar as it reads, for keys and messages.
-    pub(super) fn scalar_text(&self) -> Option<String> {
+    pub(crate) fn scalar_text(&self) -> Option<String> {
         match &self.value {
             Value::Null => Some("null".into()),
             Value::Bool(b) => Some(b.to_string()),
@@ -102,8 +125,7 @@ impl Node {
 
 /// Parse one YAML document. `Ok(None)` when the text holds no document at all
 /// (empty, or only comments).
-#[cfg(test)]
-pub(super) fn parse(text: &str) -> Result<Option<Node>, Vec<Diagnostic>> {
+pub(crate) fn parse(text: &str) -> Result<Option<Node>, Vec<Diagnostic>> {
     Ok(parse_part(text, 1)?.map(|document| document.root))
 }
 
@@ -117,7 +139,9 @@ pub(super) struct Document {
 
 /// Parse `text` as one YAML document whose first line is line
 /// `first_line` of a larger file (a part cut out of it, whole lines), so
-/// that positions are those of the larger file.
+/// that lines and columns are those of the larger file. The characters a
+/// node records ([`Node::chars`]) are counted from the start of `text`:
+/// only a whole file's are places in the file.
 pub(super) fn parse_part(text: &str, first_line: u32) -> Result<Option<Document>, Vec<Diagnostic>> {
     parse_with(text, first_line, None)
 }
@@ -125,7 +149,9 @@ pub(super) fn parse_part(text: &str, first_line: u32) -> Result<Option<Document>
 /// Parse a whole job file, handing each item of its top-level `jobs` list
 /// to `on_job` as soon as it is read instead of keeping it in the tree:
 /// the tree of a 10,000-job file is never held whole (the list is left
-/// empty in the document).
+/// empty in the document). The items' characters are their places in the
+/// file; the emptied list's and the top level's are not (`migrate`, which
+/// rewrites at those places, parses with [`parse`]).
 pub(super) fn parse_jobs(
     text: &str,
     on_job: &mut dyn FnMut(Node),
@@ -143,6 +169,7 @@ fn parse_with(
         lines: line_count(text),
         line_offset: first_line - 1,
         on_job,
+        ascii: text.is_ascii(),
         ..Builder::default()
     };
     for event in Parser::new_from_str(text) {
@@ -194,6 +221,7 @@ enum Frame {
         items: Vec<Node>,
         span: Span,
         anchor: usize,
+        start: Start,
     },
     Map {
         entries: Vec<(Node, Node)>,
@@ -202,7 +230,38 @@ enum Frame {
         index: Option<HashMap<String, usize>>,
         span: Span,
         anchor: usize,
+        start: Start,
     },
+}
+
+/// Where a collection starts, in characters, and whether it is written in
+/// flow style (`{...}`, `[...]`): only then does its end event mark its end.
+#[derive(Clone, Copy)]
+struct Start {
+    at: usize,
+    flow: bool,
+}
+
+impl Start {
+    /// Where the collection's own text starts (after an anchor or tag),
+    /// and its first character there.
+    fn of(at: usize, first: Option<char>) -> Start {
+        Start {
+            at,
+            flow: matches!(first, Some('{' | '[')),
+        }
+    }
+
+    /// The collection's characters: a flow one's up to its closing
+    /// bracket, a block one's up to the end of its last entry.
+    fn through<'n>(self, raw: RawSpan, children: impl Iterator<Item = &'n Node>) -> Range<usize> {
+        let end = if self.flow {
+            raw.end.index()
+        } else {
+            children.map(|c| c.chars().end).max().unwrap_or(self.at)
+        };
+        self.at..end.max(self.at)
+    }
 }
 
 #[derive(Default)]
@@ -221,6 +280,11 @@ struct Builder<'t, 'j> {
     alias_lines: Vec<u32>,
     /// Where the items of the top-level `jobs` list go: see [`parse_jobs`].
     on_job: Option<&'j mut dyn FnMut(Node)>,
+    /// A character index and its byte index, moving forward through the
+    /// text with the events, to find where quoted scalars end.
+    cursor: (usize, usize),
+    /// Whether the text is ASCII, where a character's index is its byte's.
+    ascii: bool,
 }
 
 fn span_of(span: RawSpan) -> Span {
@@ -241,6 +305,7 @@ type Step = Result<(), Vec<Diagnostic>>;
 impl Builder<'_, '_> {
     fn event(&mut self, event: Event<'_>, raw: RawSpan) -> Step {
         let mut span = span_of(raw);
+        let chars = raw.start.index()..raw.end.index();
         if span.line as usize > self.lines {
             span = within(self.text, span.line as usize, span.col as usize, self.lines);
         }
@@ -256,7 +321,22 @@ impl Builder<'_, '_> {
                 }
             }
             Event::Scalar(text, style, anchor, tag) => {
-                let node = scalar(text, style, tag.as_deref(), span)?;
+                let quoted = matches!(style, ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted);
+                let mut node = scalar(text, style, tag.as_deref(), span)?;
+                let mut chars = chars;
+                if anchor != 0 || tag.is_some() {
+                    let (at, _) = self.after_properties(chars.start);
+                    chars.start = at.min(chars.end);
+                }
+                if quoted {
+                    // The parser's end of a quoted scalar can run on over the
+                    // spaces and comment after it: find its closing quote.
+                    chars.end = chars.start + self.quoted_len(chars.start);
+                    if raw.start.line() == raw.end.line() {
+                        node.span.len = (chars.len() as u32).max(1);
+                    }
+                }
+                node.set_chars(chars);
                 self.count(1, span)?;
                 self.complete(node, anchor)?;
             }
@@ -281,26 +361,31 @@ impl Builder<'_, '_> {
                 }
                 self.count(size, span)?;
                 node.span = span;
+                node.set_chars(chars);
                 self.complete(node, 0)?;
             }
             Event::SequenceStart(anchor, tag) => {
                 check_collection_tag(tag.as_deref(), "seq", span)?;
                 self.enter(span)?;
+                let start = self.collection_start(raw);
                 self.stack.push(Frame::Seq {
                     items: Vec::new(),
                     span,
                     anchor,
+                    start,
                 });
             }
             Event::MappingStart(anchor, tag) => {
                 check_collection_tag(tag.as_deref(), "map", span)?;
                 self.enter(span)?;
+                let start = self.collection_start(raw);
                 self.stack.push(Frame::Map {
                     entries: Vec::new(),
                     key: None,
                     index: None,
                     span,
                     anchor,
+                    start,
                 });
             }
             Event::SequenceEnd => {
@@ -308,13 +393,12 @@ impl Builder<'_, '_> {
                     items,
                     span,
                     anchor,
+                    start,
                 }) = self.stack.pop()
                 {
-                    let node = Node {
-                        value: Value::Seq(items),
-                        span,
-                        quoted: false,
-                    };
+                    let chars = start.through(raw, items.iter());
+                    let mut node = node(Value::Seq(items), span, false);
+                    node.set_chars(chars);
                     self.count(1, span)?;
                     self.complete(node, anchor)?;
                 }
@@ -324,15 +408,15 @@ impl Builder<'_, '_> {
                     entries,
                     span,
                     anchor,
+                    start,
                     ..
                 }) = self.stack.pop()
                 {
+                    // Before merging: merged entries are written elsewhere.
+                    let chars = start.through(raw, entries.iter().map(|(_, v)| v));
                     let entries = merge_keys(entries)?;
-                    let node = Node {
-                        value: Value::Map(entries),
-                        span,
-                        quoted: false,
-                    };
+                    let mut node = node(Value::Map(entries), span, false);
+                    node.set_chars(chars);
                     self.count(1, span)?;
                     self.complete(node, anchor)?;
                 }
@@ -340,6 +424,91 @@ impl Builder<'_, '_> {
             Event::Nothing | Event::StreamStart | Event::StreamEnd | Event::DocumentEnd => {}
         }
         Ok(())
+    }
+
+    /// The byte index of character `at`, moving the cursor there.
+    fn byte(&mut self, at: usize) -> usize {
+        if self.ascii {
+            return at;
+        }
+        let (mut chars, mut bytes) = self.cursor;
+        if at < chars {
+            (chars, bytes) = (0, 0);
+        }
+        for c in self.text[bytes..].chars().take(at - chars) {
+            bytes += c.len_utf8();
+        }
+        self.cursor = (at, bytes);
+        bytes
+    }
+
+    /// Where a node written at character `at` has its own text: after its
+    /// anchor (`&name`) and tag (`!!str`), the spaces, line breaks and
+    /// comments after them; and the character found there.
+    fn after_properties(&mut self, at: usize) -> (usize, Option<char>) {
+        let bytes = self.byte(at);
+        let mut chars = self.text[bytes..].chars().peekable();
+        let mut at = at;
+        let mut comment = false;
+        while let Some(&c) = chars.peek() {
+            match c {
+                '&' | '!' if !comment => {
+                    while chars.next_if(|c| !c.is_whitespace()).is_some() {
+                        at += 1;
+                    }
+                    continue;
+                }
+                '#' => comment = true,
+                '\n' => comment = false,
+                c if comment || c.is_whitespace() => {}
+                c => return (at, Some(c)),
+            }
+            chars.next();
+            at += 1;
+        }
+        (at, None)
+    }
+
+    fn collection_start(&mut self, raw: RawSpan) -> Start {
+        // A block collection's start marks no character of its own, unless
+        // an anchor or a tag is written there.
+        if raw.is_empty() {
+            return Start::of(raw.start.index(), None);
+        }
+        let (at, first) = self.after_properties(raw.start.index());
+        Start::of(at, first)
+    }
+
+    /// How many characters the quoted scalar starting at character `at`
+    /// takes, both quotes included.
+    fn quoted_len(&mut self, at: usize) -> usize {
+        let bytes = self.byte(at);
+        let mut rest = self.text[bytes..].chars();
+        let Some(quote) = rest.next() else {
+            return 0;
+        };
+        let mut len = 1;
+        while let Some(c) = rest.next() {
+            len += 1;
+            match (quote, c) {
+                ('"', '\\') => {
+                    rest.next();
+                    len += 1;
+                }
+                ('"', '"') => return len,
+                ('\'', '\'') => {
+                    // `''` is one quote inside a single-quoted scalar.
+                    if rest.clone().next() == Some('\'') {
+                        rest.next();
+                        len += 1;
+                    } else {
+                        return len;
+                    }
+                }
+                _ => {}
+            }
+        }
+        len
     }
 
     fn enter(&self, span: Span) -> Step {
@@ -597,6 +766,7 @@ fn node(value: Value, span: Span, quoted: bool) -> Node {
         value,
         span,
         quoted,
+        place: (0, 0),
     }
 }
 
@@ -687,6 +857,18 @@ mod tests {
     }
 
     #[test]
+    fn a_quoted_value_ends_at_its_closing_quote_not_at_a_comment() {
+        let doc = root(
+            "a: \"x \\\" y\"   # a comment\nb: 'it''s'  # another\nc: plain   # third\nd: \"\"\n",
+        );
+        let spans: Vec<(u32, u32)> = map(&doc)
+            .iter()
+            .map(|(_, v)| (v.span.col, v.span.len))
+            .collect();
+        assert_eq!(spans, vec![(4, 8), (4, 7), (4, 5), (4, 2)]);
+    }
+
+    #[test]
     fn scalars_resolve_like_the_core_schema() {
         let doc = root(
             "a: 10\nb: '10'\nc: yes\nd: true\ne: ~\nf: 1.5\ng: 0x1F\nh: 1e3\ni: -7\nj: 1.2.3\n",
@@ -721,6 +903,55 @@ mod tests {
         assert_eq!(url.span, Span::new(3, 10, 10));
         assert!(url.quoted);
         assert_eq!(url.text_span(0, 4), Span::new(3, 11, 4));
+    }
+
+    #[test]
+    fn values_know_their_characters_in_the_text() {
+        let text = "a: \"x \\\" y\"  # c\nb: 'it''s'  # d\nc: plain # e\nd: {k: [1, 2]}\ne:\n  - é\n  - f: g\n";
+        let doc = root(text);
+        let chars: Vec<char> = text.chars().collect();
+        let of = |node: &Node| chars[node.chars()].iter().collect::<String>();
+        let values: Vec<String> = map(&doc).iter().map(|(_, v)| of(v)).collect();
+        assert_eq!(
+            values,
+            [
+                "\"x \\\" y\"",
+                "'it''s'",
+                "plain",
+                "{k: [1, 2]}",
+                "- é\n  - f: g"
+            ]
+        );
+        // The caret goes under the quoted value, not the comment after it.
+        assert_eq!(map(&doc)[0].1.span, Span::new(1, 4, 8));
+    }
+
+    #[test]
+    fn jobs_handed_on_as_parsed_are_the_jobs_of_the_whole_tree() {
+        let text = "# é\nglobal: {defaultRetries: 1}\njobs:\n  - name: \"à\"  # c\n    data: {k: [1, 'x''y']}\n  -\n    name: b\n    body: |\n      text\n  - {name: c, url: \"https://e.com\"}\n";
+        let whole = root(text);
+        let Value::Seq(items) = &map(&whole)[1].1.value else {
+            panic!("{whole:?}");
+        };
+        let mut streamed = Vec::new();
+        let document = parse_jobs(text, &mut |item| streamed.push(item))
+            .unwrap()
+            .unwrap();
+        // Values, lines, columns and characters alike.
+        assert_eq!(&streamed, items);
+        assert_eq!(map(&document.root)[0], map(&whole)[0]);
+        assert_eq!(map(&document.root)[1].1.value, Value::Seq(Vec::new()));
+    }
+
+    #[test]
+    fn a_nodes_characters_leave_out_its_anchor_and_tag() {
+        let text =
+            "a: &r 2\nb: !!str x\nc: &m {k: 1}\nd: &s  # c\n  k: 1\ne: &q \"q\"  # c\nf: *r\n";
+        let doc = root(text);
+        let chars: Vec<char> = text.chars().collect();
+        let of = |node: &Node| chars[node.chars()].iter().collect::<String>();
+        let values: Vec<String> = map(&doc).iter().map(|(_, v)| of(v)).collect();
+        assert_eq!(values, ["2", "x", "{k: 1}", "k: 1", "\"q\"", "*r"]);
     }
 
     #[test]

@@ -15,7 +15,6 @@ use jiff::Timestamp;
 
 use crate::context::Context;
 use crate::error::{Error, Exit};
-use crate::files::io_reason;
 use crate::job::{Concurrency, Dependency, Job};
 use crate::run::identity;
 use crate::run::log::Verbosity;
@@ -87,7 +86,7 @@ pub(crate) fn admit(
         Some(dir) => state::open(dir),
         None => Err(StoreError::NoDirectory),
     };
-    let (lock, alone) = match take_lock(job, &run.run_id, state_dir, &history)? {
+    let (lock, alone) = match take_lock(ctx, job, &run.run_id, state_dir, &history, verbosity)? {
         Locked::Held(lock, alone) => (lock, alone),
         Locked::Busy(path) => {
             let row = run.not_run(
@@ -190,20 +189,42 @@ enum Locked {
 
 /// Take the job's lock: exclusive under `concurrency: forbid`, which
 /// cannot run without it; shared under `allow`, only so that `dependsOn`
-/// can tell a live run from a dead one.
+/// can tell a live run from a dead one. A state directory that cannot be
+/// trusted is not touched.
 fn take_lock(
+    ctx: &mut Context,
     job: &Job,
     run_id: &str,
     state_dir: Option<&StateDir>,
     history: &Result<Box<dyn History>, StoreError>,
+    verbosity: Verbosity,
 ) -> Result<Locked, Error> {
+    let refused = matches!(
+        history,
+        Err(StoreError::Directory { .. } | StoreError::Unsafe { .. })
+    );
     match job.concurrency {
-        Concurrency::Allow => Ok(
-            match state_dir.and_then(|d| lock::share(&d.path, &job.name, run_id)) {
-                Some((lock, free)) => Locked::Held(Some(lock), free),
-                None => Locked::Held(None, false),
-            },
-        ),
+        Concurrency::Allow => {
+            // What is wrong with the directory is said with the history.
+            let Some(dir) = state_dir.filter(|_| !refused) else {
+                return Ok(Locked::Held(None, false));
+            };
+            match lock::share(&dir.path, &job.name, run_id) {
+                Ok(Some((lock, free))) => Ok(Locked::Held(Some(lock), free)),
+                Ok(None) => Ok(Locked::Held(None, false)),
+                Err(problem) => {
+                    if verbosity > Verbosity::Quiet {
+                        let line = format!(
+                            "jobrun: job `{}`: runs without its lock: {problem}; {}",
+                            job.name,
+                            problem.help()
+                        );
+                        let _ = writeln!(ctx.stderr, "{}", escape_controls(&line));
+                    }
+                    Ok(Locked::Held(None, false))
+                }
+            }
+        }
         Concurrency::Forbid => {
             let needed = |problem| Error::StateNeeded {
                 job: job.name.clone(),
@@ -212,16 +233,13 @@ fn take_lock(
             };
             let dir = state_dir.ok_or_else(|| needed(StoreError::NoDirectory))?;
             // The lock's own failure would name only the lock file.
-            if let Err(problem @ StoreError::Directory { .. }) = history {
+            if let (Err(problem), true) = (history, refused) {
                 return Err(needed(problem.clone()));
             }
             match lock::try_lock(&dir.path, &job.name) {
                 Ok(lock::Attempt::Held(lock)) => Ok(Locked::Held(Some(lock), true)),
                 Ok(lock::Attempt::Busy) => Ok(Locked::Busy(lock::path(&dir.path, &job.name))),
-                Err(e) => Err(needed(StoreError::Lock {
-                    path: lock::path(&dir.path, &job.name),
-                    reason: io_reason(&e),
-                })),
+                Err(problem) => Err(needed(problem)),
             }
         }
     }

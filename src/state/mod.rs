@@ -59,6 +59,26 @@ pub trait History {
 
     /// Whether any run of `job` is recorded at all.
     fn knows(&self, job: &str) -> Result<bool, StoreError>;
+
+    /// How many runs of each job the history has recorded, by outcome:
+    /// the rows it keeps, and those `historyLimit` pruned (runs that were
+    /// still `running` when pruned are not among them). A count that only
+    /// grows, for the metrics' counter.
+    fn counts(&self) -> Result<Vec<Count>, StoreError>;
+
+    /// Of every job, its runs from its last success on (all of them when
+    /// it never succeeded), and every run still `running`, newest first:
+    /// what the metrics need of its last runs, without reading its whole
+    /// history.
+    fn since_last_success(&self) -> Result<Vec<Record>, StoreError>;
+}
+
+/// How many runs of a job ended with one outcome.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Count {
+    pub job: String,
+    pub outcome: crate::state::record::Outcome,
+    pub runs: u64,
 }
 
 /// Open the history in `dir` for a run, creating the directory and the
@@ -70,5 +90,5 @@ pub(crate) fn open(dir: &StateDir) -> Result<Box<dyn History>, StoreError> {
 /// Open the history in `dir` if there is one, creating nothing: for
 /// commands that only read it.
 pub(crate) fn open_existing(dir: &StateDir) -> Result<Option<Box<dyn History>>, StoreError> {
-    Ok(sqlite::Store::open_existing(&dir.path)?.map(|s| Box::new(s) as Box<dyn History>))
+    Ok(sqlite::Store::open_existing(dir)?.map(|s| Box::new(s) as Box<dyn History>))
 }

@@ -48,6 +48,8 @@ pub(crate) struct Variables<'a> {
     resolved: RefCell<HashMap<String, Result<Option<String>, VariableError>>>,
     /// Values that came from files, decryption or minting.
     secrets: RefCell<Vec<String>>,
+    /// Whether `JWT_TOKEN` was minted here (and so is fresh).
+    minted: RefCell<bool>,
 }
 
 /// Why a variable has no usable value. Names variables and paths, never a
@@ -76,7 +78,10 @@ pub(crate) enum VariableError {
         encrypted: String,
         why: OpenError,
     },
-    #[error("`{var}` must be a whole number of seconds, more than 0")]
+    #[error(
+        "`{var}` must be a whole number of seconds from 1 to {} (ten years)",
+        crate::vars::jwt::MAX_TTL_SECONDS
+    )]
     Ttl { var: String },
     #[error("`{ENCRYPTION_KEY}` is not set")]
     KeyUnset,
@@ -157,6 +162,7 @@ impl<'a> Variables<'a> {
             now,
             resolved: RefCell::default(),
             secrets: RefCell::default(),
+            minted: RefCell::default(),
         })
     }
 
@@ -300,6 +306,11 @@ impl<'a> Variables<'a> {
         out
     }
 
+    /// Whether `name`'s value is a token jobrun minted for this run.
+    pub(crate) fn minted(&self, name: &str) -> bool {
+        name == "JWT_TOKEN" && self.resolve(name).is_ok() && *self.minted.borrow()
+    }
+
     /// The value written as `name` itself: the environment wins over `.env`.
     fn raw(&self, name: &str) -> Option<String> {
         (self.process)(name).or_else(|| self.dotenv.get(name).map(str::to_string))
@@ -346,7 +357,11 @@ impl<'a> Variables<'a> {
             }
             (None, None) => match self.credential(name)? {
                 Some(value) => Some(value),
-                None if name == "JWT_TOKEN" => self.mint()?,
+                None if name == "JWT_TOKEN" => {
+                    let minted = self.mint()?;
+                    *self.minted.borrow_mut() = minted.is_some();
+                    minted
+                }
                 None => None,
             },
         };

@@ -6,7 +6,12 @@ mod notify;
 mod values;
 
 use crate::diagnostic::{Diagnostic, Span};
+use crate::job::{
+    MAX_DEADLINE, MAX_HISTORY_LIMIT, MAX_RESPONSE_BYTES, MAX_RETRIES, MAX_RETRY_DELAY, MAX_TIMEOUT,
+    MAX_WINDOW, MAX_WINDOW_MINUTES,
+};
 use crate::jobfile::layout::{Item, Layout};
+use crate::jobfile::origin;
 use crate::jobfile::schema::{
     ConfigFile, DEPENDS_ON_KEYS, DependsOnEntry, GLOBAL_KEYS, Global, JOB_KEYS, JobEntry, Key,
     TOP_KEYS, names,
@@ -22,19 +27,22 @@ pub(crate) fn decode(text: &str) -> (ConfigFile, Vec<Diagnostic>) {
 }
 
 /// [`decode`], and with `layout` where the parts of the file are, when it
-/// parses.
+/// parses. Each job is decoded as soon as it is parsed and its tree
+/// dropped, so the tree of the whole file is never held; which scheduler
+/// the file was written for is decided from the keys as they go by.
 pub(super) fn decode_with_layout(
     text: &str,
     layout: bool,
 ) -> (ConfigFile, Vec<Diagnostic>, Option<Layout>) {
-    // Each job is decoded as soon as it is read, and its tree dropped.
     let mut jobs = Decoder::default();
     let mut entries = Vec::new();
     let mut items = Vec::new();
+    let mut keys = origin::Keys::default();
     let mut on_job = |item: Node| {
         if layout {
             items.push(Item::of(&item));
         }
+        keys.job(&item);
         entries.extend(jobs.job(&item));
     };
     let parsed = yaml::parse_jobs(text, &mut on_job);
@@ -44,20 +52,35 @@ pub(super) fn decode_with_layout(
     };
     let document = match parsed {
         Ok(Some(document)) => document,
-        Ok(None) => {
-            decoder
-                .problems
-                .push(Diagnostic::file_error("the job file is empty").with_help(
-                    "a job file starts with `jobs:` followed by a list of jobs; see the README",
-                ));
-            return (ConfigFile::default(), decoder.problems, None);
-        }
+        Ok(None) => return (ConfigFile::default(), vec![empty_file()], None),
         Err(problems) => return (ConfigFile::default(), problems, None),
     };
     let layout = layout.then(|| Layout::of(&document, items));
-    let config = decoder.file(&document.root);
+    let mut config = decoder.file(&document.root);
+    config.origin = keys.origin(&document.root);
     // What is left of the tree (`global`) is small.
     (config, decoder.problems, layout)
+}
+
+/// Decode the text of a job file, keeping the whole YAML tree it was read
+/// from, with every value's place, for `migrate`, which rewrites the text
+/// at those places. Every other command decodes each job as it is parsed
+/// and drops its tree ([`decode`]).
+pub(crate) fn decode_keeping_tree(text: &str) -> (ConfigFile, Vec<Diagnostic>, Option<Node>) {
+    let root = match yaml::parse(text) {
+        Ok(Some(root)) => root,
+        Ok(None) => return (ConfigFile::default(), vec![empty_file()], None),
+        Err(problems) => return (ConfigFile::default(), problems, None),
+    };
+    let mut decoder = Decoder::default();
+    let mut config = decoder.file(&root);
+    config.origin = origin::of(&root);
+    (config, decoder.problems, Some(root))
+}
+
+fn empty_file() -> Diagnostic {
+    Diagnostic::file_error("the job file is empty")
+        .with_help("a job file starts with `jobs:` followed by a list of jobs; see the README")
 }
 
 /// Decode a file from parts of it already parsed: `global`'s entry, if
@@ -69,22 +92,11 @@ pub(super) fn decode_parts(
 ) -> (ConfigFile, Vec<Diagnostic>) {
     let mut entries = Vec::with_capacity(2);
     entries.extend(global);
-    let key = Node {
-        value: Value::Str("jobs".into()),
-        span: jobs_key,
-        quoted: false,
-    };
-    let jobs = Node {
-        span: item.span,
-        value: Value::Seq(vec![item]),
-        quoted: false,
-    };
+    let key = Node::new(Value::Str("jobs".into()), jobs_key);
+    let span = item.span;
+    let jobs = Node::new(Value::Seq(vec![item]), span);
     entries.push((key, jobs));
-    let root = Node {
-        value: Value::Map(entries),
-        span: Span::new(1, 1, 1),
-        quoted: false,
-    };
+    let root = Node::new(Value::Map(entries), Span::new(1, 1, 1));
     let mut decoder = Decoder::default();
     let config = decoder.file(&root);
     (config, decoder.problems)
@@ -141,22 +153,28 @@ impl Decoder {
         for (key, value) in entries {
             match self.key(key, GLOBAL_KEYS, "in `global`") {
                 Some("defaultTimeout") => {
-                    global.default_timeout = self.duration(value, "defaultTimeout")
+                    global.default_timeout = self.duration(value, "defaultTimeout", MAX_TIMEOUT)
                 }
                 Some("defaultRetries") => {
-                    global.default_retries = self.count(value, "defaultRetries")
+                    global.default_retries = self.count(value, "defaultRetries", 0, MAX_RETRIES)
                 }
                 Some("defaultHeaders") => {
                     global.default_headers = self.headers(value, "defaultHeaders")
                 }
                 Some("timezone") => global.timezone = self.text(value, "timezone"),
                 Some("stateDir") => global.state_dir = self.text(value, "stateDir"),
+                Some("metricsFile") => global.metrics_file = self.text(value, "metricsFile"),
                 Some("notify") => {
                     global.notify = self.global_switch(value, "notify", |d, node| d.notify(node))
                 }
                 Some("healthcheck") => {
                     global.healthcheck = self
                         .global_switch(value, "healthcheck", |d, node| d.text(node, "healthcheck"))
+                }
+                Some("splay") => global.splay = self.duration(value, "splay", MAX_WINDOW),
+                Some("splaySeed") => global.splay_seed = self.text(value, "splaySeed"),
+                Some("tokenWarning") => {
+                    global.token_warning = self.duration(value, "tokenWarning", MAX_WINDOW)
                 }
                 _ => {}
             }
@@ -202,12 +220,14 @@ impl Decoder {
                 Some("headers") => job.headers = self.headers(value, "headers"),
                 Some("data") => job.data = Some(value.clone()),
                 Some("body") => job.body = self.text(value, "body"),
-                Some("timeout") => job.timeout = self.duration(value, "timeout"),
-                Some("deadline") => job.deadline = self.duration(value, "deadline"),
-                Some("retries") => job.retries = self.count(value, "retries"),
-                Some("retryDelay") => job.retry_delay = self.duration(value, "retryDelay"),
+                Some("timeout") => job.timeout = self.duration(value, "timeout", MAX_TIMEOUT),
+                Some("deadline") => job.deadline = self.duration(value, "deadline", MAX_DEADLINE),
+                Some("retries") => job.retries = self.count(value, "retries", 0, MAX_RETRIES),
+                Some("retryDelay") => {
+                    job.retry_delay = self.duration(value, "retryDelay", MAX_RETRY_DELAY)
+                }
                 Some("maxRetryDelay") => {
-                    job.max_retry_delay = self.duration(value, "maxRetryDelay")
+                    job.max_retry_delay = self.duration(value, "maxRetryDelay", MAX_RETRY_DELAY)
                 }
                 Some("enabled") => job.enabled = self.boolean(value, "enabled"),
                 Some("description") => {
@@ -223,16 +243,19 @@ impl Decoder {
                     job.expect_body_contains = self.text(value, "expectBodyContains")
                 }
                 Some("maxResponseBytes") => {
-                    job.max_response_bytes = self.size(value, "maxResponseBytes")
+                    job.max_response_bytes =
+                        self.size(value, "maxResponseBytes", MAX_RESPONSE_BYTES)
                 }
                 Some("followRedirects") => job.follow_redirects = self.redirects(value),
                 Some("idempotencyKey") => {
                     job.idempotency_key = self.boolean(value, "idempotencyKey")
                 }
                 Some("caFile") => job.ca_file = self.text(value, "caFile"),
-                Some("catchUp") => job.catch_up = self.duration(value, "catchUp"),
+                Some("catchUp") => job.catch_up = self.duration(value, "catchUp", MAX_WINDOW),
                 Some("concurrency") => job.concurrency = self.text(value, "concurrency"),
-                Some("historyLimit") => job.history_limit = self.count(value, "historyLimit"),
+                Some("historyLimit") => {
+                    job.history_limit = self.count(value, "historyLimit", 1, MAX_HISTORY_LIMIT)
+                }
                 Some("notify") => {
                     job.notify = self
                         .switch(value, "notify", |d, node| d.notify(node))
@@ -241,6 +264,11 @@ impl Decoder {
                 Some("healthcheck") => {
                     job.healthcheck =
                         self.switch(value, "healthcheck", |d, node| d.text(node, "healthcheck"))
+                }
+                Some("splay") => {
+                    job.splay = self.switch(value, "splay", |d, node| {
+                        d.duration(node, "splay", MAX_WINDOW)
+                    })
                 }
                 _ => {}
             }
@@ -274,7 +302,8 @@ impl Decoder {
             match self.key(key, DEPENDS_ON_KEYS, "in `dependsOn`") {
                 Some("job") => depends.job = self.text(value, "job"),
                 Some("windowMinutes") => {
-                    depends.window_minutes = self.count(value, "windowMinutes")
+                    depends.window_minutes =
+                        self.count(value, "windowMinutes", 1, MAX_WINDOW_MINUTES)
                 }
                 Some("condition") => depends.condition = self.text(value, "condition"),
                 _ => {}
@@ -376,6 +405,7 @@ mod tests {
             Takes::Headers => "{X-A: 1}".into(),
             Takes::Data => "{k: [1, x]}".into(),
             Takes::Duration => "\"1m 30s\"".into(),
+            Takes::Splay => "\"90s\"".into(),
             Takes::Count { min } => (min + 1).to_string(),
             Takes::Size { .. } => "\"2 KiB\"".into(),
             Takes::Bool => "true".into(),

@@ -55,6 +55,19 @@ const MIGRATIONS: &[&str] = &[
     // it.
     "UPDATE runs SET outcome = 'died'
         WHERE outcome = 'interrupted' AND ended_at IS NULL;",
+    // 4: how many runs of each job and outcome `historyLimit` pruned, so
+    // that counts of runs keep growing however few rows are kept (the
+    // metrics' `jobrun_runs_total` is a counter). Runs pruned before this
+    // version are not known. The index lets the metrics, written after
+    // every run, count each job's runs and find its last success without
+    // reading every row (bench/metrics: from 33 ms to 3 ms for 20,000).
+    "CREATE TABLE pruned (
+        job     TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        runs    INTEGER NOT NULL,
+        PRIMARY KEY (job, outcome)
+    ) WITHOUT ROWID;
+    CREATE INDEX runs_by_outcome ON runs (job, outcome);",
 ];
 
 /// The schema version this jobrun writes.
@@ -108,7 +121,7 @@ mod tests {
     #[test]
     fn a_history_from_before_notifications_knows_which_jobs_are_failing() {
         let (_temp, dir) = dir();
-        dir.create().unwrap();
+        dir.prepare().unwrap();
         let path = dir.path.join(FILE_NAME);
         {
             // Schema 1, as the previous jobrun left it.
@@ -155,7 +168,7 @@ mod tests {
     #[test]
     fn runs_marked_interrupted_for_dying_become_died() {
         let (_temp, dir) = dir();
-        dir.create().unwrap();
+        dir.prepare().unwrap();
         let path = dir.path.join(FILE_NAME);
         {
             let conn = Connection::open(&path).unwrap();
@@ -197,8 +210,8 @@ mod tests {
         assert!(matches!(
             store.add(&r, 10, false),
             Err(StoreError::Newer {
-                found: 4,
-                known: 3,
+                found: 5,
+                known: 4,
                 ..
             })
         ));
