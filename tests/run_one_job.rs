@@ -308,3 +308,42 @@ fn the_index_is_private_to_its_user() {
     );
     assert_eq!(ran.code, 0, "{}", ran.stderr);
 }
+
+/// The jobs a metrics file has samples of: every job of the file has some.
+fn jobs_in_metrics(text: &str) -> std::collections::BTreeSet<String> {
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split("job_name=\"").nth(1))
+        .filter_map(|rest| rest.split('"').next())
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn a_metrics_file_holds_every_job_after_a_run_in_a_large_file() {
+    // From `global.metricsFile` and from `--metrics-file`: either way the
+    // file holds every job's figures, not only the job that ran.
+    for (global, flag) in [("global:\n  metricsFile: jobrun.prom\n", false), ("", true)] {
+        let server = Server::start(vec![Reply::status(200); 4]);
+        let text = file(global, &server.url("/ok"), BROKEN, 600);
+        let sandbox = Sandbox::with_jobs(&text);
+        let mut args = vec!["run", "ok"];
+        if flag {
+            args.extend(["--metrics-file", "jobrun.prom"]);
+        }
+        for round in 0..3 {
+            let ran = run(&sandbox, &args);
+            assert_eq!(ran.code, 0, "round {round}: {}", ran.stderr);
+            assert_eq!(ran.stderr, "", "round {round}");
+            let metrics = std::fs::read_to_string(sandbox.path("jobrun.prom")).unwrap();
+            let jobs = jobs_in_metrics(&metrics);
+            assert_eq!(jobs.len(), 601, "round {round} ({global:?}): {jobs:?}");
+            assert!(jobs.contains("ok") && jobs.contains("filler-599"));
+        }
+        // Without `--metrics-file` the file is indexed for the next run,
+        // unless `global` names a metrics file.
+        assert_eq!(run(&sandbox, &["run", "ok"]).code, 0);
+        assert_eq!(server.requests().len(), 4);
+        assert_eq!(index_files(&sandbox).len(), usize::from(flag));
+    }
+}

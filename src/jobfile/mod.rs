@@ -116,7 +116,8 @@ const INDEXED_FROM_BYTES: usize = 64 * 1024;
 /// [`layout::Layout::errors_concerning`]). With a `cache` directory, a
 /// large file is read through its index (see [`index`]) when it has one,
 /// which parses and checks only `global` and the job; else the whole file
-/// is, and its index made.
+/// is, and its index made. A file whose `global` names a metrics file gets
+/// no index: the run writes every job's figures, so it needs every job.
 pub(crate) fn load_for_run(
     path: &Path,
     host_zone: &TimeZone,
@@ -141,7 +142,10 @@ pub(crate) fn load_for_run(
     let mut checked = validate::check(&config, host_zone, base_dir, Purpose::Use);
     std::mem::forget(config);
     diagnostics.append(&mut checked.diagnostics);
+    // A file naming a metrics file is never read through an index: the
+    // metrics file a run writes holds every job's figures.
     if let (Some(dir), Some(digest), Some(layout)) = (cache, &digest, &layout)
+        && checked.metrics_file.is_none()
         && let Some(made) = index::build(&text, digest, layout, &diagnostics)
     {
         index::write(dir, path, &made);
@@ -200,7 +204,8 @@ fn through_index(
     let item = part(&found.job)?;
     let jobs_key = crate::diagnostic::Span::new(found.jobs_line, 1, 4);
     let (config, problems) = decode::decode_parts(global, jobs_key, item);
-    if problems.iter().any(Diagnostic::is_error) {
+    // Every job is needed for the metrics file (see `load_for_run`).
+    if problems.iter().any(Diagnostic::is_error) || config.global.metrics_file.is_some() {
         return None;
     }
     // The names `check_one` may ask about: the job's own (unique, or the
