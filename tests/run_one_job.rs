@@ -347,3 +347,76 @@ fn a_metrics_file_holds_every_job_after_a_run_in_a_large_file() {
         assert_eq!(index_files(&sandbox).len(), usize::from(flag));
     }
 }
+
+#[test]
+fn every_bound_and_splay_check_applies_to_a_run_through_the_index() {
+    let bad_job = [
+        ("    timeout: 25h\n", "`timeout` must be at most 24h"),
+        (
+            "    retries: 101\n",
+            "`retries` must be a whole number from 0 to 100",
+        ),
+        ("    splay: 2m\n", "`splay` (2m) is not shorter than the 1m"),
+        ("    catchUp: 9601h\n", "`catchUp` must be at most 9600h"),
+        (
+            "    headers:\n      Content-Length: \"5\"\n",
+            "header `Content-Length` is set by jobrun itself",
+        ),
+    ];
+    for (keys, message) in bad_job {
+        let server = Server::start(vec![Reply::status(200); 4]);
+        let url = server.url("/ok");
+        let good = file("", &url, "", 600);
+        let sandbox = Sandbox::with_jobs(&good);
+        // The index is made from the good file, then the job is broken:
+        // a run reads it again, whole, and says what is wrong.
+        assert_eq!(run(&sandbox, &["run", "ok"]).code, 0);
+        let broken = good.replacen(
+            "    data: {from: ok}\n",
+            &format!("    data: {{from: ok}}\n{keys}"),
+            1,
+        );
+        assert_ne!(broken, good);
+        sandbox.write("jobs.yaml", &broken);
+        for round in 0..2 {
+            let refused = run(&sandbox, &["run", "ok"]);
+            assert_eq!(
+                refused.code, 3,
+                "{keys:?} round {round}: {}",
+                refused.stderr
+            );
+            assert!(
+                refused.stderr.contains(message),
+                "{keys:?}: {}",
+                refused.stderr
+            );
+            // Other jobs still run through the index.
+            assert_eq!(run(&sandbox, &["run", "filler-1", "--dry-run"]).code, 0);
+        }
+    }
+    // `global`'s bounds stop every job.
+    for (keys, message) in [
+        ("  splay: 2h\n", "`splay` (2h) is longer than an hour"),
+        ("  splaySeed: \"\"\n", "`splaySeed` cannot be empty"),
+        (
+            "  defaultRetries: 101\n",
+            "`defaultRetries` must be a whole number from 0 to 100",
+        ),
+        (
+            "  tokenWarning: 1000000h\n",
+            "`tokenWarning` must be at most 9600h",
+        ),
+    ] {
+        let text = file(&format!("global:\n{keys}"), "https://e.com/ok", "", 600);
+        let sandbox = Sandbox::with_jobs(&text);
+        for name in ["ok", "filler-1", "ok"] {
+            let refused = run(&sandbox, &["run", name, "--dry-run"]);
+            assert_eq!(refused.code, 3, "{keys:?}: {}", refused.stderr);
+            assert!(
+                refused.stderr.contains(message),
+                "{keys:?}: {}",
+                refused.stderr
+            );
+        }
+    }
+}

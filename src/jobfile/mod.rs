@@ -376,6 +376,13 @@ jobs:
                 "jobs:\n  -\n    name: a\n    url: \"https://e.com/a\"\n    schedule: \"* * * * *\"\n  - name: b\n    url: \"https://e.com/b\"\n    schedule: \"* * * * *\"\n  -\n    name: c\n    url: \"https://e.com/c\"\n    schedule: \"* * * * *\"\n"
                     .to_string(),
             ),
+            // `global`'s splay, seed, token warning and metrics file, and
+            // every bounded duration and count at its bound.
+            (
+                "bounds and splay",
+                "global:\n  splay: 59m\n  splaySeed: billing\n  tokenWarning: 30d\n  defaultTimeout: 24h\n  defaultRetries: 100\njobs:\n  - name: a\n    schedule: \"0 * * * *\"\n    url: \"https://e.com/a\"\n    timeout: 24h\n    deadline: 168h\n    retries: 0\n    retryDelay: 24h\n    maxRetryDelay: 24h\n    catchUp: 9600h\n    historyLimit: 100000\n  - name: b\n    schedule: \"0 3 * * *\"\n    url: \"https://e.com/b\"\n    splay: 1h\n    dependsOn:\n      job: a\n      windowMinutes: 576000\n  - name: c\n    schedule: \"*/5 * * * *\"\n    url: \"https://e.com/c\"\n    splay: false\n"
+                    .to_string(),
+            ),
             // Global after the jobs.
             (
                 "global last",
@@ -412,6 +419,7 @@ jobs:
                     job.name
                 );
                 assert_eq!(alone.state_dir, whole.state_dir, "{what}");
+                assert_eq!(alone.token_warning, whole.token_warning, "{what}");
             }
         }
     }
