@@ -26,7 +26,7 @@ pub(crate) fn execute(inv: &mut Invocation, options: &Options) -> Result<Exit, E
     if options.tz.is_some() {
         node_zone(options.tz.as_deref(), inv.ctx.env)?;
     }
-    let (file, tree) = jobfile::load_keeping_tree(&path, &inv.ctx.host_zone, Purpose::Validate)?;
+    let file = jobfile::load_keeping_tree(&path, &inv.ctx.host_zone, Purpose::Validate)?;
     // A file with errors is not rewritten: its errors are shown.
     file.jobs()?;
     let shown = path.display().to_string();
@@ -48,7 +48,7 @@ pub(crate) fn execute(inv: &mut Invocation, options: &Options) -> Result<Exit, E
         }
         return Ok(Exit::Success);
     }
-    let Some(tree) = &tree else {
+    let Some(tree) = &file.tree else {
         return Ok(Exit::Success);
     };
     let zone = node_zone(options.tz.as_deref(), inv.ctx.env)?;

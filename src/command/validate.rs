@@ -105,10 +105,10 @@ fn check(inv: &mut Invocation, options: &Options) -> Result<Exit, Error> {
     let mut diagnostics = file.checked.diagnostics.clone();
     // What the Node scheduler did differently, only for a file written for it.
     if file.checked.origin == Origin::NodeScheduler
-        && let Some(tree) = file.tree()
+        && let Some(tree) = &file.tree
     {
         let host_zone = inv.ctx.host_zone.iana_name().unwrap_or("the host's zone");
-        diagnostics.extend(crate::migrate::warnings(&file.path, &tree, host_zone));
+        diagnostics.extend(crate::migrate::warnings(&file.path, tree, host_zone));
     }
     diagnostics.extend(missing);
     // The clock changes of the next 12 months, from this run's clock.

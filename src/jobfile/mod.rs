@@ -46,6 +46,12 @@ const DEFAULT_PATH: &str = "jobs.yaml";
 pub(crate) struct JobFile {
     pub(crate) path: PathBuf,
     pub(crate) text: String,
+    /// The YAML tree the jobs were decoded from, with every value's place:
+    /// kept by [`load_keeping_tree`] (`migrate`), and by [`load`] for
+    /// `validate` of a file written for the Node scheduler; otherwise each
+    /// job's tree is dropped once it is decoded, and this is `None`. `None`
+    /// too when the text holds no YAML document or is not valid YAML.
+    pub(crate) tree: Option<yaml::Node>,
     pub(crate) checked: Checked,
 }
 
@@ -66,32 +72,48 @@ pub(crate) fn locate(flag: Option<&Path>, env: &dyn Fn(&str) -> Option<String>) 
 /// as it is parsed and its tree dropped (see [`decode::decode`]).
 pub(crate) fn load(path: &Path, host_zone: &TimeZone, purpose: Purpose) -> Result<JobFile, Error> {
     let text = read::read(path).map_err(|d| file_error(path, None, vec![d]))?;
-    let (config, diagnostics) = decode::decode(&text);
-    Ok(checked(path, text, config, diagnostics, host_zone, purpose))
+    // `validate` tells what jobrun does differently with a file written
+    // for the Node scheduler, from its tree.
+    let keep = decode::Keep {
+        node_scheduler_tree: purpose == Purpose::Validate,
+        ..decode::Keep::default()
+    };
+    let decoded = decode::decode_keeping(&text, keep);
+    Ok(checked(path, text, decoded, host_zone, purpose))
 }
 
-/// [`load`], keeping the whole YAML tree with every value's place: what
-/// `migrate` reads and rewrites. `None` when the text holds no YAML
-/// document or is not valid YAML.
+/// [`load`], keeping the whole YAML tree with every value's place in
+/// `tree`, whoever the file was written for: what `migrate` reads and
+/// rewrites.
 pub(crate) fn load_keeping_tree(
     path: &Path,
     host_zone: &TimeZone,
     purpose: Purpose,
-) -> Result<(JobFile, Option<yaml::Node>), Error> {
+) -> Result<JobFile, Error> {
     let text = read::read(path).map_err(|d| file_error(path, None, vec![d]))?;
-    let (config, diagnostics, tree) = decode::decode_keeping_tree(&text);
-    let file = checked(path, text, config, diagnostics, host_zone, purpose);
-    Ok((file, tree))
+    let (config, problems, tree) = decode::decode_keeping_tree(&text);
+    let decoded = decode::Decoded {
+        config,
+        problems,
+        layout: None,
+        tree,
+    };
+    Ok(checked(path, text, decoded, host_zone, purpose))
 }
 
 fn checked(
     path: &Path,
     text: String,
-    config: schema::ConfigFile,
-    mut diagnostics: Vec<Diagnostic>,
+    decoded: decode::Decoded,
     host_zone: &TimeZone,
     purpose: Purpose,
 ) -> JobFile {
+    let decode::Decoded {
+        config,
+        problems: mut diagnostics,
+        tree,
+        ..
+    } = decoded;
     let base_dir = path.parent().unwrap_or(Path::new(""));
     let mut checked = validate::check(&config, host_zone, base_dir, purpose);
     // The file as written is not needed again, and freeing a 10,000-job
@@ -103,6 +125,7 @@ fn checked(
     JobFile {
         path: path.to_path_buf(),
         text,
+        tree,
         checked,
     }
 }
@@ -135,10 +158,20 @@ pub(crate) fn load_for_run(
         return Ok(JobFile {
             path: path.to_path_buf(),
             text,
+            tree: None,
             checked,
         });
     }
-    let (config, mut diagnostics, layout) = decode::decode_with_layout(&text, true);
+    let keep = decode::Keep {
+        layout: true,
+        ..decode::Keep::default()
+    };
+    let decode::Decoded {
+        config,
+        problems: mut diagnostics,
+        layout,
+        ..
+    } = decode::decode_keeping(&text, keep);
     let mut checked = validate::check(&config, host_zone, base_dir, Purpose::Use);
     std::mem::forget(config);
     diagnostics.append(&mut checked.diagnostics);
@@ -169,6 +202,7 @@ pub(crate) fn load_for_run(
     Ok(JobFile {
         path: path.to_path_buf(),
         text,
+        tree: None,
         checked,
     })
 }
@@ -234,13 +268,6 @@ fn file_error(path: &Path, text: Option<String>, diagnostics: Vec<Diagnostic>) -
 }
 
 impl JobFile {
-    /// The file's YAML tree, parsed again from its text: a load keeps none
-    /// (see [`load`]). `validate` asks for it only for a file written for
-    /// the Node scheduler, to say what jobrun does differently with it.
-    pub(crate) fn tree(&self) -> Option<yaml::Node> {
-        yaml::parse(&self.text).ok().flatten()
-    }
-
     /// The checked jobs, or the file's errors. Warnings are left to
     /// `validate`: commands run from cron stay quiet about them.
     pub(crate) fn jobs(&self) -> Result<&[Job], Error> {
@@ -396,7 +423,16 @@ jobs:
     fn a_job_read_through_the_index_is_the_job_read_from_the_whole_file() {
         let base = Path::new("/srv/jobs");
         for (what, text) in files() {
-            let (config, mut diagnostics, layout) = decode::decode_with_layout(&text, true);
+            let keep = decode::Keep {
+                layout: true,
+                ..decode::Keep::default()
+            };
+            let decode::Decoded {
+                config,
+                problems: mut diagnostics,
+                layout,
+                ..
+            } = decode::decode_keeping(&text, keep);
             let whole = validate::check(&config, &TimeZone::UTC, base, Purpose::Use);
             diagnostics.extend(whole.diagnostics.iter().cloned());
             assert!(!whole.has_errors(), "{what}: {:#?}", whole.diagnostics);

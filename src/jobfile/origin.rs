@@ -83,6 +83,24 @@ impl Keys {
         });
     }
 
+    /// Whether the file may still turn out to be the Node scheduler's, from
+    /// the jobs looked at so far and `before`, the top-level entries
+    /// written before `jobs`: no key only jobrun knows in either, and a
+    /// `global:` among them with one of the Node scheduler's keys. (A
+    /// `global:` written after `jobs` is not known yet: then `false`.)
+    pub(crate) fn may_be_node_schedulers(&self, before: &[(Node, Node)]) -> bool {
+        self.in_jobs.is_none()
+            && before.iter().any(|(key, value)| {
+                key.as_str() == Some("global")
+                    && entries(value).is_some_and(|global| {
+                        jobrun_only(global, GLOBAL_KEYS, NODE_GLOBAL_KEYS).is_none()
+                            && global.iter().any(|(k, _)| {
+                                k.as_str().is_some_and(|k| NODE_GLOBAL_KEYS.contains(&k))
+                            })
+                    })
+            })
+    }
+
     /// Decide, from the document's top-level and `global` keys, the jobs
     /// looked at so far, and any item of `jobs` still in `root`. The key
     /// named is the first in the order of the file's sections: the top

@@ -147,22 +147,50 @@ pub(super) fn parse_part(text: &str, first_line: u32) -> Result<Option<Document>
 }
 
 /// Parse a whole job file, handing each item of its top-level `jobs` list
-/// to `on_job` as soon as it is read instead of keeping it in the tree:
+/// to `on_job` as soon as it is read (with the top-level entries written
+/// before `jobs`) instead of keeping it in the tree:
 /// the tree of a 10,000-job file is never held whole (the list is left
 /// empty in the document). The items' characters are their places in the
 /// file; the emptied list's and the top level's are not (`migrate`, which
 /// rewrites at those places, parses with [`parse`]).
-pub(super) fn parse_jobs(
+pub(super) fn parse_jobs<'j>(
     text: &str,
-    on_job: &mut dyn FnMut(Node),
+    on_job: &'j mut OnJob<'j>,
 ) -> Result<Option<Document>, Vec<Diagnostic>> {
     parse_with(text, 1, Some(on_job))
 }
 
-fn parse_with(
+/// What [`parse_jobs`] hands each item of `jobs` to, with the top-level
+/// entries written before `jobs`.
+pub(super) type OnJob<'j> = dyn FnMut(Node, &[(Node, Node)]) + 'j;
+
+impl Document {
+    /// Put the items [`parse_jobs`] handed on back into the `jobs` list it
+    /// left empty, making the tree of the whole file, characters included.
+    pub(super) fn refill_jobs(&mut self, items: Vec<Node>) {
+        let Value::Map(entries) = &mut self.root.value else {
+            return;
+        };
+        let Some((_, jobs)) = entries.iter_mut().find(|(key, value)| {
+            key.as_str() == Some("jobs") && value.value == Value::Seq(Vec::new())
+        }) else {
+            return;
+        };
+        let end = items.iter().map(|item| item.place.1).max();
+        if let Some(end) = end {
+            // A block list ends with its last item, as the root then does;
+            // a flow list's end (`]`) was known already.
+            jobs.place.1 = jobs.place.1.max(end);
+            self.root.place.1 = self.root.place.1.max(end);
+        }
+        jobs.value = Value::Seq(items);
+    }
+}
+
+fn parse_with<'j>(
     text: &str,
     first_line: u32,
-    on_job: Option<&mut dyn FnMut(Node)>,
+    on_job: Option<&'j mut OnJob<'j>>,
 ) -> Result<Option<Document>, Vec<Diagnostic>> {
     let mut builder = Builder {
         text,
@@ -279,7 +307,7 @@ struct Builder<'t, 'j> {
     line_offset: u32,
     alias_lines: Vec<u32>,
     /// Where the items of the top-level `jobs` list go: see [`parse_jobs`].
-    on_job: Option<&'j mut dyn FnMut(Node)>,
+    on_job: Option<&'j mut OnJob<'j>>,
     /// A character index and its byte index, moving forward through the
     /// text with the events, to find where quoted scalars end.
     cursor: (usize, usize),
@@ -553,7 +581,11 @@ impl Builder<'_, '_> {
         if self.is_job_item()
             && let Some(on_job) = self.on_job.as_mut()
         {
-            on_job(node);
+            let before = match self.stack.first() {
+                Some(Frame::Map { entries, .. }) => &entries[..],
+                _ => &[],
+            };
+            on_job(node, before);
             return Ok(());
         }
         match self.stack.last_mut() {
@@ -934,7 +966,7 @@ mod tests {
             panic!("{whole:?}");
         };
         let mut streamed = Vec::new();
-        let document = parse_jobs(text, &mut |item| streamed.push(item))
+        let document = parse_jobs(text, &mut |item, _| streamed.push(item))
             .unwrap()
             .unwrap();
         // Values, lines, columns and characters alike.

@@ -22,50 +22,104 @@ use crate::jobfile::yaml::{self, Node, Value};
 /// Decode the text of a job file. Returns what could be decoded together
 /// with every problem found.
 pub(crate) fn decode(text: &str) -> (ConfigFile, Vec<Diagnostic>) {
-    let (config, problems, _) = decode_with_layout(text, false);
-    (config, problems)
+    let decoded = decode_keeping(text, Keep::default());
+    (decoded.config, decoded.problems)
 }
 
-/// [`decode`], and with `layout` where the parts of the file are, when it
-/// parses. Each job is decoded as soon as it is parsed and its tree
-/// dropped, so the tree of the whole file is never held; which scheduler
-/// the file was written for is decided from the keys as they go by.
-pub(super) fn decode_with_layout(
-    text: &str,
-    layout: bool,
-) -> (ConfigFile, Vec<Diagnostic>, Option<Layout>) {
+/// What [`decode_keeping`] keeps besides the decoded file.
+#[derive(Debug, Default, Clone, Copy)]
+pub(super) struct Keep {
+    /// Where the parts of the file are, for `run` (see `layout.rs`).
+    pub(super) layout: bool,
+    /// The whole YAML tree of a file written for the Node scheduler, for
+    /// `validate` to say what jobrun does differently with it.
+    pub(super) node_scheduler_tree: bool,
+}
+
+/// A decoded file, and what was kept.
+pub(super) struct Decoded {
+    pub(super) config: ConfigFile,
+    pub(super) problems: Vec<Diagnostic>,
+    /// When the file parses and the layout was asked for.
+    pub(super) layout: Option<Layout>,
+    /// When the file was written for the Node scheduler and its tree was
+    /// asked for.
+    pub(super) tree: Option<Node>,
+}
+
+/// [`decode`], keeping what `keep` asks for. Each job is decoded as soon
+/// as it is parsed and its tree dropped, so the tree of the whole file is
+/// not held; which scheduler the file was written for is decided from the
+/// keys as they go by. The one exception: asked for the tree of a file
+/// written for the Node scheduler, the jobs' trees are kept for as long
+/// as the file may turn out to be one (its `global:` says so and no key
+/// only jobrun knows has been seen); in the rare such file whose
+/// `global:` comes after its jobs, the text is parsed again.
+pub(super) fn decode_keeping(text: &str, keep: Keep) -> Decoded {
     let mut jobs = Decoder::default();
     let mut entries = Vec::new();
     let mut items = Vec::new();
     let mut keys = origin::Keys::default();
-    let mut on_job = |item: Node| {
-        if layout {
+    // The jobs' trees, while they may be needed.
+    let mut kept = keep.node_scheduler_tree.then(Vec::new);
+    let mut on_job = |item: Node, before: &[(Node, Node)]| {
+        if keep.layout {
             items.push(Item::of(&item));
         }
         keys.job(&item);
         entries.extend(jobs.job(&item));
+        if kept.is_some() && !keys.may_be_node_schedulers(before) {
+            kept = None;
+        }
+        if let Some(kept) = &mut kept {
+            kept.push(item);
+        }
     };
     let parsed = yaml::parse_jobs(text, &mut on_job);
     let mut decoder = Decoder {
         streamed: Some((entries, jobs.problems)),
         ..Decoder::default()
     };
-    let document = match parsed {
+    let mut document = match parsed {
         Ok(Some(document)) => document,
-        Ok(None) => return (ConfigFile::default(), vec![empty_file()], None),
-        Err(problems) => return (ConfigFile::default(), problems, None),
+        Ok(None) => return Decoded::nothing(vec![empty_file()]),
+        Err(problems) => return Decoded::nothing(problems),
     };
-    let layout = layout.then(|| Layout::of(&document, items));
+    let layout = keep.layout.then(|| Layout::of(&document, items));
     let mut config = decoder.file(&document.root);
     config.origin = keys.origin(&document.root);
-    // What is left of the tree (`global`) is small.
-    (config, decoder.problems, layout)
+    let tree = match kept {
+        _ if config.origin != origin::Origin::NodeScheduler || !keep.node_scheduler_tree => None,
+        Some(kept) => {
+            document.refill_jobs(kept);
+            Some(document.root)
+        }
+        None => yaml::parse(text).ok().flatten(),
+    };
+    // Otherwise what is left of the tree (`global`) is small.
+    Decoded {
+        config,
+        problems: decoder.problems,
+        layout,
+        tree,
+    }
+}
+
+impl Decoded {
+    fn nothing(problems: Vec<Diagnostic>) -> Decoded {
+        Decoded {
+            config: ConfigFile::default(),
+            problems,
+            layout: None,
+            tree: None,
+        }
+    }
 }
 
 /// Decode the text of a job file, keeping the whole YAML tree it was read
 /// from, with every value's place, for `migrate`, which rewrites the text
-/// at those places. Every other command decodes each job as it is parsed
-/// and drops its tree ([`decode`]).
+/// at those places. Other commands decode each job as it is parsed and
+/// drop its tree ([`decode_keeping`]).
 pub(crate) fn decode_keeping_tree(text: &str) -> (ConfigFile, Vec<Diagnostic>, Option<Node>) {
     let root = match yaml::parse(text) {
         Ok(Some(root)) => root,
@@ -106,7 +160,7 @@ pub(super) fn decode_parts(
 struct Decoder {
     problems: Vec<Diagnostic>,
     /// The jobs decoded while the file was parsed, and their problems:
-    /// see [`decode_with_layout`].
+    /// see [`decode_keeping`].
     streamed: Option<(Vec<JobEntry>, Vec<Diagnostic>)>,
 }
 
@@ -355,6 +409,59 @@ mod tests {
 
     use super::*;
     use crate::jobfile::schema::Takes;
+
+    #[test]
+    fn the_tree_kept_for_a_node_scheduler_file_is_the_whole_tree() {
+        let node_global = "global:\n  defaultRetries: 3\n  defaultHeaders:\n    X-A: b\n";
+        let job = |name: &str, more: &str| {
+            format!(
+                "  - name: {name}\n    schedule: \"0 * * * *\"\n    url: \"https://e.com/é\"\n{more}"
+            )
+        };
+        let node_jobs = format!(
+            "jobs:\n{}{}",
+            job("a", "    data: {k: 'v'}\n"),
+            job("b", "")
+        );
+        let kept = |text: &str| {
+            let keep = Keep {
+                node_scheduler_tree: true,
+                ..Keep::default()
+            };
+            decode_keeping(text, keep).tree
+        };
+        for text in [
+            format!("{node_global}{node_jobs}"),
+            // `global:` after the jobs: parsed again.
+            format!("{node_jobs}{node_global}"),
+            format!(
+                "{node_global}jobs: [{{name: a, schedule: \"0 * * * *\", url: \"https://e.com\"}}]\n"
+            ),
+            include_str!("../../../tests/fixtures/node-scheduler/jobs.yaml").to_string(),
+            include_str!("../../../tests/fixtures/node-scheduler/sample-jobs.yaml").to_string(),
+        ] {
+            // Values, lines, columns and characters: what `migrate` and
+            // `validate`'s warnings read.
+            assert_eq!(kept(&text), yaml::parse(&text).unwrap(), "{text}");
+        }
+        // Jobs' trees are dropped once a key only jobrun knows is seen,
+        // and none is kept for a file of jobrun's or of either.
+        for text in [
+            format!(
+                "{node_global}jobs:\n{}{}",
+                job("a", ""),
+                job("b", "    catchUp: 1h\n")
+            ),
+            node_jobs.clone(),
+            format!("global:\n  timezone: UTC\n{node_jobs}"),
+        ] {
+            assert_eq!(kept(&text), None, "{text}");
+        }
+        assert_eq!(
+            decode_keeping(&format!("{node_global}{node_jobs}"), Keep::default()).tree,
+            None
+        );
+    }
 
     /// The decoded file, which must have no problem at all.
     pub(super) fn decode_ok(text: &str) -> ConfigFile {
