@@ -740,13 +740,13 @@ fn unsupported_tag(tag: &Tag, span: Span) -> Diagnostic {
 }
 
 /// The parser's text as a string of its exact size: the parser's own
-/// buffers carry spare capacity that would stay alive in the tree. Taken
-/// over and shrunk in place when the parser made a copy, rather than
-/// copied again.
+/// buffers carry spare capacity that would stay alive in the tree. Copied,
+/// not shrunk in place: shrinking leaves a small free piece behind each
+/// string, which malloc then spends its time sorting through (`validate`
+/// of a 10,000-job file took 4% more CPU time so, 9% where the jobs'
+/// trees are kept, for the same instructions and more memory).
 fn exact(text: Cow<'_, str>) -> String {
-    let mut text = text.into_owned();
-    text.shrink_to_fit();
-    text
+    String::from(&*text)
 }
 
 /// A scalar's value.
