@@ -713,6 +713,51 @@ fn secrets_never_appear_in_anything_any_command_writes() {
     assert!(leaks.is_empty(), "{}", leaks.join("\n\n"));
 }
 
+/// A large job file's index, which `run` keeps in the user's cache
+/// directory, holds places and job names: never a value of the file (a
+/// credential written in it, as the lint warns against) nor of a variable.
+#[test]
+fn a_job_files_index_holds_none_of_its_values() {
+    const LITERAL: &str = "SENTINEL-literal-Lt8";
+    let server = Server::start(vec![Reply::status(200); 2]);
+    let mut text = format!(
+        "global:\n  defaultHeaders:\n    X-Api-Key: \"{LITERAL}\"\njobs:\n  - name: report\n    schedule: \"* * * * *\"\n    url: \"{}?k={LITERAL}\"\n    method: POST\n    headers:\n      Authorization: \"Bearer ${{API_TOKEN}}\"\n    data:\n      password: \"{LITERAL}\"\n      phrase: \"${{DB_PASSWORD}}\"\n",
+        server.url("/report")
+    );
+    // Large enough (64 KiB) to be indexed.
+    for i in 0..600 {
+        text.push_str(&format!(
+            "  - name: filler-{i}\n    schedule: \"*/15 * * * *\"\n    url: \"https://e.com/{i}?k={LITERAL}\"\n    body: \"{LITERAL} {i}\"\n"
+        ));
+    }
+    let sandbox = sandbox(&server);
+    sandbox.write("jobs.yaml", &text);
+    for _ in 0..2 {
+        let mut command = sandbox.jobrun();
+        command
+            .env("XDG_CACHE_HOME", sandbox.path("cache"))
+            .env("API_TOKEN", ENV_TOKEN)
+            .args(["run", "report"]);
+        let run = common::Run::from(command.output().unwrap());
+        assert_eq!(run.code, 0, "{}", run.stderr);
+    }
+    let kept: Vec<PathBuf> = std::fs::read_dir(sandbox.path("cache/jobrun"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    let index = std::fs::read_to_string(&kept[0]).unwrap();
+    assert!(index.contains("job filler-599 "), "{index}");
+    for secret in [LITERAL, ENV_TOKEN, DOTENV_PASSWORD] {
+        for form in encodings(secret) {
+            assert!(
+                !index.contains(&form),
+                "the index shows {secret:?} as {form:?}"
+            );
+        }
+    }
+}
+
 /// The tokens jobrun can have minted during this test: one per second.
 fn minted_tokens() -> Vec<String> {
     let now = jiff::Timestamp::now().as_second();

@@ -26,7 +26,7 @@ pub(crate) fn execute(inv: &mut Invocation, options: &Options) -> Result<Exit, E
     if options.tz.is_some() {
         node_zone(options.tz.as_deref(), inv.ctx.env)?;
     }
-    let file = jobfile::load(&path, &inv.ctx.host_zone, Purpose::Validate)?;
+    let file = jobfile::load_keeping_tree(&path, &inv.ctx.host_zone, Purpose::Validate)?;
     // A file with errors is not rewritten: its errors are shown.
     file.jobs()?;
     let shown = path.display().to_string();

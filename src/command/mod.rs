@@ -75,6 +75,28 @@ impl<'b> Invocation<'_, 'b> {
             .map(|file| &*Box::leak(Box::new(file)))
     }
 
+    /// The job file, checked for a run of job `name`: only the errors that
+    /// concern that job stop it, and a large file is read through its
+    /// index in the user's cache directory (`jobfile::index`), unless the
+    /// run writes a metrics file.
+    pub(crate) fn load_for_run(&self, name: &str) -> Result<&'static JobFile, Error> {
+        // The metrics file a run writes holds every job's figures: with one
+        // named here, every job is needed, and the whole file is read.
+        let metrics = crate::report::metrics_file::resolve(
+            self.global.metrics_file.as_deref(),
+            self.ctx.env,
+            None,
+        );
+        let cache = jobfile::index::cache_dir(self.ctx.env).filter(|_| metrics.is_none());
+        jobfile::load_for_run(
+            &self.config_path(),
+            &self.ctx.host_zone,
+            name,
+            cache.as_deref(),
+        )
+        .map(|file| &*Box::leak(Box::new(file)))
+    }
+
     /// The state directory: `--state-dir`, `$JOBRUN_STATE_DIR`,
     /// `global.stateDir`, `$XDG_STATE_HOME/jobrun`, `~/.local/state/jobrun`.
     pub(crate) fn state_dir(&self, file: &JobFile) -> Option<crate::state::dir::StateDir> {

@@ -3,7 +3,6 @@
 
 use crate::command::Invocation;
 use crate::error::{Error, Exit};
-use crate::jobfile::validate::Purpose;
 use crate::run::{self, Start, due_runs, signal};
 use crate::schedule::due;
 use crate::state::record::Trigger;
@@ -17,7 +16,7 @@ pub(crate) struct Options<'a> {
 }
 
 pub(crate) fn execute(inv: &mut Invocation, options: &Options) -> Result<Exit, Error> {
-    let file = inv.load(Purpose::Use)?;
+    let file = inv.load_for_run(options.name)?;
     let job = file.job(options.name)?;
     let state_dir = inv.state_dir(file);
     let setup = inv.setup(file, state_dir.as_ref());

@@ -276,14 +276,20 @@ impl Job {
             .map_or(self.span, |(_, span)| *span)
     }
 
-    /// Where the job's notifications or healthcheck use `variable`: its
-    /// last use, since their placeholders come after the request's in
-    /// `uses`; a variable the request uses too is still pointed at in them.
-    pub(crate) fn notice_use_of(&self, variable: &str) -> Span {
-        self.uses
-            .iter()
-            .rev()
-            .find(|(name, _)| name == variable)
-            .map_or(self.span, |(_, span)| *span)
+    /// Where each variable is used: its first use, or with `last` its last,
+    /// (the notifications' and healthcheck's placeholders come after the
+    /// request's, so a variable the request uses too is still pointed at in
+    /// them). For many variables at once: a lookup each, not a pass over
+    /// every use.
+    pub(crate) fn uses_by_name(&self, last: bool) -> std::collections::HashMap<&str, Span> {
+        let mut found = std::collections::HashMap::with_capacity(self.uses.len());
+        for (name, span) in &self.uses {
+            if last {
+                found.insert(name.as_str(), *span);
+            } else {
+                found.entry(name.as_str()).or_insert(*span);
+            }
+        }
+        found
     }
 }

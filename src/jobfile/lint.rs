@@ -54,13 +54,14 @@ pub(super) fn job_file(config: &ConfigFile) -> Vec<Diagnostic> {
     }
     let global = &config.global;
     let jobs = config.jobs.iter();
-    let notifies = global
-        .notify
-        .iter()
-        .chain(jobs.clone().filter_map(|j| match &j.notify {
-            Some(Switch::On(notify)) => Some(notify),
-            _ => None,
-        }));
+    let notifies =
+        global
+            .notify
+            .iter()
+            .chain(jobs.clone().filter_map(|j| match j.notify.as_deref() {
+                Some(Switch::On(notify)) => Some(notify),
+                _ => None,
+            }));
     for notice in notifies
         .flat_map(|n| [&n.on_failure, &n.on_recovery])
         .flatten()

@@ -51,64 +51,105 @@ const NODE_DEPENDS_ON_KEYS: &[&str] = &["job", "windowMinutes", "condition"];
 
 /// Decide from the document's keys.
 pub(crate) fn of(root: &Node) -> Origin {
-    let mut finder = Finder::default();
-    let Some(top) = entries(root) else {
-        return Origin::Either;
-    };
-    finder.look(top, TOP_KEYS, NODE_TOP_KEYS);
-    let mut node_global = false;
-    for (key, value) in top {
-        match key.as_str() {
-            Some("global") => {
-                if let Some(global) = entries(value) {
-                    finder.look(global, GLOBAL_KEYS, NODE_GLOBAL_KEYS);
-                    node_global = global
-                        .iter()
-                        .any(|(k, _)| k.as_str().is_some_and(|k| NODE_GLOBAL_KEYS.contains(&k)));
-                }
-            }
-            Some("jobs") => {
-                let Value::Seq(jobs) = &value.value else {
-                    continue;
-                };
-                for job in jobs.iter().filter_map(entries) {
-                    finder.look(job, JOB_KEYS, NODE_JOB_KEYS);
-                    for (key, value) in job {
-                        if key.as_str() == Some("dependsOn")
-                            && let Some(depends) = entries(value)
-                        {
-                            finder.look(depends, DEPENDS_ON_KEYS, NODE_DEPENDS_ON_KEYS);
-                        }
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    match finder.first {
-        Some((key, span)) => Origin::Jobrun { key, span },
-        None if node_global => Origin::NodeScheduler,
-        None => Origin::Either,
-    }
+    Keys::default().origin(root)
 }
 
-#[derive(Default)]
-struct Finder {
-    /// The first key only jobrun knows, in the order the walk meets them.
-    first: Option<(String, Span)>,
+/// The keys of a file, looked at as it is read: each job's as the job is
+/// parsed ([`Keys::job`]), then the top level's and `global`'s
+/// ([`Keys::origin`]), so the tree of the whole file need not be kept to
+/// decide. Once a key only jobrun knows is found, later jobs cost a check
+/// each.
+#[derive(Debug, Default)]
+pub(crate) struct Keys {
+    /// The first key only jobrun knows in the jobs looked at, in order.
+    in_jobs: Option<(String, Span)>,
 }
 
-impl Finder {
-    fn look(&mut self, entries: &[(Node, Node)], jobrun: &[Key], node: &[&str]) {
-        if self.first.is_some() {
+impl Keys {
+    /// Look at the keys of a job (an item of `jobs`) and of its `dependsOn`.
+    pub(crate) fn job(&mut self, job: &Node) {
+        if self.in_jobs.is_some() {
             return;
         }
-        self.first = entries.iter().find_map(|(key, _)| {
-            let name = key.as_str()?;
-            (!node.contains(&name) && jobrun.iter().any(|k| k.name == name))
-                .then(|| (name.to_string(), key.span))
+        let Some(job) = entries(job) else {
+            return;
+        };
+        self.in_jobs = jobrun_only(job, JOB_KEYS, NODE_JOB_KEYS).or_else(|| {
+            job.iter()
+                .filter(|(key, _)| key.as_str() == Some("dependsOn"))
+                .find_map(|(_, value)| {
+                    jobrun_only(entries(value)?, DEPENDS_ON_KEYS, NODE_DEPENDS_ON_KEYS)
+                })
         });
     }
+
+    /// Whether the file may still turn out to be the Node scheduler's, from
+    /// the jobs looked at so far and `before`, the top-level entries
+    /// written before `jobs`: no key only jobrun knows in either, and a
+    /// `global:` among them with one of the Node scheduler's keys. (A
+    /// `global:` written after `jobs` is not known yet: then `false`.)
+    pub(crate) fn may_be_node_schedulers(&self, before: &[(Node, Node)]) -> bool {
+        self.in_jobs.is_none()
+            && before.iter().any(|(key, value)| {
+                key.as_str() == Some("global")
+                    && entries(value).is_some_and(|global| {
+                        jobrun_only(global, GLOBAL_KEYS, NODE_GLOBAL_KEYS).is_none()
+                            && global.iter().any(|(k, _)| {
+                                k.as_str().is_some_and(|k| NODE_GLOBAL_KEYS.contains(&k))
+                            })
+                    })
+            })
+    }
+
+    /// Decide, from the document's top-level and `global` keys, the jobs
+    /// looked at so far, and any item of `jobs` still in `root`. The key
+    /// named is the first in the order of the file's sections: the top
+    /// level's, then `global`'s and the jobs' as written.
+    pub(crate) fn origin(mut self, root: &Node) -> Origin {
+        let Some(top) = entries(root) else {
+            return Origin::Either;
+        };
+        let mut first = jobrun_only(top, TOP_KEYS, NODE_TOP_KEYS);
+        let mut node_global = false;
+        for (key, value) in top {
+            match key.as_str() {
+                Some("global") => {
+                    if let Some(global) = entries(value) {
+                        first =
+                            first.or_else(|| jobrun_only(global, GLOBAL_KEYS, NODE_GLOBAL_KEYS));
+                        node_global = global.iter().any(|(k, _)| {
+                            k.as_str().is_some_and(|k| NODE_GLOBAL_KEYS.contains(&k))
+                        });
+                    }
+                }
+                Some("jobs") => {
+                    // Items kept in the tree (a list with an anchor).
+                    if let Value::Seq(jobs) = &value.value {
+                        for job in jobs {
+                            self.job(job);
+                        }
+                    }
+                    first = first.or_else(|| self.in_jobs.take());
+                }
+                _ => {}
+            }
+        }
+        match first {
+            Some((key, span)) => Origin::Jobrun { key, span },
+            None if node_global => Origin::NodeScheduler,
+            None => Origin::Either,
+        }
+    }
+}
+
+/// The first key of `entries` that jobrun knows (`jobrun`) and the Node
+/// scheduler did not (`node`).
+fn jobrun_only(entries: &[(Node, Node)], jobrun: &[Key], node: &[&str]) -> Option<(String, Span)> {
+    entries.iter().find_map(|(key, _)| {
+        let name = key.as_str()?;
+        (!node.contains(&name) && jobrun.iter().any(|k| k.name == name))
+            .then(|| (name.to_string(), key.span))
+    })
 }
 
 fn entries(node: &Node) -> Option<&[(Node, Node)]> {
@@ -129,6 +170,8 @@ mod tests {
 
     const JOB: &str =
         "jobs:\n  - name: a\n    schedule: \"* * * * *\"\n    url: \"https://e.com\"\n";
+    const JOB_B: &str = "  - name: b\n    schedule: \"* * * * *\"\n    url: \"https://e.com/b\"\n";
+    const JOB_C: &str = "  - name: c\n    schedule: \"* * * * *\"\n    url: \"https://e.com/c\"\n";
 
     #[test]
     fn the_node_schedulers_keys_are_keys_jobrun_reads() {
@@ -178,6 +221,35 @@ mod tests {
             };
             assert_eq!((found.as_str(), span.line), (key, line));
         }
+    }
+
+    #[test]
+    fn keys_looked_at_as_each_job_is_parsed_decide_as_the_whole_tree_does() {
+        let node_global = "global:\n  defaultRetries: 3\n";
+        let texts = [
+            format!("{node_global}{JOB}"),
+            format!("{JOB}{node_global}"),
+            JOB.to_string(),
+            format!("{node_global}{JOB}{JOB_B}    dependsOn:\n      job: a\n      cooldown: 1h\n"),
+            format!("{node_global}{JOB}{JOB_B}    catchUp: 1h\n{JOB_C}    notify: false\n"),
+            format!("{JOB}{JOB_B}    catchUp: 1h\nglobal:\n  timezone: UTC\n"),
+            // A list with an anchor keeps its items in the tree.
+            format!("{node_global}jobs: &all\n{}", &JOB[6..]),
+            format!("{}    timezone: UTC\n", JOB.replace("jobs:", "jobs: &all")),
+            include_str!("../../tests/fixtures/node-scheduler/jobs.yaml").to_string(),
+            include_str!("../../tests/fixtures/node-scheduler/sample-jobs.yaml").to_string(),
+            include_str!("../../jobs.yaml").to_string(),
+        ];
+        for text in texts {
+            let (config, _) = crate::jobfile::decode::decode(&text);
+            assert_eq!(config.origin, origin(&text), "{text}");
+        }
+        // The key named is the first in the file's order of sections.
+        let text = format!("{JOB}{JOB_B}    catchUp: 1h\nglobal:\n  timezone: UTC\n");
+        let Origin::Jobrun { key, .. } = crate::jobfile::decode::decode(&text).0.origin else {
+            panic!("{text}");
+        };
+        assert_eq!(key, "catchUp");
     }
 
     #[test]

@@ -43,6 +43,14 @@ pub(crate) struct ConfigFile {
     pub(super) jobs_span: Span,
 }
 
+impl ConfigFile {
+    /// The job named by the first job's `dependsOn`, if it names one.
+    pub(super) fn depends_on_target(&self) -> Option<&str> {
+        let depends = self.jobs.first()?.depends_on.as_ref()?;
+        depends.job.as_ref().map(|text| text.value.as_str())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Default)]
 pub(super) struct Global {
     pub(super) default_timeout: Option<Spanned<Duration>>,
@@ -88,7 +96,9 @@ pub(super) struct JobEntry {
     pub(super) enabled: Option<bool>,
     pub(super) description: Option<String>,
     pub(super) timezone: Option<Text>,
-    pub(super) depends_on: Option<DependsOnEntry>,
+    /// Boxed, as `notify`: most jobs have none, and a 10,000-job file
+    /// holds every entry at once.
+    pub(super) depends_on: Option<Box<DependsOnEntry>>,
     pub(super) expect_status: Option<Vec<StatusItem>>,
     pub(super) expect_body_contains: Option<Text>,
     pub(super) max_response_bytes: Option<Spanned<u64>>,
@@ -98,7 +108,7 @@ pub(super) struct JobEntry {
     pub(super) catch_up: Option<Spanned<Duration>>,
     pub(super) concurrency: Option<Text>,
     pub(super) history_limit: Option<Spanned<u32>>,
-    pub(super) notify: Option<Switch<NotifyEntry>>,
+    pub(super) notify: Option<Box<Switch<NotifyEntry>>>,
     pub(super) healthcheck: Option<Switch<Text>>,
     pub(super) splay: Option<Switch<Spanned<Duration>>>,
 }

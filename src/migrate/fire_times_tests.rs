@@ -93,7 +93,7 @@ fn migrated_shipped_files_fire_when_node_cron_fired_for_a_year() {
         let root = yaml::parse(text).unwrap().unwrap();
         let migrated = migrate(text, &root, &zone).unwrap().text;
         verify(&migrated).unwrap();
-        let (config, _, _) = decode::decode_keeping_tree(&migrated);
+        let (config, _) = decode::decode(&migrated);
         // The host's zone must not matter: the file names its own.
         let host = TimeZone::get("Asia/Tokyo").unwrap();
         let checked = validate::check(&config, &host, Path::new(""), validate::Purpose::Use);

@@ -43,7 +43,7 @@ pub(crate) fn warnings(path: &Path, root: &Node, host_zone: &str) -> Vec<Diagnos
 /// before it is printed: a defect here must never hand a broken file on.
 pub(crate) fn verify(text: &str) -> Result<(), Vec<Diagnostic>> {
     use crate::jobfile::{decode, validate};
-    let (config, mut problems, _) = decode::decode_keeping_tree(text);
+    let (config, mut problems) = decode::decode(text);
     let checked = validate::check(
         &config,
         &jiff::tz::TimeZone::UTC,

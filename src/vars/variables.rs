@@ -171,10 +171,15 @@ impl<'a> Variables<'a> {
     /// the place the job first uses it.
     pub(crate) fn missing(&self, job: &Job) -> Vec<Diagnostic> {
         let context = format!("job `{}`", job.name);
+        // Found only once something is missing, then once for all.
+        let mut uses = None;
         needs(job.templates(), &[builtin::NAMES])
             .into_iter()
             .filter_map(|(variable, need)| {
-                self.problem(variable, need, &context, job.use_of(variable))
+                self.problem(variable, need, &context, || {
+                    let uses = uses.get_or_insert_with(|| job.uses_by_name(false));
+                    uses.get(variable).copied().unwrap_or(job.span)
+                })
             })
             .collect()
     }
@@ -213,6 +218,7 @@ impl<'a> Variables<'a> {
             .collect();
         let exempt = [builtin::NAMES, crate::job::notice::PLACEHOLDERS];
         let mut problems = Vec::new();
+        let mut uses = None;
         for (variable, mut need) in needs(job.notice_templates(), &exempt) {
             match request.get(variable) {
                 None => {}
@@ -230,7 +236,10 @@ impl<'a> Variables<'a> {
                 _ => "its notifications",
             };
             let context = format!("job `{}`, used by {by}", job.name);
-            problems.extend(self.problem(variable, need, &context, job.notice_use_of(variable)));
+            problems.extend(self.problem(variable, need, &context, || {
+                let uses = uses.get_or_insert_with(|| job.uses_by_name(true));
+                uses.get(variable).copied().unwrap_or(job.span)
+            }));
         }
         problems
     }
@@ -238,20 +247,29 @@ impl<'a> Variables<'a> {
     /// The error about `variable`, if there is one: required and set
     /// nowhere, or (if `need.report_unusable`) its value cannot be used. The
     /// message ends with `(context)`.
-    fn problem(&self, variable: &str, need: Need, context: &str, at: Span) -> Option<Diagnostic> {
+    fn problem(
+        &self,
+        variable: &str,
+        need: Need,
+        context: &str,
+        at: impl FnOnce() -> Span,
+    ) -> Option<Diagnostic> {
         match self.resolve(variable) {
             Ok(Some(_)) => None,
             Ok(None) if need.required => Some(
-                Diagnostic::error(format!("variable `{variable}` is not set ({context})"), at)
-                    .with_help(format!(
-                        "set it in the environment or in `{}`",
-                        self.env_file.display()
-                    )),
+                Diagnostic::error(
+                    format!("variable `{variable}` is not set ({context})"),
+                    at(),
+                )
+                .with_help(format!(
+                    "set it in the environment or in `{}`",
+                    self.env_file.display()
+                )),
             ),
             Ok(None) => None,
-            Err(error) if need.report_unusable => {
-                Some(Diagnostic::error(format!("{error} ({context})"), at).with_help(error.help()))
-            }
+            Err(error) if need.report_unusable => Some(
+                Diagnostic::error(format!("{error} ({context})"), at()).with_help(error.help()),
+            ),
             Err(_) => None,
         }
     }

@@ -153,7 +153,7 @@ mod tests {
             config.global.healthcheck.unwrap().value,
             "https://hc-ping.com/k"
         );
-        let Some(Switch::On(own)) = &config.jobs[0].notify else {
+        let Some(Switch::On(own)) = config.jobs[0].notify.as_deref() else {
             panic!("{:?}", config.jobs[0].notify);
         };
         assert!(own.on_failure.is_none());
@@ -168,7 +168,7 @@ mod tests {
             "ok"
         );
         assert_eq!(config.jobs[0].healthcheck, Some(Switch::Off));
-        assert_eq!(config.jobs[1].notify, Some(Switch::Off));
+        assert_eq!(config.jobs[1].notify.as_deref(), Some(&Switch::Off));
         assert_eq!(config.jobs[1].healthcheck, None);
     }
 

@@ -78,9 +78,32 @@ pub(crate) fn check(
     base_dir: &Path,
     purpose: Purpose,
 ) -> Checked {
+    check_with(config, host_zone, base_dir, purpose, None)
+}
+
+/// Check a file cut down to the job to run (and `global`), for that run:
+/// `names` are the names of all the file's jobs, known to be unique, for
+/// `dependsOn` to name.
+pub(in crate::jobfile) fn check_one(
+    config: &ConfigFile,
+    names: &HashMap<&str, Span>,
+    host_zone: &TimeZone,
+    base_dir: &Path,
+) -> Checked {
+    check_with(config, host_zone, base_dir, Purpose::Use, Some(names))
+}
+
+fn check_with(
+    config: &ConfigFile,
+    host_zone: &TimeZone,
+    base_dir: &Path,
+    purpose: Purpose,
+    names: Option<&HashMap<&str, Span>>,
+) -> Checked {
     let mut checker = Checker {
         host_zone,
         base_dir,
+        names,
         // How the Node scheduler read the file is worth a warning only where
         // the file may have been written for it.
         compare_with_node: purpose == Purpose::Validate && !config.origin.is_jobrun(),
@@ -125,6 +148,8 @@ pub(crate) fn check(
 struct Checker<'a> {
     host_zone: &'a TimeZone,
     base_dir: &'a Path,
+    /// The names of the file's jobs when `check_one` checks one of them.
+    names: Option<&'a HashMap<&'a str, Span>>,
     /// Whether to warn where the Node scheduler read the file differently.
     compare_with_node: bool,
     /// Zones by name, looked up once per name, not once per job.
@@ -167,7 +192,14 @@ impl Checker<'_> {
             );
         }
 
-        let first_seen = self.unique_names(&config.jobs);
+        let own_names;
+        let first_seen = match self.names {
+            Some(names) => names,
+            None => {
+                own_names = self.unique_names(&config.jobs);
+                &own_names
+            }
+        };
 
         let mut jobs = Vec::with_capacity(config.jobs.len());
         for entry in &config.jobs {
@@ -183,7 +215,7 @@ impl Checker<'_> {
                 }),
             };
             let job = self
-                .job(entry, config, &default_headers, zone, &first_seen)
+                .job(entry, config, &default_headers, zone, first_seen)
                 .and_then(|mut job| {
                     let seed = global.splay_seed.as_ref().map_or("", |s| s.value.as_str());
                     job.splay = self.splay(entry, global_splay, seed, &job.name, &job.schedule)?;
@@ -192,7 +224,7 @@ impl Checker<'_> {
             let mut uses = std::mem::take(&mut self.uses);
             let notices = self.notices(entry, &mut inherited);
             if let (Some(mut job), Some((notify, healthcheck, notice_uses))) = (job, notices) {
-                // After the request's: `Job::notice_use_of` relies on it.
+                // After the request's: `Job::uses_by_name` relies on it.
                 uses.extend(default_uses.iter().cloned());
                 uses.extend(notice_uses);
                 job.notify = notify;
@@ -260,16 +292,8 @@ impl Checker<'_> {
 
         let method = self.method(entry.method.as_ref(), Method::Get);
 
-        let mut headers = default_headers.to_vec();
-        for (header, template) in self.headers(&entry.headers) {
-            match headers
-                .iter_mut()
-                .find(|(h, _)| h.eq_ignore_ascii_case(&header))
-            {
-                Some(existing) => *existing = (header, template),
-                None => headers.push((header, template)),
-            }
-        }
+        let own_headers = self.headers(&entry.headers);
+        let headers = request::merge_headers(default_headers, own_headers);
 
         // A value with an error leaves the job unbuilt: a `Job` holds only
         // checked values.

@@ -13,6 +13,49 @@ use crate::jobfile::yaml::{Node, Value};
 
 use super::Checker;
 
+/// A job's headers: `defaultHeaders`, each replaced by a header of the
+/// job's with the same name in any case (where it stood), then the job's
+/// others, a later one of the same name replacing an earlier one. Names
+/// are found through an index once there are more than a few, so a job
+/// with 100,000 headers is checked in linear time.
+pub(super) fn merge_headers(
+    defaults: &[(String, Template)],
+    own: Vec<(String, Template)>,
+) -> Vec<(String, Template)> {
+    let mut headers = defaults.to_vec();
+    // A job has a few headers: a search each is cheaper than an index.
+    if headers.len() + own.len() <= 16 {
+        for (name, template) in own {
+            match headers
+                .iter_mut()
+                .find(|(h, _)| h.eq_ignore_ascii_case(&name))
+            {
+                Some(existing) => *existing = (name, template),
+                None => headers.push((name, template)),
+            }
+        }
+        return headers;
+    }
+    let mut index: std::collections::HashMap<String, usize> = headers
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(i, (name, _))| (name.to_ascii_lowercase(), i))
+        .collect();
+    for (name, template) in own {
+        match index.entry(name.to_ascii_lowercase()) {
+            std::collections::hash_map::Entry::Occupied(at) => {
+                headers[*at.get()] = (name, template);
+            }
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(headers.len());
+                headers.push((name, template));
+            }
+        }
+    }
+    headers
+}
+
 impl Checker<'_> {
     /// `method` as written, or `default` when it is not.
     pub(super) fn method(&mut self, text: Option<&Text>, default: Method) -> Option<Method> {
