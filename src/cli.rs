@@ -153,7 +153,8 @@ pub(crate) enum Command {
 
     /// Show each job's last run, last success, failures in a row and next run
     ///
-    /// Exits 1 when the last run of any enabled job failed, for monitoring.
+    /// Exits 1 when the last run of any enabled job failed, or its token has
+    /// expired, for monitoring.
     #[command(after_help = command_exit_codes_help(CommandName::Status))]
     Status {
         /// Print JSON: {"jobs": [...]}

@@ -228,10 +228,13 @@ impl CommandName {
                 ),
             ],
             CommandName::Status => &[
-                (Exit::Success, "no enabled job is failing"),
+                (
+                    Exit::Success,
+                    "no enabled job is failing or has an expired token",
+                ),
                 (
                     Exit::Failed,
-                    "the last run of an enabled job failed, was interrupted or died; or the output\n      cannot be written",
+                    "the last run of an enabled job failed, was interrupted or died, or its token\n      has expired; or the output cannot be written",
                 ),
                 (Exit::Usage, USAGE),
                 (

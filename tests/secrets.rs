@@ -566,8 +566,9 @@ const CASES: &[Case] = &[
         &[("API_TOKEN", EXPIRED_JWT)],
         3,
     ),
-    with_env(&["status"], &[("API_TOKEN", EXPIRED_JWT)], 0),
-    with_env(&["status", "--json"], &[("API_TOKEN", EXPIRED_JWT)], 0),
+    // An enabled job's expired token: `status` exits 1.
+    with_env(&["status"], &[("API_TOKEN", EXPIRED_JWT)], 1),
+    with_env(&["status", "--json"], &[("API_TOKEN", EXPIRED_JWT)], 1),
     with_env(
         &["run", "report"],
         &[
