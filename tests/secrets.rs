@@ -461,6 +461,19 @@ const CASES: &[Case] = &[
         Answer::None,
         0,
     ),
+    // With the warnings of what a pod cannot do: a moving image tag, the
+    // flags not carried into the CronJobs.
+    case(
+        &[
+            "--env-file",
+            ".env",
+            "kubernetes",
+            "--image",
+            "example/jobrun",
+        ],
+        Answer::None,
+        0,
+    ),
     // Sealing.
     Case {
         args: &["encrypt", "REPORT_PHRASE"],
