@@ -524,12 +524,37 @@ fn help_lists_the_exit_codes() {
     assert_eq!(run.code, 0);
     for line in [
         "0   success",
-        "1   the job ran and failed",
+        "1   a job ran and failed",
+        "`migrate --check`",
         "2   usage error",
         "3   configuration or environment error",
         "75  another run",
     ] {
         assert!(run.stdout.contains(line), "{line}\n{}", run.stdout);
+    }
+}
+
+#[test]
+fn exit_codes_in_help_read_cleanly_at_80_columns() {
+    let sandbox = Sandbox::new();
+    for args in [&["--help"][..], &["run", "--help"], &["status", "--help"]] {
+        let run = sandbox
+            .jobrun()
+            .env("COLUMNS", "80")
+            .args(args)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8(run.stdout).unwrap();
+        let codes = stdout.split("Exit codes:\n").nth(1).expect("exit codes");
+        for line in codes.lines() {
+            assert!(line.chars().count() <= 80, "{args:?}: {line}");
+            // A code's line, or one hanging under its meaning.
+            let code = line.len() > 6 && line[2..5].trim().parse::<u8>().is_ok();
+            assert!(
+                code || (line.starts_with("      ") && !line.starts_with("       ")),
+                "{args:?}: {line:?}\n{codes}"
+            );
+        }
     }
 }
 
