@@ -112,7 +112,8 @@ pub(crate) enum Command {
         #[arg(long, value_name = "RFC3339")]
         after: Option<jiff::Timestamp>,
 
-        /// Instead, list the job's run times that a clock change skips or runs once, over the next 12 months
+        /// Instead, list the clock changes of the 12 months after now (or --after) that skip a run
+        /// of the job, or run a time that happens twice only once
         #[arg(long, conflicts_with = "count")]
         dst: bool,
     },
