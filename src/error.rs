@@ -56,7 +56,9 @@ impl Exit {
             Exit::Failed => {
                 "a job ran and failed (`run`, `catch-up`); a check found a problem (`status`, `crontab --check`, `migrate --check`, `next`: no run time left); `encrypt` could not read standard input; or the output cannot be written"
             }
-            Exit::Usage => "usage error (bad flag or argument)",
+            Exit::Usage => {
+                "usage error: the command line cannot be read (an unknown flag, a missing or malformed argument); a flag's value that cannot be used is 3"
+            }
             Exit::Config => {
                 "configuration or environment error (invalid job file, unknown job, unset variable, a state directory that a job's lock or dependsOn needs and cannot use, an expired token)"
             }
@@ -119,7 +121,7 @@ impl CommandName {
     /// reader that went away), and 2 for a bad command line.
     fn exits(self) -> &'static [(Exit, &'static str)] {
         const OUTPUT: &str = "the output cannot be written";
-        const USAGE: &str = "usage error (bad flag or argument)";
+        const USAGE: &str = "usage error: an unknown flag, a missing or malformed argument";
         match self {
             CommandName::Validate => &[
                 (

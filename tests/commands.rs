@@ -518,6 +518,26 @@ fn usage_errors_exit_2_and_name_the_flag() {
     assert_eq!(sandbox.run(&[]).code, 2);
 }
 
+/// The line README.md and docs/running.md draw: a command line that cannot
+/// be read is 2, a value read well that cannot be used is 3, as a setting
+/// of the job file would be.
+#[test]
+fn a_flag_value_that_reads_well_but_cannot_be_used_exits_3_and_names_the_flag() {
+    let sandbox = Sandbox::with_jobs(NEEDS_TOKEN);
+    for (args, flag) in [
+        (
+            &["kubernetes", "--image", "jobrun:1", "--namespace", "Jobs"][..],
+            "`--namespace`",
+        ),
+        (&["migrate", "--tz", "Nowhere/Zone"], "`--tz`"),
+        (&["kubernetes", "--image", "job run:1"], "`--image`"),
+    ] {
+        let run = sandbox.run(args);
+        assert_eq!(run.code, 3, "{args:?}: {}", run.stderr);
+        assert!(run.stderr.contains(flag), "{args:?}: {}", run.stderr);
+    }
+}
+
 #[test]
 fn help_lists_the_exit_codes() {
     let run = Sandbox::new().run(&["--help"]);
