@@ -138,7 +138,7 @@ pub(crate) enum Command {
 
     /// Print an /etc/cron.d file that runs the enabled jobs on time, in their zones
     ///
-    /// `jobrun crontab > /etc/cron.d/jobrun` installs it (owned by root, mode 0644).
+    /// `jobrun crontab | sudo tee /etc/cron.d/jobrun` installs it (owned by root, mode 0644).
     /// Jobs kept in another zone than the host's, or firing at seconds other
     /// than 0, run as `run --due NAME`, which checks the time itself.
     #[command(after_help = command_exit_codes_help(CommandName::Crontab))]
