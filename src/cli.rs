@@ -112,7 +112,8 @@ pub(crate) enum Command {
         #[arg(long, value_name = "RFC3339")]
         after: Option<jiff::Timestamp>,
 
-        /// Instead, list the job's run times that a clock change skips or runs once, over the next 12 months
+        /// Instead, list the clock changes of the 12 months after now (or --after) that skip a run
+        /// of the job, or run a time that happens twice only once
         #[arg(long, conflicts_with = "count")]
         dst: bool,
     },
@@ -137,7 +138,7 @@ pub(crate) enum Command {
 
     /// Print an /etc/cron.d file that runs the enabled jobs on time, in their zones
     ///
-    /// `jobrun crontab > /etc/cron.d/jobrun` installs it (owned by root, mode 0644).
+    /// `jobrun crontab | sudo tee /etc/cron.d/jobrun` installs it (owned by root, mode 0644).
     /// Jobs kept in another zone than the host's, or firing at seconds other
     /// than 0, run as `run --due NAME`, which checks the time itself.
     #[command(after_help = command_exit_codes_help(CommandName::Crontab))]
@@ -153,7 +154,8 @@ pub(crate) enum Command {
 
     /// Show each job's last run, last success, failures in a row and next run
     ///
-    /// Exits 1 when the last run of any enabled job failed, for monitoring.
+    /// Exits 1 when the last run of any enabled job failed, or its token has
+    /// expired, for monitoring.
     #[command(after_help = command_exit_codes_help(CommandName::Status))]
     Status {
         /// Print JSON: {"jobs": [...]}

@@ -54,11 +54,13 @@ impl Exit {
         match self {
             Exit::Success => "success",
             Exit::Failed => {
-                "the job ran and failed, or a check found a problem (`status`, `crontab --check`,\n      `next`, `catch-up`), or the output cannot be written"
+                "a job ran and failed (`run`, `catch-up`); a check found a problem (`status`, `crontab --check`, `migrate --check`, `next`: no run time left); `encrypt` could not read standard input; or the output cannot be written"
             }
-            Exit::Usage => "usage error (bad flag or argument)",
+            Exit::Usage => {
+                "usage error: the command line cannot be read (an unknown flag, a missing or malformed argument); a flag's value that cannot be used is 3"
+            }
             Exit::Config => {
-                "configuration or environment error (invalid job file, unknown job, unset variable,\n      a state directory that a job's lock or dependsOn needs and cannot use, an expired token)"
+                "configuration or environment error (invalid job file, unknown job, unset variable, a state directory that a job's lock or dependsOn needs and cannot use, an expired token)"
             }
             Exit::LogLost => {
                 "the job ran and succeeded, but its --log-file could not be written (a full disk)"
@@ -119,7 +121,7 @@ impl CommandName {
     /// reader that went away), and 2 for a bad command line.
     fn exits(self) -> &'static [(Exit, &'static str)] {
         const OUTPUT: &str = "the output cannot be written";
-        const USAGE: &str = "usage error (bad flag or argument)";
+        const USAGE: &str = "usage error: an unknown flag, a missing or malformed argument";
         match self {
             CommandName::Validate => &[
                 (
@@ -130,7 +132,7 @@ impl CommandName {
                 (Exit::Usage, USAGE),
                 (
                     Exit::Config,
-                    "errors (with --env, an expired token too), or warnings with --strict; the job\n      file or .env cannot be read",
+                    "errors (with --env, an expired token too), or warnings with --strict; the job file or .env cannot be read",
                 ),
             ],
             CommandName::List | CommandName::History | CommandName::Metrics => &[
@@ -139,7 +141,7 @@ impl CommandName {
                 (Exit::Usage, USAGE),
                 (
                     Exit::Config,
-                    "the job file is invalid or cannot be read; an unknown job; a history that\n      exists and cannot be read",
+                    "the job file is invalid or cannot be read; an unknown job; a history that exists and cannot be read",
                 ),
             ],
             CommandName::Next => &[
@@ -149,7 +151,7 @@ impl CommandName {
                 ),
                 (
                     Exit::Failed,
-                    "no run time after --after (they end with the year 9998); or the output cannot\n      be written",
+                    "no run time after --after (they end with the year 9998); or the output cannot be written",
                 ),
                 (Exit::Usage, USAGE),
                 (
@@ -160,7 +162,7 @@ impl CommandName {
             CommandName::Run => &[
                 (
                     Exit::Success,
-                    "succeeded; or the job is disabled, dependsOn skipped it, or --due found\n      nothing due",
+                    "succeeded; or the job is disabled, dependsOn skipped it, or --due found nothing due",
                 ),
                 (
                     Exit::Failed,
@@ -169,7 +171,7 @@ impl CommandName {
                 (Exit::Usage, USAGE),
                 (
                     Exit::Config,
-                    "the job file, a variable, caFile, --output, --log-file, a proxy variable, or a\n      state directory the job's lock or dependsOn needs cannot be used; or a token the\n      request would send has expired (not sent; recorded as failed)",
+                    "the job file, a variable, caFile, --output, --log-file, a proxy variable, or a state directory the job's lock or dependsOn needs cannot be used; or a token the request would send has expired (not sent; recorded as failed)",
                 ),
                 (
                     Exit::LogLost,
@@ -190,7 +192,7 @@ impl CommandName {
                 ),
                 (
                     Exit::Usage,
-                    "usage error; a name that is not a variable's; standard input empty, over\n      1 MiB or not UTF-8",
+                    "usage error; a name that is not a variable's; standard input empty, over 1 MiB or not UTF-8",
                 ),
                 (
                     Exit::Config,
@@ -201,7 +203,7 @@ impl CommandName {
                 (Exit::Success, "printed; with --check, the file matches"),
                 (
                     Exit::Failed,
-                    "with --check, the file differs (a diff on stdout); or the output cannot be\n      written",
+                    "with --check, the file differs (a diff on stdout); or the output cannot be written",
                 ),
                 (Exit::Usage, USAGE),
                 (
@@ -215,7 +217,7 @@ impl CommandName {
                 (Exit::Usage, USAGE),
                 (
                     Exit::Config,
-                    "the job file is invalid; a bad flag value; --dir cannot be written; a splayed\n      job whose shifted times OnCalendar= cannot say",
+                    "the job file is invalid; a bad flag value; --dir cannot be written; a splayed job whose shifted times OnCalendar= cannot say",
                 ),
             ],
             CommandName::Kubernetes => &[
@@ -224,14 +226,17 @@ impl CommandName {
                 (Exit::Usage, USAGE),
                 (
                     Exit::Config,
-                    "the job file is invalid; a bad flag value; a job Kubernetes cannot run as\n      written (a splayed one too)",
+                    "the job file is invalid; a bad flag value; a job Kubernetes cannot run as written (a splayed one too)",
                 ),
             ],
             CommandName::Status => &[
-                (Exit::Success, "no enabled job is failing"),
+                (
+                    Exit::Success,
+                    "no enabled job is failing or has an expired token",
+                ),
                 (
                     Exit::Failed,
-                    "the last run of an enabled job failed, was interrupted or died; or the output\n      cannot be written",
+                    "the last run of an enabled job failed, was interrupted or died, or its token has expired; or the output cannot be written",
                 ),
                 (Exit::Usage, USAGE),
                 (
@@ -248,7 +253,7 @@ impl CommandName {
                 (Exit::Usage, USAGE),
                 (
                     Exit::Config,
-                    "else, a job could not run (an expired token too), or the history needed to decide\n      cannot be used",
+                    "else, a job could not run (an expired token too), or the history needed to decide cannot be used",
                 ),
                 (Exit::Busy, "else, a job was busy"),
                 (Exit::Interrupted, "interrupted (SIGINT)"),
@@ -268,16 +273,16 @@ impl CommandName {
             CommandName::Migrate => &[
                 (
                     Exit::Success,
-                    "printed (a file already jobrun's own, unchanged); with --check, nothing to\n      migrate",
+                    "printed (a file already jobrun's own, unchanged); with --check, nothing to migrate",
                 ),
                 (
                     Exit::Failed,
-                    "with --check, the file still needs migrating (the changes on stderr); or the\n      output cannot be written",
+                    "with --check, the file still needs migrating (the changes on stderr); or the output cannot be written",
                 ),
                 (Exit::Usage, USAGE),
                 (
                     Exit::Config,
-                    "the file has errors or cannot be read; a schedule with no standard\n      expression; a --tz (or TZ) that is not a zone name",
+                    "the file has errors or cannot be read; a schedule with no standard expression; a --tz (or TZ) that is not a zone name",
                 ),
             ],
             CommandName::Init => &[
@@ -286,7 +291,7 @@ impl CommandName {
                 (Exit::Usage, USAGE),
                 (
                     Exit::Config,
-                    "the job file or the .env exists already (nothing is written), or cannot be\n      written",
+                    "the job file or the .env exists already (nothing is written), or cannot be written",
                 ),
             ],
         }
@@ -304,10 +309,31 @@ pub(crate) fn command_exit_codes_help(command: CommandName) -> String {
     render_exit_codes(command.exits())
 }
 
+/// The widest line of the list: clap wraps `after_help` again only where a
+/// line is wider than the terminal, and then without a hanging indent, so
+/// lines that fit 80 columns are left as written.
+const EXIT_CODES_WIDTH: usize = 79;
+
+/// `  CODE` and a gap, then the meaning, wrapped under itself.
+const EXIT_CODE_INDENT: usize = 6;
+
 fn render_exit_codes(rows: &[(Exit, &str)]) -> String {
     let mut out = String::from("Exit codes:");
     for (exit, meaning) in rows {
-        out.push_str(&format!("\n  {:<3} {meaning}", exit.code()));
+        let mut line = format!("  {:<3} ", exit.code());
+        for word in meaning.split(' ') {
+            let width = line.chars().count();
+            if width > EXIT_CODE_INDENT && width + 1 + word.chars().count() > EXIT_CODES_WIDTH {
+                out.push('\n');
+                out.push_str(line.trim_end());
+                line = " ".repeat(EXIT_CODE_INDENT);
+            } else if width > EXIT_CODE_INDENT {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+        out.push('\n');
+        out.push_str(&line);
     }
     out
 }
@@ -449,6 +475,40 @@ mod tests {
             assert!(
                 command_exit_codes_help(command).starts_with("Exit codes:\n  0   "),
                 "{command:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_line_of_the_lists_fits_80_columns() {
+        let helps = CommandName::ALL
+            .iter()
+            .map(|c| command_exit_codes_help(*c))
+            .chain([exit_codes_help()]);
+        for help in helps {
+            for line in help.lines() {
+                assert!(line.chars().count() < 80, "{line}");
+                assert!(!line.ends_with(' '), "{line:?}");
+            }
+        }
+        // A meaning's lines after its first hang under it.
+        assert!(exit_codes_help().contains("\n      "));
+    }
+
+    #[test]
+    fn the_top_level_names_every_command_that_exits_1_for_a_reason_of_its_own() {
+        let help = exit_codes_help().replace("\n      ", " ");
+        for command in CommandName::ALL {
+            let own = command.exits().iter().any(|(exit, meaning)| {
+                *exit == Exit::Failed && *meaning != "the output cannot be written"
+            });
+            let name = format!("{command:?}")
+                .to_lowercase()
+                .replace("catchup", "catch-up");
+            assert_eq!(
+                own,
+                help.contains(&format!("`{name}")),
+                "{command:?}: its code 1 and the top level's disagree"
             );
         }
     }

@@ -518,18 +518,63 @@ fn usage_errors_exit_2_and_name_the_flag() {
     assert_eq!(sandbox.run(&[]).code, 2);
 }
 
+/// The line README.md and docs/running.md draw: a command line that cannot
+/// be read is 2, a value read well that cannot be used is 3, as a setting
+/// of the job file would be.
+#[test]
+fn a_flag_value_that_reads_well_but_cannot_be_used_exits_3_and_names_the_flag() {
+    let sandbox = Sandbox::with_jobs(NEEDS_TOKEN);
+    for (args, flag) in [
+        (
+            &["kubernetes", "--image", "jobrun:1", "--namespace", "Jobs"][..],
+            "`--namespace`",
+        ),
+        (&["migrate", "--tz", "Nowhere/Zone"], "`--tz`"),
+        (&["kubernetes", "--image", "job run:1"], "`--image`"),
+    ] {
+        let run = sandbox.run(args);
+        assert_eq!(run.code, 3, "{args:?}: {}", run.stderr);
+        assert!(run.stderr.contains(flag), "{args:?}: {}", run.stderr);
+    }
+}
+
 #[test]
 fn help_lists_the_exit_codes() {
     let run = Sandbox::new().run(&["--help"]);
     assert_eq!(run.code, 0);
     for line in [
         "0   success",
-        "1   the job ran and failed",
+        "1   a job ran and failed",
+        "`migrate --check`",
         "2   usage error",
         "3   configuration or environment error",
         "75  another run",
     ] {
         assert!(run.stdout.contains(line), "{line}\n{}", run.stdout);
+    }
+}
+
+#[test]
+fn exit_codes_in_help_read_cleanly_at_80_columns() {
+    let sandbox = Sandbox::new();
+    for args in [&["--help"][..], &["run", "--help"], &["status", "--help"]] {
+        let run = sandbox
+            .jobrun()
+            .env("COLUMNS", "80")
+            .args(args)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8(run.stdout).unwrap();
+        let codes = stdout.split("Exit codes:\n").nth(1).expect("exit codes");
+        for line in codes.lines() {
+            assert!(line.chars().count() <= 80, "{args:?}: {line}");
+            // A code's line, or one hanging under its meaning.
+            let code = line.len() > 6 && line[2..5].trim().parse::<u8>().is_ok();
+            assert!(
+                code || (line.starts_with("      ") && !line.starts_with("       ")),
+                "{args:?}: {line:?}\n{codes}"
+            );
+        }
     }
 }
 

@@ -191,3 +191,40 @@ fn validate_warns_of_the_next_changes_from_its_own_clock() {
     // Warnings fail `--strict`, as the others do.
     assert_eq!(sandbox.run(&["validate", "--strict"]).code, 3);
 }
+
+#[test]
+fn next_says_the_instant_it_counts_from_to_the_second() {
+    // From now, whose nanoseconds are no part of any run time.
+    let run = job("30 12 * * *", "UTC").run(&["next", "a", "--dst"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let after = run
+        .stderr
+        .split("in the 12 months after ")
+        .nth(1)
+        .expect(&run.stderr)
+        .trim_end();
+    assert_eq!(after.len(), "2027-01-01T00:00:00+00:00".len(), "{after}");
+    assert!(!after.contains('.'), "{after}");
+    // Given with a fraction, the times are the same as from its second.
+    let sandbox = job("0 0 29 2 *", "UTC");
+    let run = sandbox.run(&["next", "a", "-n", "3", "--after", "9992-02-29T00:00:00.5Z"]);
+    assert_eq!(run.stdout, "9996-02-29T00:00:00+00:00\n");
+    assert!(
+        run.stderr
+            .contains("has only 1 run after 9992-02-29T00:00:00+00:00:"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn next_dst_help_says_what_it_lists() {
+    let run = Sandbox::new().run(&["next", "--help"]);
+    let help = run.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        help.contains(
+            "Instead, list the clock changes of the 12 months after now (or --after) that skip a run"
+        ),
+        "{help}"
+    );
+}

@@ -487,6 +487,46 @@ fn printed_fix(run: &Run) -> String {
 }
 
 #[test]
+fn the_fix_crontab_check_prints_installs_where_a_redirection_cannot() {
+    let sandbox = sandbox("exports/zones.yaml");
+    // A user crontab read from `crontab -l` through a pipe: the fix feeds
+    // `crontab -`, not the pipe's name.
+    let run = Run::from(
+        sandbox
+            .jobrun()
+            .args(["crontab", "--user-crontab", "--check", "/dev/stdin"])
+            .write_stdin("# an old crontab\n")
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let fix = printed_fix(&run);
+    assert!(
+        fix.ends_with(" crontab --user-crontab | crontab -"),
+        "{fix}"
+    );
+
+    // A file this user cannot write (root's /etc/cron.d): through sudo tee,
+    // as the README installs it. Root writes any file: `>` does.
+    sandbox.write("installed", "# an old file\n");
+    let path = sandbox.path("installed");
+    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o444)).unwrap();
+    let run = sandbox.run(&["crontab", "--check", "installed"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let fix = printed_fix(&run);
+    let quoted = format!("{}", path.display());
+    let root = std::os::unix::fs::MetadataExt::uid(&std::fs::metadata("/proc/self").unwrap()) == 0;
+    if root {
+        assert!(fix.ends_with(&format!(" > {quoted}")), "{fix}");
+    } else {
+        assert!(
+            fix.ends_with(&format!(" | sudo tee {quoted} >/dev/null")),
+            "{fix}"
+        );
+    }
+}
+
+#[test]
 fn the_fix_crontab_check_prints_makes_the_check_pass_with_every_flag_given() {
     let sandbox = sandbox("exports/zones.yaml");
     std::fs::rename(sandbox.path("jobs.yaml"), sandbox.path("my jobs.yaml")).unwrap();

@@ -201,6 +201,34 @@ fn the_image_holds_what_the_manifests_assume() {
 }
 
 #[test]
+fn the_docs_name_the_containers_state_directory_as_the_image_does() {
+    let dockerfile = std::fs::read_to_string(repo_file("Dockerfile")).unwrap();
+    let runtime = stages(&dockerfile).pop().unwrap();
+    let state = &runtime.env["JOBRUN_STATE_DIR"];
+    let mut pages = vec![repo_file("README.md")];
+    for entry in std::fs::read_dir(repo_file("docs")).unwrap() {
+        pages.push(entry.unwrap().path());
+    }
+    for page in pages {
+        let text = std::fs::read_to_string(&page).unwrap();
+        for (i, line) in text.lines().enumerate() {
+            for (at, _) in line.match_indices("JOBRUN_STATE_DIR=") {
+                let value: String = line[at + "JOBRUN_STATE_DIR=".len()..]
+                    .chars()
+                    .take_while(|c| !c.is_whitespace() && !"`),".contains(*c))
+                    .collect();
+                assert!(
+                    !value.starts_with("/var/lib/jobrun") || value == *state,
+                    "{}:{}: `JOBRUN_STATE_DIR={value}`, but the image sets {state}",
+                    page.display(),
+                    i + 1
+                );
+            }
+        }
+    }
+}
+
+#[test]
 fn the_build_stage_has_the_rust_the_package_needs() {
     let dockerfile = std::fs::read_to_string(repo_file("Dockerfile")).unwrap();
     let build = &stages(&dockerfile)[0];

@@ -171,3 +171,31 @@ fn init_into_a_missing_directory_names_the_path() {
         run.stderr
     );
 }
+
+#[test]
+fn init_job_runs_every_fifteen_minutes_from_eight_to_a_quarter_to_seven() {
+    // What the README's quick start says of the starter job: every fifteen
+    // minutes, 08:00 to 18:45 in the host's zone (the hours keep it clear
+    // of clock changes, so the file passes `validate --strict`).
+    let sandbox = Sandbox::new();
+    let run = sandbox
+        .jobrun()
+        .env("TZ", "Europe/Paris")
+        .arg("init")
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(0), "{run:?}");
+    let run = sandbox.run(&[
+        "next",
+        "hello",
+        "-n",
+        "3",
+        "--after",
+        "2025-01-01T17:35:00Z",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stdout,
+        "2025-01-01T18:45:00+01:00\n2025-01-02T08:00:00+01:00\n2025-01-02T08:15:00+01:00\n"
+    );
+}

@@ -371,3 +371,21 @@ fn zsh_finds_the_completion_by_its_compdef_line() {
     assert!(output.status.success(), "{output:?}");
     assert_eq!(String::from_utf8(output.stdout).unwrap(), "_jobrun\n");
 }
+
+#[test]
+fn pages_set_code_in_bold_not_in_backticks() {
+    let sandbox = Sandbox::new();
+    let dir = pages(&sandbox);
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let page = std::fs::read_to_string(&path).unwrap();
+        // roff prints a backtick as an opening quote: `status` read as
+        // ‘status`, with the markdown's marks left in the text.
+        assert!(!page.contains('`'), "{}: {page}", path.display());
+    }
+    let crontab = std::fs::read_to_string(dir.join("jobrun-crontab.1")).unwrap();
+    assert!(
+        crontab.contains(r"Write a user crontab for \fBcrontab \-\fR (no user field)"),
+        "{crontab}"
+    );
+}

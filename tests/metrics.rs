@@ -641,7 +641,9 @@ fn documented_rules() -> String {
 
 /// `promtool test rules` feeds the rules series minute by minute from
 /// time 0: a nightly job that last succeeded at 0 is overdue once 1.5 days
-/// have passed, and not before; three failures in a row fire the other.
+/// have passed, and not before; three failures in a row fire another; a
+/// job that failed and never succeeded the third (not a job only ever
+/// skipped, nor a disabled one).
 const RULE_TESTS: &str = r#"rule_files:
   - rules.yml
 evaluation_interval: 1m
@@ -658,7 +660,30 @@ tests:
         values: '0+0x2300'
       - series: 'jobrun_consecutive_failures{job_name="kpi-evening-report"}'
         values: '0 1 2 3 3 0'
+      - series: 'jobrun_expected_interval_seconds{job_name="new"}'
+        values: '86400+0x10'
+      - series: 'jobrun_runs_total{job_name="new",outcome="failed"}'
+        values: '0 0 1 1 1'
+      - series: 'jobrun_runs_total{job_name="new",outcome="skipped"}'
+        values: '0+0x10'
+      - series: 'jobrun_expected_interval_seconds{job_name="backup"}'
+        values: '86400+0x10'
+      - series: 'jobrun_runs_total{job_name="backup",outcome="skipped"}'
+        values: '5+1x10'
+      - series: 'jobrun_runs_total{job_name="off",outcome="failed"}'
+        values: '1+0x10'
     alert_rule_test:
+      - eval_time: 1m
+        alertname: JobrunJobNeverSucceeded
+        exp_alerts: []
+      - eval_time: 3m
+        alertname: JobrunJobNeverSucceeded
+        exp_alerts:
+          - exp_labels:
+              severity: warning
+              job_name: new
+            exp_annotations:
+              summary: "jobrun job new has run and never succeeded"
       - eval_time: 2m
         alertname: JobrunJobFailing
         exp_alerts: []

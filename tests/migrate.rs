@@ -750,3 +750,71 @@ fn node_cron_itself_still_reads_and_fires_as_the_fixtures_say() {
         );
     }
 }
+
+/// The text under `$ COMMAND` in docs/migrating.md's walkthrough, up to
+/// the next `$ ` line or the end of its block.
+fn walkthrough_output(command: &str) -> String {
+    let doc = std::fs::read_to_string(repo_file("docs/migrating.md")).unwrap();
+    let start = doc
+        .find(&format!("$ {command}\n"))
+        .unwrap_or_else(|| panic!("`{command}` in the walkthrough"))
+        + command.len()
+        + 3;
+    let rest = &doc[start..];
+    let end = ["\n$ ", "\n```"]
+        .iter()
+        .filter_map(|stop| rest.find(stop))
+        .min()
+        .unwrap();
+    format!("{}\n", &rest[..end])
+}
+
+#[test]
+fn the_migration_walkthrough_shows_what_jobrun_prints() {
+    let sandbox = Sandbox::new();
+    std::fs::copy(
+        fixture("node-scheduler/jobs.yaml"),
+        sandbox.path("jobs.yaml"),
+    )
+    .unwrap();
+    // A UTC host as Debian names its zone; the Node scheduler's host had no TZ.
+    let on_host = |args: &[&str]| {
+        Run::from(
+            sandbox
+                .jobrun()
+                .env("TZ", "Etc/UTC")
+                .args(args)
+                .output()
+                .unwrap(),
+        )
+    };
+    let run = on_host(&["--config", "jobs.yaml", "validate"]);
+    assert_eq!(
+        run.stderr + &run.stdout,
+        walkthrough_output("jobrun --config jobs.yaml validate")
+    );
+    let run = Run::from(
+        sandbox
+            .jobrun()
+            .env_remove("TZ")
+            .args(["migrate", "jobs.yaml"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stderr,
+        walkthrough_output("jobrun migrate jobs.yaml > jobs.jobrun.yaml")
+    );
+    sandbox.write("jobs.jobrun.yaml", &run.stdout);
+    let run = on_host(&["--config", "jobs.jobrun.yaml", "validate"]);
+    assert_eq!(
+        run.stderr + &run.stdout,
+        walkthrough_output("jobrun --config jobs.jobrun.yaml validate")
+    );
+    let run = on_host(&["migrate", "--check", "jobs.jobrun.yaml"]);
+    assert_eq!(
+        format!("{}{}{}\n", run.stderr, run.stdout, run.code),
+        walkthrough_output("jobrun migrate --check jobs.jobrun.yaml; echo $?")
+    );
+}

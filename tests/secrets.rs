@@ -461,6 +461,19 @@ const CASES: &[Case] = &[
         Answer::None,
         0,
     ),
+    // With the warnings of what a pod cannot do: a moving image tag, the
+    // flags not carried into the CronJobs.
+    case(
+        &[
+            "--env-file",
+            ".env",
+            "kubernetes",
+            "--image",
+            "example/jobrun",
+        ],
+        Answer::None,
+        0,
+    ),
     // Sealing.
     Case {
         args: &["encrypt", "REPORT_PHRASE"],
@@ -566,8 +579,9 @@ const CASES: &[Case] = &[
         &[("API_TOKEN", EXPIRED_JWT)],
         3,
     ),
-    with_env(&["status"], &[("API_TOKEN", EXPIRED_JWT)], 0),
-    with_env(&["status", "--json"], &[("API_TOKEN", EXPIRED_JWT)], 0),
+    // An enabled job's expired token: `status` exits 1.
+    with_env(&["status"], &[("API_TOKEN", EXPIRED_JWT)], 1),
+    with_env(&["status", "--json"], &[("API_TOKEN", EXPIRED_JWT)], 1),
     with_env(
         &["run", "report"],
         &[

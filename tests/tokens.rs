@@ -9,10 +9,17 @@ mod common;
 use common::Sandbox;
 use common::server::{Reply, Server};
 
+/// The second the tests' tokens count from: read once, so that a token
+/// and the time a test expects it to show agree across a second's edge.
+fn now() -> i64 {
+    static NOW: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
+    *NOW.get_or_init(|| jiff::Timestamp::now().as_second())
+}
+
 /// A JWT expiring `days` from now (negative: ago), signed with nothing
 /// jobrun could check.
 fn token(days: i64) -> String {
-    let exp = jiff::Timestamp::now().as_second() + days * 86_400;
+    let exp = now() + days * 86_400;
     let part = |json: String| {
         use std::fmt::Write as _;
         // base64url without padding, by hand: the tests use no crate for it.
@@ -42,8 +49,9 @@ fn token(days: i64) -> String {
 }
 
 fn expires_text(days: i64) -> String {
-    let exp = jiff::Timestamp::now().as_second() + days * 86_400;
-    jiff::Timestamp::from_second(exp).unwrap().to_string()
+    jiff::Timestamp::from_second(now() + days * 86_400)
+        .unwrap()
+        .to_string()
 }
 
 const JOBS: &str = "jobs:\n  - name: report\n    schedule: \"0 9 * * *\"\n    url: \"URL\"\n    headers:\n      Authorization: \"Bearer ${API_TOKEN}\"\n    retries: 0\n  - name: plain\n    schedule: \"0 9 * * *\"\n    url: \"URL\"\n";
@@ -156,12 +164,12 @@ fn status_shows_the_earliest_expiry_within_the_warning_period() {
     let sandbox = sandbox("https://example.com/", &soon, "");
     let run = sandbox.run(&["status"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let at = jiff::Timestamp::from_second(jiff::Timestamp::now().as_second() + 5 * 86_400).unwrap();
+    let at = jiff::Timestamp::from_second(now() + 5 * 86_400).unwrap();
     let shown = at.strftime("%Y-%m-%dT%H:%M:%S+00:00").to_string();
     assert!(
         run.stdout
             .lines()
-            .any(|l| l == format!("token: report uses `API_TOKEN`, which expires {shown}")),
+            .any(|l| l == format!("token: report uses `API_TOKEN`, which expires at {shown}")),
         "{}",
         run.stdout
     );
@@ -177,6 +185,50 @@ fn status_shows_the_earliest_expiry_within_the_warning_period() {
     let far = self::sandbox("https://example.com/", &token(40), "");
     let run = far.run(&["status"]);
     assert!(!run.stdout.contains("token:"), "{}", run.stdout);
+}
+
+#[test]
+fn status_exits_1_for_an_expired_token_even_before_the_job_has_run() {
+    // The job's next run is refused without sending: `status` says so now,
+    // not after the failure is recorded.
+    let expired = token(-2);
+    let sandbox = sandbox("https://example.com/", &expired, "");
+    let run = sandbox.run(&["status"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let at = jiff::Timestamp::from_second(now() - 2 * 86_400).unwrap();
+    let shown = at.strftime("%Y-%m-%dT%H:%M:%S+00:00").to_string();
+    assert!(
+        run.stdout.lines().any(|l| l
+            == format!(
+                "token: report uses `API_TOKEN`, which expired at {shown}: its runs are refused until it is replaced"
+            )),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains(&expired));
+    let json = sandbox.run(&["status", "--json"]);
+    assert_eq!(json.code, 1, "{}", json.stdout);
+    let value: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(value["jobs"][0]["token_expires"]["expired"], true);
+
+    // A disabled job's expired token is shown, and fails nothing: it is
+    // not run.
+    let disabled = Sandbox::with_jobs(
+        "jobs:\n  - name: report\n    schedule: \"0 9 * * *\"\n    url: \"https://example.com/\"\n    enabled: false\n    headers:\n      Authorization: \"Bearer ${API_TOKEN}\"\n",
+    );
+    let run = disabled
+        .jobrun()
+        .env("API_TOKEN", &expired)
+        .arg("status")
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(0), "{run:?}");
+    assert!(
+        String::from_utf8(run.stdout)
+            .unwrap()
+            .contains("which expired at"),
+        "the expiry is still shown"
+    );
 }
 
 #[test]

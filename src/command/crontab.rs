@@ -96,7 +96,9 @@ pub(crate) fn execute(inv: &mut Invocation, args: &Request) -> Result<Exit, Erro
 /// The command that writes what `--check` compared with into `installed`:
 /// this executable, with the job file and every flag that shapes the file
 /// as they were given (paths absolute, as the file holds them), so that
-/// following it literally, from any directory, makes the check pass.
+/// following it literally, from any directory, makes the check pass: into
+/// the file with `>`, through `sudo tee` when this user cannot write it, or
+/// into `crontab -` for a user crontab read through a pipe.
 fn fix(launch: &Launch, args: &Request, installed: &Path) -> String {
     let exe = std::env::current_exe()
         .ok()
@@ -123,11 +125,26 @@ fn fix(launch: &Launch, args: &Request, installed: &Path) -> String {
     let tail: Vec<&str> = tail.iter().map(String::as_str).collect();
     let words: Vec<String> = runner.words(&tail).iter().map(|w| sh_quote(w)).collect();
     let target = std::path::absolute(installed).unwrap_or_else(|_| installed.to_path_buf());
-    format!(
-        "{} > {}",
-        words.join(" "),
-        sh_quote(&target.to_string_lossy())
-    )
+    let target = sh_quote(&target.to_string_lossy());
+    let command = words.join(" ");
+    let file = std::fs::metadata(installed).is_ok_and(|m| m.is_file());
+    if !file && args.user_crontab {
+        // `--check <(crontab -l)`: the pipe's name is no place to write to.
+        return format!("{command} | crontab -");
+    }
+    // Opened to write, nothing written: whether `>` would work. Root's
+    // /etc/cron.d file is not another user's to write, and `sudo jobrun
+    // ... > FILE` opens FILE as that user still.
+    let writable = !file
+        || std::fs::OpenOptions::new()
+            .write(true)
+            .open(installed)
+            .is_ok();
+    if writable {
+        format!("{command} > {target}")
+    } else {
+        format!("{command} | sudo tee {target} >/dev/null")
+    }
 }
 
 /// A user name as cron and systemd take it: letters, digits, `.`, `_`

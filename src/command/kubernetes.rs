@@ -1,8 +1,10 @@
 //! `jobrun kubernetes --image IMAGE`: print the manifests.
 
 use crate::command::Invocation;
+use crate::diagnostic::{Report, render_plain};
 use crate::error::{Error, Exit};
 use crate::export::kubernetes::{self, Options};
+use crate::export::pod_limits::{self, Given};
 use crate::jobfile::validate::Purpose;
 
 /// What `kubernetes` was asked.
@@ -35,7 +37,24 @@ pub(crate) fn execute(inv: &mut Invocation, args: &Request) -> Result<Exit, Erro
     }
     let file = inv.load(Purpose::Use)?;
     let jobs = file.jobs()?;
-    let text = kubernetes::render(
+    let job_file = kubernetes::job_file_label(&file.path);
+    let given = Given {
+        base_dir: file.path.parent().unwrap_or(std::path::Path::new("")),
+        metrics_file: file.checked.metrics_file.as_deref(),
+        image: &args.image,
+        flags: [
+            ("--env-file", inv.global.env_file.is_some()),
+            ("--state-dir", inv.global.state_dir.is_some()),
+            ("--metrics-file", inv.global.metrics_file.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(flag, given)| given.then_some(flag))
+        .collect(),
+    };
+    let (errors, mut in_the_file): (Vec<_>, Vec<_>) = pod_limits::in_the_file(jobs, &given)
+        .into_iter()
+        .partition(|d| d.is_error());
+    let rendered = kubernetes::render(
         jobs,
         &file.text,
         &Options {
@@ -43,10 +62,34 @@ pub(crate) fn execute(inv: &mut Invocation, args: &Request) -> Result<Exit, Erro
             namespace: args.namespace.as_deref(),
             secret: args.secret.as_deref(),
             state_claim: args.state_claim.as_deref(),
+            job_file: &job_file,
         },
         inv.ctx.now,
-    )
-    .map_err(|problems| file.error(problems))?;
+    );
+    // Every problem at once: the schedules' and the pods'.
+    let text = match rendered {
+        Ok(text) if errors.is_empty() => text,
+        Ok(_) => return Err(file.error(errors)),
+        Err(mut problems) => {
+            problems.extend(errors);
+            problems.sort_by_key(|d| d.span.map(|s| (s.line, s.col)));
+            return Err(file.error(problems));
+        }
+    };
+    if !inv.global.quiet {
+        let palette = inv.palette();
+        let shown = file.shown(&mut in_the_file);
+        let mut text = Report {
+            path: &file.path,
+            source: Some(&shown),
+            diagnostics: &in_the_file,
+        }
+        .render(palette);
+        for problem in pod_limits::elsewhere(&given) {
+            text.push_str(&render_plain(&problem, palette));
+        }
+        let _ = inv.ctx.stderr.write_all(text.as_bytes());
+    }
     if args.secret.is_none() && !inv.global.quiet {
         let needed: std::collections::BTreeSet<&str> = jobs
             .iter()

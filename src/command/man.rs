@@ -305,8 +305,36 @@ impl Page {
     fn finish(self) -> Vec<u8> {
         let mut text = self.text;
         text.push_str(without_preamble(&self.roff.render()));
-        text.into_bytes()
+        code_in_bold(&text).into_bytes()
     }
+}
+
+/// The page with what `--help` writes in backticks (commands, flags,
+/// values: markdown's code) set in bold, as man-pages(7) sets what is typed
+/// as is; roff would print the backticks as quotes. Only text lines: a
+/// request's line (`.TP`) holds no help text. A line with an odd backtick
+/// keeps its last one.
+fn code_in_bold(page: &str) -> String {
+    let mut out = String::with_capacity(page.len());
+    for line in page.split_inclusive('\n') {
+        if line.starts_with('.') || line.starts_with('\'') || line.matches('`').count() < 2 {
+            out.push_str(line);
+            continue;
+        }
+        let pieces: Vec<&str> = line.split('`').collect();
+        let pairs = (pieces.len() - 1) / 2 * 2;
+        for (i, piece) in pieces.iter().enumerate() {
+            if i > 0 {
+                out.push_str(match (i <= pairs, i % 2) {
+                    (true, 1) => "\\fB",
+                    (true, _) => "\\fR",
+                    (false, _) => "`",
+                });
+            }
+            out.push_str(piece);
+        }
+    }
+    out
 }
 
 /// `  0   success` read as its term and its text.
@@ -365,3 +393,19 @@ const FILES: &[(&str, &str)] = &[
         "The state directory of system jobs: the systemd units jobrun systemd writes have systemd create it (StateDirectory=); give it to cron jobs run as root with JOBRUN_STATE_DIR, --state-dir or global.stateDir. Installing the package creates nothing.",
     ),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_in_backticks_is_set_in_bold_on_text_lines_only() {
+        assert_eq!(
+            code_in_bold("Run `jobrun run \\-\\-due` from `cron`.\n"),
+            "Run \\fBjobrun run \\-\\-due\\fR from \\fBcron\\fR.\n"
+        );
+        assert_eq!(code_in_bold(".TP `x`\n"), ".TP `x`\n");
+        assert_eq!(code_in_bold("one ` alone\n"), "one ` alone\n");
+        assert_eq!(code_in_bold("`a` and `b\n"), "\\fBa\\fR and `b\n");
+    }
+}

@@ -29,7 +29,12 @@ pub(crate) fn execute(
             "note: job `{name}` is disabled: these are the times it would run"
         );
     }
+    // To the second: run times are whole seconds, so they are the same
+    // after it, and the instant is said as they are (now's nanoseconds
+    // were printed).
     let after = after.unwrap_or(inv.ctx.now);
+    let second = after.as_second() - i64::from(after.subsec_nanosecond() < 0);
+    let after = Timestamp::from_second(second).unwrap_or(after);
     if dst {
         return clock_changes(inv, job, after);
     }

@@ -2,7 +2,8 @@
 //! run, from the history: as a timeline a person reads
 //! (`report::timeline`), or as JSON with the last run and last success in
 //! full. Exits 1 when the last run of any enabled job failed, was
-//! interrupted or died, so a monitoring script needs only the exit code.
+//! interrupted or died, or its token has expired, so a monitoring script
+//! needs only the exit code.
 //! A row that says `running` is believed only while its run's lock is
 //! held (`state::liveness`).
 
@@ -110,10 +111,15 @@ pub(crate) fn execute(inv: &mut Invocation, json: bool) -> Result<Exit, Error> {
         .map(|job| job.enabled.then(|| job.timing().next_after(now)).flatten())
         .collect();
     let failing = |job: &Job, summary: &Summary| job.enabled && summary.last_decisive_failed;
+    // An enabled job whose token has expired fails its next run without
+    // sending it (`run` refuses it): say so now, before that run.
     let any_failing = jobs
         .iter()
         .zip(&summaries)
-        .any(|(job, summary)| failing(job, summary));
+        .zip(&tokens)
+        .any(|((job, summary), token)| {
+            failing(job, summary) || (job.enabled && token.as_ref().is_some_and(|t| t.expired))
+        });
     let text = if json {
         let statuses = jobs
             .iter()
@@ -146,9 +152,13 @@ pub(crate) fn execute(inv: &mut Invocation, json: bool) -> Result<Exit, Error> {
         // Only when a token is worth a look: one line each, under the jobs.
         for (job, token) in jobs.iter().zip(&tokens) {
             if let Some(t) = token {
-                let when = if t.expired { "expired" } else { "expires" };
+                let (when, then) = if t.expired {
+                    ("expired", ": its runs are refused until it is replaced")
+                } else {
+                    ("expires", "")
+                };
                 text.push_str(&format!(
-                    "token: {} uses `{}`, which {when} {}\n",
+                    "token: {} uses `{}`, which {when} at {}{then}\n",
                     job.name, t.variable, t.at
                 ));
             }

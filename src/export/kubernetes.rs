@@ -22,7 +22,10 @@ use crate::schedule::{HOUR, MINUTE, MONTH};
 pub(crate) const CONFIG_DIR: &str = "/etc/jobrun";
 /// The ConfigMap's key, and so the file name under `CONFIG_DIR`.
 pub(crate) const CONFIG_KEY: &str = "jobs.yaml";
-pub(crate) const CONFIG_MAP: &str = "jobrun-jobs";
+/// The ConfigMap's name is this, then the job file's name without its
+/// extension (`jobrun-jobs` for `jobs.yaml`): two job files applied to one
+/// namespace keep a ConfigMap each.
+const CONFIG_MAP_PREFIX: &str = "jobrun-";
 /// A CronJob's name is at most 52 characters: the controller appends 11
 /// to name each Job.
 pub(crate) const MAX_CRONJOB_NAME: usize = 52;
@@ -50,6 +53,26 @@ pub(crate) struct Options<'a> {
     /// The PersistentVolumeClaim that keeps the run history from one pod to
     /// the next; without it each pod starts with an empty one.
     pub(crate) state_claim: Option<&'a str>,
+    /// The job file's name as a label value (`jobs` for `jobs.yaml`): the
+    /// ConfigMap's name, and a label on every object, for `kubectl apply
+    /// --prune -l jobrun/job-file=NAME` to remove what a file no longer
+    /// holds.
+    pub(crate) job_file: &'a str,
+}
+
+/// The job file's name as `Options::job_file` wants it: a DNS label of its
+/// name without the extension, `jobs` when that leaves nothing.
+pub(crate) fn job_file_label(path: &std::path::Path) -> String {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let label = dns_label(&stem);
+    if label.is_empty() {
+        "jobs".to_string()
+    } else {
+        label
+    }
 }
 
 /// A JSON string, which is also a YAML double-quoted scalar, with the
@@ -225,11 +248,19 @@ fn metadata(name: &str, options: &Options, out: &mut String) {
         out.push_str(&format!("  namespace: {}\n", quote(namespace)));
     }
     out.push_str("  labels:\n    app.kubernetes.io/name: \"jobrun\"\n    app.kubernetes.io/managed-by: \"jobrun\"\n");
+    out.push_str(&format!(
+        "    jobrun/job-file: {}\n",
+        quote(options.job_file)
+    ));
+}
+
+fn config_map_name(options: &Options) -> String {
+    format!("{CONFIG_MAP_PREFIX}{}", options.job_file)
 }
 
 fn config_map(file_text: &str, options: &Options) -> String {
     let mut out = String::from("apiVersion: v1\nkind: ConfigMap\n");
-    metadata(CONFIG_MAP, options, &mut out);
+    metadata(&config_map_name(options), options, &mut out);
     out.push_str("data:\n");
     out.push_str(&format!("  {CONFIG_KEY}: {}\n", block(file_text)));
     out
@@ -331,7 +362,7 @@ fn cronjob(job: &Job, name: &str, schedule: &str, options: &Options) -> String {
     out.push_str("              securityContext:\n                allowPrivilegeEscalation: false\n                readOnlyRootFilesystem: true\n                capabilities:\n                  drop: [\"ALL\"]\n");
     out.push_str(&format!(
         "          volumes:\n            - name: \"jobs\"\n              configMap:\n                name: {}\n",
-        quote(CONFIG_MAP)
+        quote(&config_map_name(options))
     ));
     // The history and the locks: kept on the claim, or for the pod only.
     match options.state_claim {

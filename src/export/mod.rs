@@ -12,6 +12,7 @@ pub(crate) mod shifted;
 
 pub(crate) mod crontab;
 pub(crate) mod kubernetes;
+pub(crate) mod pod_limits;
 pub(crate) mod systemd;
 
 use std::path::{Path, PathBuf};
