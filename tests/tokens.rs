@@ -136,6 +136,24 @@ fn run_refuses_an_expired_token_exits_3_and_records_the_failure() {
         "{row}"
     );
     assert!(!history.stdout.contains(&expired));
+    // The log file has the refused run as it has any other.
+    let log = sandbox.path("runs.log");
+    let run = sandbox.run(&[
+        "run",
+        "report",
+        "--log-file",
+        &log.display().to_string(),
+        "--log-format",
+        "json",
+    ]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    let logged = std::fs::read_to_string(&log).unwrap();
+    let line: serde_json::Value = serde_json::from_str(logged.trim_end()).unwrap();
+    assert_eq!(line["event"], "run", "{logged}");
+    assert_eq!(line["outcome"], "failed");
+    assert_eq!(line["error_class"], "token_expired");
+    assert_eq!(run.stderr, logged, "stderr in the log's format too");
+    assert!(!logged.contains(&expired));
     // Another job of the file, without the token, runs.
     let other = sandbox.run(&["run", "plain"]);
     assert_eq!(other.code, 0, "{}", other.stderr);
