@@ -31,6 +31,9 @@ pub(crate) struct Ended {
     pub(crate) error_class: Option<&'static str>,
     /// Masked.
     pub(crate) error: Option<String>,
+    /// Whether the request went out (or was being sent): a run that
+    /// sent nothing has no run time to record.
+    pub(crate) sent: bool,
 }
 
 impl Ended {
@@ -44,6 +47,7 @@ impl Ended {
             status: None,
             error_class: None,
             error: Some(plan.request.secrets.mask(&error.to_string()).into_owned()),
+            sent: true,
         }
     }
 }
@@ -63,6 +67,7 @@ impl Ended {
             status: None,
             error_class: Some("token_expired"),
             error: Some(plan.request.secrets.mask(&error).into_owned()),
+            sent: false,
         }
     }
 }
@@ -211,6 +216,7 @@ pub(crate) fn exchange(
                         "stopped by {} {when} attempt {attempt}",
                         signal.name()
                     )),
+                    sent: true,
                 });
             }
             // Only the run's notification and pings send these, later.
@@ -225,6 +231,7 @@ pub(crate) fn exchange(
                     status: None,
                     error_class: None,
                     error: None,
+                    sent: true,
                 });
             }
         }
@@ -262,5 +269,6 @@ fn ended(end: &attempts::Finished, prepared: &Prepared) -> Ended {
         status,
         error_class: end.failure.as_ref().map(|f| f.class.name()),
         error,
+        sent: true,
     }
 }

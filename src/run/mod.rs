@@ -122,7 +122,7 @@ pub(crate) fn run(
             )
             .map_err(Error::Output)?;
         }
-        return preview::show(ctx, &plan, preview);
+        return preview::show(ctx, &plan, preview, options.verbosity);
     }
     let client = exchange::client(ctx, &mut plan)?;
     let mut sinks = Sinks::open(options.log_file, options.output)?;
