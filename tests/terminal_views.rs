@@ -401,3 +401,23 @@ fn on_a_terminal_status_is_coloured_unless_no_color_or_a_dumb_terminal_says_not(
 fn golden_text(name: &str) -> String {
     std::fs::read_to_string(golden::path(name)).expect("golden file")
 }
+
+/// A body without a final line break gets one on a terminal, so the
+/// prompt does not start after it; through a pipe it stays as received
+/// (tests/run_output.rs).
+#[test]
+#[ignore = "consumer: needs script (util-linux)"]
+fn on_a_terminal_print_body_ends_with_a_line_break() {
+    let server = common::server::Server::start(vec![
+        common::server::Reply::status(200).body("{\"rows\":3}"),
+        common::server::Reply::status(200).body("a,b\n"),
+    ]);
+    let sandbox = Sandbox::with_jobs(&format!(
+        "jobs:\n  - name: report\n    schedule: \"0 0 * * *\"\n    url: \"{}\"\n",
+        server.url("/report")
+    ));
+    let shown = on_a_terminal(&sandbox, &[], 80, "run report --print-body; echo END");
+    assert_eq!(shown, "{\"rows\":3}\nEND\n");
+    let shown = on_a_terminal(&sandbox, &[], 80, "run report --print-body; echo END");
+    assert_eq!(shown, "a,b\nEND\n");
+}

@@ -178,12 +178,23 @@ pub(crate) fn exchange(
                         // body is not copied to be masked. A reader that
                         // went away (`| head`) must not turn the job's own
                         // outcome into another exit code.
+                        // On a terminal, a body without a final line break
+                        // gets one, so the prompt does not follow it on its
+                        // line; through a pipe or into a file it stays as
+                        // received.
+                        let body = &response.body.kept;
+                        let line_break =
+                            ctx.stdout_is_terminal && body.last().is_some_and(|&b| b != b'\n');
                         match plan
                             .request
                             .secrets
-                            .write_masked(&response.body.kept, &mut *ctx.stdout)
-                            .and_then(|()| ctx.stdout.flush())
-                        {
+                            .write_masked(body, &mut *ctx.stdout)
+                            .and_then(|()| {
+                                if line_break {
+                                    ctx.stdout.write_all(b"\n")?;
+                                }
+                                ctx.stdout.flush()
+                            }) {
                             Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
                                 return Err(Error::Output(e));
                             }
