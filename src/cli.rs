@@ -145,6 +145,9 @@ pub(crate) enum Command {
     Crontab(CrontabArgs),
 
     /// Write a systemd service and timer per enabled job into DIR
+    ///
+    /// Units it wrote there earlier from the same job file, for jobs since removed or
+    /// disabled, are removed (a file whose header says so; nothing else is touched).
     #[command(after_help = command_exit_codes_help(CommandName::Systemd))]
     Systemd(SystemdArgs),
 

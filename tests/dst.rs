@@ -228,3 +228,31 @@ fn next_dst_help_says_what_it_lists() {
         "{help}"
     );
 }
+
+/// A job in the host's zone gets its own fields in a crontab line, and
+/// cron, not jobrun, decides what a clock change does to it: the warning
+/// says so for a skipped time, which cron runs right after the jump.
+#[test]
+fn validate_says_what_cron_does_with_a_skipped_time_of_a_job_in_the_hosts_zone() {
+    let sandbox = Sandbox::with_jobs(
+        "jobs:\n  - name: host\n    schedule: \"30 2 * * *\"\n    url: \"https://example.com/\"\n  - name: other\n    schedule: \"30 1 * * *\"\n    timezone: Europe/London\n    url: \"https://example.com/\"\n",
+    );
+    let run = sandbox
+        .jobrun()
+        .env("TZ", "America/Chicago")
+        .arg("validate")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(run.stderr).unwrap();
+    let cron = "from `jobrun crontab`, its line has the job's own fields, as the job follows the host's zone, and cron runs it by its own rule instead: Debian cron and cronie run a time the clocks skip right after the jump";
+    let host = stderr
+        .split("warning: ")
+        .find(|w| w.contains("job `host`"))
+        .unwrap();
+    assert!(host.contains(cron), "{stderr}");
+    let other = stderr
+        .split("warning: ")
+        .find(|w| w.contains("job `other`"))
+        .unwrap();
+    assert!(!other.contains("cron runs it"), "{stderr}");
+}

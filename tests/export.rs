@@ -1030,3 +1030,91 @@ fn a_splayed_time_fields_cannot_say_is_refused_by_systemd_and_kubernetes_and_run
         "2027-02-01T00:06:33+00:00\n2027-04-01T00:06:33+00:00\n"
     );
 }
+
+/// A job removed from the job file (or disabled) loses its units at the
+/// next `systemd --dir`: only files jobrun wrote from this job file, by
+/// their header; a unit of another job file, a file of another name, one
+/// without the header and a link are left where they are.
+#[test]
+fn systemd_removes_the_units_it_wrote_for_jobs_no_longer_in_the_job_file() {
+    let job = |name: &str, enabled: bool| {
+        format!(
+            "  - name: {name}\n    schedule: \"0 3 * * *\"\n    url: \"http://127.0.0.1:9/\"\n    enabled: {enabled}\n"
+        )
+    };
+    let sandbox = Sandbox::with_jobs(&format!(
+        "jobs:\n{}{}{}",
+        job("kept", true),
+        job("gone", true),
+        job("paused", true)
+    ));
+    let systemd = |sandbox: &Sandbox| sandbox.run(&["systemd", "--dir", "units", "--bin", BIN]);
+    assert_eq!(systemd(&sandbox).code, 0);
+    // Another job file's unit, written by jobrun into the same directory.
+    std::fs::create_dir(sandbox.path("other")).unwrap();
+    sandbox.write("other/jobs.yaml", format!("jobs:\n{}", job("theirs", true)));
+    let run = sandbox.run(&[
+        "--config",
+        "other/jobs.yaml",
+        "systemd",
+        "--dir",
+        "units",
+        "--bin",
+        BIN,
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let foreign = [
+        ("units/jobrun-mine.timer", "[Timer]\nOnCalendar=daily\n"),
+        ("units/jobrun-gone.timer.bak", "a copy someone made\n"),
+        ("units/backup.service", "[Service]\n"),
+    ];
+    for (path, text) in foreign {
+        sandbox.write(path, text);
+    }
+    std::os::unix::fs::symlink(
+        sandbox.path("units/jobrun-gone.service"),
+        sandbox.path("units/jobrun-link.service"),
+    )
+    .unwrap();
+    sandbox.write(
+        "jobs.yaml",
+        format!("jobs:\n{}{}", job("kept", true), job("paused", false)),
+    );
+
+    let run = systemd(&sandbox);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let mut left: Vec<String> = std::fs::read_dir(sandbox.path("units"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(
+        left,
+        [
+            "backup.service",
+            "jobrun-gone.timer.bak",
+            "jobrun-kept.service",
+            "jobrun-kept.timer",
+            "jobrun-link.service",
+            "jobrun-mine.timer",
+            "jobrun-theirs.service",
+            "jobrun-theirs.timer",
+        ]
+    );
+    assert_eq!(
+        run.stdout,
+        "# 2 unit files written to units\n\
+         # 4 unit files removed from units, written earlier for jobs no longer in the job file or disabled:\n\
+         #   jobrun-gone.service jobrun-gone.timer jobrun-paused.service jobrun-paused.timer\n\
+         # unless that is /etc/systemd/system, copy the new ones there first and remove the removed ones there too; then:\n\
+         systemctl stop jobrun-gone.timer jobrun-paused.timer\n\
+         rm -f /etc/systemd/system/timers.target.wants/jobrun-gone.timer /etc/systemd/system/timers.target.wants/jobrun-paused.timer\n\
+         systemctl daemon-reload\n\
+         systemctl enable --now jobrun-kept.timer\n"
+    );
+
+    // Nothing left to remove: the usual commands only.
+    let run = systemd(&sandbox);
+    assert!(!run.stdout.contains("removed"), "{}", run.stdout);
+    assert!(!run.stdout.contains("rm -f"), "{}", run.stdout);
+}

@@ -222,6 +222,82 @@ fn backup_runs(condition: &str, primary: Option<u16>) -> bool {
     sent
 }
 
+/// The JSON lines of a log file.
+fn json_lines(path: &std::path::Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect()
+}
+
+#[test]
+fn a_skipped_run_goes_to_the_log_file_and_stderr_in_the_log_format() {
+    let server = Server::start(vec![Reply::status(200), Reply::status(200)]);
+    let sandbox = backed_up(&server, "not_ran_or_failed");
+    assert_eq!(sandbox.run(&["run", "primary"]).code, 0);
+    let log = sandbox.path("runs.log");
+    let log_arg = log.display().to_string();
+    // Quiet on stderr at the default verbosity, in the log file always.
+    let run = sandbox.run(&[
+        "run",
+        "backup",
+        "--log-file",
+        &log_arg,
+        "--log-format",
+        "json",
+    ]);
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""));
+    let lines = json_lines(&log);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(lines[0]["event"], "run");
+    assert_eq!(lines[0]["job"], "backup");
+    assert_eq!(lines[0]["outcome"], "skipped");
+    assert!(
+        lines[0]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("dependsOn (not_ran_or_failed): `primary` succeeded"),
+        "{}",
+        lines[0]
+    );
+    // With -v, stderr has the same line as JSON.
+    let run = sandbox.run(&["-v", "run", "backup", "--log-format", "json"]);
+    let line: Value = serde_json::from_str(run.stderr.trim_end()).unwrap();
+    assert_eq!(line["outcome"], "skipped", "{}", run.stderr);
+}
+
+#[test]
+fn a_busy_run_goes_to_the_log_file_and_stderr_in_the_log_format() {
+    let server = Server::start(vec![Reply::status(200).delay(Duration::from_secs(3))]);
+    let sandbox = Sandbox::with_jobs(&file(&[("slow", &server.url("/slow"), "")]));
+    let first = spawn(&sandbox, &["run", "slow"]);
+    server.wait_for_requests(1, WAIT);
+    let log = sandbox.path("runs.log");
+    let log_arg = log.display().to_string();
+    let run = sandbox.run(&[
+        "run",
+        "slow",
+        "--log-file",
+        &log_arg,
+        "--log-format",
+        "json",
+    ]);
+    assert_eq!(finish(first).code, 0);
+    assert_eq!(run.code, 75, "{}", run.stderr);
+    let line: Value = serde_json::from_str(run.stderr.trim_end()).unwrap();
+    assert_eq!(line["event"], "run", "{}", run.stderr);
+    assert_eq!(line["outcome"], "busy");
+    assert!(
+        line["reason"]
+            .as_str()
+            .unwrap()
+            .contains("another run of the job holds its lock"),
+        "{line}"
+    );
+    assert_eq!(json_lines(&log), [line]);
+}
+
 #[test]
 fn not_ran_runs_the_backup_only_when_the_primary_did_not_run() {
     assert!(backup_runs("not_ran", None));

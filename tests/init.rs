@@ -18,9 +18,12 @@ fn init_writes_a_job_file_that_validates_and_an_env_of_mode_600() {
         .unwrap();
     assert_eq!(run.status.code(), Some(0), "{run:?}");
     let stderr = String::from_utf8(run.stderr).unwrap();
+    // The token is a placeholder, said as such: the echo service takes
+    // any, and a service of your own needs its real one.
     assert!(
         stderr.starts_with(
-            "wrote `jobs.yaml` (one job, `hello`) and `.env` (mode 600, holding API_TOKEN)\n"
+            "wrote `jobs.yaml` (one job, `hello`) and `.env` (mode 600, holding a placeholder API_TOKEN)\n\
+             next: the echo service takes any token, so try it as it is; for a service of your own, put its URL in `jobs.yaml` and its token in `.env`\n"
         ),
         "{stderr}"
     );
@@ -32,7 +35,7 @@ fn init_writes_a_job_file_that_validates_and_an_env_of_mode_600() {
     assert!(
         std::fs::read_to_string(&env)
             .unwrap()
-            .contains("\nAPI_TOKEN=replace-with-your-token\n")
+            .contains("\n# A placeholder: the echo service in jobs.yaml takes any token; a service\n# of your own needs its real one here.\nAPI_TOKEN=replace-with-your-token\n")
     );
 
     // The file passes every check, warnings included, and its variable is set.

@@ -190,3 +190,28 @@ fn control_characters_from_the_file_or_the_environment_are_escaped_everywhere() 
         assert_no_raw_controls(&format!("{args:?}"), &run.stdout);
     }
 }
+
+/// A line a command adds on stderr besides its output starts as every
+/// other does, `jobrun: `, then says what it is: `note:` for something
+/// worth knowing, `warning:` for something that will not work as is.
+#[test]
+fn notes_and_warnings_beside_the_output_start_with_jobrun_and_their_kind() {
+    let sandbox = Sandbox::with_jobs(
+        "jobs:\n  - name: report\n    schedule: \"0 9 * * *\"\n    url: \"https://e.com/${API_TOKEN}\"\n    enabled: false\n  - name: on\n    schedule: \"0 9 * * *\"\n    url: \"https://e.com/${API_TOKEN}\"\n",
+    );
+    let next = sandbox.run(&["next", "report", "-n", "1"]);
+    assert_eq!(next.code, 0, "{}", next.stderr);
+    assert_eq!(
+        next.stderr,
+        "jobrun: note: job `report` is disabled: these are the times it would run\n"
+    );
+    let kubernetes = sandbox.run(&["kubernetes", "--image", "example/jobrun:1"]);
+    assert_eq!(kubernetes.code, 0, "{}", kubernetes.stderr);
+    assert!(
+        kubernetes
+            .stderr
+            .starts_with("jobrun: warning: the jobs use `API_TOKEN`"),
+        "{}",
+        kubernetes.stderr
+    );
+}

@@ -320,6 +320,32 @@ fn history_chart_needs_one_job_and_says_when_it_has_no_runs() {
     );
 }
 
+#[test]
+fn history_chart_of_runs_that_sent_nothing_says_so_instead_of_an_empty_scale() {
+    let sandbox = Sandbox::with_jobs(
+        "jobs:\n  - name: backup\n    schedule: \"0 0 * * *\"\n    url: http://127.0.0.1:9/\n",
+    );
+    let first: jiff::Timestamp = "2025-02-02T00:30:00.412Z".parse().unwrap();
+    let mut store = store(&sandbox);
+    for (n, outcome) in [Outcome::Skipped, Outcome::Busy, Outcome::Skipped]
+        .into_iter()
+        .enumerate()
+    {
+        let started = first + jiff::SignedDuration::from_hours(24 * n as i64);
+        store
+            .add(&run("backup", n, started, outcome, Some(0)), 100, false)
+            .unwrap();
+    }
+    let run = sandbox.run(&["history", "backup", "--chart"]);
+    assert_eq!(
+        (run.code, run.stdout.as_str()),
+        (
+            0,
+            "backup: no timed runs among the last 3 runs (2 skipped, 1 busy): nothing to draw\n"
+        )
+    );
+}
+
 /// `jobrun ARGS` on a pseudo-terminal `columns` wide (script(1)), with
 /// `env`: what the terminal was sent.
 fn on_a_terminal(sandbox: &Sandbox, env: &[(&str, &str)], columns: u16, args: &str) -> String {
@@ -374,4 +400,24 @@ fn on_a_terminal_status_is_coloured_unless_no_color_or_a_dumb_terminal_says_not(
 
 fn golden_text(name: &str) -> String {
     std::fs::read_to_string(golden::path(name)).expect("golden file")
+}
+
+/// A body without a final line break gets one on a terminal, so the
+/// prompt does not start after it; through a pipe it stays as received
+/// (tests/run_output.rs).
+#[test]
+#[ignore = "consumer: needs script (util-linux)"]
+fn on_a_terminal_print_body_ends_with_a_line_break() {
+    let server = common::server::Server::start(vec![
+        common::server::Reply::status(200).body("{\"rows\":3}"),
+        common::server::Reply::status(200).body("a,b\n"),
+    ]);
+    let sandbox = Sandbox::with_jobs(&format!(
+        "jobs:\n  - name: report\n    schedule: \"0 0 * * *\"\n    url: \"{}\"\n",
+        server.url("/report")
+    ));
+    let shown = on_a_terminal(&sandbox, &[], 80, "run report --print-body; echo END");
+    assert_eq!(shown, "{\"rows\":3}\nEND\n");
+    let shown = on_a_terminal(&sandbox, &[], 80, "run report --print-body; echo END");
+    assert_eq!(shown, "a,b\nEND\n");
 }

@@ -136,6 +136,8 @@ fn run_refuses_an_expired_token_exits_3_and_records_the_failure() {
     assert_eq!(row["outcome"], "failed");
     assert_eq!(row["attempts"], 0);
     assert_eq!(row["error_class"], "token_expired");
+    // Nothing was sent: the run has no time to show, not a time of 0 ms.
+    assert_eq!(row["duration_ms"], serde_json::Value::Null, "{row}");
     assert!(
         row["error"]
             .as_str()
@@ -144,6 +146,38 @@ fn run_refuses_an_expired_token_exits_3_and_records_the_failure() {
         "{row}"
     );
     assert!(!history.stdout.contains(&expired));
+    // The log file has the refused run as it has any other.
+    let log = sandbox.path("runs.log");
+    let run = sandbox.run(&[
+        "run",
+        "report",
+        "--log-file",
+        &log.display().to_string(),
+        "--log-format",
+        "json",
+    ]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    let logged = std::fs::read_to_string(&log).unwrap();
+    let line: serde_json::Value = serde_json::from_str(logged.trim_end()).unwrap();
+    assert_eq!(line["event"], "run", "{logged}");
+    assert_eq!(line["outcome"], "failed");
+    assert_eq!(line["error_class"], "token_expired");
+    assert_eq!(run.stderr, logged, "stderr in the log's format too");
+    assert!(!logged.contains(&expired));
+    // `--dry-run` and `--as-curl` show the request, and say that `run`
+    // would not send it.
+    for preview in ["--dry-run", "--as-curl"] {
+        let run = sandbox.run(&["run", "report", preview]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(
+            run.stderr,
+            format!(
+                "jobrun: warning: job `report`: variable `API_TOKEN` holds a token that expired at {}: `run` would not send this request; get a new token and set it where `API_TOKEN` comes from\n",
+                expires_text(-1)
+            )
+        );
+        assert!(!run.stdout.contains(&expired));
+    }
     // Another job of the file, without the token, runs.
     let other = sandbox.run(&["run", "plain"]);
     assert_eq!(other.code, 0, "{}", other.stderr);

@@ -48,8 +48,8 @@ pub(crate) fn execute(inv: &mut Invocation) -> Result<Exit, Error> {
     }
     if !inv.global.quiet {
         let message = format!(
-            "wrote `{config}` (one job, `{job}`) and `{env}` (mode 600, holding {var})\n\
-             next: put your token in `{env}`, then\n  \
+            "wrote `{config}` (one job, `{job}`) and `{env}` (mode 600, holding a placeholder {var})\n\
+             next: the echo service takes any token, so try it as it is; for a service of your own, put its URL in `{config}` and its token in `{env}`\n  \
              jobrun validate --env          # checks the file and that {var} is set\n  \
              jobrun run {job} --dry-run     # the request it would send, token masked\n  \
              jobrun run {job}               # send it\n",

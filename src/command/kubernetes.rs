@@ -100,7 +100,7 @@ pub(crate) fn execute(inv: &mut Invocation, args: &Request) -> Result<Exit, Erro
             let names: Vec<String> = needed.iter().map(|n| format!("`{n}`")).collect();
             let _ = writeln!(
                 inv.ctx.stderr,
-                "note: the jobs use {}, which nothing here sets: put them in a Secret and give its name with `--secret`",
+                "jobrun: warning: the jobs use {}, which nothing here sets: put them in a Secret and give its name with `--secret`",
                 names.join(", ")
             );
         }

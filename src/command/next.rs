@@ -26,7 +26,7 @@ pub(crate) fn execute(
     if !job.enabled && !inv.global.quiet {
         let _ = writeln!(
             inv.ctx.stderr,
-            "note: job `{name}` is disabled: these are the times it would run"
+            "jobrun: note: job `{name}` is disabled: these are the times it would run"
         );
     }
     // To the second: run times are whole seconds, so they are the same

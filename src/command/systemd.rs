@@ -1,12 +1,13 @@
 //! `jobrun systemd --dir DIR`: write the units, print how to start them.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::command::Invocation;
 use crate::command::crontab::account;
 use crate::error::{Error, Exit};
-use crate::export::systemd::{self, Options};
-use crate::files::io_reason;
+use crate::export::Launch;
+use crate::export::systemd::{self, Options, Unit};
+use crate::files::{self, Pipes, io_reason};
 use crate::jobfile::validate::Purpose;
 
 /// What `systemd` was asked.
@@ -60,10 +61,55 @@ pub(crate) fn execute(inv: &mut Invocation, args: &Request) -> Result<Exit, Erro
     for unit in &units {
         std::fs::write(args.dir.join(&unit.file_name), &unit.text).map_err(cannot)?;
     }
-    let commands = systemd::enable_commands(&units, args.user_units, &args.dir);
+    let removed = remove_stale(&args.dir, &units, &launch).map_err(|e| Error::Flag {
+        flag: "--dir",
+        message: format!(
+            "cannot remove the units of removed jobs from `{}`: {}",
+            args.dir.display(),
+            io_reason(&e)
+        ),
+    })?;
+    let commands = systemd::enable_commands(&units, &removed, args.user_units, &args.dir);
     inv.ctx
         .stdout
         .write_all(commands.as_bytes())
         .map_err(Error::Output)?;
     Ok(Exit::Success)
+}
+
+/// The largest file read to tell whether jobrun wrote it: a unit jobrun
+/// writes is a few hundred bytes, a larger file is not one.
+const MAX_UNIT_BYTES: u64 = 1024 * 1024;
+
+/// Remove the units in `dir` that jobrun wrote from this job file earlier
+/// and did not write now: those of jobs removed or disabled since. Only
+/// regular files named as jobrun names its units and starting with the
+/// header it writes for this job file (`systemd::written_from`) are
+/// removed; a link, another job file's unit or any other file is left
+/// alone. Returns the names removed, sorted.
+fn remove_stale(dir: &Path, written: &[Unit], launch: &Launch) -> std::io::Result<Vec<String>> {
+    let mut removed = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let Some(name) = entry.file_name().to_str().map(str::to_string) else {
+            continue;
+        };
+        if !name.starts_with("jobrun-") || written.iter().any(|unit| unit.file_name == name) {
+            continue;
+        }
+        // Not followed: a link is not a file jobrun wrote.
+        if !entry.file_type()?.is_file() {
+            continue;
+        }
+        let path = entry.path();
+        let Ok(text) = files::read(&path, MAX_UNIT_BYTES, Pipes::Refused) else {
+            continue;
+        };
+        if systemd::written_from(&name, &text, launch) {
+            std::fs::remove_file(&path)?;
+            removed.push(name);
+        }
+    }
+    removed.sort();
+    Ok(removed)
 }

@@ -114,6 +114,7 @@ fn check(inv: &mut Invocation, options: &Options) -> Result<Exit, Error> {
     // The clock changes of the next 12 months, from this run's clock.
     diagnostics.extend(crate::jobfile::validate::clock_changes::warnings(
         &file.checked.jobs,
+        &inv.ctx.host_zone,
         inv.ctx.now,
     ));
     diagnostics.sort_by_key(|d| d.span.map(|s| (s.line, s.col)));

@@ -54,6 +54,8 @@ pub(crate) fn env_file() -> String {
         "# Variables for the job file: KEY=value, one a line. It holds secrets:\n\
          # keep it mode 600 and out of version control. The environment wins over\n\
          # a value here.\n\
+         # A placeholder: the echo service in jobs.yaml takes any token; a service\n\
+         # of your own needs its real one here.\n\
          {TOKEN_VARIABLE}=replace-with-your-token\n"
     )
 }

@@ -45,8 +45,10 @@ pub(crate) fn render(chart: &Chart, style: &Style) -> String {
         .unwrap_or(usize::MAX)
         .min(fit)
         .min(chart.runs.len());
-    let spread = Spread::of(&chart.runs[..shown]);
-    let worst = spread.map_or(0, |s| s.worst_ms);
+    let Some(spread) = Spread::of(&chart.runs[..shown]) else {
+        return nothing_to_draw(chart, shown, style);
+    };
+    let worst = spread.worst_ms;
     let labels = [
         short_duration(worst),
         short_duration(worst / 2),
@@ -134,20 +136,54 @@ pub(crate) fn render(chart: &Chart, style: &Style) -> String {
         push_line(&mut out, &format!("{indent}to   {last}"));
     }
     out.push('\n');
-    if let Some(spread) = spread {
-        push_line(
-            &mut out,
-            &format!(
-                "median {}, worst {}",
-                short_duration(spread.median_ms),
-                short_duration(spread.worst_ms)
-            ),
-        );
-    }
+    push_line(
+        &mut out,
+        &format!(
+            "median {}, worst {}",
+            short_duration(spread.median_ms),
+            short_duration(spread.worst_ms)
+        ),
+    );
     let legend = format!("{}  (newest on the right)", style::legend(style, &outcomes));
     for line in wrap(&legend, "  ", style.width) {
         push_line(&mut out, &line);
     }
+    out
+}
+
+/// None of the runs shown took a time to draw (skipped, busy, died, still
+/// going): one line saying so and what they were, not an empty scale.
+fn nothing_to_draw(chart: &Chart, shown: usize, style: &Style) -> String {
+    let mut counts: Vec<(Outcome, usize)> = Vec::new();
+    for run in &chart.runs[..shown] {
+        match counts
+            .iter_mut()
+            .find(|(outcome, _)| *outcome == run.outcome)
+        {
+            Some((_, n)) => *n += 1,
+            None => counts.push((run.outcome, 1)),
+        }
+    }
+    let counts: Vec<String> = counts
+        .iter()
+        .map(|(outcome, n)| format!("{n} {}", outcome.as_str()))
+        .collect();
+    let last = if shown == 1 {
+        "the last run".to_string()
+    } else {
+        format!("the last {}", plural(shown, "run"))
+    };
+    let text = format!(
+        ": no timed runs among {last} ({}): nothing to draw",
+        counts.join(", ")
+    );
+    let name = shorten(
+        chart.name,
+        style.width.saturating_sub(text.len()).max(6),
+        style,
+    );
+    let mut out = String::new();
+    push_line(&mut out, &format!("{name}{text}"));
     out
 }
 

@@ -16,9 +16,11 @@ use jiff::Timestamp;
 use crate::context::Context;
 use crate::error::{Error, Exit};
 use crate::job::{Concurrency, Dependency, Job};
+use crate::run::Options;
 use crate::run::identity;
-use crate::run::log::Verbosity;
+use crate::run::log::{RunLog, Verbosity};
 use crate::run::plan::Plan;
+use crate::run::sinks::Sinks;
 use crate::state::alerts::{AlertPolicy, Claim};
 use crate::state::dependency::{self, Decision};
 use crate::state::dir::StateDir;
@@ -70,8 +72,11 @@ pub(crate) fn admit(
     ctx: &mut Context,
     plan: &Plan,
     state_dir: Option<&StateDir>,
-    verbosity: Verbosity,
+    sinks: &Sinks,
+    options: &Options,
 ) -> Result<Admission, Error> {
+    let verbosity = options.verbosity;
+    let log = |ctx| run_log(ctx, plan, sinks, options);
     let job = plan.job;
     let began = ctx.clock.now();
     let now = ctx.clock.wall();
@@ -97,16 +102,23 @@ pub(crate) fn admit(
                 Ok(history) => history.add(&row, job.history_limit, false),
                 Err(problem) => Err(problem.clone()),
             };
-            if verbosity > Verbosity::Quiet {
-                let _ = writeln!(
-                    ctx.stderr,
-                    "jobrun: job `{}` did not run: another run of it is still going (`concurrency: forbid`; lock {})",
-                    job.name,
-                    code(&path.display().to_string())
-                );
-                if let Err(problem) = recorded {
-                    not_recorded(ctx, &job.name, &problem);
-                }
+            let text = format!(
+                "jobrun: job `{}` did not run: another run of it is still going (`concurrency: forbid`; lock {})",
+                job.name,
+                code(&path.display().to_string())
+            );
+            let (mut log, now) = log(ctx);
+            log.not_run(
+                "busy",
+                row.reason.as_deref().unwrap_or_default(),
+                text,
+                Verbosity::Normal,
+                now,
+            );
+            if let Err(problem) = recorded
+                && verbosity > Verbosity::Quiet
+            {
+                not_recorded(ctx, &job.name, &problem);
             }
             return Ok(Admission::Stopped(Stopped {
                 exit: Exit::Busy,
@@ -131,9 +143,9 @@ pub(crate) fn admit(
         let decision = depends_on(&**history, dependency, state_dir, now).map_err(needed)?;
         match decision {
             Decision::Skip(reason) => {
-                if verbosity >= Verbosity::Attempts {
-                    let _ = writeln!(ctx.stderr, "jobrun: job `{}` skipped: {reason}", job.name);
-                }
+                let text = format!("jobrun: job `{}` skipped: {reason}", job.name);
+                let (mut log, at) = log(ctx);
+                log.not_run("skipped", &reason, text, Verbosity::Attempts, at);
                 let row = run.not_run(Outcome::Skipped, reason);
                 if let Err(problem) = history.add(&row, job.history_limit, exclusive)
                     && verbosity > Verbosity::Quiet
@@ -147,9 +159,8 @@ pub(crate) fn admit(
                 }));
             }
             Decision::Run(reason) => {
-                if verbosity >= Verbosity::Attempts {
-                    let _ = writeln!(ctx.stderr, "jobrun: job `{}` runs: {reason}", job.name);
-                }
+                let (mut log, at) = log(ctx);
+                log.depends_on_runs(&reason, at);
                 run.reason = Some(reason);
             }
         }
@@ -261,6 +272,19 @@ fn depends_on(
     let read = || history.since(&dependency.job, since);
     let runs = liveness::settle(state_dir.map(|d| d.path.as_path()), read()?, read)?;
     Ok(dependency::decide(dependency, &runs, now))
+}
+
+/// The run's log, and the time of its line: what a run that stops here
+/// says goes to the log file too, in its format, as any run's lines do.
+fn run_log<'a>(
+    ctx: &'a mut Context,
+    plan: &'a Plan,
+    sinks: &'a Sinks,
+    options: &Options,
+) -> (RunLog<'a>, Timestamp) {
+    let now = ctx.clock.wall();
+    let log = plan.log(ctx.stderr, sinks, options.verbosity, options.log_format);
+    (log, now)
 }
 
 /// One line: the run goes on, unrecorded.

@@ -31,6 +31,9 @@ pub(crate) struct Ended {
     pub(crate) error_class: Option<&'static str>,
     /// Masked.
     pub(crate) error: Option<String>,
+    /// Whether the request went out (or was being sent): a run that
+    /// sent nothing has no run time to record.
+    pub(crate) sent: bool,
 }
 
 impl Ended {
@@ -44,6 +47,7 @@ impl Ended {
             status: None,
             error_class: None,
             error: Some(plan.request.secrets.mask(&error.to_string()).into_owned()),
+            sent: true,
         }
     }
 }
@@ -63,6 +67,7 @@ impl Ended {
             status: None,
             error_class: Some("token_expired"),
             error: Some(plan.request.secrets.mask(&error).into_owned()),
+            sent: false,
         }
     }
 }
@@ -173,12 +178,23 @@ pub(crate) fn exchange(
                         // body is not copied to be masked. A reader that
                         // went away (`| head`) must not turn the job's own
                         // outcome into another exit code.
+                        // On a terminal, a body without a final line break
+                        // gets one, so the prompt does not follow it on its
+                        // line; through a pipe or into a file it stays as
+                        // received.
+                        let body = &response.body.kept;
+                        let line_break =
+                            ctx.stdout_is_terminal && body.last().is_some_and(|&b| b != b'\n');
                         match plan
                             .request
                             .secrets
-                            .write_masked(&response.body.kept, &mut *ctx.stdout)
-                            .and_then(|()| ctx.stdout.flush())
-                        {
+                            .write_masked(body, &mut *ctx.stdout)
+                            .and_then(|()| {
+                                if line_break {
+                                    ctx.stdout.write_all(b"\n")?;
+                                }
+                                ctx.stdout.flush()
+                            }) {
                             Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
                                 return Err(Error::Output(e));
                             }
@@ -211,6 +227,7 @@ pub(crate) fn exchange(
                         "stopped by {} {when} attempt {attempt}",
                         signal.name()
                     )),
+                    sent: true,
                 });
             }
             // Only the run's notification and pings send these, later.
@@ -225,6 +242,7 @@ pub(crate) fn exchange(
                     status: None,
                     error_class: None,
                     error: None,
+                    sent: true,
                 });
             }
         }
@@ -262,5 +280,6 @@ fn ended(end: &attempts::Finished, prepared: &Prepared) -> Ended {
         status,
         error_class: end.failure.as_ref().map(|f| f.class.name()),
         error,
+        sent: true,
     }
 }

@@ -288,6 +288,70 @@ impl<'a> RunLog<'a> {
         self.emit(line, level, now);
     }
 
+    /// A run that did not go ahead: `outcome` is `busy` or `skipped`,
+    /// `reason` as recorded, `text` the line for people. A busy run is
+    /// said at the default verbosity (its exit code is not 0), a skipped
+    /// one at `-v`.
+    pub(crate) fn not_run(
+        &mut self,
+        outcome: &str,
+        reason: &str,
+        text: String,
+        level: Verbosity,
+        now: jiff::Timestamp,
+    ) {
+        let line = Line {
+            text,
+            json: json!({
+                "event": "run",
+                "job": self.job,
+                "outcome": outcome,
+                "attempts": 0,
+                "reason": reason,
+            }),
+        };
+        self.emit(line, level, now);
+    }
+
+    /// `dependsOn` lets the run go ahead, for `reason`.
+    pub(crate) fn depends_on_runs(&mut self, reason: &str, now: jiff::Timestamp) {
+        let line = Line {
+            text: format!("jobrun: job `{}` runs: {reason}", self.job),
+            json: json!({
+                "event": "depends_on",
+                "job": self.job,
+                "decision": "run",
+                "reason": reason,
+            }),
+        };
+        self.emit(line, Verbosity::Attempts, now);
+    }
+
+    /// A run that failed before its request was sent (`error_class` as
+    /// recorded, `error` masked), with what to do about it.
+    pub(crate) fn not_sent(
+        &mut self,
+        error_class: &str,
+        error: &str,
+        help: &str,
+        now: jiff::Timestamp,
+    ) {
+        let line = Line {
+            text: format!("jobrun: job `{}` failed: {error}; {help}", self.job),
+            json: json!({
+                "event": "run",
+                "job": self.job,
+                "outcome": "failed",
+                "attempts": 0,
+                "method": self.request.method.as_str(),
+                "url": self.request.shown_url(),
+                "error_class": error_class,
+                "error": error,
+            }),
+        };
+        self.emit(line, Verbosity::Normal, now);
+    }
+
     /// The run was stopped by a signal during attempt `attempt`, or while
     /// `waiting` to retry after it.
     pub(crate) fn interrupted(

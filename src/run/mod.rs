@@ -122,12 +122,12 @@ pub(crate) fn run(
             )
             .map_err(Error::Output)?;
         }
-        return preview::show(ctx, &plan, preview);
+        return preview::show(ctx, &plan, preview, options.verbosity);
     }
     let client = exchange::client(ctx, &mut plan)?;
     let mut sinks = Sinks::open(options.log_file, options.output)?;
 
-    let admitted = match admit::admit(ctx, &plan, setup.state_dir, options.verbosity)? {
+    let admitted = match admit::admit(ctx, &plan, setup.state_dir, &sinks, options)? {
         Admission::Admitted(admitted) => admitted,
         Admission::Stopped(stopped) => {
             tell::stopped(ctx, &plan, &sinks, options, &stopped);
@@ -144,15 +144,17 @@ pub(crate) fn run(
         // and told like any failure, and exits 3 (the environment's).
         Some(expired) => {
             let ended = Ended::token_expired(expired, &plan);
-            if options.verbosity > Verbosity::Quiet {
-                let _ = writeln!(
-                    ctx.stderr,
-                    "jobrun: job `{}` failed: {}; get a new token and set it where `{}` comes from",
-                    job.name,
+            let now = ctx.clock.wall();
+            plan.log(ctx.stderr, &sinks, options.verbosity, options.log_format)
+                .not_sent(
+                    ended.error_class.unwrap_or_default(),
                     ended.error.as_deref().unwrap_or_default(),
-                    expired.variable
+                    &format!(
+                        "get a new token and set it where `{}` comes from",
+                        expired.variable
+                    ),
+                    now,
                 );
-            }
             Ok(ended)
         }
         None => exchange::exchange(ctx, &plan, client, &mut sinks, options, &inbox),

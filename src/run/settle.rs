@@ -36,12 +36,14 @@ pub(crate) fn settle(
 ) -> Settled {
     let run = &mut admitted.record;
     run.ended = Some(ctx.clock.wall());
-    run.duration_ms = Some(
+    // A run that sent nothing took no time worth showing beside the
+    // others (`history`, the chart, the median).
+    run.duration_ms = ended.sent.then(|| {
         ctx.clock
             .now()
             .saturating_duration_since(admitted.began)
-            .as_millis() as u64,
-    );
+            .as_millis() as u64
+    });
     run.outcome = ended.outcome;
     run.attempts = ended.attempts;
     run.status = ended.status;

@@ -5,6 +5,7 @@
 //! One warning per job and kind of change, with every date, so that an
 //! every-minute job does not flood the report.
 
+use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 
 use crate::diagnostic::Diagnostic;
@@ -14,8 +15,9 @@ use crate::schedule::dst::{self, Change, Kind};
 /// How far ahead `validate` looks: a year, from its own clock.
 const AHEAD: SignedDuration = SignedDuration::from_hours(24 * 366);
 
-/// The warnings for the enabled jobs, from `now` on.
-pub(crate) fn warnings(jobs: &[Job], now: Timestamp) -> Vec<Diagnostic> {
+/// The warnings for the enabled jobs, from `now` on, on a host in
+/// `host_zone`.
+pub(crate) fn warnings(jobs: &[Job], host_zone: &TimeZone, now: Timestamp) -> Vec<Diagnostic> {
     let Ok(end) = now.checked_add(AHEAD) else {
         return Vec::new();
     };
@@ -24,7 +26,10 @@ pub(crate) fn warnings(jobs: &[Job], now: Timestamp) -> Vec<Diagnostic> {
         let changes = dst::changes(&job.schedule, &job.zone.tz, now, end);
         for kind in [Kind::Skipped, Kind::Once] {
             let of_kind: Vec<&Change> = changes.iter().filter(|c| c.kind == kind).collect();
-            if let Some(problem) = warning(job, &of_kind) {
+            // A job in the host's zone gets its own fields in a crontab
+            // line (`export::crontab`), and cron runs them by its rules.
+            let cron_decides = job.zone.configured.is_none() || job.zone.tz == *host_zone;
+            if let Some(problem) = warning(job, &of_kind, cron_decides) {
                 out.push(problem);
             }
         }
@@ -32,7 +37,7 @@ pub(crate) fn warnings(jobs: &[Job], now: Timestamp) -> Vec<Diagnostic> {
     out
 }
 
-fn warning(job: &Job, changes: &[&Change]) -> Option<Diagnostic> {
+fn warning(job: &Job, changes: &[&Change], cron_decides: bool) -> Option<Diagnostic> {
     let first = changes.first()?;
     let dates: Vec<String> = changes.iter().map(|c| c.date.to_string()).collect();
     let dates = match dates.as_slice() {
@@ -74,10 +79,16 @@ fn warning(job: &Job, changes: &[&Change]) -> Option<Diagnostic> {
             first.clocks_text()
         ),
     };
-    let help = format!(
+    let mut help = format!(
         "that is jobrun's rule, as systemd's; to run at every time, pick times outside {} in {zone}, or set `timezone: UTC` on the job (UTC has no clock changes)",
         first.span_text()
     );
+    // Vixie cron's DST handling (cron.c; cronie's too): a jump forward
+    // of under 3 hours runs the fixed times it skipped at once; a jump
+    // back does not run them again, which is jobrun's rule already.
+    if cron_decides && first.kind == Kind::Skipped {
+        help.push_str("; from `jobrun crontab`, its line has the job's own fields, as the job follows the host's zone, and cron runs it by its own rule instead: Debian cron and cronie run a time the clocks skip right after the jump (a systemd timer or `run --due` skips it)");
+    }
     Some(Diagnostic::warning(message, job.schedule_span).with_help(help))
 }
 
@@ -95,10 +106,14 @@ mod tests {
             std::path::Path::new(BASE_DIR),
             crate::jobfile::validate::Purpose::Validate,
         );
-        warnings(&checked.jobs, now.parse().unwrap())
-            .into_iter()
-            .map(|d| d.message)
-            .collect()
+        warnings(
+            &checked.jobs,
+            &jiff::tz::TimeZone::UTC,
+            now.parse().unwrap(),
+        )
+        .into_iter()
+        .map(|d| d.message)
+        .collect()
     }
 
     fn job(schedule: &str, zone: &str) -> String {
