@@ -5,7 +5,7 @@
 //! (`reading.rs`: which `Authorization` and `Content-Type` it sent, how
 //! many attempts it made), the list of differences found in a file
 //! (`changes.rs`), the warnings `validate` shows for them (`warnings.rs`),
-//! and the rewrite `migrate` prints (`rewrite.rs`, with node-cron's
+//! and the rewrite `migrate` prints (`rewrite/`, with node-cron's
 //! schedules in `schedule.rs` and the text edits in `source.rs`).
 //!
 //! It reads the YAML tree `jobfile` kept (whether a file was written for
