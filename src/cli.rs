@@ -34,6 +34,10 @@ pub(crate) struct GlobalArgs {
     #[arg(long, global = true, value_name = "DIR")]
     pub(crate) state_dir: Option<PathBuf>,
 
+    /// Keep the state in PostgreSQL, shared by every host that names it [default: $JOBRUN_STATE_URL, else global.stateUrl; none: SQLite in the state directory]
+    #[arg(long, global = true, value_name = "URL")]
+    pub(crate) state_url: Option<String>,
+
     /// Say more (-v, -vv)
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub(crate) verbose: u8,

@@ -87,6 +87,9 @@ pub(crate) enum Error {
     /// The run history cannot be read.
     #[error("{0}")]
     History(crate::state::error::StoreError),
+    /// The state URL cannot be used.
+    #[error(transparent)]
+    StateUrl(#[from] crate::state::location::LocationError),
 }
 
 impl From<crate::vars::dotenv::EnvFileError> for Error {
@@ -113,7 +116,8 @@ impl Error {
             | Error::Flag { .. }
             | Error::Variable(_)
             | Error::StateNeeded { .. }
-            | Error::History(_) => Exit::Config,
+            | Error::History(_)
+            | Error::StateUrl(_) => Exit::Config,
             // A reader that went away (`jobrun list | head -1`) is not a
             // failure; `lib::run` stays silent for it.
             Error::Output(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Exit::Success,
@@ -149,6 +153,7 @@ impl Error {
                 "give the secret's text on standard input: a secret is UTF-8 text of at most 1 MiB".into(),
             ),
             Error::StateNeeded { problem, .. } | Error::History(problem) => Some(problem.help()),
+            Error::StateUrl(e) => Some(e.help()),
         }
     }
 }

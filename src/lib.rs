@@ -101,6 +101,7 @@ fn globals(args: &GlobalArgs) -> Globals {
         config: args.config.clone(),
         env_file: args.env_file.clone(),
         state_dir: args.state_dir.clone(),
+        state_url: args.state_url.clone(),
         verbose: args.verbose,
         quiet: args.quiet,
         color: match args.color {

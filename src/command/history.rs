@@ -68,10 +68,8 @@ pub(crate) fn execute(
     json: bool,
 ) -> Result<Exit, Error> {
     let file = inv.load(Purpose::Use)?;
-    let store = match inv.state_dir(file) {
-        Some(dir) => state::open_existing(&dir).map_err(Error::History)?,
-        None => None,
-    };
+    let location = inv.state(file)?;
+    let store = state::open_existing(&location, inv.ctx.env).map_err(Error::History)?;
     if let Some(name) = name {
         // A job removed from the file keeps its history; a name that is
         // neither in the file nor in the history is a slip.

@@ -27,6 +27,7 @@ use crate::jobfile::validate::Purpose;
 use crate::jobfile::{self, JobFile};
 use crate::run::log::Verbosity;
 use crate::run::{EnvFile, Setup};
+use crate::state::location::Location;
 use crate::vars::variables::{self, Variables};
 
 /// A command's view of the invocation: the global options and the world.
@@ -44,6 +45,8 @@ pub(crate) struct Globals {
     pub(crate) env_file: Option<PathBuf>,
     /// The state directory, when given (`--state-dir`).
     pub(crate) state_dir: Option<PathBuf>,
+    /// The state database, when given (`--state-url`).
+    pub(crate) state_url: Option<String>,
     /// `-v` once, twice.
     pub(crate) verbose: u8,
     /// `-q`.
@@ -74,6 +77,30 @@ impl<'b> Invocation<'_, 'b> {
         )
     }
 
+    /// Where the state lives: the database a state URL names
+    /// (`--state-url`, `$JOBRUN_STATE_URL`, `global.stateUrl`), its
+    /// placeholders and the libpq variables read as any variable is; else
+    /// the state directory.
+    pub(crate) fn state(&self, file: &JobFile) -> Result<Location, Error> {
+        let dir = self.state_dir(file);
+        let flag = self.global.state_url.as_deref();
+        if flag.is_none()
+            && file.checked.state_url.is_none()
+            && (self.ctx.env)("JOBRUN_STATE_URL").is_none_or(|u| u.is_empty())
+        {
+            return Ok(dir.map_or(Location::Nowhere, Location::Directory));
+        }
+        let variables = self.variables(&file.path)?;
+        let lookup = |name: &str| variables.get(name);
+        Ok(crate::state::location::resolve(
+            flag,
+            file.checked.state_url.as_ref(),
+            dir,
+            self.ctx.env,
+            &lookup,
+        )?)
+    }
+
     /// The variables, from the environment and the `.env` file.
     pub(crate) fn variables(&self, config: &Path) -> Result<Variables<'b>, Error> {
         let explicit = self.global.env_file.is_some();
@@ -82,18 +109,14 @@ impl<'b> Invocation<'_, 'b> {
     }
 
     /// What every run of this invocation shares.
-    pub(crate) fn setup<'f>(
-        &self,
-        file: &'f JobFile,
-        state_dir: Option<&'f crate::state::dir::StateDir>,
-    ) -> Setup<'f> {
+    pub(crate) fn setup<'f>(&self, file: &'f JobFile, state: &'f Location) -> Setup<'f> {
         Setup {
             file,
             env_file: EnvFile {
                 path: variables::env_file_path(self.global.env_file.as_deref(), &file.path),
                 explicit: self.global.env_file.is_some(),
             },
-            state_dir,
+            state,
         }
     }
 

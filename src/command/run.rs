@@ -19,8 +19,8 @@ pub(crate) struct Options<'a> {
 pub(crate) fn execute(inv: &mut Invocation, options: &Options) -> Result<Exit, Error> {
     let file = inv.load(Purpose::Use)?;
     let job = file.job(options.name)?;
-    let state_dir = inv.state_dir(file);
-    let setup = inv.setup(file, state_dir.as_ref());
+    let state = inv.state(file)?;
+    let setup = inv.setup(file, &state);
     if !options.due {
         let start = Start {
             trigger: Trigger::Manual,

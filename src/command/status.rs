@@ -47,10 +47,8 @@ struct LastRun {
 pub(crate) fn execute(inv: &mut Invocation, json: bool) -> Result<Exit, Error> {
     let file = inv.load(Purpose::Use)?;
     let jobs = file.jobs()?;
-    let store = match inv.state_dir(file) {
-        Some(dir) => state::open_existing(&dir).map_err(Error::History)?,
-        None => None,
-    };
+    let location = inv.state(file)?;
+    let store = state::open_existing(&location, inv.ctx.env).map_err(Error::History)?;
     let mut statuses = Vec::with_capacity(jobs.len());
     for job in jobs {
         let runs = match &store {

@@ -48,6 +48,9 @@ pub(super) struct Global {
     pub(super) default_headers: Vec<HeaderEntry>,
     pub(super) timezone: Option<Text>,
     pub(super) state_dir: Option<Text>,
+    /// Where the state lives when it is not in the state directory: a
+    /// PostgreSQL URL, placeholders allowed.
+    pub(super) state_url: Option<Text>,
     /// Every job's notifications, unless a job says otherwise.
     pub(super) notify: Option<NotifyEntry>,
     /// Every job's healthcheck URL, unless a job says otherwise.
@@ -157,6 +160,7 @@ pub(super) const GLOBAL_KEYS: &[&str] = &[
     "defaultHeaders",
     "timezone",
     "stateDir",
+    "stateUrl",
     "notify",
     "healthcheck",
 ];

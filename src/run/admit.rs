@@ -1,7 +1,9 @@
-//! The second stage of a run: whether it goes ahead. It takes the job's
-//! lock (`concurrency`), decides `dependsOn` from the history, and records
-//! the run's start; a run that does not go ahead (busy, skipped) is
-//! recorded as such and stops here.
+//! The second stage of a run: whether it goes ahead. A run for a known
+//! scheduled instant first claims it (one run per instant, on whatever
+//! host); then the run takes the job's lock (`concurrency`), decides
+//! `dependsOn` from the history, and records its start. A run that does
+//! not go ahead (busy, skipped) is recorded as such and stops here; one
+//! whose instant another run claimed stops silently, unrecorded.
 //!
 //! The request matters more than its record: when the history cannot be
 //! written, the run goes ahead and says once on stderr that it is not
@@ -15,18 +17,17 @@ use jiff::Timestamp;
 
 use crate::context::Context;
 use crate::error::{Error, Exit};
-use crate::files::io_reason;
 use crate::job::{Concurrency, Dependency, Job};
 use crate::run::identity;
 use crate::run::log::Verbosity;
 use crate::run::plan::Plan;
 use crate::state::alerts::{AlertPolicy, Claim};
 use crate::state::dependency::{self, Decision};
-use crate::state::dir::StateDir;
 use crate::state::error::StoreError;
-use crate::state::lock::{self, RunLock};
-use crate::state::record::{Outcome, Record};
-use crate::state::{self, History};
+use crate::state::location::Location;
+use crate::state::lock::{Attempt, RunLock};
+use crate::state::record::{Outcome, Record, instant};
+use crate::state::{self, Backend, ClaimedBy, History, Holder, Locks};
 
 /// Whether the run goes ahead.
 pub(crate) enum Admission {
@@ -41,6 +42,9 @@ pub(crate) struct Stopped {
     pub(crate) outcome: Outcome,
     /// The id its row was recorded under.
     pub(crate) run_id: String,
+    /// Another run claimed its scheduled instant: nothing was recorded,
+    /// and there is nothing to tell.
+    pub(crate) elsewhere: bool,
 }
 
 /// A run that goes ahead: it holds its lock, and its row says `running`.
@@ -54,7 +58,7 @@ pub(crate) struct Admitted {
     pub(super) policy: AlertPolicy,
     /// The cooldown a failure notice of this run took, if it did.
     pub(super) claim: Option<Claim>,
-    _lock: Option<RunLock>,
+    pub(super) lock: Option<RunLock>,
 }
 
 impl Admitted {
@@ -64,11 +68,12 @@ impl Admitted {
     }
 }
 
-/// Take the lock, decide `dependsOn`, and record the run's start.
+/// Claim the instant, take the lock, decide `dependsOn`, and record the
+/// run's start.
 pub(crate) fn admit(
     ctx: &mut Context,
     plan: &Plan,
-    state_dir: Option<&StateDir>,
+    location: &Location,
     verbosity: Verbosity,
 ) -> Result<Admission, Error> {
     let job = plan.job;
@@ -81,13 +86,41 @@ pub(crate) fn admit(
         plan.start.scheduled,
         now,
     );
-    let mut history = match state_dir {
-        Some(dir) => state::open(dir),
-        None => Err(StoreError::NoDirectory),
+    let holder = Holder {
+        run_id: run.run_id.clone(),
+        host: identity::host(ctx.env),
     };
-    let (lock, alone) = match take_lock(job, state_dir, &history)? {
+    run.host = Some(holder.host.clone());
+    let Backend {
+        mut history,
+        mut locks,
+    } = state::open(location, ctx.env);
+
+    // One run per scheduled instant, on whatever host. Without the
+    // history the claim cannot be made, and the run goes on as below.
+    if let (Some(at), Ok(store)) = (plan.start.scheduled, &mut history)
+        && let Ok(ClaimedBy::Other { host, run_id }) =
+            store.claim(&job.name, at, &run.run_id, &holder.host, job.history_limit)
+    {
+        if verbosity >= Verbosity::Attempts {
+            let _ = writeln!(
+                ctx.stderr,
+                "jobrun: job `{}`: its run for {} is run {run_id} on host `{host}`, so it does not run here",
+                job.name,
+                instant(at)
+            );
+        }
+        return Ok(Admission::Stopped(Stopped {
+            exit: Exit::Success,
+            outcome: Outcome::Skipped,
+            run_id,
+            elsewhere: true,
+        }));
+    }
+
+    let (lock, alone) = match take_lock(job, &mut *locks, &history, &holder)? {
         Locked::Held(lock, alone) => (lock, alone),
-        Locked::Busy(path) => {
+        Locked::Busy(held) => {
             let row = run.not_run(
                 Outcome::Busy,
                 "another run of the job holds its lock".into(),
@@ -99,9 +132,8 @@ pub(crate) fn admit(
             if verbosity > Verbosity::Quiet {
                 let _ = writeln!(
                     ctx.stderr,
-                    "jobrun: job `{}` did not run: another run of it is still going (`concurrency: forbid`; lock `{}`)",
+                    "jobrun: job `{}` did not run: another run of it is still going (`concurrency: forbid`; {held})",
                     job.name,
-                    path.display()
                 );
                 if let Err(problem) = recorded {
                     not_recorded(ctx, &job.name, &problem);
@@ -111,6 +143,7 @@ pub(crate) fn admit(
                 exit: Exit::Busy,
                 outcome: Outcome::Busy,
                 run_id: row.run_id,
+                elsewhere: false,
             }));
         }
     };
@@ -133,7 +166,7 @@ pub(crate) fn admit(
             .jobs
             .iter()
             .find(|j| j.name == dependency.job);
-        let decision = depends_on(&**history, dependency, other, state_dir, now).map_err(needed)?;
+        let decision = depends_on(&**history, dependency, other, &mut *locks, now).map_err(needed)?;
         match decision {
             Decision::Skip(reason) => {
                 if verbosity >= Verbosity::Attempts {
@@ -149,6 +182,7 @@ pub(crate) fn admit(
                     exit: Exit::Success,
                     outcome: Outcome::Skipped,
                     run_id: row.run_id,
+                    elsewhere: false,
                 }));
             }
             Decision::Run(reason) => {
@@ -180,7 +214,7 @@ pub(crate) fn admit(
         keep: job.history_limit,
         policy: AlertPolicy::of(&job.notify),
         claim: None,
-        _lock: lock,
+        lock,
     })))
 }
 
@@ -188,8 +222,8 @@ pub(crate) fn admit(
 enum Locked {
     /// Held (or not needed), and whether no other run of the job is going.
     Held(Option<RunLock>, bool),
-    /// Another run holds it, at this path.
-    Busy(std::path::PathBuf),
+    /// Another run holds it: where, or by whom, in words.
+    Busy(String),
 }
 
 /// Take the job's lock: exclusive under `concurrency: forbid`, which
@@ -197,34 +231,30 @@ enum Locked {
 /// can tell a live run from a dead one.
 fn take_lock(
     job: &Job,
-    state_dir: Option<&StateDir>,
+    locks: &mut dyn Locks,
     history: &Result<Box<dyn History>, StoreError>,
+    holder: &Holder,
 ) -> Result<Locked, Error> {
     match job.concurrency {
-        Concurrency::Allow => Ok(
-            match state_dir.and_then(|d| lock::share(&d.path, &job.name)) {
-                Some((lock, free)) => Locked::Held(Some(lock), free),
-                None => Locked::Held(None, false),
-            },
-        ),
+        Concurrency::Allow => Ok(match locks.share(&job.name, holder) {
+            Some((lock, free)) => Locked::Held(Some(lock), free),
+            None => Locked::Held(None, false),
+        }),
         Concurrency::Forbid => {
+            let needs = locks.forbid_needs();
             let needed = |problem| Error::StateNeeded {
                 job: job.name.clone(),
-                needs: "`concurrency: forbid` needs its lock in the state directory",
+                needs,
                 problem,
             };
-            let dir = state_dir.ok_or_else(|| needed(StoreError::NoDirectory))?;
             // The lock's own failure would name only the lock file.
             if let Err(problem @ StoreError::Directory { .. }) = history {
                 return Err(needed(problem.clone()));
             }
-            match lock::try_lock(&dir.path, &job.name) {
-                Ok(lock::Attempt::Held(lock)) => Ok(Locked::Held(Some(lock), true)),
-                Ok(lock::Attempt::Busy) => Ok(Locked::Busy(lock::path(&dir.path, &job.name))),
-                Err(e) => Err(needed(StoreError::Lock {
-                    path: lock::path(&dir.path, &job.name),
-                    reason: io_reason(&e),
-                })),
+            match locks.take(&job.name, holder) {
+                Ok(Attempt::Held(lock)) => Ok(Locked::Held(Some(lock), true)),
+                Ok(Attempt::Busy(held)) => Ok(Locked::Busy(held)),
+                Err(problem) => Err(needed(problem)),
             }
         }
     }
@@ -237,21 +267,20 @@ fn take_lock(
 /// cut) leaves its row `running`, and a backup that believed it would
 /// skip exactly when it is needed. Every run holds its job's lock
 /// (exclusively under `concurrency: forbid`, shared under `allow`), so a
-/// lock that can be taken means no run is going; it is let go at once.
+/// lock that is free means no run is going.
 fn depends_on(
     history: &dyn History,
     dependency: &Dependency,
     other: Option<&Job>,
-    state_dir: Option<&StateDir>,
+    locks: &mut dyn Locks,
     now: Timestamp,
 ) -> Result<Decision, StoreError> {
     let since = dependency::window_start(dependency, now);
     let mut runs = history.since(&dependency.job, since)?;
-    if let (Some(other), Some(dir)) = (other, state_dir)
+    if let Some(other) = other
         && runs.iter().any(|r| r.outcome == Outcome::Running)
-        && let Ok(lock::Attempt::Held(free)) = lock::try_lock(&dir.path, &other.name)
+        && locks.free(&other.name)
     {
-        drop(free);
         for run in runs.iter_mut().filter(|r| r.outcome == Outcome::Running) {
             run.outcome = Outcome::Interrupted;
         }

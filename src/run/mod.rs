@@ -42,7 +42,7 @@ use crate::run::log::{LogFormat, Verbosity};
 use crate::run::messages::Inbox;
 use crate::run::sinks::Sinks;
 use crate::run::tell::SideRequests;
-use crate::state::dir::StateDir;
+use crate::state::location::Location;
 use crate::state::record::Trigger;
 
 /// How to run, as the command line asked.
@@ -82,7 +82,8 @@ pub(crate) struct Start {
 pub(crate) struct Setup<'a> {
     pub(crate) file: &'a JobFile,
     pub(crate) env_file: EnvFile,
-    pub(crate) state_dir: Option<&'a StateDir>,
+    /// Where the state lives.
+    pub(crate) state: &'a Location,
 }
 
 /// The `.env` file, and whether it was named (a named one must exist).
@@ -110,7 +111,7 @@ pub(crate) fn run(
     let client = exchange::client(ctx, &mut plan)?;
     let mut sinks = Sinks::open(options.log_file, options.output)?;
 
-    let admitted = match admit::admit(ctx, &plan, setup.state_dir, options.verbosity)? {
+    let admitted = match admit::admit(ctx, &plan, setup.state, options.verbosity)? {
         Admission::Admitted(admitted) => admitted,
         Admission::Stopped(stopped) => {
             tell::stopped(ctx, &plan, &sinks, options, &stopped);

@@ -14,18 +14,47 @@ use std::path::{Path, PathBuf};
 /// The lock files' directory inside the state directory.
 pub(crate) const DIR_NAME: &str = "locks";
 
-/// A held lock; dropping it (or the process ending) releases it.
-#[derive(Debug)]
+/// A held lock, wherever it is kept; dropping it (or the process ending)
+/// releases it.
 pub(crate) struct RunLock {
-    _file: File,
+    held: Box<dyn Held>,
+}
+
+/// What a backend's held lock can say.
+pub(crate) trait Held: Send {
+    /// Whether the lock ran out while held, so that another run may have
+    /// taken it (a lease not renewed in time).
+    fn lapsed(&self) -> bool {
+        false
+    }
+}
+
+impl Held for File {}
+
+impl RunLock {
+    pub(crate) fn new(held: impl Held + 'static) -> RunLock {
+        RunLock {
+            held: Box::new(held),
+        }
+    }
+
+    pub(crate) fn lapsed(&self) -> bool {
+        self.held.lapsed()
+    }
+}
+
+impl std::fmt::Debug for RunLock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RunLock")
+    }
 }
 
 /// What trying the lock found.
 #[derive(Debug)]
 pub(crate) enum Attempt {
     Held(RunLock),
-    /// Another process holds it.
-    Busy,
+    /// Another run holds it: where, or by whom, in words.
+    Busy(String),
 }
 
 /// The lock file of `job` in `state_dir`.
@@ -51,13 +80,13 @@ pub(crate) fn share(state_dir: &Path, job: &str) -> Option<(RunLock, bool)> {
         // Held alone, then shared: the rows are settled before this run's
         // own row is added, and other runs may share it from then on.
         if file.lock_shared().is_ok() {
-            return Some((RunLock { _file: file }, true));
+            return Some((RunLock::new(file), true));
         }
         return None;
     }
     for _ in 0..50 {
         match file.try_lock_shared() {
-            Ok(()) => return Some((RunLock { _file: file }, false)),
+            Ok(()) => return Some((RunLock::new(file), false)),
             Err(TryLockError::WouldBlock) => {
                 std::thread::sleep(std::time::Duration::from_millis(1));
             }
@@ -86,10 +115,11 @@ fn open(path: &Path) -> std::io::Result<File> {
 /// could not be tried at all (the directory cannot be created, the file
 /// cannot be opened).
 pub(crate) fn try_lock(state_dir: &Path, job: &str) -> std::io::Result<Attempt> {
-    let file = open(&path(state_dir, job))?;
+    let path = path(state_dir, job);
+    let file = open(&path)?;
     match file.try_lock() {
-        Ok(()) => Ok(Attempt::Held(RunLock { _file: file })),
-        Err(TryLockError::WouldBlock) => Ok(Attempt::Busy),
+        Ok(()) => Ok(Attempt::Held(RunLock::new(file))),
+        Err(TryLockError::WouldBlock) => Ok(Attempt::Busy(format!("lock `{}`", path.display()))),
         Err(TryLockError::Error(e)) => Err(e),
     }
 }
@@ -103,7 +133,7 @@ mod tests {
         let temp = tempfile::tempdir().unwrap();
         let first = try_lock(temp.path(), "a").unwrap();
         assert!(matches!(first, Attempt::Held(_)));
-        assert!(matches!(try_lock(temp.path(), "a").unwrap(), Attempt::Busy));
+        assert!(matches!(try_lock(temp.path(), "a").unwrap(), Attempt::Busy(_)));
         assert!(matches!(
             try_lock(temp.path(), "b").unwrap(),
             Attempt::Held(_)
@@ -122,9 +152,9 @@ mod tests {
         assert!(alone);
         let (two, alone) = share(temp.path(), "a").expect("shared again");
         assert!(!alone);
-        assert!(matches!(try_lock(temp.path(), "a").unwrap(), Attempt::Busy));
+        assert!(matches!(try_lock(temp.path(), "a").unwrap(), Attempt::Busy(_)));
         drop(one);
-        assert!(matches!(try_lock(temp.path(), "a").unwrap(), Attempt::Busy));
+        assert!(matches!(try_lock(temp.path(), "a").unwrap(), Attempt::Busy(_)));
         drop(two);
         assert!(matches!(
             try_lock(temp.path(), "a").unwrap(),

@@ -3,23 +3,32 @@
 //! of the history, and who is told of a run (the alert decision, made in
 //! the same transaction that finishes the run's row).
 //!
-//! The history sits behind [`History`], which a backend implements: SQLite
-//! in the state directory ([`sqlite`]). Nothing here sends a request,
-//! reads the job file or writes to the terminal.
+//! A backend keeps three things: the history ([`History`]), the per-job
+//! locks ([`Locks`]) and the claims that give a scheduled instant one run
+//! ([`History::claim`]). Two backends, chosen by [`open`] from where the
+//! state lives ([`location`]): SQLite and lock files in the state directory
+//! ([`sqlite`], [`lock`]), one host's; PostgreSQL ([`postgres`]), shared
+//! by any number of hosts. Nothing here sends a request, reads the job
+//! file or writes to the terminal.
 
 pub(crate) mod alerts;
 pub(crate) mod dependency;
 pub(crate) mod dir;
 pub(crate) mod error;
+pub(crate) mod location;
 pub(crate) mod lock;
+pub(crate) mod postgres;
 pub(crate) mod record;
 pub(crate) mod sqlite;
+
+use std::path::PathBuf;
 
 use jiff::Timestamp;
 
 use crate::state::alerts::{AlertPolicy, Claim, Decided};
-use crate::state::dir::StateDir;
 use crate::state::error::StoreError;
+use crate::state::location::Location;
+use crate::state::lock::{Attempt, RunLock};
 use crate::state::record::Record;
 
 /// The run history, as every command uses it, whatever keeps it.
@@ -57,16 +66,148 @@ pub trait History {
 
     /// Whether any run of `job` is recorded at all.
     fn knows(&self, job: &str) -> Result<bool, StoreError>;
+
+    /// Claim `job`'s run for the scheduled instant `at` for run `run_id`
+    /// on `host`: the first claim of an instant wins, on whatever host.
+    /// Claims of instants older than the job's newest `keep` are let go.
+    fn claim(
+        &mut self,
+        job: &str,
+        at: Timestamp,
+        run_id: &str,
+        host: &str,
+        keep: u32,
+    ) -> Result<ClaimedBy, StoreError>;
 }
 
-/// Open the history in `dir` for a run, creating the directory and the
-/// database on first use and bringing the schema up to date.
-pub(crate) fn open(dir: &StateDir) -> Result<Box<dyn History>, StoreError> {
-    Ok(Box::new(sqlite::Store::open(dir)?))
+/// Who runs a scheduled instant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClaimedBy {
+    /// This run: no other had claimed it.
+    This,
+    /// A run that claimed it first.
+    Other { host: String, run_id: String },
 }
 
-/// Open the history in `dir` if there is one, creating nothing: for
+/// The run asking for a lock.
+#[derive(Debug, Clone)]
+pub(crate) struct Holder {
+    pub(crate) run_id: String,
+    pub(crate) host: String,
+}
+
+/// The per-job locks (`concurrency`), wherever the backend keeps them.
+pub(crate) trait Locks {
+    /// Take `job`'s lock exclusively, without waiting.
+    fn take(&mut self, job: &str, holder: &Holder) -> Result<Attempt, StoreError>;
+
+    /// Take `job`'s lock shared, as a run of a `concurrency: allow` job
+    /// does; `None` when it cannot be had. The flag says no other run of
+    /// the job holds it, so rows left `running` are from runs that died.
+    fn share(&mut self, job: &str, holder: &Holder) -> Option<(RunLock, bool)>;
+
+    /// Whether no run of `job` holds its lock now; `false` when that
+    /// cannot be told.
+    fn free(&mut self, job: &str) -> bool;
+
+    /// Why a `concurrency: forbid` run cannot go without it, in words.
+    fn forbid_needs(&self) -> &'static str {
+        "`concurrency: forbid` needs its lock in the state directory"
+    }
+}
+
+/// Locks as files in the state directory (see [`lock`]).
+struct LockFiles(PathBuf);
+
+impl Locks for LockFiles {
+    fn take(&mut self, job: &str, _: &Holder) -> Result<Attempt, StoreError> {
+        lock::try_lock(&self.0, job).map_err(|e| StoreError::Lock {
+            path: lock::path(&self.0, job),
+            reason: crate::files::io_reason(&e),
+        })
+    }
+
+    fn share(&mut self, job: &str, _: &Holder) -> Option<(RunLock, bool)> {
+        lock::share(&self.0, job)
+    }
+
+    fn free(&mut self, job: &str) -> bool {
+        // Taken for an instant, and let go.
+        matches!(lock::try_lock(&self.0, job), Ok(Attempt::Held(_)))
+    }
+}
+
+/// No place for locks: nothing names a state directory.
+struct NoLocks;
+
+impl Locks for NoLocks {
+    fn take(&mut self, _: &str, _: &Holder) -> Result<Attempt, StoreError> {
+        Err(StoreError::NoDirectory)
+    }
+
+    fn share(&mut self, _: &str, _: &Holder) -> Option<(RunLock, bool)> {
+        None
+    }
+
+    fn free(&mut self, _: &str) -> bool {
+        false
+    }
+}
+
+/// A backend, opened for a run: its history (or why it cannot be used)
+/// and its locks. With SQLite, the locks are files beside the database
+/// and work when the database does not; with PostgreSQL, both need the
+/// server.
+pub(crate) struct Backend {
+    pub(crate) history: Result<Box<dyn History>, StoreError>,
+    pub(crate) locks: Box<dyn Locks>,
+}
+
+/// Open the state where it lives for a run, creating the directory, the
+/// database or the tables on first use and bringing the schema up to
+/// date. `env` is the process's (for the system's trust store).
+pub(crate) fn open(location: &Location, env: &dyn Fn(&str) -> Option<String>) -> Backend {
+    match location {
+        Location::Directory(dir) => Backend {
+            history: sqlite::Store::open(dir).map(|s| Box::new(s) as Box<dyn History>),
+            locks: Box::new(LockFiles(dir.path.clone())),
+        },
+        Location::Nowhere => Backend {
+            history: Err(StoreError::NoDirectory),
+            locks: Box::new(NoLocks),
+        },
+        Location::Database(database) => {
+            let connection = postgres::Connection::open(database, env)
+                .map(|c| std::sync::Arc::new(std::sync::Mutex::new(c)));
+            let history = connection.clone().and_then(|shared| {
+                postgres::Connection::lock(&shared).ready(true)?;
+                Ok(Box::new(postgres::history::Store { connection: shared }) as Box<dyn History>)
+            });
+            Backend {
+                history,
+                locks: Box::new(postgres::lease::Leases { connection }),
+            }
+        }
+    }
+}
+
+/// Open the history where it lives if there is one, creating nothing: for
 /// commands that only read it.
-pub(crate) fn open_existing(dir: &StateDir) -> Result<Option<Box<dyn History>>, StoreError> {
-    Ok(sqlite::Store::open_existing(&dir.path)?.map(|s| Box::new(s) as Box<dyn History>))
+pub(crate) fn open_existing(
+    location: &Location,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<Box<dyn History>>, StoreError> {
+    match location {
+        Location::Directory(dir) => Ok(sqlite::Store::open_existing(&dir.path)?
+            .map(|s| Box::new(s) as Box<dyn History>)),
+        Location::Nowhere => Ok(None),
+        Location::Database(database) => {
+            let mut connection = postgres::Connection::open(database, env)?;
+            if !connection.ready(false)? {
+                return Ok(None);
+            }
+            let shared = std::sync::Arc::new(std::sync::Mutex::new(connection));
+            Ok(Some(Box::new(postgres::history::Store { connection: shared })))
+        }
+    }
 }

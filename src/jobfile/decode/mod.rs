@@ -90,6 +90,7 @@ impl Decoder {
                 }
                 Some("timezone") => global.timezone = self.text(value, "timezone"),
                 Some("stateDir") => global.state_dir = self.text(value, "stateDir"),
+                Some("stateUrl") => global.state_url = self.text(value, "stateUrl"),
                 Some("notify") => {
                     global.notify = self.global_switch(value, "notify", |d, node| d.notify(node))
                 }

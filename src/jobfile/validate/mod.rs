@@ -37,6 +37,8 @@ pub(crate) struct Checked {
     pub(crate) entries: usize,
     /// `global.stateDir`, resolved against the job file's directory.
     pub(crate) state_dir: Option<PathBuf>,
+    /// `global.stateUrl`, its placeholders not yet filled in.
+    pub(crate) state_url: Option<Template>,
     pub(crate) diagnostics: Vec<Diagnostic>,
 }
 
@@ -83,6 +85,11 @@ pub(crate) fn check(
         .state_dir
         .as_ref()
         .and_then(|text| checker.state_dir(text));
+    let state_url = config
+        .global
+        .state_url
+        .as_ref()
+        .and_then(|text| checker.state_url(text));
     let mut diagnostics = checker.diagnostics;
     if purpose == Purpose::Validate {
         diagnostics.extend(crate::jobfile::lint::job_file(config));
@@ -92,6 +99,7 @@ pub(crate) fn check(
         jobs,
         entries: config.jobs.len(),
         state_dir,
+        state_url,
         diagnostics,
     }
 }
@@ -347,6 +355,43 @@ impl Checker<'_> {
             return None;
         }
         Some(self.base_dir.join(&text.value))
+    }
+
+    /// `stateUrl`: a `postgres://` URL, or placeholders that give one when
+    /// the command runs (`${DATABASE_URL}`). Its variables are read by the
+    /// commands that use the state, so `validate` does not ask for them.
+    fn state_url(&mut self, text: &Text) -> Option<Template> {
+        let template = match Template::parse(&text.value) {
+            Ok(template) => template,
+            Err(e) => {
+                let message = format!("invalid placeholder in `stateUrl`: {}", e.message);
+                self.error_inside(text, message, e.help, e.offset, e.len);
+                return None;
+            }
+        };
+        let literal_start = match template.parts().first() {
+            Some(crate::job::template::Part::Literal(start)) => start.as_str(),
+            Some(crate::job::template::Part::Var(_)) => return Some(template),
+            None => "",
+        };
+        let postgres = ["postgres://", "postgresql://"].iter().any(|scheme| {
+            literal_start
+                .get(..scheme.len())
+                .is_some_and(|start| start.eq_ignore_ascii_case(scheme))
+        });
+        if !postgres {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    "`stateUrl` must be a PostgreSQL URL (`postgres://` or `postgresql://`)",
+                    text.span,
+                )
+                .with_help(
+                    "write `postgres://USER@HOST:PORT/DATABASE`, or remove `stateUrl` to keep the history in SQLite in the state directory",
+                ),
+            );
+            return None;
+        }
+        Some(template)
     }
 }
 

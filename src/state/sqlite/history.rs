@@ -5,7 +5,7 @@
 use jiff::Timestamp;
 use rusqlite::OptionalExtension as _;
 
-use crate::state::History;
+use crate::state::{ClaimedBy, History};
 use crate::state::alerts::{self, AlertDecision, AlertPolicy, AlertState, Claim, Decided};
 use crate::state::error::StoreError;
 use crate::state::record::{self, Delivery, NoticeKind, Outcome, Record, Trigger};
@@ -14,7 +14,7 @@ use crate::state::sqlite::{Store, classify};
 /// The `runs` columns a run is written to and read from, in [`row`]'s order.
 const COLUMNS: &str = "run_id, job, triggered_by, scheduled_at, started_at, ended_at, attempts, \
                        status, outcome, reason, error_class, error, duration_ms, notice, \
-                       notice_result, notice_error, ping_error";
+                       notice_result, notice_error, ping_error, host";
 
 impl Store {
     fn select(&self, sql: &str, params: impl rusqlite::Params) -> Result<Vec<Record>, StoreError> {
@@ -180,6 +180,35 @@ impl History for Store {
         }
     }
 
+    /// Claim the instant: the first insert wins; a second finds the row.
+    fn claim(
+        &mut self,
+        job: &str,
+        at: Timestamp,
+        run_id: &str,
+        host: &str,
+        keep: u32,
+    ) -> Result<ClaimedBy, StoreError> {
+        self.write(|tx| {
+            let at = record::instant(at);
+            let inserted = tx.execute(
+                "INSERT OR IGNORE INTO claims (job, scheduled_at, run_id, host, claimed_at) \
+                 VALUES (?1, ?2, ?3, ?4, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+                rusqlite::params![job, at, run_id, host],
+            )?;
+            if inserted == 0 {
+                let (host, run_id) = tx.query_row(
+                    "SELECT host, run_id FROM claims WHERE job = ?1 AND scheduled_at = ?2",
+                    rusqlite::params![job, at],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )?;
+                return Ok(ClaimedBy::Other { host, run_id });
+            }
+            prune_claims(tx, job, keep)?;
+            Ok(ClaimedBy::This)
+        })
+    }
+
     /// Whether any run of `job` is recorded at all.
     fn knows(&self, job: &str) -> Result<bool, StoreError> {
         self.check_version()?;
@@ -191,6 +220,15 @@ impl History for Store {
             .map(|found| found.is_some())
             .map_err(|e| classify(&self.path, e))
     }
+}
+
+/// Keep only the claims of `job`'s newest `keep` instants.
+fn prune_claims(tx: &rusqlite::Transaction, job: &str, keep: u32) -> rusqlite::Result<usize> {
+    tx.execute(
+        "DELETE FROM claims WHERE job = ?1 AND scheduled_at < \
+         (SELECT scheduled_at FROM claims WHERE job = ?1 ORDER BY scheduled_at DESC LIMIT 1 OFFSET ?2)",
+        rusqlite::params![job, i64::from(keep.max(1) - 1)],
+    )
 }
 
 /// What the history knows of `job`'s failures; nothing yet for a job it
@@ -216,7 +254,7 @@ fn alert(tx: &rusqlite::Transaction, job: &str) -> rusqlite::Result<AlertState> 
 fn insert(tx: &rusqlite::Transaction, run: &Record) -> rusqlite::Result<usize> {
     tx.execute(
         &format!(
-            "INSERT INTO runs ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
+            "INSERT INTO runs ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
         ),
         rusqlite::params![
             run.run_id,
@@ -236,6 +274,7 @@ fn insert(tx: &rusqlite::Transaction, run: &Record) -> rusqlite::Result<usize> {
             run.notice_result.map(Delivery::as_str),
             run.notice_error,
             run.ping_error,
+            run.host,
         ],
     )
 }
@@ -266,6 +305,7 @@ fn row(row: &rusqlite::Row) -> rusqlite::Result<Record> {
     Ok(Record {
         run_id: text(0)?,
         job: text(1)?,
+        host: row.get(17)?,
         trigger: Trigger::parse(&text(2)?).ok_or_else(|| invalid(2, "trigger"))?,
         scheduled: when(3)?,
         started: when(4)?.ok_or_else(|| invalid(4, "start time"))?,

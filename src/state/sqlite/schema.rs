@@ -49,6 +49,17 @@ const MIGRATIONS: &[&str] = &[
         SELECT job, outcome = 'failed', outcome = 'failed' FROM runs AS r
         WHERE id = (SELECT max(id) FROM runs
                     WHERE job = r.job AND outcome IN ('succeeded', 'failed'));",
+    // 3: the host each run ran on, and the claims that give a scheduled
+    // instant one run (`run --due` fired twice for one instant runs once).
+    "ALTER TABLE runs ADD COLUMN host TEXT;
+    CREATE TABLE claims (
+        job          TEXT NOT NULL,
+        scheduled_at TEXT NOT NULL,
+        run_id       TEXT NOT NULL,
+        host         TEXT NOT NULL,
+        claimed_at   TEXT NOT NULL,
+        PRIMARY KEY (job, scheduled_at)
+    );",
 ];
 
 /// The schema version this jobrun writes.
@@ -160,8 +171,8 @@ mod tests {
         assert!(matches!(
             store.add(&r, 10, false),
             Err(StoreError::Newer {
-                found: 3,
-                known: 2,
+                found: 4,
+                known: 3,
                 ..
             })
         ));

@@ -1,0 +1,258 @@
+//! The per-job locks in PostgreSQL: leases. A run holding its job's lock
+//! has a row in `jobrun_leases` that expires unless renewed; a thread of
+//! the run renews it every third of the lease (30 s unless
+//! `JOBRUN_LOCK_LEASE` says otherwise), and the run deletes it when it
+//! ends. So:
+//!
+//! - a run that ends, however it ends short of being killed, lets go at
+//!   once;
+//! - a run killed without a word (SIGKILL, a crash), or a host that
+//!   vanished (a power cut, a network cut), holds it until the lease runs
+//!   out: at most one lease after its last renewal. The next run to ask
+//!   finds it expired, takes it, and marks the dead run's row
+//!   `interrupted`;
+//! - it is never granted twice: taking it is one transaction that holds a
+//!   transaction-scoped advisory lock on the job while it looks and
+//!   writes, and expiry is judged by the database's clock, never a host's.
+//!
+//! Only transactions are used, never a session's lock: the design holds
+//! through PgBouncer's transaction pooling.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use tokio_postgres::types::Type;
+
+use crate::state::error::StoreError;
+use crate::state::lock::{Attempt, RunLock};
+use crate::state::postgres::{Connection, Shared};
+use crate::state::{Holder, Locks};
+
+/// The job's key for the advisory lock that orders its takers.
+const TAKE: &str = "SELECT pg_advisory_xact_lock(hashtextextended('jobrun.lease:' || $1, 0))";
+/// Leases past their time are of runs that did not let go.
+const EXPIRE: &str = "DELETE FROM jobrun_leases WHERE job = $1 AND expires_at < now()";
+const INSERT: &str = "INSERT INTO jobrun_leases (job, run_id, host, exclusive, expires_at) \
+                      VALUES ($1, $2, $3, $4, now() + $5 * interval '1 millisecond')";
+
+/// The locks of a database, or why there are none.
+pub(crate) struct Leases {
+    pub(crate) connection: Result<Shared, StoreError>,
+}
+
+/// Who holds a job's lock, as a message says it.
+fn holder(host: &str, run_id: &str, until: &str) -> String {
+    format!("held by run {run_id} on host `{host}` until {until} unless renewed")
+}
+
+impl Leases {
+    fn shared(&self) -> Result<&Shared, StoreError> {
+        self.connection.as_ref().map_err(Clone::clone)
+    }
+
+    /// Take the job's lock: exclusively, or shared. `Ok(Err(who))` when
+    /// another run holds it in a way that excludes this one; `Ok(Ok(alone))`
+    /// when taken, `alone` when no other run holds it.
+    fn try_take(
+        &self,
+        job: &str,
+        holder_: &Holder,
+        exclusive: bool,
+    ) -> Result<Result<bool, String>, StoreError> {
+        let shared = self.shared()?;
+        let mut connection = Connection::lock(shared);
+        connection.ready(true)?;
+        let lease_ms = connection.lease().as_millis().min(i64::MAX as u128) as i64;
+        let (job, run_id, host) = (
+            job.to_string(),
+            holder_.run_id.clone(),
+            holder_.host.clone(),
+        );
+        connection.transaction(move |tx| {
+            Box::pin(async move {
+                tx.query_typed(TAKE, &[(&job, Type::TEXT)]).await?;
+                tx.query_typed(EXPIRE, &[(&job, Type::TEXT)]).await?;
+                let others = tx
+                    .query_typed(
+                        "SELECT host, run_id, exclusive, to_char(expires_at AT TIME ZONE 'UTC', \
+                         'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM jobrun_leases WHERE job = $1 \
+                         ORDER BY exclusive DESC LIMIT 1",
+                        &[(&job, Type::TEXT)],
+                    )
+                    .await?;
+                if let Some(other) = others.first() {
+                    let other_exclusive: bool = other.get(2);
+                    if exclusive || other_exclusive {
+                        return Ok(Err(holder(
+                            &other.get::<_, String>(0),
+                            &other.get::<_, String>(1),
+                            &other.get::<_, String>(3),
+                        )));
+                    }
+                }
+                tx.query_typed(
+                    INSERT,
+                    &[
+                        (&job, Type::TEXT),
+                        (&run_id, Type::TEXT),
+                        (&host, Type::TEXT),
+                        (&exclusive, Type::BOOL),
+                        (&lease_ms, Type::INT8),
+                    ],
+                )
+                .await?;
+                Ok(Ok(others.is_empty()))
+            })
+        })
+    }
+
+    fn guard(&self, job: &str, holder_: &Holder) -> Result<RunLock, StoreError> {
+        let shared = self.shared()?.clone();
+        let every = Connection::lock(&shared).lease() / 3;
+        Ok(RunLock::new(Lease::start(
+            shared,
+            job.to_string(),
+            holder_.run_id.clone(),
+            every,
+        )))
+    }
+}
+
+impl Locks for Leases {
+    fn take(&mut self, job: &str, holder_: &Holder) -> Result<Attempt, StoreError> {
+        match self.try_take(job, holder_, true)? {
+            Ok(_) => Ok(Attempt::Held(self.guard(job, holder_)?)),
+            Err(who) => Ok(Attempt::Busy(who)),
+        }
+    }
+
+    fn share(&mut self, job: &str, holder_: &Holder) -> Option<(RunLock, bool)> {
+        match self.try_take(job, holder_, false) {
+            Ok(Ok(alone)) => Some((self.guard(job, holder_).ok()?, alone)),
+            _ => None,
+        }
+    }
+
+    fn free(&mut self, job: &str) -> bool {
+        let Ok(shared) = self.shared() else {
+            return false;
+        };
+        let mut connection = Connection::lock(shared);
+        if connection.ready(true).is_err() {
+            return false;
+        }
+        let job = job.to_string();
+        connection
+            .transaction(move |tx| {
+                Box::pin(async move {
+                    let rows = tx
+                        .query_typed(
+                            "SELECT 1 FROM jobrun_leases WHERE job = $1 AND expires_at >= now() \
+                             LIMIT 1",
+                            &[(&job, Type::TEXT)],
+                        )
+                        .await?;
+                    Ok(rows.is_empty())
+                })
+            })
+            .unwrap_or(false)
+    }
+
+    fn forbid_needs(&self) -> &'static str {
+        "`concurrency: forbid` needs its lock in the state database"
+    }
+}
+
+/// A held lease: renewed by a thread until dropped, then deleted.
+pub(crate) struct Lease {
+    stop: Option<mpsc::Sender<()>>,
+    renewer: Option<std::thread::JoinHandle<()>>,
+    connection: Shared,
+    job: String,
+    run_id: String,
+    /// Set when a renewal found the lease gone: it ran out while the
+    /// database was out of reach, and another run may have taken it.
+    pub(crate) lost: Arc<AtomicBool>,
+}
+
+impl Lease {
+    fn start(connection: Shared, job: String, run_id: String, every: Duration) -> Lease {
+        let (stop, stopped) = mpsc::channel::<()>();
+        let lost = Arc::new(AtomicBool::new(false));
+        let renewer = {
+            let (connection, job, run_id, lost) =
+                (connection.clone(), job.clone(), run_id.clone(), lost.clone());
+            std::thread::Builder::new()
+                .name("jobrun-lease".into())
+                .spawn(move || {
+                    while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(every)
+                    {
+                        if let Ok(false) = renew(&connection, &job, &run_id) {
+                            lost.store(true, Ordering::Relaxed);
+                        }
+                    }
+                })
+                .ok()
+        };
+        Lease {
+            stop: Some(stop),
+            renewer,
+            connection,
+            job,
+            run_id,
+            lost,
+        }
+    }
+}
+
+/// Push the lease's end one lease further: `Ok(false)` when it is gone.
+fn renew(connection: &Shared, job: &str, run_id: &str) -> Result<bool, StoreError> {
+    let mut connection = Connection::lock(connection);
+    let lease_ms = connection.lease().as_millis().min(i64::MAX as u128) as i64;
+    let (job, run_id) = (job.to_string(), run_id.to_string());
+    connection.transaction(move |tx| {
+        Box::pin(async move {
+            let rows = tx
+                .query_typed(
+                    "UPDATE jobrun_leases SET expires_at = now() + $3 * interval '1 millisecond' \
+                     WHERE job = $1 AND run_id = $2 RETURNING 1",
+                    &[
+                        (&job, Type::TEXT),
+                        (&run_id, Type::TEXT),
+                        (&lease_ms, Type::INT8),
+                    ],
+                )
+                .await?;
+            Ok(!rows.is_empty())
+        })
+    })
+}
+
+impl crate::state::lock::Held for Lease {
+    fn lapsed(&self) -> bool {
+        self.lost.load(Ordering::Relaxed)
+    }
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        if let Some(renewer) = self.renewer.take() {
+            let _ = renewer.join();
+        }
+        let (job, run_id) = (self.job.clone(), self.run_id.clone());
+        // Unreachable, it runs out by itself.
+        let _ = Connection::lock(&self.connection).transaction(move |tx| {
+            Box::pin(async move {
+                tx.query_typed(
+                    "DELETE FROM jobrun_leases WHERE job = $1 AND run_id = $2",
+                    &[(&job, Type::TEXT), (&run_id, Type::TEXT)],
+                )
+                .await?;
+                Ok(())
+            })
+        });
+    }
+}
