@@ -28,6 +28,24 @@ pub mod fixtures {
     pub use crate::vars::base64::{encode as base64, encode_url as base64_url};
     pub use crate::vars::jwt::mint as mint_jwt;
     pub use crate::vars::sealed::seal;
+
+    /// The history in `state_dir`, or in the database `state_url` names,
+    /// opened as a run opens it. Panics when it cannot be opened: this is
+    /// for tests.
+    pub fn open_history(state_url: Option<&str>, state_dir: &std::path::Path) -> Box<dyn History> {
+        use crate::state::location::{self, Location};
+        let location = match state_url {
+            Some(url) => location::resolve(Some(url), None, None, &|_| None, &|_| None)
+                .expect("a usable state URL"),
+            None => Location::Directory(StateDir {
+                path: state_dir.to_path_buf(),
+                source: Source::Flag,
+            }),
+        };
+        crate::state::open(&location, &|_| None)
+            .history
+            .expect("the history opens")
+    }
 }
 
 use std::ffi::OsString;

@@ -166,7 +166,8 @@ pub(crate) fn admit(
             .jobs
             .iter()
             .find(|j| j.name == dependency.job);
-        let decision = depends_on(&**history, dependency, other, &mut *locks, now).map_err(needed)?;
+        let decision =
+            depends_on(&**history, dependency, other, &mut *locks, now).map_err(needed)?;
         match decision {
             Decision::Skip(reason) => {
                 if verbosity >= Verbosity::Attempts {

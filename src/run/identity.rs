@@ -45,9 +45,8 @@ pub(crate) fn host(env: &dyn Fn(&str) -> Option<String>) -> String {
     let mut buffer = [0u8; 256];
     // SAFETY: the buffer is writable for its whole length, and one byte
     // is kept for the terminating NUL that gethostname(2) may leave out.
-    let result = unsafe {
-        libc::gethostname(buffer.as_mut_ptr().cast::<libc::c_char>(), buffer.len() - 1)
-    };
+    let result =
+        unsafe { libc::gethostname(buffer.as_mut_ptr().cast::<libc::c_char>(), buffer.len() - 1) };
     if result != 0 {
         return "unknown".into();
     }

@@ -43,7 +43,9 @@ pub enum StoreError {
     /// The server answered and would not let jobrun in, or do its work.
     #[error("the state database `{target}` refused jobrun: {reason}")]
     Refused { target: String, reason: String },
-    #[error("the state database `{target}` has jobrun schema version {found}, newer than this jobrun's {known}")]
+    #[error(
+        "the state database `{target}` has jobrun schema version {found}, newer than this jobrun's {known}"
+    )]
     NewerDatabase {
         target: String,
         found: i64,

@@ -81,7 +81,9 @@ impl LocationError {
                 from.name()
             ),
             LocationError::Setting { var, .. } => {
-                format!("give `{var}` a duration such as `5s` or `30s` (a bare number is seconds), or unset it")
+                format!(
+                    "give `{var}` a duration such as `5s` or `30s` (a bare number is seconds), or unset it"
+                )
             }
         }
     }
@@ -174,10 +176,5 @@ impl Location {
             Location::Database(db) => db.target.password.as_deref(),
             _ => None,
         }
-    }
-
-    /// Whether the state is in a database.
-    pub(crate) fn is_database(&self) -> bool {
-        matches!(self, Location::Database(_))
     }
 }

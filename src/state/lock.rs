@@ -133,7 +133,10 @@ mod tests {
         let temp = tempfile::tempdir().unwrap();
         let first = try_lock(temp.path(), "a").unwrap();
         assert!(matches!(first, Attempt::Held(_)));
-        assert!(matches!(try_lock(temp.path(), "a").unwrap(), Attempt::Busy(_)));
+        assert!(matches!(
+            try_lock(temp.path(), "a").unwrap(),
+            Attempt::Busy(_)
+        ));
         assert!(matches!(
             try_lock(temp.path(), "b").unwrap(),
             Attempt::Held(_)
@@ -152,9 +155,15 @@ mod tests {
         assert!(alone);
         let (two, alone) = share(temp.path(), "a").expect("shared again");
         assert!(!alone);
-        assert!(matches!(try_lock(temp.path(), "a").unwrap(), Attempt::Busy(_)));
+        assert!(matches!(
+            try_lock(temp.path(), "a").unwrap(),
+            Attempt::Busy(_)
+        ));
         drop(one);
-        assert!(matches!(try_lock(temp.path(), "a").unwrap(), Attempt::Busy(_)));
+        assert!(matches!(
+            try_lock(temp.path(), "a").unwrap(),
+            Attempt::Busy(_)
+        ));
         drop(two);
         assert!(matches!(
             try_lock(temp.path(), "a").unwrap(),

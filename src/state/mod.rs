@@ -198,8 +198,9 @@ pub(crate) fn open_existing(
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Option<Box<dyn History>>, StoreError> {
     match location {
-        Location::Directory(dir) => Ok(sqlite::Store::open_existing(&dir.path)?
-            .map(|s| Box::new(s) as Box<dyn History>)),
+        Location::Directory(dir) => {
+            Ok(sqlite::Store::open_existing(&dir.path)?.map(|s| Box::new(s) as Box<dyn History>))
+        }
         Location::Nowhere => Ok(None),
         Location::Database(database) => {
             let mut connection = postgres::Connection::open(database, env)?;
@@ -207,7 +208,9 @@ pub(crate) fn open_existing(
                 return Ok(None);
             }
             let shared = std::sync::Arc::new(std::sync::Mutex::new(connection));
-            Ok(Some(Box::new(postgres::history::Store { connection: shared })))
+            Ok(Some(Box::new(postgres::history::Store {
+                connection: shared,
+            })))
         }
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod consumer;
 pub mod golden;
+pub mod postgres;
 pub mod server;
 
 use std::path::{Path, PathBuf};
@@ -12,12 +13,76 @@ use assert_cmd::Command;
 
 pub struct Sandbox {
     pub dir: tempfile::TempDir,
+    /// The state database every command of the sandbox is given
+    /// (`JOBRUN_STATE_URL`), when its state is kept in PostgreSQL.
+    pub state_url: Option<String>,
+}
+
+/// Where a sandbox keeps its state: the cases of the history's behaviour
+/// run on each (see [`on_both_backends`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// SQLite and lock files in the state directory.
+    Sqlite,
+    /// A database of its own on the tests' PostgreSQL server.
+    Postgres,
+}
+
+/// How long a lock outlives a run killed without a word, on PostgreSQL,
+/// in the tests (`JOBRUN_LOCK_LEASE`); SQLite's go with the process.
+pub const TEST_LEASE: std::time::Duration = std::time::Duration::from_secs(2);
+
+impl Backend {
+    /// A sandbox with `jobs.yaml` holding `text`, its state on this backend.
+    pub fn sandbox(self, text: &str) -> Sandbox {
+        let mut sandbox = Sandbox::with_jobs(text);
+        if self == Backend::Postgres {
+            let server = postgres::shared();
+            sandbox.state_url = Some(server.url(&server.database()));
+        }
+        sandbox
+    }
+
+    /// Wait until a run killed without a word no longer holds its job's
+    /// lock: at once on SQLite, a lease later on PostgreSQL.
+    pub fn after_a_kill(self) {
+        if self == Backend::Postgres {
+            std::thread::sleep(TEST_LEASE + std::time::Duration::from_millis(500));
+        }
+    }
+}
+
+/// Each named case, a function taking a [`Backend`], as a test on SQLite
+/// (`sqlite::NAME`, hermetic) and one on PostgreSQL (`postgres::NAME`, in
+/// the consumers group): one suite of behaviour for both backends.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[test]
+                fn $name() {
+                    super::$name(super::common::Backend::Sqlite)
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[test]
+                #[ignore = "consumer: needs PostgreSQL"]
+                fn $name() {
+                    super::$name(super::common::Backend::Postgres)
+                }
+            )*
+        }
+    };
 }
 
 impl Sandbox {
     pub fn new() -> Sandbox {
         Sandbox {
             dir: tempfile::tempdir().expect("temp dir"),
+            state_url: None,
         }
     }
 
@@ -48,6 +113,11 @@ impl Sandbox {
             .env("TZ", "UTC")
             .env("JOBRUN_STATE_DIR", self.state_dir())
             .current_dir(self.dir.path());
+        if let Some(url) = &self.state_url {
+            command
+                .env("JOBRUN_STATE_URL", url)
+                .env("JOBRUN_LOCK_LEASE", format!("{}s", TEST_LEASE.as_secs()));
+        }
         command
     }
 
@@ -65,7 +135,18 @@ impl Sandbox {
             .env("TZ", "UTC")
             .env("JOBRUN_STATE_DIR", self.state_dir())
             .current_dir(self.dir.path());
+        if let Some(url) = &self.state_url {
+            command
+                .env("JOBRUN_STATE_URL", url)
+                .env("JOBRUN_LOCK_LEASE", format!("{}s", TEST_LEASE.as_secs()));
+        }
         command
+    }
+
+    /// The sandbox's history, opened directly (on whichever backend), for
+    /// writing the past into it.
+    pub fn history_store(&self) -> Box<dyn jobrun::fixtures::History> {
+        jobrun::fixtures::open_history(self.state_url.as_deref(), &self.state_dir())
     }
 
     pub fn run(&self, args: &[&str]) -> Run {

@@ -339,7 +339,10 @@ impl History for Store {
                     "DELETE FROM jobrun_claims WHERE job = $1 AND scheduled_at < \
                      (SELECT scheduled_at FROM jobrun_claims WHERE job = $1 \
                       ORDER BY scheduled_at DESC OFFSET $2 LIMIT 1)",
-                    &[(&job, Type::TEXT), (&i64::from(keep.max(1) - 1), Type::INT8)],
+                    &[
+                        (&job, Type::TEXT),
+                        (&i64::from(keep.max(1) - 1), Type::INT8),
+                    ],
                 )
                 .await?;
                 Ok(ClaimedBy::This)
@@ -366,16 +369,21 @@ async fn alert(tx: &Transaction<'_>, job: &str) -> Result<AlertState, tokio_post
             &[(&job, Type::TEXT)],
         )
         .await?;
-    Ok(rows.first().map_or_else(AlertState::default, |r| AlertState {
-        failing: r.get(0),
-        told: r.get(1),
-        last_sent: r
-            .get::<_, Option<String>>(2)
-            .and_then(|t| t.parse::<Timestamp>().ok()),
-    }))
+    Ok(rows
+        .first()
+        .map_or_else(AlertState::default, |r| AlertState {
+            failing: r.get(0),
+            told: r.get(1),
+            last_sent: r
+                .get::<_, Option<String>>(2)
+                .and_then(|t| t.parse::<Timestamp>().ok()),
+        }))
 }
 
-pub(crate) async fn insert(tx: &Transaction<'_>, run: &Record) -> Result<u64, tokio_postgres::Error> {
+pub(crate) async fn insert(
+    tx: &Transaction<'_>,
+    run: &Record,
+) -> Result<u64, tokio_postgres::Error> {
     let scheduled = run.scheduled.map(ts);
     let started = ts(run.started);
     let ended = run.ended.map(ts);
@@ -449,10 +457,7 @@ fn row(row: &tokio_postgres::Row) -> Result<Record, String> {
         scheduled: when(4)?,
         started: when(5)?.ok_or_else(|| "a row has no start time".to_string())?,
         ended: when(6)?,
-        attempts: row
-            .try_get::<_, i32>(7)
-            .map_err(|e| e.to_string())?
-            .max(0) as u32,
+        attempts: row.try_get::<_, i32>(7).map_err(|e| e.to_string())?.max(0) as u32,
         status: row
             .try_get::<_, Option<i32>>(8)
             .map_err(|e| e.to_string())?

@@ -182,13 +182,16 @@ impl Lease {
         let (stop, stopped) = mpsc::channel::<()>();
         let lost = Arc::new(AtomicBool::new(false));
         let renewer = {
-            let (connection, job, run_id, lost) =
-                (connection.clone(), job.clone(), run_id.clone(), lost.clone());
+            let (connection, job, run_id, lost) = (
+                connection.clone(),
+                job.clone(),
+                run_id.clone(),
+                lost.clone(),
+            );
             std::thread::Builder::new()
                 .name("jobrun-lease".into())
                 .spawn(move || {
-                    while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(every)
-                    {
+                    while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(every) {
                         if let Ok(false) = renew(&connection, &job, &run_id) {
                             lost.store(true, Ordering::Relaxed);
                         }

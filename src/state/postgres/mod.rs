@@ -25,8 +25,8 @@ use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use tokio_postgres::{Client, Transaction};
 use tokio_postgres::error::SqlState;
+use tokio_postgres::{Client, Transaction};
 
 use crate::state::error::StoreError;
 use crate::state::location::Database;
@@ -91,7 +91,9 @@ impl Connection {
     /// Lock the shared connection. A thread that panicked holding it left
     /// nothing half-done that a transaction would not have rolled back.
     pub(crate) fn lock(shared: &Shared) -> MutexGuard<'_, Connection> {
-        shared.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        shared
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn connect(&mut self) -> Result<(), StoreError> {

@@ -88,21 +88,18 @@ impl Connection {
     pub(crate) fn found(&mut self) -> Result<Found, StoreError> {
         self.transaction(|tx| {
             Box::pin(async move {
-            let exists = tx
-                .query_typed(
-                    "SELECT to_regclass('jobrun_schema') IS NOT NULL",
-                    &[],
-                )
-                .await?;
-            let found = if exists.first().is_some_and(|r| r.get::<_, bool>(0)) {
-                let rows = tx
-                    .query_typed("SELECT max(version)::int8 FROM jobrun_schema", &[])
+                let exists = tx
+                    .query_typed("SELECT to_regclass('jobrun_schema') IS NOT NULL", &[])
                     .await?;
-                Found::Version(rows.first().and_then(|r| r.get(0)).unwrap_or(0))
-            } else {
-                Found::Nothing
-            };
-            Ok(found)
+                let found = if exists.first().is_some_and(|r| r.get::<_, bool>(0)) {
+                    let rows = tx
+                        .query_typed("SELECT max(version)::int8 FROM jobrun_schema", &[])
+                        .await?;
+                    Found::Version(rows.first().and_then(|r| r.get(0)).unwrap_or(0))
+                } else {
+                    Found::Nothing
+                };
+                Ok(found)
             })
         })
     }
@@ -140,35 +137,33 @@ impl Connection {
         let target = self.shown.clone();
         let newer = self.transaction(|tx| {
             Box::pin(async move {
-            tx.query_typed(
-                "SELECT pg_advisory_xact_lock($1)",
-                &[(&MIGRATION_LOCK, Type::INT8)],
-            )
-            .await?;
-            tx.batch_execute("CREATE TABLE IF NOT EXISTS jobrun_schema (version INTEGER NOT NULL)")
-                .await?;
-            let rows = tx
-                .query_typed("SELECT max(version)::int8 FROM jobrun_schema", &[])
-                .await?;
-            let current: i64 = rows.first().and_then(|r| r.get(0)).unwrap_or(0);
-            if current > SCHEMA_VERSION {
-                return Ok(Some(current));
-            }
-            for (i, migration) in MIGRATIONS.iter().enumerate().skip(current.max(0) as usize) {
-                tx.batch_execute(migration).await?;
-                let version = (i + 1) as i32;
                 tx.query_typed(
-                    "DELETE FROM jobrun_schema",
-                    &[],
+                    "SELECT pg_advisory_xact_lock($1)",
+                    &[(&MIGRATION_LOCK, Type::INT8)],
                 )
                 .await?;
-                tx.query_typed(
-                    "INSERT INTO jobrun_schema (version) VALUES ($1)",
-                    &[(&version, Type::INT4)],
+                tx.batch_execute(
+                    "CREATE TABLE IF NOT EXISTS jobrun_schema (version INTEGER NOT NULL)",
                 )
                 .await?;
-            }
-            Ok(None)
+                let rows = tx
+                    .query_typed("SELECT max(version)::int8 FROM jobrun_schema", &[])
+                    .await?;
+                let current: i64 = rows.first().and_then(|r| r.get(0)).unwrap_or(0);
+                if current > SCHEMA_VERSION {
+                    return Ok(Some(current));
+                }
+                for (i, migration) in MIGRATIONS.iter().enumerate().skip(current.max(0) as usize) {
+                    tx.batch_execute(migration).await?;
+                    let version = (i + 1) as i32;
+                    tx.query_typed("DELETE FROM jobrun_schema", &[]).await?;
+                    tx.query_typed(
+                        "INSERT INTO jobrun_schema (version) VALUES ($1)",
+                        &[(&version, Type::INT4)],
+                    )
+                    .await?;
+                }
+                Ok(None)
             })
         })?;
         match newer {

@@ -76,11 +76,6 @@ impl fmt::Debug for Target {
 #[error("{0}")]
 pub(crate) struct UrlError(pub(crate) String);
 
-/// Whether `text` is a PostgreSQL URL.
-pub(crate) fn is_postgres(text: &str) -> bool {
-    scheme_len(text).is_some()
-}
-
 fn scheme_len(text: &str) -> Option<usize> {
     ["postgres://", "postgresql://"].iter().find_map(|scheme| {
         text.get(..scheme.len())
@@ -93,10 +88,15 @@ fn scheme_len(text: &str) -> Option<usize> {
 /// jobrun looks variables up) and the `.pgpass` file filling in the rest.
 pub(crate) fn parse(url: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Target, UrlError> {
     let rest = &url[scheme_len(url).ok_or_else(|| {
-        UrlError("it is not a PostgreSQL URL: it must start with `postgres://` or `postgresql://`".into())
+        UrlError(
+            "it is not a PostgreSQL URL: it must start with `postgres://` or `postgresql://`"
+                .into(),
+        )
     })?..];
     if rest.chars().any(char::is_control) {
-        return Err(UrlError("it holds a control character or a line break".into()));
+        return Err(UrlError(
+            "it holds a control character or a line break".into(),
+        ));
     }
     let (before_query, query) = rest.split_once('?').unwrap_or((rest, ""));
     let (authority, path) = match before_query.find('/') {
@@ -126,9 +126,9 @@ pub(crate) fn parse(url: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<T
         given.dbname = Some(decode(path, "the database name")?);
     }
     for pair in query.split('&').filter(|p| !p.is_empty()) {
-        let (key, value) = pair.split_once('=').ok_or_else(|| {
-            UrlError(format!("the parameter `{}` has no `=value`", shown(pair)))
-        })?;
+        let (key, value) = pair
+            .split_once('=')
+            .ok_or_else(|| UrlError(format!("the parameter `{}` has no `=value`", shown(pair))))?;
         let value = decode(value, "a parameter")?;
         match key {
             "host" => given.hosts = value.split(',').map(str::to_string).collect(),
@@ -138,7 +138,9 @@ pub(crate) fn parse(url: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<T
             "dbname" => given.dbname = nonempty(value),
             "sslmode" => given.ssl_mode = Some(ssl_mode(&value, "`sslmode`")?),
             "sslrootcert" => given.root_cert = nonempty(value).map(PathBuf::from),
-            "connect_timeout" => given.connect_timeout = Some(timeout(&value, "`connect_timeout`")?),
+            "connect_timeout" => {
+                given.connect_timeout = Some(timeout(&value, "`connect_timeout`")?)
+            }
             "application_name" => given.application_name = Some(value),
             other => {
                 return Err(UrlError(format!(
@@ -243,7 +245,7 @@ impl Given {
             application_name,
         };
         if target.password.is_none() {
-            target.password = var("PGPASSWORD").or_else(|| target.from_pgpass(env));
+            target.password = var("PGPASSWORD").or_else(|| target.pgpass(env));
         }
         Ok(target)
     }
@@ -278,12 +280,16 @@ impl Target {
 
     /// The port of the `i`th host.
     pub(crate) fn port(&self, i: usize) -> u16 {
-        self.ports.get(i).or(self.ports.first()).copied().unwrap_or(5432)
+        self.ports
+            .get(i)
+            .or(self.ports.first())
+            .copied()
+            .unwrap_or(5432)
     }
 
     /// The password for the first host from `PGPASSFILE` or `~/.pgpass`,
     /// which libpq reads only when it is private to its owner.
-    fn from_pgpass(&self, env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+    fn pgpass(&self, env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
         let path = match env("PGPASSFILE").filter(|v| !v.is_empty()) {
             Some(path) => PathBuf::from(path),
             None => Path::new(&env("HOME").filter(|v| !v.is_empty())?).join(".pgpass"),
@@ -296,7 +302,11 @@ impl Target {
         let text = std::fs::read_to_string(&path).ok()?;
         let host = self.hosts.first()?;
         // A socket directory matches `localhost` (libpq-pgpass(5)).
-        let host = if host.starts_with('/') { "localhost" } else { host.as_str() };
+        let host = if host.starts_with('/') {
+            "localhost"
+        } else {
+            host.as_str()
+        };
         pgpass_lookup(&text, host, self.port(0), &self.dbname, &self.user)
     }
 }
@@ -325,8 +335,8 @@ fn pgpass_fields(line: &str) -> Vec<String> {
     while let Some(c) = chars.next() {
         match c {
             '\\' => {
-                if let Some(next) = chars.next() {
-                    fields.last_mut().map(|f| f.push(next));
+                if let (Some(next), Some(field)) = (chars.next(), fields.last_mut()) {
+                    field.push(next);
                 }
             }
             ':' if fields.len() < 5 => fields.push(String::new()),
@@ -381,10 +391,12 @@ fn ports(text: &str) -> Result<Vec<u16>, UrlError> {
 }
 
 fn port_number(text: &str) -> Result<u16, UrlError> {
-    text.parse::<u16>()
-        .ok()
-        .filter(|p| *p > 0)
-        .ok_or_else(|| UrlError(format!("`{}` is not a port number (1 to 65535)", shown(text))))
+    text.parse::<u16>().ok().filter(|p| *p > 0).ok_or_else(|| {
+        UrlError(format!(
+            "`{}` is not a port number (1 to 65535)",
+            shown(text)
+        ))
+    })
 }
 
 fn ssl_mode(text: &str, what: &str) -> Result<SslMode, UrlError> {
@@ -544,6 +556,9 @@ mod tests {
             pgpass_lookup(text, "db", 5432, "ops", "job:run").as_deref(),
             Some("pa:ss:word")
         );
-        assert_eq!(pgpass_lookup(text, "x", 1, "y", "z").as_deref(), Some("any"));
+        assert_eq!(
+            pgpass_lookup(text, "x", 1, "y", "z").as_deref(),
+            Some("any")
+        );
     }
 }

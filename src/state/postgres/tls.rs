@@ -46,7 +46,9 @@ pub(crate) struct Connector {
 pub(crate) enum TlsSetupError {
     #[error("cannot read `sslrootcert` `{}`: {reason}", path.display())]
     RootCert { path: PathBuf, reason: String },
-    #[error("no trusted certificate authority: the system's store is empty and no `sslrootcert` is given")]
+    #[error(
+        "no trusted certificate authority: the system's store is empty and no `sslrootcert` is given"
+    )]
     NoRoots,
 }
 
@@ -99,9 +101,7 @@ impl Connector {
             .build()
             .map_err(|_| TlsSetupError::NoRoots)?;
             if check == Check::ChainAndName {
-                builder
-                    .with_webpki_verifier(webpki)
-                    .with_no_client_auth()
+                builder.with_webpki_verifier(webpki).with_no_client_auth()
             } else {
                 builder
                     .dangerous()
@@ -252,9 +252,7 @@ impl ServerCertVerifier for Unchecked {
     }
 
     fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
-        self.0
-            .signature_verification_algorithms
-            .supported_schemes()
+        self.0.signature_verification_algorithms.supported_schemes()
     }
 }
 

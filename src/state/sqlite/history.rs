@@ -5,11 +5,11 @@
 use jiff::Timestamp;
 use rusqlite::OptionalExtension as _;
 
-use crate::state::{ClaimedBy, History};
 use crate::state::alerts::{self, AlertDecision, AlertPolicy, AlertState, Claim, Decided};
 use crate::state::error::StoreError;
 use crate::state::record::{self, Delivery, NoticeKind, Outcome, Record, Trigger};
 use crate::state::sqlite::{Store, classify};
+use crate::state::{ClaimedBy, History};
 
 /// The `runs` columns a run is written to and read from, in [`row`]'s order.
 const COLUMNS: &str = "run_id, job, triggered_by, scheduled_at, started_at, ended_at, attempts, \
