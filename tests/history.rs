@@ -2,7 +2,8 @@
 //! real `jobrun` processes (many at once) against a real server on
 //! 127.0.0.1. The overlap lock, `dependsOn`, signals, the faults (an
 //! unusable state directory, a damaged database), `status`, `history` and
-//! `catch-up`.
+//! `catch-up`. The cases of the history's behaviour run on both backends:
+//! SQLite, and PostgreSQL in the consumers group.
 
 mod common;
 
@@ -10,11 +11,38 @@ use std::process::{Child, Stdio};
 use std::time::Duration;
 
 use common::server::{Reply, Server};
-use common::{Run, Sandbox};
-use jobrun::fixtures::{History, Outcome, Record, Source, StateDir, Store, Trigger};
+use common::{Backend, Run, Sandbox};
+use jobrun::fixtures::{Outcome, Record, Trigger};
 use serde_json::Value;
 
 const WAIT: Duration = Duration::from_secs(20);
+
+// The history's behaviour, the same on both backends. The faults of the
+// state directory and of the SQLite file are SQLite's own, below; those
+// of the database are in tests/shared_state.rs.
+on_both_backends! {
+    twelve_simultaneous_runs_of_one_slow_job_make_one_request_and_eleven_exit_75,
+    forty_runs_of_different_jobs_at_once_all_reach_the_server_and_the_history,
+    a_run_is_recorded_with_its_trigger_times_attempts_and_status,
+    history_keeps_only_the_newest_runs_of_each_job,
+    overlapping_runs_of_a_job_that_allows_them_still_keep_only_its_newest_rows,
+    not_ran_runs_the_backup_only_when_the_primary_did_not_run,
+    failed_runs_the_backup_only_when_the_primary_failed,
+    not_ran_or_failed_runs_the_backup_unless_the_primary_succeeded,
+    only_runs_within_the_window_count,
+    a_primary_killed_without_a_word_does_not_keep_its_backup_from_running,
+    a_primary_that_allows_overlap_killed_without_a_word_does_not_keep_its_backup_from_running,
+    a_signal_during_a_run_is_recorded_as_interrupted,
+    a_signal_while_waiting_to_retry_keeps_the_status_received,
+    a_run_killed_without_a_word_is_marked_interrupted_by_the_next_run,
+    a_run_of_a_job_that_allows_overlap_killed_without_a_word_is_marked_interrupted_by_the_next_run,
+    status_exits_1_while_an_enabled_job_last_failed,
+    status_ignores_a_failure_of_a_disabled_job,
+    history_of_an_unknown_job_suggests_a_name,
+    catch_up_runs_a_job_whose_scheduled_run_was_missed_once,
+    catch_up_leaves_a_job_that_ran_on_time,
+    catch_up_exits_1_when_a_caught_up_job_fails,
+}
 
 /// A job file: each job's name, URL and more keys (one a line, as at the
 /// job's own indentation). Jobs run yearly and do not retry unless told.
@@ -67,15 +95,6 @@ fn outcomes(runs: &[Value]) -> Vec<&str> {
         .collect()
 }
 
-/// The sandbox's history, opened directly, for writing the past into it.
-fn store(sandbox: &Sandbox) -> Store {
-    Store::open(&StateDir {
-        path: sandbox.state_dir(),
-        source: Source::Env,
-    })
-    .expect("opens")
-}
-
 /// A finished run of `job` that started `ago` before now.
 fn past_run(job: &str, ago: Duration, outcome: Outcome) -> Record {
     let started = jiff::Timestamp::now() - jiff::SignedDuration::try_from(ago).unwrap();
@@ -91,10 +110,9 @@ fn past_run(job: &str, ago: Duration, outcome: Outcome) -> Record {
     run
 }
 
-#[test]
-fn twelve_simultaneous_runs_of_one_slow_job_make_one_request_and_eleven_exit_75() {
+fn twelve_simultaneous_runs_of_one_slow_job_make_one_request_and_eleven_exit_75(backend: Backend) {
     let server = Server::start(vec![Reply::status(200).delay(Duration::from_secs(3))]);
-    let sandbox = Sandbox::with_jobs(&file(&[("slow", &server.url("/slow"), "")]));
+    let sandbox = backend.sandbox(&file(&[("slow", &server.url("/slow"), "")]));
     let children: Vec<Child> = (0..12).map(|_| spawn(&sandbox, &["run", "slow"])).collect();
     let runs: Vec<Run> = children.into_iter().map(finish).collect();
 
@@ -117,8 +135,7 @@ fn twelve_simultaneous_runs_of_one_slow_job_make_one_request_and_eleven_exit_75(
     assert_eq!(recorded, [&["busy"; 11][..], &["succeeded"][..]].concat());
 }
 
-#[test]
-fn forty_runs_of_different_jobs_at_once_all_reach_the_server_and_the_history() {
+fn forty_runs_of_different_jobs_at_once_all_reach_the_server_and_the_history(backend: Backend) {
     let server = Server::start(vec![Reply::status(200); 40]);
     let names: Vec<String> = (0..40).map(|i| format!("job-{i}")).collect();
     let urls: Vec<String> = names.iter().map(|n| server.url(&format!("/{n}"))).collect();
@@ -127,7 +144,7 @@ fn forty_runs_of_different_jobs_at_once_all_reach_the_server_and_the_history() {
         .zip(&urls)
         .map(|(n, u)| (n.as_str(), u.as_str(), ""))
         .collect();
-    let sandbox = Sandbox::with_jobs(&file(&jobs));
+    let sandbox = backend.sandbox(&file(&jobs));
     let children: Vec<Child> = names.iter().map(|n| spawn(&sandbox, &["run", n])).collect();
     for run in children.into_iter().map(finish) {
         assert_eq!(run.code, 0, "{}", run.stderr);
@@ -148,10 +165,9 @@ fn forty_runs_of_different_jobs_at_once_all_reach_the_server_and_the_history() {
     assert!(outcomes(&runs).iter().all(|o| *o == "succeeded"));
 }
 
-#[test]
-fn a_run_is_recorded_with_its_trigger_times_attempts_and_status() {
+fn a_run_is_recorded_with_its_trigger_times_attempts_and_status(backend: Backend) {
     let server = Server::start(vec![Reply::status(503), Reply::status(201)]);
-    let sandbox = Sandbox::with_jobs(&file(&[(
+    let sandbox = backend.sandbox(&file(&[(
         "report",
         &server.url("/r"),
         "retries: 1\nretryDelay: 10ms",
@@ -172,10 +188,9 @@ fn a_run_is_recorded_with_its_trigger_times_attempts_and_status() {
     assert!(row["duration_ms"].is_u64());
 }
 
-#[test]
-fn history_keeps_only_the_newest_runs_of_each_job() {
+fn history_keeps_only_the_newest_runs_of_each_job(backend: Backend) {
     let server = Server::start(vec![Reply::status(200); 4]);
-    let sandbox = Sandbox::with_jobs(&file(&[
+    let sandbox = backend.sandbox(&file(&[
         ("kept", &server.url("/k"), "historyLimit: 2"),
         ("other", &server.url("/o"), ""),
     ]));
@@ -187,10 +202,9 @@ fn history_keeps_only_the_newest_runs_of_each_job() {
     assert_eq!(history(&sandbox, &["-n", "2"]).len(), 2);
 }
 
-#[test]
-fn overlapping_runs_of_a_job_that_allows_them_still_keep_only_its_newest_rows() {
+fn overlapping_runs_of_a_job_that_allows_them_still_keep_only_its_newest_rows(backend: Backend) {
     let server = Server::start(vec![Reply::status(200).delay(Duration::from_secs(1)); 6]);
-    let sandbox = Sandbox::with_jobs(&file(&[(
+    let sandbox = backend.sandbox(&file(&[(
         "many",
         &server.url("/m"),
         "concurrency: allow\nhistoryLimit: 2",
@@ -207,10 +221,10 @@ fn overlapping_runs_of_a_job_that_allows_them_still_keep_only_its_newest_rows() 
 // dependsOn
 
 /// A primary job and its backup with `condition`, both to `server`.
-fn backed_up(server: &Server, condition: &str) -> Sandbox {
+fn backed_up(backend: Backend, server: &Server, condition: &str) -> Sandbox {
     let backup =
         format!("dependsOn:\n  job: primary\n  windowMinutes: 20\n  condition: {condition}");
-    Sandbox::with_jobs(&file(&[
+    backend.sandbox(&file(&[
         ("primary", &server.url("/primary"), ""),
         ("backup", &server.url("/backup"), &backup),
     ]))
@@ -218,12 +232,12 @@ fn backed_up(server: &Server, condition: &str) -> Sandbox {
 
 /// Whether the backup sent its request, after the primary ended with
 /// `primary` (`None`: it did not run).
-fn backup_runs(condition: &str, primary: Option<u16>) -> bool {
+fn backup_runs(backend: Backend, condition: &str, primary: Option<u16>) -> bool {
     let mut script = Vec::new();
     script.extend(primary.map(Reply::status));
     script.push(Reply::status(200));
     let server = Server::start(script);
-    let sandbox = backed_up(&server, condition);
+    let sandbox = backed_up(backend, &server, condition);
     if let Some(status) = primary {
         let run = sandbox.run(&["run", "primary"]);
         assert_eq!(
@@ -254,32 +268,28 @@ fn backup_runs(condition: &str, primary: Option<u16>) -> bool {
     sent
 }
 
-#[test]
-fn not_ran_runs_the_backup_only_when_the_primary_did_not_run() {
-    assert!(backup_runs("not_ran", None));
-    assert!(!backup_runs("not_ran", Some(200)));
-    assert!(!backup_runs("not_ran", Some(500)));
+fn not_ran_runs_the_backup_only_when_the_primary_did_not_run(backend: Backend) {
+    assert!(backup_runs(backend, "not_ran", None));
+    assert!(!backup_runs(backend, "not_ran", Some(200)));
+    assert!(!backup_runs(backend, "not_ran", Some(500)));
 }
 
-#[test]
-fn failed_runs_the_backup_only_when_the_primary_failed() {
-    assert!(!backup_runs("failed", None));
-    assert!(!backup_runs("failed", Some(200)));
-    assert!(backup_runs("failed", Some(500)));
+fn failed_runs_the_backup_only_when_the_primary_failed(backend: Backend) {
+    assert!(!backup_runs(backend, "failed", None));
+    assert!(!backup_runs(backend, "failed", Some(200)));
+    assert!(backup_runs(backend, "failed", Some(500)));
 }
 
-#[test]
-fn not_ran_or_failed_runs_the_backup_unless_the_primary_succeeded() {
-    assert!(backup_runs("not_ran_or_failed", None));
-    assert!(!backup_runs("not_ran_or_failed", Some(200)));
-    assert!(backup_runs("not_ran_or_failed", Some(500)));
+fn not_ran_or_failed_runs_the_backup_unless_the_primary_succeeded(backend: Backend) {
+    assert!(backup_runs(backend, "not_ran_or_failed", None));
+    assert!(!backup_runs(backend, "not_ran_or_failed", Some(200)));
+    assert!(backup_runs(backend, "not_ran_or_failed", Some(500)));
 }
 
-#[test]
-fn only_runs_within_the_window_count() {
+fn only_runs_within_the_window_count(backend: Backend) {
     let server = Server::start(vec![Reply::status(200)]);
-    let sandbox = backed_up(&server, "not_ran_or_failed");
-    let mut history_store = store(&sandbox);
+    let sandbox = backed_up(backend, &server, "not_ran_or_failed");
+    let mut history_store = sandbox.history_store();
     // Just outside the 20-minute window: as if the primary had not run.
     history_store
         .add(
@@ -305,13 +315,12 @@ fn only_runs_within_the_window_count() {
     assert_eq!(server.requests().len(), 1);
 }
 
-#[test]
-fn a_primary_killed_without_a_word_does_not_keep_its_backup_from_running() {
+fn a_primary_killed_without_a_word_does_not_keep_its_backup_from_running(backend: Backend) {
     let server = Server::start(vec![
         Reply::status(200).delay(Duration::from_secs(30)),
         Reply::status(200),
     ]);
-    let sandbox = backed_up(&server, "not_ran_or_failed");
+    let sandbox = backed_up(backend, &server, "not_ran_or_failed");
     let mut primary = spawn(&sandbox, &["run", "primary"]);
     server.wait_for_requests(1, WAIT);
     // While the primary holds its lock, the backup does not race it.
@@ -325,19 +334,21 @@ fn a_primary_killed_without_a_word_does_not_keep_its_backup_from_running() {
     // Killed: its row still says running, but its lock is free.
     primary.kill().unwrap();
     primary.wait().unwrap();
+    backend.after_a_kill();
     let run = sandbox.run(&["run", "backup"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let targets: Vec<String> = server.requests().iter().map(|r| r.target.clone()).collect();
     assert_eq!(targets, ["/primary", "/backup"]);
 }
 
-#[test]
-fn a_primary_that_allows_overlap_killed_without_a_word_does_not_keep_its_backup_from_running() {
+fn a_primary_that_allows_overlap_killed_without_a_word_does_not_keep_its_backup_from_running(
+    backend: Backend,
+) {
     let server = Server::start(vec![
         Reply::status(200).delay(Duration::from_secs(30)),
         Reply::status(200),
     ]);
-    let sandbox = Sandbox::with_jobs(&file(&[
+    let sandbox = backend.sandbox(&file(&[
         ("primary", &server.url("/primary"), "concurrency: allow"),
         (
             "backup",
@@ -356,6 +367,7 @@ fn a_primary_that_allows_overlap_killed_without_a_word_does_not_keep_its_backup_
     );
     primary.kill().unwrap();
     primary.wait().unwrap();
+    backend.after_a_kill();
     let run = sandbox.run(&["-v", "run", "backup"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let targets: Vec<String> = server.requests().iter().map(|r| r.target.clone()).collect();
@@ -364,14 +376,13 @@ fn a_primary_that_allows_overlap_killed_without_a_word_does_not_keep_its_backup_
 
 // Signals
 
-#[test]
-fn a_signal_during_a_run_is_recorded_as_interrupted() {
+fn a_signal_during_a_run_is_recorded_as_interrupted(backend: Backend) {
     for (signal, code, name) in [
         (libc::SIGTERM, 143, "SIGTERM"),
         (libc::SIGINT, 130, "SIGINT"),
     ] {
         let server = Server::start(vec![Reply::status(200).delay(Duration::from_secs(30))]);
-        let sandbox = Sandbox::with_jobs(&file(&[("report", &server.url("/r"), "timeout: 60s")]));
+        let sandbox = backend.sandbox(&file(&[("report", &server.url("/r"), "timeout: 60s")]));
         let child = spawn(&sandbox, &["run", "report"]);
         server.wait_for_requests(1, WAIT);
         // SAFETY: kill(2) on the pid of a child this test started and has
@@ -388,10 +399,9 @@ fn a_signal_during_a_run_is_recorded_as_interrupted() {
     }
 }
 
-#[test]
-fn a_signal_while_waiting_to_retry_keeps_the_status_received() {
+fn a_signal_while_waiting_to_retry_keeps_the_status_received(backend: Backend) {
     let server = Server::start(vec![Reply::status(503)]);
-    let sandbox = Sandbox::with_jobs(&file(&[(
+    let sandbox = backend.sandbox(&file(&[(
         "report",
         &server.url("/r"),
         "retries: 3\nretryDelay: 60s\nmaxRetryDelay: 60s",
@@ -412,18 +422,18 @@ fn a_signal_while_waiting_to_retry_keeps_the_status_received() {
     assert_eq!(row["status"], 503);
 }
 
-#[test]
-fn a_run_killed_without_a_word_is_marked_interrupted_by_the_next_run() {
+fn a_run_killed_without_a_word_is_marked_interrupted_by_the_next_run(backend: Backend) {
     let server = Server::start(vec![
         Reply::status(200).delay(Duration::from_secs(30)),
         Reply::status(200),
     ]);
-    let sandbox = Sandbox::with_jobs(&file(&[("report", &server.url("/r"), "timeout: 60s")]));
+    let sandbox = backend.sandbox(&file(&[("report", &server.url("/r"), "timeout: 60s")]));
     let mut child = spawn(&sandbox, &["run", "report"]);
     server.wait_for_requests(1, WAIT);
     child.kill().unwrap();
     child.wait().unwrap();
     assert_eq!(outcomes(&history(&sandbox, &[])), ["running"]);
+    backend.after_a_kill();
     assert_eq!(sandbox.run(&["run", "report"]).code, 0);
     assert_eq!(
         outcomes(&history(&sandbox, &[])),
@@ -431,15 +441,15 @@ fn a_run_killed_without_a_word_is_marked_interrupted_by_the_next_run() {
     );
 }
 
-#[test]
-fn a_run_of_a_job_that_allows_overlap_killed_without_a_word_is_marked_interrupted_by_the_next_run()
-{
+fn a_run_of_a_job_that_allows_overlap_killed_without_a_word_is_marked_interrupted_by_the_next_run(
+    backend: Backend,
+) {
     let server = Server::start(vec![
         Reply::status(200).delay(Duration::from_secs(30)),
         Reply::status(200).delay(Duration::from_secs(30)),
         Reply::status(200),
     ]);
-    let sandbox = Sandbox::with_jobs(&file(&[(
+    let sandbox = backend.sandbox(&file(&[(
         "report",
         &server.url("/r"),
         "timeout: 60s\nconcurrency: allow",
@@ -448,6 +458,7 @@ fn a_run_of_a_job_that_allows_overlap_killed_without_a_word_is_marked_interrupte
     server.wait_for_requests(1, WAIT);
     killed.kill().unwrap();
     killed.wait().unwrap();
+    backend.after_a_kill();
     // A run still going is left as it is by the runs beside it.
     let going = spawn(&sandbox, &["run", "report"]);
     server.wait_for_requests(2, WAIT);
@@ -576,7 +587,7 @@ fn a_damaged_database_still_sends_the_request_and_is_left_untouched() {
 #[test]
 fn a_damaged_database_fails_closed_for_depends_on_and_stops_status_and_history() {
     let server = Server::start(vec![]);
-    let sandbox = backed_up(&server, "not_ran_or_failed");
+    let sandbox = backed_up(Backend::Sqlite, &server, "not_ran_or_failed");
     let (path, bytes) = damaged(&sandbox);
     let run = sandbox.run(&["run", "backup"]);
     assert_eq!(run.code, 3);
@@ -638,14 +649,13 @@ fn no_secret_reaches_the_database_file() {
 
 // status and history
 
-#[test]
-fn status_exits_1_while_an_enabled_job_last_failed() {
+fn status_exits_1_while_an_enabled_job_last_failed(backend: Backend) {
     let server = Server::start(vec![
         Reply::status(500),
         Reply::status(500),
         Reply::status(200),
     ]);
-    let sandbox = Sandbox::with_jobs(&file(&[
+    let sandbox = backend.sandbox(&file(&[
         ("report", &server.url("/r"), ""),
         ("idle", &server.url("/i"), ""),
     ]));
@@ -688,17 +698,15 @@ fn status_exits_1_while_an_enabled_job_last_failed() {
     );
 }
 
-#[test]
-fn status_ignores_a_failure_of_a_disabled_job() {
+fn status_ignores_a_failure_of_a_disabled_job(backend: Backend) {
     let server = Server::start(vec![Reply::status(500)]);
-    let sandbox = Sandbox::with_jobs(&file(&[("off", &server.url("/o"), "enabled: false")]));
+    let sandbox = backend.sandbox(&file(&[("off", &server.url("/o"), "enabled: false")]));
     assert_eq!(sandbox.run(&["run", "off", "--force"]).code, 1);
     assert_eq!(sandbox.run(&["status"]).code, 0);
 }
 
-#[test]
-fn history_of_an_unknown_job_suggests_a_name() {
-    let sandbox = Sandbox::with_jobs(&file(&[("report", "http://127.0.0.1:9/", "")]));
+fn history_of_an_unknown_job_suggests_a_name(backend: Backend) {
+    let sandbox = backend.sandbox(&file(&[("report", "http://127.0.0.1:9/", "")]));
     let run = sandbox.run(&["history", "reprot"]);
     assert_eq!(run.code, 3);
     assert!(
@@ -847,18 +855,18 @@ fn new_year() -> jiff::Timestamp {
         .timestamp()
 }
 
-#[test]
-fn catch_up_runs_a_job_whose_scheduled_run_was_missed_once() {
+fn catch_up_runs_a_job_whose_scheduled_run_was_missed_once(backend: Backend) {
     let server = Server::start(vec![Reply::status(200)]);
     // A yearly job, caught up within 400 days: this year's run is always
     // in the window.
-    let sandbox = Sandbox::with_jobs(&file(&[
+    let sandbox = backend.sandbox(&file(&[
         ("yearly", &server.url("/yearly"), "catchUp: 9600h"),
         ("plain", &server.url("/plain"), ""),
         ("off", &server.url("/off"), "catchUp: 9600h\nenabled: false"),
     ]));
     // The machine was down at New Year: the last run recorded is older.
-    store(&sandbox)
+    sandbox
+        .history_store()
         .add(
             &past_run(
                 "yearly",
@@ -890,26 +898,24 @@ fn catch_up_runs_a_job_whose_scheduled_run_was_missed_once() {
     assert_eq!(server.requests().len(), 1);
 }
 
-#[test]
-fn catch_up_leaves_a_job_that_ran_on_time() {
+fn catch_up_leaves_a_job_that_ran_on_time(backend: Backend) {
     let server = Server::start(vec![]);
-    let sandbox = Sandbox::with_jobs(&file(&[(
+    let sandbox = backend.sandbox(&file(&[(
         "yearly",
         &server.url("/yearly"),
         "catchUp: 9600h",
     )]));
     let mut on_time = past_run("yearly", Duration::ZERO, Outcome::Failed);
     on_time.started = new_year();
-    store(&sandbox).add(&on_time, 100, false).unwrap();
+    sandbox.history_store().add(&on_time, 100, false).unwrap();
     let run = sandbox.run(&["catch-up"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(server.requests().len(), 0);
 }
 
-#[test]
-fn catch_up_exits_1_when_a_caught_up_job_fails() {
+fn catch_up_exits_1_when_a_caught_up_job_fails(backend: Backend) {
     let server = Server::start(vec![Reply::status(500)]);
-    let sandbox = Sandbox::with_jobs(&file(&[(
+    let sandbox = backend.sandbox(&file(&[(
         "yearly",
         &server.url("/yearly"),
         "catchUp: 9600h",

@@ -188,6 +188,9 @@ impl Lease {
                 run_id.clone(),
                 lost.clone(),
             );
+            // The thread starts with SIGINT and SIGTERM blocked: it
+            // inherits the mask in force while it is made.
+            let _blocked = super::SignalsBlocked::now();
             std::thread::Builder::new()
                 .name("jobrun-lease".into())
                 .spawn(move || {

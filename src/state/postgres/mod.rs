@@ -103,6 +103,7 @@ impl Connection {
         // the TLS handshake and the login are bounded here, per host.
         let waited = target.connect_timeout * target.hosts.len().max(1) as u32;
         let tls = self.tls.clone();
+        let _blocked = SignalsBlocked::now();
         let connected = self
             .runtime
             .block_on(async { tokio::time::timeout(waited, config.connect(tls)).await });
@@ -230,6 +231,41 @@ impl Connection {
             text = text.replace(password, "***");
         }
         text.replace('\n', " ")
+    }
+}
+
+/// SIGINT and SIGTERM are for the run to take (`run::signal`): a thread
+/// started here before the run blocks them (the lease's renewer, tokio's
+/// thread for name lookups) must never be the one the kernel picks to
+/// deliver them to, or their default action would end the process
+/// unreported. Blocked in the calling thread while this lives, so that
+/// threads started meanwhile inherit the mask, and the mask it had put
+/// back after.
+pub(crate) struct SignalsBlocked(libc::sigset_t);
+
+impl SignalsBlocked {
+    pub(crate) fn now() -> SignalsBlocked {
+        // SAFETY: zeroed sigset_t values are valid storage for
+        // sigemptyset and pthread_sigmask, which only change this
+        // thread's mask.
+        unsafe {
+            let mut set: libc::sigset_t = std::mem::zeroed();
+            let mut old: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut set);
+            libc::sigaddset(&mut set, libc::SIGINT);
+            libc::sigaddset(&mut set, libc::SIGTERM);
+            libc::pthread_sigmask(libc::SIG_BLOCK, &set, &mut old);
+            SignalsBlocked(old)
+        }
+    }
+}
+
+impl Drop for SignalsBlocked {
+    fn drop(&mut self) {
+        // SAFETY: restores the mask saved by `now` in this same thread.
+        unsafe {
+            libc::pthread_sigmask(libc::SIG_SETMASK, &self.0, std::ptr::null_mut());
+        }
     }
 }
 
