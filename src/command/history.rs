@@ -20,6 +20,7 @@ struct History {
 struct Run {
     run_id: String,
     job: String,
+    host: Option<String>,
     triggered_by: &'static str,
     scheduled_at: Option<String>,
     started_at: String,
@@ -42,6 +43,7 @@ impl From<Record> for Run {
         Run {
             run_id: r.run_id,
             job: r.job,
+            host: r.host,
             triggered_by: r.trigger.as_str(),
             scheduled_at: r.scheduled.map(instant),
             started_at: instant(r.started),
@@ -94,8 +96,8 @@ pub(crate) fn execute(
         let rows: Vec<Vec<String>> = runs.iter().map(row).collect();
         table(
             &[
-                "STARTED", "JOB", "TRIGGER", "OUTCOME", "STATUS", "ATTEMPTS", "TOOK", "TOLD",
-                "DETAIL",
+                "STARTED", "JOB", "HOST", "TRIGGER", "OUTCOME", "STATUS", "ATTEMPTS", "TOOK",
+                "TOLD", "DETAIL",
             ],
             &rows,
         )
@@ -129,6 +131,7 @@ fn row(r: &Record) -> Vec<String> {
     vec![
         instant(r.started),
         r.job.clone(),
+        r.host.clone().unwrap_or_default(),
         r.trigger.as_str().to_string(),
         r.outcome.as_str().to_string(),
         r.status.map(|s| s.to_string()).unwrap_or_default(),

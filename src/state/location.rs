@@ -14,8 +14,9 @@ use crate::state::dir::StateDir;
 use crate::state::postgres::target::{self, Target};
 
 /// How long one exchange with the database may take, unless
-/// `JOBRUN_STATE_TIMEOUT` says otherwise.
-pub(crate) const DEFAULT_STATEMENT_TIMEOUT: Duration = Duration::from_secs(5);
+/// `JOBRUN_STATE_TIMEOUT` says otherwise: each takes a millisecond on a
+/// healthy server, and this bounds a run's wait on a sick one.
+pub(crate) const DEFAULT_STATEMENT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a run's lock outlives its last renewal, unless
 /// `JOBRUN_LOCK_LEASE` says otherwise. A run renews it every third of
 /// that.

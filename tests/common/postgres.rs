@@ -24,6 +24,8 @@ use std::time::{Duration, Instant};
 /// The superuser's name and password.
 pub const USER: &str = "jobrun";
 pub const PASSWORD: &str = "SENTINEL-pg-password-7c1e55";
+/// A role that may log in over TLS only (same password).
+pub const TLS_USER: &str = "tlsonly";
 
 pub struct Postgres {
     pub port: u16,
@@ -172,6 +174,14 @@ impl Postgres {
             "initdb failed: {}",
             String::from_utf8_lossy(&out.stderr)
         );
+        // The TLS-only role: refused on a connection without TLS.
+        let hba = data.join("pg_hba.conf");
+        let rules = std::fs::read_to_string(&hba).unwrap();
+        std::fs::write(
+            &hba,
+            format!("hostnossl all {TLS_USER} all reject\n{rules}"),
+        )
+        .unwrap();
         let port = free_port();
         // Start, stop and start again on request; on end of input, stop
         // and remove everything.
@@ -228,6 +238,10 @@ impl Postgres {
             _watchdog: child,
         };
         server.wait_ready();
+        server.psql(
+            "postgres",
+            &format!("CREATE ROLE {TLS_USER} LOGIN SUPERUSER PASSWORD '{PASSWORD}'"),
+        );
         server
     }
 
