@@ -167,6 +167,14 @@ pub(crate) enum Command {
     /// For after the machine was down: call it at boot (`@reboot` in cron).
     CatchUp,
 
+    /// Copy the SQLite history of the state directory into the state database
+    ///
+    /// For moving from one host to many: from the history in the state
+    /// directory (--state-dir...) into the PostgreSQL database the state
+    /// URL names (--state-url, $JOBRUN_STATE_URL, global.stateUrl). Runs
+    /// already there are left alone, so running it twice copies nothing twice.
+    CopyHistory,
+
     /// Print a shell completion script
     Completions {
         /// The shell to complete for

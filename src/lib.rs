@@ -209,6 +209,7 @@ fn dispatch(inv: &mut Invocation, command: &Command) -> Result<Exit, Error> {
             command::history::execute(inv, name.as_deref(), *count, *json)
         }
         Command::CatchUp => command::catch_up::execute(inv),
+        Command::CopyHistory => command::copy_history::execute(inv),
         Command::Completions { shell } => command::docs::completions(inv, *shell),
         Command::Man => command::docs::man(inv),
     }

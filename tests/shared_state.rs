@@ -673,3 +673,61 @@ fn tls_modes_check_what_libpq_checks() {
     assert_eq!(done.code, 3, "{}", done.stderr);
     assert!(!done.stderr.contains(PASSWORD));
 }
+
+// Moving from one host to many
+
+#[test]
+#[ignore = "consumer: needs PostgreSQL"]
+fn copy_history_copies_the_sqlite_history_once_however_often_it_runs() {
+    let server = Server::start(vec![
+        Reply::status(200),
+        Reply::status(500),
+        Reply::status(200),
+    ]);
+    let sandbox = Sandbox::with_jobs(&jobs(&[
+        job("a", &server.url("/a"), ""),
+        job("b", &server.url("/b"), ""),
+    ]));
+    for (name, code) in [("a", 0), ("b", 1), ("a", 0)] {
+        assert_eq!(sandbox.run(&["run", name]).code, code);
+    }
+    let in_sqlite = history(&sandbox);
+    let pg = postgres::shared();
+    let url = pg.url(&pg.database());
+    let copy = |args: &[&str]| {
+        Run::from(
+            sandbox
+                .jobrun()
+                .env("JOBRUN_STATE_URL", &url)
+                .args(args)
+                .output()
+                .unwrap(),
+        )
+    };
+    let first = copy(&["copy-history"]);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    assert!(
+        first.stderr.contains("copied 3 runs (0 already there)"),
+        "{}",
+        first.stderr
+    );
+    assert!(!first.stderr.contains(PASSWORD), "{}", first.stderr);
+    let second = copy(&["copy-history"]);
+    assert!(
+        second
+            .stderr
+            .contains("copied 0 runs (3 already there), the notification state of 0 jobs"),
+        "{}",
+        second.stderr
+    );
+    let listed = copy(&["history", "--json", "-n", "100"]);
+    let in_database: Value = serde_json::from_str(&listed.stdout).unwrap();
+    assert_eq!(in_database["runs"].as_array().unwrap(), &in_sqlite);
+    // The job that last failed is still failing on the database.
+    let status = copy(&["status"]);
+    assert_eq!(status.code, 1, "{}", status.stdout);
+    // Without a database to copy into, a usage error.
+    let nowhere = sandbox.run(&["copy-history"]);
+    assert_eq!(nowhere.code, 2, "{}", nowhere.stderr);
+    assert!(nowhere.stderr.contains("--state-url"), "{}", nowhere.stderr);
+}

@@ -5,6 +5,7 @@
 //! command line is turned into their options in `lib.rs`.
 
 pub(crate) mod catch_up;
+pub(crate) mod copy_history;
 pub(crate) mod crontab;
 pub(crate) mod docs;
 pub(crate) mod encrypt;

@@ -12,6 +12,7 @@
 //! file or writes to the terminal.
 
 pub(crate) mod alerts;
+pub(crate) mod copy;
 pub(crate) mod dependency;
 pub(crate) mod dir;
 pub(crate) mod error;

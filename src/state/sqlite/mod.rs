@@ -14,7 +14,7 @@
 //!
 //! [`History`]: crate::state::History
 
-mod history;
+pub(crate) mod history;
 mod schema;
 
 use std::os::unix::fs::OpenOptionsExt as _;
@@ -146,7 +146,6 @@ impl Store {
         Ok(())
     }
 
-    #[cfg(test)]
     pub(crate) fn path(&self) -> &Path {
         &self.path
     }
