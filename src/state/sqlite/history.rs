@@ -50,7 +50,8 @@ impl Store {
     pub(crate) fn contents(&self) -> Result<Contents, StoreError> {
         self.check_version()?;
         let runs = self.select(&format!("SELECT {COLUMNS} FROM runs ORDER BY id"), [])?;
-        let read = || -> rusqlite::Result<(Vec<(String, AlertState)>, Vec<ClaimRow>)> {
+        type Alerts = Vec<(String, AlertState)>;
+        let read = || -> rusqlite::Result<(Alerts, Vec<ClaimRow>)> {
             let when = |t: Option<String>| t.and_then(|t| t.parse::<Timestamp>().ok());
             let mut statement = self
                 .conn
