@@ -731,3 +731,44 @@ fn copy_history_copies_the_sqlite_history_once_however_often_it_runs() {
     assert_eq!(nowhere.code, 2, "{}", nowhere.stderr);
     assert!(nowhere.stderr.contains("--state-url"), "{}", nowhere.stderr);
 }
+
+// Kubernetes
+
+#[test]
+#[ignore = "consumer: needs PostgreSQL"]
+fn two_pods_of_one_cronjob_instant_send_it_once_keyed_by_the_job_name() {
+    let server = Server::start(vec![Reply::status(200)]);
+    let sandbox = Backend::Postgres.sandbox(&jobs(&[job(
+        "kpi_report",
+        &server.url("/kpi"),
+        "idempotencyKey: true",
+    )]));
+    // The controller's name for the Job of 2025-02-19T21:20:00Z.
+    let job_name = "kpi-report-29000000";
+    let pods: Vec<Child> = ["pod-1", "pod-2"]
+        .iter()
+        .map(|pod| {
+            let mut command = on(&sandbox, pod);
+            command.env("JOBRUN_KUBERNETES_JOB", job_name);
+            spawn(command, &["run", "kpi_report"])
+        })
+        .collect();
+    for done in pods.into_iter().map(finish) {
+        assert_eq!((done.code, done.stderr.as_str()), (0, ""));
+    }
+    assert_eq!(server.requests().len(), 1);
+    let runs = history(&sandbox);
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0]["triggered_by"], "scheduled");
+    assert_eq!(runs[0]["scheduled_at"], "2025-02-19T21:20:00.000Z");
+    // A Job made by hand from the CronJob is a manual run.
+    let mut command = on(&sandbox, "pod-3");
+    command.env("JOBRUN_KUBERNETES_JOB", "kpi-report-manual-1");
+    let done = run(command, &["run", "kpi_report"]);
+    assert_eq!(
+        done.code, 1,
+        "the server has no more replies: {}",
+        done.stderr
+    );
+    assert_eq!(history(&sandbox)[0]["triggered_by"], "manual");
+}

@@ -2,7 +2,7 @@
 
 use crate::command::Invocation;
 use crate::error::{Error, Exit};
-use crate::export::kubernetes::{self, Options};
+use crate::export::kubernetes::{self, Options, StateUrl};
 use crate::jobfile::validate::Purpose;
 
 /// What `kubernetes` was asked.
@@ -35,6 +35,32 @@ pub(crate) fn execute(inv: &mut Invocation, args: &Request) -> Result<Exit, Erro
     }
     let file = inv.load(Purpose::Use)?;
     let jobs = file.jobs()?;
+    let given = inv
+        .global
+        .state_url
+        .clone()
+        .or_else(|| (inv.ctx.env)("JOBRUN_STATE_URL"))
+        .filter(|u| !u.is_empty());
+    let from_file = file.checked.state_url.as_ref().map(ToString::to_string);
+    let state_url = match (&given, &from_file) {
+        (Some(url), _) => Some(StateUrl::Given(url)),
+        (None, Some(_)) => Some(StateUrl::InFile),
+        (None, None) => None,
+    };
+    if let Some(url) = given.as_deref().or(from_file.as_deref())
+        && kubernetes::literal_password(url)
+    {
+        return Err(Error::Argument {
+            message: "the state URL holds a password, which the manifests would show to anyone who may read them".into(),
+            help: "write the URL without it, and put `PGPASSWORD` in the Secret named with `--secret` (or write `${PGPASSWORD}` in its place)".into(),
+        });
+    }
+    if state_url.is_some() && args.state_claim.is_some() {
+        return Err(Error::Flag {
+            flag: "--state-claim",
+            message: "`--state-claim` keeps the history in a volume, and the state URL keeps it in the database".into(),
+        });
+    }
     let text = kubernetes::render(
         jobs,
         &file.text,
@@ -43,9 +69,16 @@ pub(crate) fn execute(inv: &mut Invocation, args: &Request) -> Result<Exit, Erro
             namespace: args.namespace.as_deref(),
             secret: args.secret.as_deref(),
             state_claim: args.state_claim.as_deref(),
+            state_url,
         },
     )
     .map_err(|problems| file.error(problems))?;
+    if args.secret.is_none() && state_url.is_some() && !inv.global.quiet {
+        let _ = writeln!(
+            inv.ctx.stderr,
+            "note: the pods log in to the state database: put `PGPASSWORD` (or the variables the state URL uses) in a Secret and give its name with `--secret`"
+        );
+    }
     if args.secret.is_none() && !inv.global.quiet {
         let needed: std::collections::BTreeSet<&str> = jobs
             .iter()

@@ -3,6 +3,7 @@
 
 use crate::command::Invocation;
 use crate::error::{Error, Exit};
+use crate::export::kubernetes;
 use crate::jobfile::validate::Purpose;
 use crate::run::{self, Start, due_runs, signal};
 use crate::schedule::due;
@@ -22,9 +23,17 @@ pub(crate) fn execute(inv: &mut Invocation, options: &Options) -> Result<Exit, E
     let state = inv.state(file)?;
     let setup = inv.setup(file, &state);
     if !options.due {
+        // In a pod of a CronJob that `jobrun kubernetes` wrote with a
+        // state URL, the Job's name says which instant this run is for.
+        let scheduled = (inv.ctx.env)(kubernetes::JOB_NAME_VAR)
+            .and_then(|name| kubernetes::scheduled_instant(&name, &job.name));
         let start = Start {
-            trigger: Trigger::Manual,
-            scheduled: None,
+            trigger: if scheduled.is_some() {
+                Trigger::Scheduled
+            } else {
+                Trigger::Manual
+            },
+            scheduled,
         };
         return run::run(inv.ctx, &setup, job, start, &options.run);
     }

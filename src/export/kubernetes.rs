@@ -26,6 +26,9 @@ pub(crate) const CONFIG_MAP: &str = "jobrun-jobs";
 pub(crate) const MAX_CRONJOB_NAME: usize = 52;
 /// Where the run history is kept in the container.
 pub(crate) const STATE_DIR: &str = "/var/lib/jobrun";
+/// The variable a pod learns its Job's name from, and so the instant the
+/// CronJob controller scheduled it for (see [`scheduled_instant`]).
+pub(crate) const JOB_NAME_VAR: &str = "JOBRUN_KUBERNETES_JOB";
 /// How late a run may start when the job has no `catchUp`.
 pub(crate) const DEFAULT_STARTING_DEADLINE_SECONDS: u64 = 300;
 
@@ -37,6 +40,54 @@ pub(crate) struct Options<'a> {
     /// The PersistentVolumeClaim that keeps the run history from one pod to
     /// the next; without it each pod starts with an empty one.
     pub(crate) state_claim: Option<&'a str>,
+    /// Where the state lives when it is in a database.
+    pub(crate) state_url: Option<StateUrl<'a>>,
+}
+
+/// How the pods find the state database.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum StateUrl<'a> {
+    /// `global.stateUrl`, in the job file the ConfigMap holds.
+    InFile,
+    /// Given to the export (`--state-url`, `JOBRUN_STATE_URL`): written
+    /// into each CronJob as `JOBRUN_STATE_URL`.
+    Given(&'a str),
+}
+
+/// The scheduled instant of a pod's run, from its Job's name: the CronJob
+/// controller names each Job `<cronjob>-<scheduled time in minutes since
+/// the epoch>` (`getJobName` in the controller, in every batch/v1
+/// version). `None` for a Job made otherwise (`kubectl create job
+/// --from=cronjob/...` names it as asked): such a run is a manual one.
+pub(crate) fn scheduled_instant(job_name: &str, job: &str) -> Option<jiff::Timestamp> {
+    let minutes = job_name.strip_prefix(&dns_label(job))?.strip_prefix('-')?;
+    if minutes.is_empty() || minutes.len() > 12 || !minutes.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let minutes: i64 = minutes.parse().ok()?;
+    jiff::Timestamp::from_second(minutes.checked_mul(60)?).ok()
+}
+
+/// Whether a state URL, as written, holds a password itself rather than a
+/// placeholder for one: a manifest (or the ConfigMap) would show it.
+pub(crate) fn literal_password(url: &str) -> bool {
+    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = after_scheme.split(['/', '?']).next().unwrap_or("");
+    let userinfo_password = authority
+        .rsplit_once('@')
+        .and_then(|(userinfo, _)| userinfo.split_once(':'))
+        .map(|(_, password)| password);
+    let query_password = url
+        .split_once('?')
+        .into_iter()
+        .flat_map(|(_, query)| query.split('&'))
+        .find_map(|pair| pair.strip_prefix("password="));
+    let is_placeholder =
+        |p: &str| p.starts_with("${") && p.ends_with('}') && p.matches("${").count() == 1;
+    [userinfo_password, query_password]
+        .into_iter()
+        .flatten()
+        .any(|p| !p.is_empty() && !is_placeholder(p))
 }
 
 /// A JSON string, which is also a YAML double-quoted scalar, with the
@@ -107,7 +158,9 @@ pub(crate) fn render(
             continue;
         }
         names.insert(label.clone(), job);
-        if let (Some(dependency), None) = (&job.depends_on, options.state_claim) {
+        if let (Some(dependency), None, None) =
+            (&job.depends_on, options.state_claim, options.state_url)
+        {
             // A pod's own directory starts empty: the backup would find no
             // run of its primary and always run, the very fault the history
             // exists to end.
@@ -277,10 +330,28 @@ fn cronjob(job: &Job, name: &str, schedule: &str, options: &Options) -> String {
         "              command: [{}]\n",
         command.join(", ")
     ));
-    out.push_str(&format!(
-        "              env:\n                - name: \"JOBRUN_STATE_DIR\"\n                  value: {}\n",
-        quote(STATE_DIR)
-    ));
+    out.push_str("              env:\n");
+    match options.state_url {
+        // The history and the locks in the database: no directory, and
+        // the instant the controller scheduled the run for, from the
+        // Job's name (the Job controller's `job-name` label on its pods,
+        // through the downward API).
+        Some(url) => {
+            if let StateUrl::Given(url) = url {
+                out.push_str(&format!(
+                    "                - name: \"JOBRUN_STATE_URL\"\n                  value: {}\n",
+                    quote(url)
+                ));
+            }
+            out.push_str(&format!(
+                "                - name: \"{JOB_NAME_VAR}\"\n                  valueFrom:\n                    fieldRef:\n                      fieldPath: \"metadata.labels['job-name']\"\n"
+            ));
+        }
+        None => out.push_str(&format!(
+            "                - name: \"JOBRUN_STATE_DIR\"\n                  value: {}\n",
+            quote(STATE_DIR)
+        )),
+    }
     if let Some(secret) = options.secret {
         out.push_str(&format!(
             "              envFrom:\n                - secretRef:\n                    name: {}\n",
@@ -288,22 +359,29 @@ fn cronjob(job: &Job, name: &str, schedule: &str, options: &Options) -> String {
         ));
     }
     out.push_str(&format!(
-        "              volumeMounts:\n                - name: \"jobs\"\n                  mountPath: {}\n                  readOnly: true\n                - name: \"state\"\n                  mountPath: {}\n",
+        "              volumeMounts:\n                - name: \"jobs\"\n                  mountPath: {}\n                  readOnly: true\n",
         quote(CONFIG_DIR),
-        quote(STATE_DIR)
     ));
+    if options.state_url.is_none() {
+        out.push_str(&format!(
+            "                - name: \"state\"\n                  mountPath: {}\n",
+            quote(STATE_DIR)
+        ));
+    }
     out.push_str("              securityContext:\n                allowPrivilegeEscalation: false\n                readOnlyRootFilesystem: true\n                capabilities:\n                  drop: [\"ALL\"]\n");
     out.push_str(&format!(
         "          volumes:\n            - name: \"jobs\"\n              configMap:\n                name: {}\n",
         quote(CONFIG_MAP)
     ));
-    // The history and the locks: kept on the claim, or for the pod only.
-    match options.state_claim {
-        Some(claim) => out.push_str(&format!(
+    // The history and the locks: in the database, on the claim, or for
+    // the pod only.
+    match (options.state_url, options.state_claim) {
+        (Some(_), _) => {}
+        (None, Some(claim)) => out.push_str(&format!(
             "            - name: \"state\"\n              persistentVolumeClaim:\n                claimName: {}\n",
             quote(claim)
         )),
-        None => out.push_str("            - name: \"state\"\n              emptyDir: {}\n"),
+        (None, None) => out.push_str("            - name: \"state\"\n              emptyDir: {}\n"),
     }
     out
 }
@@ -327,6 +405,36 @@ mod tests {
         assert_eq!(block(" x"), "|2-\n     x");
         assert_eq!(block("x\n\n"), "|2+\n    x\n");
         assert_eq!(block("x\r\n"), r#""x\r\n""#);
+    }
+
+    #[test]
+    fn the_scheduled_instant_comes_from_the_controllers_job_name() {
+        // 29000000 minutes after the epoch: 2025-02-19T21:20:00Z.
+        assert_eq!(
+            scheduled_instant("kpi-report-29000000", "kpi_report"),
+            Some("2025-02-19T21:20:00Z".parse().unwrap())
+        );
+        assert_eq!(scheduled_instant("kpi-report-manual", "kpi_report"), None);
+        assert_eq!(scheduled_instant("other-29000000", "kpi_report"), None);
+        assert_eq!(scheduled_instant("kpi-report-", "kpi_report"), None);
+        assert_eq!(
+            scheduled_instant("kpi-report-9999999999999", "kpi_report"),
+            None
+        );
+    }
+
+    #[test]
+    fn a_password_written_into_a_state_url_is_found() {
+        assert!(literal_password("postgres://jobrun:hunter2@db/ops"));
+        assert!(literal_password(
+            "postgres://jobrun@db/ops?password=hunter2"
+        ));
+        assert!(!literal_password("postgres://jobrun:${PGPASSWORD}@db/ops"));
+        assert!(!literal_password(
+            "postgres://jobrun@db/ops?sslmode=verify-full"
+        ));
+        assert!(!literal_password("postgres://db/ops"));
+        assert!(literal_password("postgres://u:${A}x@db/ops"));
     }
 
     #[test]
