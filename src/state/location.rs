@@ -179,3 +179,87 @@ impl Location {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lookup(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |name| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    fn shown(location: Location) -> String {
+        match location {
+            Location::Database(db) => db.target.display(),
+            other => format!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_flag_wins_over_the_environment_which_wins_over_the_file() {
+        let file = Template::parse("postgres://f@file/db").unwrap();
+        let env = lookup(&[("JOBRUN_STATE_URL", "postgres://e@env/db")]);
+        let none = lookup(&[]);
+        let resolved = |flag, process: &dyn Fn(&str) -> Option<String>| {
+            shown(resolve(flag, Some(&file), None, process, &none).unwrap())
+        };
+        assert_eq!(
+            resolved(Some("postgres://g@flag/db"), &env),
+            "postgres://g@flag:5432/db"
+        );
+        assert_eq!(resolved(None, &env), "postgres://e@env:5432/db");
+        assert_eq!(resolved(None, &none), "postgres://f@file:5432/db");
+        assert_eq!(resolved(Some(""), &none), "postgres://f@file:5432/db");
+        assert!(matches!(
+            resolve(None, None, None, &none, &none).unwrap(),
+            Location::Nowhere
+        ));
+    }
+
+    #[test]
+    fn placeholders_are_filled_in_and_an_unset_one_is_named() {
+        let file = Template::parse("postgres://jobrun:${DB_PASSWORD}@db/ops").unwrap();
+        let vars = lookup(&[("DB_PASSWORD", "s3cret")]);
+        let none = lookup(&[]);
+        let location = resolve(None, Some(&file), None, &none, &vars).unwrap();
+        assert_eq!(location.password(), Some("s3cret"));
+        let error = resolve(None, Some(&file), None, &none, &none).unwrap_err();
+        assert!(
+            error.to_string().starts_with(
+                "`global.stateUrl` cannot be used: it uses `DB_PASSWORD`, which is not set"
+            ),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn the_waits_are_read_from_the_environment_and_bounded() {
+        let file = Template::parse("postgres://u@h/d").unwrap();
+        let none = lookup(&[]);
+        let with = |pairs: &'static [(&'static str, &'static str)]| {
+            resolve(None, Some(&file), None, &lookup(pairs), &none)
+        };
+        let Location::Database(db) =
+            with(&[("JOBRUN_STATE_TIMEOUT", "3"), ("JOBRUN_LOCK_LEASE", "1m")]).unwrap()
+        else {
+            panic!("a database");
+        };
+        assert_eq!(db.timeout, Duration::from_secs(3));
+        assert_eq!(db.lease, Duration::from_secs(60));
+        let error = with(&[("JOBRUN_LOCK_LEASE", "1s")]).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "`JOBRUN_LOCK_LEASE` is `1s`: it is out of range"
+        );
+        let error = with(&[("JOBRUN_STATE_TIMEOUT", "soon")]).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "`JOBRUN_STATE_TIMEOUT` is `soon`: it is not a duration"
+        );
+    }
+}

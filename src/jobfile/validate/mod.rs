@@ -482,4 +482,43 @@ mod tests {
         let found = problem(&format!("global:\n  stateDir: \"\"\n{}", file("")));
         assert_eq!(found.message, "`stateDir` cannot be empty");
     }
+
+    #[test]
+    fn state_url_is_a_postgres_url_or_placeholders_that_give_one() {
+        let url = |value: &str| {
+            let text = format!("global:\n  stateUrl: \"{value}\"\n{}", file(""));
+            let (config, _) = decode::decode(&text);
+            check(&config, &TimeZone::UTC, Path::new(BASE_DIR), Purpose::Use)
+        };
+        for fine in [
+            "postgres://jobrun@db/ops",
+            "POSTGRESQL://db",
+            "postgres://jobrun:${PGPASSWORD}@db/ops",
+            "${DATABASE_URL}",
+        ] {
+            let checked = url(fine);
+            assert!(
+                checked.diagnostics.is_empty(),
+                "{fine}: {:#?}",
+                checked.diagnostics
+            );
+            assert_eq!(checked.state_url.unwrap().to_string(), fine);
+        }
+        for wrong in ["mysql://db/ops", "db.internal", "ü"] {
+            let checked = url(wrong);
+            assert_eq!(
+                checked.diagnostics[0].message,
+                "`stateUrl` must be a PostgreSQL URL (`postgres://` or `postgresql://`)",
+                "{wrong}"
+            );
+        }
+        let checked = url("postgres://${UNCLOSED@db");
+        assert!(
+            checked.diagnostics[0]
+                .message
+                .starts_with("invalid placeholder in `stateUrl`"),
+            "{:#?}",
+            checked.diagnostics
+        );
+    }
 }

@@ -281,7 +281,11 @@ fn config(target: &Target) -> tokio_postgres::Config {
         // minute instead of the kernel's two hours.
         .keepalives(true)
         .keepalives_idle(Duration::from_secs(30))
+        // libpq ignores `sslmode` on Unix sockets, which have no TLS.
         .ssl_mode(match target.ssl_mode {
+            _ if target.hosts.iter().all(|h| h.starts_with('/')) => {
+                tokio_postgres::config::SslMode::Disable
+            }
             SslMode::Disable => tokio_postgres::config::SslMode::Disable,
             SslMode::Prefer => tokio_postgres::config::SslMode::Prefer,
             SslMode::Require | SslMode::VerifyCa | SslMode::VerifyFull => {

@@ -10,6 +10,7 @@
 //! others find the work done. A database newer than this jobrun is neither
 //! read nor written.
 
+use tokio_postgres::error::SqlState;
 use tokio_postgres::types::Type;
 
 use crate::state::error::StoreError;
@@ -84,22 +85,21 @@ pub(crate) enum Found {
 }
 
 impl Connection {
-    /// The schema version found, reading nothing else.
+    /// The schema version found, reading nothing else: one statement,
+    /// one round trip (every run asks).
     pub(crate) fn found(&mut self) -> Result<Found, StoreError> {
-        self.transaction(|tx| {
+        self.call(|client| {
             Box::pin(async move {
-                let exists = tx
-                    .query_typed("SELECT to_regclass('jobrun_schema') IS NOT NULL", &[])
-                    .await?;
-                let found = if exists.first().is_some_and(|r| r.get::<_, bool>(0)) {
-                    let rows = tx
-                        .query_typed("SELECT max(version)::int8 FROM jobrun_schema", &[])
-                        .await?;
-                    Found::Version(rows.first().and_then(|r| r.get(0)).unwrap_or(0))
-                } else {
-                    Found::Nothing
-                };
-                Ok(found)
+                match client
+                    .query_typed("SELECT max(version)::int8 FROM jobrun_schema", &[])
+                    .await
+                {
+                    Ok(rows) => Ok(Found::Version(
+                        rows.first().and_then(|r| r.get(0)).unwrap_or(0),
+                    )),
+                    Err(e) if e.code() == Some(&SqlState::UNDEFINED_TABLE) => Ok(Found::Nothing),
+                    Err(e) => Err(e),
+                }
             })
         })
     }
