@@ -38,7 +38,8 @@ Exit codes:
   1   the job ran and failed
   2   usage error (bad flag or argument)
   3   configuration or environment error (invalid job file, unknown job, unset variable,
-      a state directory that a job's lock or dependsOn needs and cannot use)
+      a state directory or database that a job's lock or dependsOn needs and cannot use,
+      a state URL that cannot be used)
   75  another run of the job holds its lock
   130 interrupted (SIGINT)
   143 terminated (SIGTERM)";

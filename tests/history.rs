@@ -647,6 +647,45 @@ fn no_secret_reaches_the_database_file() {
     }
 }
 
+#[test]
+fn a_state_url_that_cannot_be_used_is_refused_naming_where_it_came_from() {
+    let server = Server::start(vec![]);
+    let sandbox = Sandbox::with_jobs(&file(&[("free", &server.url("/f"), "concurrency: allow")]));
+    for (env, flag, says) in [
+        (
+            Some("mysql://u@db/ops"),
+            None,
+            "`JOBRUN_STATE_URL` cannot be used: it is not a PostgreSQL URL",
+        ),
+        (
+            None,
+            Some("postgres://u@db/ops?sslmode=sometimes"),
+            "`--state-url` cannot be used: `sslmode` is `sometimes`",
+        ),
+        (
+            Some("postgres://u:${NOT_SET_HERE}@db/ops"),
+            None,
+            "it uses `NOT_SET_HERE`, which is not set",
+        ),
+    ] {
+        for command in [&["run", "free"][..], &["status"]] {
+            let mut jobrun = sandbox.jobrun();
+            if let Some(url) = env {
+                jobrun.env("JOBRUN_STATE_URL", url);
+            }
+            if let Some(url) = flag {
+                jobrun.args(["--state-url", url]);
+            }
+            let run = Run::from(jobrun.args(command).output().unwrap());
+            assert_eq!(run.code, 3, "{command:?}: {}", run.stderr);
+            assert!(run.stderr.contains(says), "{}", run.stderr);
+        }
+    }
+    // A bad URL is a mistake to fix, not a database that is down: nothing runs.
+    assert_eq!(server.requests().len(), 0);
+    assert!(!sandbox.state_dir().exists());
+}
+
 // status and history
 
 fn status_exits_1_while_an_enabled_job_last_failed(backend: Backend) {

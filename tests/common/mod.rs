@@ -26,6 +26,8 @@ pub enum Backend {
     Sqlite,
     /// A database of its own on the tests' PostgreSQL server.
     Postgres,
+    /// The same, reached through PgBouncer in transaction pooling mode.
+    PgBouncer,
 }
 
 /// How long a lock outlives a run killed without a word, on PostgreSQL,
@@ -36,9 +38,16 @@ impl Backend {
     /// A sandbox with `jobs.yaml` holding `text`, its state on this backend.
     pub fn sandbox(self, text: &str) -> Sandbox {
         let mut sandbox = Sandbox::with_jobs(text);
-        if self == Backend::Postgres {
-            let server = postgres::shared();
-            sandbox.state_url = Some(server.url(&server.database()));
+        match self {
+            Backend::Sqlite => {}
+            Backend::Postgres => {
+                let server = postgres::shared();
+                sandbox.state_url = Some(server.url(&server.database()));
+            }
+            Backend::PgBouncer => {
+                let database = postgres::shared().database();
+                sandbox.state_url = Some(postgres::bouncer().url(&database));
+            }
         }
         sandbox
     }
@@ -46,15 +55,16 @@ impl Backend {
     /// Wait until a run killed without a word no longer holds its job's
     /// lock: at once on SQLite, a lease later on PostgreSQL.
     pub fn after_a_kill(self) {
-        if self == Backend::Postgres {
+        if self != Backend::Sqlite {
             std::thread::sleep(TEST_LEASE + std::time::Duration::from_millis(500));
         }
     }
 }
 
 /// Each named case, a function taking a [`Backend`], as a test on SQLite
-/// (`sqlite::NAME`, hermetic) and one on PostgreSQL (`postgres::NAME`, in
-/// the consumers group): one suite of behaviour for both backends.
+/// (`sqlite::NAME`, hermetic), one on PostgreSQL (`postgres::NAME`) and
+/// one through PgBouncer's transaction pooling (`pgbouncer::NAME`), both
+/// in the consumers group: one suite of behaviour for every backend.
 #[macro_export]
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
@@ -72,6 +82,15 @@ macro_rules! on_both_backends {
                 #[ignore = "consumer: needs PostgreSQL"]
                 fn $name() {
                     super::$name(super::common::Backend::Postgres)
+                }
+            )*
+        }
+        mod pgbouncer {
+            $(
+                #[test]
+                #[ignore = "consumer: needs PostgreSQL and PgBouncer"]
+                fn $name() {
+                    super::$name(super::common::Backend::PgBouncer)
                 }
             )*
         }

@@ -331,3 +331,106 @@ impl Postgres {
         self.dir.join("ca.pem")
     }
 }
+
+/// PgBouncer in transaction pooling mode in front of the shared server,
+/// with a few server connections for many clients: a client's
+/// transactions land on whichever server connection is free, so anything
+/// that relied on a session (a session advisory lock, `SET`, a named
+/// prepared statement, which PgBouncer before 1.21 does not carry over)
+/// would break. Stopped and removed when the test process ends.
+pub struct PgBouncer {
+    pub port: u16,
+    _watchdog: Child,
+}
+
+/// The `pgbouncer` program, or a clear failure.
+fn pgbouncer_program() -> PathBuf {
+    for dir in ["/usr/sbin", "/usr/bin", "/usr/local/bin"] {
+        let path = Path::new(dir).join("pgbouncer");
+        if path.is_file() {
+            return path;
+        }
+    }
+    super::consumer::require("pgbouncer")
+}
+
+/// The PgBouncer every test of this binary shares.
+pub fn bouncer() -> &'static PgBouncer {
+    static BOUNCER: OnceLock<PgBouncer> = OnceLock::new();
+    BOUNCER.get_or_init(|| PgBouncer::start(shared()))
+}
+
+impl PgBouncer {
+    fn start(server: &Postgres) -> PgBouncer {
+        let program = pgbouncer_program();
+        let owner = server_user();
+        let dir = tempfile::Builder::new()
+            .prefix("jobrun-pgbouncer-")
+            .tempdir()
+            .expect("temp dir")
+            .keep();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        chown(&dir, owner);
+        let port = free_port();
+        let write = |name: &str, text: &str| {
+            let path = dir.join(name);
+            std::fs::write(&path, text).unwrap();
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+            chown(&path, owner);
+            path
+        };
+        let users = write("userlist.txt", &format!("\"{USER}\" \"{PASSWORD}\"\n"));
+        let config = write(
+            "pgbouncer.ini",
+            &format!(
+                "[databases]\n* = host=127.0.0.1 port={}\n\n[pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\nauth_type = scram-sha-256\nauth_file = {}\npool_mode = transaction\nmax_client_conn = 1000\ndefault_pool_size = 4\nmax_db_connections = 4\nserver_tls_sslmode = disable\nlogfile = {}\n",
+                server.port,
+                users.display(),
+                dir.join("pgbouncer.log").display()
+            ),
+        );
+        let script = r#"
+            "$@" & pid=$!
+            cat >/dev/null
+            kill -INT "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+            rm -rf "$DIR"
+        "#;
+        let mut watchdog = Command::new("sh");
+        watchdog
+            .arg("-c")
+            .arg(script)
+            .arg("pgbouncer")
+            .arg(program)
+            .arg(&config)
+            .env("DIR", &dir)
+            .current_dir(&dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        if let Some((uid, gid)) = owner {
+            watchdog.uid(uid).gid(gid);
+        }
+        let child = watchdog.spawn().expect("PgBouncer's watchdog starts");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "PgBouncer did not start: {}",
+                std::fs::read_to_string(dir.join("pgbouncer.log")).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        PgBouncer {
+            port,
+            _watchdog: child,
+        }
+    }
+
+    /// The URL of `database` (made on the server) through PgBouncer.
+    pub fn url(&self, database: &str) -> String {
+        format!(
+            "postgres://{USER}:{PASSWORD}@127.0.0.1:{}/{database}?sslmode=disable",
+            self.port
+        )
+    }
+}
