@@ -18,6 +18,42 @@ use serde_json::Value;
 
 const WAIT: Duration = Duration::from_secs(30);
 
+/// Each named case, a function of the backend, on PostgreSQL directly and
+/// through PgBouncer's transaction pooling.
+macro_rules! on_postgres_and_pgbouncer {
+    ($($name:ident),* $(,)?) => {
+        mod postgres_direct {
+            $(
+                #[test]
+                #[ignore = "consumer: needs PostgreSQL"]
+                fn $name() {
+                    super::$name(super::Backend::Postgres)
+                }
+            )*
+        }
+        mod through_pgbouncer {
+            $(
+                #[test]
+                #[ignore = "consumer: needs PostgreSQL and PgBouncer"]
+                fn $name() {
+                    super::$name(super::Backend::PgBouncer)
+                }
+            )*
+        }
+    };
+}
+
+on_postgres_and_pgbouncer! {
+    three_hosts_firing_run_due_send_each_instant_once_and_say_which_host_ran_it,
+    with_one_host_killed_mid_run_the_others_still_run_every_instant_once,
+    fifty_runs_of_one_job_across_hosts_make_one_request,
+    fifty_hosts_firing_one_instant_send_it_once_and_the_others_exit_0_silently,
+    a_hundred_runs_of_a_hundred_jobs_at_once_leave_a_hundred_rows,
+    depends_on_sees_the_primary_that_ran_on_another_host_both_ways,
+    a_primary_still_running_on_another_host_keeps_its_backup_back,
+    many_hosts_starting_on_a_new_database_create_the_schema_once,
+}
+
 /// The tests that start dozens of processes at once take turns: on a
 /// small machine, several such crowds together only measure how slowly it
 /// forks and logs in, not what jobrun decides.
@@ -127,9 +163,7 @@ fn seconds_ahead(count: u64, step: u64) -> String {
     format!("{} * * * * *", list.join(","))
 }
 
-#[test]
-#[ignore = "consumer: needs PostgreSQL"]
-fn three_hosts_firing_run_due_send_each_instant_once_and_say_which_host_ran_it() {
+fn three_hosts_firing_run_due_send_each_instant_once_and_say_which_host_ran_it(backend: Backend) {
     let _turn = crowd();
     let server = Server::start(vec![Reply::status(200); 5]);
     let schedule = seconds_ahead(5, 2);
@@ -137,7 +171,7 @@ fn three_hosts_firing_run_due_send_each_instant_once_and_say_which_host_ran_it()
         "jobs:\n  - name: tick\n    schedule: \"{schedule}\"\n    url: \"{}\"\n    idempotencyKey: true\n    retries: 0\n",
         server.url("/tick")
     );
-    let sandbox = Backend::Postgres.sandbox(&text);
+    let sandbox = backend.sandbox(&text);
     let hosts = ["host-a", "host-b", "host-c"];
     let children: Vec<Child> = hosts
         .iter()
@@ -169,9 +203,7 @@ fn three_hosts_firing_run_due_send_each_instant_once_and_say_which_host_ran_it()
     }
 }
 
-#[test]
-#[ignore = "consumer: needs PostgreSQL"]
-fn with_one_host_killed_mid_run_the_others_still_run_every_instant_once() {
+fn with_one_host_killed_mid_run_the_others_still_run_every_instant_once(backend: Backend) {
     let _turn = crowd();
     // Instants 4 s apart, the lease 2 s: the killed run's lock has lapsed
     // by the next instant.
@@ -183,7 +215,7 @@ fn with_one_host_killed_mid_run_the_others_still_run_every_instant_once() {
         "jobs:\n  - name: tick\n    schedule: \"{schedule}\"\n    url: \"{}\"\n    retries: 0\n    timeout: 30s\n",
         server.url("/tick")
     );
-    let sandbox = Backend::Postgres.sandbox(&text);
+    let sandbox = backend.sandbox(&text);
     let hosts = ["host-a", "host-b", "host-c"];
     let mut children: Vec<(&str, Child)> = hosts
         .iter()
@@ -220,12 +252,10 @@ fn with_one_host_killed_mid_run_the_others_still_run_every_instant_once() {
     assert_eq!(runs[3]["host"], victim.as_str());
 }
 
-#[test]
-#[ignore = "consumer: needs PostgreSQL"]
-fn fifty_runs_of_one_job_across_hosts_make_one_request() {
+fn fifty_runs_of_one_job_across_hosts_make_one_request(backend: Backend) {
     let _turn = crowd();
     let server = Server::start(vec![Reply::status(200).delay(Duration::from_secs(3))]);
-    let sandbox = Backend::Postgres.sandbox(&jobs(&[job("slow", &server.url("/slow"), "")]));
+    let sandbox = backend.sandbox(&jobs(&[job("slow", &server.url("/slow"), "")]));
     let children: Vec<Child> = (0..50)
         .map(|i| {
             let mut host = on(&sandbox, &format!("host-{}", i % 3));
@@ -254,16 +284,14 @@ fn fifty_runs_of_one_job_across_hosts_make_one_request() {
     assert_eq!(recorded.iter().filter(|o| *o == "succeeded").count(), 1);
 }
 
-#[test]
-#[ignore = "consumer: needs PostgreSQL"]
-fn fifty_hosts_firing_one_instant_send_it_once_and_the_others_exit_0_silently() {
+fn fifty_hosts_firing_one_instant_send_it_once_and_the_others_exit_0_silently(backend: Backend) {
     let _turn = crowd();
     let server = Server::start(vec![Reply::status(200)]);
     let text = format!(
         "jobs:\n  - name: minute\n    schedule: \"* * * * *\"\n    url: \"{}\"\n    retries: 0\n",
         server.url("/minute")
     );
-    let sandbox = Backend::Postgres.sandbox(&text);
+    let sandbox = backend.sandbox(&text);
     let children: Vec<Child> = (0..50)
         .map(|i| {
             spawn(
@@ -293,9 +321,7 @@ fn fifty_hosts_firing_one_instant_send_it_once_and_the_others_exit_0_silently() 
     }
 }
 
-#[test]
-#[ignore = "consumer: needs PostgreSQL"]
-fn a_hundred_runs_of_a_hundred_jobs_at_once_leave_a_hundred_rows() {
+fn a_hundred_runs_of_a_hundred_jobs_at_once_leave_a_hundred_rows(backend: Backend) {
     let _turn = crowd();
     let server = Server::start(vec![Reply::status(200); 100]);
     let names: Vec<String> = (0..100).map(|i| format!("job-{i}")).collect();
@@ -303,7 +329,7 @@ fn a_hundred_runs_of_a_hundred_jobs_at_once_leave_a_hundred_rows() {
         .iter()
         .map(|n| job(n, &server.url(&format!("/{n}")), ""))
         .collect();
-    let sandbox = Backend::Postgres.sandbox(&jobs(&list));
+    let sandbox = backend.sandbox(&jobs(&list));
     let children: Vec<Child> = names
         .iter()
         .enumerate()
@@ -323,9 +349,14 @@ fn a_hundred_runs_of_a_hundred_jobs_at_once_leave_a_hundred_rows() {
 
 /// The backup's fate on host `backup_host` after the primary ended with
 /// `status` on `primary_host`.
-fn backup_across_hosts(primary_host: &str, backup_host: &str, status: u16) -> bool {
+fn backup_across_hosts(
+    backend: Backend,
+    primary_host: &str,
+    backup_host: &str,
+    status: u16,
+) -> bool {
     let server = Server::start(vec![Reply::status(status), Reply::status(200)]);
-    let sandbox = Backend::Postgres.sandbox(&jobs(&[
+    let sandbox = backend.sandbox(&jobs(&[
         job("primary", &server.url("/primary"), ""),
         job(
             "backup",
@@ -345,24 +376,20 @@ fn backup_across_hosts(primary_host: &str, backup_host: &str, status: u16) -> bo
     server.requests().iter().any(|r| r.target == "/backup")
 }
 
-#[test]
-#[ignore = "consumer: needs PostgreSQL"]
-fn depends_on_sees_the_primary_that_ran_on_another_host_both_ways() {
-    assert!(!backup_across_hosts("host-a", "host-b", 200));
-    assert!(!backup_across_hosts("host-b", "host-a", 200));
-    assert!(backup_across_hosts("host-a", "host-b", 500));
-    assert!(backup_across_hosts("host-b", "host-a", 500));
+fn depends_on_sees_the_primary_that_ran_on_another_host_both_ways(backend: Backend) {
+    assert!(!backup_across_hosts(backend, "host-a", "host-b", 200));
+    assert!(!backup_across_hosts(backend, "host-b", "host-a", 200));
+    assert!(backup_across_hosts(backend, "host-a", "host-b", 500));
+    assert!(backup_across_hosts(backend, "host-b", "host-a", 500));
 }
 
-#[test]
-#[ignore = "consumer: needs PostgreSQL"]
-fn a_primary_still_running_on_another_host_keeps_its_backup_back() {
+fn a_primary_still_running_on_another_host_keeps_its_backup_back(backend: Backend) {
     let _turn = crowd();
     let server = Server::start(vec![
         Reply::status(200).delay(Duration::from_secs(10)),
         Reply::status(200),
     ]);
-    let sandbox = Backend::Postgres.sandbox(&jobs(&[
+    let sandbox = backend.sandbox(&jobs(&[
         job("primary", &server.url("/primary"), "timeout: 30s"),
         job(
             "backup",
@@ -564,12 +591,10 @@ fn a_schema_from_a_newer_jobrun_is_refused_and_left_alone() {
     );
 }
 
-#[test]
-#[ignore = "consumer: needs PostgreSQL"]
-fn many_hosts_starting_on_a_new_database_create_the_schema_once() {
+fn many_hosts_starting_on_a_new_database_create_the_schema_once(backend: Backend) {
     let _turn = crowd();
     let server = Server::start(vec![Reply::status(200); 20]);
-    let sandbox = Backend::Postgres.sandbox(&jobs(&[job(
+    let sandbox = backend.sandbox(&jobs(&[job(
         "free",
         &server.url("/f"),
         "concurrency: allow",
