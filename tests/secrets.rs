@@ -910,3 +910,31 @@ fn the_database_password_never_appears_in_anything_any_command_writes() {
     }
     assert!(leaks.is_empty(), "{}", leaks.join("\n\n"));
 }
+
+#[test]
+fn validate_warns_of_a_password_written_into_state_url_without_showing_it() {
+    const WRITTEN: &str = "SENTINEL-stateurl-Pw6";
+    let sandbox = Sandbox::with_jobs(&format!(
+        "global:\n  stateUrl: \"postgres://jobrun:{WRITTEN}@db.internal/ops\"\n{}",
+        jobs("http://127.0.0.1:9/r").trim_start_matches('\n')
+    ));
+    for format in ["text", "json"] {
+        let run = jobrun(&sandbox, &["validate", "--format", format], &[], None);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let all = format!("{}{}", run.stdout, run.stderr);
+        assert!(
+            all.contains("`stateUrl` holds the database's password"),
+            "{all}"
+        );
+        assert!(!all.contains(WRITTEN), "{all}");
+    }
+    let strict = jobrun(&sandbox, &["validate", "--strict"], &[], None);
+    assert_eq!(strict.code, 3, "{}", strict.stderr);
+    // A placeholder is what the warning asks for.
+    let sandbox = Sandbox::with_jobs(&format!(
+        "global:\n  stateUrl: \"postgres://jobrun:${{PGPASSWORD}}@db.internal/ops\"\n{}",
+        jobs("http://127.0.0.1:9/r").trim_start_matches('\n')
+    ));
+    let run = jobrun(&sandbox, &["validate"], &[], None);
+    assert!(!run.stderr.contains("stateUrl"), "{}", run.stderr);
+}

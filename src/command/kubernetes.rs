@@ -48,7 +48,7 @@ pub(crate) fn execute(inv: &mut Invocation, args: &Request) -> Result<Exit, Erro
         (None, None) => None,
     };
     if let Some(url) = given.as_deref().or(from_file.as_deref())
-        && kubernetes::literal_password(url)
+        && crate::state::postgres::target::literal_password(url)
     {
         return Err(Error::Argument {
             message: "the state URL holds a password, which the manifests would show to anyone who may read them".into(),

@@ -68,28 +68,6 @@ pub(crate) fn scheduled_instant(job_name: &str, job: &str) -> Option<jiff::Times
     jiff::Timestamp::from_second(minutes.checked_mul(60)?).ok()
 }
 
-/// Whether a state URL, as written, holds a password itself rather than a
-/// placeholder for one: a manifest (or the ConfigMap) would show it.
-pub(crate) fn literal_password(url: &str) -> bool {
-    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
-    let authority = after_scheme.split(['/', '?']).next().unwrap_or("");
-    let userinfo_password = authority
-        .rsplit_once('@')
-        .and_then(|(userinfo, _)| userinfo.split_once(':'))
-        .map(|(_, password)| password);
-    let query_password = url
-        .split_once('?')
-        .into_iter()
-        .flat_map(|(_, query)| query.split('&'))
-        .find_map(|pair| pair.strip_prefix("password="));
-    let is_placeholder =
-        |p: &str| p.starts_with("${") && p.ends_with('}') && p.matches("${").count() == 1;
-    [userinfo_password, query_password]
-        .into_iter()
-        .flatten()
-        .any(|p| !p.is_empty() && !is_placeholder(p))
-}
-
 /// A JSON string, which is also a YAML double-quoted scalar, with the
 /// characters YAML readers take for line breaks (U+0085, U+2028, U+2029)
 /// escaped, as JSON leaves them.
@@ -421,20 +399,6 @@ mod tests {
             scheduled_instant("kpi-report-9999999999999", "kpi_report"),
             None
         );
-    }
-
-    #[test]
-    fn a_password_written_into_a_state_url_is_found() {
-        assert!(literal_password("postgres://jobrun:hunter2@db/ops"));
-        assert!(literal_password(
-            "postgres://jobrun@db/ops?password=hunter2"
-        ));
-        assert!(!literal_password("postgres://jobrun:${PGPASSWORD}@db/ops"));
-        assert!(!literal_password(
-            "postgres://jobrun@db/ops?sslmode=verify-full"
-        ));
-        assert!(!literal_password("postgres://db/ops"));
-        assert!(literal_password("postgres://u:${A}x@db/ops"));
     }
 
     #[test]
