@@ -797,3 +797,86 @@ fn two_pods_of_one_cronjob_instant_send_it_once_keyed_by_the_job_name() {
     );
     assert_eq!(history(&sandbox)[0]["triggered_by"], "manual");
 }
+
+#[test]
+#[ignore = "consumer: needs PostgreSQL"]
+fn the_libpq_variables_name_the_database_as_for_psql() {
+    let pg = postgres::shared();
+    let db = pg.database();
+    let server = Server::start(vec![Reply::status(200)]);
+    let sandbox = Sandbox::with_jobs(&jobs(&[job("report", &server.url("/r"), "")]));
+    let done = Run::from(
+        sandbox
+            .jobrun()
+            .env("JOBRUN_STATE_URL", "postgres://")
+            .env("PGHOST", "127.0.0.1")
+            .env("PGPORT", pg.port.to_string())
+            .env("PGUSER", postgres::USER)
+            .env("PGDATABASE", &db)
+            .env("PGPASSWORD", PASSWORD)
+            .env("PGSSLMODE", "disable")
+            .args(["run", "report"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(done.code, 0, "{}", done.stderr);
+    assert_eq!(
+        pg.psql(&db, "SELECT job, outcome FROM jobrun_runs").trim(),
+        "report|succeeded"
+    );
+}
+
+#[test]
+#[ignore = "consumer: needs PostgreSQL"]
+fn a_statement_the_server_never_finishes_costs_one_statement_timeout() {
+    let server = Server::start(vec![Reply::status(500), Reply::status(500)]);
+    let sandbox = Backend::Postgres.sandbox(&jobs(&[job(
+        "report",
+        &server.url("/r"),
+        "concurrency: allow",
+    )]));
+    // A first run makes the tables and the job's row of `jobrun_alerts`.
+    assert_eq!(sandbox.run(&["run", "report"]).code, 1);
+    // Another session holds that row for 20 s: the run's end waits on it.
+    let holder = Command::new(postgres::bindir().join("psql"))
+        .env_clear()
+        .env("PGPASSWORD", PASSWORD)
+        .args([
+            "-X",
+            "-q",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &postgres::shared().port.to_string(),
+        ])
+        .args(["-U", postgres::USER, "-d", &database(&sandbox), "-c"])
+        .arg("BEGIN; SELECT * FROM jobrun_alerts FOR UPDATE; SELECT pg_sleep(20); COMMIT;")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    let started = Instant::now();
+    let done = Run::from(
+        sandbox
+            .jobrun()
+            .env("JOBRUN_STATE_TIMEOUT", "1s")
+            .args(["run", "report"])
+            .output()
+            .unwrap(),
+    );
+    let took = started.elapsed();
+    assert_eq!(done.code, 1, "the run's own exit: {}", done.stderr);
+    assert!(
+        done.stderr
+            .contains("this run is not recorded in the history: the state database")
+            && done.stderr.contains("did not answer within 1s"),
+        "{}",
+        done.stderr
+    );
+    assert!(took < Duration::from_secs(10), "{took:?}");
+    assert_eq!(server.requests().len(), 2);
+    let mut holder = holder;
+    let _ = holder.kill();
+    let _ = holder.wait();
+}
