@@ -10,10 +10,11 @@
 //! not hang a run). After a timeout or a broken connection, the next call
 //! connects again.
 //!
-//! Every statement runs inside an explicit transaction and is sent
-//! unprepared (`query_typed`: one round trip, no named statement), and no
-//! session state is relied on (no session advisory lock, no `SET`): so it
-//! works the same through PgBouncer in transaction pooling mode.
+//! Every statement is sent unprepared (`query_typed`: one round trip, no
+//! named statement) and runs in a transaction, an explicit one or its
+//! own; no session state is relied on (no session advisory lock, no
+//! session `SET`): so it works the same through PgBouncer in transaction
+//! pooling mode, as the tests check.
 
 pub(crate) mod history;
 pub(crate) mod lease;
@@ -52,8 +53,8 @@ pub(crate) struct Connection {
 }
 
 impl Connection {
-    /// Connect to `database` and bring its schema up to date when
-    /// `migrate`; `env` is the process's, for the system's trust store.
+    /// Connect to `database` (the schema is checked by [`Connection::ready`]);
+    /// `env` is the process's, for the system's trust store.
     pub(crate) fn open(
         database: &Database,
         env: &dyn Fn(&str) -> Option<String>,
