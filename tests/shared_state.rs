@@ -880,3 +880,35 @@ fn a_statement_the_server_never_finishes_costs_one_statement_timeout() {
     let _ = holder.kill();
     let _ = holder.wait();
 }
+
+#[test]
+#[ignore = "consumer: needs PostgreSQL"]
+fn a_run_cut_off_for_longer_than_its_lease_says_its_lock_ran_out() {
+    // The database goes away for longer than the 2 s lease while a run
+    // holds its job's lock: when it is back, the lease has run out, the
+    // next run takes the lock, and the first says so when it ends.
+    let own = Postgres::start();
+    let db = own.database();
+    let server = Server::start(vec![
+        Reply::status(200).delay(Duration::from_secs(8)),
+        Reply::status(200),
+    ]);
+    let mut sandbox =
+        Sandbox::with_jobs(&jobs(&[job("locked", &server.url("/l"), "timeout: 30s")]));
+    sandbox.state_url = Some(own.url(&db));
+    let first = spawn(on(&sandbox, "host-a"), &["run", "locked"]);
+    server.wait_for_requests(1, WAIT);
+    own.stop();
+    std::thread::sleep(common::TEST_LEASE + Duration::from_secs(1));
+    own.restart();
+    let second = run(on(&sandbox, "host-b"), &["run", "locked"]);
+    assert_eq!(second.code, 0, "the lease ran out: {}", second.stderr);
+    let first = finish(first);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    assert!(
+        first.stderr.contains("its lock ran out while it ran"),
+        "{}",
+        first.stderr
+    );
+    assert_eq!(server.requests().len(), 2);
+}
