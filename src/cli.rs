@@ -4,14 +4,14 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::error::EXIT_CODES_HELP;
+use crate::error::{CommandName, command_exit_codes_help, exit_codes_help};
 
 /// Run scheduled HTTP jobs from a YAML file, one job per invocation.
 ///
 /// jobrun leaves scheduling to the operating system: cron, systemd timers or
 /// Kubernetes CronJobs call `jobrun run NAME`.
 #[derive(Debug, Parser)]
-#[command(name = "jobrun", version, after_help = EXIT_CODES_HELP, max_term_width = 100)]
+#[command(name = "jobrun", version = env!("JOBRUN_VERSION"), after_help = exit_codes_help(), max_term_width = 100)]
 pub(crate) struct Cli {
     #[command(flatten)]
     pub(crate) global: GlobalArgs,
@@ -21,6 +21,7 @@ pub(crate) struct Cli {
 }
 
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 pub(crate) struct GlobalArgs {
     /// The job file [default: $JOBRUN_CONFIG, else ./jobs.yaml]
     #[arg(short, long, global = true, value_name = "PATH")]
@@ -73,6 +74,7 @@ pub(crate) enum LogFormat {
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Check the job file: every error and warning, with its location
+    #[command(after_help = command_exit_codes_help(CommandName::Validate))]
     Validate {
         /// Also require every variable the jobs use to be set
         #[arg(long)]
@@ -88,6 +90,7 @@ pub(crate) enum Command {
     },
 
     /// List the jobs with their schedule, zone and next run
+    #[command(after_help = command_exit_codes_help(CommandName::List))]
     List {
         /// Print JSON: {"jobs": [...]}
         #[arg(long)]
@@ -95,6 +98,7 @@ pub(crate) enum Command {
     },
 
     /// Print a job's next run times, in its zone
+    #[command(after_help = command_exit_codes_help(CommandName::Next))]
     Next {
         /// The job's name
         name: String,
@@ -112,6 +116,7 @@ pub(crate) enum Command {
     /// Run one job now
     ///
     /// Silent when the job succeeds; one line on stderr when it fails.
+    #[command(after_help = command_exit_codes_help(CommandName::Run))]
     Run(RunArgs),
 
     /// Encrypt a secret for the .env file, as ENCRYPTED_NAME=...
@@ -120,6 +125,7 @@ pub(crate) enum Command {
     /// terminal) and seals it with JWT_ENCRYPTION_KEY from the environment
     /// or the .env file. Prints only the sealed value: there is no decrypt
     /// command.
+    #[command(after_help = command_exit_codes_help(CommandName::Encrypt))]
     Encrypt {
         /// The variable's name, as the job file uses it (`JWT_TOKEN`)
         name: String,
@@ -130,17 +136,21 @@ pub(crate) enum Command {
     /// `jobrun crontab > /etc/cron.d/jobrun` installs it (owned by root, mode 0644).
     /// Jobs kept in another zone than the host's, or firing at seconds other
     /// than 0, run as `run --due NAME`, which checks the time itself.
+    #[command(after_help = command_exit_codes_help(CommandName::Crontab))]
     Crontab(CrontabArgs),
 
     /// Write a systemd service and timer per enabled job into DIR
+    #[command(after_help = command_exit_codes_help(CommandName::Systemd))]
     Systemd(SystemdArgs),
 
     /// Print a ConfigMap with the job file and a CronJob per enabled job
+    #[command(after_help = command_exit_codes_help(CommandName::Kubernetes))]
     Kubernetes(KubernetesArgs),
 
     /// Show each job's last run, last success, failures in a row and next run
     ///
     /// Exits 1 when the last run of any enabled job failed, for monitoring.
+    #[command(after_help = command_exit_codes_help(CommandName::Status))]
     Status {
         /// Print JSON: {"jobs": [...]}
         #[arg(long)]
@@ -148,6 +158,7 @@ pub(crate) enum Command {
     },
 
     /// Show recorded runs, newest first
+    #[command(after_help = command_exit_codes_help(CommandName::History))]
     History {
         /// Only this job's runs
         name: Option<String>,
@@ -165,6 +176,7 @@ pub(crate) enum Command {
     /// Run each job with `catchUp` whose latest scheduled run within that time was missed
     ///
     /// For after the machine was down: call it at boot (`@reboot` in cron).
+    #[command(after_help = command_exit_codes_help(CommandName::CatchUp))]
     CatchUp,
 
     /// Copy the SQLite history of the state directory into the state database
@@ -173,16 +185,47 @@ pub(crate) enum Command {
     /// directory (--state-dir...) into the PostgreSQL database the state
     /// URL names (--state-url, $JOBRUN_STATE_URL, global.stateUrl). Runs
     /// already there are left alone, so running it twice copies nothing twice.
+    #[command(after_help = command_exit_codes_help(CommandName::CopyHistory))]
     CopyHistory,
 
+    /// Print a JSON Schema (draft 2020-12) of the job file, for editors
+    ///
+    /// `jobrun schema > jobrun.schema.json`, then start the job file with
+    /// `# yaml-language-server: $schema=./jobrun.schema.json` for completion
+    /// and help on each key. `validate` checks what a schema cannot.
+    #[command(after_help = command_exit_codes_help(CommandName::Schema))]
+    Schema,
+
+    /// Write a starter job file and its .env, to edit from there
+    ///
+    /// Writes the job file (`--config`, else $JOBRUN_CONFIG, else ./jobs.yaml)
+    /// with one commented job in this host's zone, and the `.env` beside it
+    /// (`--env-file`), mode 600, holding the variable the job uses. Writes
+    /// nothing when either file exists.
+    #[command(after_help = command_exit_codes_help(CommandName::Init))]
+    Init,
+
     /// Print a shell completion script
+    #[command(after_help = command_exit_codes_help(CommandName::Completions))]
     Completions {
         /// The shell to complete for
         shell: clap_complete::Shell,
     },
 
-    /// Print the manual page (roff)
-    Man,
+    /// Print the manual page of jobrun or of a command (roff), or write them all
+    ///
+    /// `jobrun man | man -l -` reads jobrun's page; `jobrun man --dir DIR`
+    /// writes `jobrun.1` and a `jobrun-COMMAND.1` per command, for a package.
+    #[command(after_help = command_exit_codes_help(CommandName::Man))]
+    Man {
+        /// The command whose page to print (`jobrun man run` is jobrun-run(1))
+        #[arg(value_name = "COMMAND", conflicts_with = "dir")]
+        command: Option<String>,
+
+        /// Write every page into DIR (created if missing) instead of printing one
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -43,3 +43,20 @@ pub(crate) fn system_random(buffer: &mut [u8]) {
     // did, zeros only make the jitter and a manual run's key less random.
     let _ = ring::rand::SystemRandom::new().fill(buffer);
 }
+
+/// Real time, for the real process.
+pub(crate) struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Instant {
+        Instant::now()
+    }
+
+    fn wall(&self) -> Timestamp {
+        Timestamp::now()
+    }
+
+    fn sleep(&self, duration: Duration) {
+        std::thread::sleep(duration);
+    }
+}

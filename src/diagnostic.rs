@@ -6,6 +6,8 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use crate::wording::escape_controls;
+
 /// A place in a file: 1-based line and column (in characters), and how many
 /// characters the culprit covers on that line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -190,6 +192,7 @@ impl Report<'_> {
         let code = render_headline(d, palette, out);
         let path = self.path.display();
         let Some(span) = d.span else {
+            let path = escape_controls(&path.to_string()).into_owned();
             let _ = writeln!(out, " {} {path}", palette.paint("1;34", "-->"));
             render_help(d, "", palette, out);
             return;
@@ -197,6 +200,7 @@ impl Report<'_> {
         let number = span.line.to_string();
         let gutter = " ".repeat(number.len());
         let bar = palette.paint("1;34", "|");
+        let path = escape_controls(&path.to_string()).into_owned();
         let _ = writeln!(
             out,
             "{gutter}{} {path}:{}:{}",
@@ -205,16 +209,9 @@ impl Report<'_> {
             span.col
         );
         if let Some(text) = lines.get(span.line as usize - 1) {
-            // Keep tabs in the caret line so the caret lines up under the culprit.
-            let lead: String = text
-                .chars()
-                .take(span.col as usize - 1)
-                .map(|c| if c == '\t' { '\t' } else { ' ' })
-                .collect();
-            let room = text.chars().count().saturating_sub(span.col as usize - 1);
-            let width = (span.len as usize).min(room.max(1));
+            let (shown, lead, width) = under(text, span);
             let _ = writeln!(out, "{gutter} {bar}");
-            let _ = writeln!(out, "{} {bar} {text}", palette.paint("1;34", &number));
+            let _ = writeln!(out, "{} {bar} {shown}", palette.paint("1;34", &number));
             let _ = writeln!(
                 out,
                 "{gutter} {bar} {lead}{}",
@@ -222,6 +219,8 @@ impl Report<'_> {
             );
         }
         if let Some((related, note)) = &d.related {
+            let note = escape_controls(note);
+            let path = escape_controls(&path.to_string()).into_owned();
             let _ = writeln!(
                 out,
                 "{gutter} {} note: {note} at {path}:{}:{}",
@@ -277,9 +276,34 @@ fn render_headline(d: &Diagnostic, palette: Palette, out: &mut String) -> &'stat
         "{}{} {}",
         palette.paint(code, label),
         palette.paint("1", ":"),
-        palette.paint("1", &d.message)
+        palette.paint("1", &escape_controls(&d.message))
     );
     code
+}
+
+/// A line of the file as it may be shown (its control characters written
+/// as escapes, its tabs kept), the lead that puts a caret under column
+/// `span.col` of it, and how many carets cover the culprit.
+fn under(text: &str, span: Span) -> (String, String, usize) {
+    let start = span.col as usize - 1;
+    let mut shown = String::with_capacity(text.len());
+    let mut lead = String::new();
+    let mut width = 0;
+    for (i, c) in text.chars().enumerate() {
+        let piece = if c == '\t' {
+            "\t".into()
+        } else {
+            escape_controls(c.encode_utf8(&mut [0; 4])).into_owned()
+        };
+        if i < start {
+            // Tabs stay tabs, so the caret lines up as the line is shown.
+            lead.extend(piece.chars().map(|p| if p == '\t' { '\t' } else { ' ' }));
+        } else if i < start + span.len as usize {
+            width += piece.chars().count();
+        }
+        shown.push_str(&piece);
+    }
+    (shown, lead, width.max(1))
 }
 
 /// A diagnostic about no place in particular: its headline and help.
@@ -308,7 +332,13 @@ pub(crate) fn lines(text: &str) -> Vec<&str> {
 fn render_help(d: &Diagnostic, gutter: &str, palette: Palette, out: &mut String) {
     if let Some(help) = &d.help {
         // Continuation lines line up under the first line's text.
-        let help = help.replace('\n', &format!("\n{gutter}         "));
+        // A line break in a help is meant: a value echoed in it cannot
+        // start a line of its own, only continue the help.
+        let help = help
+            .split('\n')
+            .map(|line| escape_controls(line).into_owned())
+            .collect::<Vec<_>>()
+            .join(&format!("\n{gutter}         "));
         let _ = writeln!(out, "{gutter} {} help: {help}", palette.paint("1;34", "="));
     }
 }
@@ -342,6 +372,16 @@ mod tests {
         let d = Diagnostic::warning("w", Span::new(1, 3, 50));
         let out = render("\tab\n", &[d]);
         assert!(out.contains("1 | \tab\n  | \t ^\n"), "{out}");
+    }
+
+    #[test]
+    fn control_characters_in_a_quoted_line_are_escaped_and_the_caret_follows() {
+        let d = Diagnostic::error("bad \u{1b}[2J\nvalue", Span::new(1, 4, 2));
+        let out = render("a\u{0}\u{1b}bc\n", &[d]);
+        assert_eq!(
+            out,
+            "error: bad \\u{1b}[2J\\nvalue\n --> jobs.yaml:1:4\n  |\n1 | a\\0\\u{1b}bc\n  |          ^^\n"
+        );
     }
 
     #[test]

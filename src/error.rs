@@ -11,7 +11,9 @@ use crate::diagnostic::Diagnostic;
 pub(crate) enum Exit {
     /// The command did what was asked.
     Success = 0,
-    /// The job ran and failed, or a check found differences.
+    /// The job ran and failed, a check found a problem (`status`,
+    /// `crontab --check`, `next` with no run left), or the output cannot
+    /// be written.
     Failed = 1,
     /// The command line was wrong.
     Usage = 2,
@@ -31,18 +33,270 @@ impl Exit {
     }
 }
 
-/// The text `--help` ends with.
-pub(crate) const EXIT_CODES_HELP: &str = "\
-Exit codes:
-  0   success
-  1   the job ran and failed
-  2   usage error (bad flag or argument)
-  3   configuration or environment error (invalid job file, unknown job, unset variable,
-      a state directory or database that a job's lock or dependsOn needs and cannot use,
-      a state URL that cannot be used)
-  75  another run of the job holds its lock
-  130 interrupted (SIGINT)
-  143 terminated (SIGTERM)";
+impl Exit {
+    /// Every exit code, in order.
+    const ALL: [Exit; 7] = [
+        Exit::Success,
+        Exit::Failed,
+        Exit::Usage,
+        Exit::Config,
+        Exit::Busy,
+        Exit::Interrupted,
+        Exit::Terminated,
+    ];
+
+    /// What the code means, whatever the command.
+    fn meaning(self) -> &'static str {
+        match self {
+            Exit::Success => "success",
+            Exit::Failed => {
+                "the job ran and failed, or a check found a problem (`status`, `crontab --check`,\n      `next`, `catch-up`), or the output cannot be written"
+            }
+            Exit::Usage => "usage error (bad flag or argument)",
+            Exit::Config => {
+                "configuration or environment error (invalid job file, unknown job, unset variable,\n      a state directory or database that a job's lock or dependsOn needs and cannot use,\n      a state URL that cannot be used)"
+            }
+            Exit::Busy => "another run of the job holds its lock",
+            Exit::Interrupted => "interrupted (SIGINT)",
+            Exit::Terminated => "terminated (SIGTERM)",
+        }
+    }
+}
+
+/// The subcommands, as their exit codes are listed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CommandName {
+    Validate,
+    List,
+    Next,
+    Run,
+    Encrypt,
+    Crontab,
+    Systemd,
+    Kubernetes,
+    Status,
+    History,
+    CatchUp,
+    CopyHistory,
+    Completions,
+    Man,
+    Schema,
+    Init,
+}
+
+impl CommandName {
+    #[cfg(test)]
+    const ALL: [CommandName; 16] = [
+        CommandName::Validate,
+        CommandName::List,
+        CommandName::Next,
+        CommandName::Run,
+        CommandName::Encrypt,
+        CommandName::Crontab,
+        CommandName::Systemd,
+        CommandName::Kubernetes,
+        CommandName::Status,
+        CommandName::History,
+        CommandName::CatchUp,
+        CommandName::CopyHistory,
+        CommandName::Completions,
+        CommandName::Man,
+        CommandName::Schema,
+        CommandName::Init,
+    ];
+
+    /// Every code the command can return, with what it means there. Any
+    /// command exits 1 when it cannot write its output (other than to a
+    /// reader that went away), and 2 for a bad command line.
+    fn exits(self) -> &'static [(Exit, &'static str)] {
+        const OUTPUT: &str = "the output cannot be written";
+        const USAGE: &str = "usage error (bad flag or argument)";
+        match self {
+            CommandName::Validate => &[
+                (
+                    Exit::Success,
+                    "no errors (warnings allowed, unless --strict)",
+                ),
+                (Exit::Failed, OUTPUT),
+                (Exit::Usage, USAGE),
+                (
+                    Exit::Config,
+                    "errors, or warnings with --strict; the job file or .env cannot be read",
+                ),
+            ],
+            CommandName::List | CommandName::History => &[
+                (Exit::Success, "printed"),
+                (Exit::Failed, OUTPUT),
+                (Exit::Usage, USAGE),
+                (
+                    Exit::Config,
+                    "the job file is invalid or cannot be read; an unknown job; a history that\n      exists and cannot be read; a state URL or state database that cannot be used",
+                ),
+            ],
+            CommandName::Next => &[
+                (
+                    Exit::Success,
+                    "printed (fewer than -n when the calendar ends first)",
+                ),
+                (
+                    Exit::Failed,
+                    "no run time after --after (they end with the year 9998); or the output cannot\n      be written",
+                ),
+                (Exit::Usage, USAGE),
+                (
+                    Exit::Config,
+                    "the job file is invalid or cannot be read; an unknown job",
+                ),
+            ],
+            CommandName::Run => &[
+                (
+                    Exit::Success,
+                    "succeeded; or the job is disabled, dependsOn skipped it, or --due found\n      nothing due",
+                ),
+                (
+                    Exit::Failed,
+                    "the job ran and failed; or the output cannot be written",
+                ),
+                (Exit::Usage, USAGE),
+                (
+                    Exit::Config,
+                    "the job file, a variable, caFile, --output, --log-file, a proxy variable, a\n      state URL, or a state directory or database the job's lock or dependsOn needs\n      cannot be used",
+                ),
+                (
+                    Exit::Busy,
+                    "another run of the job holds its lock (concurrency: forbid)",
+                ),
+                (Exit::Interrupted, "interrupted (SIGINT)"),
+                (Exit::Terminated, "terminated (SIGTERM)"),
+            ],
+            CommandName::Encrypt => &[
+                (Exit::Success, "printed"),
+                (
+                    Exit::Failed,
+                    "standard input cannot be read; or the output cannot be written",
+                ),
+                (
+                    Exit::Usage,
+                    "usage error; a name that is not a variable's; standard input empty, over\n      1 MiB or not UTF-8",
+                ),
+                (
+                    Exit::Config,
+                    "no JWT_ENCRYPTION_KEY; the .env file cannot be read",
+                ),
+            ],
+            CommandName::Crontab => &[
+                (Exit::Success, "printed; with --check, the file matches"),
+                (
+                    Exit::Failed,
+                    "with --check, the file differs (a diff on stdout); or the output cannot be\n      written",
+                ),
+                (Exit::Usage, USAGE),
+                (
+                    Exit::Config,
+                    "the job file is invalid; a bad flag value; --check cannot read the file",
+                ),
+            ],
+            CommandName::Systemd => &[
+                (Exit::Success, "written"),
+                (Exit::Failed, OUTPUT),
+                (Exit::Usage, USAGE),
+                (
+                    Exit::Config,
+                    "the job file is invalid; a bad flag value; --dir cannot be written",
+                ),
+            ],
+            CommandName::Kubernetes => &[
+                (Exit::Success, "printed"),
+                (Exit::Failed, OUTPUT),
+                (
+                    Exit::Usage,
+                    "usage error; a state URL with a password in it, which the manifests would show",
+                ),
+                (
+                    Exit::Config,
+                    "the job file is invalid; a bad flag value (--state-claim beside a state URL); a\n      job Kubernetes cannot run as written",
+                ),
+            ],
+            CommandName::Status => &[
+                (Exit::Success, "no enabled job is failing"),
+                (
+                    Exit::Failed,
+                    "the last run of an enabled job failed, was interrupted or died; or the output\n      cannot be written",
+                ),
+                (Exit::Usage, USAGE),
+                (
+                    Exit::Config,
+                    "the job file is invalid; a history that exists and cannot be read; a state URL\n      or state database that cannot be used",
+                ),
+            ],
+            CommandName::CatchUp => &[
+                (
+                    Exit::Success,
+                    "nothing was missed, or every job caught up succeeded",
+                ),
+                (Exit::Failed, "a job caught up failed"),
+                (Exit::Usage, USAGE),
+                (
+                    Exit::Config,
+                    "else, a job could not run, or the history needed to decide cannot be used",
+                ),
+                (Exit::Busy, "else, a job was busy"),
+                (Exit::Interrupted, "interrupted (SIGINT)"),
+                (Exit::Terminated, "terminated (SIGTERM)"),
+            ],
+            CommandName::CopyHistory => &[
+                (Exit::Success, "copied, or no history to copy"),
+                (
+                    Exit::Usage,
+                    "usage error; no state database is named to copy into",
+                ),
+                (
+                    Exit::Config,
+                    "the job file is invalid; the history in the state directory, the state URL\n      or the state database cannot be used",
+                ),
+            ],
+            CommandName::Completions | CommandName::Schema => &[
+                (Exit::Success, "printed"),
+                (Exit::Failed, OUTPUT),
+                (Exit::Usage, USAGE),
+            ],
+            CommandName::Man => &[
+                (Exit::Success, "printed, or written into --dir"),
+                (Exit::Failed, OUTPUT),
+                (Exit::Usage, "usage error; an unknown command"),
+                (Exit::Config, "--dir cannot be written"),
+            ],
+            CommandName::Init => &[
+                (Exit::Success, "the job file and its .env written"),
+                (Exit::Failed, OUTPUT),
+                (Exit::Usage, USAGE),
+                (
+                    Exit::Config,
+                    "the job file or the .env exists already (nothing is written), or cannot be\n      written",
+                ),
+            ],
+        }
+    }
+}
+
+/// The text `jobrun --help` ends with: every code.
+pub(crate) fn exit_codes_help() -> String {
+    let rows: Vec<(Exit, &str)> = Exit::ALL.iter().map(|e| (*e, e.meaning())).collect();
+    render_exit_codes(&rows)
+}
+
+/// The text a command's `--help` ends with: every code it can return.
+pub(crate) fn command_exit_codes_help(command: CommandName) -> String {
+    render_exit_codes(command.exits())
+}
+
+fn render_exit_codes(rows: &[(Exit, &str)]) -> String {
+    let mut out = String::from("Exit codes:");
+    for (exit, meaning) in rows {
+        out.push_str(&format!("\n  {:<3} {meaning}", exit.code()));
+    }
+    out
+}
 
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum Error {
@@ -66,6 +320,8 @@ pub(crate) enum Error {
     #[error("cannot write the output: {}", crate::files::io_reason(.0))]
     Output(std::io::Error),
     /// A flag's value (or the variable standing for one) cannot be used.
+    /// `flag` is the flag (`--output`) or the variable (`https_proxy`),
+    /// named bare: the help puts it in backticks.
     #[error("{message}")]
     Flag { flag: &'static str, message: String },
     /// A variable's file or sealed value cannot be used.
@@ -74,6 +330,13 @@ pub(crate) enum Error {
     /// A command's argument cannot be used.
     #[error("{message}")]
     Argument { message: String, help: String },
+    /// A file `init` would write is there already: it writes over nothing.
+    #[error("`{}` already exists, and `jobrun init` writes over nothing", path.display())]
+    Exists {
+        path: PathBuf,
+        /// The flag that names another path instead.
+        flag: &'static str,
+    },
     /// What was given on standard input cannot be used.
     #[error(transparent)]
     Input(#[from] crate::vars::prompt::InputError),
@@ -115,6 +378,7 @@ impl Error {
             | Error::UnknownJob { .. }
             | Error::EnvFileUnreadable { .. }
             | Error::Flag { .. }
+            | Error::Exists { .. }
             | Error::Variable(_)
             | Error::StateNeeded { .. }
             | Error::History(_)
@@ -142,11 +406,15 @@ impl Error {
             Error::EnvFileUnreadable { .. } => {
                 Some("check the path given with `--env-file` and its permissions".into())
             }
-            Error::Flag { flag, .. } => {
+            Error::Flag { flag, .. } if flag.starts_with('-') => {
                 Some(format!("check the path or value given with `{flag}`"))
             }
+            Error::Flag { flag, .. } => Some(format!("check the value of `{flag}`")),
             Error::Variable(e) => Some(e.help()),
             Error::Argument { help, .. } => Some(help.clone()),
+            Error::Exists { flag, .. } => Some(format!(
+                "nothing was written; check the file you have with `jobrun validate`, or write the starter files elsewhere with `{flag} PATH`"
+            )),
             Error::Input(crate::vars::prompt::InputError::Empty) => Some(
                 "pipe the secret in (`printf %s \"$VALUE\" | jobrun encrypt NAME`), or run it in a terminal and type it".into(),
             ),
@@ -155,6 +423,35 @@ impl Error {
             ),
             Error::StateNeeded { problem, .. } | Error::History(problem) => Some(problem.help()),
             Error::StateUrl(e) => Some(e.help()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_command_lists_success_usage_and_its_codes_in_order() {
+        for command in CommandName::ALL {
+            let codes: Vec<u8> = command.exits().iter().map(|(e, _)| e.code()).collect();
+            assert!(codes.contains(&0) && codes.contains(&2), "{command:?}");
+            assert!(codes.is_sorted(), "{command:?}");
+            assert!(
+                command_exit_codes_help(command).starts_with("Exit codes:\n  0   "),
+                "{command:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_top_level_lists_every_code() {
+        let help = exit_codes_help();
+        for exit in Exit::ALL {
+            assert!(
+                help.contains(&format!("\n  {:<3} ", exit.code())),
+                "{exit:?}"
+            );
         }
     }
 }

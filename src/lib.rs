@@ -16,6 +16,7 @@ mod run;
 mod schedule;
 mod state;
 mod vars;
+mod wording;
 
 /// What the integration tests build their fixtures with (a history with
 /// runs in it; sealed, minted and encoded values to look for): not an API
@@ -71,7 +72,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         stderr_is_terminal: stderr.is_terminal(),
         stdout: &mut stdout.lock(),
         stderr: &mut stderr.lock(),
-        clock: std::sync::Arc::new(http::attempts::SystemClock),
+        clock: std::sync::Arc::new(context::SystemClock),
         random: context::system_random,
         handle_signals: true,
     };
@@ -210,7 +211,15 @@ fn dispatch(inv: &mut Invocation, command: &Command) -> Result<Exit, Error> {
         }
         Command::CatchUp => command::catch_up::execute(inv),
         Command::CopyHistory => command::copy_history::execute(inv),
+        Command::Init => command::init::execute(inv),
+        Command::Schema => command::schema::execute(inv),
         Command::Completions { shell } => command::docs::completions(inv, *shell),
-        Command::Man => command::docs::man(inv),
+        Command::Man { command, dir } => command::man::execute(
+            inv,
+            &command::man::Options {
+                command: command.clone(),
+                dir: dir.clone(),
+            },
+        ),
     }
 }

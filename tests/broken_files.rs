@@ -457,3 +457,100 @@ fn an_unset_notification_variable_of_a_disabled_job_is_a_warning() {
         &golden::portable(&sandbox, &run.stderr),
     );
 }
+
+/// The broken files whose fault is one of meaning, not of shape, which a
+/// JSON Schema cannot see (only `validate` can), each with the reason.
+const SCHEMA_CANNOT_TELL: &[(&str, &str)] = &[
+    (
+        "duplicate job names",
+        "uniqueness of a key's value across items",
+    ),
+    ("minute out of range", "a cron field's range"),
+    ("hour out of range", "a cron field's range"),
+    ("reversed range", "a cron range's order"),
+    ("step zero", "a cron step's value"),
+    ("unknown month name", "which three letters name a month"),
+    ("never fires", "which days a month has"),
+    ("unknown job zone", "which zones exist"),
+    ("unknown global zone", "which zones exist"),
+    (
+        "unterminated placeholder",
+        "placeholder syntax inside a string",
+    ),
+    (
+        "placeholder with a bad name",
+        "placeholder syntax inside a string",
+    ),
+    (
+        "placeholder error in data",
+        "placeholder syntax inside a string",
+    ),
+    ("depends on an unknown job", "which jobs the file holds"),
+    ("depends on itself", "which job the key is in"),
+    (
+        "expectStatus range backwards",
+        "the order of a range's ends",
+    ),
+    (
+        "retryDelay longer than maxRetryDelay",
+        "comparing two keys' durations",
+    ),
+    ("infinity in data", "YAML's .inf is a number to a schema"),
+];
+
+/// The broken files that are not one YAML document of the job file's
+/// shape at all: a schema applies to none of them. (The alias bomb would
+/// also cost a YAML reader without jobrun's limits all its memory.)
+const NOT_A_DOCUMENT: &[&str] = &[
+    "empty file",
+    "only comments",
+    "not utf-8",
+    "unclosed flow list",
+    "tab indentation",
+    "second document",
+    "alias bomb",
+    "deep nesting",
+    "custom tag",
+    "alias to nowhere",
+];
+
+#[test]
+#[ignore = "consumer: needs python3 with jsonschema and ruamel.yaml"]
+fn the_schema_refuses_each_broken_file_of_the_wrong_shape() {
+    let sandbox = Sandbox::new();
+    let schema = sandbox.write("schema.json", sandbox.run(&["schema"]).stdout);
+    let cases: Vec<Case> = corpus()
+        .into_iter()
+        .filter(|c| !NOT_A_DOCUMENT.contains(&c.name))
+        .collect();
+    let files: Vec<std::path::PathBuf> = cases
+        .iter()
+        .map(|c| sandbox.write(&format!("{}.yaml", c.name.replace(' ', "-")), &c.text))
+        .collect();
+    let mut problems = Vec::new();
+    for (case, verdict) in cases
+        .iter()
+        .zip(common::json_schema::check(&schema, &files))
+    {
+        let cannot_tell = SCHEMA_CANNOT_TELL
+            .iter()
+            .any(|(name, _)| *name == case.name);
+        let refused = verdict.verdict != "ok";
+        if refused == cannot_tell {
+            problems.push(format!(
+                "{}: the schema {} it{}",
+                case.name,
+                if refused { "refuses" } else { "accepts" },
+                if cannot_tell {
+                    " (listed as one it cannot tell: remove it from SCHEMA_CANNOT_TELL)"
+                } else {
+                    ": make the schema refuse it, or list it in SCHEMA_CANNOT_TELL with the reason"
+                }
+            ));
+        }
+    }
+    for (name, _) in SCHEMA_CANNOT_TELL {
+        assert!(cases.iter().any(|c| c.name == *name), "no case `{name}`");
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

@@ -73,13 +73,40 @@ fn week_range_gets_a_warning_with_the_replacement() {
 }
 
 #[test]
-fn strict_fails_on_warnings() {
+fn strict_fails_on_warnings_and_says_it_failed() {
     let run = Sandbox::new().run(&["--config", &node_file("jobs.yaml"), "validate", "--strict"]);
     assert_eq!(run.code, 3);
+    let summary = run.stderr.lines().last().unwrap_or_default();
     assert!(
-        run.stderr.contains("--strict fails on warnings"),
+        summary.ends_with(
+            "jobs.yaml: failed: 1 warning, and `--strict` fails on warnings; 6 jobs (3 enabled), 0 errors"
+        ),
         "{}",
         run.stderr
+    );
+    assert!(!run.stderr.contains(": ok"), "{}", run.stderr);
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+    // With `-q` the warnings that made it fail are still shown: they are
+    // what there is to fix.
+    let quiet = Sandbox::new().run(&[
+        "--config",
+        &node_file("jobs.yaml"),
+        "-q",
+        "validate",
+        "--strict",
+    ]);
+    assert_eq!(quiet.code, 3);
+    assert!(
+        quiet
+            .stderr
+            .contains("warning: jobrun sends `weekRange: current`"),
+        "{}",
+        quiet.stderr
+    );
+    assert!(
+        quiet.stderr.contains(": failed: 1 warning"),
+        "{}",
+        quiet.stderr
     );
 }
 
@@ -101,6 +128,91 @@ fn shipped_job_file_validates_and_lists_in_chicago_time() {
     assert_eq!(
         run.stdout,
         "2025-03-07T18:30:00-06:00\n2025-03-10T18:30:00-05:00\n"
+    );
+}
+
+#[test]
+fn next_says_when_there_is_no_run_and_exits_1() {
+    let sandbox = Sandbox::with_jobs(
+        "jobs:\n  - name: daily\n    schedule: \"0 9 * * *\"\n    url: \"https://e.com\"\n",
+    );
+    let run = sandbox.run(&["next", "daily", "--after", "9999-12-30T00:00:00Z"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(run.stdout, "");
+    assert_eq!(
+        run.stderr,
+        "jobrun: job `daily` has no run after 9999-12-30T00:00:00+00:00: run times are reckoned up to the end of the year 9998\n"
+    );
+    // Fewer than asked for: those there are, and a note.
+    let run = sandbox.run(&[
+        "next",
+        "daily",
+        "-n",
+        "5",
+        "--after",
+        "9998-12-29T12:00:00Z",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stdout,
+        "9998-12-30T09:00:00+00:00\n9998-12-31T09:00:00+00:00\n"
+    );
+    assert!(
+        run.stderr
+            .contains("only 2 runs after 9998-12-29T12:00:00+00:00"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        sandbox
+            .run(&["-q", "next", "daily", "--after", "9999-12-30T00:00:00Z"])
+            .stderr,
+        ""
+    );
+}
+
+#[test]
+fn each_commands_help_lists_every_exit_code_it_can_return() {
+    let expected: &[(&str, &[u8])] = &[
+        ("validate", &[0, 1, 2, 3]),
+        ("list", &[0, 1, 2, 3]),
+        ("next", &[0, 1, 2, 3]),
+        ("run", &[0, 1, 2, 3, 75, 130, 143]),
+        ("encrypt", &[0, 1, 2, 3]),
+        ("crontab", &[0, 1, 2, 3]),
+        ("systemd", &[0, 1, 2, 3]),
+        ("kubernetes", &[0, 1, 2, 3]),
+        ("status", &[0, 1, 2, 3]),
+        ("history", &[0, 1, 2, 3]),
+        ("catch-up", &[0, 1, 2, 3, 75, 130, 143]),
+        ("copy-history", &[0, 2, 3]),
+        ("completions", &[0, 1, 2]),
+        ("man", &[0, 1, 2, 3]),
+        ("schema", &[0, 1, 2]),
+        ("init", &[0, 1, 2, 3]),
+    ];
+    for (command, codes) in expected {
+        let run = Sandbox::new().run(&[command, "--help"]);
+        assert_eq!(run.code, 0, "{command}");
+        let (_, listed) = run
+            .stdout
+            .split_once("\nExit codes:\n")
+            .unwrap_or_else(|| panic!("{command} --help lists no exit codes:\n{}", run.stdout));
+        let found: Vec<u8> = listed
+            .lines()
+            .filter_map(|l| l.strip_prefix("  ")?.split(' ').next()?.parse().ok())
+            .collect();
+        assert_eq!(&found, codes, "{command}:\n{listed}");
+    }
+    let status = Sandbox::new().run(&["status", "--help"]).stdout;
+    assert!(
+        status.contains("\n  1   the last run of an enabled job failed, was interrupted or died"),
+        "{status}"
+    );
+    let crontab = Sandbox::new().run(&["crontab", "--help"]).stdout;
+    assert!(
+        crontab.contains("\n  1   with --check, the file differs"),
+        "{crontab}"
     );
 }
 
@@ -428,7 +540,7 @@ fn completions_and_man_page_are_generated() {
     let run = Sandbox::new().run(&["man"]);
     assert_eq!(run.code, 0);
     assert!(
-        run.stdout.contains(".TH jobrun 1"),
+        run.stdout.contains(".TH \"JOBRUN\" 1 "),
         "{}",
         &run.stdout[..200.min(run.stdout.len())]
     );
@@ -515,13 +627,21 @@ fn no_command_prints_a_variable_value() {
 #[test]
 fn verbose_validate_shows_each_jobs_schedule_and_zone() {
     let sandbox = Sandbox::with_jobs(
-        "jobs:\n  - name: a\n    timezone: Europe/London\n    schedule: \"0 9 * * *\"\n    url: \"https://e.com\"\n",
+        "jobs:\n  - name: a\n    timezone: Europe/London\n    schedule: \"0 9 * * *\"\n    url: \"https://e.com\"\n  - name: off\n    enabled: false\n    timezone: Europe/London\n    schedule: \"0 9 * * *\"\n    url: \"https://e.com\"\n",
     );
     let run = sandbox.run(&["validate", "-v"]);
     assert_eq!(run.code, 0);
     assert!(
         run.stdout
             .contains("  a needs no variables\n    enabled, `0 9 * * *` in Europe/London, next "),
+        "{}",
+        run.stdout
+    );
+    // As `list` and `status` say: a disabled job has no next run.
+    assert!(
+        run.stdout.ends_with(
+            "  off needs no variables\n    disabled, `0 9 * * *` in Europe/London, no next run\n"
+        ),
         "{}",
         run.stdout
     );

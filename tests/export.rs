@@ -12,7 +12,7 @@ use std::process::Command;
 use common::{Run, Sandbox, consumer, fixture, golden};
 
 /// The job files exported: the Node scheduler's own, the shipped example
-/// and the schedules of schedules.md's table.
+/// and a table of schedules chosen to test DST handling.
 const FILES: &[(&str, &str)] = &[
     ("node-jobs", "node-scheduler/jobs.yaml"),
     ("node-jobs-local", "node-scheduler/jobs-local.yaml"),
@@ -173,9 +173,26 @@ fn kubernetes_with_a_state_url_keeps_no_volume_and_tells_each_pod_its_instant() 
         &mut mismatches,
     );
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
-    // `dependsOn` needs no claim, and no pod mounts a state volume.
+    // `dependsOn` needs no claim, and no pod mounts a state volume, so
+    // none asks for a group to own one; each still runs as the image's
+    // unprivileged user with the runtime's seccomp profile.
     assert!(!run.stdout.contains("\"state\""), "{}", run.stdout);
     assert!(!run.stdout.contains("JOBRUN_STATE_DIR"));
+    assert!(!run.stdout.contains("fsGroup"), "{}", run.stdout);
+    let cronjobs = run.stdout.matches("kind: CronJob").count();
+    assert_eq!(cronjobs, 3);
+    for restricted in [
+        "runAsNonRoot: true",
+        "runAsUser: 65532",
+        "type: \"RuntimeDefault\"",
+        "readOnlyRootFilesystem: true",
+    ] {
+        assert_eq!(
+            run.stdout.matches(restricted).count(),
+            cronjobs,
+            "{restricted}"
+        );
+    }
     assert!(
         run.stdout
             .contains("fieldPath: \"metadata.labels['job-name']\"")
@@ -552,6 +569,71 @@ fn crontab_check_passes_on_the_installed_file_and_fails_with_a_diff_on_drift() {
     let missing = sandbox.run(&["crontab", "--check", "nowhere"]);
     assert_eq!(missing.code, 3);
     assert!(missing.stderr.contains("`--check`"), "{}", missing.stderr);
+}
+
+/// The command `crontab --check` printed as the way to install the new
+/// file: its last line on stderr.
+fn printed_fix(run: &Run) -> String {
+    let line = run.stderr.lines().last().unwrap_or_default().trim();
+    assert!(line.contains(" crontab"), "{}", run.stderr);
+    line.to_string()
+}
+
+#[test]
+fn the_fix_crontab_check_prints_makes_the_check_pass_with_every_flag_given() {
+    let sandbox = sandbox("exports/zones.yaml");
+    std::fs::rename(sandbox.path("jobs.yaml"), sandbox.path("my jobs.yaml")).unwrap();
+    sandbox.write("prod's.env", "");
+    let flag_sets: &[&[&str]] = &[
+        &[
+            "--user",
+            "jobrun",
+            "--mailto",
+            "ops team@example.com",
+            "--bin",
+            BIN,
+        ],
+        &["--user-crontab", "--mailto", "", "--cron-tz"],
+        &[],
+    ];
+    for flags in flag_sets {
+        let mut args = vec![
+            "-c",
+            "my jobs.yaml",
+            "--env-file",
+            "prod's.env",
+            "--state-dir",
+            "var/state",
+            "crontab",
+        ];
+        args.extend_from_slice(flags);
+        args.extend(["--check", "cron.d/jobrun"]);
+        std::fs::create_dir_all(sandbox.path("cron.d")).unwrap();
+        sandbox.write("cron.d/jobrun", "# an old file\n");
+        let stale = sandbox.run(&args);
+        assert_eq!(stale.code, 1, "{flags:?}: {}", stale.stderr);
+        let fix = printed_fix(&stale);
+        // Followed literally, in a shell, from another directory.
+        let followed = Command::new("sh")
+            .args(["-c", &fix])
+            .env_clear()
+            .env("TZ", "UTC")
+            .current_dir("/")
+            .output()
+            .unwrap();
+        assert!(
+            followed.status.success(),
+            "{fix}: {}",
+            String::from_utf8_lossy(&followed.stderr)
+        );
+        let again = sandbox.run(&args);
+        assert_eq!(
+            (again.code, again.stdout.as_str()),
+            (0, ""),
+            "{flags:?}: `{fix}` did not make the check pass: {}",
+            again.stderr
+        );
+    }
 }
 
 #[test]

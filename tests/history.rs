@@ -34,10 +34,15 @@ on_both_backends! {
     a_primary_that_allows_overlap_killed_without_a_word_does_not_keep_its_backup_from_running,
     a_signal_during_a_run_is_recorded_as_interrupted,
     a_signal_while_waiting_to_retry_keeps_the_status_received,
-    a_run_killed_without_a_word_is_marked_interrupted_by_the_next_run,
-    a_run_of_a_job_that_allows_overlap_killed_without_a_word_is_marked_interrupted_by_the_next_run,
+    a_run_killed_without_a_word_is_marked_died_by_the_next_run,
+    a_run_of_a_job_that_allows_overlap_killed_without_a_word_is_marked_died_by_the_next_run,
     status_exits_1_while_an_enabled_job_last_failed,
+    status_counts_an_interrupted_run_as_a_failure,
+    status_shows_a_run_killed_without_a_word_as_died_while_it_is_still_going_as_running,
+    status_tells_a_dead_run_of_a_job_that_allows_overlap_from_one_still_going,
     status_ignores_a_failure_of_a_disabled_job,
+    status_writes_every_instant_with_the_same_width,
+    list_and_status_agree_that_a_disabled_job_has_no_next_run,
     history_of_an_unknown_job_suggests_a_name,
     catch_up_runs_a_job_whose_scheduled_run_was_missed_once,
     catch_up_leaves_a_job_that_ran_on_time,
@@ -422,7 +427,19 @@ fn a_signal_while_waiting_to_retry_keeps_the_status_received(backend: Backend) {
     assert_eq!(row["status"], 503);
 }
 
-fn a_run_killed_without_a_word_is_marked_interrupted_by_the_next_run(backend: Backend) {
+/// The outcomes as the database holds them, newest first: what a run
+/// wrote, before any reader's look at the locks.
+fn recorded(sandbox: &Sandbox) -> Vec<&'static str> {
+    sandbox
+        .history_store()
+        .recent(None, 1000)
+        .unwrap()
+        .iter()
+        .map(|r| r.outcome.as_str())
+        .collect()
+}
+
+fn a_run_killed_without_a_word_is_marked_died_by_the_next_run(backend: Backend) {
     let server = Server::start(vec![
         Reply::status(200).delay(Duration::from_secs(30)),
         Reply::status(200),
@@ -432,16 +449,13 @@ fn a_run_killed_without_a_word_is_marked_interrupted_by_the_next_run(backend: Ba
     server.wait_for_requests(1, WAIT);
     child.kill().unwrap();
     child.wait().unwrap();
-    assert_eq!(outcomes(&history(&sandbox, &[])), ["running"]);
+    assert_eq!(recorded(&sandbox), ["running"]);
     backend.after_a_kill();
     assert_eq!(sandbox.run(&["run", "report"]).code, 0);
-    assert_eq!(
-        outcomes(&history(&sandbox, &[])),
-        ["succeeded", "interrupted"]
-    );
+    assert_eq!(recorded(&sandbox), ["succeeded", "died"]);
 }
 
-fn a_run_of_a_job_that_allows_overlap_killed_without_a_word_is_marked_interrupted_by_the_next_run(
+fn a_run_of_a_job_that_allows_overlap_killed_without_a_word_is_marked_died_by_the_next_run(
     backend: Backend,
 ) {
     let server = Server::start(vec![
@@ -463,10 +477,7 @@ fn a_run_of_a_job_that_allows_overlap_killed_without_a_word_is_marked_interrupte
     let going = spawn(&sandbox, &["run", "report"]);
     server.wait_for_requests(2, WAIT);
     assert_eq!(sandbox.run(&["run", "report"]).code, 0);
-    assert_eq!(
-        outcomes(&history(&sandbox, &[])),
-        ["succeeded", "running", "interrupted"]
-    );
+    assert_eq!(recorded(&sandbox), ["succeeded", "running", "died"]);
     drop(server);
     finish(going);
 }
@@ -737,11 +748,226 @@ fn status_exits_1_while_an_enabled_job_last_failed(backend: Backend) {
     );
 }
 
+/// `status --json`'s entry for the first job, and the exit code.
+fn first_status(sandbox: &Sandbox) -> (i32, Value) {
+    let run = sandbox.run(&["status", "--json"]);
+    let json: Value = serde_json::from_str(&run.stdout).expect("JSON");
+    (run.code, json["jobs"][0].clone())
+}
+
+fn status_counts_an_interrupted_run_as_a_failure(backend: Backend) {
+    let server = Server::start(vec![
+        Reply::status(200),
+        Reply::status(200).delay(Duration::from_secs(30)),
+    ]);
+    let sandbox = backend.sandbox(&file(&[("report", &server.url("/r"), "timeout: 60s")]));
+    assert_eq!(sandbox.run(&["run", "report"]).code, 0);
+    let child = spawn(&sandbox, &["run", "report"]);
+    server.wait_for_requests(2, WAIT);
+    // SAFETY: kill(2) on the pid of a child this test started and has
+    // not yet reaped.
+    assert_eq!(
+        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) },
+        0
+    );
+    assert_eq!(finish(child).code, 143);
+    let (code, report) = first_status(&sandbox);
+    assert_eq!(code, 1, "{report}");
+    assert_eq!(report["last_run"]["outcome"], "interrupted");
+    assert_eq!(report["failing"], true);
+    assert_eq!(report["consecutive_failures"], 1);
+}
+
+fn status_shows_a_run_killed_without_a_word_as_died_while_it_is_still_going_as_running(
+    backend: Backend,
+) {
+    let server = Server::start(vec![
+        Reply::status(200).delay(Duration::from_secs(30)),
+        Reply::status(200).delay(Duration::from_secs(30)),
+    ]);
+    let sandbox = backend.sandbox(&file(&[("report", &server.url("/r"), "timeout: 60s")]));
+    let mut child = spawn(&sandbox, &["run", "report"]);
+    server.wait_for_requests(1, WAIT);
+    // Still going: running, and not a failure.
+    let (code, report) = first_status(&sandbox);
+    assert_eq!(
+        (code, &report["last_run"]["outcome"]),
+        (0, &Value::from("running"))
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+    backend.after_a_kill();
+    // Its process is gone (its lock is free, its lease ran out): died, a
+    // failure.
+    let (code, report) = first_status(&sandbox);
+    assert_eq!(code, 1, "{report}");
+    assert_eq!(report["last_run"]["outcome"], "died");
+    assert_eq!(report["failing"], true);
+    assert_eq!(report["consecutive_failures"], 1);
+    assert!(
+        report["last_run"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("killed, or the machine stopped"),
+        "{report}"
+    );
+    let text = sandbox.run(&["status"]);
+    assert!(
+        text.stdout.lines().nth(1).unwrap().contains(" died "),
+        "{}",
+        text.stdout
+    );
+    // `history` says the same, and `status` created nothing.
+    assert_eq!(outcomes(&history(&sandbox, &[])), ["died"]);
+    // The next run records it so.
+    let going = spawn(&sandbox, &["run", "report"]);
+    server.wait_for_requests(2, WAIT);
+    assert_eq!(outcomes(&history(&sandbox, &[])), ["running", "died"]);
+    assert_eq!(recorded(&sandbox), ["running", "died"]);
+    // The last run that ended died: still failing while the new one goes.
+    let (code, report) = first_status(&sandbox);
+    assert_eq!(code, 1);
+    assert_eq!(report["last_run"]["outcome"], "running");
+    drop(server);
+    finish(going);
+}
+
+fn status_tells_a_dead_run_of_a_job_that_allows_overlap_from_one_still_going(backend: Backend) {
+    let server = Server::start(vec![
+        Reply::status(200).delay(Duration::from_secs(30)),
+        Reply::status(200).delay(Duration::from_secs(30)),
+    ]);
+    let sandbox = backend.sandbox(&file(&[(
+        "report",
+        &server.url("/r"),
+        "timeout: 60s\nconcurrency: allow",
+    )]));
+    let going = spawn(&sandbox, &["run", "report"]);
+    server.wait_for_requests(1, WAIT);
+    let mut killed = spawn(&sandbox, &["run", "report"]);
+    server.wait_for_requests(2, WAIT);
+    assert_eq!(outcomes(&history(&sandbox, &[])), ["running", "running"]);
+    killed.kill().unwrap();
+    killed.wait().unwrap();
+    backend.after_a_kill();
+    // The job's shared lock is still held by the run going; the killed
+    // run's own lock is free (its lease ran out).
+    assert_eq!(outcomes(&history(&sandbox, &[])), ["died", "running"]);
+    let (code, report) = first_status(&sandbox);
+    assert_eq!(code, 1, "{report}");
+    assert_eq!(report["last_run"]["outcome"], "died");
+    drop(server);
+    finish(going);
+    // A run that ended leaves no lock of its own behind.
+    let locks = sandbox.run_locks("report");
+    assert_eq!(locks.len(), 1, "only the killed run's: {locks:?}");
+    let server = Server::start(vec![Reply::status(200)]);
+    sandbox.write(
+        "jobs.yaml",
+        file(&[(
+            "report",
+            &server.url("/r"),
+            "timeout: 60s\nconcurrency: allow",
+        )]),
+    );
+    assert_eq!(sandbox.run(&["run", "report"]).code, 0);
+    assert_eq!(
+        sandbox.run_locks("report"),
+        Vec::<String>::new(),
+        "a run alone clears the dead runs' locks"
+    );
+    // The run going failed when its server went away.
+    assert_eq!(recorded(&sandbox), ["succeeded", "died", "failed"]);
+}
+
 fn status_ignores_a_failure_of_a_disabled_job(backend: Backend) {
     let server = Server::start(vec![Reply::status(500)]);
     let sandbox = backend.sandbox(&file(&[("off", &server.url("/o"), "enabled: false")]));
     assert_eq!(sandbox.run(&["run", "off", "--force"]).code, 1);
     assert_eq!(sandbox.run(&["status"]).code, 0);
+}
+
+/// A finished run of `job` that started at `started`.
+fn run_at(job: &str, started: &str, outcome: Outcome) -> Record {
+    let started: jiff::Timestamp = started.parse().unwrap();
+    let mut run = Record::start(
+        format!("seeded-{job}-{started}"),
+        job,
+        Trigger::Scheduled,
+        None,
+        started,
+    );
+    run.outcome = outcome;
+    run.ended = Some(started);
+    run.duration_ms = Some(0);
+    run
+}
+
+fn status_writes_every_instant_with_the_same_width(backend: Backend) {
+    let sandbox = backend.sandbox(&file(&[
+        ("a", "http://127.0.0.1:9/", ""),
+        ("b", "http://127.0.0.1:9/", ""),
+        ("c", "http://127.0.0.1:9/", ""),
+    ]));
+    let mut store = sandbox.history_store();
+    for (job, at) in [
+        ("a", "2025-03-07T18:15:20.34Z"),
+        ("b", "2025-03-07T18:15:20.437Z"),
+        ("c", "2025-03-07T18:15:20Z"),
+    ] {
+        store
+            .add(&run_at(job, at, Outcome::Succeeded), 10, true)
+            .unwrap();
+    }
+    let run = sandbox.run(&["status"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    let last_runs: Vec<&str> = lines[1..]
+        .iter()
+        .map(|l| l.split_whitespace().nth(1).unwrap())
+        .collect();
+    assert_eq!(
+        last_runs,
+        [
+            "2025-03-07T18:15:20.340+00:00",
+            "2025-03-07T18:15:20.437+00:00",
+            "2025-03-07T18:15:20.000+00:00"
+        ],
+        "{}",
+        run.stdout
+    );
+    let json: Value = serde_json::from_str(&sandbox.run(&["status", "--json"]).stdout).unwrap();
+    assert_eq!(
+        json["jobs"][0]["last_success"],
+        "2025-03-07T18:15:20.340+00:00"
+    );
+}
+
+fn list_and_status_agree_that_a_disabled_job_has_no_next_run(backend: Backend) {
+    let sandbox = backend.sandbox(&file(&[
+        ("off", "http://127.0.0.1:9/", "enabled: false"),
+        ("on", "http://127.0.0.1:9/", ""),
+    ]));
+    for command in ["list", "status"] {
+        let run = sandbox.run(&[command]);
+        let header = run.stdout.lines().next().unwrap();
+        let next = header.find("NEXT").unwrap();
+        let cells: Vec<String> = run
+            .stdout
+            .lines()
+            .skip(1)
+            .map(|l| l[next..].split_whitespace().next().unwrap().to_string())
+            .collect();
+        assert_eq!(cells[0], "disabled", "{command}: {}", run.stdout);
+        assert!(
+            cells[1].ends_with("-01-01T00:00:00+00:00"),
+            "{command}: {}",
+            run.stdout
+        );
+        let json: Value = serde_json::from_str(&sandbox.run(&[command, "--json"]).stdout).unwrap();
+        assert_eq!(json["jobs"][0]["next"], Value::Null, "{command}");
+        assert!(json["jobs"][1]["next"].is_string(), "{command}");
+    }
 }
 
 fn history_of_an_unknown_job_suggests_a_name(backend: Backend) {

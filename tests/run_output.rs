@@ -85,6 +85,71 @@ fn refused_credentials_name_the_header_and_the_variable() {
 }
 
 #[test]
+fn refused_credentials_outside_the_headers_are_named_where_they_are() {
+    let cases = [
+        (
+            "?format=csv&key=${API_KEY}",
+            "authentication failed: check the `key` query parameter and variable `API_KEY`",
+        ),
+        (
+            "?api_key=abc123",
+            "authentication failed: check the `api_key` query parameter (its value is written in the job file)",
+        ),
+        (
+            "/hooks/${HOOK_TOKEN}",
+            "authentication failed: check the URL and variable `HOOK_TOKEN`",
+        ),
+    ];
+    for (tail, expected) in cases {
+        let server = Server::start(vec![Reply::status(401)]);
+        let sandbox = Sandbox::with_jobs(&format!(
+            "jobs:\n  - name: report\n    schedule: \"* * * * *\"\n    url: \"{}{tail}\"\n    retries: 0\n",
+            server.url("/r")
+        ));
+        let run = run_env(
+            &sandbox,
+            &["run", "report"],
+            &[("API_KEY", "k3y-value"), ("HOOK_TOKEN", "h00k-value")],
+        );
+        assert_eq!(run.code, 1);
+        assert!(run.stderr.contains(expected), "{tail}: {}", run.stderr);
+        assert!(!run.stderr.contains("no credential"), "{}", run.stderr);
+    }
+    let server = Server::start(vec![Reply::status(403)]);
+    let url = server
+        .url("/r")
+        .replace("://", "://${API_USER}:${API_PASSWORD}@");
+    let sandbox = Sandbox::with_jobs(&format!(
+        "jobs:\n  - name: report\n    schedule: \"* * * * *\"\n    url: \"{url}\"\n    retries: 0\n"
+    ));
+    let run = run_env(
+        &sandbox,
+        &["run", "report"],
+        &[("API_USER", "alice"), ("API_PASSWORD", "pw-value")],
+    );
+    assert!(
+        run.stderr.contains(
+            "authentication failed: check the user name and password in the URL and variables `API_USER`, `API_PASSWORD`"
+        ),
+        "{}",
+        run.stderr
+    );
+    // With none at all, it says so.
+    let server = Server::start(vec![Reply::status(401)]);
+    let sandbox = Sandbox::with_jobs(&format!(
+        "jobs:\n  - name: report\n    schedule: \"* * * * *\"\n    url: \"{}?format=csv\"\n    retries: 0\n",
+        server.url("/r")
+    ));
+    let run = run_env(&sandbox, &["run", "report"], &[]);
+    assert!(
+        run.stderr
+            .contains("the job sends no credential: no credential header, and none in its URL"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
 fn a_long_body_is_cut_to_500_characters() {
     let server = Server::start(vec![Reply::status(502).body("e".repeat(2000))]);
     let sandbox = sandbox(&server, "    retries: 0\n");
@@ -146,13 +211,15 @@ fn very_verbose_shows_the_headers_with_credentials_masked() {
     let run = run(&sandbox, &["-vv", "run", "report"]);
     assert_eq!(run.code, 0);
     assert!(
-        run.stderr
-            .contains(&format!("> POST {}\n", server.url("/report"))),
+        run.stderr.contains(&format!(
+            "> POST /report HTTP/1.1\n> content-length: 28\n> accept: */*\n> host: {}\n",
+            server.address()
+        )),
         "{}",
         run.stderr
     );
     assert!(
-        run.stderr.contains("> Authorization: Bearer ***\n"),
+        run.stderr.contains("> authorization: Bearer ***\n"),
         "{}",
         run.stderr
     );
@@ -287,6 +354,25 @@ fn a_disabled_job_does_not_run_unless_forced() {
 }
 
 #[test]
+fn a_preview_of_a_disabled_job_says_it_is_disabled() {
+    let server = Server::start(vec![]);
+    let sandbox = sandbox(&server, "    enabled: false\n");
+    for preview in ["--dry-run", "--as-curl"] {
+        let shown = run(&sandbox, &["run", "report", preview]);
+        assert_eq!(shown.code, 0, "{}", shown.stderr);
+        assert!(!shown.stdout.is_empty());
+        assert_eq!(
+            shown.stderr,
+            "jobrun: note: job `report` is disabled (`enabled: false` in jobs.yaml:2): it runs only with `--force`\n",
+            "{preview}"
+        );
+        let quiet = run(&sandbox, &["-q", "run", "report", preview]);
+        assert_eq!(quiet.stderr, "", "{preview}");
+    }
+    assert!(server.requests().is_empty());
+}
+
+#[test]
 fn dry_run_prints_the_request_masked_and_sends_nothing() {
     let server = Server::start(vec![]);
     let sandbox = sandbox(&server, "");
@@ -295,8 +381,9 @@ fn dry_run_prints_the_request_masked_and_sends_nothing() {
     assert_eq!(
         run.stdout,
         format!(
-            "POST {}\nAuthorization: Bearer ***\nContent-Type: application/json\nUser-Agent: jobrun/{}\n\n{{\"channel\":\"kpi\",\"total\":42}}\n",
+            "POST {}\ncontent-length: 28\naccept: */*\nhost: {}\nauthorization: Bearer ***\ncontent-type: application/json\nuser-agent: jobrun/{}\n\n{{\"channel\":\"kpi\",\"total\":42}}\n",
             server.url("/report"),
+            server.address(),
             env!("CARGO_PKG_VERSION")
         )
     );
@@ -304,7 +391,82 @@ fn dry_run_prints_the_request_masked_and_sends_nothing() {
     assert!(server.requests().is_empty());
 }
 
-/// `run report --as-curl`, checked to send nothing itself.
+/// The header lines of a request head, `name: value`, in order.
+fn header_lines(head: &str) -> Vec<String> {
+    head.lines()
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn dry_run_and_vv_show_the_request_as_the_server_receives_it() {
+    let jobs = [
+        "    method: POST\n    headers: {X-Channel: kpi}\n    data: {total: 42}\n",
+        "    method: GET\n",
+        "    method: PUT\n",
+        "    method: DELETE\n    headers: {Accept: text/csv, User-Agent: reports/2}\n",
+        "    method: PATCH\n    body: \"a=1&b=2\"\n    headers: {Content-Type: application/x-www-form-urlencoded}\n",
+        "    method: HEAD\n",
+    ];
+    for extra in jobs {
+        let server = Server::start(vec![Reply::status(200)]);
+        let sandbox = Sandbox::with_jobs(&format!(
+            "jobs:\n  - name: report\n    schedule: \"* * * * *\"\n    url: \"{}?day=mon\"\n    retries: 0\n{extra}",
+            server.url("/report")
+        ));
+        let dry = run_env(&sandbox, &["run", "report", "--dry-run"], &[]);
+        assert_eq!(dry.code, 0, "{}", dry.stderr);
+        let verbose = run_env(&sandbox, &["-vv", "run", "report"], &[]);
+        assert_eq!(verbose.code, 0, "{}", verbose.stderr);
+        let received = &server.requests()[0];
+        let wire: Vec<&str> = received
+            .head
+            .lines()
+            .take_while(|l| !l.is_empty())
+            .collect();
+        // --dry-run: the method and URL, then the headers exactly as sent.
+        assert_eq!(
+            dry.stdout.lines().next().unwrap(),
+            format!("{} {}?day=mon", received.method, server.url("/report")),
+            "{extra}"
+        );
+        assert_eq!(header_lines(&dry.stdout), wire[1..], "{extra}");
+        if !received.body.is_empty() {
+            assert!(
+                dry.stdout
+                    .ends_with(&format!("\n\n{}\n", received.body_text())),
+                "{extra}: {}",
+                dry.stdout
+            );
+        }
+        // -vv: the head as sent, request line included, as curl -v shows it.
+        let shown: Vec<&str> = verbose
+            .stderr
+            .lines()
+            .filter_map(|l| l.strip_prefix("> "))
+            .collect();
+        assert_eq!(shown, wire, "{extra}");
+    }
+}
+
+#[test]
+fn dry_run_masks_secrets_in_the_headers_as_sent() {
+    let server = Server::start(vec![]);
+    let sandbox = sandbox(&server, "");
+    let run = run(&sandbox, &["run", "report", "--dry-run"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("\nauthorization: Bearer ***\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains(TOKEN), "{}", run.stdout);
+    assert!(server.requests().is_empty());
+}
+
+/// `run report --as-curl`, checked to send nothing itself./// `run report --as-curl`, checked to send nothing itself.
 fn as_curl(server: &Server, sandbox: &Sandbox) -> String {
     let run = run(sandbox, &["run", "report", "--as-curl"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -537,7 +699,7 @@ fn url_userinfo_is_sent_as_basic_auth_and_never_shown() {
     assert_eq!(received.header("authorization"), Some(basic));
     let dry = run_with(&["run", "report", "--dry-run"]);
     assert!(
-        dry.stdout.contains("Authorization: Basic ***\n"),
+        dry.stdout.contains("authorization: Basic ***\n"),
         "{}",
         dry.stdout
     );

@@ -200,7 +200,7 @@ fn a_value_that_cannot_be_opened_exits_3_naming_it_never_showing_it() {
         (
             "AAAAAAAA",
             KEY,
-            "it is too short: 6 bytes, where the iv and tag alone are 28",
+            "it is too short: 6 bytes, where the iv and tag alone are 28 bytes",
         ),
     ] {
         env_file(

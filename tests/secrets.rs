@@ -171,14 +171,36 @@ const CASES: &[Case] = &[
     case(&["list"], Answer::None, 0),
     case(&["list", "--json"], Answer::None, 0),
     case(&["next", "report"], Answer::None, 0),
+    case(
+        &["next", "report", "--after", "9999-12-30T00:00:00Z"],
+        Answer::None,
+        1,
+    ),
+    // A drifted crontab: the diff, and the command that fixes it.
+    case(
+        &[
+            "crontab",
+            "--mailto",
+            "ops@example.com",
+            "--check",
+            "jobs.yaml",
+        ],
+        Answer::None,
+        1,
+    ),
     case(&["validate"], Answer::None, 0),
     case(&["validate", "--env"], Answer::None, 0),
     case(&["-v", "validate", "--env"], Answer::None, 0),
     case(&["validate", "--env", "--format", "json"], Answer::None, 0),
     case(&["validate", "--env", "--strict"], Answer::None, 0),
+    // `init` finding the job file and the .env there: refused, naming
+    // the paths only.
+    case(&["init"], Answer::None, 3),
+    case(&["--config", "new.yaml", "init"], Answer::None, 3),
     // Previews.
     case(&["run", "report", "--dry-run"], Answer::None, 0),
     case(&["run", "report", "--as-curl"], Answer::None, 0),
+    case(&["-vv", "run", "report", "--dry-run"], Answer::None, 0),
     // Runs, at every verbosity and format, into every sink.
     case(&["run", "report"], EchoOk, 0),
     case(&["run", "report"], EchoFail, 1),

@@ -246,7 +246,7 @@ fn with_one_host_killed_mid_run_the_others_still_run_every_instant_once(backend:
         .collect();
     assert_eq!(
         outcomes,
-        ["succeeded", "succeeded", "succeeded", "interrupted"],
+        ["succeeded", "succeeded", "succeeded", "died"],
         "the killed run is marked by the next"
     );
     assert_eq!(runs[3]["host"], victim.as_str());
@@ -901,6 +901,11 @@ fn a_run_cut_off_for_longer_than_its_lease_says_its_lock_ran_out() {
     own.stop();
     std::thread::sleep(common::TEST_LEASE + Duration::from_secs(1));
     own.restart();
+    // Its lease ran out: to a reader on any host, the run is gone.
+    let status = run(on(&sandbox, "host-b"), &["status", "--json"]);
+    assert_eq!(status.code, 1, "{}", status.stderr);
+    let status: Value = serde_json::from_str(&status.stdout).unwrap();
+    assert_eq!(status["jobs"][0]["last_run"]["outcome"], "died");
     let second = run(on(&sandbox, "host-b"), &["run", "locked"]);
     assert_eq!(second.code, 0, "the lease ran out: {}", second.stderr);
     let first = finish(first);
@@ -911,4 +916,10 @@ fn a_run_cut_off_for_longer_than_its_lease_says_its_lock_ran_out() {
         first.stderr
     );
     assert_eq!(server.requests().len(), 2);
+    // Back in touch, the first run records how it ended after all.
+    let outcomes: Vec<String> = history(&sandbox)
+        .iter()
+        .map(|r| r["outcome"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(outcomes, ["succeeded", "succeeded"]);
 }

@@ -6,7 +6,7 @@
 //! The jobs run one after another, in file order, each exactly as `run`
 //! runs it (lock, `dependsOn`, history). A signal stops the whole command.
 
-use crate::command::{Invocation, in_zone};
+use crate::command::{Invocation, rfc3339};
 use crate::error::{Error, Exit};
 use crate::jobfile::validate::Purpose;
 use crate::run::log::LogFormat;
@@ -74,7 +74,7 @@ pub(crate) fn execute(inv: &mut Invocation) -> Result<Exit, Error> {
                 inv.ctx.stderr,
                 "jobrun: catching up job `{}`: its run at {} was missed",
                 job.name,
-                in_zone(instant, &job.zone.tz)
+                rfc3339(&instant.to_zoned_datetime(job.zone.tz.clone()))
             );
         }
         let start = Start {

@@ -1,11 +1,12 @@
 //! `jobrun crontab`: print the cron.d file, or compare an installed one.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::command::Invocation;
 use crate::error::{Error, Exit};
 use crate::export::crontab::{self, Options};
 use crate::export::drift;
+use crate::export::{Launch, sh_quote};
 use crate::files::io_reason;
 use crate::jobfile::validate::Purpose;
 
@@ -75,14 +76,51 @@ pub(crate) fn execute(inv: &mut Invocation, args: &Request) -> Result<Exit, Erro
             if !inv.global.quiet {
                 let _ = writeln!(
                     inv.ctx.stderr,
-                    "jobrun: `{}` differs from what `jobrun crontab` writes now; install the new file with `jobrun crontab > {}`",
-                    path.display(),
-                    path.display()
+                    "jobrun: {} differs from what `jobrun crontab` writes now with these flags; to install the new file, run:\n  {}",
+                    crate::wording::code(&path.display().to_string()),
+                    fix(&launch, args, path)
                 );
             }
             Ok(Exit::Failed)
         }
     }
+}
+
+/// The command that writes what `--check` compared with into `installed`:
+/// this executable, with the job file and every flag that shapes the file
+/// as they were given (paths absolute, as the file holds them), so that
+/// following it literally, from any directory, makes the check pass.
+fn fix(launch: &Launch, args: &Request, installed: &Path) -> String {
+    let exe = std::env::current_exe()
+        .ok()
+        .filter(|p| p.to_str().is_some_and(|t| !t.chars().any(char::is_control)));
+    let runner = Launch {
+        bin: exe.unwrap_or_else(|| PathBuf::from("jobrun")),
+        ..launch.clone()
+    };
+    let mut tail = vec!["crontab".to_string()];
+    match (&args.user, args.user_crontab) {
+        (_, true) => tail.push("--user-crontab".into()),
+        (Some(user), false) => tail.extend(["--user".into(), user.clone()]),
+        (None, false) => {}
+    }
+    if let Some(mailto) = &args.mailto {
+        tail.extend(["--mailto".into(), mailto.clone()]);
+    }
+    if args.bin.is_some() {
+        tail.extend(["--bin".into(), launch.bin.to_string_lossy().into_owned()]);
+    }
+    if args.cron_tz {
+        tail.push("--cron-tz".into());
+    }
+    let tail: Vec<&str> = tail.iter().map(String::as_str).collect();
+    let words: Vec<String> = runner.words(&tail).iter().map(|w| sh_quote(w)).collect();
+    let target = std::path::absolute(installed).unwrap_or_else(|_| installed.to_path_buf());
+    format!(
+        "{} > {}",
+        words.join(" "),
+        sh_quote(&target.to_string_lossy())
+    )
 }
 
 /// A user name as cron and systemd take it: letters, digits, `.`, `_`

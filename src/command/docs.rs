@@ -1,5 +1,5 @@
-//! `jobrun completions SHELL` and `jobrun man`: generated from the same
-//! definitions as `--help`, so they never drift from it.
+//! `jobrun completions SHELL`: generated from the same definitions as
+//! `--help`, so it never drifts from it. The manual pages are `man.rs`.
 
 use clap::CommandFactory;
 
@@ -14,15 +14,6 @@ pub(crate) fn completions(
     let mut command = Cli::command();
     let mut out = Vec::new();
     clap_complete::generate(shell, &mut command, "jobrun", &mut out);
-    inv.ctx.stdout.write_all(&out).map_err(Error::Output)?;
-    Ok(Exit::Success)
-}
-
-pub(crate) fn man(inv: &mut Invocation) -> Result<Exit, Error> {
-    let mut out = Vec::new();
-    clap_mangen::Man::new(Cli::command())
-        .render(&mut out)
-        .map_err(Error::Output)?;
     inv.ctx.stdout.write_all(&out).map_err(Error::Output)?;
     Ok(Exit::Success)
 }

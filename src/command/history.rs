@@ -7,6 +7,7 @@ use crate::error::{Error, Exit};
 use crate::job::duration;
 use crate::jobfile::validate::Purpose;
 use crate::state;
+use crate::state::liveness;
 use crate::state::record::{Delivery, NoticeKind};
 use crate::state::record::{Record, instant};
 
@@ -76,15 +77,21 @@ pub(crate) fn execute(
         // A job removed from the file keeps its history; a name that is
         // neither in the file nor in the history is a slip.
         let known = match &store {
-            Some(store) => store.knows(name).map_err(Error::History)?,
+            Some(store) => store.history.knows(name).map_err(Error::History)?,
             None => false,
         };
         if !known {
             file.job(name)?;
         }
     }
+    // A row that says `running` of a run that is gone reads `died`, as
+    // `status` says too.
     let runs = match &store {
-        Some(store) => store.recent(name, count).map_err(Error::History)?,
+        Some(store) => {
+            let read = || store.history.recent(name, count);
+            liveness::settle(&*store.locks, read().map_err(Error::History)?, read)
+                .map_err(Error::History)?
+        }
         None => Vec::new(),
     };
     let text = if json {

@@ -39,9 +39,12 @@ pub(crate) fn execute(inv: &mut Invocation, json: bool) -> Result<Exit, Error> {
             enabled: job.enabled,
             schedule: job.schedule.text().trim(),
             timezone: job.zone.label(),
+            // A disabled job does not run from its schedule: no next
+            // run, as `status` says too (`next NAME` still shows the times).
             next: job
-                .schedule
-                .next_after(now, &job.zone.tz)
+                .enabled
+                .then(|| job.schedule.next_after(now, &job.zone.tz))
+                .flatten()
                 .as_ref()
                 .map(rfc3339),
             method: job.request.method.as_str(),
@@ -85,7 +88,11 @@ fn table(entries: &[Entry]) -> String {
                 if e.enabled { "yes" } else { "no" }.to_string(),
                 e.schedule.to_string(),
                 e.timezone.clone(),
-                e.next.clone().unwrap_or_else(|| "never".into()),
+                match (&e.next, e.enabled) {
+                    (Some(next), _) => next.clone(),
+                    (None, false) => "disabled".into(),
+                    (None, true) => "never".into(),
+                },
                 e.method.to_string(),
                 e.url.clone(),
                 e.description.unwrap_or("").to_string(),

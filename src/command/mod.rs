@@ -1,8 +1,11 @@
 //! One thin file per subcommand. Each takes the invocation (the world in a
 //! `Context`, and the global options) and its own plain options, calls the
 //! rooms, prints, and returns the exit code or an error, which
-//! [`Invocation::report`] renders. Commands never see clap's types: the
-//! command line is turned into their options in `lib.rs`.
+//! [`Invocation::report`] renders. Commands never see clap's argument
+//! structs: the command line is turned into their options in `lib.rs`
+//! (`docs.rs` and `man.rs` alone ask clap for the CLI's definition, to print the completions
+//! and manual pages from it). A command holds no logic a room owns:
+//! what it decides beyond parsing and printing belongs in a room.
 
 pub(crate) mod catch_up;
 pub(crate) mod copy_history;
@@ -10,10 +13,13 @@ pub(crate) mod crontab;
 pub(crate) mod docs;
 pub(crate) mod encrypt;
 pub(crate) mod history;
+pub(crate) mod init;
 pub(crate) mod kubernetes;
 pub(crate) mod list;
+pub(crate) mod man;
 pub(crate) mod next;
 pub(crate) mod run;
+pub(crate) mod schema;
 pub(crate) mod status;
 pub(crate) mod systemd;
 pub(crate) mod validate;
@@ -219,8 +225,19 @@ impl Invocation<'_, '_> {
 }
 
 /// Rows under a header, each column as wide as its widest cell, two spaces
-/// apart; the last column is not padded.
+/// apart; the last column is not padded. A cell's control characters are
+/// written as escapes: a description or an error from a server must not
+/// start a row of its own or command the terminal.
 pub(crate) fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|cell| crate::wording::escape_controls(cell).into_owned())
+                .collect()
+        })
+        .collect();
+    let rows = rows.as_slice();
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in rows {
         for (width, cell) in widths.iter_mut().zip(row) {
@@ -244,7 +261,11 @@ pub(crate) fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
-/// An instant in a zone, as `list` and `next` print them.
+/// A recorded instant in a zone, as `status` prints them: RFC 3339 with
+/// the zone's offset and always three decimals, so that a column of them
+/// lines up (`18:15:20.340+00:00`, never `18:15:20.34+00:00`).
 pub(crate) fn in_zone(t: jiff::Timestamp, tz: &jiff::tz::TimeZone) -> String {
-    rfc3339(&t.to_zoned_datetime(tz.clone()))
+    t.to_zoned_datetime(tz.clone())
+        .strftime("%Y-%m-%dT%H:%M:%S%.3f%:z")
+        .to_string()
 }

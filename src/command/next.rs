@@ -20,6 +20,7 @@ pub(crate) fn execute(
     }
     let after = after.unwrap_or(inv.ctx.now);
     let mut out = String::new();
+    let mut found = 0;
     for fire in job
         .schedule
         .upcoming(after, &job.zone.tz)
@@ -27,10 +28,31 @@ pub(crate) fn execute(
     {
         out.push_str(&rfc3339(&fire));
         out.push('\n');
+        found += 1;
     }
     inv.ctx
         .stdout
         .write_all(out.as_bytes())
         .map_err(Error::Output)?;
-    Ok(Exit::Success)
+    // Every schedule `validate` lets through fires, so fewer times than
+    // asked for means the end of the calendar jobrun reckons with
+    // (`schedule::fire_times`).
+    if found < count && !inv.global.quiet {
+        let after = rfc3339(&after.to_zoned_datetime(job.zone.tz.clone()));
+        let what = match found {
+            0 => "no run".to_string(),
+            n => format!("only {}", crate::wording::plural(n as usize, "run")),
+        };
+        let _ = writeln!(
+            inv.ctx.stderr,
+            "jobrun: job `{name}` has {what} after {after}: run times are reckoned up to the end of the year {}",
+            crate::schedule::LAST_YEAR
+        );
+    }
+    // A script asking for the next run gets none: that is not a success.
+    Ok(if found == 0 {
+        Exit::Failed
+    } else {
+        Exit::Success
+    })
 }

@@ -1,6 +1,8 @@
 //! `jobrun status`: each job's last run, last success, failures in a row
 //! and next run, from the history. Exits 1 when the last run of any
-//! enabled job failed, so a monitoring script needs only the exit code.
+//! enabled job failed, was interrupted or died, so a monitoring script
+//! needs only the exit code. A row that says `running` is believed only
+//! while its run's lock is held (`state::liveness`).
 
 use serde::Serialize;
 
@@ -10,6 +12,7 @@ use crate::job::Job;
 use crate::job::duration;
 use crate::jobfile::validate::Purpose;
 use crate::state;
+use crate::state::liveness;
 use crate::state::record::{Outcome, Record};
 
 /// The most rows read per job: more than any sensible `historyLimit`.
@@ -26,9 +29,10 @@ struct JobStatus {
     enabled: bool,
     last_run: Option<LastRun>,
     last_success: Option<String>,
-    /// Failed runs since the last success.
+    /// Runs since the last success that failed, were interrupted or died.
     consecutive_failures: u32,
-    /// The last run that sent its request failed, and the job is enabled.
+    /// The last run that sent its request and ended failed, was
+    /// interrupted or died, and the job is enabled.
     failing: bool,
     next: Option<String>,
 }
@@ -52,9 +56,11 @@ pub(crate) fn execute(inv: &mut Invocation, json: bool) -> Result<Exit, Error> {
     let mut statuses = Vec::with_capacity(jobs.len());
     for job in jobs {
         let runs = match &store {
-            Some(store) => store
-                .recent(Some(&job.name), ROWS_PER_JOB)
-                .map_err(Error::History)?,
+            Some(store) => {
+                let read = || store.history.recent(Some(&job.name), ROWS_PER_JOB);
+                liveness::settle(&*store.locks, read().map_err(Error::History)?, read)
+                    .map_err(Error::History)?
+            }
             None => Vec::new(),
         };
         statuses.push(status(job, &runs, inv.ctx.now));
@@ -93,11 +99,12 @@ fn status(job: &Job, runs: &[Record], now: jiff::Timestamp) -> JobStatus {
     let consecutive_failures = runs
         .iter()
         .take_while(|r| r.outcome != Outcome::Succeeded)
-        .filter(|r| r.outcome == Outcome::Failed)
+        .filter(|r| r.outcome.failed())
         .count() as u32;
+    // Skipped and busy runs did nothing; a run still going has not ended.
     let last_finished = runs
         .iter()
-        .find(|r| matches!(r.outcome, Outcome::Succeeded | Outcome::Failed));
+        .find(|r| r.outcome == Outcome::Succeeded || r.outcome.failed());
     JobStatus {
         name: job.name.clone(),
         enabled: job.enabled,
@@ -112,7 +119,7 @@ fn status(job: &Job, runs: &[Record], now: jiff::Timestamp) -> JobStatus {
         }),
         last_success: last_success.map(|r| in_zone(r.started, tz)),
         consecutive_failures,
-        failing: job.enabled && last_finished.is_some_and(|r| r.outcome == Outcome::Failed),
+        failing: job.enabled && last_finished.is_some_and(|r| r.outcome.failed()),
         next: job
             .enabled
             .then(|| job.schedule.next_after(now, tz))

@@ -124,7 +124,9 @@ fn check(inv: &mut Invocation, options: &Options) -> Result<Exit, Error> {
             let shown: Vec<Diagnostic> = report
                 .diagnostics
                 .iter()
-                .filter(|d| d.is_error() || !inv.global.quiet)
+                // Under `--strict` a warning fails the check like an
+                // error, so `-q` hides it no more than an error.
+                .filter(|d| d.is_error() || options.strict || !inv.global.quiet)
                 .cloned()
                 .collect();
             let text = Report {
@@ -139,16 +141,13 @@ fn check(inv: &mut Invocation, options: &Options) -> Result<Exit, Error> {
             file.checked.jobs.iter().filter(|j| j.enabled).count(),
             errors,
             warnings,
+            options.strict,
         );
+        let path = crate::wording::escape_controls(&file.path.display().to_string()).into_owned();
         if failed {
-            let why = if errors == 0 {
-                " (--strict fails on warnings)"
-            } else {
-                ""
-            };
-            write_err(inv, &format!("{}: {summary}{why}\n", file.path.display()));
+            write_err(inv, &format!("{path}: {summary}\n"));
         } else if !inv.global.quiet {
-            let mut out = format!("{}: {summary}\n", file.path.display());
+            let mut out = format!("{path}: {summary}\n");
             let verbose = inv.global.verbose > 0;
             for job in &file.checked.jobs {
                 let needs: Vec<&str> = job.needed_variables().into_iter().collect();
@@ -158,13 +157,22 @@ fn check(inv: &mut Invocation, options: &Options) -> Result<Exit, Error> {
                     out.push_str(&format!("  {} needs no variables\n", job.name));
                 }
                 if verbose {
-                    let next = job.schedule.next_after(inv.ctx.now, &job.zone.tz);
-                    let next = next
-                        .as_ref()
-                        .map_or_else(|| "never".into(), crate::command::rfc3339);
+                    // A disabled job has no next run, as `list` and
+                    // `status` say too.
+                    let next = match job.enabled {
+                        true => job
+                            .schedule
+                            .next_after(inv.ctx.now, &job.zone.tz)
+                            .as_ref()
+                            .map_or_else(
+                                || "next never".into(),
+                                |next| format!("next {}", crate::command::rfc3339(next)),
+                            ),
+                        false => "no next run".into(),
+                    };
                     let state = if job.enabled { "enabled" } else { "disabled" };
                     out.push_str(&format!(
-                        "    {state}, `{}` in {}, next {next}\n",
+                        "    {state}, `{}` in {}, {next}\n",
                         job.schedule.text().trim(),
                         job.zone.label()
                     ));
@@ -192,21 +200,19 @@ fn env_file_permissions(path: &std::path::Path) -> Vec<Diagnostic> {
     }
 }
 
-fn summary(jobs: usize, enabled: usize, errors: usize, warnings: usize) -> String {
-    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    let warnings = plural(warnings, "warning");
+/// The last line: `ok` and what the file holds, or what made it fail.
+fn summary(jobs: usize, enabled: usize, errors: usize, warnings: usize, strict: bool) -> String {
+    let plural = crate::wording::plural;
+    let (jobs, warnings_text) = (plural(jobs, "job"), plural(warnings, "warning"));
     if errors > 0 {
         // Which jobs are enabled is not known for jobs with errors.
+        format!("{jobs}, {}, {warnings_text}", plural(errors, "error"))
+    } else if strict && warnings > 0 {
         format!(
-            "{}, {}, {warnings}",
-            plural(jobs, "job"),
-            plural(errors, "error")
+            "failed: {warnings_text}, and `--strict` fails on warnings; {jobs} ({enabled} enabled), 0 errors"
         )
     } else {
-        format!(
-            "ok, {} ({enabled} enabled), {warnings}",
-            plural(jobs, "job")
-        )
+        format!("ok, {jobs} ({enabled} enabled), {warnings_text}")
     }
 }
 

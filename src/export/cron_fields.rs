@@ -3,7 +3,8 @@
 //! and hours of the host's clock that cover a job kept in another zone.
 //!
 //! Only ascending numbers, `a-b`, `a-b/n` and `*` are written: no names, no
-//! weekday 7, no `%` (schedules.md §3). The day fields keep the meaning of
+//! weekday 7, no `%`, which Vixie cron, cronie, robfig/cron (Kubernetes)
+//! and systemd all read the same way. The day fields keep the meaning of
 //! Vixie cron's rule (crontab(5)): when both are restricted a day matches
 //! if either does, otherwise both must.
 
@@ -352,7 +353,8 @@ mod tests {
         shifted_cron_line(m, h)
     }
 
-    /// schedules.md §6, host zone UTC.
+    /// Reference schedules, each with the crontab fields and the
+    /// `OnCalendar=` it must give, host zone UTC.
     #[test]
     fn the_reference_vectors_give_the_reference_crontab_and_calendar() {
         for (text, cron, calendar) in [

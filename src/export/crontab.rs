@@ -1,7 +1,7 @@
 //! `jobrun crontab`: an /etc/cron.d file (or a user crontab) running each
 //! enabled job when its schedule says, in its own zone.
 //!
-//! Facts followed (crontab(5), cron(8), schedules.md §3): a cron.d line has
+//! Facts followed (crontab(5), cron(8)): a cron.d line has
 //! a user field; cron.d files get no PATH from /etc/crontab; `%` in a
 //! command means a line break unless written `\%`; a missing final newline
 //! makes Debian cron ignore the whole file; Debian cron has no `CRON_TZ`,

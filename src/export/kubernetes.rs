@@ -2,7 +2,8 @@
 //! CronJob per enabled job, as YAML written by hand (every string quoted
 //! as a JSON string, which YAML reads the same).
 //!
-//! Facts followed (schedules.md §5): `schedule` takes five fields and
+//! Facts followed (the batch/v1 CronJob reference, and robfig/cron, the
+//! parser Kubernetes uses): `schedule` takes five fields and
 //! `timeZone` an IANA name; robfig/cron, Kubernetes' parser, treats only a
 //! bare `*` as an unrestricted day field; without `startingDeadlineSeconds`
 //! more than 100 missed schedules stop a CronJob for good; a Job's
@@ -29,6 +30,11 @@ pub(crate) const STATE_DIR: &str = "/var/lib/jobrun";
 /// The variable a pod learns its Job's name from, and so the instant the
 /// CronJob controller scheduled it for (see [`scheduled_instant`]).
 pub(crate) const JOB_NAME_VAR: &str = "JOBRUN_KUBERNETES_JOB";
+/// The user and group the container runs as: the unprivileged user of the
+/// image the Dockerfile builds (distroless's `nonroot`). The pod's
+/// `fsGroup` gives the state volume to that group, so the user can write
+/// the history whichever volume holds it.
+pub(crate) const RUN_AS_USER: u32 = 65532;
 /// How late a run may start when the job has no `catchUp`.
 pub(crate) const DEFAULT_STARTING_DEADLINE_SECONDS: u64 = 300;
 
@@ -301,7 +307,23 @@ fn cronjob(job: &Job, name: &str, schedule: &str, options: &Options) -> String {
         "            app.kubernetes.io/name: \"jobrun\"\n            jobrun/job: {}\n",
         quote(name)
     ));
-    out.push_str("        spec:\n          restartPolicy: \"Never\"\n          containers:\n");
+    out.push_str("        spec:\n          restartPolicy: \"Never\"\n");
+    // The restricted Pod Security Standard: not root, no privilege
+    // escalation, the runtime's seccomp profile. `fsGroup` gives the state
+    // volume to the user's group; with the state in a database there is
+    // no volume to write, so none is asked (the ConfigMap's files are
+    // readable by all). `OnRootMismatch` spares a large claim a recursive
+    // chown at every start.
+    out.push_str(&format!(
+        "          securityContext:\n            runAsNonRoot: true\n            runAsUser: {RUN_AS_USER}\n            runAsGroup: {RUN_AS_USER}\n"
+    ));
+    if options.state_url.is_none() {
+        out.push_str(&format!(
+            "            fsGroup: {RUN_AS_USER}\n            fsGroupChangePolicy: \"OnRootMismatch\"\n"
+        ));
+    }
+    out.push_str("            seccompProfile:\n              type: \"RuntimeDefault\"\n");
+    out.push_str("          containers:\n");
     out.push_str("            - name: \"jobrun\"\n");
     out.push_str(&format!("              image: {}\n", quote(options.image)));
     out.push_str(&format!(

@@ -175,10 +175,11 @@ pub(crate) fn enable_commands(units: &[Unit], user_units: bool, dir: &Path) -> S
         .filter(|u| u.file_name.ends_with(".timer"))
         .map(|u| u.file_name.as_str())
         .collect();
+    // A comment ends at a line break: a directory's name must not end it.
     let mut out = format!(
-        "# {} unit files written to {}\n",
-        units.len(),
-        dir.display()
+        "# {} written to {}\n",
+        crate::wording::plural(units.len(), "unit file"),
+        crate::wording::escape_controls(&dir.display().to_string())
     );
     if timers.is_empty() {
         out.push_str("# no enabled jobs: nothing to start\n");

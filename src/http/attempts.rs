@@ -1,8 +1,9 @@
-//! A run of a job: attempts, waits between them, the deadline over all of
-//! them. Each attempt and the run's end are reported as events, so the
-//! caller decides what is shown and where.
+//! One request's attempts: the first, the retries its policy allows, the
+//! waits between them and the deadline over all of them, for a job's run
+//! and a notification alike. Each attempt and the end are reported as
+//! events, so the caller decides what is shown and where.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::context::Clock;
 use crate::http::backoff::Backoff;
@@ -281,23 +282,6 @@ pub(crate) fn status_text(status: u16) -> String {
     match reason {
         Some(reason) => format!("{status} {reason}"),
         None => status.to_string(),
-    }
-}
-
-/// Real time, for the real process.
-pub(crate) struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> Instant {
-        Instant::now()
-    }
-
-    fn wall(&self) -> jiff::Timestamp {
-        jiff::Timestamp::now()
-    }
-
-    fn sleep(&self, duration: Duration) {
-        std::thread::sleep(duration);
     }
 }
 

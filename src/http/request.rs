@@ -2,6 +2,7 @@
 //! send: placeholders filled in, headers merged with jobrun's own, the body
 //! serialised, and every secret noted for masking.
 
+use crate::http::credential::{self, Credential, Place};
 use crate::http::url;
 use crate::job::template::{Rendered, Template, Unresolved};
 use crate::job::{Body, Data, Job, Method, Request};
@@ -20,9 +21,9 @@ pub(crate) struct Prepared {
     /// The text `expectBodyContains` asks for.
     pub(crate) expect_body: Option<String>,
     pub(crate) secrets: Secrets,
-    /// For each credential header, the variables its value came from: what
-    /// to check when the server refuses them.
-    pub(crate) credentials: Vec<(String, Vec<String>)>,
+    /// Where the request carries credentials, and the variables they came
+    /// from: what to check when the server refuses them.
+    pub(crate) credentials: Vec<Credential>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,16 +78,17 @@ impl Prepared {
         // fragment that would silently cut the rest of the URL off.
         let url_lookup = |name: &str| lookup(name).map(|v| v.replace('#', "%23"));
         let url = render_with(&request.url, &url_lookup)?;
+        let mut url_credentials = credential::in_url(&request.url);
         let mut render = |template: &Template| render_with(template, lookup);
         let mut headers = Vec::with_capacity(request.headers.len() + 3);
         let mut credentials = Vec::new();
         for (name, template) in &request.headers {
             let value = render(template)?;
             if mask::is_sensitive_header(name) {
-                credentials.push((
-                    name.clone(),
-                    template.placeholders().map(|p| p.name.clone()).collect(),
-                ));
+                credentials.push(Credential {
+                    place: Place::Header(name.clone()),
+                    variables: template.placeholders().map(|p| p.name.clone()).collect(),
+                });
             }
             headers.push(Header {
                 name: name.clone(),
@@ -164,29 +166,16 @@ impl Prepared {
             body,
             expect_body,
             secrets,
-            credentials,
+            credentials: {
+                credentials.append(&mut url_credentials);
+                credentials
+            },
         })
     }
 
     /// The URL as it may be shown.
     pub(crate) fn shown_url(&self) -> String {
         url::masked(&self.url, &self.secrets)
-    }
-
-    /// The request as an HTTP message with every secret masked, for
-    /// `--dry-run` and `-vv`.
-    pub(crate) fn shown(&self) -> String {
-        let mut out = format!("{} {}\n", self.method.as_str(), self.shown_url());
-        for header in &self.headers {
-            let value = self.secrets.header_value(&header.name, &header.value);
-            out.push_str(&format!("{}: {value}\n", header.name));
-        }
-        if let Some(body) = &self.body {
-            out.push('\n');
-            out.push_str(&self.secrets.mask(body));
-            out.push('\n');
-        }
-        out
     }
 }
 

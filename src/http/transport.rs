@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 use ureq::http;
 use ureq::tls::{Certificate, RootCerts, TlsConfig, TlsProvider};
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
-use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
+use ureq::unversioned::transport::{
+    Buffers, ConnectionDetails, Connector, DefaultConnector, LazyBuffers, NextTimeout, Transport,
+};
 use ureq::{Agent, Proxy};
 
 use crate::files::io_reason;
@@ -216,22 +218,11 @@ impl Client {
         if left.is_zero() {
             return Err(Failure::new(Class::Timeout, "timed out"));
         }
-        let mut builder = http::Request::builder().method(method.as_str()).uri(url);
-        for header in headers {
-            builder = builder.header(&header.name, &header.value);
-        }
-        // A method that carries a body but has none says so with
-        // `Content-Length: 0`, as curl and browsers do; ureq would announce
-        // a chunked body, which some servers refuse.
-        let body = match body {
-            None if matches!(method, Method::Post | Method::Put | Method::Patch) => Some(""),
-            other => other,
-        };
-        let result = match body {
-            Some(body) => builder
+        let result = match build(method, url, headers, body) {
+            (builder, Some(body)) => builder
                 .body(body.as_bytes())
                 .map(|request| self.send(request, left)),
-            None => builder.body(()).map(|request| self.send(request, left)),
+            (builder, None) => builder.body(()).map(|request| self.send(request, left)),
         };
         match result {
             Ok(sent) => sent.map_err(|e| {
@@ -321,26 +312,169 @@ impl Client {
     }
 }
 
+/// The request for ureq: method, URL, headers, and the body to send.
+fn build<'h, 'b>(
+    method: Method,
+    url: &str,
+    headers: impl Iterator<Item = &'h Header>,
+    body: Option<&'b str>,
+) -> (http::request::Builder, Option<&'b str>) {
+    let mut builder = http::Request::builder().method(method.as_str()).uri(url);
+    for header in headers {
+        builder = builder.header(&header.name, &header.value);
+    }
+    // A method that carries a body but has none says so with
+    // `Content-Length: 0`, as curl and browsers do; ureq would announce
+    // a chunked body, which some servers refuse.
+    let body = match body {
+        None if matches!(method, Method::Post | Method::Put | Method::Patch) => Some(""),
+        other => other,
+    };
+    (builder, body)
+}
+
 fn agent(roots: Vec<Certificate<'static>>, proxy: Option<Proxy>) -> Agent {
     let tls = TlsConfig::builder()
         .provider(TlsProvider::Rustls)
         .root_certs(RootCerts::Specific(Arc::new(roots)))
         .unversioned_rustls_crypto_provider(Arc::new(rustls::crypto::ring::default_provider()))
         .build();
-    let config = Agent::config_builder()
-        .http_status_as_error(false)
-        // Redirects are followed by `Client::exchange`, by the job's rules.
-        .max_redirects(0)
-        // jobrun sends its own User-Agent as one of the headers.
-        .user_agent("")
-        .proxy(proxy)
-        .tls_config(tls)
-        .build();
+    let config = config().proxy(proxy).tls_config(tls).build();
     Agent::with_parts(
         config,
         DefaultConnector::default(),
         LiteralResolver::default(),
     )
+}
+
+/// How every request is made, sent or rehearsed.
+fn config() -> ureq::config::ConfigBuilder<ureq::typestate::AgentScope> {
+    Agent::config_builder()
+        .http_status_as_error(false)
+        // Redirects are followed by `Client::exchange`, by the job's rules.
+        .max_redirects(0)
+        // jobrun sends its own User-Agent as one of the headers.
+        .user_agent("")
+}
+
+/// The bytes the transport writes for `request`'s first attempt (its head
+/// and body), made by the same agent settings and the same request as a
+/// real send, into a connection that goes nowhere: nothing is looked up,
+/// connected to or sent. What `--dry-run` and `-vv` show, so that they
+/// show the headers ureq adds (`host`, `accept`, `content-length`) as
+/// they go out. A proxy is left out: the request shown is the one for the
+/// server.
+pub(crate) fn rehearse(request: &Prepared) -> Result<Vec<u8>, String> {
+    let written = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let agent = Agent::with_parts(
+        config().build(),
+        Rehearsal {
+            written: written.clone(),
+        },
+        NoLookup,
+    );
+    let body = request.body.as_deref();
+    let sent = match build(request.method, &request.url, request.headers.iter(), body) {
+        (builder, Some(body)) => builder.body(body.as_bytes()).map(|r| agent.run(r)),
+        (builder, None) => builder.body(()).map(|r| agent.run(r)),
+    };
+    match sent {
+        Ok(Ok(_)) => {}
+        Ok(Err(e)) => return Err(e.to_string()),
+        Err(e) => return Err(e.to_string()),
+    }
+    let bytes = written
+        .lock()
+        .map_err(|_| "the rehearsal failed".to_string())?
+        .clone();
+    Ok(bytes)
+}
+
+/// A connection that records what is written to it and answers `204`.
+#[derive(Debug)]
+struct Rehearsal {
+    written: Arc<std::sync::Mutex<Vec<u8>>>,
+}
+
+impl Connector for Rehearsal {
+    type Out = Rehearsed;
+
+    fn connect(
+        &self,
+        details: &ConnectionDetails,
+        _chained: Option<()>,
+    ) -> Result<Option<Rehearsed>, ureq::Error> {
+        Ok(Some(Rehearsed {
+            buffers: LazyBuffers::new(
+                details.config.input_buffer_size(),
+                details.config.output_buffer_size(),
+            ),
+            written: self.written.clone(),
+            tls: details.needs_tls(),
+            answered: false,
+        }))
+    }
+}
+
+#[derive(Debug)]
+struct Rehearsed {
+    buffers: LazyBuffers,
+    written: Arc<std::sync::Mutex<Vec<u8>>>,
+    /// An https request is written as it would be inside TLS.
+    tls: bool,
+    answered: bool,
+}
+
+impl Transport for Rehearsed {
+    fn buffers(&mut self) -> &mut dyn Buffers {
+        &mut self.buffers
+    }
+
+    fn transmit_output(&mut self, amount: usize, _: NextTimeout) -> Result<(), ureq::Error> {
+        let output = &self.buffers.output()[..amount];
+        if let Ok(mut written) = self.written.lock() {
+            written.extend_from_slice(output);
+        }
+        Ok(())
+    }
+
+    fn await_input(&mut self, _: NextTimeout) -> Result<bool, ureq::Error> {
+        if self.answered {
+            return Ok(false);
+        }
+        const REPLY: &[u8] = b"HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n";
+        let room = self.buffers.input_append_buf();
+        let n = REPLY.len().min(room.len());
+        room[..n].copy_from_slice(&REPLY[..n]);
+        self.buffers.input_appended(n);
+        self.answered = true;
+        Ok(true)
+    }
+
+    fn is_open(&mut self) -> bool {
+        !self.answered
+    }
+
+    fn is_tls(&self) -> bool {
+        self.tls
+    }
+}
+
+/// An address for any host, without a lookup: a rehearsal connects nowhere.
+#[derive(Debug)]
+struct NoLookup;
+
+impl Resolver for NoLookup {
+    fn resolve(
+        &self,
+        _: &http::Uri,
+        _: &ureq::config::Config,
+        _: NextTimeout,
+    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        let mut addresses = self.empty();
+        addresses.push(SocketAddr::new(IpAddr::from([0, 0, 0, 0]), 0));
+        Ok(addresses)
+    }
 }
 
 /// Resolves IP-address hosts without a lookup, and names as ureq does.
@@ -480,7 +614,7 @@ pub(crate) struct ProxyChoice {
 pub(crate) fn proxy_for(
     url: &str,
     env: &dyn Fn(&str) -> Option<String>,
-) -> Result<Option<ProxyChoice>, String> {
+) -> Result<Option<ProxyChoice>, (&'static str, String)> {
     let get = |name: &'static str, upper: &'static str| {
         env(name)
             .filter(|v| !v.is_empty())
@@ -511,8 +645,11 @@ pub(crate) fn proxy_for(
         .map_or("http", |u| u.scheme)
         .to_ascii_lowercase();
     if scheme != "http" && scheme != "https" {
-        return Err(format!(
-            "`{variable}` names a {scheme} proxy; jobrun goes through http and https proxies only"
+        return Err((
+            variable,
+            format!(
+                "`{variable}` names a {scheme} proxy; jobrun goes through http and https proxies only"
+            ),
         ));
     }
     match Proxy::new(&address) {
@@ -521,7 +658,10 @@ pub(crate) fn proxy_for(
             variable,
             address,
         })),
-        Err(_) => Err(format!("`{variable}` is not a valid proxy address")),
+        Err(_) => Err((
+            variable,
+            format!("`{variable}` is not a valid proxy address"),
+        )),
     }
 }
 
@@ -571,7 +711,11 @@ mod tests {
         let socks = |name: &str| (name == "http_proxy").then(|| "socks5://127.0.0.1:1".to_string());
         assert_eq!(
             proxy_for("http://api.example/x", &socks).unwrap_err(),
-            "`http_proxy` names a socks5 proxy; jobrun goes through http and https proxies only"
+            (
+                "http_proxy",
+                "`http_proxy` names a socks5 proxy; jobrun goes through http and https proxies only"
+                    .to_string()
+            )
         );
     }
 }

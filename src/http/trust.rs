@@ -128,6 +128,21 @@ fn certificates(pem: &[u8]) -> Vec<Certificate<'static>> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_container_image_carries_the_bundle_read_first() {
+        // The Dockerfile's runtime stage copies in the bundle this module
+        // looks for first, so `https` works in the image.
+        let dockerfile = include_str!("../../Dockerfile");
+        let copied = format!(" {}\n", BUNDLES[0]);
+        assert!(
+            dockerfile
+                .lines()
+                .any(|l| l.starts_with("COPY ") && format!("{l}\n").ends_with(&copied)),
+            "the Dockerfile copies no {}",
+            BUNDLES[0]
+        );
+    }
+
     use super::*;
 
     #[test]

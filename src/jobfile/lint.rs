@@ -391,15 +391,32 @@ fn chars(text: &str, byte: usize) -> usize {
     text[..byte].chars().count()
 }
 
-/// `https://user:pass@host` written in the file, not from placeholders.
+/// `https://user:pass@host` with the password written in the file, not
+/// from a placeholder. A user name is no secret; without a `:`, the whole
+/// userinfo may be a token (as GitHub takes one), so it counts as one.
 fn userinfo(url: &Text, found: &mut Vec<Diagnostic>) {
+    use crate::job::template::Part;
     let Some(info) = url::userinfo(&url.value) else {
         return;
     };
     let literal = Template::parse(info).is_ok_and(|t| {
-        t.parts()
-            .iter()
-            .any(|p| matches!(p, crate::job::template::Part::Literal(text) if text != ":"))
+        // The parts after the first `:` written outside a placeholder, or
+        // all of them when there is none.
+        let parts = t.parts();
+        let colon = parts.iter().enumerate().find_map(|(i, p)| match p {
+            Part::Literal(text) => text.find(':').map(|at| (i, at)),
+            Part::Var(_) => None,
+        });
+        let secret_literal = |p: &Part| matches!(p, Part::Literal(text) if !text.is_empty());
+        match colon {
+            None => parts.iter().any(secret_literal),
+            Some((i, at)) => {
+                let Part::Literal(text) = &parts[i] else {
+                    return false;
+                };
+                !text[at + 1..].is_empty() || parts[i + 1..].iter().any(secret_literal)
+            }
+        }
     });
     if !literal {
         return;
@@ -645,6 +662,17 @@ mod tests {
         assert_eq!(found[0].message, "the url holds a user name or password");
         assert_eq!(found[0].span, Some(Span::new(4, 19, 11)));
         assert!(lint(&text.replace("bob:hunter2", "${U}:${P}")).is_empty());
+        // A user name is no secret: only a password written out is.
+        assert!(lint(&text.replace("bob:hunter2", "user:${API_PASSWORD}")).is_empty());
+        assert!(lint(&text.replace("bob:hunter2", "user:${P:-}")).is_empty());
+        assert_eq!(lint(&text.replace("bob:hunter2", "${U}:hunter2")).len(), 1);
+        assert_eq!(lint(&text.replace("bob:hunter2", "bob:${P}x")).len(), 1);
+        // Without a `:`, the whole of it may be a token (GitHub's way).
+        assert_eq!(
+            lint(&text.replace("bob:hunter2", "ghp_abcdef123456")).len(),
+            1
+        );
+        assert!(lint(&text.replace("bob:hunter2", "${GH_TOKEN}")).is_empty());
     }
 
     #[test]

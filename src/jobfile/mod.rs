@@ -10,10 +10,12 @@
 //! touches the state directory: `stateDir` is only read as a path.
 
 pub(crate) mod decode;
+pub(crate) mod json_schema;
 pub(crate) mod lint;
 mod read;
 mod schema;
-mod suggest;
+pub(crate) mod starter;
+pub(crate) mod suggest;
 pub(crate) mod validate;
 mod yaml;
 

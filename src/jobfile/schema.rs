@@ -153,46 +153,200 @@ pub(super) struct DependsOnEntry {
     pub(super) condition: Option<Text>,
 }
 
-pub(super) const TOP_KEYS: &[&str] = &["global", "jobs"];
-pub(super) const GLOBAL_KEYS: &[&str] = &[
-    "defaultTimeout",
-    "defaultRetries",
-    "defaultHeaders",
-    "timezone",
-    "stateDir",
-    "stateUrl",
-    "notify",
-    "healthcheck",
+/// A key a mapping of the job file knows, with the value it takes: what
+/// the decoder looks keys up in, and what `jobrun schema` describes, so
+/// that the two name the same keys. (The words describing each key are
+/// docs/job-file.md's, read by `json_schema`.)
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Key {
+    pub(crate) name: &'static str,
+    pub(crate) takes: Takes,
+    /// `key: null` (or `key:` alone) is the same as leaving the key out.
+    pub(crate) null_ok: bool,
+    pub(crate) required: bool,
+    /// The default, when it is one value the file could write.
+    pub(crate) default: Option<Literal>,
+}
+
+/// A default value, from the model's own constants.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Literal {
+    Text(&'static str),
+    Number(u32),
+    Bool(bool),
+    /// Written as the file would (`"10s"`).
+    Duration(std::time::Duration),
+    /// Written as the file would (`"1 MiB"`).
+    Size(u64),
+}
+
+/// The kind of value a key takes, as `decode` reads it and `validate`
+/// checks its shape.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Takes {
+    /// Any string.
+    Text,
+    /// A string that is not empty.
+    NonEmpty,
+    /// Any single value (a string, number or boolean), read as text.
+    Scalar,
+    /// A job's name: letters, digits, `-` and `_`.
+    Name,
+    /// A cron expression or a macro.
+    Schedule,
+    /// An http(s) address, or one starting with a placeholder.
+    Url,
+    /// A PostgreSQL URL (`postgres://`, `postgresql://`), or one starting
+    /// with a placeholder.
+    StateUrl,
+    /// An HTTP method, in any case.
+    Method,
+    /// An IANA zone name.
+    Zone,
+    /// Header names and one-line values.
+    Headers,
+    /// Any YAML value, sent as JSON.
+    Data,
+    /// Milliseconds, or a string with units.
+    Duration,
+    /// A whole number from `min`.
+    Count {
+        min: u32,
+    },
+    /// Bytes, or a string with a unit, up to `max` bytes.
+    Size {
+        max: u64,
+    },
+    Bool,
+    /// `expectStatus`: a status, class or range, or a list of them.
+    Statuses,
+    /// `followRedirects`: a policy's name or a boolean.
+    Redirects,
+    /// One of these words, exactly.
+    OneOf(&'static [&'static str]),
+    /// A mapping of these keys.
+    Mapping(&'static [Key]),
+    /// A list of mappings of these keys.
+    ListOf(&'static [Key]),
+    /// `false` for none (where `global` gives one), or the value.
+    OrFalse(&'static Takes),
+}
+
+impl Key {
+    const fn new(name: &'static str, takes: Takes) -> Key {
+        Key {
+            name,
+            takes,
+            null_ok: false,
+            required: false,
+            default: None,
+        }
+    }
+
+    const fn required(self) -> Key {
+        Key {
+            required: true,
+            ..self
+        }
+    }
+
+    const fn nullable(self) -> Key {
+        Key {
+            null_ok: true,
+            ..self
+        }
+    }
+
+    const fn default(self, default: Literal) -> Key {
+        Key {
+            default: Some(default),
+            ..self
+        }
+    }
+}
+
+/// The names of `keys`, for messages.
+pub(super) fn names(keys: &[Key]) -> Vec<&'static str> {
+    keys.iter().map(|k| k.name).collect()
+}
+
+use crate::job::{
+    DEFAULT_HISTORY_LIMIT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRY_DELAY,
+    DEFAULT_NOTICE_TIMEOUT, DEFAULT_RETRIES, DEFAULT_RETRY_DELAY, DEFAULT_TIMEOUT,
+    DEFAULT_WINDOW_MINUTES,
+};
+use Literal::{Bool, Duration as Wait, Number, Text as Word};
+
+/// The most `maxResponseBytes` may be: a response body is kept in memory.
+pub(crate) const MAX_RESPONSE_BYTES: u64 = 1024 * 1024 * 1024;
+
+pub(crate) const TOP_KEYS: &[Key] = &[
+    Key::new("global", Takes::Mapping(GLOBAL_KEYS)).nullable(),
+    Key::new("jobs", Takes::ListOf(JOB_KEYS))
+        .nullable()
+        .required(),
 ];
-pub(super) const JOB_KEYS: &[&str] = &[
-    "name",
-    "schedule",
-    "url",
-    "method",
-    "headers",
-    "data",
-    "body",
-    "timeout",
-    "deadline",
-    "retries",
-    "retryDelay",
-    "maxRetryDelay",
-    "enabled",
-    "description",
-    "timezone",
-    "dependsOn",
-    "expectStatus",
-    "expectBodyContains",
-    "maxResponseBytes",
-    "followRedirects",
-    "idempotencyKey",
-    "caFile",
-    "catchUp",
-    "concurrency",
-    "historyLimit",
-    "notify",
-    "healthcheck",
+pub(crate) const GLOBAL_KEYS: &[Key] = &[
+    Key::new("defaultTimeout", Takes::Duration).default(Wait(DEFAULT_TIMEOUT)),
+    Key::new("defaultRetries", Takes::Count { min: 0 }).default(Number(DEFAULT_RETRIES)),
+    Key::new("defaultHeaders", Takes::Headers).nullable(),
+    Key::new("timezone", Takes::Zone),
+    Key::new("stateDir", Takes::NonEmpty),
+    Key::new("stateUrl", Takes::StateUrl),
+    Key::new("notify", Takes::Mapping(NOTIFY_KEYS)).nullable(),
+    Key::new("healthcheck", Takes::Url).nullable(),
 ];
-pub(super) const DEPENDS_ON_KEYS: &[&str] = &["job", "windowMinutes", "condition"];
-pub(super) const NOTIFY_KEYS: &[&str] = &["onFailure", "onRecovery", "cooldown"];
-pub(super) const NOTICE_KEYS: &[&str] = &["url", "method", "headers", "data", "body", "timeout"];
+pub(crate) const JOB_KEYS: &[Key] = &[
+    Key::new("name", Takes::Name).required(),
+    Key::new("schedule", Takes::Schedule).required(),
+    Key::new("url", Takes::Url).required(),
+    Key::new("method", Takes::Method).default(Word("GET")),
+    Key::new("headers", Takes::Headers).nullable(),
+    Key::new("data", Takes::Data),
+    Key::new("body", Takes::Text),
+    Key::new("timeout", Takes::Duration),
+    Key::new("deadline", Takes::Duration),
+    Key::new("retries", Takes::Count { min: 0 }),
+    Key::new("retryDelay", Takes::Duration).default(Wait(DEFAULT_RETRY_DELAY)),
+    Key::new("maxRetryDelay", Takes::Duration).default(Wait(DEFAULT_MAX_RETRY_DELAY)),
+    Key::new("enabled", Takes::Bool).default(Bool(true)),
+    Key::new("description", Takes::Scalar).nullable(),
+    Key::new("timezone", Takes::Zone),
+    Key::new("dependsOn", Takes::Mapping(DEPENDS_ON_KEYS)),
+    Key::new("expectStatus", Takes::Statuses),
+    Key::new("expectBodyContains", Takes::NonEmpty),
+    Key::new(
+        "maxResponseBytes",
+        Takes::Size {
+            max: MAX_RESPONSE_BYTES,
+        },
+    )
+    .default(Literal::Size(DEFAULT_MAX_RESPONSE_BYTES)),
+    Key::new("followRedirects", Takes::Redirects).default(Word("same-origin")),
+    Key::new("idempotencyKey", Takes::Bool).default(Bool(false)),
+    Key::new("caFile", Takes::NonEmpty),
+    Key::new("catchUp", Takes::Duration),
+    Key::new("concurrency", Takes::OneOf(crate::job::Concurrency::NAMES)).default(Word("forbid")),
+    Key::new("historyLimit", Takes::Count { min: 1 }).default(Number(DEFAULT_HISTORY_LIMIT)),
+    Key::new("notify", Takes::OrFalse(&Takes::Mapping(NOTIFY_KEYS))).nullable(),
+    Key::new("healthcheck", Takes::OrFalse(&Takes::Url)).nullable(),
+];
+pub(crate) const DEPENDS_ON_KEYS: &[Key] = &[
+    Key::new("job", Takes::Name).required(),
+    Key::new("windowMinutes", Takes::Count { min: 1 }).default(Number(DEFAULT_WINDOW_MINUTES)),
+    Key::new("condition", Takes::OneOf(crate::job::Condition::NAMES))
+        .default(Word("not_ran_or_failed")),
+];
+pub(crate) const NOTIFY_KEYS: &[Key] = &[
+    Key::new("onFailure", Takes::Mapping(NOTICE_KEYS)).nullable(),
+    Key::new("onRecovery", Takes::Mapping(NOTICE_KEYS)).nullable(),
+    Key::new("cooldown", Takes::Duration),
+];
+pub(crate) const NOTICE_KEYS: &[Key] = &[
+    Key::new("url", Takes::Url).required(),
+    Key::new("method", Takes::Method).default(Word("POST")),
+    Key::new("headers", Takes::Headers).nullable(),
+    Key::new("data", Takes::Data),
+    Key::new("body", Takes::Text),
+    Key::new("timeout", Takes::Duration).default(Wait(DEFAULT_NOTICE_TIMEOUT)),
+];

@@ -3,7 +3,7 @@
 
 /// The known word closest to `word`, if one is close enough to be a slip:
 /// the same letters in another case or separator style, or a small edit.
-pub(super) fn suggest<'k>(word: &str, known: &[&'k str]) -> Option<&'k str> {
+pub(crate) fn suggest<'k>(word: &str, known: &[&'k str]) -> Option<&'k str> {
     let fold = |s: &str| -> String {
         s.chars()
             .filter(|c| !matches!(c, '_' | '-'))
@@ -23,7 +23,7 @@ pub(super) fn suggest<'k>(word: &str, known: &[&'k str]) -> Option<&'k str> {
 }
 
 /// `a`, `b` and `c`
-pub(super) fn list(words: &[&str]) -> String {
+pub(crate) fn list(words: &[&str]) -> String {
     let quoted: Vec<String> = words.iter().map(|w| format!("`{w}`")).collect();
     match quoted.split_last() {
         None => String::new(),
@@ -35,12 +35,13 @@ pub(super) fn list(words: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::jobfile::schema::JOB_KEYS;
+    use crate::jobfile::schema::{JOB_KEYS, names};
 
     #[test]
     fn suggestions_only_for_close_words() {
-        assert_eq!(suggest("scheduel", JOB_KEYS), Some("schedule"));
-        assert_eq!(suggest("Timeout", JOB_KEYS), Some("timeout"));
-        assert_eq!(suggest("frobnicate", JOB_KEYS), None);
+        let keys = names(JOB_KEYS);
+        assert_eq!(suggest("scheduel", &keys), Some("schedule"));
+        assert_eq!(suggest("Timeout", &keys), Some("timeout"));
+        assert_eq!(suggest("frobnicate", &keys), None);
     }
 }

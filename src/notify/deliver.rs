@@ -33,7 +33,7 @@ const NAMES: Names = Names {
 /// own `caFile`. Err: why no request can be made (a broken proxy
 /// variable).
 pub(crate) fn client(url: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Client, String> {
-    let proxy = transport::proxy_for(url, env)?;
+    let proxy = transport::proxy_for(url, env).map_err(|(_, why)| why)?;
     Ok(Client::new(
         trust::lazy(env, Vec::new()),
         proxy,

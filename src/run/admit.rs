@@ -24,10 +24,12 @@ use crate::run::plan::Plan;
 use crate::state::alerts::{AlertPolicy, Claim};
 use crate::state::dependency::{self, Decision};
 use crate::state::error::StoreError;
+use crate::state::liveness;
 use crate::state::location::Location;
 use crate::state::lock::{Attempt, RunLock};
 use crate::state::record::{Outcome, Record, instant};
 use crate::state::{self, Backend, ClaimedBy, History, Holder, Locks};
+use crate::wording::{code, escape_controls};
 
 /// Whether the run goes ahead.
 pub(crate) enum Admission {
@@ -105,9 +107,11 @@ pub(crate) fn admit(
         if verbosity >= Verbosity::Attempts {
             let _ = writeln!(
                 ctx.stderr,
-                "jobrun: job `{}`: its run for {} is run {run_id} on host `{host}`, so it does not run here",
+                "jobrun: job `{}`: its run for {} is run {} on host {}, so it does not run here",
                 job.name,
-                instant(at)
+                instant(at),
+                escape_controls(&run_id),
+                code(&host)
             );
         }
         return Ok(Admission::Stopped(Stopped {
@@ -160,14 +164,7 @@ pub(crate) fn admit(
         let history = history
             .as_mut()
             .map_err(|problem| needed(problem.clone()))?;
-        let other = plan
-            .file
-            .checked
-            .jobs
-            .iter()
-            .find(|j| j.name == dependency.job);
-        let decision =
-            depends_on(&**history, dependency, other, &mut *locks, now).map_err(needed)?;
+        let decision = depends_on(&**history, dependency, &*locks, now).map_err(needed)?;
         match decision {
             Decision::Skip(reason) => {
                 if verbosity >= Verbosity::Attempts {
@@ -261,39 +258,30 @@ fn take_lock(
     }
 }
 
-/// Decide `dependsOn` from the runs of the job it backs up (`other`).
+/// Decide `dependsOn` from the runs of the job it backs up.
 ///
-/// A row of the other job that says `running` is believed only if the
-/// job's lock says so too. A run killed without a word (SIGKILL, a power
-/// cut) leaves its row `running`, and a backup that believed it would
-/// skip exactly when it is needed. Every run holds its job's lock
-/// (exclusively under `concurrency: forbid`, shared under `allow`), so a
-/// lock that is free means no run is going.
+/// A row of the other job that says `running` is believed only if its
+/// run's lock says so too (`state::liveness`). A run killed without a
+/// word (SIGKILL, a power cut, a host cut off from the state database)
+/// leaves its row `running`, and a backup that believed it would skip
+/// exactly when it is needed.
 fn depends_on(
     history: &dyn History,
     dependency: &Dependency,
-    other: Option<&Job>,
-    locks: &mut dyn Locks,
+    locks: &dyn Locks,
     now: Timestamp,
 ) -> Result<Decision, StoreError> {
     let since = dependency::window_start(dependency, now);
-    let mut runs = history.since(&dependency.job, since)?;
-    if let Some(other) = other
-        && runs.iter().any(|r| r.outcome == Outcome::Running)
-        && locks.free(&other.name)
-    {
-        for run in runs.iter_mut().filter(|r| r.outcome == Outcome::Running) {
-            run.outcome = Outcome::Interrupted;
-        }
-    }
+    let read = || history.since(&dependency.job, since);
+    let runs = liveness::settle(locks, read()?, read)?;
     Ok(dependency::decide(dependency, &runs, now))
 }
 
 /// One line: the run goes on, unrecorded.
 pub(super) fn not_recorded(ctx: &mut Context, job: &str, problem: &StoreError) {
-    let _ = writeln!(
-        ctx.stderr,
+    let line = format!(
         "jobrun: job `{job}`: this run is not recorded in the history: {problem}; {}",
         problem.help()
     );
+    let _ = writeln!(ctx.stderr, "{}", escape_controls(&line));
 }

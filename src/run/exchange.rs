@@ -14,7 +14,7 @@ use crate::http::transport::{self, Client};
 use crate::http::trust;
 use crate::http::url::userinfo;
 use crate::run::Options;
-use crate::run::messages::{Inbox, Message};
+use crate::run::inbox::{Inbox, Message};
 use crate::run::plan::Plan;
 use crate::run::sinks::Sinks;
 use crate::state::record::Outcome;
@@ -52,11 +52,8 @@ impl Ended {
 /// run's secrets too.
 pub(crate) fn client(ctx: &Context, plan: &mut Plan) -> Result<Client, Error> {
     let (file, job) = (plan.file, plan.job);
-    let proxy =
-        transport::proxy_for(&plan.request.url, ctx.env).map_err(|message| Error::Flag {
-            flag: "the proxy variables (`https_proxy`, `http_proxy`, `all_proxy`, `no_proxy`)",
-            message,
-        })?;
+    let proxy = transport::proxy_for(&plan.request.url, ctx.env)
+        .map_err(|(flag, message)| Error::Flag { flag, message })?;
     if let Some(info) = proxy.as_ref().and_then(|p| userinfo(&p.address)) {
         plan.request.secrets.add(info);
         if let Some((_, password)) = info.split_once(':') {

@@ -176,12 +176,16 @@ impl<'a> RunLog<'a> {
         self.emit(line, Verbosity::Normal, now);
     }
 
-    /// Before the first attempt: the request's head, at `-vv`.
+    /// Before the first attempt: the request's head as it goes on the
+    /// wire, at `-vv`, as curl -v shows it. Should the transport refuse
+    /// to write it, the attempt says why.
     pub(crate) fn request(&mut self) {
-        if self.verbosity >= Verbosity::Headers && self.format == LogFormat::Text {
-            let shown = self.request.shown();
-            let head = shown.split("\n\n").next().unwrap_or_default();
-            for line in head.lines() {
+        if self.verbosity >= Verbosity::Headers
+            && self.format == LogFormat::Text
+            && let Ok(head) = crate::http::wire::head(self.request)
+        {
+            for line in std::iter::once(&head.request_line).chain(&head.headers) {
+                let line = crate::wording::escape_controls(line);
                 let _ = writeln!(self.stderr, "> {line}");
             }
         }
@@ -234,7 +238,7 @@ impl<'a> RunLog<'a> {
     }
 
     pub(crate) fn finished(&mut self, end: &Finished, now: jiff::Timestamp) {
-        let attempts = plural(end.attempts, "attempt");
+        let attempts = crate::wording::plural(end.attempts as usize, "attempt");
         let target = format!(
             "{} {}",
             self.request.method.as_str(),
@@ -348,7 +352,9 @@ impl<'a> RunLog<'a> {
         let secrets = &self.request.secrets;
         let (stderr_line, file_line) = match self.format {
             LogFormat::Text => {
-                let text = secrets.mask(&line.text).into_owned();
+                // A value from a server, the file or the environment never
+                // starts a line of its own or commands the terminal.
+                let text = crate::wording::escape_controls(&secrets.mask(&line.text)).into_owned();
                 let stamped = format!("{} {text}", now.strftime("%Y-%m-%dT%H:%M:%S%.3fZ"));
                 (text, stamped)
             }
@@ -386,30 +392,18 @@ impl<'a> RunLog<'a> {
         let _ = writeln!(self.stderr, "< {}", status_text(response.status));
         for (name, value) in &response.headers {
             let value = self.request.secrets.header_value(name, value);
-            let _ = writeln!(self.stderr, "< {name}: {value}");
+            let _ = writeln!(
+                self.stderr,
+                "< {name}: {}",
+                crate::wording::escape_controls(&value)
+            );
         }
     }
 
-    /// Which header and variables to check when credentials are refused.
+    /// Which header, query parameter or variables to check when
+    /// credentials are refused.
     fn credentials_hint(&self) -> String {
-        let rotated = "a rotated or expired token is the commonest cause";
-        match self.request.credentials.as_slice() {
-            [] => "the server refused the request and the job sends no credential header; check whether it needs an `Authorization` header".into(),
-            credentials => {
-                let parts: Vec<String> = credentials
-                    .iter()
-                    .map(|(header, vars)| match vars.as_slice() {
-                        [] => format!("the `{header}` header (its value is written in the job file)"),
-                        vars => format!(
-                            "the `{header}` header and {} {}",
-                            if vars.len() == 1 { "variable" } else { "variables" },
-                            vars.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", ")
-                        ),
-                    })
-                    .collect();
-                format!("authentication failed: check {} ({rotated})", parts.join(" and "))
-            }
-        }
+        crate::http::credential::refused_hint(&self.request.credentials)
     }
 
     /// The start of the body as one quoted line, masked before it is cut.
@@ -430,13 +424,5 @@ impl<'a> RunLog<'a> {
             excerpt.push('…');
         }
         Some(excerpt)
-    }
-}
-
-fn plural(n: u32, word: &str) -> String {
-    if n == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{n} {word}s")
     }
 }

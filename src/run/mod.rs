@@ -19,8 +19,8 @@ pub(crate) mod admit;
 pub(crate) mod due_runs;
 pub(crate) mod exchange;
 pub(crate) mod identity;
+pub(crate) mod inbox;
 pub(crate) mod log;
-pub(crate) mod messages;
 pub(crate) mod plan;
 pub(crate) mod preview;
 pub(crate) mod settle;
@@ -38,12 +38,13 @@ use crate::job::Job;
 use crate::jobfile::JobFile;
 use crate::run::admit::Admission;
 use crate::run::exchange::Ended;
+use crate::run::inbox::Inbox;
 use crate::run::log::{LogFormat, Verbosity};
-use crate::run::messages::Inbox;
 use crate::run::sinks::Sinks;
 use crate::run::tell::SideRequests;
 use crate::state::location::Location;
 use crate::state::record::Trigger;
+use crate::wording::escape_controls;
 
 /// How to run, as the command line asked.
 #[derive(Debug, Clone)]
@@ -106,6 +107,17 @@ pub(crate) fn run(
     }
     let mut plan = plan::plan(ctx, setup, job, start, options.verbosity)?;
     if let Some(preview) = options.preview {
+        if !job.enabled && !options.force && options.verbosity > Verbosity::Quiet {
+            // On stderr: what stdout shows stays the request alone.
+            writeln!(
+                ctx.stderr,
+                "jobrun: note: job `{}` is disabled (`enabled: false` in {}:{}): it runs only with `--force`",
+                job.name,
+                escape_controls(&setup.file.path.display().to_string()),
+                job.span.line
+            )
+            .map_err(Error::Output)?;
+        }
         return preview::show(ctx, &plan, preview);
     }
     let client = exchange::client(ctx, &mut plan)?;
@@ -147,7 +159,7 @@ fn disabled(
             ctx.stderr,
             "jobrun: job `{}` is disabled (`enabled: false` in {}:{}), so it did not run; remove it from the schedule, or use `--force` to run it anyway",
             job.name,
-            file.path.display(),
+            escape_controls(&file.path.display().to_string()),
             job.span.line
         )
         .map_err(Error::Output)?;

@@ -174,12 +174,12 @@ fn warn_unusable_notices(
             .as_ref()
             .map(|h| format!("; {h}"))
             .unwrap_or_default();
-        writeln!(
-            ctx.stderr,
+        let line = format!(
             "jobrun: warning: {at}{}: the job runs all the same, but what uses it is not sent{help}",
             problem.message
-        )
-        .map_err(Error::Output)?;
+        );
+        writeln!(ctx.stderr, "{}", crate::wording::escape_controls(&line))
+            .map_err(Error::Output)?;
     }
     Ok(())
 }

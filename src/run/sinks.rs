@@ -66,7 +66,7 @@ impl Output {
 
     fn error(path: &Path, error: &std::io::Error) -> Error {
         Error::Flag {
-            flag: "the `--output` path",
+            flag: "--output",
             message: format!(
                 "cannot write the response body to `{}`: {}",
                 path.display(),
@@ -84,7 +84,7 @@ fn open_log(path: &Path) -> Result<std::fs::File, Error> {
         .mode(0o600)
         .open(path)
         .map_err(|e| Error::Flag {
-            flag: "the `--log-file` path",
+            flag: "--log-file",
             message: format!(
                 "cannot open the log file `{}`: {}",
                 path.display(),

@@ -1,5 +1,5 @@
-//! The last stage of a run: telling. The healthcheck's start ping goes
-//! out with the request; at the end, the notification the settled row
+//! Telling of a run: the healthcheck's start ping, which goes out with the
+//! request, and the last stage of the run: at the end, the notification the settled row
 //! calls for and the healthcheck's end ping go out at once, each on its
 //! own thread, and the run waits for both, reporting each. A signal while
 //! it waits ends the run at once with what is known so far.
@@ -18,8 +18,8 @@ use crate::notify::healthcheck::{self, Ping};
 use crate::notify::message;
 use crate::run::Options;
 use crate::run::admit::Stopped;
+use crate::run::inbox::{Inbox, Message};
 use crate::run::log::RunLog;
-use crate::run::messages::{Inbox, Message};
 use crate::run::plan::Plan;
 use crate::run::settle::{NoticeResults, Settled};
 use crate::run::signal::Signal;

@@ -4,7 +4,7 @@
 //! A crontab line for a job kept in another zone (or firing at seconds
 //! other than 0) starts jobrun at every host minute the job could fall on;
 //! the run then asks here whether the schedule really fires now in the
-//! job's zone. schedules.md §3: a fire time F is due when
+//! job's zone. A fire time F is due when
 //! `now - 59 s <= F <= now + 5 s` (cron starts a line a little after its
 //! minute, or a moment early on a skewed clock).
 

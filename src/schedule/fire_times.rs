@@ -17,6 +17,10 @@ use crate::schedule::Schedule;
 /// on a Sunday, for one, can be 40 years away (2088, then 2128).
 const SEARCH_YEARS: i16 = 401;
 
+/// The last year fire times are found in: one short of jiff's last, so
+/// that every zone's offset still gives an instant.
+pub(crate) const LAST_YEAR: i16 = 9998;
+
 impl Schedule {
     /// The first local time at or after `from` that matches, ignoring zones.
     fn next_civil(&self, from: DateTime) -> Option<DateTime> {
@@ -41,7 +45,7 @@ impl Schedule {
                 mo = 1;
                 y += 1;
             }
-            if y > limit || y > 9998 {
+            if y > limit || y > LAST_YEAR {
                 return None;
             }
             let first = Date::new(y, mo, 1).ok()?;

@@ -19,6 +19,7 @@ pub(crate) use expression::{
     DAY_OF_MONTH, DAY_OF_WEEK, Field, FieldSet, HOUR, MINUTE, MONTH, SECOND, Schedule,
     ScheduleError,
 };
+pub(crate) use fire_times::LAST_YEAR;
 
 /// Test helpers the room's modules share.
 #[cfg(test)]

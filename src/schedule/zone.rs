@@ -70,6 +70,18 @@ fn read_named(name: &str) -> Option<TimeZone> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_container_image_carries_the_zone_files_read_first() {
+        let dockerfile = include_str!("../../Dockerfile");
+        assert!(
+            dockerfile
+                .lines()
+                .any(|l| l.starts_with("COPY ") && l.ends_with(&format!(" {}", DIRS[0]))),
+            "the Dockerfile copies no {}",
+            DIRS[0]
+        );
+    }
+
     use super::*;
 
     fn env(tz: Option<&'static str>) -> impl Fn(&str) -> Option<String> {

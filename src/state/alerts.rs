@@ -111,9 +111,12 @@ pub(crate) fn decide(
                 AlertDecision::Quiet
             }
         }
-        Outcome::Running | Outcome::Skipped | Outcome::Busy | Outcome::Interrupted => {
-            AlertDecision::Quiet
-        }
+        // A run that died never finishes its row, so never gets here.
+        Outcome::Running
+        | Outcome::Skipped
+        | Outcome::Busy
+        | Outcome::Interrupted
+        | Outcome::Died => AlertDecision::Quiet,
     };
     (decision, Some(alert))
 }

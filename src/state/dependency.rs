@@ -10,9 +10,9 @@
 //! Only runs that sent their request count as having run: a run that was
 //! skipped or found the job busy did nothing. A run still in progress has
 //! run and has not failed (yet): a backup does not race the job it backs
-//! up (the caller turns a `running` row whose job's lock is free into an
-//! interrupted one first). An interrupted run did not deliver, so it
-//! counts as failed.
+//! up (the caller reads a `running` row whose run's lock is free as
+//! `died` first: `state::liveness`). An interrupted run and one that died
+//! did not deliver, so they count as failed.
 
 use jiff::{SignedDuration, Timestamp};
 
@@ -194,9 +194,11 @@ mod tests {
     }
 
     #[test]
-    fn an_interrupted_run_counts_as_failed() {
-        let runs = [run("2025-03-07T18:30:00Z", Outcome::Interrupted)];
-        assert!(runs_for(Condition::Failed, &runs));
-        assert!(!runs_for(Condition::NotRan, &runs));
+    fn an_interrupted_run_or_one_that_died_counts_as_failed() {
+        for outcome in [Outcome::Interrupted, Outcome::Died] {
+            let runs = [run("2025-03-07T18:30:00Z", outcome)];
+            assert!(runs_for(Condition::Failed, &runs), "{outcome:?}");
+            assert!(!runs_for(Condition::NotRan, &runs), "{outcome:?}");
+        }
     }
 }

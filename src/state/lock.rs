@@ -1,15 +1,29 @@
-//! One run at a time per job (`concurrency: forbid`): an exclusive,
-//! non-blocking lock on a file per job in the state directory, held for
-//! the whole run. Runs of a `concurrency: allow` job hold it shared.
+//! The SQLite backend's locks ([`LockFiles`]): one run at a time per job
+//! (`concurrency: forbid`) is an exclusive, non-blocking lock on a file
+//! per job in the state directory, held for the whole run. Runs of a
+//! `concurrency: allow` job hold it shared, and each also holds a lock
+//! file of its own (`NAME.RUN_ID.lock`), so that a run that died can be
+//! told from the runs still going beside it ([`LockFiles::gone`]).
 //!
 //! The lock is the kernel's (flock(2), through `File::try_lock`): it goes
 //! with the process, so a run that crashes or is killed releases it, and
-//! no stale lock is ever guessed at or broken. The lock files themselves
-//! stay, empty, and are reused.
+//! no stale lock is ever guessed at or broken. The job's lock file stays,
+//! empty, and is reused; a run's own is removed when the run ends, and
+//! one a dead run left is removed by the next run of the job that finds no
+//! other going.
+//!
+//! [`RunLock`] and [`Attempt`] are every backend's: a held lock and what
+//! asking for one found.
 
+use std::collections::HashSet;
 use std::fs::{File, TryLockError};
 use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _};
 use std::path::{Path, PathBuf};
+
+use crate::state::error::StoreError;
+use crate::state::record::{Outcome, Record};
+use crate::state::{Holder, Locks};
+use crate::wording::code;
 
 /// The lock files' directory inside the state directory.
 pub(crate) const DIR_NAME: &str = "locks";
@@ -29,8 +43,6 @@ pub(crate) trait Held: Send {
     }
 }
 
-impl Held for File {}
-
 impl RunLock {
     pub(crate) fn new(held: impl Held + 'static) -> RunLock {
         RunLock {
@@ -49,6 +61,46 @@ impl std::fmt::Debug for RunLock {
     }
 }
 
+/// A held lock file: the job's, and for a run of a `concurrency: allow`
+/// job its own as well.
+#[derive(Debug)]
+struct FileLock {
+    /// The run's own lock: let go first (fields drop in order).
+    _own: Option<OwnLock>,
+    _file: File,
+}
+
+impl Held for FileLock {}
+
+/// A run's own lock file, held exclusively; removed when the run ends.
+#[derive(Debug)]
+struct OwnLock {
+    file: Option<File>,
+    path: PathBuf,
+}
+
+impl Drop for OwnLock {
+    fn drop(&mut self) {
+        // Removed while still held, so no one takes a lock on a file that
+        // is about to go and reads it as a dead run's.
+        let _ = std::fs::remove_file(&self.path);
+        drop(self.file.take());
+    }
+}
+
+/// What a look at a lock found, holding it for an instant at most.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Probe {
+    /// No process holds it.
+    Free,
+    /// A process holds it.
+    Held,
+    /// There is no such lock file.
+    Missing,
+    /// It could not be tried (no permission, another error).
+    Unknown,
+}
+
 /// What trying the lock found.
 #[derive(Debug)]
 pub(crate) enum Attempt {
@@ -64,6 +116,14 @@ pub(crate) fn path(state_dir: &Path, job: &str) -> PathBuf {
     state_dir.join(DIR_NAME).join(format!("{job}.lock"))
 }
 
+/// The lock file of one run of `job`. A job name holds no `.`, so it
+/// never reads as another job's lock file; a run id is hex digits and `-`.
+pub(crate) fn run_path(state_dir: &Path, job: &str, run_id: &str) -> PathBuf {
+    state_dir
+        .join(DIR_NAME)
+        .join(format!("{job}.{run_id}.lock"))
+}
+
 /// Take `job`'s lock shared, as each run of a `concurrency: allow` job
 /// does for its whole run: runs of the job share it, and while any holds
 /// it, no one can take it exclusively, which is how `dependsOn` tells a
@@ -74,19 +134,38 @@ pub(crate) fn path(state_dir: &Path, job: &str) -> PathBuf {
 ///
 /// The flag says the lock was free: no other run of the job is going, so
 /// rows its earlier runs left `running` are from runs that died.
-pub(crate) fn share(state_dir: &Path, job: &str) -> Option<(RunLock, bool)> {
+///
+/// The run also takes its own lock (`run_id`'s), before its row is
+/// written, and holds it to its end: while other runs of the job hold the
+/// shared lock, that is how a run that died is told from them.
+pub(crate) fn share(state_dir: &Path, job: &str, run_id: &str) -> Option<(RunLock, bool)> {
     let file = open(&path(state_dir, job)).ok()?;
+    let own = || {
+        let path = run_path(state_dir, job, run_id);
+        let file = open(&path).ok()?;
+        file.try_lock().ok()?;
+        Some(OwnLock {
+            file: Some(file),
+            path,
+        })
+    };
     if file.try_lock().is_ok() {
+        // No other run is going: the lock files dead runs left can go.
+        clear_dead_runs(state_dir, job);
         // Held alone, then shared: the rows are settled before this run's
         // own row is added, and other runs may share it from then on.
         if file.lock_shared().is_ok() {
-            return Some((RunLock::new(file), true));
+            let _own = own();
+            return Some((RunLock::new(FileLock { _own, _file: file }), true));
         }
         return None;
     }
     for _ in 0..50 {
         match file.try_lock_shared() {
-            Ok(()) => return Some((RunLock::new(file), false)),
+            Ok(()) => {
+                let _own = own();
+                return Some((RunLock::new(FileLock { _own, _file: file }), false));
+            }
             Err(TryLockError::WouldBlock) => {
                 std::thread::sleep(std::time::Duration::from_millis(1));
             }
@@ -94,6 +173,56 @@ pub(crate) fn share(state_dir: &Path, job: &str) -> Option<(RunLock, bool)> {
         }
     }
     None
+}
+
+/// Remove the lock files of `job`'s runs that no process holds: runs that
+/// died without removing theirs.
+fn clear_dead_runs(state_dir: &Path, job: &str) {
+    let Ok(entries) = std::fs::read_dir(state_dir.join(DIR_NAME)) else {
+        return;
+    };
+    let prefix = format!("{job}.");
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let is_runs = name.starts_with(&prefix)
+            && name.ends_with(".lock")
+            && name.len() > prefix.len() + ".lock".len();
+        if !is_runs {
+            continue;
+        }
+        let path = entry.path();
+        if let Ok(file) = File::open(&path)
+            && file.try_lock().is_ok()
+        {
+            let _ = std::fs::remove_file(&path);
+        }
+    }
+}
+
+/// Whether a process holds `job`'s lock, taking it for an instant if not
+/// and creating nothing: for readers of the history (`status`,
+/// `history`, `dependsOn`), which may not even be allowed to write.
+pub(crate) fn probe(state_dir: &Path, job: &str) -> Probe {
+    probe_file(&path(state_dir, job))
+}
+
+/// [`probe`] for one run's own lock (a `concurrency: allow` job's).
+pub(crate) fn probe_run(state_dir: &Path, job: &str, run_id: &str) -> Probe {
+    probe_file(&run_path(state_dir, job, run_id))
+}
+
+fn probe_file(path: &Path) -> Probe {
+    let file = match File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Probe::Missing,
+        Err(_) => return Probe::Unknown,
+    };
+    match file.try_lock() {
+        Ok(()) => Probe::Free,
+        Err(TryLockError::WouldBlock) => Probe::Held,
+        Err(TryLockError::Error(_)) => Probe::Unknown,
+    }
 }
 
 fn open(path: &Path) -> std::io::Result<File> {
@@ -111,16 +240,81 @@ fn open(path: &Path) -> std::io::Result<File> {
         .open(path)
 }
 
-/// Try to take `job`'s lock without waiting. An error means the lock
-/// could not be tried at all (the directory cannot be created, the file
-/// cannot be opened).
+/// Try to take `job`'s lock, for a run of it. A run holds the lock for its
+/// whole length, a reader's [`probe`] for an instant: a lock found held is
+/// tried again for a few milliseconds before it counts as busy, so a probe
+/// never turns a run away. An error means the lock could not be tried at
+/// all (the directory cannot be created, the file cannot be opened).
 pub(crate) fn try_lock(state_dir: &Path, job: &str) -> std::io::Result<Attempt> {
     let path = path(state_dir, job);
     let file = open(&path)?;
-    match file.try_lock() {
-        Ok(()) => Ok(Attempt::Held(RunLock::new(file))),
-        Err(TryLockError::WouldBlock) => Ok(Attempt::Busy(format!("lock `{}`", path.display()))),
-        Err(TryLockError::Error(e)) => Err(e),
+    for _ in 0..20 {
+        match file.try_lock() {
+            Ok(()) => {
+                return Ok(Attempt::Held(RunLock::new(FileLock {
+                    _own: None,
+                    _file: file,
+                })));
+            }
+            Err(TryLockError::WouldBlock) => {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+            Err(TryLockError::Error(e)) => return Err(e),
+        }
+    }
+    Ok(Attempt::Busy(format!(
+        "lock {}",
+        code(&path.display().to_string())
+    )))
+}
+
+/// The locks of a state directory: files in its `locks` directory.
+pub(crate) struct LockFiles(pub(crate) PathBuf);
+
+impl Locks for LockFiles {
+    fn take(&mut self, job: &str, _: &Holder) -> Result<Attempt, StoreError> {
+        try_lock(&self.0, job).map_err(|e| StoreError::Lock {
+            path: path(&self.0, job),
+            reason: crate::files::io_reason(&e),
+        })
+    }
+
+    fn share(&mut self, job: &str, holder: &Holder) -> Option<(RunLock, bool)> {
+        share(&self.0, job, &holder.run_id)
+    }
+
+    /// Every run holds its job's lock from before its row is written until
+    /// after the row is finished. So the job's lock free (or its file
+    /// missing: no run ever held it here) means each of the job's
+    /// `running` rows is of a run that died; the job's lock held means
+    /// some run is going, and under `allow` a row whose run's own lock is
+    /// free is of a run that died; any other row is believed.
+    fn gone(&self, rows: &[Record]) -> HashSet<String> {
+        let dir = &self.0;
+        let mut gone = HashSet::new();
+        let mut jobs: Vec<&str> = rows
+            .iter()
+            .filter(|r| r.outcome == Outcome::Running)
+            .map(|r| r.job.as_str())
+            .collect();
+        jobs.sort_unstable();
+        jobs.dedup();
+        for job in jobs {
+            let running = rows
+                .iter()
+                .filter(|r| r.outcome == Outcome::Running && r.job == job);
+            match probe(dir, job) {
+                Probe::Free | Probe::Missing => gone.extend(running.map(|r| r.run_id.clone())),
+                Probe::Held => gone.extend(
+                    running
+                        .filter(|r| probe_run(dir, job, &r.run_id) == Probe::Free)
+                        .map(|r| r.run_id.clone()),
+                ),
+                // Cannot tell: believe the row.
+                Probe::Unknown => {}
+            }
+        }
+        gone
     }
 }
 
@@ -151,9 +345,9 @@ mod tests {
     #[test]
     fn shared_holders_keep_the_lock_from_being_taken_exclusively() {
         let temp = tempfile::tempdir().unwrap();
-        let (one, alone) = share(temp.path(), "a").expect("shared");
+        let (one, alone) = share(temp.path(), "a", "r1").expect("shared");
         assert!(alone);
-        let (two, alone) = share(temp.path(), "a").expect("shared again");
+        let (two, alone) = share(temp.path(), "a", "r2").expect("shared again");
         assert!(!alone);
         assert!(matches!(
             try_lock(temp.path(), "a").unwrap(),
@@ -169,5 +363,46 @@ mod tests {
             try_lock(temp.path(), "a").unwrap(),
             Attempt::Held(_)
         ));
+    }
+
+    #[test]
+    fn each_shared_run_holds_its_own_lock_until_it_ends() {
+        let temp = tempfile::tempdir().unwrap();
+        let dir = temp.path();
+        assert_eq!(probe(dir, "a"), Probe::Missing);
+        let (one, _) = share(dir, "a", "r1").expect("shared");
+        let (two, _) = share(dir, "a", "r2").expect("shared again");
+        assert_eq!(probe(dir, "a"), Probe::Held);
+        assert_eq!(probe_run(dir, "a", "r1"), Probe::Held);
+        assert_eq!(probe_run(dir, "a", "r3"), Probe::Missing);
+        drop(one);
+        assert_eq!(
+            probe_run(dir, "a", "r1"),
+            Probe::Missing,
+            "removed at its end"
+        );
+        assert_eq!(probe_run(dir, "a", "r2"), Probe::Held);
+        drop(two);
+        assert_eq!(probe(dir, "a"), Probe::Free);
+    }
+
+    #[test]
+    fn a_run_alone_clears_the_lock_files_dead_runs_left() {
+        let temp = tempfile::tempdir().unwrap();
+        let dir = temp.path();
+        std::fs::create_dir(dir.join(DIR_NAME)).unwrap();
+        for name in ["a.dead.lock", "ab.lock", "ab.other.lock", "a.lock"] {
+            std::fs::write(dir.join(DIR_NAME).join(name), "").unwrap();
+        }
+        let held = File::open(dir.join(DIR_NAME).join("ab.other.lock")).unwrap();
+        held.try_lock().unwrap();
+        let (_run, alone) = share(dir, "a", "new").expect("shared");
+        assert!(alone);
+        let mut left: Vec<String> = std::fs::read_dir(dir.join(DIR_NAME))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["a.lock", "a.new.lock", "ab.lock", "ab.other.lock"]);
     }
 }

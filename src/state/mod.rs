@@ -1,5 +1,6 @@
 //! The state runs leave behind and later runs read: the run history, the
-//! per-job locks, the state directory they live in, `dependsOn`'s reading
+//! per-job locks (and what they say of a run whose row says `running`:
+//! `liveness`), the state directory they live in, `dependsOn`'s reading
 //! of the history, and who is told of a run (the alert decision, made in
 //! the same transaction that finishes the run's row).
 //!
@@ -16,20 +17,21 @@ pub(crate) mod copy;
 pub(crate) mod dependency;
 pub(crate) mod dir;
 pub(crate) mod error;
+pub(crate) mod liveness;
 pub(crate) mod location;
 pub(crate) mod lock;
 pub(crate) mod postgres;
 pub(crate) mod record;
 pub(crate) mod sqlite;
 
-use std::path::PathBuf;
+use std::collections::HashSet;
 
 use jiff::Timestamp;
 
 use crate::state::alerts::{AlertPolicy, Claim, Decided};
 use crate::state::error::StoreError;
 use crate::state::location::Location;
-use crate::state::lock::{Attempt, RunLock};
+use crate::state::lock::{Attempt, LockFiles, RunLock};
 use crate::state::record::Record;
 
 /// The run history, as every command uses it, whatever keeps it.
@@ -37,7 +39,7 @@ pub trait History {
     /// Add a run's row and keep only the job's newest `keep` rows. With
     /// `exclusive` (the caller holds the job's lock), rows the job's
     /// earlier runs left `running` are from runs that died without a word
-    /// (SIGKILL, a crash, a power cut): they are marked interrupted.
+    /// (SIGKILL, a crash, a power cut): they are marked `died`.
     fn add(&mut self, run: &Record, keep: u32, exclusive: bool) -> Result<(), StoreError>;
 
     /// Record how a run added with [`History::add`] ended, and in the same
@@ -97,7 +99,13 @@ pub(crate) struct Holder {
     pub(crate) host: String,
 }
 
-/// The per-job locks (`concurrency`), wherever the backend keeps them.
+/// The per-job locks (`concurrency`), wherever the backend keeps them,
+/// and what they say of a run whose row says `running`.
+///
+/// Every run holds its job's lock from before its row is written until
+/// after the row is finished, each run under a name of its own (its run
+/// id), so a run that is gone without finishing its row is known by its
+/// lock being gone too.
 pub(crate) trait Locks {
     /// Take `job`'s lock exclusively, without waiting.
     fn take(&mut self, job: &str, holder: &Holder) -> Result<Attempt, StoreError>;
@@ -107,9 +115,12 @@ pub(crate) trait Locks {
     /// the job holds it, so rows left `running` are from runs that died.
     fn share(&mut self, job: &str, holder: &Holder) -> Option<(RunLock, bool)>;
 
-    /// Whether no run of `job` holds its lock now; `false` when that
-    /// cannot be told.
-    fn free(&mut self, job: &str) -> bool;
+    /// The run ids of those of `rows` that say `running` whose runs are
+    /// gone: killed without a word, on a machine that stopped, or (with
+    /// leases) cut off for longer than a lease. Creates and writes
+    /// nothing, as readers of the history ask it; a row it cannot tell of
+    /// is believed. See [`liveness`].
+    fn gone(&self, rows: &[Record]) -> HashSet<String>;
 
     /// Why a `concurrency: forbid` run cannot go without it, in words.
     fn forbid_needs(&self) -> &'static str {
@@ -117,29 +128,8 @@ pub(crate) trait Locks {
     }
 }
 
-/// Locks as files in the state directory (see [`lock`]).
-struct LockFiles(PathBuf);
-
-impl Locks for LockFiles {
-    fn take(&mut self, job: &str, _: &Holder) -> Result<Attempt, StoreError> {
-        lock::try_lock(&self.0, job).map_err(|e| StoreError::Lock {
-            path: lock::path(&self.0, job),
-            reason: crate::files::io_reason(&e),
-        })
-    }
-
-    fn share(&mut self, job: &str, _: &Holder) -> Option<(RunLock, bool)> {
-        lock::share(&self.0, job)
-    }
-
-    fn free(&mut self, job: &str) -> bool {
-        // Taken for an instant, and let go.
-        matches!(lock::try_lock(&self.0, job), Ok(Attempt::Held(_)))
-    }
-}
-
 /// No place for locks: nothing names a state directory.
-struct NoLocks;
+pub(crate) struct NoLocks;
 
 impl Locks for NoLocks {
     fn take(&mut self, _: &str, _: &Holder) -> Result<Attempt, StoreError> {
@@ -150,8 +140,8 @@ impl Locks for NoLocks {
         None
     }
 
-    fn free(&mut self, _: &str) -> bool {
-        false
+    fn gone(&self, _: &[Record]) -> HashSet<String> {
+        HashSet::new()
     }
 }
 
@@ -192,15 +182,25 @@ pub(crate) fn open(location: &Location, env: &dyn Fn(&str) -> Option<String>) ->
     }
 }
 
-/// Open the history where it lives if there is one, creating nothing: for
+/// The state as a command that only reads it opens it: the history, and
+/// the locks that say which `running` rows are of runs still going.
+pub(crate) struct Existing {
+    pub(crate) history: Box<dyn History>,
+    pub(crate) locks: Box<dyn Locks>,
+}
+
+/// Open the state where it lives if there is one, creating nothing: for
 /// commands that only read it.
 pub(crate) fn open_existing(
     location: &Location,
     env: &dyn Fn(&str) -> Option<String>,
-) -> Result<Option<Box<dyn History>>, StoreError> {
+) -> Result<Option<Existing>, StoreError> {
     match location {
         Location::Directory(dir) => {
-            Ok(sqlite::Store::open_existing(&dir.path)?.map(|s| Box::new(s) as Box<dyn History>))
+            Ok(sqlite::Store::open_existing(&dir.path)?.map(|s| Existing {
+                history: Box::new(s),
+                locks: Box::new(LockFiles(dir.path.clone())),
+            }))
         }
         Location::Nowhere => Ok(None),
         Location::Database(database) => {
@@ -209,9 +209,14 @@ pub(crate) fn open_existing(
                 return Ok(None);
             }
             let shared = std::sync::Arc::new(std::sync::Mutex::new(connection));
-            Ok(Some(Box::new(postgres::history::Store {
-                connection: shared,
-            })))
+            Ok(Some(Existing {
+                history: Box::new(postgres::history::Store {
+                    connection: shared.clone(),
+                }),
+                locks: Box::new(postgres::lease::Leases {
+                    connection: Ok(shared),
+                }),
+            }))
         }
     }
 }

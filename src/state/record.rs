@@ -38,7 +38,8 @@ impl Trigger {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
     /// Started and not finished: still going, or ended by something that
-    /// left no word (SIGKILL, a power cut).
+    /// left no word (SIGKILL, a power cut) and not yet found out: see
+    /// `state::liveness`.
     Running,
     Succeeded,
     Failed,
@@ -48,6 +49,9 @@ pub enum Outcome {
     Busy,
     /// Stopped by SIGINT or SIGTERM.
     Interrupted,
+    /// Ended without a word (SIGKILL, a crash, a power cut): its row said
+    /// `running` while its lock was free.
+    Died,
 }
 
 impl Outcome {
@@ -59,9 +63,11 @@ impl Outcome {
         "skipped",
         "busy",
         "interrupted",
+        "died",
     ];
 
-    pub(crate) fn as_str(self) -> &'static str {
+    /// As the history writes it (public for the tests' fixtures).
+    pub fn as_str(self) -> &'static str {
         match self {
             Outcome::Running => "running",
             Outcome::Succeeded => "succeeded",
@@ -69,6 +75,7 @@ impl Outcome {
             Outcome::Skipped => "skipped",
             Outcome::Busy => "busy",
             Outcome::Interrupted => "interrupted",
+            Outcome::Died => "died",
         }
     }
 
@@ -80,6 +87,7 @@ impl Outcome {
             "skipped" => Outcome::Skipped,
             "busy" => Outcome::Busy,
             "interrupted" => Outcome::Interrupted,
+            "died" => Outcome::Died,
             _ => return None,
         })
     }
@@ -89,8 +97,18 @@ impl Outcome {
     pub(crate) fn ran(self) -> bool {
         matches!(
             self,
-            Outcome::Running | Outcome::Succeeded | Outcome::Failed | Outcome::Interrupted
+            Outcome::Running
+                | Outcome::Succeeded
+                | Outcome::Failed
+                | Outcome::Interrupted
+                | Outcome::Died
         )
+    }
+
+    /// Whether the run ended without delivering: failed, stopped by a
+    /// signal, or died. What `status` and `dependsOn` count as a failure.
+    pub(crate) fn failed(self) -> bool {
+        matches!(self, Outcome::Failed | Outcome::Interrupted | Outcome::Died)
     }
 }
 

@@ -19,7 +19,7 @@ pub(crate) const TAG_LEN: usize = 16;
 pub(crate) enum OpenError {
     #[error("it is not base64")]
     NotBase64,
-    #[error("it is too short: {len} bytes, where the iv and tag alone are 28")]
+    #[error("it is too short: {}, where the iv and tag alone are 28 bytes", crate::wording::plural(*.len, "byte"))]
     TooShort { len: usize },
     #[error("`JWT_ENCRYPTION_KEY` is not the key it was encrypted with, or the value is damaged")]
     Rejected,
@@ -141,6 +141,10 @@ mod tests {
         assert_eq!(
             open("k", &base64::encode(&[0; 28])),
             Err(OpenError::Rejected)
+        );
+        assert_eq!(
+            OpenError::TooShort { len: 1 }.to_string(),
+            "it is too short: 1 byte, where the iv and tag alone are 28 bytes"
         );
     }
 

@@ -3,7 +3,9 @@
 
 pub mod consumer;
 pub mod golden;
+pub mod json_schema;
 pub mod postgres;
+pub mod quoting;
 pub mod server;
 
 use std::path::{Path, PathBuf};
@@ -166,6 +168,41 @@ impl Sandbox {
     /// writing the past into it.
     pub fn history_store(&self) -> Box<dyn jobrun::fixtures::History> {
         jobrun::fixtures::open_history(self.state_url.as_deref(), &self.state_dir())
+    }
+
+    /// What the state keeps of the locks of single runs of `job`: the
+    /// lock files `JOB.RUN_ID.lock` in the state directory, or the
+    /// leases in the database (live or run out), by run id.
+    pub fn run_locks(&self, job: &str) -> Vec<String> {
+        let mut found: Vec<String> = match &self.state_url {
+            None => match std::fs::read_dir(self.state_dir().join("locks")) {
+                Ok(entries) => entries
+                    .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                    .filter_map(|name| {
+                        let run = name.strip_prefix(&format!("{job}."))?;
+                        Some(run.strip_suffix(".lock")?.to_string())
+                    })
+                    .filter(|run| !run.is_empty())
+                    .collect(),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+                Err(e) => panic!("the locks directory: {e}"),
+            },
+            Some(url) => {
+                // Whichever way the sandbox reaches it, the database is the
+                // shared server's, named last in the URL.
+                let database = url.rsplit('/').next().unwrap().split('?').next().unwrap();
+                postgres::shared()
+                    .psql(
+                        database,
+                        &format!("SELECT run_id FROM jobrun_leases WHERE job = '{job}'"),
+                    )
+                    .lines()
+                    .map(str::to_string)
+                    .collect()
+            }
+        };
+        found.sort();
+        found
     }
 
     pub fn run(&self, args: &[&str]) -> Run {

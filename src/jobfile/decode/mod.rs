@@ -7,7 +7,8 @@ mod values;
 
 use crate::diagnostic::{Diagnostic, Span};
 use crate::jobfile::schema::{
-    ConfigFile, DEPENDS_ON_KEYS, DependsOnEntry, GLOBAL_KEYS, Global, JOB_KEYS, JobEntry, TOP_KEYS,
+    ConfigFile, DEPENDS_ON_KEYS, DependsOnEntry, GLOBAL_KEYS, Global, JOB_KEYS, JobEntry, Key,
+    TOP_KEYS, names,
 };
 use crate::jobfile::suggest::{list, suggest};
 use crate::jobfile::yaml::{self, Node, Value};
@@ -223,18 +224,19 @@ impl Decoder {
 
     /// Look a key up in the keys this mapping knows; an unknown one is an
     /// error with the closest known key as a suggestion.
-    fn key<'k>(&mut self, key: &Node, known: &[&'k str], place: &str) -> Option<&'k str> {
+    fn key(&mut self, key: &Node, known: &[Key], place: &str) -> Option<&'static str> {
         if let Some(found) = key
             .as_str()
-            .and_then(|text| known.iter().find(|k| **k == text))
+            .and_then(|text| known.iter().find(|k| k.name == text))
         {
-            return Some(found);
+            return Some(found.name);
         }
         let text = key.scalar_text().unwrap_or_default();
+        let known = names(known);
         let mut problem = Diagnostic::error(format!("unknown key `{text}` {place}"), key.span);
-        problem = match suggest(&text, known) {
+        problem = match suggest(&text, &known) {
             Some(close) => problem.with_help(format!("did you mean `{close}`?")),
-            None => problem.with_help(format!("the keys here are {}", list(known))),
+            None => problem.with_help(format!("the keys here are {}", list(&known))),
         };
         self.problems.push(problem);
         None
@@ -262,6 +264,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+    use crate::jobfile::schema::Takes;
 
     /// The decoded file, which must have no problem at all.
     pub(super) fn decode_ok(text: &str) -> ConfigFile {
@@ -273,6 +276,112 @@ mod tests {
     /// Every problem decoding finds.
     pub(super) fn problems(text: &str) -> Vec<Diagnostic> {
         decode(text).1
+    }
+
+    /// Where each mapping's keys are written, as the lines before `KEY:`
+    /// and its indentation.
+    fn places() -> Vec<(&'static str, &'static [Key], &'static str, &'static str)> {
+        use crate::jobfile::schema::{NOTICE_KEYS, NOTIFY_KEYS};
+        vec![
+            ("file", TOP_KEYS, "", ""),
+            ("global", GLOBAL_KEYS, "global:\n", "  "),
+            ("job", JOB_KEYS, "jobs:\n", "  - "),
+            (
+                "dependsOn",
+                DEPENDS_ON_KEYS,
+                "jobs:\n  - dependsOn:\n",
+                "      ",
+            ),
+            ("notify", NOTIFY_KEYS, "jobs:\n  - notify:\n", "      "),
+            (
+                "notification",
+                NOTICE_KEYS,
+                "jobs:\n  - notify:\n      onFailure:\n",
+                "        ",
+            ),
+        ]
+    }
+
+    /// A value of the kind `takes` names.
+    fn sample(takes: &Takes) -> String {
+        match takes {
+            Takes::Text | Takes::NonEmpty => "x".into(),
+            Takes::Scalar => "5".into(),
+            Takes::Name => "a".into(),
+            Takes::Schedule => "\"* * * * *\"".into(),
+            Takes::Url => "\"https://e.com\"".into(),
+            Takes::StateUrl => "\"postgres://db/ops\"".into(),
+            Takes::Method => "get".into(),
+            Takes::Zone => "UTC".into(),
+            Takes::Headers => "{X-A: 1}".into(),
+            Takes::Data => "{k: [1, x]}".into(),
+            Takes::Duration => "\"1m 30s\"".into(),
+            Takes::Count { min } => (min + 1).to_string(),
+            Takes::Size { .. } => "\"2 KiB\"".into(),
+            Takes::Bool => "true".into(),
+            Takes::Statuses => "[200, \"2xx\"]".into(),
+            Takes::Redirects => "none".into(),
+            Takes::OneOf(words) => words[0].into(),
+            Takes::Mapping(_) => "{}".into(),
+            Takes::ListOf(_) => "[]".into(),
+            Takes::OrFalse(_) => "false".into(),
+        }
+    }
+
+    /// The decoder reads every key of every table with the kind the table
+    /// gives it (the schema's `jobrun schema` prints): a value of that kind
+    /// decodes, a list of lists is refused at its place (but for `data`,
+    /// which takes anything), and null is the same as no key exactly where
+    /// the table says so. A key listed but not read, or read as another
+    /// kind, fails here.
+    #[test]
+    fn every_key_in_the_tables_is_decoded_as_the_kind_it_takes() {
+        let mut checked = 0;
+        for (place, keys, before, indent) in places() {
+            let line = before.lines().count() as u32 + 1;
+            let file = |key: &str, value: &str| {
+                let mut text = format!("{before}{indent}{key}: {value}\n");
+                if !text.contains("jobs:") && key != "jobs" {
+                    text.push_str("jobs: []\n");
+                }
+                text
+            };
+            let at_value = |found: &[Diagnostic]| {
+                found
+                    .iter()
+                    .filter(|d| d.span.is_some_and(|s| s.line == line))
+                    .count()
+            };
+            for key in keys {
+                let ok = file(key.name, &sample(&key.takes));
+                assert_eq!(
+                    at_value(&problems(&ok)),
+                    0,
+                    "{place}.{}: {ok}\n{:#?}",
+                    key.name,
+                    problems(&ok)
+                );
+                if !matches!(key.takes, Takes::Data) {
+                    let wrong = file(key.name, "[[1]]");
+                    assert!(
+                        at_value(&problems(&wrong)) > 0,
+                        "{place}.{}: {wrong} decoded without a problem",
+                        key.name
+                    );
+                }
+                let null = file(key.name, "null");
+                let refused = at_value(&problems(&null)) > 0;
+                assert_eq!(
+                    refused,
+                    !(key.null_ok || matches!(key.takes, Takes::Data)),
+                    "{place}.{}: null {}",
+                    key.name,
+                    if refused { "refused" } else { "accepted" }
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked >= 45, "{checked}");
     }
 
     #[test]

@@ -230,8 +230,16 @@ impl Decoder {
             // The seed counts milliseconds; `timeout: 30` almost always
             // meant seconds, and would fail every request.
             self.problems.push(
-                Diagnostic::warning(format!("`{key}: {ms}` is {ms} milliseconds"), node.span)
-                    .with_help(format!("write `{key}: {ms}s` if you meant seconds; a bare number counts milliseconds")),
+                Diagnostic::warning(
+                    format!(
+                        "`{key}: {ms}` is {}",
+                        crate::wording::plural(*ms as usize, "millisecond")
+                    ),
+                    node.span,
+                )
+                .with_help(format!(
+                    "write `{key}: {ms}s` if you meant seconds; a bare number counts milliseconds"
+                )),
             );
         }
         match parsed {
@@ -268,5 +276,7 @@ mod tests {
         assert_eq!(found[0].message, "`timeout: 30` is 30 milliseconds");
         assert_eq!(found[0].severity, crate::diagnostic::Severity::Warning);
         assert!(problems("jobs:\n  - name: a\n    timeout: 30000\n").is_empty());
+        let one = problems("jobs:\n  - name: a\n    timeout: 1\n    retries: 1\n");
+        assert_eq!(one[0].message, "`timeout: 1` is 1 millisecond");
     }
 }

@@ -46,12 +46,19 @@ impl Checker<'_> {
         } else if let Some((i, c)) = bad {
             let offset = value[..i].chars().count();
             Some((
-                format!("job name `{value}` contains `{c}`"),
+                format!(
+                    "job name {} contains {}",
+                    crate::wording::code(value),
+                    crate::wording::character(c)
+                ),
                 name.span_at(offset, 1),
             ))
         } else if value.len() > MAX_NAME_LEN {
             Some((
-                format!("job name `{value}` is longer than {MAX_NAME_LEN} characters"),
+                format!(
+                    "job name {} is longer than {MAX_NAME_LEN} characters",
+                    crate::wording::code(value)
+                ),
                 name.span,
             ))
         } else {

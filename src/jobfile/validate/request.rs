@@ -8,14 +8,11 @@ use crate::diagnostic::{Diagnostic, Span};
 use crate::job::size;
 use crate::job::template::Template;
 use crate::job::{Body, DEFAULT_MAX_RESPONSE_BYTES, Data, Method, Redirects};
-use crate::jobfile::schema::{HeaderEntry, RedirectsEntry, Spanned, Text};
+use crate::jobfile::schema::{HeaderEntry, MAX_RESPONSE_BYTES, RedirectsEntry, Spanned, Text};
 use crate::jobfile::suggest;
 use crate::jobfile::yaml::{Node, Value};
 
 use super::Checker;
-
-/// The most `maxResponseBytes` may be: a response body is kept in memory.
-const MAX_RESPONSE_BYTES: u64 = 1024 * 1024 * 1024;
 
 impl Checker<'_> {
     /// `method` as written, or `default` when it is not.
@@ -59,7 +56,7 @@ impl Checker<'_> {
             let offset = value[..i].chars().count();
             self.diagnostics.push(
                 Diagnostic::error(
-                    format!("{what} contains {}", describe_char(c)),
+                    format!("{what} contains {}", crate::wording::character(c)),
                     text.span_at(offset, 1),
                 )
                 .with_help("percent-encode it (a space is `%20`)"),
@@ -279,15 +276,6 @@ impl Checker<'_> {
             return None;
         }
         Some((self.base_dir.join(&text.value), text.span))
-    }
-}
-
-fn describe_char(c: char) -> String {
-    match c {
-        ' ' => "a space".into(),
-        '\t' => "a tab".into(),
-        '\n' | '\r' => "a line break".into(),
-        c => format!("the character U+{:04X}", c as u32),
     }
 }
 

@@ -108,10 +108,12 @@ impl History for Store {
             Box::pin(async move {
                 if exclusive {
                     tx.query_typed(
-                        "UPDATE jobrun_runs SET outcome = 'interrupted', \
-                         error = 'the run ended without recording how (killed, or the machine stopped)' \
+                        "UPDATE jobrun_runs SET outcome = 'died', error = $2 \
                          WHERE job = $1 AND outcome = 'running'",
-                        &[(&run.job, Type::TEXT)],
+                        &[
+                            (&run.job, Type::TEXT),
+                            (&crate::state::liveness::DIED, Type::TEXT),
+                        ],
                     )
                     .await?;
                 }

@@ -9,8 +9,10 @@
 //! - a run killed without a word (SIGKILL, a crash), or a host that
 //!   vanished (a power cut, a network cut), holds it until the lease runs
 //!   out: at most one lease after its last renewal. The next run to ask
-//!   finds it expired, takes it, and marks the dead run's row
-//!   `interrupted`;
+//!   finds it expired, takes it, and marks the dead run's row `died`;
+//!   readers of the history (`status`, `history`, `dependsOn`) read a
+//!   `running` row whose lease ran out or is gone as `died` at once
+//!   (`Locks::gone`);
 //! - it is never granted twice: taking it is one transaction that holds a
 //!   transaction-scoped advisory lock on the job while it looks and
 //!   writes, and expiry is judged by the database's clock, never a host's.
@@ -18,6 +20,7 @@
 //! Only transactions are used, never a session's lock: the design holds
 //! through PgBouncer's transaction pooling.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
@@ -28,7 +31,9 @@ use tokio_postgres::types::Type;
 use crate::state::error::StoreError;
 use crate::state::lock::{Attempt, RunLock};
 use crate::state::postgres::{Connection, Shared};
+use crate::state::record::{Outcome, Record};
 use crate::state::{Holder, Locks};
+use crate::wording::{code, escape_controls};
 
 /// The job's key for the advisory lock that orders its takers.
 const TAKE: &str = "SELECT pg_advisory_xact_lock(hashtextextended('jobrun.lease:' || $1, 0))";
@@ -46,9 +51,14 @@ pub(crate) struct Leases {
 /// waiting for the write-ahead log to reach the disk.
 const NOT_FLUSHED: &str = "SET LOCAL synchronous_commit = off";
 
-/// Who holds a job's lock, as a message says it.
+/// Who holds a job's lock, as a message says it: the host and run id as
+/// the database gives them, so quoted and escaped.
 fn holder(host: &str, run_id: &str, until: &str) -> String {
-    format!("held by run {run_id} on host `{host}` until {until} unless renewed")
+    format!(
+        "held by run {} on host {} until {until} unless renewed",
+        escape_controls(run_id),
+        code(host)
+    )
 }
 
 impl Leases {
@@ -139,29 +149,48 @@ impl Locks for Leases {
         }
     }
 
-    fn free(&mut self, job: &str) -> bool {
+    /// A run's lease is its own (the key is the job and the run id) and
+    /// outlives its row's last write, so a `running` row with no lease
+    /// that has not run out (by the database's clock) is of a run that is
+    /// gone: it ended without a word, or was cut off for longer than a
+    /// lease and may yet finish its row.
+    fn gone(&self, rows: &[Record]) -> HashSet<String> {
+        let running: Vec<String> = rows
+            .iter()
+            .filter(|r| r.outcome == Outcome::Running)
+            .map(|r| r.run_id.clone())
+            .collect();
         let Ok(shared) = self.shared() else {
-            return false;
+            return HashSet::new();
         };
         let mut connection = Connection::lock(shared);
-        if connection.ready(true).is_err() {
-            return false;
+        if !matches!(connection.ready(false), Ok(true)) {
+            return HashSet::new();
         }
-        let job = job.to_string();
-        connection
-            .transaction(move |tx| {
-                Box::pin(async move {
-                    let rows = tx
-                        .query_typed(
-                            "SELECT 1 FROM jobrun_leases WHERE job = $1 AND expires_at >= now() \
-                             LIMIT 1",
-                            &[(&job, Type::TEXT)],
-                        )
-                        .await?;
-                    Ok(rows.is_empty())
-                })
+        let asked = running.clone();
+        let live = connection.transaction(move |tx| {
+            Box::pin(async move {
+                let rows = tx
+                    .query_typed(
+                        "SELECT run_id FROM jobrun_leases \
+                         WHERE run_id = ANY($1) AND expires_at >= now()",
+                        &[(&asked, Type::TEXT_ARRAY)],
+                    )
+                    .await?;
+                Ok(rows
+                    .iter()
+                    .map(|r| r.get::<_, String>(0))
+                    .collect::<HashSet<String>>())
             })
-            .unwrap_or(false)
+        });
+        match live {
+            Ok(live) => running
+                .into_iter()
+                .filter(|id| !live.contains(id))
+                .collect(),
+            // Cannot tell: believe the rows.
+            Err(_) => HashSet::new(),
+        }
     }
 
     fn forbid_needs(&self) -> &'static str {
@@ -218,6 +247,10 @@ impl Lease {
 }
 
 /// Push the lease's end one lease further: `Ok(false)` when it is gone.
+/// A lease that ran out is gone even while its row is still there (no run
+/// has asked for the lock since to delete it): readers have taken its run
+/// for dead from then on, and another run may take the lock at any moment,
+/// so it is never brought back.
 fn renew(connection: &Shared, job: &str, run_id: &str) -> Result<bool, StoreError> {
     let mut connection = Connection::lock(connection);
     let lease_ms = connection.lease().as_millis().min(i64::MAX as u128) as i64;
@@ -230,7 +263,7 @@ fn renew(connection: &Shared, job: &str, run_id: &str) -> Result<bool, StoreErro
             let rows = tx
                 .query_typed(
                     "UPDATE jobrun_leases SET expires_at = now() + $3 * interval '1 millisecond' \
-                     WHERE job = $1 AND run_id = $2 RETURNING 1",
+                     WHERE job = $1 AND run_id = $2 AND expires_at >= now() RETURNING 1",
                     &[
                         (&job, Type::TEXT),
                         (&run_id, Type::TEXT),

@@ -110,15 +110,14 @@ impl History for Store {
     /// Add a run's row and keep only the job's newest `keep` rows. With
     /// `exclusive` (the caller holds the job's lock), rows the job's
     /// earlier runs left `running` are from runs that died without a word
-    /// (SIGKILL, a crash, a power cut): they are marked interrupted.
+    /// (SIGKILL, a crash, a power cut): they are marked `died`.
     fn add(&mut self, run: &Record, keep: u32, exclusive: bool) -> Result<(), StoreError> {
         self.write(|tx| {
             if exclusive {
                 tx.execute(
-                    "UPDATE runs SET outcome = 'interrupted', \
-                     error = 'the run ended without recording how (killed, or the machine stopped)' \
+                    "UPDATE runs SET outcome = 'died', error = ?2 \
                      WHERE job = ?1 AND outcome = 'running'",
-                    [&run.job],
+                    [&run.job, crate::state::liveness::DIED],
                 )?;
             }
             insert(tx, run)?;
@@ -480,7 +479,7 @@ mod tests {
     }
 
     #[test]
-    fn a_locked_run_marks_rows_left_running_as_interrupted() {
+    fn a_locked_run_marks_rows_left_running_as_died() {
         let (_temp, dir) = dir();
         let mut store = Store::open(&dir).unwrap();
         store
@@ -499,7 +498,7 @@ mod tests {
             .unwrap();
         let rows = store.recent(Some("a"), 10).unwrap();
         assert_eq!(rows[0].outcome, Outcome::Running);
-        assert_eq!(rows[1].outcome, Outcome::Interrupted);
+        assert_eq!(rows[1].outcome, Outcome::Died);
     }
 
     #[test]

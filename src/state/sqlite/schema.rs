@@ -49,7 +49,13 @@ const MIGRATIONS: &[&str] = &[
         SELECT job, outcome = 'failed', outcome = 'failed' FROM runs AS r
         WHERE id = (SELECT max(id) FROM runs
                     WHERE job = r.job AND outcome IN ('succeeded', 'failed'));",
-    // 3: the host each run ran on, and the claims that give a scheduled
+    // 3: a run that died without a word has an outcome of its own, `died`
+    // (it was written `interrupted`, with no end time, unlike a run a
+    // signal stopped); a jobrun that does not know the word must not read
+    // it.
+    "UPDATE runs SET outcome = 'died'
+        WHERE outcome = 'interrupted' AND ended_at IS NULL;",
+    // 4: the host each run ran on, and the claims that give a scheduled
     // instant one run (`run --due` fired twice for one instant runs once).
     "ALTER TABLE runs ADD COLUMN host TEXT;
     CREATE TABLE claims (
@@ -158,6 +164,95 @@ mod tests {
     }
 
     #[test]
+    fn runs_marked_interrupted_for_dying_become_died() {
+        let (_temp, dir) = dir();
+        dir.create().unwrap();
+        let path = dir.path.join(FILE_NAME);
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.execute_batch(MIGRATIONS[1]).unwrap();
+            conn.execute_batch("PRAGMA user_version = 2").unwrap();
+            conn.execute_batch(
+                "INSERT INTO runs (run_id, job, triggered_by, started_at, ended_at, outcome) VALUES \
+                 ('killed', 'a', 'manual', '2025-03-07T18:00:00.000Z', NULL, 'interrupted'), \
+                 ('signalled', 'a', 'manual', '2025-03-07T18:01:00.000Z', '2025-03-07T18:01:01.000Z', 'interrupted')",
+            )
+            .unwrap();
+        }
+        let rows = Store::open(&dir).unwrap().recent(Some("a"), 10).unwrap();
+        let outcomes: Vec<(&str, Outcome)> = rows
+            .iter()
+            .map(|r| (r.run_id.as_str(), r.outcome))
+            .collect();
+        assert_eq!(
+            outcomes,
+            [
+                ("signalled", Outcome::Interrupted),
+                ("killed", Outcome::Died)
+            ]
+        );
+        // Through 3 and on to 4: the runs have no host, and claims work.
+        let mut store = Store::open(&dir).unwrap();
+        assert_eq!(store.version().unwrap(), SCHEMA_VERSION);
+        assert!(rows.iter().all(|r| r.host.is_none()));
+        let at = "2025-03-07T18:30:00Z".parse().unwrap();
+        assert_eq!(
+            store.claim("a", at, "new", "here", 10).unwrap(),
+            crate::state::ClaimedBy::This
+        );
+    }
+
+    #[test]
+    fn a_schema_3_history_gains_hosts_and_claims_and_keeps_its_runs() {
+        let (_temp, dir) = dir();
+        dir.create().unwrap();
+        let path = dir.path.join(FILE_NAME);
+        {
+            // Schema 3, as a jobrun that knew `died` but not hosts left it.
+            let conn = Connection::open(&path).unwrap();
+            for migration in &MIGRATIONS[..3] {
+                conn.execute_batch(migration).unwrap();
+            }
+            conn.execute_batch("PRAGMA user_version = 3").unwrap();
+            conn.execute_batch(
+                "INSERT INTO runs (run_id, job, triggered_by, scheduled_at, started_at, ended_at, outcome) VALUES \
+                 ('died', 'a', 'scheduled', '2025-03-07T18:00:00.000Z', '2025-03-07T18:00:00.000Z', NULL, 'died'), \
+                 ('ok', 'a', 'scheduled', '2025-03-07T18:01:00.000Z', '2025-03-07T18:01:00.000Z', '2025-03-07T18:01:01.000Z', 'succeeded')",
+            )
+            .unwrap();
+        }
+        let mut store = Store::open(&dir).unwrap();
+        assert_eq!(store.version().unwrap(), 4);
+        let rows = store.recent(Some("a"), 10).unwrap();
+        let outcomes: Vec<(&str, Outcome, Option<&str>)> = rows
+            .iter()
+            .map(|r| (r.run_id.as_str(), r.outcome, r.host.as_deref()))
+            .collect();
+        assert_eq!(
+            outcomes,
+            [
+                ("ok", Outcome::Succeeded, None),
+                ("died", Outcome::Died, None)
+            ]
+        );
+        // The instant an earlier run ran is not claimed: schema 3 kept no
+        // claims, and the first claim of it from now on wins.
+        let at = "2025-03-07T18:01:00Z".parse().unwrap();
+        assert_eq!(
+            store.claim("a", at, "first", "one", 10).unwrap(),
+            crate::state::ClaimedBy::This
+        );
+        assert_eq!(
+            store.claim("a", at, "second", "two", 10).unwrap(),
+            crate::state::ClaimedBy::Other {
+                host: "one".into(),
+                run_id: "first".into()
+            }
+        );
+    }
+
+    #[test]
     fn a_newer_schema_is_neither_read_nor_written() {
         let (_temp, dir) = dir();
         let store = Store::open(&dir).unwrap();
@@ -171,8 +266,8 @@ mod tests {
         assert!(matches!(
             store.add(&r, 10, false),
             Err(StoreError::Newer {
-                found: 4,
-                known: 3,
+                found: 5,
+                known: 4,
                 ..
             })
         ));

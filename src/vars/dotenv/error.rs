@@ -77,11 +77,11 @@ impl DotEnvError {
                 "dotenv ends an unquoted value at the first `#`; to keep the `#`, quote the value (`NAME=\"...\"`); to start a comment, put a space before `#`",
             ),
             UnterminatedQuote { quote } => (
-                format!("quoted value has no closing `{quote}`").into(),
+                format!("quoted value has no closing {}", quote_name(quote)).into(),
                 "end the value with the quote it starts with; a quoted value may span several lines, and only a `# comment` may follow the closing quote",
             ),
             TextAfterQuote { quote } => (
-                format!("unexpected text after the closing `{quote}`").into(),
+                format!("unexpected text after the closing {}", quote_name(quote)).into(),
                 "only a `# comment` may follow a quoted value; move the text inside the quotes",
             ),
             LineSeparator => (
@@ -97,5 +97,14 @@ impl DotEnvError {
             message: message.into_owned(),
             help: Some(help.to_owned()),
         }
+    }
+}
+
+/// A quote character as a message names it: a backtick cannot be shown in
+/// backticks.
+fn quote_name(quote: char) -> String {
+    match quote {
+        '`' => "backtick".into(),
+        quote => format!("`{quote}`"),
     }
 }
