@@ -817,6 +817,17 @@ const DATABASE_CASES: &[DatabaseCase] = &[
     db_case(&["catch-up"], Db::Wrong, Answer::None, 3),
     db_case(&["-vv", "run", "report"], Db::Down, Answer::None, 3),
     db_case(&["history", "--json"], Db::Down, Answer::None, 3),
+    // The state directory holds a run for it to copy.
+    db_case(&["copy-history"], Db::InUrl, Answer::None, 0),
+    db_case(&["copy-history"], Db::InFlag, Answer::None, 0),
+    db_case(
+        &["--config", "state-url.yaml", "copy-history"],
+        Db::FromFile,
+        Answer::None,
+        0,
+    ),
+    db_case(&["copy-history"], Db::Wrong, Answer::None, 3),
+    db_case(&["copy-history"], Db::Down, Answer::None, 3),
 ];
 
 #[test]
@@ -856,6 +867,19 @@ fn the_database_password_never_appears_in_anything_any_command_writes() {
             ),
         );
         sandbox.write("secrets/state-password", DB_PASSWORD_SENTINEL);
+        // A run in the state directory's SQLite history, for `copy-history`
+        // (the other commands, given the database, do not read it).
+        let mut seeded = jobrun::fixtures::Record::start(
+            "seeded-run".into(),
+            "report",
+            jobrun::fixtures::Trigger::Manual,
+            None,
+            jiff::Timestamp::now(),
+        );
+        seeded.outcome = jobrun::fixtures::Outcome::Failed;
+        jobrun::fixtures::open_history(None, &sandbox.path("state"))
+            .add(&seeded, 10, false)
+            .unwrap();
         let password_file = sandbox.path("secrets/state-password");
         let password_file = password_file.display().to_string();
         let (env, flag): (Vec<(&str, String)>, Option<String>) = match case.db {
