@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # The container image `jobrun kubernetes --image` expects: jobrun on PATH,
 # the job file mounted at /etc/jobrun/jobs.yaml, the history and locks in
-# /var/lib/jobrun, run as the unprivileged user 65532 on a read-only root
+# /var/lib/jobrun/state, run as the unprivileged user 65532 on a read-only root
 # file system. Build and push it with
 #   docker build -t registry.example.com/jobrun:0.1.0 .
 #   docker push registry.example.com/jobrun:0.1.0
@@ -42,8 +42,8 @@ COPY --from=build --chown=65532:65532 /out/state /var/lib/jobrun
 # read-only root file system there is no writable /tmp.
 ENV PATH=/usr/local/bin:/usr/bin:/bin \
     JOBRUN_CONFIG=/etc/jobrun/jobs.yaml \
-    JOBRUN_STATE_DIR=/var/lib/jobrun \
-    SQLITE_TMPDIR=/var/lib/jobrun
+    JOBRUN_STATE_DIR=/var/lib/jobrun/state \
+    SQLITE_TMPDIR=/var/lib/jobrun/state
 USER 65532:65532
 ENTRYPOINT ["jobrun"]
 CMD ["--help"]

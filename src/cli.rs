@@ -39,6 +39,10 @@ pub(crate) struct GlobalArgs {
     #[arg(long, global = true, value_name = "URL")]
     pub(crate) state_url: Option<String>,
 
+    /// Write every job's Prometheus metrics to FILE after each run [default: $JOBRUN_METRICS_FILE, else global.metricsFile]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub(crate) metrics_file: Option<PathBuf>,
+
     /// Say more (-v, -vv)
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub(crate) verbose: u8,
@@ -47,7 +51,7 @@ pub(crate) struct GlobalArgs {
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub(crate) quiet: bool,
 
-    /// When to color diagnostics
+    /// When to use colour: in diagnostics, `status` and `history --chart`
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub(crate) color: ColorChoice,
 }
@@ -111,6 +115,10 @@ pub(crate) enum Command {
         /// Start after this instant (RFC 3339, such as 2025-03-09T00:00:00Z) instead of now
         #[arg(long, value_name = "RFC3339")]
         after: Option<jiff::Timestamp>,
+
+        /// Instead, list the job's run times that a clock change skips or runs once, over the next 12 months
+        #[arg(long, conflicts_with = "count")]
+        dst: bool,
     },
 
     /// Run one job now
@@ -163,15 +171,27 @@ pub(crate) enum Command {
         /// Only this job's runs
         name: Option<String>,
 
-        /// How many runs to show
-        #[arg(short = 'n', long = "count", default_value_t = 20, value_name = "N",
+        /// How many runs to show [default: 20; with --chart, as many as fit]
+        #[arg(short = 'n', long = "count", value_name = "N",
               value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
-        count: u32,
+        count: Option<u32>,
 
         /// Print JSON: {"runs": [...]}
         #[arg(long)]
         json: bool,
+
+        /// Draw the job's run times as a bar chart, newest on the right, failures marked
+        #[arg(long, requires = "name", conflicts_with = "json")]
+        chart: bool,
     },
+
+    /// Print every job's metrics in Prometheus's text format, from the history
+    ///
+    /// The same text `--metrics-file` writes after each run: for a
+    /// Pushgateway (`jobrun metrics | curl --data-binary @- URL`) or a
+    /// sidecar.
+    #[command(after_help = command_exit_codes_help(CommandName::Metrics))]
+    Metrics,
 
     /// Run each job with `catchUp` whose latest scheduled run within that time was missed
     ///
@@ -204,6 +224,29 @@ pub(crate) enum Command {
     /// nothing when either file exists.
     #[command(after_help = command_exit_codes_help(CommandName::Init))]
     Init,
+
+    /// Print a Node scheduler job file rewritten so jobrun does what the Node scheduler did
+    ///
+    /// Writes the file to stdout with `timezone` (the Node scheduler's zone), the
+    /// `Authorization` it added, `retries` one less for the same attempts, its week
+    /// words as placeholders and node-cron's schedules as standard ones, each change
+    /// with a comment; every other line and comment stays. A file that is already
+    /// jobrun's own is printed unchanged. Exits 1 with `--check` when the file still
+    /// needs migrating.
+    #[command(after_help = command_exit_codes_help(CommandName::Migrate))]
+    Migrate {
+        /// The file to rewrite [default: the job file]
+        #[arg(value_name = "FILE")]
+        file: Option<PathBuf>,
+
+        /// The zone the Node scheduler read schedules in [default: $TZ, else America/Chicago, its default]
+        #[arg(long, value_name = "ZONE")]
+        tz: Option<String>,
+
+        /// Print nothing on stdout; exit 1 if the file still needs migrating (for CI)
+        #[arg(long)]
+        check: bool,
+    },
 
     /// Print a shell completion script
     #[command(after_help = command_exit_codes_help(CommandName::Completions))]

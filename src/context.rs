@@ -18,6 +18,9 @@ pub(crate) struct Context<'a> {
     pub(crate) stdout: &'a mut dyn Write,
     pub(crate) stderr: &'a mut dyn Write,
     pub(crate) stderr_is_terminal: bool,
+    pub(crate) stdout_is_terminal: bool,
+    /// The width of the terminal stdout is, when it is one and says.
+    pub(crate) stdout_columns: Option<u16>,
     /// Time as a run measures and waits it.
     pub(crate) clock: Arc<dyn Clock>,
     /// Fills a buffer with random bytes (backoff jitter, idempotency keys).
@@ -34,6 +37,31 @@ pub(crate) trait Clock: Send + Sync {
     /// For reading dates such as `Retry-After`.
     fn wall(&self) -> Timestamp;
     fn sleep(&self, duration: Duration);
+}
+
+/// The width in columns of the terminal `stream` is (TIOCGWINSZ, tty_ioctl(4)),
+/// when it is a terminal that knows its size.
+pub(crate) fn terminal_columns(stream: &impl std::os::fd::AsRawFd) -> Option<u16> {
+    // SAFETY: an all-zero winsize is a valid value of the plain C struct.
+    let mut size: libc::winsize = unsafe { std::mem::zeroed() };
+    // SAFETY: TIOCGWINSZ writes one winsize into the struct it is given,
+    // which lives for the call; a descriptor that is not a terminal only
+    // makes it fail.
+    let done = unsafe { libc::ioctl(stream.as_raw_fd(), libc::TIOCGWINSZ, &mut size) };
+    (done == 0 && size.ws_col > 0).then_some(size.ws_col)
+}
+
+/// An environment holding only `pairs`, for tests.
+#[cfg(test)]
+pub(crate) fn env_of(
+    pairs: &'static [(&'static str, &'static str)],
+) -> impl Fn(&str) -> Option<String> {
+    move |name| {
+        pairs
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.to_string())
+    }
 }
 
 /// Random bytes from the operating system.

@@ -19,6 +19,9 @@ pub(crate) enum Exit {
     Usage = 2,
     /// The job file, `.env` file or environment is wrong.
     Config = 3,
+    /// The job ran, but lines of its `--log-file` could not be written
+    /// (sysexits' EX_IOERR): a full disk.
+    LogLost = 74,
     /// Another run of the job holds its lock (sysexits' EX_TEMPFAIL).
     Busy = 75,
     /// Stopped by SIGINT (128 + 2).
@@ -35,11 +38,12 @@ impl Exit {
 
 impl Exit {
     /// Every exit code, in order.
-    const ALL: [Exit; 7] = [
+    const ALL: [Exit; 8] = [
         Exit::Success,
         Exit::Failed,
         Exit::Usage,
         Exit::Config,
+        Exit::LogLost,
         Exit::Busy,
         Exit::Interrupted,
         Exit::Terminated,
@@ -54,7 +58,10 @@ impl Exit {
             }
             Exit::Usage => "usage error (bad flag or argument)",
             Exit::Config => {
-                "configuration or environment error (invalid job file, unknown job, unset variable,\n      a state directory or database that a job's lock or dependsOn needs and cannot use,\n      a state URL that cannot be used)"
+                "configuration or environment error (invalid job file, unknown job, unset variable,\n      a state directory or database that a job's lock or dependsOn needs and cannot use,\n      a state URL that cannot be used, an expired token)"
+            }
+            Exit::LogLost => {
+                "the job ran and succeeded, but its --log-file could not be written (a full disk)"
             }
             Exit::Busy => "another run of the job holds its lock",
             Exit::Interrupted => "interrupted (SIGINT)",
@@ -76,17 +83,19 @@ pub(crate) enum CommandName {
     Kubernetes,
     Status,
     History,
+    Metrics,
     CatchUp,
     CopyHistory,
     Completions,
     Man,
     Schema,
     Init,
+    Migrate,
 }
 
 impl CommandName {
     #[cfg(test)]
-    const ALL: [CommandName; 16] = [
+    const ALL: [CommandName; 18] = [
         CommandName::Validate,
         CommandName::List,
         CommandName::Next,
@@ -97,12 +106,14 @@ impl CommandName {
         CommandName::Kubernetes,
         CommandName::Status,
         CommandName::History,
+        CommandName::Metrics,
         CommandName::CatchUp,
         CommandName::CopyHistory,
         CommandName::Completions,
         CommandName::Man,
         CommandName::Schema,
         CommandName::Init,
+        CommandName::Migrate,
     ];
 
     /// Every code the command can return, with what it means there. Any
@@ -121,10 +132,10 @@ impl CommandName {
                 (Exit::Usage, USAGE),
                 (
                     Exit::Config,
-                    "errors, or warnings with --strict; the job file or .env cannot be read",
+                    "errors (with --env, an expired token too), or warnings with --strict; the job\n      file or .env cannot be read",
                 ),
             ],
-            CommandName::List | CommandName::History => &[
+            CommandName::List | CommandName::History | CommandName::Metrics => &[
                 (Exit::Success, "printed"),
                 (Exit::Failed, OUTPUT),
                 (Exit::Usage, USAGE),
@@ -160,7 +171,11 @@ impl CommandName {
                 (Exit::Usage, USAGE),
                 (
                     Exit::Config,
-                    "the job file, a variable, caFile, --output, --log-file, a proxy variable, a\n      state URL, or a state directory or database the job's lock or dependsOn needs\n      cannot be used",
+                    "the job file, a variable, caFile, --output, --log-file, a proxy variable, a\n      state URL, or a state directory or database the job's lock or dependsOn needs\n      cannot be used; or a token the request would send has expired (not sent;\n      recorded as failed)",
+                ),
+                (
+                    Exit::LogLost,
+                    "the job ran and succeeded, but its --log-file could not be written",
                 ),
                 (
                     Exit::Busy,
@@ -202,7 +217,7 @@ impl CommandName {
                 (Exit::Usage, USAGE),
                 (
                     Exit::Config,
-                    "the job file is invalid; a bad flag value; --dir cannot be written",
+                    "the job file is invalid; a bad flag value; --dir cannot be written; a splayed\n      job whose shifted times OnCalendar= cannot say",
                 ),
             ],
             CommandName::Kubernetes => &[
@@ -214,7 +229,7 @@ impl CommandName {
                 ),
                 (
                     Exit::Config,
-                    "the job file is invalid; a bad flag value (--state-claim beside a state URL); a\n      job Kubernetes cannot run as written",
+                    "the job file is invalid; a bad flag value (--state-claim beside a state URL); a\n      job Kubernetes cannot run as written (a splayed one too)",
                 ),
             ],
             CommandName::Status => &[
@@ -238,7 +253,7 @@ impl CommandName {
                 (Exit::Usage, USAGE),
                 (
                     Exit::Config,
-                    "else, a job could not run, or the history needed to decide cannot be used",
+                    "else, a job could not run (an expired token too), or the history needed to decide\n      cannot be used",
                 ),
                 (Exit::Busy, "else, a job was busy"),
                 (Exit::Interrupted, "interrupted (SIGINT)"),
@@ -265,6 +280,21 @@ impl CommandName {
                 (Exit::Failed, OUTPUT),
                 (Exit::Usage, "usage error; an unknown command"),
                 (Exit::Config, "--dir cannot be written"),
+            ],
+            CommandName::Migrate => &[
+                (
+                    Exit::Success,
+                    "printed (a file already jobrun's own, unchanged); with --check, nothing to\n      migrate",
+                ),
+                (
+                    Exit::Failed,
+                    "with --check, the file still needs migrating (the changes on stderr); or the\n      output cannot be written",
+                ),
+                (Exit::Usage, USAGE),
+                (
+                    Exit::Config,
+                    "the file has errors or cannot be read; a schedule with no standard\n      expression; a --tz (or TZ) that is not a zone name",
+                ),
             ],
             CommandName::Init => &[
                 (Exit::Success, "the job file and its .env written"),

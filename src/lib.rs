@@ -11,7 +11,9 @@ mod files;
 mod http;
 mod job;
 mod jobfile;
+mod migrate;
 mod notify;
+mod report;
 mod run;
 mod schedule;
 mod state;
@@ -70,6 +72,8 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         now: jiff::Timestamp::now(),
         host_zone: schedule::zone::host(&env),
         stderr_is_terminal: stderr.is_terminal(),
+        stdout_is_terminal: stdout.is_terminal(),
+        stdout_columns: context::terminal_columns(&stdout),
         stdout: &mut stdout.lock(),
         stderr: &mut stderr.lock(),
         clock: std::sync::Arc::new(context::SystemClock),
@@ -121,6 +125,7 @@ fn globals(args: &GlobalArgs) -> Globals {
         env_file: args.env_file.clone(),
         state_dir: args.state_dir.clone(),
         state_url: args.state_url.clone(),
+        metrics_file: args.metrics_file.clone(),
         verbose: args.verbose,
         quiet: args.quiet,
         color: match args.color {
@@ -150,7 +155,12 @@ fn dispatch(inv: &mut Invocation, command: &Command) -> Result<Exit, Error> {
             },
         ),
         Command::List { json } => command::list::execute(inv, *json),
-        Command::Next { name, count, after } => command::next::execute(inv, name, *count, *after),
+        Command::Next {
+            name,
+            count,
+            after,
+            dst,
+        } => command::next::execute(inv, name, *count, *after, *dst),
         Command::Run(args) => {
             let preview = match (args.dry_run, args.as_curl) {
                 (true, _) => Some(run::Preview::Request),
@@ -206,13 +216,36 @@ fn dispatch(inv: &mut Invocation, command: &Command) -> Result<Exit, Error> {
             },
         ),
         Command::Status { json } => command::status::execute(inv, *json),
-        Command::History { name, count, json } => {
-            command::history::execute(inv, name.as_deref(), *count, *json)
-        }
+        Command::History {
+            name,
+            count,
+            json,
+            chart,
+        } => command::history::execute(
+            inv,
+            &command::history::Options {
+                name: name.as_deref(),
+                count: *count,
+                view: match (json, chart) {
+                    (true, _) => command::history::View::Json,
+                    (_, true) => command::history::View::Chart,
+                    _ => command::history::View::Table,
+                },
+            },
+        ),
+        Command::Metrics => command::metrics::execute(inv),
         Command::CatchUp => command::catch_up::execute(inv),
         Command::CopyHistory => command::copy_history::execute(inv),
         Command::Init => command::init::execute(inv),
         Command::Schema => command::schema::execute(inv),
+        Command::Migrate { file, tz, check } => command::migrate::execute(
+            inv,
+            &command::migrate::Options {
+                file: file.clone(),
+                tz: tz.clone(),
+                check: *check,
+            },
+        ),
         Command::Completions { shell } => command::docs::completions(inv, *shell),
         Command::Man { command, dir } => command::man::execute(
             inv,

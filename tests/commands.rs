@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{Sandbox, fixture, repo_file};
+use common::{Run, Sandbox, fixture, repo_file};
 
 const NODE_FILES: [&str; 4] = [
     "jobs.yaml",
@@ -79,7 +79,7 @@ fn strict_fails_on_warnings_and_says_it_failed() {
     let summary = run.stderr.lines().last().unwrap_or_default();
     assert!(
         summary.ends_with(
-            "jobs.yaml: failed: 1 warning, and `--strict` fails on warnings; 6 jobs (3 enabled), 0 errors"
+            "jobs.yaml: failed: 5 warnings, and `--strict` fails on warnings; 6 jobs (3 enabled), 0 errors"
         ),
         "{}",
         run.stderr
@@ -104,7 +104,7 @@ fn strict_fails_on_warnings_and_says_it_failed() {
         quiet.stderr
     );
     assert!(
-        quiet.stderr.contains(": failed: 1 warning"),
+        quiet.stderr.contains(": failed: 5 warnings"),
         "{}",
         quiet.stderr
     );
@@ -177,19 +177,21 @@ fn each_commands_help_lists_every_exit_code_it_can_return() {
         ("validate", &[0, 1, 2, 3]),
         ("list", &[0, 1, 2, 3]),
         ("next", &[0, 1, 2, 3]),
-        ("run", &[0, 1, 2, 3, 75, 130, 143]),
+        ("run", &[0, 1, 2, 3, 74, 75, 130, 143]),
         ("encrypt", &[0, 1, 2, 3]),
         ("crontab", &[0, 1, 2, 3]),
         ("systemd", &[0, 1, 2, 3]),
         ("kubernetes", &[0, 1, 2, 3]),
         ("status", &[0, 1, 2, 3]),
         ("history", &[0, 1, 2, 3]),
+        ("metrics", &[0, 1, 2, 3]),
         ("catch-up", &[0, 1, 2, 3, 75, 130, 143]),
         ("copy-history", &[0, 2, 3]),
         ("completions", &[0, 1, 2]),
         ("man", &[0, 1, 2, 3]),
         ("schema", &[0, 1, 2]),
         ("init", &[0, 1, 2, 3]),
+        ("migrate", &[0, 1, 2, 3]),
     ];
     for (command, codes) in expected {
         let run = Sandbox::new().run(&[command, "--help"]);
@@ -678,4 +680,94 @@ fn the_start_of_a_job_name_suggests_the_jobs_it_begins() {
         "{}",
         run.stderr
     );
+}
+
+#[test]
+fn durations_past_their_bound_are_refused_by_validate_and_by_run() {
+    let huge = "\"5124095576030431h\"";
+    let job = |extra: &str| {
+        format!(
+            "jobs:\n  - name: a\n    schedule: \"* * * * *\"\n    url: \"http://127.0.0.1:9/\"\n    retries: 0\n    concurrency: allow\n{extra}"
+        )
+    };
+    for (text, key, max) in [
+        (job(&format!("    timeout: {huge}\n")), "timeout", "24h"),
+        (
+            format!("global:\n  defaultTimeout: {huge}\n{}", job("")),
+            "defaultTimeout",
+            "24h",
+        ),
+        (job(&format!("    deadline: {huge}\n")), "deadline", "168h"),
+        (
+            job(&format!(
+                "    notify:\n      onFailure: {{url: \"http://127.0.0.1:9/h\", timeout: {huge}}}\n"
+            )),
+            "timeout",
+            "5m",
+        ),
+        (job("    catchUp: \"100000000h\"\n"), "catchUp", "9600h"),
+        (
+            job(&format!("    maxRetryDelay: {huge}\n")),
+            "maxRetryDelay",
+            "24h",
+        ),
+    ] {
+        let sandbox = Sandbox::with_jobs(&text);
+        let expected = format!("`{key}` must be at most {max}");
+        let validate = sandbox.run(&["validate"]);
+        assert_eq!(validate.code, 3, "{text}\n{}", validate.stderr);
+        assert!(validate.stderr.contains(&expected), "{}", validate.stderr);
+        for args in [&["run", "a"][..], &["catch-up"]] {
+            let run = sandbox.run(args);
+            assert_eq!(run.code, 3, "{args:?} {text}\n{}", run.stderr);
+            assert!(run.stderr.contains(&expected), "{}", run.stderr);
+        }
+        // No run began, so none is left `running`.
+        assert!(!sandbox.state_dir().join("history.sqlite3").exists());
+    }
+}
+
+#[test]
+fn catch_up_over_the_longest_window_of_an_every_second_job_ends() {
+    // Every second for 400 days: 34 million fire times in the window.
+    let sandbox = Sandbox::with_jobs(
+        "jobs:\n  - name: a\n    schedule: \"* * * * * *\"\n    url: \"http://127.0.0.1:9/\"\n    retries: 0\n    catchUp: 9600h\n    timeout: 1s\n",
+    );
+    let run = Run::from(
+        sandbox
+            .jobrun()
+            .arg("catch-up")
+            .timeout(std::time::Duration::from_secs(60))
+            .output()
+            .expect("ends: the window is searched, not walked"),
+    );
+    // The job was due a moment ago and never ran: caught up, and failed
+    // (nothing listens on port 9).
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("job `a` failed"), "{}", run.stderr);
+}
+
+#[test]
+fn a_framing_header_is_refused_before_anything_is_sent() {
+    // `Content-Length: 100` on a GET made the server wait for a body until
+    // the timeout; `Content-Length: 5` with a longer body, blamed on the
+    // server.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/x", listener.local_addr().unwrap());
+    listener.set_nonblocking(true).unwrap();
+    let sandbox = Sandbox::with_jobs(&format!(
+        "jobs:\n  - name: a\n    schedule: \"* * * * *\"\n    url: \"{url}\"\n    headers:\n      Content-Length: \"100\"\n"
+    ));
+    let validate = sandbox.run(&["validate"]);
+    assert_eq!(validate.code, 3, "{}", validate.stderr);
+    assert!(
+        validate
+            .stderr
+            .contains("error: header `Content-Length` is set by jobrun itself\n --> jobs.yaml:6:7"),
+        "{}",
+        validate.stderr
+    );
+    let run = sandbox.run(&["run", "a"]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(listener.accept().is_err(), "a connection was made");
 }

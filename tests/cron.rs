@@ -22,24 +22,67 @@ const WAIT: Duration = Duration::from_secs(150);
 /// Removes the installed file however the test ends.
 struct Installed(PathBuf);
 
+impl Installed {
+    /// `text` as /etc/cron.d/NAME, root's and 0644, as cron reads it.
+    fn new(name: &str, text: &str) -> Installed {
+        use std::os::unix::fs::PermissionsExt as _;
+        let path = PathBuf::from("/etc/cron.d").join(name);
+        let installed = Installed(path.clone());
+        std::fs::write(&path, text).expect("write into /etc/cron.d");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        installed
+    }
+}
+
+/// A name no other copy of the tests running at once has.
+fn nonce() -> String {
+    format!(
+        "{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    )
+}
+
 impl Drop for Installed {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.0);
     }
 }
 
-/// Stops the daemon this test started, by its process id.
-struct Started(Option<i32>);
+/// The tests using cron now, and the daemon they started, if they did:
+/// the tests run at once, and the last one out stops it (by its process
+/// id), never while another still waits for it to fire.
+static USERS: std::sync::Mutex<(usize, Option<i32>)> = std::sync::Mutex::new((0, None));
+
+/// One test's use of the cron daemon, from `use_cron`.
+struct Started;
 
 impl Drop for Started {
     fn drop(&mut self) {
-        if let Some(pid) = self.0 {
-            // SAFETY: kill(2) with a pid this test started.
+        let mut users = USERS.lock().unwrap_or_else(|e| e.into_inner());
+        users.0 -= 1;
+        if users.0 == 0
+            && let Some(pid) = users.1.take()
+        {
+            // SAFETY: kill(2) with a pid these tests started.
             unsafe {
                 libc::kill(pid, libc::SIGTERM);
             }
         }
     }
+}
+
+/// Make sure cron runs, for as long as the returned value lives.
+fn use_cron() -> Started {
+    let mut users = USERS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(pid) = ensure_cron() {
+        users.1 = Some(pid);
+    }
+    users.0 += 1;
+    Started
 }
 
 fn running_cron() -> Option<i32> {
@@ -88,14 +131,7 @@ fn real_cron_runs_the_generated_file_with_the_secret_from_dot_env() {
 
     let server = Server::start(vec![Reply::status(200); 4]);
     let sandbox = Sandbox::new();
-    let nonce = format!(
-        "{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    );
+    let nonce = nonce();
     let secret = format!("cron-secret-{nonce}");
     // Its own name: the run history and the job's lock live in root's
     // home, shared with any other copy of this test running at once.
@@ -120,15 +156,9 @@ fn real_cron_runs_the_generated_file_with_the_secret_from_dot_env() {
     );
 
     // Debian's cron reads only names of letters, digits, `_` and `-`.
-    let path = PathBuf::from(format!("/etc/cron.d/jobrun-e2e-{nonce}"));
-    let installed = Installed(path.clone());
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        std::fs::write(&path, &generated.stdout).expect("write into /etc/cron.d");
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
-    }
+    let installed = Installed::new(&format!("jobrun-e2e-{nonce}"), &generated.stdout);
     // cron notices a changed directory by its modification time.
-    let _started = Started(ensure_cron());
+    let _started = use_cron();
 
     let requests = server.wait_for_requests(1, WAIT);
     drop(installed);
@@ -138,5 +168,98 @@ fn real_cron_runs_the_generated_file_with_the_secret_from_dot_env() {
         request.header("Authorization"),
         Some(format!("Bearer {secret}").as_str()),
         "the secret from the .env beside the job file"
+    );
+}
+
+/// The soonest shifted run among `jobs` that real cron can start: in the
+/// minute after next (cron reads a changed /etc/cron.d when a minute comes
+/// round), at most `WAIT` away with time to spare.
+fn soonest_runnable(jobs: &[serde_json::Value]) -> Option<(String, jiff::Timestamp)> {
+    let now = jiff::Timestamp::now();
+    let first_minute = (now.as_second().div_euclid(60) + 2) * 60;
+    jobs.iter()
+        .filter_map(|job| {
+            let next: jiff::Timestamp = job["next"].as_str()?.parse().ok()?;
+            let second = next.as_second();
+            (second >= first_minute && second < first_minute + 55)
+                .then(|| (job["name"].as_str().unwrap().to_string(), next))
+        })
+        .min_by_key(|(_, next)| *next)
+}
+
+#[test]
+#[ignore = "consumer: needs cron (Debian's daemon) and root"]
+fn real_cron_runs_a_splayed_job_at_its_shifted_second_across_an_hour_boundary() {
+    consumer::require_root("it installs a file into /etc/cron.d");
+
+    let server = Server::start(vec![Reply::status(200); 2]);
+    let sandbox = Sandbox::new();
+    let nonce = nonce();
+    // Written for minute 59 and delayed by 1 to 59 minutes: each run is
+    // in the hour after the one it is written for. Of 1,000 such jobs, the
+    // offsets put some run into the window below whatever the time.
+    let job = |i: usize| {
+        format!(
+            "  - name: splay-{nonce}-{i}\n    schedule: \"59 * * * *\"\n    timezone: UTC\n    splay: 59m\n    url: \"{}\"\n    idempotencyKey: true\n    retries: 0\n",
+            server.url("/splayed")
+        )
+    };
+    let all: String = (0..1000).map(job).collect();
+    sandbox.write("all.yaml", format!("jobs:\n{all}"));
+    let listed = sandbox.run(&["--config", "all.yaml", "list", "--json"]);
+    assert_eq!(listed.code, 0, "{}", listed.stderr);
+    let listing: serde_json::Value = serde_json::from_str(&listed.stdout).unwrap();
+    let jobs = listing["jobs"].as_array().unwrap();
+    let (name, shifted) = soonest_runnable(jobs).expect("an offset in the window");
+    let i: usize = name.rsplit('-').next().unwrap().parse().unwrap();
+    // The written minute is 59 of the hour before the shifted run's.
+    let written =
+        jiff::Timestamp::from_second(shifted.as_second().div_euclid(3600) * 3600 - 60).unwrap();
+    assert!(shifted.as_second() - written.as_second() >= 60);
+
+    // The one job, in a file of its own: the same name, the same offset.
+    sandbox.write("jobs.yaml", format!("jobs:\n{}", job(i)));
+    let state = sandbox.path("cron-state");
+    let state_dir = state.to_str().unwrap();
+    let generated = sandbox.run(&["--state-dir", state_dir, "crontab", "--mailto", ""]);
+    assert_eq!(generated.code, 0, "{}", generated.stderr);
+    let minute = shifted.as_second().div_euclid(60).rem_euclid(60);
+    assert!(
+        generated
+            .stdout
+            .contains(&format!("\n{minute} * * * *  root  ")),
+        "a line at the shifted minute {minute}: {}",
+        generated.stdout
+    );
+
+    let installed = Installed::new(&format!("jobrun-splay-{nonce}"), &generated.stdout);
+    let _started = use_cron();
+
+    let requests = server.wait_for_requests(1, WAIT);
+    drop(installed);
+    assert_eq!(requests[0].target, "/splayed");
+    let key = requests[0].header("Idempotency-Key").unwrap();
+    assert_eq!(
+        key.chars().nth(14),
+        Some('8'),
+        "derived from the instant: {key}"
+    );
+
+    let history = sandbox.run(&["--state-dir", state_dir, "history", &name, "--json"]);
+    assert_eq!(history.code, 0, "{}", history.stderr);
+    let rows: serde_json::Value = serde_json::from_str(&history.stdout).unwrap();
+    let row = &rows["runs"][0];
+    assert_eq!(
+        row["scheduled_at"],
+        shifted
+            .strftime("%Y-%m-%dT%H:%M:%S.000Z")
+            .to_string()
+            .as_str(),
+        "the shifted instant `next` named"
+    );
+    let started: jiff::Timestamp = row["started_at"].as_str().unwrap().parse().unwrap();
+    assert!(
+        started >= shifted && started.as_second() - shifted.as_second() < 5,
+        "started {started} for {shifted}"
     );
 }

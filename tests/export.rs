@@ -20,6 +20,7 @@ const FILES: &[(&str, &str)] = &[
     ("node-sample-jobs", "node-scheduler/sample-jobs.yaml"),
     ("shipped-jobs", "../../jobs.yaml"),
     ("zones", "exports/zones.yaml"),
+    ("splay", "exports/splay.yaml"),
     (
         "refused-by-kubernetes",
         "exports/refused-by-kubernetes.yaml",
@@ -384,6 +385,10 @@ fn every_on_calendar_passes_systemd_analyze_and_fires_when_jobrun_next_says() {
         ("2025-11-01 12:00:00 UTC", "2025-11-01T12:00:00Z"),
         ("2025-10-03 12:00:00 UTC", "2025-10-03T12:00:00Z"),
         ("2026-02-27 23:59:59 UTC", "2026-02-27T23:59:59Z"),
+        // London's and Sydney's changes of 2027, and a year's end.
+        ("2027-03-27 12:00:00 UTC", "2027-03-27T12:00:00Z"),
+        ("2027-10-02 12:00:00 UTC", "2027-10-02T12:00:00Z"),
+        ("2027-12-31 22:00:00 UTC", "2027-12-31T22:00:00Z"),
     ];
     let mut checked = 0;
     for (name, file) in FILES {
@@ -430,6 +435,7 @@ fn generated_units_pass_systemd_analyze_verify() {
             let mut args = vec!["--config", "jobs.yaml"];
             if user_units {
                 args.extend(["--state-dir", "/var/lib/jobrun-test"]);
+                args.extend(["--metrics-file", "/var/lib/node-exporter/jobrun.prom"]);
             }
             args.extend(["systemd", "--dir", "units", "--bin", bin.to_str().unwrap()]);
             args.extend(if user_units {
@@ -867,6 +873,57 @@ fn the_state_directory_is_named_as_it_is_outside_exec_start() {
     );
 }
 
+/// `global.stateDir` and `global.metricsFile` are read from the job file's
+/// directory, which `--config` may give relative to the current one:
+/// systemd takes only absolute paths in `ReadWritePaths=`. The metrics
+/// file's directory must be writable for the new file renamed into it.
+#[test]
+fn a_relative_state_dir_and_metrics_file_are_made_absolute_for_systemd() {
+    let sandbox = Sandbox::new();
+    std::fs::create_dir(sandbox.path("conf")).unwrap();
+    sandbox.write(
+        "conf/jobs.yaml",
+        "global:\n  stateDir: state\n  metricsFile: ../metrics/jobrun.prom\njobs:\n  - name: a\n    schedule: \"0 0 * * *\"\n    url: https://example.com\n",
+    );
+    let run = sandbox.run(&[
+        "--config",
+        "conf/jobs.yaml",
+        "systemd",
+        "--dir",
+        "units",
+        "--bin",
+        BIN,
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let service = std::fs::read_to_string(sandbox.path("units/jobrun-a.service")).unwrap();
+    let dir = sandbox.dir.path().display().to_string();
+    for expected in [
+        format!("\nReadWritePaths=-{dir}/conf/state\n"),
+        format!("\nReadWritePaths=-{dir}/conf/../metrics\n"),
+    ] {
+        assert!(service.contains(&expected), "{expected:?} in {service}");
+    }
+    // Given on the command line, it is passed on, and its directory opened.
+    let run = sandbox.run(&[
+        "--config",
+        "conf/jobs.yaml",
+        "--metrics-file",
+        "/var/lib/node-exporter/jobrun.prom",
+        "systemd",
+        "--dir",
+        "units",
+        "--bin",
+        BIN,
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let service = std::fs::read_to_string(sandbox.path("units/jobrun-a.service")).unwrap();
+    assert!(
+        service.contains(" --metrics-file /var/lib/node-exporter/jobrun.prom run a\n")
+            && service.contains("\nReadWritePaths=-/var/lib/node-exporter\n"),
+        "{service}"
+    );
+}
+
 /// Job files whose text a YAML reader could get wrong in a ConfigMap: YAML
 /// readers (PyYAML, and go-yaml behind kubectl) take U+0085, U+2028 and
 /// U+2029 for line breaks, and CRLF, leading comments and trailing blank
@@ -932,4 +989,103 @@ fn kubernetes_refuses_a_job_in_a_host_zone_it_cannot_name() {
     assert!(run.stderr.contains("job `a`"), "{}", run.stderr);
     assert!(run.stderr.contains("jobs.yaml:2:"), "{}", run.stderr);
     assert!(run.stderr.contains("`timezone:`"), "{}", run.stderr);
+}
+
+/// The `schedule` and `timeZone` of each CronJob in a manifest.
+fn cronjob_schedules(manifests: &str) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    let (mut name, mut schedule) = (String::new(), String::new());
+    for line in manifests.lines() {
+        let value = |l: &str| l.split_once(": ").unwrap().1.trim_matches('"').to_string();
+        if line.starts_with("  name: ") {
+            name = value(line);
+        } else if line.starts_with("  schedule: ") {
+            schedule = value(line);
+        } else if line.starts_with("  timeZone: ") {
+            out.push((name.clone(), schedule.clone(), value(line)));
+        }
+    }
+    out
+}
+
+#[test]
+fn a_splayed_cronjob_starts_in_the_minute_jobrun_next_names() {
+    let sandbox = sandbox("exports/splay.yaml");
+    let run = sandbox.run(&["kubernetes", "--image", "example.com/jobrun:1"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let cronjobs = cronjob_schedules(&run.stdout);
+    assert_eq!(cronjobs.len(), 7);
+    for (name, schedule, zone) in cronjobs {
+        // The CronJob's fields, read by jobrun as a plain job.
+        let plain = Sandbox::with_jobs(&format!(
+            "jobs:\n  - name: plain\n    schedule: \"{schedule}\"\n    timezone: {zone}\n    url: \"https://example.com/\"\n"
+        ));
+        // A second before a whole minute: a CronJob's minute and the run
+        // within it are then both after it, or both not.
+        for after in [
+            "2027-03-12T23:59:59Z",
+            "2027-10-01T23:59:59Z",
+            "2027-12-30T23:59:59Z",
+        ] {
+            let minute = |text: &str| {
+                let t: jiff::Timestamp = text.parse().unwrap();
+                jiff::Timestamp::from_second(t.as_second().div_euclid(60) * 60).unwrap()
+            };
+            let times = |s: &Sandbox, job: &str| -> Vec<jiff::Timestamp> {
+                let next = s.run(&["next", job, "-n", "8", "--after", after]);
+                assert_eq!(next.code, 0, "{}", next.stderr);
+                next.stdout.lines().map(minute).collect()
+            };
+            assert_eq!(
+                times(&plain, "plain"),
+                times(&sandbox, &name),
+                "{name}: `{schedule}` in {zone} after {after}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_splayed_time_fields_cannot_say_is_refused_by_systemd_and_kubernetes_and_run_by_cron() {
+    // 23:50 on the 31st + 16m 33s is the 1st after a 31-day month.
+    let sandbox = Sandbox::with_jobs(
+        "jobs:\n  - name: month-end-0\n    schedule: \"50 23 31 * *\"\n    splay: 20m\n    url: \"https://example.com/\"\n",
+    );
+    for args in [
+        &["systemd", "--dir", "units"][..],
+        &["kubernetes", "--image", "example.com/jobrun:1"],
+    ] {
+        let run = sandbox.run(args);
+        assert_eq!(run.code, 3, "{args:?}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("job `month-end-0`: ")
+                && run
+                    .stderr
+                    .contains("cannot say when `50 23 31 * *` runs, 16m 33s later: splay 20m"),
+            "{args:?}: {}",
+            run.stderr
+        );
+        assert!(run.stderr.contains("jobrun crontab"), "{}", run.stderr);
+    }
+    let cron = sandbox.run(&["crontab", "--bin", BIN]);
+    assert_eq!(cron.code, 0, "{}", cron.stderr);
+    assert!(
+        cron.stdout.contains("\n6 0 * * *  root  ")
+            && cron.stdout.contains(" run --due month-end-0\n"),
+        "{}",
+        cron.stdout
+    );
+    // The 31sts of January and March, never a 30th.
+    let next = sandbox.run(&[
+        "next",
+        "month-end-0",
+        "-n",
+        "2",
+        "--after",
+        "2027-01-02T00:00:00Z",
+    ]);
+    assert_eq!(
+        next.stdout,
+        "2027-02-01T00:06:33+00:00\n2027-04-01T00:06:33+00:00\n"
+    );
 }

@@ -7,11 +7,11 @@
 
 mod common;
 
-use std::process::{Child, Stdio};
+use std::process::Child;
 use std::time::Duration;
 
 use common::server::{Reply, Server};
-use common::{Backend, Run, Sandbox};
+use common::{Backend, Run, Sandbox, finish, spawn, yearly_jobs as file};
 use jobrun::fixtures::{Outcome, Record, Trigger};
 use serde_json::Value;
 
@@ -47,38 +47,6 @@ on_both_backends! {
     catch_up_runs_a_job_whose_scheduled_run_was_missed_once,
     catch_up_leaves_a_job_that_ran_on_time,
     catch_up_exits_1_when_a_caught_up_job_fails,
-}
-
-/// A job file: each job's name, URL and more keys (one a line, as at the
-/// job's own indentation). Jobs run yearly and do not retry unless told.
-fn file(jobs: &[(&str, &str, &str)]) -> String {
-    let mut text = String::from("jobs:\n");
-    for (name, url, extra) in jobs {
-        text.push_str(&format!(
-            "  - name: {name}\n    schedule: \"0 0 1 1 *\"\n    url: \"{url}\"\n"
-        ));
-        if !extra.contains("retries:") {
-            text.push_str("    retries: 0\n");
-        }
-        for line in extra.lines() {
-            text.push_str(&format!("    {line}\n"));
-        }
-    }
-    text
-}
-
-fn spawn(sandbox: &Sandbox, args: &[&str]) -> Child {
-    sandbox
-        .process()
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("starts")
-}
-
-fn finish(child: Child) -> Run {
-    Run::from(child.wait_with_output().expect("ends"))
 }
 
 /// `jobrun history --json`'s runs, newest first.
@@ -736,8 +704,10 @@ fn status_exits_1_while_an_enabled_job_last_failed(backend: Backend) {
     assert_eq!(run.code, 0);
     let lines: Vec<&str> = run.stdout.lines().collect();
     assert!(lines[0].starts_with("NAME"), "{}", run.stdout);
+    // Two failures, then a success, newest on the right (ASCII marks:
+    // the test's environment has no UTF-8 locale).
     assert!(
-        lines[1].starts_with("report") && lines[1].contains("succeeded"),
+        lines[1].starts_with("report") && lines[1].contains(" FF.  "),
         "{}",
         run.stdout
     );
@@ -813,7 +783,15 @@ fn status_shows_a_run_killed_without_a_word_as_died_while_it_is_still_going_as_r
     );
     let text = sandbox.run(&["status"]);
     assert!(
-        text.stdout.lines().nth(1).unwrap().contains(" died "),
+        text.stdout.lines().nth(1).unwrap().contains(" D  "),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        text.stdout.contains("D died")
+            && text
+                .stdout
+                .contains("report: 1 failure and no success recorded"),
         "{}",
         text.stdout
     );
@@ -919,12 +897,14 @@ fn status_writes_every_instant_with_the_same_width(backend: Backend) {
             .add(&run_at(job, at, Outcome::Succeeded), 10, true)
             .unwrap();
     }
-    let run = sandbox.run(&["status"]);
+    let run = sandbox.run(&["status", "--json"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let lines: Vec<&str> = run.stdout.lines().collect();
-    let last_runs: Vec<&str> = lines[1..]
+    let json: Value = serde_json::from_str(&run.stdout).unwrap();
+    let last_runs: Vec<&str> = json["jobs"]
+        .as_array()
+        .unwrap()
         .iter()
-        .map(|l| l.split_whitespace().nth(1).unwrap())
+        .map(|j| j["last_run"]["started_at"].as_str().unwrap())
         .collect();
     assert_eq!(
         last_runs,
@@ -936,7 +916,6 @@ fn status_writes_every_instant_with_the_same_width(backend: Backend) {
         "{}",
         run.stdout
     );
-    let json: Value = serde_json::from_str(&sandbox.run(&["status", "--json"]).stdout).unwrap();
     assert_eq!(
         json["jobs"][0]["last_success"],
         "2025-03-07T18:15:20.340+00:00"
@@ -956,11 +935,13 @@ fn list_and_status_agree_that_a_disabled_job_has_no_next_run(backend: Backend) {
             .stdout
             .lines()
             .skip(1)
-            .map(|l| l[next..].split_whitespace().next().unwrap().to_string())
+            .take(2)
+            .map(|l| l[next..].split("  ").next().unwrap().trim().to_string())
             .collect();
         assert_eq!(cells[0], "disabled", "{command}: {}", run.stdout);
+        // `status` says how long until then; `list`, when.
         assert!(
-            cells[1].ends_with("-01-01T00:00:00+00:00"),
+            cells[1].ends_with("-01-01T00:00:00+00:00") || cells[1].ends_with('d'),
             "{command}: {}",
             run.stdout
         );
@@ -1052,6 +1033,192 @@ fn status_and_history_refuse_a_state_directory_that_is_a_file() {
         );
     }
     assert_eq!(std::fs::read(&not_a_dir).unwrap(), b"");
+}
+
+/// `jobrun ARGS` with the state directory `dir`.
+fn in_state_dir(sandbox: &Sandbox, dir: &std::path::Path, args: &[&str]) -> Run {
+    Run::from(
+        sandbox
+            .jobrun()
+            .env("JOBRUN_STATE_DIR", dir)
+            .args(args)
+            .output()
+            .unwrap(),
+    )
+}
+
+fn set_mode(path: &std::path::Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+#[test]
+fn a_state_directory_others_can_write_is_refused_naming_it_and_the_fix() {
+    let server = Server::start(vec![Reply::status(200)]);
+    let sandbox = Sandbox::with_jobs(&file(&[
+        ("locked", &server.url("/l"), ""),
+        ("free", &server.url("/f"), "concurrency: allow"),
+    ]));
+    for mode in [0o777, 0o770, 0o1777] {
+        let dir = sandbox.path(&format!("state-{mode:o}"));
+        std::fs::create_dir(&dir).unwrap();
+        set_mode(&dir, mode);
+        let who = if mode & 0o002 != 0 {
+            "its group and other users can write it"
+        } else {
+            "its group can write it"
+        };
+        let expected = format!(
+            "the state directory cannot be trusted: `{}`: {who} (mode {:o})",
+            dir.display(),
+            mode & 0o777
+        );
+        let fix = format!("`chmod go-w {}`", dir.display());
+        // A run that needs its lock does not go ahead.
+        let run = in_state_dir(&sandbox, &dir, &["run", "locked"]);
+        assert_eq!(run.code, 3, "{}", run.stderr);
+        assert!(
+            run.stderr.contains(&expected) && run.stderr.contains(&fix),
+            "{}",
+            run.stderr
+        );
+        // Commands that read the history refuse it as well.
+        for command in [&["status"][..], &["history"]] {
+            let read = in_state_dir(&sandbox, &dir, command);
+            assert_eq!(read.code, 3, "{command:?}: {}", read.stderr);
+            assert!(read.stderr.contains(&expected), "{}", read.stderr);
+        }
+        // Nothing was written in it.
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0, "{mode:o}");
+    }
+    // A job that needs no lock is still sent, unrecorded.
+    let dir = sandbox.path("state-777");
+    let run = in_state_dir(&sandbox, &dir, &["run", "free"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "this run is not recorded in the history: the state directory cannot be trusted"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(server.requests().len(), 1);
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
+}
+
+#[test]
+fn links_planted_in_the_state_directory_are_never_followed() {
+    let sandbox = Sandbox::with_jobs(&file(&[
+        ("locked", "http://127.0.0.1:9/", ""),
+        ("free", "http://127.0.0.1:9/", "concurrency: allow"),
+    ]));
+    // The files a planted link points at: one there, one not yet.
+    let target = sandbox.write("precious", "kept as it is\n");
+    let absent = sandbox.path("would-be-created");
+    let planted = [
+        "locks/locked.lock",
+        "locks/free.lock",
+        "history.sqlite3",
+        "history.sqlite3-wal",
+        "history.sqlite3-shm",
+    ];
+    for name in planted {
+        for point_at in [&target, &absent] {
+            let dir = sandbox.path(&format!("state-{}", name.replace('/', "-")));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(dir.join("locks")).unwrap();
+            std::os::unix::fs::symlink(point_at, dir.join(name)).unwrap();
+            for job in ["locked", "free"] {
+                let run = in_state_dir(&sandbox, &dir, &["run", job]);
+                let expected = format!(
+                    "the state directory cannot be trusted: `{}`: it is a symbolic link",
+                    dir.join(name).display()
+                );
+                if name.starts_with("locks/") && name != format!("locks/{job}.lock") {
+                    // Not this job's lock: untouched, and not in its way.
+                    assert!(!run.stderr.contains(&expected), "{}", run.stderr);
+                    continue;
+                }
+                assert!(
+                    run.stderr.contains(&expected),
+                    "{name} -> {}, {job}: {}",
+                    point_at.display(),
+                    run.stderr
+                );
+                assert!(
+                    run.stderr.contains("jobrun never follows a link"),
+                    "{}",
+                    run.stderr
+                );
+            }
+            let read = in_state_dir(&sandbox, &dir, &["history"]);
+            if name.starts_with("history") {
+                assert_eq!(read.code, 3, "{name}: {}", read.stderr);
+            }
+            assert_eq!(std::fs::read(&target).unwrap(), b"kept as it is\n");
+            assert!(!absent.exists(), "{name} made {}", absent.display());
+        }
+    }
+}
+
+#[test]
+fn a_state_directory_that_is_a_link_to_a_private_directory_is_used() {
+    let server = Server::start(vec![Reply::status(200)]);
+    let sandbox = Sandbox::with_jobs(&file(&[("report", &server.url("/r"), "")]));
+    let real = sandbox.path("real-state");
+    std::fs::create_dir(&real).unwrap();
+    set_mode(&real, 0o700);
+    let link = sandbox.path("state-link");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let run = in_state_dir(&sandbox, &link, &["run", "report"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(real.join("history.sqlite3").is_file());
+}
+
+#[test]
+#[ignore = "consumer: needs root"]
+fn root_refuses_a_state_directory_another_user_owns() {
+    common::consumer::require_root("to give a directory to another user");
+    let server = Server::start(vec![]);
+    let sandbox = Sandbox::with_jobs(&file(&[("report", &server.url("/r"), "")]));
+    // A user's own state directory: the user could plant a link in it at
+    // any time.
+    let dir = sandbox.path("state-of-nobody");
+    std::fs::create_dir(&dir).unwrap();
+    let nobody = 65534;
+    std::os::unix::fs::chown(&dir, Some(nobody), Some(nobody)).unwrap();
+    for command in [&["run", "report"][..], &["status"], &["history"]] {
+        let run = in_state_dir(&sandbox, &dir, command);
+        assert_eq!(run.code, 3, "{}", run.stderr);
+        let expected = format!(
+            "the state directory cannot be trusted: `{}`: it is owned by another user (uid {nobody}; jobrun runs as uid 0)",
+            dir.display()
+        );
+        assert!(run.stderr.contains(&expected), "{}", run.stderr);
+        assert!(
+            run.stderr
+                .contains("give root a state directory of its own"),
+            "{}",
+            run.stderr
+        );
+    }
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
+    // A link to root's own directory, planted by the user, is not
+    // followed either.
+    let real = sandbox.path("roots-own");
+    std::fs::create_dir(&real).unwrap();
+    let link = sandbox.path("planted-link");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    std::os::unix::fs::lchown(&link, Some(nobody), Some(nobody)).unwrap();
+    let run = in_state_dir(&sandbox, &link, &["run", "report"]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("it is owned by another user"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(std::fs::read_dir(&real).unwrap().count(), 0);
+    assert!(server.requests().is_empty());
 }
 
 #[test]

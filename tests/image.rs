@@ -168,22 +168,25 @@ fn the_image_holds_what_the_manifests_assume() {
     let config_dir = config.rsplit_once('/').unwrap().0;
     assert!(mounts.contains(&config_dir), "{mounts:?}");
 
-    // The state directory: mounted, named to jobrun, and in the image
-    // owned by the user, for a Docker volume to take that ownership.
+    // The state directory: named to jobrun, a directory it makes in the
+    // mounted volume (its own, mode 0700, as it refuses a directory others
+    // can write), and the volume's place in the image owned by the user,
+    // for a Docker volume to take that ownership.
     let state = manifest
         .split("- name: \"JOBRUN_STATE_DIR\"\n")
         .nth(1)
         .map(|rest| field(rest, "value"))
         .expect("JOBRUN_STATE_DIR in the manifest");
-    assert!(mounts.contains(&state), "{mounts:?}");
+    let volume = state.rsplit_once('/').unwrap().0;
+    assert!(mounts.contains(&volume), "{mounts:?}");
     assert_eq!(runtime.env["JOBRUN_STATE_DIR"], state);
     assert_eq!(runtime.env["SQLITE_TMPDIR"], state, "no writable /tmp");
     assert!(
         runtime
             .copies
             .iter()
-            .any(|(dest, owner)| dest == state && owner.as_deref() == Some(user)),
-        "{state} is not copied in owned by {user}"
+            .any(|(dest, owner)| dest == volume && owner.as_deref() == Some(user)),
+        "{volume} is not copied in owned by {user}"
     );
     assert!(manifest.contains("readOnlyRootFilesystem: true"));
 

@@ -320,6 +320,36 @@ fn an_unwritable_log_file_is_an_error_naming_the_flag() {
 }
 
 #[test]
+fn a_log_file_that_cannot_be_written_is_said_once_and_the_run_exits_74() {
+    let server = Server::start(vec![
+        Reply::status(200).body("ok"),
+        Reply::status(500).body("down"),
+    ]);
+    let sandbox = sandbox(&server, "    retries: 0\n");
+    let said = "jobrun: job `report`: cannot write the log file `/dev/full`: no space left on device; its lines from here on are lost\n";
+    // A full disk: the job still runs and is recorded, and the run says
+    // once that its log is lost, with its own exit code.
+    for (args, code) in [
+        (&["-v", "run", "report", "--log-file", "/dev/full"][..], 74),
+        (&["-q", "run", "report", "--log-file", "/dev/full"], 1),
+    ] {
+        let run = run(&sandbox, args);
+        assert_eq!(run.code, code, "{}", run.stderr);
+        assert_eq!(run.stderr.matches(said).count(), 1, "{}", run.stderr);
+    }
+    assert_eq!(server.requests().len(), 2);
+    let history = sandbox.run(&["history", "--json"]);
+    let rows: serde_json::Value = serde_json::from_str(&history.stdout).unwrap();
+    let outcomes: Vec<&str> = rows["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(outcomes, ["failed", "succeeded"]);
+}
+
+#[test]
 fn print_body_and_output_give_the_final_body() {
     let server = Server::start(vec![
         Reply::status(200).body("{\"rows\":3}"),
@@ -335,6 +365,72 @@ fn print_body_and_output_give_the_final_body() {
     );
     assert_eq!((written.code, written.stdout.as_str()), (0, ""));
     assert_eq!(std::fs::read_to_string(out).unwrap(), "a,b\n1,2\n");
+}
+
+#[test]
+fn a_body_larger_than_its_head_is_written_whole_and_searched_to_its_end() {
+    // 3 MB: far more than the head kept in memory for the failure line.
+    let mut body = vec![b'x'; 3_000_000];
+    body.extend_from_slice(b"report done");
+    let server = Server::start(vec![Reply::status(200).body(body.clone()).chunked(); 2]);
+    let sandbox = sandbox(
+        &server,
+        "    maxResponseBytes: 8 MiB\n    expectBodyContains: \"report done\"\n",
+    );
+    let out = sandbox.path("body.out");
+    let written = run(
+        &sandbox,
+        &["run", "report", "--output", &out.display().to_string()],
+    );
+    assert_eq!(written.code, 0, "{}", written.stderr);
+    assert!(std::fs::read(&out).unwrap() == body, "the file differs");
+    let printed = run(&sandbox, &["run", "report", "--print-body"]);
+    assert_eq!(printed.code, 0, "{}", printed.stderr);
+    assert_eq!(printed.stdout.len(), body.len());
+}
+
+#[test]
+fn text_missing_from_a_large_body_fails_with_an_excerpt_of_its_head() {
+    let server = Server::start(vec![Reply::status(200).huge_body(2_000_000)]);
+    let sandbox = sandbox(
+        &server,
+        "    retries: 0\n    maxResponseBytes: 4 MiB\n    expectBodyContains: \"report done\"\n",
+    );
+    let failed = run(&sandbox, &["run", "report"]);
+    assert_eq!(failed.code, 1, "{}", failed.stderr);
+    let excerpt = format!("; body: \"{}…\"", "x".repeat(500));
+    assert!(
+        failed.stderr.contains("does not contain \"report done\"")
+            && failed.stderr.trim_end().ends_with(&excerpt),
+        "{}",
+        failed.stderr
+    );
+}
+
+#[test]
+fn output_to_a_pipe_gets_only_the_final_response_of_several_attempts() {
+    let server = Server::start(vec![
+        Reply::status(503).body("first attempt, refused"),
+        Reply::status(200).body("the final body"),
+    ]);
+    let sandbox = sandbox(&server, "    retries: 1\n    retryDelay: 10ms\n");
+    // stdout is a pipe the test reads.
+    let piped = run(&sandbox, &["run", "report", "--output", "/dev/stdout"]);
+    assert_eq!(piped.code, 0, "{}", piped.stderr);
+    assert_eq!(piped.stdout, "the final body");
+}
+
+#[test]
+fn a_body_cut_short_leaves_the_output_file_empty() {
+    let server = Server::start(vec![Reply::status(200).huge_body(100_000)]);
+    let sandbox = sandbox(&server, "    retries: 0\n    maxResponseBytes: 1 KiB\n");
+    let out = sandbox.path("body.out");
+    let failed = run(
+        &sandbox,
+        &["run", "report", "--output", &out.display().to_string()],
+    );
+    assert_eq!(failed.code, 1, "{}", failed.stderr);
+    assert_eq!(std::fs::read(&out).unwrap(), b"");
 }
 
 #[test]

@@ -42,6 +42,12 @@ const BAD_LINE_SECRET: &str = "SENTINEL-badline-Bl5";
 const WRONG_KEY: &str = "SENTINEL-wrongkey-Wk2";
 /// `SLACK_TOKEN`, from the environment, used only by notifications.
 const SLACK_TOKEN: &str = "SENTINEL-slack-Sk4";
+/// Written in broken job files as a literal credential, on the line an
+/// error is about.
+const LITERAL: &str = "SENTINEL-literal-Lt8";
+/// A JWT that expired in 2020, given as `API_TOKEN`: `validate --env`,
+/// `run` and `status` name the variable and when, never the value.
+const EXPIRED_JWT: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJTRU5USU5FTC1leHBpcmVkLUp4OCIsImV4cCI6MTYwMDAwMDAwMH0.U0VOVElORUwtc2ln";
 
 /// The state database's password (the tests' server's).
 const DB_PASSWORD_SENTINEL: &str = common::postgres::PASSWORD;
@@ -74,6 +80,8 @@ const KNOWN: &[&str] = &[
     SLACK_TOKEN,
     DB_PASSWORD_SENTINEL,
     WRONG_DB_PASSWORD,
+    LITERAL,
+    EXPIRED_JWT,
 ];
 
 /// What the server answers.
@@ -90,6 +98,12 @@ enum Answer {
     /// 200 with a body holding no secret (for `--output`, which writes the
     /// body as received).
     Plain,
+    /// 500 echoing every secret re-encoded as other URL libraries and
+    /// servers write them ([`reencoded`]), in headers and body.
+    EchoReencoded,
+    /// A redirect to another origin, not followed, whose location holds
+    /// every secret re-encoded: the failure line quotes it.
+    RedirectReencoded,
 }
 
 /// One invocation: arguments (after the global `--state-dir state`),
@@ -162,7 +176,7 @@ const fn notifying_after_a_failed_run(args: &'static [&'static str], code: i32) 
     }
 }
 
-use Answer::{EchoFail, EchoOk, EchoRefused, Plain};
+use Answer::{EchoFail, EchoOk, EchoReencoded, EchoRefused, Plain, RedirectReencoded};
 
 /// Every command on every path. Commands that keep state write it under
 /// `state/` in the sandbox, which is searched like every other file.
@@ -192,7 +206,9 @@ const CASES: &[Case] = &[
     case(&["validate", "--env"], Answer::None, 0),
     case(&["-v", "validate", "--env"], Answer::None, 0),
     case(&["validate", "--env", "--format", "json"], Answer::None, 0),
-    case(&["validate", "--env", "--strict"], Answer::None, 0),
+    // The every-minute job in Chicago warns of the repeated hour, which
+    // `--strict` fails on.
+    case(&["validate", "--env", "--strict"], Answer::None, 3),
     // `init` finding the job file and the .env there: refused, naming
     // the paths only.
     case(&["init"], Answer::None, 3),
@@ -230,6 +246,41 @@ const CASES: &[Case] = &[
     case(&["run", "report", "--print-body"], EchoOk, 0),
     case(&["run", "report", "--print-body"], EchoFail, 1),
     case(&["run", "report", "--output", "body.out"], Plain, 0),
+    // Secrets a server or a URL library gave back in another encoding.
+    case(&["run", "report"], EchoReencoded, 1),
+    case(&["run", "report"], RedirectReencoded, 1),
+    case(
+        &[
+            "-v",
+            "run",
+            "report",
+            "--log-format",
+            "json",
+            "--log-file",
+            "runs.log",
+        ],
+        EchoReencoded,
+        1,
+    ),
+    case(
+        &[
+            "-vv",
+            "run",
+            "report",
+            "--log-format",
+            "json",
+            "--log-file",
+            "runs.log",
+        ],
+        RedirectReencoded,
+        1,
+    ),
+    case(
+        &["-vv", "run", "report", "--log-file", "runs.log"],
+        RedirectReencoded,
+        1,
+    ),
+    case(&["run", "report", "--print-body"], EchoReencoded, 1),
     // Running on schedule, and catching up.
     case(&["run", "--due", "every-minute"], EchoFail, 1),
     case(&["catch-up"], EchoFail, 1),
@@ -238,6 +289,16 @@ const CASES: &[Case] = &[
     after_a_failed_run(&["status", "--json"], 1),
     after_a_failed_run(&["history"], 0),
     after_a_failed_run(&["history", "report", "--json"], 0),
+    after_a_failed_run(&["history", "report", "--chart"], 0),
+    after_a_failed_run(&["--color", "always", "status"], 1),
+    after_a_failed_run(&["metrics"], 0),
+    // The metrics file, written after each run (searched as a file).
+    case(
+        &["--metrics-file", "jobrun.prom", "run", "report"],
+        EchoFail,
+        1,
+    ),
+    case(&["--metrics-file", "jobrun.prom", "catch-up"], EchoFail, 1),
     // Notifications and healthcheck pings, to the same server, whose
     // URLs, headers and bodies hold secrets of their own.
     notifying(&["--config", "notify.yaml", "run", "report"], EchoOk, 0),
@@ -284,6 +345,24 @@ const CASES: &[Case] = &[
     ),
     notifying(&["--config", "notify.yaml", "catch-up"], EchoFail, 1),
     notifying_after_a_failed_run(&["--config", "notify.yaml", "-vv", "run", "report"], 1),
+    notifying(
+        &["--config", "notify.yaml", "-v", "run", "report"],
+        RedirectReencoded,
+        1,
+    ),
+    notifying(
+        &["--config", "notify.yaml", "-v", "run", "report"],
+        EchoReencoded,
+        1,
+    ),
+    Case {
+        after_a_run: true,
+        ..notifying(
+            &["--config", "notify.yaml", "history", "--json"],
+            RedirectReencoded,
+            0,
+        )
+    },
     notifying_after_a_failed_run(&["--config", "notify.yaml", "history", "--json"], 0),
     notifying_after_a_failed_run(&["--config", "notify.yaml", "status", "--json"], 1),
     // Notifications and pings to a port nothing listens on: their
@@ -298,6 +377,41 @@ const CASES: &[Case] = &[
         EchoOk,
         0,
     ),
+    // Notifications and pings to hosts named by secrets, which do not
+    // resolve: their failures name the host.
+    case(
+        &["--config", "notify-hosts.yaml", "run", "report"],
+        EchoFail,
+        1,
+    ),
+    case(
+        &[
+            "--config",
+            "notify-hosts.yaml",
+            "-v",
+            "run",
+            "report",
+            "--log-format",
+            "json",
+            "--log-file",
+            "runs.log",
+        ],
+        EchoFail,
+        1,
+    ),
+    case(
+        &["--config", "notify-hosts.yaml", "-vv", "run", "report"],
+        EchoOk,
+        0,
+    ),
+    Case {
+        after_a_run: true,
+        ..case(
+            &["--config", "notify-hosts.yaml", "history", "--json"],
+            EchoFail,
+            0,
+        )
+    },
     case(
         &["--config", "notify.yaml", "validate", "--env"],
         Answer::None,
@@ -325,6 +439,25 @@ const CASES: &[Case] = &[
         Answer::None,
         0,
     ),
+    // A file written for the Node scheduler: what changes, and the
+    // migrated file.
+    case(
+        &["--config", "node.yaml", "validate", "--env"],
+        Answer::None,
+        0,
+    ),
+    case(
+        &["--config", "node.yaml", "validate", "--format", "json"],
+        Answer::None,
+        0,
+    ),
+    case(&["--config", "node.yaml", "migrate"], Answer::None, 0),
+    case(
+        &["--config", "node.yaml", "migrate", "--check"],
+        Answer::None,
+        1,
+    ),
+    case(&["migrate"], Answer::None, 0),
     // Exporting the schedule.
     case(&["crontab"], Answer::None, 0),
     case(&["crontab", "--cron-tz", "--user-crontab"], Answer::None, 0),
@@ -378,6 +511,35 @@ const CASES: &[Case] = &[
         Answer::None,
         3,
     ),
+    // Errors quoting a line that holds a credential: a duplicate key, an
+    // unterminated quote, a value of the wrong kind, and a `.env` file
+    // given as the job file.
+    case(&["--config", "dup.yaml", "validate"], Answer::None, 3),
+    case(&["--config", "dup.yaml", "run", "report"], Answer::None, 3),
+    case(
+        &["--config", "unterminated.yaml", "validate"],
+        Answer::None,
+        3,
+    ),
+    case(
+        &["--config", "unterminated.yaml", "run", "report"],
+        Answer::None,
+        3,
+    ),
+    case(&["--config", "wrongtype.yaml", "validate"], Answer::None, 3),
+    case(
+        &["--config", "wrongtype.yaml", "validate", "--format", "json"],
+        Answer::None,
+        3,
+    ),
+    case(
+        &["--config", "wrongtype.yaml", "run", "report"],
+        Answer::None,
+        3,
+    ),
+    case(&["--config", ".env", "validate"], Answer::None, 3),
+    case(&["--config", ".env", "run", "report"], Answer::None, 3),
+    case(&["--config", "bad.env", "run", "report"], Answer::None, 3),
     case(&["--env-file", "bad.env", "run", "report"], Answer::None, 3),
     case(&["--env-file", "bad.env", "validate"], Answer::None, 3),
     case(
@@ -402,6 +564,22 @@ const CASES: &[Case] = &[
         3,
     ),
     with_env(&["run", "report"], &[("JWT_TTL_SECONDS", "soon")], 3),
+    // An expired token: not sent, said by name and time, recorded.
+    with_env(&["run", "report"], &[("API_TOKEN", EXPIRED_JWT)], 3),
+    with_env(&["-vv", "run", "report"], &[("API_TOKEN", EXPIRED_JWT)], 3),
+    with_env(
+        &["run", "--due", "every-minute"],
+        &[("API_TOKEN", EXPIRED_JWT)],
+        3,
+    ),
+    with_env(&["validate", "--env"], &[("API_TOKEN", EXPIRED_JWT)], 3),
+    with_env(
+        &["validate", "--env", "--format", "json"],
+        &[("API_TOKEN", EXPIRED_JWT)],
+        3,
+    ),
+    with_env(&["status"], &[("API_TOKEN", EXPIRED_JWT)], 0),
+    with_env(&["status", "--json"], &[("API_TOKEN", EXPIRED_JWT)], 0),
     with_env(
         &["run", "report"],
         &[
@@ -505,6 +683,26 @@ fn secrets_never_appear_in_anything_any_command_writes() {
             }
             None => minted.iter().collect(),
         };
+        // What the notification and the failure ping carry of the run's
+        // failure line (their other fields hold secrets on purpose).
+        for request in server.requests() {
+            if request.target.starts_with("/hook/")
+                && let Ok(body) = serde_json::from_slice::<serde_json::Value>(&request.body)
+            {
+                let text = body["text"].as_str().unwrap_or_default().to_string();
+                written.push(("the notification's text".into(), text.into_bytes()));
+            } else if request.target.starts_with("/ping/") && request.target.contains("/fail") {
+                written.push(("the failure ping's body".into(), request.body.clone()));
+            }
+        }
+        // An echo that never arrived would prove nothing.
+        if case.server == EchoReencoded && case.args.contains(&"--print-body") {
+            assert!(
+                run.stdout.contains("***"),
+                "{what}: no body printed\n{}",
+                run.stderr
+            );
+        }
         written.push(("stdout".to_string(), run.stdout.into_bytes()));
         written.push(("stderr".to_string(), run.stderr.into_bytes()));
         for path in files_written(&sandbox) {
@@ -527,6 +725,51 @@ fn secrets_never_appear_in_anything_any_command_writes() {
     assert!(leaks.is_empty(), "{}", leaks.join("\n\n"));
 }
 
+/// A large job file's index, which `run` keeps in the user's cache
+/// directory, holds places and job names: never a value of the file (a
+/// credential written in it, as the lint warns against) nor of a variable.
+#[test]
+fn a_job_files_index_holds_none_of_its_values() {
+    const LITERAL: &str = "SENTINEL-literal-Lt8";
+    let server = Server::start(vec![Reply::status(200); 2]);
+    let mut text = format!(
+        "global:\n  defaultHeaders:\n    X-Api-Key: \"{LITERAL}\"\njobs:\n  - name: report\n    schedule: \"* * * * *\"\n    url: \"{}?k={LITERAL}\"\n    method: POST\n    headers:\n      Authorization: \"Bearer ${{API_TOKEN}}\"\n    data:\n      password: \"{LITERAL}\"\n      phrase: \"${{DB_PASSWORD}}\"\n",
+        server.url("/report")
+    );
+    // Large enough (64 KiB) to be indexed.
+    for i in 0..600 {
+        text.push_str(&format!(
+            "  - name: filler-{i}\n    schedule: \"*/15 * * * *\"\n    url: \"https://e.com/{i}?k={LITERAL}\"\n    body: \"{LITERAL} {i}\"\n"
+        ));
+    }
+    let sandbox = sandbox(&server);
+    sandbox.write("jobs.yaml", &text);
+    for _ in 0..2 {
+        let mut command = sandbox.jobrun();
+        command
+            .env("XDG_CACHE_HOME", sandbox.path("cache"))
+            .env("API_TOKEN", ENV_TOKEN)
+            .args(["run", "report"]);
+        let run = common::Run::from(command.output().unwrap());
+        assert_eq!(run.code, 0, "{}", run.stderr);
+    }
+    let kept: Vec<PathBuf> = std::fs::read_dir(sandbox.path("cache/jobrun"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    let index = std::fs::read_to_string(&kept[0]).unwrap();
+    assert!(index.contains("job filler-599 "), "{index}");
+    for secret in [LITERAL, ENV_TOKEN, DOTENV_PASSWORD] {
+        for form in encodings(secret) {
+            assert!(
+                !index.contains(&form),
+                "the index shows {secret:?} as {form:?}"
+            );
+        }
+    }
+}
+
 /// The tokens jobrun can have minted during this test: one per second.
 fn minted_tokens() -> Vec<String> {
     let now = jiff::Timestamp::now().as_second();
@@ -543,14 +786,29 @@ fn sandbox(server: &Server) -> Sandbox {
         "unset.yaml",
         jobs(&server.url("/report")).replace("${API_TOKEN}", "${NOT_SET_ANYWHERE}"),
     );
+    sandbox.write("node.yaml", node_jobs(&server.url("/report")));
     sandbox.write("notify.yaml", notifying_jobs(server, &server.origin()));
     sandbox.write(
         "notify-down.yaml",
         notifying_jobs(server, "http://127.0.0.1:1"),
     );
+    sandbox.write("notify-hosts.yaml", notifying_hosts_jobs(server));
     sandbox.write(
         "broken.yaml",
         "jobs:\n  - name: report\n    schedule: nonsense\n",
+    );
+    let head = "jobs:\n  - name: report\n    schedule: \"30 18 * * 1-5\"\n    url: \"http://127.0.0.1:1/x\"\n";
+    sandbox.write(
+        "dup.yaml",
+        format!("{head}    headers:\n      Authorization: \"Bearer {LITERAL}\"\n      Authorization: \"Bearer {LITERAL}\"\n"),
+    );
+    sandbox.write(
+        "unterminated.yaml",
+        format!("{head}    headers:\n      X-Api-Key: \"{LITERAL}\n"),
+    );
+    sandbox.write(
+        "wrongtype.yaml",
+        format!("{head}    headers: {{X-Api-Key: \"{LITERAL}\", x: [1]}}\n    timeout: {{password: {LITERAL}}}\n"),
     );
     let sealed = jobrun::fixtures::seal(ENCRYPTION_KEY, SEALED_PHRASE.as_bytes(), [9; 12]);
     let env = sandbox.write(
@@ -580,10 +838,15 @@ fn set_mode(path: &Path, mode: u32) {
 /// The files the test wrote itself, which jobrun only reads.
 const INPUTS: &[&str] = &[
     "jobs.yaml",
+    "node.yaml",
     "unset.yaml",
     "notify.yaml",
     "notify-down.yaml",
+    "notify-hosts.yaml",
     "broken.yaml",
+    "dup.yaml",
+    "unterminated.yaml",
+    "wrongtype.yaml",
     ".env",
     "bad.env",
     "secrets",
@@ -622,12 +885,31 @@ fn jobs(url: &str) -> String {
     )
 }
 
+/// `report` alone, with a `global:` of the Node scheduler's keys: a file
+/// written for it, which `validate` and `migrate` speak of.
+fn node_jobs(url: &str) -> String {
+    let jobs = jobs(url);
+    let report = &jobs[..jobs.find("  - name: every-minute").unwrap()];
+    format!("global:\n  defaultRetries: 1\n{report}")
+}
+
 /// `jobs.yaml` with both jobs notifying and pinging `origin`, with the
 /// secrets of every source in the URLs, a header and the bodies.
 fn notifying_jobs(server: &Server, origin: &str) -> String {
     let hook = format!("{origin}/hook/${{WEBHOOK_ID}}?c=${{CHANNEL_NAME}}");
     format!(
         "global:\n  healthcheck: \"{origin}/ping/${{WEBHOOK_ID}}/${{JOB_NAME}}?k=${{API_TOKEN}}\"\n  notify:\n    onFailure:\n      url: \"{hook}\"\n      headers: {{Authorization: \"Bearer ${{SLACK_TOKEN}}\", X-Key: \"${{JWT_TOKEN}}\"}}\n      data: {{text: \"${{JOB_NAME}} ${{OUTCOME}} ${{STATUS}}: ${{ERROR}}\", phrase: \"${{REPORT_PHRASE}}\"}}\n    onRecovery:\n      url: \"{hook}\"\n      headers: {{Authorization: \"Bearer ${{SLACK_TOKEN}}\"}}\n      body: \"${{JOB_NAME}} recovered ${{DB_PASSWORD}}\"\n{}",
+        jobs(&server.url("/report"))
+    )
+}
+
+/// `jobrun.yaml` with both jobs notifying and pinging hosts whose names
+/// are secrets (`.invalid`, RFC 6761: they never resolve): a secret of
+/// the notification's own, one read from a file, and one that is not a
+/// host name at all (its `/` ends the host midway).
+fn notifying_hosts_jobs(server: &Server) -> String {
+    format!(
+        "global:\n  healthcheck: \"http://${{API_TOKEN}}.invalid/ping/${{JOB_NAME}}\"\n  notify:\n    onFailure:\n      url: \"http://${{SLACK_TOKEN}}.${{WEBHOOK_ID}}.invalid/hook\"\n      timeout: 2s\n      data: {{text: \"${{ERROR}}\"}}\n{}",
         jobs(&server.url("/report"))
     )
 }
@@ -677,7 +959,86 @@ fn replies(server: Answer, minted: &[String]) -> Vec<Reply> {
         EchoFail => vec![echo(500)],
         EchoRefused => vec![echo(401)],
         Plain => vec![Reply::status(200).body("all done")],
+        EchoReencoded => {
+            // The header with the run's own secrets only: with the forms
+            // of every token that may have been minted it would be larger
+            // than a client reads, and the reply would never arrive.
+            let own: Vec<String> = RUN_SECRETS.iter().flat_map(|s| reencoded(s)).collect();
+            let header = own
+                .iter()
+                .filter(|f| f.is_ascii())
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+                .join(" ");
+            let mut body = own.join("\n");
+            for token in minted {
+                body.push('\n');
+                body.push_str(&reencoded(token).join("\n"));
+            }
+            vec![Reply::status(500).header("X-Echo", &header).body(body)]
+        }
+        RedirectReencoded => {
+            let query: Vec<String> = RUN_SECRETS
+                .iter()
+                .chain(minted.iter().map(String::as_str).collect::<Vec<_>>().iter())
+                .enumerate()
+                .map(|(i, s)| {
+                    let forms = reencoded(s);
+                    format!("k{i}={}", forms[i % forms.len()])
+                })
+                .collect();
+            vec![Reply::redirect(
+                302,
+                &format!("http://127.0.0.2:1/away?{}", query.join("&")),
+            )]
+        }
     }
+}
+
+/// `secret` as URL libraries other than JavaScript's write it into a
+/// query: Python's `quote` (which leaves `/` alone) and `quote_plus`,
+/// .NET's lowercase escapes, every byte escaped, and escaped twice; and as
+/// an HTML page shows it.
+fn reencoded(secret: &str) -> Vec<String> {
+    let escape = |keep: &dyn Fn(u8) -> bool, plus: bool, lower: bool| -> String {
+        secret
+            .bytes()
+            .map(|b| {
+                if keep(b) {
+                    (b as char).to_string()
+                } else if plus && b == b' ' {
+                    "+".into()
+                } else if lower {
+                    format!("%{b:02x}")
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect()
+    };
+    let unreserved = |b: u8| b.is_ascii_alphanumeric() || b"-_.~".contains(&b);
+    let python_quote = escape(&|b| unreserved(b) || b == b'/', false, false);
+    // As an HTML error page escapes what it echoes (OWASP's set).
+    let html: String = secret
+        .chars()
+        .map(|c| match c {
+            '&' => "&amp;".to_string(),
+            '<' => "&lt;".to_string(),
+            '>' => "&gt;".to_string(),
+            '"' => "&quot;".to_string(),
+            '\'' => "&#x27;".to_string(),
+            '/' => "&#x2F;".to_string(),
+            c => c.to_string(),
+        })
+        .collect();
+    vec![
+        python_quote.clone(),
+        escape(&unreserved, true, false),
+        escape(&|b| unreserved(b) || b"!*()".contains(&b), true, true),
+        escape(&|_| false, false, true),
+        python_quote.replace('%', "%25"),
+        html,
+    ]
 }
 
 /// `secret` as it may be written: as is, in a URL or a form, escaped in
@@ -724,6 +1085,13 @@ fn encodings(secret: &str) -> Vec<String> {
         jobrun::fixtures::base64(secret.as_bytes()),
         jobrun::fixtures::base64_url(secret.as_bytes()),
     ];
+    forms.extend(reencoded(secret));
+    // The part a URL's host would take of a secret with a `/` in it.
+    if let Some((host, _)) = secret.split_once('/')
+        && host.len() >= 8
+    {
+        forms.push(host.to_string());
+    }
     forms.sort();
     forms.dedup();
     forms

@@ -572,7 +572,7 @@ fn a_schema_from_a_newer_jobrun_is_refused_and_left_alone() {
     assert_eq!(done.code, 3);
     assert!(
         done.stderr
-            .contains("has jobrun schema version 99, newer than this jobrun's 1"),
+            .contains("has jobrun schema version 99, newer than this jobrun's 2"),
         "{}",
         done.stderr
     );
@@ -588,6 +588,60 @@ fn a_schema_from_a_newer_jobrun_is_refused_and_left_alone() {
             .psql(&db, "SELECT version FROM jobrun_schema")
             .trim(),
         "99"
+    );
+}
+
+#[test]
+#[ignore = "consumer: needs PostgreSQL"]
+fn a_schema_1_database_gains_the_pruned_counts_and_keeps_its_runs() {
+    let server = Server::start(vec![Reply::status(200); 4]);
+    let sandbox = Backend::Postgres.sandbox(&jobs(&[job(
+        "report",
+        &server.url("/r"),
+        "historyLimit: 2",
+    )]));
+    assert_eq!(sandbox.run(&["run", "report"]).code, 0);
+    // The database as a jobrun of schema 1 left it: no pruned counts.
+    let db = database(&sandbox);
+    postgres::shared().psql(
+        &db,
+        "DROP TABLE jobrun_pruned; DROP INDEX jobrun_runs_by_outcome; \
+         UPDATE jobrun_schema SET version = 1",
+    );
+    // A command that only reads brings it up to date, keeping the run.
+    let listed = sandbox.run(&["history", "--json"]);
+    assert_eq!(listed.code, 0, "{}", listed.stderr);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&listed.stdout).unwrap()["runs"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        postgres::shared()
+            .psql(&db, "SELECT version FROM jobrun_schema")
+            .trim(),
+        "2"
+    );
+    // Runs pruned from now on are counted.
+    for _ in 0..3 {
+        assert_eq!(sandbox.run(&["run", "report"]).code, 0);
+    }
+    assert_eq!(
+        postgres::shared()
+            .psql(&db, "SELECT job, outcome, source, runs FROM jobrun_pruned")
+            .trim(),
+        "report|succeeded||2"
+    );
+    let metrics = sandbox.run(&["metrics"]);
+    assert_eq!(metrics.code, 0, "{}", metrics.stderr);
+    assert!(
+        metrics
+            .stdout
+            .contains("jobrun_runs_total{job_name=\"report\",outcome=\"succeeded\"} 4"),
+        "{}",
+        metrics.stdout
     );
 }
 
@@ -610,7 +664,7 @@ fn many_hosts_starting_on_a_new_database_create_the_schema_once(backend: Backend
         postgres::shared()
             .psql(&db, "SELECT count(*), max(version) FROM jobrun_schema")
             .trim(),
-        "1|1"
+        "1|2"
     );
     assert_eq!(history(&sandbox).len(), 20);
 }

@@ -46,9 +46,7 @@ pub(crate) fn execute(inv: &mut Invocation) -> Result<Exit, Error> {
                 .iter()
                 .flat_map(|r| std::iter::once(r.started).chain(r.scheduled))
                 .max();
-            if let Some(instant) =
-                catch_up::missed(&job.schedule, &job.zone.tz, window, now, last_run)
-            {
+            if let Some(instant) = catch_up::missed(&job.timing(), window, now, last_run) {
                 missed.push((job, instant));
             }
         }
@@ -102,7 +100,7 @@ fn worse(a: Exit, b: Exit) -> Exit {
     let rank = |e: Exit| match e {
         Exit::Failed => 3,
         Exit::Config | Exit::Usage => 2,
-        Exit::Busy => 1,
+        Exit::Busy | Exit::LogLost => 1,
         _ => 0,
     };
     if rank(b) > rank(a) { b } else { a }

@@ -26,7 +26,7 @@ pub(crate) fn execute(inv: &mut Invocation) -> Result<Exit, Error> {
     let Some(dir) = inv.state_dir(file) else {
         return Err(Error::History(crate::state::error::StoreError::NoDirectory));
     };
-    let Some(store) = sqlite::Store::open_existing(&dir.path).map_err(Error::History)? else {
+    let Some(store) = sqlite::Store::open_existing(&dir).map_err(Error::History)? else {
         if !inv.global.quiet {
             let _ = writeln!(
                 inv.ctx.stderr,

@@ -7,8 +7,12 @@ use crate::error::{Error, Exit};
 use crate::export::crontab::{self, Options};
 use crate::export::drift;
 use crate::export::{Launch, sh_quote};
-use crate::files::io_reason;
+use crate::files::{self, Pipes};
 use crate::jobfile::validate::Purpose;
+
+/// The largest installed file `--check` reads: as large as a job file may
+/// be, and a cron.d file is smaller than the job file it comes from.
+const MAX_INSTALLED_BYTES: u64 = 16 * 1024 * 1024;
 
 /// What `crontab` was asked.
 #[derive(Debug, Clone, Default)]
@@ -61,10 +65,13 @@ pub(crate) fn execute(inv: &mut Invocation, args: &Request) -> Result<Exit, Erro
             .map_err(Error::Output)?;
         return Ok(Exit::Success);
     };
-    let installed = std::fs::read(path).map_err(|e| Error::Flag {
-        flag: "--check",
-        message: format!("cannot read `{}`: {}", path.display(), io_reason(&e)),
-    })?;
+    // Read as the job file is: a pipe too (`--check <(crontab -l)`), a
+    // device never, up to the job file's size.
+    let installed =
+        files::read(path, MAX_INSTALLED_BYTES, Pipes::Read).map_err(|e| Error::Flag {
+            flag: "--check",
+            message: format!("cannot read `{}`: {e}", path.display()),
+        })?;
     let installed = String::from_utf8_lossy(&installed);
     match drift::diff(&installed, &text, &path.display().to_string()) {
         None => Ok(Exit::Success),

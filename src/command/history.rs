@@ -1,4 +1,6 @@
-//! `jobrun history [NAME]`: recorded runs, newest first.
+//! `jobrun history [NAME]`: recorded runs, newest first, as a table or
+//! JSON; with `--chart`, one job's run times drawn as bars
+//! (`report::chart`).
 
 use serde::Serialize;
 
@@ -6,7 +8,7 @@ use crate::command::{Invocation, table};
 use crate::error::{Error, Exit};
 use crate::job::duration;
 use crate::jobfile::validate::Purpose;
-use crate::state;
+use crate::report::chart::{self, Chart};
 use crate::state::liveness;
 use crate::state::record::{Delivery, NoticeKind};
 use crate::state::record::{Record, instant};
@@ -64,15 +66,39 @@ impl From<Record> for Run {
     }
 }
 
-pub(crate) fn execute(
-    inv: &mut Invocation,
-    name: Option<&str>,
-    count: u32,
-    json: bool,
-) -> Result<Exit, Error> {
+/// What `history` was asked.
+pub(crate) struct Options<'a> {
+    pub(crate) name: Option<&'a str>,
+    /// `-n`: how many runs, if given.
+    pub(crate) count: Option<u32>,
+    pub(crate) view: View,
+}
+
+/// How the runs are shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum View {
+    Table,
+    Json,
+    /// One job's run times as a bar chart (`--chart`).
+    Chart,
+}
+
+/// Runs shown when `-n` is not given (the chart shows as many as fit).
+const DEFAULT_COUNT: u32 = 20;
+
+pub(crate) fn execute(inv: &mut Invocation, options: &Options) -> Result<Exit, Error> {
+    let name = options.name;
+    let style = inv.stdout_style();
+    // The chart reads no more runs than it has columns for.
+    let count = match options.view {
+        View::Chart => options
+            .count
+            .unwrap_or(u32::MAX)
+            .min(u32::try_from(style.width).unwrap_or(u32::MAX)),
+        _ => options.count.unwrap_or(DEFAULT_COUNT),
+    };
     let file = inv.load(Purpose::Use)?;
-    let location = inv.state(file)?;
-    let store = state::open_existing(&location, inv.ctx.env).map_err(Error::History)?;
+    let store = inv.read_state(file)?;
     if let Some(name) = name {
         // A job removed from the file keeps its history; a name that is
         // neither in the file nor in the history is a slip.
@@ -94,20 +120,37 @@ pub(crate) fn execute(
         }
         None => Vec::new(),
     };
-    let text = if json {
-        let runs = runs.into_iter().map(Run::from).collect();
-        let mut text = serde_json::to_string_pretty(&History { runs }).unwrap_or_default();
-        text.push('\n');
-        text
-    } else {
-        let rows: Vec<Vec<String>> = runs.iter().map(row).collect();
-        table(
-            &[
-                "STARTED", "JOB", "HOST", "TRIGGER", "OUTCOME", "STATUS", "ATTEMPTS", "TOOK",
-                "TOLD", "DETAIL",
-            ],
-            &rows,
-        )
+    let text = match options.view {
+        View::Json => {
+            let runs = runs.into_iter().map(Run::from).collect();
+            let mut text = serde_json::to_string_pretty(&History { runs }).unwrap_or_default();
+            text.push('\n');
+            text
+        }
+        View::Chart => {
+            // A job removed from the file is drawn in UTC, as `history`
+            // writes its times.
+            let zone = name
+                .and_then(|n| file.job(n).ok())
+                .map_or(jiff::tz::TimeZone::UTC, |job| job.zone.tz.clone());
+            let chart = Chart {
+                name: name.unwrap_or_default(),
+                runs: &runs,
+                asked: options.count.map(|n| n as usize),
+                zone: &zone,
+            };
+            chart::render(&chart, &style)
+        }
+        View::Table => {
+            let rows: Vec<Vec<String>> = runs.iter().map(row).collect();
+            table(
+                &[
+                    "STARTED", "JOB", "HOST", "TRIGGER", "OUTCOME", "STATUS", "ATTEMPTS", "TOOK",
+                    "TOLD", "DETAIL",
+                ],
+                &rows,
+            )
+        }
     };
     inv.ctx
         .stdout

@@ -71,6 +71,7 @@ pub(crate) fn execute(inv: &mut Invocation, args: &Request) -> Result<Exit, Erro
             state_claim: args.state_claim.as_deref(),
             state_url,
         },
+        inv.ctx.now,
     )
     .map_err(|problems| file.error(problems))?;
     if args.secret.is_none() && state_url.is_some() && !inv.global.quiet {

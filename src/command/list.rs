@@ -25,6 +25,9 @@ struct Entry<'a> {
     description: Option<&'a str>,
     timeout_ms: u128,
     retries: u32,
+    /// `splay`, and the offset each run is delayed by (`next` includes it).
+    splay_ms: Option<u128>,
+    splay_offset_ms: Option<u128>,
     variables: Vec<&'a str>,
 }
 
@@ -43,7 +46,7 @@ pub(crate) fn execute(inv: &mut Invocation, json: bool) -> Result<Exit, Error> {
             // run, as `status` says too (`next NAME` still shows the times).
             next: job
                 .enabled
-                .then(|| job.schedule.next_after(now, &job.zone.tz))
+                .then(|| job.timing().next_after(now))
                 .flatten()
                 .as_ref()
                 .map(rfc3339),
@@ -52,6 +55,8 @@ pub(crate) fn execute(inv: &mut Invocation, json: bool) -> Result<Exit, Error> {
             description: job.description.as_deref(),
             timeout_ms: job.timeout.as_millis(),
             retries: job.retries,
+            splay_ms: job.splay.map(|s| s.length.as_millis()),
+            splay_offset_ms: job.splay.map(|s| s.offset.as_millis()),
             variables: job.needed_variables().into_iter().collect(),
         })
         .collect();

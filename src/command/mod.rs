@@ -17,6 +17,8 @@ pub(crate) mod init;
 pub(crate) mod kubernetes;
 pub(crate) mod list;
 pub(crate) mod man;
+pub(crate) mod metrics;
+pub(crate) mod migrate;
 pub(crate) mod next;
 pub(crate) mod run;
 pub(crate) mod schema;
@@ -32,8 +34,9 @@ use crate::error::Error;
 use crate::export::Launch;
 use crate::jobfile::validate::Purpose;
 use crate::jobfile::{self, JobFile};
+use crate::report::style::Style;
 use crate::run::log::Verbosity;
-use crate::run::{EnvFile, Setup};
+use crate::run::{EnvFile, Metrics, Setup};
 use crate::state::location::Location;
 use crate::vars::variables::{self, Variables};
 
@@ -54,6 +57,8 @@ pub(crate) struct Globals {
     pub(crate) state_dir: Option<PathBuf>,
     /// The state database, when given (`--state-url`).
     pub(crate) state_url: Option<String>,
+    /// The metrics file, when given (`--metrics-file`).
+    pub(crate) metrics_file: Option<PathBuf>,
     /// `-v` once, twice.
     pub(crate) verbose: u8,
     /// `-q`.
@@ -72,6 +77,28 @@ impl<'b> Invocation<'_, 'b> {
     pub(crate) fn load(&self, purpose: Purpose) -> Result<&'static JobFile, Error> {
         jobfile::load(&self.config_path(), &self.ctx.host_zone, purpose)
             .map(|file| &*Box::leak(Box::new(file)))
+    }
+
+    /// The job file, checked for a run of job `name`: only the errors that
+    /// concern that job stop it, and a large file is read through its
+    /// index in the user's cache directory (`jobfile::index`), unless the
+    /// run writes a metrics file.
+    pub(crate) fn load_for_run(&self, name: &str) -> Result<&'static JobFile, Error> {
+        // The metrics file a run writes holds every job's figures: with one
+        // named here, every job is needed, and the whole file is read.
+        let metrics = crate::report::metrics_file::resolve(
+            self.global.metrics_file.as_deref(),
+            self.ctx.env,
+            None,
+        );
+        let cache = jobfile::index::cache_dir(self.ctx.env).filter(|_| metrics.is_none());
+        jobfile::load_for_run(
+            &self.config_path(),
+            &self.ctx.host_zone,
+            name,
+            cache.as_deref(),
+        )
+        .map(|file| &*Box::leak(Box::new(file)))
     }
 
     /// The state directory: `--state-dir`, `$JOBRUN_STATE_DIR`,
@@ -108,6 +135,26 @@ impl<'b> Invocation<'_, 'b> {
         )?)
     }
 
+    /// The state where it lives, to read: `None` when no place for it can
+    /// be named or no history is there yet. Creates nothing.
+    pub(crate) fn read_state(
+        &self,
+        file: &JobFile,
+    ) -> Result<Option<crate::state::Existing>, Error> {
+        let location = self.state(file)?;
+        crate::state::open_existing(&location, self.ctx.env).map_err(Error::History)
+    }
+
+    /// The metrics file: `--metrics-file`, `$JOBRUN_METRICS_FILE`,
+    /// `global.metricsFile`.
+    pub(crate) fn metrics_file(&self, file: &JobFile) -> Option<PathBuf> {
+        crate::report::metrics_file::resolve(
+            self.global.metrics_file.as_deref(),
+            self.ctx.env,
+            file.checked.metrics_file.as_deref(),
+        )
+    }
+
     /// The variables, from the environment and the `.env` file.
     pub(crate) fn variables(&self, config: &Path) -> Result<Variables<'b>, Error> {
         let explicit = self.global.env_file.is_some();
@@ -124,6 +171,7 @@ impl<'b> Invocation<'_, 'b> {
                 explicit: self.global.env_file.is_some(),
             },
             state,
+            metrics: self.metrics_file(file).map(Metrics::new),
         }
     }
 
@@ -157,12 +205,29 @@ impl<'b> Invocation<'_, 'b> {
 
     /// Colors for stderr: `--color`, else a terminal without `NO_COLOR`.
     pub(crate) fn palette(&self) -> Palette {
-        let enabled = self.global.color.unwrap_or_else(|| {
-            self.ctx.stderr_is_terminal
+        Palette {
+            enabled: self.colour(self.ctx.stderr_is_terminal),
+        }
+    }
+
+    /// How to draw on stdout: colour as for stderr, the locale's
+    /// characters, the terminal's width.
+    pub(crate) fn stdout_style(&self) -> Style {
+        Style::of(
+            self.colour(self.ctx.stdout_is_terminal),
+            self.ctx.env,
+            self.ctx.stdout_columns,
+        )
+    }
+
+    /// Whether to colour a stream: `--color`, else when it is a terminal,
+    /// `NO_COLOR` is unset or empty (no-color.org) and `TERM` is not `dumb`.
+    fn colour(&self, is_terminal: bool) -> bool {
+        self.global.color.unwrap_or_else(|| {
+            is_terminal
                 && (self.ctx.env)("NO_COLOR").is_none_or(|v| v.is_empty())
                 && (self.ctx.env)("TERM").as_deref() != Some("dumb")
-        });
-        Palette { enabled }
+        })
     }
 }
 
@@ -199,7 +264,8 @@ pub(crate) fn exported_path(path: &Path, flag: &'static str) -> Result<PathBuf, 
 
 impl Invocation<'_, '_> {
     /// How exported entries start jobrun: `bin`, else this executable,
-    /// with the job file and the `--env-file` and `--state-dir` given.
+    /// with the job file and the `--env-file`, `--state-dir` and
+    /// `--metrics-file` given.
     pub(crate) fn launch(&self, bin: Option<&Path>) -> Result<Launch, Error> {
         let bin = match bin {
             Some(path) => exported_path(path, "--bin")?,
@@ -220,6 +286,7 @@ impl Invocation<'_, '_> {
             config: exported_path(&self.config_path(), "--config")?,
             env_file: optional(self.global.env_file.as_deref(), "--env-file")?,
             state_dir: optional(self.global.state_dir.as_deref(), "--state-dir")?,
+            metrics_file: optional(self.global.metrics_file.as_deref(), "--metrics-file")?,
         })
     }
 }

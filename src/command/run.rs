@@ -4,7 +4,6 @@
 use crate::command::Invocation;
 use crate::error::{Error, Exit};
 use crate::export::kubernetes;
-use crate::jobfile::validate::Purpose;
 use crate::run::{self, Start, due_runs, signal};
 use crate::schedule::due;
 use crate::state::record::Trigger;
@@ -18,7 +17,7 @@ pub(crate) struct Options<'a> {
 }
 
 pub(crate) fn execute(inv: &mut Invocation, options: &Options) -> Result<Exit, Error> {
-    let file = inv.load(Purpose::Use)?;
+    let file = inv.load_for_run(options.name)?;
     let job = file.job(options.name)?;
     let state = inv.state(file)?;
     let setup = inv.setup(file, &state);
@@ -38,7 +37,7 @@ pub(crate) fn execute(inv: &mut Invocation, options: &Options) -> Result<Exit, E
         return run::run(inv.ctx, &setup, job, start, &options.run);
     }
     // Nothing at all, silently, when no fire time is due.
-    let fires = due::fire_times(&job.schedule, &job.zone.tz, inv.ctx.now);
+    let fires = due::fire_times(&job.timing(), inv.ctx.now);
     let clock = inv.ctx.clock.clone();
     due_runs::in_turn(&fires, &*clock, |fire, waited| {
         if waited {

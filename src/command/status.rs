@@ -1,19 +1,22 @@
-//! `jobrun status`: each job's last run, last success, failures in a row
-//! and next run, from the history. Exits 1 when the last run of any
-//! enabled job failed, was interrupted or died, so a monitoring script
-//! needs only the exit code. A row that says `running` is believed only
-//! while its run's lock is held (`state::liveness`).
+//! `jobrun status`: each job's recent runs, last run, run times and next
+//! run, from the history: as a timeline a person reads
+//! (`report::timeline`), or as JSON with the last run and last success in
+//! full. Exits 1 when the last run of any enabled job failed, was
+//! interrupted or died, so a monitoring script needs only the exit code.
+//! A row that says `running` is believed only while its run's lock is
+//! held (`state::liveness`).
 
 use serde::Serialize;
 
-use crate::command::{Invocation, in_zone, rfc3339, table};
+use crate::command::{Invocation, in_zone, rfc3339};
 use crate::error::{Error, Exit};
 use crate::job::Job;
-use crate::job::duration;
 use crate::jobfile::validate::Purpose;
-use crate::state;
+use crate::report::summary::Summary;
+use crate::report::timeline::{self, Line};
 use crate::state::liveness;
-use crate::state::record::{Outcome, Record};
+use crate::state::record::Record;
+use crate::vars::token;
 
 /// The most rows read per job: more than any sensible `historyLimit`.
 const ROWS_PER_JOB: u32 = 100_000;
@@ -35,6 +38,22 @@ struct JobStatus {
     /// interrupted or died, and the job is enabled.
     failing: bool,
     next: Option<String>,
+    /// The outcomes of the newest runs (up to 20), newest first.
+    recent: Vec<&'static str>,
+    /// The median and longest run time of those that sent their request
+    /// and ended (succeeded, failed, interrupted).
+    median_duration_ms: Option<u64>,
+    worst_duration_ms: Option<u64>,
+    /// The token among the job's variables that expires first, when it
+    /// expires within `global.tokenWarning` (or has expired).
+    token_expires: Option<TokenExpiry>,
+}
+
+#[derive(Serialize)]
+struct TokenExpiry {
+    variable: String,
+    at: String,
+    expired: bool,
 }
 
 #[derive(Serialize)]
@@ -51,64 +70,112 @@ struct LastRun {
 pub(crate) fn execute(inv: &mut Invocation, json: bool) -> Result<Exit, Error> {
     let file = inv.load(Purpose::Use)?;
     let jobs = file.jobs()?;
-    let location = inv.state(file)?;
-    let store = state::open_existing(&location, inv.ctx.env).map_err(Error::History)?;
-    let mut statuses = Vec::with_capacity(jobs.len());
+    let store = inv.read_state(file)?;
+    let mut runs_by_job: Vec<Vec<Record>> = Vec::with_capacity(jobs.len());
     for job in jobs {
-        let runs = match &store {
+        runs_by_job.push(match &store {
             Some(store) => {
                 let read = || store.history.recent(Some(&job.name), ROWS_PER_JOB);
                 liveness::settle(&*store.locks, read().map_err(Error::History)?, read)
                     .map_err(Error::History)?
             }
             None => Vec::new(),
-        };
-        statuses.push(status(job, &runs, inv.ctx.now));
+        });
     }
-    let failing = statuses.iter().any(|s| s.failing);
+    let now = inv.ctx.now;
+    // The tokens' expiry needs the variables; a `.env` that cannot be read
+    // is `validate`'s and `run`'s to report, not a reason to show no status.
+    let variables = inv.variables(&file.path).ok();
+    let warning = jiff::SignedDuration::try_from(file.checked.token_warning)
+        .unwrap_or(jiff::SignedDuration::MAX);
+    let tokens: Vec<Option<TokenExpiry>> = jobs
+        .iter()
+        .map(|job| {
+            variables
+                .as_ref()
+                .and_then(|v| token::of_job(job, v).into_iter().next())
+                .filter(|expiry| expiry.at.duration_since(now) <= warning)
+                .map(|expiry| TokenExpiry {
+                    variable: expiry.variable,
+                    at: rfc3339(&expiry.at.to_zoned_datetime(job.zone.tz.clone())),
+                    expired: expiry.at <= now,
+                })
+        })
+        .collect();
+    let summaries: Vec<Summary> = runs_by_job.iter().map(|runs| Summary::of(runs)).collect();
+    let nexts: Vec<Option<jiff::ZonedDateTime>> = jobs
+        .iter()
+        .map(|job| job.enabled.then(|| job.timing().next_after(now)).flatten())
+        .collect();
+    let failing = |job: &Job, summary: &Summary| job.enabled && summary.last_decisive_failed;
+    let any_failing = jobs
+        .iter()
+        .zip(&summaries)
+        .any(|(job, summary)| failing(job, summary));
     let text = if json {
+        let statuses = jobs
+            .iter()
+            .zip(&summaries)
+            .zip(&nexts)
+            .zip(tokens)
+            .map(|(((job, summary), next), token)| {
+                let mut status = status(job, summary, next.as_ref(), failing(job, summary));
+                status.token_expires = token;
+                status
+            })
+            .collect();
         let mut text = serde_json::to_string_pretty(&Status { jobs: statuses }).unwrap_or_default();
         text.push('\n');
         text
     } else {
-        let rows: Vec<Vec<String>> = statuses.iter().map(row).collect();
-        table(
-            &[
-                "NAME",
-                "LAST RUN",
-                "OUTCOME",
-                "TOOK",
-                "LAST SUCCESS",
-                "FAILURES",
-                "NEXT",
-            ],
-            &rows,
-        )
+        let lines: Vec<Line> = jobs
+            .iter()
+            .zip(&summaries)
+            .zip(&nexts)
+            .map(|((job, summary), next)| Line {
+                name: &job.name,
+                enabled: job.enabled,
+                summary,
+                next: next.as_ref().map(|n| n.timestamp()),
+                failing: failing(job, summary),
+            })
+            .collect();
+        let mut text = timeline::render(&lines, &inv.stdout_style(), now);
+        // Only when a token is worth a look: one line each, under the jobs.
+        for (job, token) in jobs.iter().zip(&tokens) {
+            if let Some(t) = token {
+                let when = if t.expired { "expired" } else { "expires" };
+                text.push_str(&format!(
+                    "token: {} uses `{}`, which {when} {}\n",
+                    job.name, t.variable, t.at
+                ));
+            }
+        }
+        text
     };
     inv.ctx
         .stdout
         .write_all(text.as_bytes())
         .map_err(Error::Output)?;
-    Ok(if failing { Exit::Failed } else { Exit::Success })
+    Ok(if any_failing {
+        Exit::Failed
+    } else {
+        Exit::Success
+    })
 }
 
-/// A job's status from its runs, newest first.
-fn status(job: &Job, runs: &[Record], now: jiff::Timestamp) -> JobStatus {
+/// A job's status as JSON, from what its runs say.
+fn status(
+    job: &Job,
+    summary: &Summary,
+    next: Option<&jiff::ZonedDateTime>,
+    failing: bool,
+) -> JobStatus {
     let tz = &job.zone.tz;
-    let last_success = runs.iter().find(|r| r.outcome == Outcome::Succeeded);
-    let consecutive_failures = runs
-        .iter()
-        .take_while(|r| r.outcome != Outcome::Succeeded)
-        .filter(|r| r.outcome.failed())
-        .count() as u32;
-    // Skipped and busy runs did nothing; a run still going has not ended.
-    let last_finished = runs
-        .iter()
-        .find(|r| r.outcome == Outcome::Succeeded || r.outcome.failed());
     JobStatus {
         name: job.name.clone(),
         enabled: job.enabled,
-        last_run: runs.first().map(|r| LastRun {
+        last_run: summary.last.map(|r| LastRun {
             run_id: r.run_id.clone(),
             started_at: in_zone(r.started, tz),
             outcome: r.outcome.as_str(),
@@ -117,42 +184,13 @@ fn status(job: &Job, runs: &[Record], now: jiff::Timestamp) -> JobStatus {
             error: r.error.clone(),
             reason: r.reason.clone(),
         }),
-        last_success: last_success.map(|r| in_zone(r.started, tz)),
-        consecutive_failures,
-        failing: job.enabled && last_finished.is_some_and(|r| r.outcome.failed()),
-        next: job
-            .enabled
-            .then(|| job.schedule.next_after(now, tz))
-            .flatten()
-            .as_ref()
-            .map(rfc3339),
+        last_success: summary.last_success.map(|r| in_zone(r.started, tz)),
+        consecutive_failures: summary.consecutive_failures,
+        failing,
+        next: next.map(rfc3339),
+        recent: summary.recent.iter().map(|r| r.outcome.as_str()).collect(),
+        median_duration_ms: summary.spread.map(|s| s.median_ms),
+        worst_duration_ms: summary.spread.map(|s| s.worst_ms),
+        token_expires: None,
     }
-}
-
-fn row(s: &JobStatus) -> Vec<String> {
-    let never = || "never".to_string();
-    let (when, outcome, took) = match &s.last_run {
-        Some(run) => (
-            run.started_at.clone(),
-            run.outcome.to_string(),
-            run.duration_ms
-                .map(|ms| duration::format(std::time::Duration::from_millis(ms)))
-                .unwrap_or_default(),
-        ),
-        None => (never(), String::new(), String::new()),
-    };
-    let next = match (&s.next, s.enabled) {
-        (Some(next), _) => next.clone(),
-        (None, false) => "disabled".into(),
-        (None, true) => never(),
-    };
-    vec![
-        s.name.clone(),
-        when,
-        outcome,
-        took,
-        s.last_success.clone().unwrap_or_else(never),
-        s.consecutive_failures.to_string(),
-        next,
-    ]
 }

@@ -31,15 +31,23 @@ pub(crate) fn execute(inv: &mut Invocation, args: &Request) -> Result<Exit, Erro
     let launch = inv.launch(args.bin.as_deref())?;
     let file = inv.load(Purpose::Use)?;
     let jobs = file.jobs()?;
+    // Read from the job file's directory, which may be given relative to
+    // this one; systemd wants absolute paths.
+    let absolute = |path: Option<&std::path::Path>| path.and_then(|p| std::path::absolute(p).ok());
+    let file_state_dir = absolute(file.checked.state_dir.as_deref());
+    let file_metrics_file = absolute(file.checked.metrics_file.as_deref());
     let units = systemd::units(
         jobs,
         &launch,
         &Options {
             user_units: args.user_units,
             run_as,
-            file_state_dir: file.checked.state_dir.as_deref(),
+            file_state_dir: file_state_dir.as_deref(),
+            file_metrics_file: file_metrics_file.as_deref(),
         },
-    );
+        inv.ctx.now,
+    )
+    .map_err(|problems| file.error(problems))?;
     let cannot = |e: std::io::Error| Error::Flag {
         flag: "--dir",
         message: format!(

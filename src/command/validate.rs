@@ -4,6 +4,7 @@
 use crate::command::Invocation;
 use crate::diagnostic::{Diagnostic, Report, Severity};
 use crate::error::{Error, Exit};
+use crate::jobfile::origin::Origin;
 use crate::jobfile::validate::Purpose;
 
 /// How `validate` prints what it found.
@@ -66,7 +67,13 @@ fn check(inv: &mut Invocation, options: &Options) -> Result<Exit, Error> {
                     let problems = variables
                         .missing(job)
                         .into_iter()
-                        .chain(variables.missing_for_notices(job));
+                        .chain(variables.missing_for_notices(job))
+                        .chain(crate::vars::token::problems(
+                            job,
+                            &variables,
+                            inv.ctx.now,
+                            file.checked.token_warning,
+                        ));
                     for mut problem in problems {
                         // A disabled job only runs when forced: its missing
                         // variables do not block a deploy.
@@ -96,12 +103,25 @@ fn check(inv: &mut Invocation, options: &Options) -> Result<Exit, Error> {
         env_path.get_or_insert(env_file);
     }
     let mut diagnostics = file.checked.diagnostics.clone();
+    // What the Node scheduler did differently, only for a file written for it.
+    if file.checked.origin == Origin::NodeScheduler
+        && let Some(tree) = &file.tree
+    {
+        let host_zone = inv.ctx.host_zone.iana_name().unwrap_or("the host's zone");
+        diagnostics.extend(crate::migrate::warnings(&file.path, tree, host_zone));
+    }
     diagnostics.extend(missing);
+    // The clock changes of the next 12 months, from this run's clock.
+    diagnostics.extend(crate::jobfile::validate::clock_changes::warnings(
+        &file.checked.jobs,
+        inv.ctx.now,
+    ));
     diagnostics.sort_by_key(|d| d.span.map(|s| (s.line, s.col)));
+    let shown = file.shown(&mut diagnostics);
 
     let mut reports = vec![Report {
         path: &file.path,
-        source: Some(&file.text),
+        source: Some(&shown),
         diagnostics: &diagnostics,
     }];
     if let Some(path) = &env_path {
@@ -160,14 +180,10 @@ fn check(inv: &mut Invocation, options: &Options) -> Result<Exit, Error> {
                     // A disabled job has no next run, as `list` and
                     // `status` say too.
                     let next = match job.enabled {
-                        true => job
-                            .schedule
-                            .next_after(inv.ctx.now, &job.zone.tz)
-                            .as_ref()
-                            .map_or_else(
-                                || "next never".into(),
-                                |next| format!("next {}", crate::command::rfc3339(next)),
-                            ),
+                        true => job.timing().next_after(inv.ctx.now).as_ref().map_or_else(
+                            || "next never".into(),
+                            |next| format!("next {}", crate::command::rfc3339(next)),
+                        ),
                         false => "no next run".into(),
                     };
                     let state = if job.enabled { "enabled" } else { "disabled" };

@@ -125,8 +125,9 @@ fn items(values: &[u8], style: Style) -> Vec<String> {
 }
 
 /// A day field written so that it starts with `*`, which Vixie cron reads
-/// as unrestricted: `*/n` and then whatever values `*/n` leaves out.
-fn starred(set: FieldSet, field: Field) -> String {
+/// as unrestricted: `*/n` and then whatever values `*/n` leaves out. The
+/// set must hold the field's first value, as every `*/n` does.
+pub(crate) fn starred(set: FieldSet, field: Field) -> String {
     if is_full(set, field) {
         return "*".into();
     }
@@ -229,10 +230,12 @@ pub(crate) fn offsets_ahead(tz: &TimeZone, now: Timestamp, years: i64) -> Vec<i3
 }
 
 /// The minutes and hours of the host's clock at which a job in `job_zone`
-/// can fire: its local times moved by every difference between the zones'
-/// offsets in the coming years. A superset: `run --due` decides at run time.
+/// can fire: its local times, delayed by its splay offset (`splay`,
+/// seconds), moved by every difference between the zones' offsets in the
+/// coming years. A superset: `run --due` decides at run time.
 pub(crate) fn host_minutes_hours(
     schedule: &crate::schedule::Schedule,
+    splay: i32,
     job_offsets: &[i32],
     host_offsets: &[i32],
 ) -> (FieldSet, FieldSet) {
@@ -246,7 +249,7 @@ pub(crate) fn host_minutes_hours(
     for h in schedule.hours().iter() {
         for m in schedule.minutes().iter() {
             for s in schedule.seconds().iter() {
-                let local = i32::from(h) * 3600 + i32::from(m) * 60 + i32::from(s);
+                let local = i32::from(h) * 3600 + i32::from(m) * 60 + i32::from(s) + splay;
                 for shift in &shifts {
                     let host = (local + shift).rem_euclid(86_400);
                     hours = hours.with((host / 3600) as u8);
@@ -349,7 +352,7 @@ mod tests {
     fn crontab_on_utc_host(text: &str, zone_name: &str) -> String {
         let schedule = parse(text);
         let job = offsets_ahead(&zone(zone_name), now(), 10);
-        let (m, h) = host_minutes_hours(&schedule, &job, &[0]);
+        let (m, h) = host_minutes_hours(&schedule, 0, &job, &[0]);
         shifted_cron_line(m, h)
     }
 
@@ -422,7 +425,7 @@ mod tests {
     fn a_host_with_its_own_offsets_shifts_by_each_difference() {
         let schedule = parse("0 12 * * *");
         // Job at +01:00/+02:00 (Berlin), host at -06:00/-05:00 (Chicago).
-        let (m, h) = host_minutes_hours(&schedule, &[3600, 7200], &[-21600, -18000]);
+        let (m, h) = host_minutes_hours(&schedule, 0, &[3600, 7200], &[-21600, -18000]);
         assert_eq!(shifted_cron_line(m, h), "0 4-6 * * *");
     }
 

@@ -12,7 +12,8 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
 use crate::export::cron_fields;
-use crate::export::{Launch, in_host_zone, one_line, sh_quote};
+use crate::export::shifted;
+use crate::export::{Launch, in_host_zone, one_line, sh_quote, splay_note};
 use crate::job::Job;
 
 /// How far ahead the zones' offsets are looked up: rules are published
@@ -118,12 +119,41 @@ fn entry(
 ) -> Entry {
     let schedule = &job.schedule;
     let comment = format!(
-        "{}: `{}` ({})",
+        "{}: `{}` ({}{})",
         job.name,
         one_line(schedule.text()),
-        one_line(&job.zone.label())
+        one_line(&job.zone.label()),
+        splay_note(job)
     );
-    let (zone, fields, due) = if in_host_zone(job, host_zone) {
+    let splay = job.splay.map_or(0, |s| s.offset.as_secs() as u32);
+    let (zone, fields, due) = if splay > 0 {
+        // A splayed job's lines start at the minutes its shifted times
+        // fall in, and `run --due` waits for each one's second: the
+        // scheduled instant (and the Idempotency-Key made from it) is the
+        // shifted one. Where the moved times are fields in a zone without
+        // clock changes, the line keeps the job's days; otherwise it covers
+        // every candidate minute of every day, and `--due` decides.
+        let moved = shifted::moved(schedule, splay);
+        let fixed = |tz: &TimeZone| cron_fields::offsets_ahead(tz, now, YEARS_AHEAD).len() == 1;
+        match moved {
+            Some(moved) if in_host_zone(job, host_zone) && fixed(host_zone) => {
+                (None, cron_fields::cron_line(&moved), true)
+            }
+            Some(moved) if cron_tz && !in_host_zone(job, host_zone) && fixed(&job.zone.tz) => {
+                (Some(job.zone.label()), cron_fields::cron_line(&moved), true)
+            }
+            _ => {
+                let job_offsets = cron_fields::offsets_ahead(&job.zone.tz, now, YEARS_AHEAD);
+                let (minutes, hours) = cron_fields::host_minutes_hours(
+                    schedule,
+                    splay as i32,
+                    &job_offsets,
+                    host_offsets,
+                );
+                (None, cron_fields::shifted_cron_line(minutes, hours), true)
+            }
+        }
+    } else if in_host_zone(job, host_zone) {
         (
             None,
             cron_fields::cron_line(schedule),
@@ -138,7 +168,7 @@ fn entry(
     } else {
         let job_offsets = cron_fields::offsets_ahead(&job.zone.tz, now, YEARS_AHEAD);
         let (minutes, hours) =
-            cron_fields::host_minutes_hours(schedule, &job_offsets, host_offsets);
+            cron_fields::host_minutes_hours(schedule, 0, &job_offsets, host_offsets);
         (None, cron_fields::shifted_cron_line(minutes, hours), true)
     };
     // Vixie cron runs a line with a fixed minute and hour by its own DST
@@ -186,6 +216,7 @@ mod tests {
             config: config.into(),
             env_file: None,
             state_dir: None,
+            metrics_file: None,
         }
     }
 

@@ -12,9 +12,10 @@
 use std::collections::BTreeMap;
 
 use crate::diagnostic::Diagnostic;
-use crate::export::cron_fields;
-use crate::export::one_line;
+use crate::export::crontab::YEARS_AHEAD;
+use crate::export::{cron_fields, one_line, shifted, systemd};
 use crate::job::Job;
+use crate::schedule::timing::Timing;
 use crate::schedule::{HOUR, MINUTE, MONTH};
 
 /// Where the job file is mounted in the container.
@@ -25,15 +26,21 @@ pub(crate) const CONFIG_MAP: &str = "jobrun-jobs";
 /// A CronJob's name is at most 52 characters: the controller appends 11
 /// to name each Job.
 pub(crate) const MAX_CRONJOB_NAME: usize = 52;
-/// Where the run history is kept in the container.
-pub(crate) const STATE_DIR: &str = "/var/lib/jobrun";
+/// Where the state volume is mounted in the container.
+pub(crate) const STATE_MOUNT: &str = "/var/lib/jobrun";
+/// Where the run history is kept in the container: a directory jobrun
+/// makes in the volume (mode 0700, its own), since an `emptyDir` is made
+/// writable by every user, and a claim's root is whatever its provisioner
+/// made it, which jobrun refuses to keep its state in when others can
+/// write it.
+pub(crate) const STATE_DIR: &str = "/var/lib/jobrun/state";
 /// The variable a pod learns its Job's name from, and so the instant the
 /// CronJob controller scheduled it for (see [`scheduled_instant`]).
 pub(crate) const JOB_NAME_VAR: &str = "JOBRUN_KUBERNETES_JOB";
 /// The user and group the container runs as: the unprivileged user of the
 /// image the Dockerfile builds (distroless's `nonroot`). The pod's
-/// `fsGroup` gives the state volume to that group, so the user can write
-/// the history whichever volume holds it.
+/// `fsGroup` gives the state volume to that group, so the user can make
+/// its state directory in it whichever volume holds it.
 pub(crate) const RUN_AS_USER: u32 = 65532;
 /// How late a run may start when the job has no `catchUp`.
 pub(crate) const DEFAULT_STARTING_DEADLINE_SECONDS: u64 = 300;
@@ -108,6 +115,7 @@ pub(crate) fn render(
     jobs: &[Job],
     file_text: &str,
     options: &Options,
+    now: jiff::Timestamp,
 ) -> Result<String, Vec<Diagnostic>> {
     let mut problems = Vec::new();
     let mut names: BTreeMap<String, &Job> = BTreeMap::new();
@@ -174,7 +182,7 @@ pub(crate) fn render(
             );
             continue;
         }
-        match schedule(job) {
+        match schedule(job, now) {
             Ok(schedule) => cronjobs.push(cronjob(job, &label, &schedule, options)),
             Err(problem) => problems.push(problem),
         }
@@ -193,20 +201,35 @@ pub(crate) fn render(
     Ok(out)
 }
 
-/// The five fields, in the job's own zone.
-fn schedule(job: &Job) -> Result<String, Diagnostic> {
-    let s = &job.schedule;
-    if s.is_sub_minute() {
+/// The five fields, in the job's own zone. A splayed job's are its times
+/// moved by the whole minutes of its offset (`export::shifted`): a CronJob
+/// starts at whole minutes, so it runs in the minute `jobrun next` names,
+/// the offset's seconds early.
+fn schedule(job: &Job, now: jiff::Timestamp) -> Result<String, Diagnostic> {
+    let written = &job.schedule;
+    if written.is_sub_minute() {
         return Err(Diagnostic::error(
             format!(
                 "job `{}`: Kubernetes cannot run `{}`: a CronJob has no seconds field",
                 job.name,
-                one_line(s.text())
+                one_line(written.text())
             ),
             job.span,
         )
         .with_help("use a schedule that fires at second 0, or run this job from cron or a systemd timer (`jobrun crontab`, `jobrun systemd`)"));
     }
+    let minutes = job.splay.map_or(0, |s| s.offset.as_secs() / 60 * 60);
+    let moved;
+    let s = if minutes == 0 {
+        written
+    } else {
+        let offset = std::time::Duration::from_secs(minutes);
+        let timing = Timing::new(written, &job.zone.tz, offset);
+        moved = shifted::moved(written, minutes as u32)
+            .filter(|moved| shifted::agrees(&timing, moved, &job.zone.tz, now, YEARS_AHEAD))
+            .ok_or_else(|| systemd::not_exact(job, "a CronJob's `schedule`"))?;
+        &moved
+    };
     let Some((dom, dow)) = cron_fields::robfig_days(s) else {
         return Err(Diagnostic::error(
             format!(
@@ -365,7 +388,7 @@ fn cronjob(job: &Job, name: &str, schedule: &str, options: &Options) -> String {
     if options.state_url.is_none() {
         out.push_str(&format!(
             "                - name: \"state\"\n                  mountPath: {}\n",
-            quote(STATE_DIR)
+            quote(STATE_MOUNT)
         ));
     }
     out.push_str("              securityContext:\n                allowPrivilegeEscalation: false\n                readOnlyRootFilesystem: true\n                capabilities:\n                  drop: [\"ALL\"]\n");

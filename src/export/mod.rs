@@ -8,6 +8,7 @@
 
 pub(crate) mod cron_fields;
 pub(crate) mod drift;
+pub(crate) mod shifted;
 
 pub(crate) mod crontab;
 pub(crate) mod kubernetes;
@@ -27,6 +28,7 @@ pub(crate) struct Launch {
     pub(crate) config: PathBuf,
     pub(crate) env_file: Option<PathBuf>,
     pub(crate) state_dir: Option<PathBuf>,
+    pub(crate) metrics_file: Option<PathBuf>,
 }
 
 impl Launch {
@@ -38,6 +40,9 @@ impl Launch {
         }
         if let Some(path) = &self.state_dir {
             words.extend(["--state-dir".into(), text(path)]);
+        }
+        if let Some(path) = &self.metrics_file {
+            words.extend(["--metrics-file".into(), text(path)]);
         }
         words.extend(tail.iter().map(|w| w.to_string()));
         words
@@ -69,6 +74,19 @@ pub(crate) fn in_host_zone(job: &Job, host_zone: &TimeZone) -> bool {
     job.zone.configured.is_none() || job.zone.tz == *host_zone
 }
 
+/// How a splayed job's runs are delayed, for a comment:
+/// `, 3m 27s later: splay 5m`; nothing without a splay.
+pub(crate) fn splay_note(job: &Job) -> String {
+    match job.splay {
+        Some(splay) => format!(
+            ", {} later: splay {}",
+            crate::job::duration::format(splay.offset),
+            crate::job::duration::format(splay.length)
+        ),
+        None => String::new(),
+    }
+}
+
 /// A schedule as one line of text for a comment: a YAML string may hold a
 /// line break, which would end a comment early.
 pub(crate) fn one_line(text: &str) -> String {
@@ -98,6 +116,7 @@ mod tests {
             config: "/etc/jobrun/jobs.yaml".into(),
             env_file: None,
             state_dir: None,
+            metrics_file: None,
         };
         assert_eq!(
             launch.words(&["run", "a"]).join(" "),
@@ -105,9 +124,10 @@ mod tests {
         );
         launch.env_file = Some("/etc/jobrun/.env".into());
         launch.state_dir = Some("/var/lib/jobrun".into());
+        launch.metrics_file = Some("/var/lib/prometheus/node-exporter/jobrun.prom".into());
         assert_eq!(
             launch.words(&["catch-up"]).join(" "),
-            "/usr/bin/jobrun --config /etc/jobrun/jobs.yaml --env-file /etc/jobrun/.env --state-dir /var/lib/jobrun catch-up"
+            "/usr/bin/jobrun --config /etc/jobrun/jobs.yaml --env-file /etc/jobrun/.env --state-dir /var/lib/jobrun --metrics-file /var/lib/prometheus/node-exporter/jobrun.prom catch-up"
         );
     }
 }

@@ -9,8 +9,9 @@
 
 use std::path::Path;
 
-use crate::export::cron_fields;
-use crate::export::{Launch, one_line};
+use crate::diagnostic::Diagnostic;
+use crate::export::crontab::YEARS_AHEAD;
+use crate::export::{Launch, cron_fields, one_line, shifted, splay_note};
 use crate::job::Job;
 
 pub(crate) struct Options<'a> {
@@ -18,8 +19,10 @@ pub(crate) struct Options<'a> {
     pub(crate) user_units: bool,
     /// `User=` of the service (system units only).
     pub(crate) run_as: Option<&'a str>,
-    /// The job file's `global.stateDir`, when it sets one.
+    /// The job file's `global.stateDir`, when it sets one (absolute).
     pub(crate) file_state_dir: Option<&'a Path>,
+    /// The job file's `global.metricsFile`, when it sets one (absolute).
+    pub(crate) file_metrics_file: Option<&'a Path>,
 }
 
 /// One unit file.
@@ -29,24 +32,40 @@ pub(crate) struct Unit {
     pub(crate) text: String,
 }
 
-/// The units of every enabled job, service then timer.
-pub(crate) fn units(jobs: &[Job], launch: &Launch, options: &Options) -> Vec<Unit> {
-    jobs.iter()
-        .filter(|job| job.enabled)
-        .flat_map(|job| {
-            let base = unit_base(&job.name);
-            [
-                Unit {
-                    file_name: format!("{base}.service"),
-                    text: service(job, launch, options),
-                },
-                Unit {
-                    file_name: format!("{base}.timer"),
-                    text: timer(job, launch),
-                },
-            ]
-        })
-        .collect()
+/// The units of every enabled job, service then timer; or a problem per
+/// splayed job whose shifted times `OnCalendar=` cannot say exactly.
+/// `now` starts the years of the zones' clock changes looked at.
+pub(crate) fn units(
+    jobs: &[Job],
+    launch: &Launch,
+    options: &Options,
+    now: jiff::Timestamp,
+) -> Result<Vec<Unit>, Vec<Diagnostic>> {
+    let mut units = Vec::new();
+    let mut problems = Vec::new();
+    for job in jobs.iter().filter(|job| job.enabled) {
+        let calendars = match on_calendar(job, now) {
+            Ok(calendars) => calendars,
+            Err(problem) => {
+                problems.push(problem);
+                continue;
+            }
+        };
+        let base = unit_base(&job.name);
+        units.push(Unit {
+            file_name: format!("{base}.service"),
+            text: service(job, launch, options),
+        });
+        units.push(Unit {
+            file_name: format!("{base}.timer"),
+            text: timer(job, launch, &calendars),
+        });
+    }
+    if problems.is_empty() {
+        Ok(units)
+    } else {
+        Err(problems)
+    }
 }
 
 /// Job names are letters, digits, `-` and `_` (validate.rs), all valid in
@@ -103,19 +122,29 @@ fn service(job: &Job, launch: &Launch, options: &Options) -> String {
             out.push_str("StateDirectory=jobrun\nEnvironment=JOBRUN_STATE_DIR=%S/jobrun\n");
         }
     }
+    // The metrics file is replaced by renaming a new file into its
+    // directory, which must be writable too.
+    let metrics = launch.metrics_file.as_deref().or(options.file_metrics_file);
+    if let Some(dir) = metrics.and_then(Path::parent) {
+        out.push_str(&format!(
+            "ReadWritePaths=-{}\n",
+            path_word(&dir.to_string_lossy())
+        ));
+    }
     out
 }
 
-fn timer(job: &Job, launch: &Launch) -> String {
+fn timer(job: &Job, launch: &Launch, calendars: &[String]) -> String {
     let mut out = header(launch);
     out.push_str("[Unit]\n");
     out.push_str(&format!(
-        "Description=Schedule of jobrun job {}: {}\n",
+        "Description=Schedule of jobrun job {}: {}{}\n",
         escape_specifiers(&job.name),
-        escape_specifiers(&one_line(job.schedule.text()))
+        escape_specifiers(&one_line(job.schedule.text())),
+        escape_specifiers(&splay_note(job))
     ));
     out.push_str("\n[Timer]\n");
-    for calendar in on_calendar(job) {
+    for calendar in calendars {
         out.push_str(&format!("OnCalendar={calendar}\n"));
     }
     out.push_str("AccuracySec=1s\n");
@@ -132,9 +161,35 @@ fn timer(job: &Job, launch: &Launch) -> String {
 }
 
 /// The job's `OnCalendar=` values: with its zone as a suffix when the job
-/// file names one; a job following the host's zone follows the timer's.
-pub(crate) fn on_calendar(job: &Job) -> Vec<String> {
-    cron_fields::on_calendar(&job.schedule, job.zone.configured.as_deref())
+/// file names one; a job following the host's zone follows the timer's. A
+/// splayed job's are its moved times (`export::shifted`), when they say
+/// exactly when it runs.
+pub(crate) fn on_calendar(job: &Job, now: jiff::Timestamp) -> Result<Vec<String>, Diagnostic> {
+    let zone = job.zone.configured.as_deref();
+    let Some(splay) = job.splay.filter(|s| !s.offset.is_zero()) else {
+        return Ok(cron_fields::on_calendar(&job.schedule, zone));
+    };
+    let moved = shifted::moved(&job.schedule, splay.offset.as_secs() as u32);
+    match moved {
+        Some(moved) if shifted::agrees(&job.timing(), &moved, &job.zone.tz, now, YEARS_AHEAD) => {
+            Ok(cron_fields::on_calendar(&moved, zone))
+        }
+        _ => Err(not_exact(job, "a systemd timer's `OnCalendar=`")),
+    }
+}
+
+/// A splayed job whose shifted times a target's fields cannot say.
+pub(crate) fn not_exact(job: &Job, target: &str) -> Diagnostic {
+    Diagnostic::error(
+        format!(
+            "job `{}`: {target} cannot say when `{}` runs{}",
+            job.name,
+            one_line(job.schedule.text()),
+            splay_note(job)
+        ),
+        job.span,
+    )
+    .with_help("the shifted times cross midnight onto days the fields cannot name, or span a clock change of the job's zone: run this job from cron (`jobrun crontab`, whose `run --due` lines run it exactly), or change its schedule or `splay` (`splay: false` for none)")
 }
 
 /// `%` as systemd.unit(5) wants it outside specifiers.

@@ -3,7 +3,7 @@
 //! and a notification alike. Each attempt and the end are reported as
 //! events, so the caller decides what is shown and where.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::context::Clock;
 use crate::http::backoff::Backoff;
@@ -65,6 +65,7 @@ pub(crate) struct Attempt {
     /// How many attempts the job allows.
     pub(crate) allowed: u32,
     pub(crate) duration: Duration,
+    /// Its status and headers: the body goes with [`Finished`].
     pub(crate) response: Option<Response>,
     pub(crate) failure: Option<Failure>,
     /// The wait before the next attempt, when there is one.
@@ -76,7 +77,7 @@ pub(crate) struct Finished {
     pub(crate) succeeded: bool,
     pub(crate) attempts: u32,
     pub(crate) duration: Duration,
-    /// The last response, if any attempt got one.
+    /// The last response, if any attempt got one, with its body.
     pub(crate) response: Option<Response>,
     pub(crate) failure: Option<Failure>,
     /// Why retries stopped before they ran out.
@@ -100,14 +101,14 @@ pub(crate) fn run(
     emit: &mut dyn FnMut(Event),
 ) {
     let started = clock.now();
-    let deadline = policy.deadline.map(|d| started + d);
+    let deadline = policy.deadline.map(|d| later(started, d));
     let allowed = policy.retries.saturating_add(1);
     let mut last_response = None;
     let mut number = 0;
     loop {
         number += 1;
         let begin = clock.now();
-        let mut end = begin + policy.timeout;
+        let mut end = later(begin, policy.timeout);
         let cut_by_deadline = deadline.is_some_and(|d| d < end);
         if let Some(d) = deadline {
             end = end.min(d);
@@ -135,7 +136,7 @@ pub(crate) fn run(
                     number,
                     allowed,
                     duration: took,
-                    response: Some(response.clone()),
+                    response: Some(response.head()),
                     failure: None,
                     retry_in: None,
                 }));
@@ -151,8 +152,9 @@ pub(crate) fn run(
             }
             Err(failed) => (failed.failure, failed.response),
         };
+        let head = response.as_ref().map(Response::head);
         if response.is_some() {
-            last_response = response.clone();
+            last_response = response;
         }
         // When the deadline ended this attempt, the failure says so already.
         let deadline_ran_out = cut_by_deadline && failure.class == Class::Timeout;
@@ -167,7 +169,7 @@ pub(crate) fn run(
             number,
             allowed,
             duration: took,
-            response,
+            response: head,
             failure: Some(failure.clone()),
             retry_in,
         }));
@@ -186,6 +188,16 @@ pub(crate) fn run(
             }
         }
     }
+}
+
+/// `at` plus `by`. `validate` bounds every duration a job file sets far
+/// below what an instant can hold; were one past it all the same, the
+/// run would wait a year rather than overflow the clock and abort.
+fn later(at: Instant, by: Duration) -> Instant {
+    const YEAR: Duration = Duration::from_secs(365 * 24 * 3600);
+    at.checked_add(by)
+        .or_else(|| at.checked_add(YEAR))
+        .unwrap_or(at)
 }
 
 /// The wait before the next attempt, or why there is none (when the reason
@@ -252,8 +264,9 @@ fn judge(exchange: Exchange, request: &Prepared, policy: &Policy, clock: &dyn Cl
             response: Some(response),
         }));
     }
+    // Searched as the body was read: it may not be kept whole.
     if let Some(wanted) = &request.expect_body
-        && !String::from_utf8_lossy(&response.body).contains(wanted.as_str())
+        && response.body.found == Some(false)
     {
         let failure = Failure {
             status: Some(status),
@@ -368,6 +381,16 @@ mod tests {
             wait(&Failure::new(Class::Tls, ""), 1, &p, None),
             (None, None)
         );
+    }
+
+    #[test]
+    fn an_instant_plus_any_duration_never_overflows() {
+        let now = Instant::now();
+        assert_eq!(
+            later(now, Duration::from_secs(5)),
+            now + Duration::from_secs(5)
+        );
+        assert!(later(now, Duration::MAX) > now);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! This room fills a job's request in (`request`), sends it (`transport`:
 //! TLS with the system's trust store and the job's `caFile`, proxies, the
 //! size limit, and the redirects the job allows, whose policy and target
-//! are `redirect`'s), makes
+//! are `redirect`'s), reads the response's body in pieces (`body`), makes
 //! the attempts its policy allows with backoff between them (`attempts`,
 //! `backoff`), names what went wrong (`failure`) and which credentials a
 //! refusal concerns (`credential`), shows it as curl (`curl`) and as it
@@ -15,6 +15,7 @@
 
 pub(crate) mod attempts;
 pub(crate) mod backoff;
+pub(crate) mod body;
 pub(crate) mod credential;
 pub(crate) mod curl;
 pub(crate) mod failure;

@@ -17,6 +17,7 @@ use ureq::unversioned::transport::{
 use ureq::{Agent, Proxy};
 
 use crate::files::io_reason;
+use crate::http::body::{Body, BodySink, Reading};
 use crate::http::failure::{Class, Failure};
 use crate::http::redirect::{self, Decision, Origin};
 use crate::http::request::{Header, Prepared};
@@ -28,7 +29,8 @@ use crate::job::{MAX_REDIRECTS, Method, Redirects};
 pub(crate) struct Response {
     pub(crate) status: u16,
     pub(crate) headers: Vec<(String, String)>,
-    pub(crate) body: Vec<u8>,
+    /// Its body: whole, or its head (see [`body`](crate::http::body)).
+    pub(crate) body: Body,
 }
 
 impl Response {
@@ -37,6 +39,16 @@ impl Response {
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
+    }
+
+    /// The status and headers alone, for what reports each attempt: a
+    /// body is held once, by whoever reads it last.
+    pub(crate) fn head(&self) -> Response {
+        Response {
+            status: self.status,
+            headers: self.headers.clone(),
+            body: Body::default(),
+        }
     }
 }
 
@@ -68,6 +80,8 @@ pub(crate) struct Client {
     proxy_variable: Option<&'static str>,
     max_response_bytes: u64,
     redirects: Redirects,
+    /// What becomes of the bodies read.
+    bodies: BodySink,
 }
 
 impl Client {
@@ -89,7 +103,14 @@ impl Client {
             proxy_variable,
             max_response_bytes,
             redirects,
+            bodies: BodySink::default(),
         }
+    }
+
+    /// Keep each body whole, or write it to a file as it arrives (see
+    /// [`BodySink`]); by default only a body's head is kept.
+    pub(crate) fn keep_bodies(&mut self, bodies: BodySink) {
+        self.bodies = bodies;
     }
 
     fn agent_for(&self, url: &str) -> &Agent {
@@ -145,7 +166,7 @@ impl Client {
             let followable =
                 matches!(status, 301 | 302 | 303 | 307 | 308) && self.redirects != Redirects::None;
             let (Some(location), true) = (location, followable) else {
-                return self.read(response);
+                return self.read(response, request.expect_body.as_deref());
             };
             let next = redirect::resolve(&url, &location);
             let target = next.as_deref().and_then(Origin::of);
@@ -259,7 +280,10 @@ impl Client {
         agent.run(request)
     }
 
-    fn read(&self, mut response: http::Response<ureq::Body>) -> Exchange {
+    /// Read the response's body in pieces, up to the limit, as
+    /// [`Reading`] keeps, writes and searches it.
+    fn read(&self, mut response: http::Response<ureq::Body>, wanted: Option<&str>) -> Exchange {
+        use std::io::Read as _;
         let status = response.status().as_u16();
         let headers = response
             .headers()
@@ -271,44 +295,53 @@ impl Client {
                 )
             })
             .collect();
-        let mut read = Response {
-            status,
-            headers,
-            body: Vec::new(),
-        };
-        match response
+        let mut reading = Reading::start(&self.bodies, wanted);
+        let mut reader = response
             .body_mut()
             .with_config()
             .limit(self.max_response_bytes)
-            .read_to_vec()
-        {
-            Ok(body) => {
-                read.body = body;
-                Ok(read)
+            .reader();
+        // On the stack: a run with a small body touches a page or two.
+        let mut piece = [0; 16 * 1024];
+        let error = loop {
+            match reader.read(&mut piece) {
+                Ok(0) => break None,
+                Ok(n) => reading.push(&piece[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => break Some(ureq::Error::from(e)),
             }
-            Err(ureq::Error::BodyExceedsLimit(_)) => {
-                let failure = Failure {
-                    status: Some(status),
-                    ..Failure::new(
-                        Class::TooLarge,
-                        format!(
-                            "the response body is larger than `maxResponseBytes` ({})",
-                            crate::job::size::format(self.max_response_bytes)
-                        ),
-                    )
-                };
-                Err(failed(failure, Some(read)))
-            }
-            Err(e) => {
+        };
+        let read = |body| Response {
+            status,
+            headers,
+            body,
+        };
+        let Some(error) = error else {
+            return Ok(read(reading.finish(true)));
+        };
+        let body = reading.finish(false);
+        let failure = match error {
+            ureq::Error::BodyExceedsLimit(_) => Failure {
+                status: Some(status),
+                ..Failure::new(
+                    Class::TooLarge,
+                    format!(
+                        "the response body is larger than `maxResponseBytes` ({})",
+                        crate::job::size::format(self.max_response_bytes)
+                    ),
+                )
+            },
+            e => {
                 let mut failure = classify(&e, Duration::ZERO);
                 if failure.class == Class::Connect {
                     failure.detail =
                         "the connection closed before the whole response body arrived".into();
                 }
                 failure.status = Some(status);
-                Err(failed(failure, Some(read)))
+                failure
             }
-        }
+        };
+        Err(failed(failure, Some(read(body))))
     }
 }
 

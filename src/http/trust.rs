@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 
 use ureq::tls::{Certificate, PemItem};
 
+use crate::files::{self, Pipes};
+
 /// Where distributions keep the system's bundle, in the order OpenSSL-based
 /// tools probe them.
 const BUNDLES: &[&str] = &[
@@ -77,9 +79,13 @@ pub(crate) fn lazy(
     })
 }
 
+/// The largest certificate file read: the system's bundle of every
+/// public CA is about 220 KiB.
+pub(crate) const MAX_BYTES: u64 = 4 * 1024 * 1024;
+
 impl Roots {
     fn add_file(&mut self, path: &Path) {
-        if let Ok(bytes) = std::fs::read(path) {
+        if let Ok(bytes) = files::read(path, MAX_BYTES, Pipes::Refused) {
             let before = self.certs.len();
             self.certs.extend(certificates(&bytes));
             if self.certs.len() > before {
@@ -103,7 +109,7 @@ impl Roots {
 /// The certificates of a job's `caFile`. An unreadable file, or one with no
 /// valid certificate in it, is an error: the job asked to trust something.
 pub(crate) fn ca_file(path: &Path) -> Result<Vec<Certificate<'static>>, String> {
-    let bytes = std::fs::read(path).map_err(|e| crate::files::io_reason(&e))?;
+    let bytes = files::read(path, MAX_BYTES, Pipes::Refused).map_err(|e| e.to_string())?;
     let certs = certificates(&bytes);
     if certs.is_empty() {
         return Err("it holds no PEM certificate (`-----BEGIN CERTIFICATE-----`)".into());

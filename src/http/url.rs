@@ -86,8 +86,14 @@ pub(crate) fn masked(url: &str, secrets: &Secrets) -> String {
 /// A notification's or ping's URL as it may be shown: its origin only. A
 /// webhook or ping URL is a credential in itself (whoever has it can post
 /// to the channel, or report the job healthy), whatever its variable is
-/// called.
-pub(crate) fn origin_only(url: &str) -> String {
+/// called. The host is masked like the job's own URL: `secrets` are
+/// masked in the whole URL first, so one that runs from the host into the
+/// path (a `/` in its value) is hidden whole, not cut at the host's end.
+pub(crate) fn origin_only(url: &str, secrets: &Secrets) -> String {
+    bare_origin(&secrets.mask(url))
+}
+
+fn bare_origin(url: &str) -> String {
     let Some(parts) = Url::parse(url) else {
         return MASK.to_string();
     };
@@ -143,22 +149,37 @@ mod tests {
     }
 
     #[test]
-    fn urls_are_shown_by_their_origin_only() {
+    fn urls_are_shown_by_their_bare_origin() {
         assert_eq!(
-            origin_only("https://hooks.slack.com/services/T0/B0/XYZ"),
+            bare_origin("https://hooks.slack.com/services/T0/B0/XYZ"),
             "https://hooks.slack.com/***"
         );
         assert_eq!(
-            origin_only("https://u:p@hc-ping.com:8443/uuid?create=1"),
+            bare_origin("https://u:p@hc-ping.com:8443/uuid?create=1"),
             "https://hc-ping.com:8443/***"
         );
-        assert_eq!(origin_only("http://127.0.0.1:9/"), "http://127.0.0.1:9");
-        assert_eq!(origin_only("http://127.0.0.1:9"), "http://127.0.0.1:9");
-        assert_eq!(origin_only("not a url"), "***");
+        assert_eq!(bare_origin("http://127.0.0.1:9/"), "http://127.0.0.1:9");
+        assert_eq!(bare_origin("http://127.0.0.1:9"), "http://127.0.0.1:9");
+        assert_eq!(bare_origin("not a url"), "***");
         assert_eq!(
-            origin_only("https://user:pa/ss@hc-ping.com/uuid"),
+            bare_origin("https://user:pa/ss@hc-ping.com/uuid"),
             "https://***"
         );
-        assert_eq!(origin_only("https://user:p#ss@hc-ping.com/"), "https://***");
+        assert_eq!(bare_origin("https://user:p#ss@hc-ping.com/"), "https://***");
+    }
+
+    #[test]
+    fn a_secret_in_a_shown_origin_is_masked_whole() {
+        let mut secrets = Secrets::default();
+        secrets.add("tok/en-value");
+        secrets.add("hooks-key-1234");
+        assert_eq!(
+            origin_only("http://tok/en-value.invalid/ping", &secrets),
+            "http://***.invalid/***"
+        );
+        assert_eq!(
+            origin_only("https://a.hooks-key-1234.example:8443/x", &secrets),
+            "https://a.***.example:8443/***"
+        );
     }
 }

@@ -1,6 +1,6 @@
 //! Durations as the job file writes them: a number of milliseconds (the Node
 //! scheduler's form, `timeout: 30000`) or a string with units (`"30s"`,
-//! `"1m 30s"`, `"500ms"`, `"2h"`).
+//! `"1m 30s"`, `"500ms"`, `"2h"`, `"14d"`).
 
 use std::time::Duration;
 
@@ -10,7 +10,8 @@ use std::time::Duration;
 pub(crate) struct DurationError(pub(crate) String);
 
 /// Parse `"1h 2m 3s 4ms"`-style text: one or more `<number><unit>` parts,
-/// units `ms`, `s`, `m`, `h`, optionally separated by spaces.
+/// units `ms`, `s`, `m`, `h`, `d` (24 hours), optionally separated by
+/// spaces.
 pub(crate) fn parse(text: &str) -> Result<Duration, DurationError> {
     let trimmed = text.trim();
     if trimmed.is_empty() {
@@ -28,7 +29,9 @@ pub(crate) fn parse(text: &str) -> Result<Duration, DurationError> {
         if digits == 0 {
             return Err(invalid(trimmed));
         }
-        let number: u64 = rest[..digits].parse().map_err(|_| invalid(trimmed))?;
+        // Digits only, so the one way to fail is a number past u64: as
+        // large as can be, for the caller's bound to refuse by name.
+        let number: u64 = rest[..digits].parse().unwrap_or(u64::MAX);
         rest = &rest[digits..];
         let unit_len = rest.bytes().take_while(u8::is_ascii_alphabetic).count();
         let unit = match &rest[..unit_len] {
@@ -36,6 +39,7 @@ pub(crate) fn parse(text: &str) -> Result<Duration, DurationError> {
             "s" => Duration::from_secs(number),
             "m" | "min" => Duration::from_secs(number.saturating_mul(60)),
             "h" => Duration::from_secs(number.saturating_mul(3600)),
+            "d" => Duration::from_secs(number.saturating_mul(86_400)),
             _ => return Err(invalid(trimmed)),
         };
         total = total.saturating_add(unit);
@@ -46,7 +50,7 @@ pub(crate) fn parse(text: &str) -> Result<Duration, DurationError> {
 
 fn invalid(text: &str) -> DurationError {
     DurationError(format!(
-        "`{text}` is not a duration: use numbers with units ms, s, m, h, such as `30s`, `1m 30s` or `500ms`"
+        "`{text}` is not a duration: use numbers with units ms, s, m, h, d, such as `30s`, `1m 30s` or `500ms`"
     ))
 }
 
@@ -83,6 +87,8 @@ mod tests {
         assert_eq!(parse("1m30s"), Ok(Duration::from_secs(90)));
         assert_eq!(parse("500ms"), Ok(Duration::from_millis(500)));
         assert_eq!(parse("2h"), Ok(Duration::from_secs(7200)));
+        assert_eq!(parse("14d"), Ok(Duration::from_secs(14 * 86_400)));
+        assert_eq!(parse("1d 12h"), Ok(Duration::from_secs(36 * 3600)));
     }
 
     #[test]

@@ -25,6 +25,8 @@ use jiff::tz::TimeZone;
 use crate::diagnostic::Span;
 use crate::job::template::Template;
 use crate::schedule::Schedule;
+use crate::schedule::splay::Splay;
+use crate::schedule::timing::Timing;
 
 /// The seed's default per-attempt timeout.
 pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -46,9 +48,38 @@ pub(crate) const DEFAULT_NOTICE_TIMEOUT: Duration = Duration::from_secs(5);
 /// How much of a notification's or ping's response is read: only its
 /// status matters.
 pub(crate) const NOTICE_MAX_RESPONSE_BYTES: u64 = 64 * 1024;
+/// How long before a token in a variable expires `validate --env` and
+/// `status` say so (`global.tokenWarning`).
+pub(crate) const DEFAULT_TOKEN_WARNING: Duration = Duration::from_secs(14 * 86_400);
 /// Redirects followed within one attempt, as curl's `--max-redirs` would
 /// be set by a careful user.
 pub(crate) const MAX_REDIRECTS: u32 = 5;
+
+// The upper bound of each duration and count a job file sets. None is
+// near what a job needs; each keeps the arithmetic of a run (an instant
+// plus a timeout, a window back from now) far from overflowing, and a
+// run, a wait or catch-up's search from going on for ever.
+
+/// `timeout`, `defaultTimeout`: one attempt, a day at most.
+pub(crate) const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
+/// `deadline`: a whole run, retries included, a week at most.
+pub(crate) const MAX_DEADLINE: Duration = Duration::from_secs(7 * 24 * 3600);
+/// `retryDelay`, `maxRetryDelay`: one wait between attempts.
+pub(crate) const MAX_RETRY_DELAY: Duration = Duration::from_secs(24 * 3600);
+/// A notification's `timeout`: the run's exit waits for it.
+pub(crate) const MAX_NOTICE_TIMEOUT: Duration = Duration::from_secs(5 * 60);
+/// `catchUp` and `cooldown`: a little over a year, the longest gap between
+/// two runs of a yearly schedule (366 days) with room for a late one.
+pub(crate) const MAX_WINDOW: Duration = Duration::from_secs(400 * 24 * 3600);
+/// `dependsOn.windowMinutes`, as long as `MAX_WINDOW`.
+pub(crate) const MAX_WINDOW_MINUTES: u32 = 400 * 24 * 60;
+/// `retries`, `defaultRetries`.
+pub(crate) const MAX_RETRIES: u32 = 100;
+/// `historyLimit`: rows kept per job.
+pub(crate) const MAX_HISTORY_LIMIT: u32 = 100_000;
+/// `maxResponseBytes`: a body to print (`--print-body`) is held in memory
+/// whole.
+pub(crate) const MAX_RESPONSE_BYTES: u64 = 1024 * 1024 * 1024;
 
 #[derive(Debug, Clone)]
 pub(crate) struct Job {
@@ -56,7 +87,11 @@ pub(crate) struct Job {
     /// Where the job's mapping starts in the file.
     pub(crate) span: Span,
     pub(crate) schedule: Schedule,
+    /// Where the schedule is written, for what is said about its times.
+    pub(crate) schedule_span: Span,
     pub(crate) zone: Zone,
+    /// `splay` (the job's, else `global.splay`) and the offset it gives.
+    pub(crate) splay: Option<Splay>,
     pub(crate) request: Request,
     /// Bounds each attempt end to end: connect, TLS, send, headers, body.
     pub(crate) timeout: Duration,
@@ -164,6 +199,12 @@ impl Condition {
 }
 
 impl Job {
+    /// When the job fires: its schedule in its zone, shifted by its splay.
+    pub(crate) fn timing(&self) -> Timing<'_> {
+        let offset = self.splay.map_or(Duration::ZERO, |s| s.offset);
+        Timing::new(&self.schedule, &self.zone.tz, offset)
+    }
+
     /// Every template the request uses: URL, headers, body.
     pub(crate) fn templates(&self) -> Vec<&Template> {
         let mut out = vec![&self.request.url];
@@ -235,14 +276,20 @@ impl Job {
             .map_or(self.span, |(_, span)| *span)
     }
 
-    /// Where the job's notifications or healthcheck use `variable`: its
-    /// last use, since their placeholders come after the request's in
-    /// `uses`; a variable the request uses too is still pointed at in them.
-    pub(crate) fn notice_use_of(&self, variable: &str) -> Span {
-        self.uses
-            .iter()
-            .rev()
-            .find(|(name, _)| name == variable)
-            .map_or(self.span, |(_, span)| *span)
+    /// Where each variable is used: its first use, or with `last` its last,
+    /// (the notifications' and healthcheck's placeholders come after the
+    /// request's, so a variable the request uses too is still pointed at in
+    /// them). For many variables at once: a lookup each, not a pass over
+    /// every use.
+    pub(crate) fn uses_by_name(&self, last: bool) -> std::collections::HashMap<&str, Span> {
+        let mut found = std::collections::HashMap::with_capacity(self.uses.len());
+        for (name, span) in &self.uses {
+            if last {
+                found.insert(name.as_str(), *span);
+            } else {
+                found.entry(name.as_str()).or_insert(*span);
+            }
+        }
+        found
     }
 }

@@ -152,6 +152,7 @@ impl Builder<'_> {
             Takes::Headers => def("headers"),
             Takes::Data => json!({}),
             Takes::Duration => def("duration"),
+            Takes::Splay => def("splay"),
             Takes::Count { min } => {
                 json!({"type": "integer", "minimum": min, "maximum": u32::MAX})
             }
@@ -276,9 +277,29 @@ fn values() -> Vec<(&'static str, Value)> {
                     {"type": "integer", "minimum": 1, "description": "milliseconds"},
                     {
                         "type": "string",
-                        "pattern": r"^(?!\s*(0+(ms|min|s|m|h)\s*)+$)\s*([0-9]+(ms|min|s|m|h)\s*)+$",
-                        "description": "numbers with the units ms, s, m (or min) and h, more than 0",
+                        "pattern": r"^(?!\s*(0+(ms|min|s|m|h|d)\s*)+$)\s*([0-9]+(ms|min|s|m|h|d)\s*)+$",
+                        "description": "numbers with the units ms, s, m (or min), h and d, more than 0",
                         "examples": ["30s", "1m 30s", "500ms", "2h"],
+                    },
+                ],
+            }),
+        ),
+        (
+            "splay",
+            json!({
+                "anyOf": [
+                    {
+                        "type": "integer",
+                        "minimum": 1000,
+                        "maximum": 3_600_000,
+                        "multipleOf": 1000,
+                        "description": "milliseconds, whole seconds, at most an hour"
+                    },
+                    {
+                        "type": "string",
+                        "pattern": r"^(?!\s*(0+(min|s|m|h)\s*)+$)\s*([0-9]+(min|s|m|h)\s*)+$",
+                        "description": "whole seconds with the units s, m (or min) and h, more than 0 and at most an hour",
+                        "examples": ["30s", "5m", "1h"],
                     },
                 ],
             }),

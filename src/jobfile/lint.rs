@@ -55,13 +55,14 @@ pub(super) fn job_file(config: &ConfigFile) -> Vec<Diagnostic> {
     }
     let global = &config.global;
     let jobs = config.jobs.iter();
-    let notifies = global
-        .notify
-        .iter()
-        .chain(jobs.clone().filter_map(|j| match &j.notify {
-            Some(Switch::On(notify)) => Some(notify),
-            _ => None,
-        }));
+    let notifies =
+        global
+            .notify
+            .iter()
+            .chain(jobs.clone().filter_map(|j| match j.notify.as_deref() {
+                Some(Switch::On(notify)) => Some(notify),
+                _ => None,
+            }));
     for notice in notifies
         .flat_map(|n| [&n.on_failure, &n.on_recovery])
         .flatten()
@@ -284,7 +285,7 @@ fn whole(span: Span) -> Conceal {
 /// In a URL, `/` separates path segments rather than being base64; so it
 /// does in a word of other text from a `/` that starts a run of token
 /// characters on (an address's `//host/...`, a path's `/var/...`).
-fn find_token(text: &str, url: bool) -> Option<(usize, usize, bool)> {
+pub(super) fn find_token(text: &str, url: bool) -> Option<(usize, usize, bool)> {
     let bytes = text.as_bytes();
     let mut path = url;
     let is_token = |b: u8, path: bool| {

@@ -77,9 +77,17 @@ fn damaged_job_files_never_panic_and_point_inside_the_file() {
                     );
                 }
             }
+            // As every command shows them: credentials on the quoted
+            // lines concealed, which must not panic on any damage either.
+            let shown = crate::jobfile::snippet::conceal(&text, &mut diagnostics);
+            assert_eq!(
+                crate::diagnostic::lines(&shown).len(),
+                lines as usize,
+                "concealing changed the lines"
+            );
             let report = Report {
                 path: Path::new(name),
-                source: Some(&text),
+                source: Some(&shown),
                 diagnostics: &diagnostics,
             };
             let _ = report.render(Palette { enabled: false });

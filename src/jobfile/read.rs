@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use crate::diagnostic::{Diagnostic, Span};
-use crate::files::io_reason;
+use crate::files::{self, Pipes, ReadError};
 
 /// Job files larger than this are refused before they are parsed: a
 /// 10,000-job file is about 4 MiB.
@@ -13,21 +13,20 @@ const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 /// Read the job file's bytes, refusing what is not a job file before
 /// parsing it: too large, not UTF-8. Returns the text without a BOM.
 pub(super) fn read(path: &Path) -> Result<String, Diagnostic> {
-    use std::io::Read as _;
-    let file = std::fs::File::open(path).map_err(|e| io_error(path, &e))?;
-    let mut bytes = Vec::new();
-    file.take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| io_error(path, &e))?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(Diagnostic::file_error(format!(
-            "the file is larger than {} MiB",
-            MAX_FILE_BYTES / 1024 / 1024
-        ))
-        .with_help(
-            "is this the right file? a job file with 10,000 jobs is about 4 MiB; split larger ones",
-        ));
-    }
+    // A pipe is read (`-c <(...)`), a device never.
+    let bytes = match files::read(path, MAX_FILE_BYTES, Pipes::Read) {
+        Ok(bytes) => bytes,
+        Err(ReadError::TooLarge { .. }) => {
+            return Err(Diagnostic::file_error(format!(
+                "the file is larger than {} MiB",
+                MAX_FILE_BYTES / 1024 / 1024
+            ))
+            .with_help(
+                "is this the right file? a job file with 10,000 jobs is about 4 MiB; split larger ones",
+            ));
+        }
+        Err(error) => return Err(io_error(path, &error)),
+    };
     match String::from_utf8(bytes) {
         Ok(mut text) => {
             if text.starts_with('\u{feff}') {
@@ -51,15 +50,23 @@ pub(super) fn read(path: &Path) -> Result<String, Diagnostic> {
     }
 }
 
-fn io_error(path: &Path, error: &std::io::Error) -> Diagnostic {
-    let help = match error.kind() {
-        std::io::ErrorKind::NotFound => format!(
+fn io_error(path: &Path, error: &ReadError) -> Diagnostic {
+    let help = match error {
+        ReadError::Io {
+            kind: std::io::ErrorKind::NotFound,
+            ..
+        } => format!(
             "give the job file with `--config PATH` or `JOBRUN_CONFIG`; `{}` does not exist",
             path.display()
         ),
-        std::io::ErrorKind::PermissionDenied => "check the file's permissions for this user".into(),
+        ReadError::Io {
+            kind: std::io::ErrorKind::PermissionDenied,
+            ..
+        } => "check the file's permissions for this user".into(),
+        ReadError::NotAFile(_) => {
+            "give the path of a job file (or a pipe: `--config <(...)` works)".into()
+        }
         _ => "check that the path names a readable file".into(),
     };
-    Diagnostic::file_error(format!("cannot read the job file: {}", io_reason(error)))
-        .with_help(help)
+    Diagnostic::file_error(format!("cannot read the job file: {error}")).with_help(help)
 }

@@ -35,10 +35,20 @@ impl Text {
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub(crate) struct ConfigFile {
+    /// Which scheduler the file was written for.
+    pub(super) origin: Origin,
     pub(super) global: Global,
     pub(super) jobs: Vec<JobEntry>,
     /// Where `jobs:` is, for file-wide remarks.
     pub(super) jobs_span: Span,
+}
+
+impl ConfigFile {
+    /// The job named by the first job's `dependsOn`, if it names one.
+    pub(super) fn depends_on_target(&self) -> Option<&str> {
+        let depends = self.jobs.first()?.depends_on.as_ref()?;
+        depends.job.as_ref().map(|text| text.value.as_str())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -51,10 +61,17 @@ pub(super) struct Global {
     /// Where the state lives when it is not in the state directory: a
     /// PostgreSQL URL, placeholders allowed.
     pub(super) state_url: Option<Text>,
+    pub(super) metrics_file: Option<Text>,
     /// Every job's notifications, unless a job says otherwise.
     pub(super) notify: Option<NotifyEntry>,
     /// Every job's healthcheck URL, unless a job says otherwise.
     pub(super) healthcheck: Option<Text>,
+    /// Every job's splay, unless a job says otherwise.
+    pub(super) splay: Option<Spanned<Duration>>,
+    /// What the splay offsets are hashed with besides each job's name.
+    pub(super) splay_seed: Option<Text>,
+    /// How long before a token expires `validate --env` and `status` say so.
+    pub(super) token_warning: Option<Spanned<Duration>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -82,7 +99,9 @@ pub(super) struct JobEntry {
     pub(super) enabled: Option<bool>,
     pub(super) description: Option<String>,
     pub(super) timezone: Option<Text>,
-    pub(super) depends_on: Option<DependsOnEntry>,
+    /// Boxed, as `notify`: most jobs have none, and a 10,000-job file
+    /// holds every entry at once.
+    pub(super) depends_on: Option<Box<DependsOnEntry>>,
     pub(super) expect_status: Option<Vec<StatusItem>>,
     pub(super) expect_body_contains: Option<Text>,
     pub(super) max_response_bytes: Option<Spanned<u64>>,
@@ -92,8 +111,9 @@ pub(super) struct JobEntry {
     pub(super) catch_up: Option<Spanned<Duration>>,
     pub(super) concurrency: Option<Text>,
     pub(super) history_limit: Option<Spanned<u32>>,
-    pub(super) notify: Option<Switch<NotifyEntry>>,
+    pub(super) notify: Option<Box<Switch<NotifyEntry>>>,
     pub(super) healthcheck: Option<Switch<Text>>,
+    pub(super) splay: Option<Switch<Spanned<Duration>>>,
 }
 
 /// A job's setting that can also be turned off where `global` gives one:
@@ -209,6 +229,8 @@ pub(crate) enum Takes {
     Data,
     /// Milliseconds, or a string with units.
     Duration,
+    /// A duration of whole seconds, up to an hour: a splay.
+    Splay,
     /// A whole number from `min`.
     Count {
         min: u32,
@@ -273,7 +295,7 @@ pub(super) fn names(keys: &[Key]) -> Vec<&'static str> {
 use crate::job::{
     DEFAULT_HISTORY_LIMIT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRY_DELAY,
     DEFAULT_NOTICE_TIMEOUT, DEFAULT_RETRIES, DEFAULT_RETRY_DELAY, DEFAULT_TIMEOUT,
-    DEFAULT_WINDOW_MINUTES,
+    DEFAULT_TOKEN_WARNING, DEFAULT_WINDOW_MINUTES,
 };
 use Literal::{Bool, Duration as Wait, Number, Text as Word};
 
@@ -293,8 +315,12 @@ pub(crate) const GLOBAL_KEYS: &[Key] = &[
     Key::new("timezone", Takes::Zone),
     Key::new("stateDir", Takes::NonEmpty),
     Key::new("stateUrl", Takes::StateUrl),
+    Key::new("metricsFile", Takes::NonEmpty),
     Key::new("notify", Takes::Mapping(NOTIFY_KEYS)).nullable(),
     Key::new("healthcheck", Takes::Url).nullable(),
+    Key::new("splay", Takes::Splay),
+    Key::new("splaySeed", Takes::NonEmpty),
+    Key::new("tokenWarning", Takes::Duration).default(Wait(DEFAULT_TOKEN_WARNING)),
 ];
 pub(crate) const JOB_KEYS: &[Key] = &[
     Key::new("name", Takes::Name).required(),
@@ -330,6 +356,7 @@ pub(crate) const JOB_KEYS: &[Key] = &[
     Key::new("historyLimit", Takes::Count { min: 1 }).default(Number(DEFAULT_HISTORY_LIMIT)),
     Key::new("notify", Takes::OrFalse(&Takes::Mapping(NOTIFY_KEYS))).nullable(),
     Key::new("healthcheck", Takes::OrFalse(&Takes::Url)).nullable(),
+    Key::new("splay", Takes::OrFalse(&Takes::Splay)).nullable(),
 ];
 pub(crate) const DEPENDS_ON_KEYS: &[Key] = &[
     Key::new("job", Takes::Name).required(),
@@ -350,3 +377,22 @@ pub(crate) const NOTICE_KEYS: &[Key] = &[
     Key::new("body", Takes::Text),
     Key::new("timeout", Takes::Duration).default(Wait(DEFAULT_NOTICE_TIMEOUT)),
 ];
+
+/// Which scheduler a file was written for (`origin::of` decides).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) enum Origin {
+    /// Only the Node scheduler's keys, with its `global:` section.
+    NodeScheduler,
+    /// Only the Node scheduler's keys, without a `global:` section that
+    /// says so.
+    #[default]
+    Either,
+    /// `key`, at `span`, is one only jobrun knows.
+    Jobrun { key: String, span: Span },
+}
+
+impl Origin {
+    pub(crate) fn is_jobrun(&self) -> bool {
+        matches!(self, Origin::Jobrun { .. })
+    }
+}

@@ -33,7 +33,7 @@ jobs:
   # One job: its name (what `jobrun run {JOB_NAME}` runs), when, and the request.
   - name: {JOB_NAME}
     description: "Post a greeting to an echo service"
-    schedule: "*/15 * * * *"               # minute hour day-of-month month day-of-week: every 15 minutes
+    schedule: "*/15 8-18 * * *"            # minute hour day-of-month month day-of-week: every 15 minutes, 08:00 to 18:45
     url: "https://httpbin.org/post"        # any http:// or https:// URL; this one echoes the request
     method: POST
     headers:

@@ -14,6 +14,7 @@ use crate::http::transport::{self, Client};
 use crate::http::trust;
 use crate::http::url;
 use crate::job::{Expect, NOTICE_MAX_RESPONSE_BYTES, Redirects};
+use crate::vars::mask::Secrets;
 
 /// Retries after the first attempt: one, for a blip (a refused
 /// connection, a 503), within the timeout.
@@ -96,7 +97,11 @@ pub(crate) fn deliver(
             if let Some(why) = &end.stopped {
                 text.push_str(&format!("; stopped: {why}"));
             }
-            Err(request.secrets.mask(&shown_urls(&text)).into_owned())
+            // The request's own URL is a secret of its failure line,
+            // whatever its variables are called.
+            let mut secrets = request.secrets.clone();
+            secrets.add(&request.url);
+            Err(secrets.mask(&shown_urls(&text, &secrets)).into_owned())
         }
     }
 }
@@ -105,7 +110,7 @@ pub(crate) fn deliver(
 /// wanted to) shown by its origin only, as the request's own URL is: the
 /// path a webhook or ping service redirects to is as much a credential as
 /// the one it was sent to, and no secret of the job's masks it.
-fn shown_urls(text: &str) -> String {
+fn shown_urls(text: &str, secrets: &Secrets) -> String {
     let mut shown = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(open) = rest.find('`') {
@@ -117,7 +122,7 @@ fn shown_urls(text: &str) -> String {
         };
         let inner = &quoted[..close];
         if inner.starts_with("http://") || inner.starts_with("https://") {
-            shown.push_str(&url::origin_only(inner));
+            shown.push_str(&url::origin_only(inner, secrets));
         } else {
             shown.push_str(inner);
         }
@@ -134,12 +139,19 @@ mod tests {
 
     #[test]
     fn urls_in_a_failure_line_are_shown_by_their_origin_only() {
+        let none = Secrets::default();
         assert_eq!(
-            shown_urls("closed (at `http://127.0.0.1:9/moved/tok`, where a redirect led) `x` `y"),
+            shown_urls(
+                "closed (at `http://127.0.0.1:9/moved/tok`, where a redirect led) `x` `y",
+                &none
+            ),
             "closed (at `http://127.0.0.1:9/***`, where a redirect led) `x` `y"
         );
         assert_eq!(
-            shown_urls("redirected to `https://other.example/?k=v`, not followed"),
+            shown_urls(
+                "redirected to `https://other.example/?k=v`, not followed",
+                &none
+            ),
             "redirected to `https://other.example/***`, not followed"
         );
     }

@@ -27,7 +27,9 @@ pub(crate) fn value(name: &str, run: &Record) -> Option<String> {
 
 /// The notification `notice` for the finished `run`, filled in from the
 /// run's facts first, then `lookup` (the built-ins and the variables).
-/// Its secrets are its own templates', the job's (`secrets`), and its URL.
+/// Its secrets are its own templates' and the job's (`secrets`); its URL,
+/// a secret too, is added where it is sent, so that it can be shown by its
+/// origin, masked by these.
 pub(crate) fn request(
     notice: &Notice,
     run: &Record,
@@ -37,8 +39,6 @@ pub(crate) fn request(
     let all = |name: &str| value(name, run).or_else(|| lookup(name));
     let mut prepared = Prepared::of(&notice.request, None, &all, None)?;
     prepared.secrets.extend(secrets);
-    let url = prepared.url.clone();
-    prepared.secrets.add(&url);
     Ok(prepared)
 }
 

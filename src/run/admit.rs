@@ -122,7 +122,7 @@ pub(crate) fn admit(
         }));
     }
 
-    let (lock, alone) = match take_lock(job, &mut *locks, &history, &holder)? {
+    let (lock, alone) = match take_lock(ctx, job, &mut *locks, &history, &holder, verbosity)? {
         Locked::Held(lock, alone) => (lock, alone),
         Locked::Busy(held) => {
             let row = run.not_run(
@@ -226,18 +226,42 @@ enum Locked {
 
 /// Take the job's lock: exclusive under `concurrency: forbid`, which
 /// cannot run without it; shared under `allow`, only so that `dependsOn`
-/// can tell a live run from a dead one.
+/// can tell a live run from a dead one. A state directory that cannot be
+/// trusted is not touched.
 fn take_lock(
+    ctx: &mut Context,
     job: &Job,
     locks: &mut dyn Locks,
     history: &Result<Box<dyn History>, StoreError>,
     holder: &Holder,
+    verbosity: Verbosity,
 ) -> Result<Locked, Error> {
+    let refused = matches!(
+        history,
+        Err(StoreError::Directory { .. } | StoreError::Unsafe { .. })
+    );
     match job.concurrency {
-        Concurrency::Allow => Ok(match locks.share(&job.name, holder) {
-            Some((lock, free)) => Locked::Held(Some(lock), free),
-            None => Locked::Held(None, false),
-        }),
+        Concurrency::Allow => {
+            // What is wrong with the directory is said with the history.
+            if refused {
+                return Ok(Locked::Held(None, false));
+            }
+            match locks.share(&job.name, holder) {
+                Ok(Some((lock, free))) => Ok(Locked::Held(Some(lock), free)),
+                Ok(None) => Ok(Locked::Held(None, false)),
+                Err(problem) => {
+                    if verbosity > Verbosity::Quiet {
+                        let line = format!(
+                            "jobrun: job `{}`: runs without its lock: {problem}; {}",
+                            job.name,
+                            problem.help()
+                        );
+                        let _ = writeln!(ctx.stderr, "{}", escape_controls(&line));
+                    }
+                    Ok(Locked::Held(None, false))
+                }
+            }
+        }
         Concurrency::Forbid => {
             let needs = locks.forbid_needs();
             let needed = |problem| Error::StateNeeded {
@@ -246,7 +270,7 @@ fn take_lock(
                 problem,
             };
             // The lock's own failure would name only the lock file.
-            if let Err(problem @ StoreError::Directory { .. }) = history {
+            if let (Err(problem), true) = (history, refused) {
                 return Err(needed(problem.clone()));
             }
             match locks.take(&job.name, holder) {

@@ -32,7 +32,10 @@ pub(crate) fn in_turn<E>(
         match exit {
             Exit::Interrupted | Exit::Terminated => return Ok(exit),
             Exit::Failed => outcome = Exit::Failed,
-            Exit::Busy if outcome == Exit::Success => outcome = Exit::Busy,
+            // A run refused by its environment (an expired token) and
+            // recorded as failed.
+            Exit::Config if outcome != Exit::Failed => outcome = Exit::Config,
+            Exit::Busy | Exit::LogLost if outcome == Exit::Success => outcome = exit,
             _ => {}
         }
         busy_until = Some(clock.wall());
@@ -45,6 +48,7 @@ mod tests {
     use super::*;
     use crate::schedule::Schedule;
     use crate::schedule::due::fire_times;
+    use crate::schedule::timing::Timing;
     use jiff::SignedDuration;
     use jiff::tz::TimeZone;
 
@@ -77,7 +81,9 @@ mod tests {
 
     fn every_five_seconds(now: &str) -> Vec<Timestamp> {
         let schedule = Schedule::parse("*/5 * * * * *").unwrap();
-        fire_times(&schedule, &TimeZone::UTC, now.parse().unwrap())
+        let utc = TimeZone::UTC;
+        let timing = Timing::new(&schedule, &utc, Duration::ZERO);
+        fire_times(&timing, now.parse().unwrap())
     }
 
     #[test]

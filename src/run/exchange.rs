@@ -8,6 +8,7 @@ use crate::diagnostic::Diagnostic;
 use crate::error::{Error, Exit};
 use crate::http::attempts::{self, Event, Policy};
 use crate::http::backoff;
+use crate::http::body::BodySink;
 use crate::http::failure::describe;
 use crate::http::request::Prepared;
 use crate::http::transport::{self, Client};
@@ -43,6 +44,25 @@ impl Ended {
             status: None,
             error_class: None,
             error: Some(plan.request.secrets.mask(&error.to_string()).into_owned()),
+        }
+    }
+}
+
+impl Ended {
+    /// A run that did not send its request: a token it would send has
+    /// expired. Names the variable and when, never the value.
+    pub(crate) fn token_expired(expired: &crate::vars::token::Expiry, plan: &Plan) -> Ended {
+        let error = format!(
+            "not sent: variable `{}` holds a token that expired at {}",
+            expired.variable, expired.at
+        );
+        Ended {
+            exit: Exit::Config,
+            outcome: Outcome::Failed,
+            attempts: 0,
+            status: None,
+            error_class: Some("token_expired"),
+            error: Some(plan.request.secrets.mask(&error).into_owned()),
         }
     }
 }
@@ -91,6 +111,15 @@ pub(crate) fn exchange(
     options: &Options,
     inbox: &Inbox,
 ) -> Result<Ended, Error> {
+    let mut output = sinks.output.take();
+    let mut client = client;
+    client.keep_bodies(match &output {
+        Some(output) => output.sink(options.print_body)?,
+        None => BodySink {
+            keep_whole: options.print_body,
+            file: None,
+        },
+    });
     let policy = Policy::of(plan.job);
     let clock = ctx.clock.clone();
     let random = ctx.random;
@@ -114,7 +143,6 @@ pub(crate) fn exchange(
         );
     });
 
-    let mut output = sinks.output.take();
     let mut log = plan.log(ctx.stderr, sinks, options.verbosity, options.log_format);
     log.request();
     let mut attempt = 1;
@@ -141,12 +169,14 @@ pub(crate) fn exchange(
                 log.finished(&end, now);
                 if let Some(response) = &end.response {
                     if options.print_body {
-                        let body = plan.request.secrets.mask_bytes(&response.body);
-                        // A reader that went away (`| head`) must not turn
-                        // the job's own outcome into another exit code.
-                        match ctx
-                            .stdout
-                            .write_all(&body)
+                        // Masked on the way out, piece by piece: a large
+                        // body is not copied to be masked. A reader that
+                        // went away (`| head`) must not turn the job's own
+                        // outcome into another exit code.
+                        match plan
+                            .request
+                            .secrets
+                            .write_masked(&response.body.kept, &mut *ctx.stdout)
                             .and_then(|()| ctx.stdout.flush())
                         {
                             Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
@@ -156,7 +186,7 @@ pub(crate) fn exchange(
                         }
                     }
                     if let Some(output) = output.take() {
-                        output.write(&response.body)?;
+                        output.finish(&response.body)?;
                     }
                 }
                 if let Some(output) = output.take() {

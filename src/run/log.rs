@@ -14,6 +14,7 @@ use crate::http::failure::{Class, Failure, describe};
 use crate::http::request::Prepared;
 use crate::http::transport::Response;
 use crate::job::duration;
+use crate::run::sinks::LogFile;
 
 /// How much goes to stderr.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -56,7 +57,7 @@ pub(crate) struct RunLog<'a> {
     pub(crate) format: LogFormat,
     pub(crate) stderr: &'a mut dyn Write,
     /// The `--log-file`, opened for appending.
-    pub(crate) file: Option<&'a std::fs::File>,
+    pub(crate) file: Option<&'a LogFile>,
 }
 
 /// A line for stderr and the log file, before formatting.
@@ -72,7 +73,7 @@ impl<'a> RunLog<'a> {
         verbosity: Verbosity,
         format: LogFormat,
         stderr: &'a mut dyn Write,
-        file: Option<&'a std::fs::File>,
+        file: Option<&'a LogFile>,
     ) -> RunLog<'a> {
         RunLog {
             job,
@@ -381,10 +382,17 @@ impl<'a> RunLog<'a> {
         if self.verbosity >= level {
             let _ = writeln!(self.stderr, "{stderr_line}");
         }
-        if let Some(mut file) = self.file {
-            // One write per line: O_APPEND keeps lines of concurrent runs
-            // whole.
-            let _ = file.write_all(format!("{file_line}\n").as_bytes());
+        if let Some(file) = self.file
+            && let Some(why) = file.write_line(&format!("{file_line}\n"))
+        {
+            // Said whatever the verbosity, as an error that stops a run
+            // is: the log is what was asked for, and it is lost.
+            let _ = writeln!(
+                self.stderr,
+                "jobrun: job `{}`: cannot write the log file `{}`: {why}; its lines from here on are lost",
+                self.job,
+                file.path().display()
+            );
         }
     }
 
@@ -413,14 +421,41 @@ impl<'a> RunLog<'a> {
     }
 
     fn excerpt_text(&self, response: &Response) -> Option<String> {
-        if response.body.is_empty() {
+        let body = &response.body;
+        if body.kept.is_empty() {
             return None;
         }
-        let text = String::from_utf8_lossy(&response.body);
-        let masked = self.request.secrets.mask(&text);
-        let collapsed: String = masked.split_whitespace().collect::<Vec<_>>().join(" ");
-        let mut excerpt: String = collapsed.chars().take(EXCERPT_CHARS).collect();
-        if collapsed.chars().count() > EXCERPT_CHARS {
+        // Only the body's head may be kept: masked as the start of a
+        // longer text, so a secret cut at its end is not shown in part.
+        let masked = if body.is_whole() {
+            self.request.secrets.mask_bytes(&body.kept)
+        } else {
+            self.request.secrets.mask_start(&body.kept)
+        };
+        let text = String::from_utf8_lossy(&masked);
+        let mut words = text.split_whitespace();
+        let mut excerpt = String::new();
+        let mut chars = 0;
+        let mut more = !body.is_whole();
+        for word in words.by_ref() {
+            let sep = usize::from(!excerpt.is_empty());
+            let len = word.chars().count();
+            if chars + sep + len > EXCERPT_CHARS {
+                if sep == 1 && chars < EXCERPT_CHARS {
+                    excerpt.push(' ');
+                    chars += 1;
+                }
+                excerpt.extend(word.chars().take(EXCERPT_CHARS - chars));
+                more = true;
+                break;
+            }
+            if sep == 1 {
+                excerpt.push(' ');
+            }
+            excerpt.push_str(word);
+            chars += sep + len;
+        }
+        if more {
             excerpt.push('…');
         }
         Some(excerpt)

@@ -11,7 +11,8 @@
 //!
 //! Before `admit`, a run can still be refused (a wrong variable, an
 //! unwritable `--output`) without leaving a trace; from `admit` on, it is
-//! in the history. The room takes the world from a [`Context`] and plain
+//! in the history, and once it is recorded (a busy or skipped run too),
+//! the metrics file, if any, is written again ([`metrics`]). The room takes the world from a [`Context`] and plain
 //! [`Options`]: it never reads the process's environment, clock or
 //! streams itself, and never sees the command line.
 
@@ -21,6 +22,7 @@ pub(crate) mod exchange;
 pub(crate) mod identity;
 pub(crate) mod inbox;
 pub(crate) mod log;
+pub(crate) mod metrics;
 pub(crate) mod plan;
 pub(crate) mod preview;
 pub(crate) mod settle;
@@ -40,6 +42,7 @@ use crate::run::admit::Admission;
 use crate::run::exchange::Ended;
 use crate::run::inbox::Inbox;
 use crate::run::log::{LogFormat, Verbosity};
+pub(crate) use crate::run::metrics::Metrics;
 use crate::run::sinks::Sinks;
 use crate::run::tell::SideRequests;
 use crate::state::location::Location;
@@ -85,6 +88,8 @@ pub(crate) struct Setup<'a> {
     pub(crate) env_file: EnvFile,
     /// Where the state lives.
     pub(crate) state: &'a Location,
+    /// Where to write the metrics after each run, if anywhere.
+    pub(crate) metrics: Option<Metrics>,
 }
 
 /// The `.env` file, and whether it was named (a named one must exist).
@@ -127,6 +132,7 @@ pub(crate) fn run(
         Admission::Admitted(admitted) => admitted,
         Admission::Stopped(stopped) => {
             tell::stopped(ctx, &plan, &sinks, options, &stopped);
+            metrics::write(ctx, setup, options.verbosity);
             return Ok(stopped.exit);
         }
     };
@@ -134,16 +140,40 @@ pub(crate) fn run(
     let side = SideRequests::of(ctx);
     // Signals are blocked in every thread from here on.
     let started = tell::start_ping(&side, &plan, admitted.run_id());
-    let result = exchange::exchange(ctx, &plan, client, &mut sinks, options, &inbox);
+    let result = match &plan.expired {
+        // An expired token is not sent: the run fails at once, recorded
+        // and told like any failure, and exits 3 (the environment's).
+        Some(expired) => {
+            let ended = Ended::token_expired(expired, &plan);
+            if options.verbosity > Verbosity::Quiet {
+                let _ = writeln!(
+                    ctx.stderr,
+                    "jobrun: job `{}` failed: {}; get a new token and set it where `{}` comes from",
+                    job.name,
+                    ended.error.as_deref().unwrap_or_default(),
+                    expired.variable
+                );
+            }
+            Ok(ended)
+        }
+        None => exchange::exchange(ctx, &plan, client, &mut sinks, options, &inbox),
+    };
     let ended = match &result {
         Ok(ended) => ended.clone(),
         Err(error) => Ended::unwritten(error, &plan),
     };
     let settled = settle::settle(ctx, admitted, &ended, options.verbosity);
     let signal = tell::tell(ctx, &plan, &sinks, options, settled, &side, started, &inbox);
-    match signal {
+    metrics::write(ctx, setup, options.verbosity);
+    let exit = match signal {
         Some(signal) => Ok(signal.exit()),
         None => result.map(|ended| ended.exit),
+    };
+    // A run that did what it should, but whose log was lost, says so in
+    // its exit code: a job that failed or was stopped says that first.
+    match exit {
+        Ok(Exit::Success) if sinks.log.as_ref().is_some_and(|log| log.lost()) => Ok(Exit::LogLost),
+        other => other,
     }
 }
 

@@ -18,6 +18,7 @@ use crate::run::identity;
 use crate::run::log::{LogFormat, RunLog, Verbosity};
 use crate::run::sinks::Sinks;
 use crate::run::{Setup, Start};
+use crate::vars::token::{self, Expiry};
 use crate::vars::variables::Variables;
 
 /// A run, planned: its request filled in and checked.
@@ -30,6 +31,9 @@ pub(crate) struct Plan<'run, 'env> {
     pub(crate) request: Prepared,
     /// The healthcheck URL, filled in, or why it could not be.
     pub(crate) ping_base: Option<Result<String, String>>,
+    /// A token the request would send that has already expired: the run
+    /// fails at once instead of sending it (`run::run`).
+    pub(crate) expired: Option<Expiry>,
 }
 
 /// Where a run's placeholders take their values from.
@@ -102,6 +106,9 @@ pub(crate) fn plan<'run, 'env>(
     if verbosity > Verbosity::Quiet {
         warn_unusable_notices(ctx, file, job, &variables)?;
     }
+    let expired = token::of_request(job, &variables)
+        .into_iter()
+        .find(|expiry| expiry.at <= ctx.now);
     let values = Values {
         job,
         now: ctx.now,
@@ -137,12 +144,19 @@ pub(crate) fn plan<'run, 'env>(
     check_url(file, job, &request)?;
     check_headers(file, job, &request)?;
     // Filled in now, so a ping that cannot be made is known before the
-    // run starts; reported with the run's other side requests.
+    // run starts; reported with the run's other side requests. Its
+    // secrets are the run's, as a notification's are: the URL is shown
+    // masked like the job's own.
     let ping_base = job.healthcheck.as_ref().map(|template| {
-        template
+        let rendered = template
             .render(&lookup)
-            .map(|rendered| rendered.text)
-            .map_err(|unresolved| format!("variable `{}` is not set", unresolved.name))
+            .map_err(|unresolved| format!("variable `{}` is not set", unresolved.name))?;
+        for (name, value) in &rendered.substituted {
+            if crate::vars::mask::is_sensitive_variable(name) {
+                request.secrets.add(value);
+            }
+        }
+        Ok(rendered.text)
     });
     drop(lookup);
     Ok(Plan {
@@ -152,6 +166,7 @@ pub(crate) fn plan<'run, 'env>(
         values,
         request,
         ping_base,
+        expired,
     })
 }
 

@@ -119,7 +119,7 @@ pub(crate) fn stopped(
     let mut log = plan.log(ctx.stderr, sinks, options.verbosity, options.log_format);
     log.side_request(
         "healthcheck success ping",
-        &url::origin_only(base),
+        &url::origin_only(base, &plan.request.secrets),
         &result,
         now,
     );
@@ -185,7 +185,7 @@ fn send_and_wait(
         notice_kind = Some(kind);
         match message::request(notice, run, &plan.lookup(), secrets) {
             Ok(request) => {
-                notice_url = url::origin_only(&request.url);
+                notice_url = url::origin_only(&request.url, &request.secrets);
                 let tx = inbox.tx.clone();
                 let client = deliver::client(&request.url, side.env);
                 let clock = side.clock.clone();
@@ -220,7 +220,7 @@ fn send_and_wait(
     let mut ping_url = String::new();
     match (&plan.ping_base, end_ping) {
         (Some(Ok(base)), Some(which)) => {
-            ping_url = url::origin_only(base);
+            ping_url = url::origin_only(base, secrets);
             let end = side.ping(base, which, &run.run_id, run.error.as_deref(), secrets);
             let tx = inbox.tx.clone();
             std::thread::spawn(move || {

@@ -8,10 +8,9 @@
 //! `now - 59 s <= F <= now + 5 s` (cron starts a line a little after its
 //! minute, or a moment early on a skewed clock).
 
-use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 
-use crate::schedule::Schedule;
+use crate::schedule::timing::Timing;
 
 /// How long after a fire time cron may still start its line.
 pub(crate) const LATE: SignedDuration = SignedDuration::from_secs(59);
@@ -21,20 +20,18 @@ pub(crate) const EARLY: SignedDuration = SignedDuration::from_secs(5);
 /// The fire times an invocation started at `now` should run, in order;
 /// empty when the schedule does not fire now.
 ///
-/// A schedule firing at second 0 only gets one: the first in the window
-/// (the window is 65 s long, so a very late start could see the next
-/// minute's too, which the next invocation will run). A sub-minute
-/// schedule gets each of its seconds in the minute cron started the line
-/// for, the minute holding `now + 5 s`.
-pub(crate) fn fire_times(schedule: &Schedule, tz: &TimeZone, now: Timestamp) -> Vec<Timestamp> {
+/// Fire times at second 0 only get one: the first in the window (the
+/// window is 65 s long, so a very late start could see the next minute's
+/// too, which the next invocation will run). Fire times at other seconds
+/// (a sub-minute schedule, or a splay offset that is not whole minutes)
+/// are each of those in the minute cron started the line for, the minute
+/// holding `now + 5 s`: the run waits for each one's second.
+pub(crate) fn fire_times(timing: &Timing, now: Timestamp) -> Vec<Timestamp> {
     let (Some(start), Some(end)) = (now.checked_sub(LATE).ok(), now.checked_add(EARLY).ok()) else {
         return Vec::new();
     };
-    if !schedule.is_sub_minute() {
-        return in_range(schedule, tz, start, end)
-            .into_iter()
-            .take(1)
-            .collect();
+    if timing.at_whole_minutes() {
+        return in_range(timing, start, end).into_iter().take(1).collect();
     }
     let minute = end.as_second().div_euclid(60) * 60;
     let (Ok(from), Ok(to)) = (
@@ -43,17 +40,17 @@ pub(crate) fn fire_times(schedule: &Schedule, tz: &TimeZone, now: Timestamp) -> 
     ) else {
         return Vec::new();
     };
-    in_range(schedule, tz, from, to)
+    in_range(timing, from, to)
 }
 
 /// Fire times F with `from <= F <= to`.
-fn in_range(schedule: &Schedule, tz: &TimeZone, from: Timestamp, to: Timestamp) -> Vec<Timestamp> {
+fn in_range(timing: &Timing, from: Timestamp, to: Timestamp) -> Vec<Timestamp> {
     // `upcoming` starts strictly after its instant, at whole seconds.
     let Ok(before) = from.checked_sub(SignedDuration::from_secs(1)) else {
         return Vec::new();
     };
-    schedule
-        .upcoming(before, tz)
+    timing
+        .upcoming(before)
         .map(|z| z.timestamp())
         .skip_while(|t| *t < from)
         .take_while(|t| *t <= to)
@@ -63,14 +60,46 @@ fn in_range(schedule: &Schedule, tz: &TimeZone, from: Timestamp, to: Timestamp) 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::schedule::Schedule;
+    use jiff::tz::TimeZone;
 
     fn due(schedule: &str, zone: &str, now: &str) -> Vec<String> {
+        splayed(schedule, zone, 0, now)
+    }
+
+    fn splayed(schedule: &str, zone: &str, offset: u64, now: &str) -> Vec<String> {
         let schedule = Schedule::parse(schedule).unwrap();
         let tz = TimeZone::get(zone).unwrap();
-        fire_times(&schedule, &tz, now.parse().unwrap())
+        let timing = Timing::new(&schedule, &tz, std::time::Duration::from_secs(offset));
+        fire_times(&timing, now.parse().unwrap())
             .iter()
             .map(|t| t.to_string())
             .collect()
+    }
+
+    #[test]
+    fn a_splayed_fire_time_is_due_from_the_start_of_its_minute() {
+        // `0 * * * *` + 207 s: cron starts the `3 * * * *` line at 10:03:00,
+        // and the run waits for 10:03:27.
+        let on = |now| splayed("0 * * * *", "UTC", 207, now);
+        assert_eq!(on("2027-01-01T10:03:00.4Z"), vec!["2027-01-01T10:03:27Z"]);
+        assert_eq!(on("2027-01-01T10:02:56Z"), vec!["2027-01-01T10:03:27Z"]);
+        assert!(on("2027-01-01T10:04:00.4Z").is_empty());
+        assert!(on("2027-01-01T10:00:00.4Z").is_empty());
+        // An every-minute job shifted by 30 s runs once per minute, never
+        // the minute before's again.
+        let every = |now| splayed("* * * * *", "UTC", 30, now);
+        assert_eq!(
+            every("2027-01-01T10:03:00.4Z"),
+            vec!["2027-01-01T10:03:30Z"]
+        );
+        // A whole-minute offset keeps the 59 s late window.
+        let whole = |now| splayed("0 * * * *", "UTC", 120, now);
+        assert_eq!(whole("2027-01-01T10:02:58Z"), vec!["2027-01-01T10:02:00Z"]);
+        // Shifted across the hour and the day: 23:59 + 5 min.
+        let late = |now| splayed("59 23 * * *", "UTC", 300, now);
+        assert_eq!(late("2027-01-02T00:04:00.2Z"), vec!["2027-01-02T00:04:00Z"]);
+        assert!(late("2027-01-01T23:59:00.2Z").is_empty());
     }
 
     #[test]

@@ -334,12 +334,44 @@ impl Schedule {
         self.dow_restricted
     }
 
+    /// The same days at other times of day: what a splayed job's fire
+    /// times are, written as a schedule's fields (`export::shifted`).
+    pub(crate) fn with_times(
+        &self,
+        seconds: FieldSet,
+        minutes: FieldSet,
+        hours: FieldSet,
+    ) -> Schedule {
+        Schedule {
+            six_fields: self.six_fields || seconds.bits() != 1,
+            seconds,
+            minutes,
+            hours,
+            ..self.clone()
+        }
+    }
+
+    /// The same schedule on other days of week (0-6, Sunday = 0).
+    pub(crate) fn with_days_of_week(&self, days: FieldSet) -> Schedule {
+        Schedule {
+            days_of_week: days,
+            ..self.clone()
+        }
+    }
+
     /// Vixie cron's day rule.
     pub(crate) fn day_matches(&self, date: Date) -> bool {
-        let dom = self.days_of_month.contains(date.day() as u8);
-        let dow = self
-            .days_of_week
-            .contains(date.weekday().to_sunday_zero_offset() as u8);
+        self.day_of_month_and_week_match(
+            date.day() as u8,
+            date.weekday().to_sunday_zero_offset() as u8,
+        )
+    }
+
+    /// [`Schedule::day_matches`] for a day of the month and of the week
+    /// (0-6, Sunday = 0).
+    pub(crate) fn day_of_month_and_week_match(&self, day: u8, weekday: u8) -> bool {
+        let dom = self.days_of_month.contains(day);
+        let dow = self.days_of_week.contains(weekday);
         if self.dom_restricted && self.dow_restricted {
             dom || dow
         } else {

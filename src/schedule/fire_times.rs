@@ -99,6 +99,26 @@ impl Schedule {
         }
     }
 
+    /// The local times the schedule matches from `from` (included) to `to`
+    /// (excluded), ignoring zones: at most `limit` of them.
+    pub(crate) fn local_times(&self, from: DateTime, to: DateTime, limit: usize) -> Vec<DateTime> {
+        let mut out = Vec::new();
+        let mut at = from;
+        while out.len() < limit {
+            match self.next_civil(at) {
+                Some(time) if time < to => {
+                    out.push(time);
+                    match time.checked_add(jiff::SignedDuration::from_secs(1)) {
+                        Ok(next) => at = next,
+                        Err(_) => break,
+                    }
+                }
+                _ => break,
+            }
+        }
+        out
+    }
+
     /// The first fire time strictly after `after`, in zone `tz`.
     ///
     /// Daylight saving time, as systemd timers and node-cron with a zone do

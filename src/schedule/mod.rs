@@ -1,7 +1,9 @@
 //! The schedule room: cron expressions and what they mean (Vixie cron's
 //! reading), node-cron's reading of the same text, time zones by name,
-//! the fire times of a schedule in a zone, which of them an invocation of
-//! `run --due` stands for, and catch-up's latest missed instant.
+//! the fire times of a schedule in a zone, a job's splay offset and its
+//! shifted fire times, the DST changes its local times meet, which fire
+//! times an invocation of `run --due` stands for, and catch-up's latest
+//! missed instant.
 //!
 //! It never reads the clock, the environment or the run history itself:
 //! the moment, a lookup for `TZ` and the last run are passed in. What it
@@ -9,10 +11,14 @@
 //! jiff's zone database, the fallback, consults `TZDIR` on its own).
 
 pub(crate) mod catch_up;
+pub(crate) mod dst;
 pub(crate) mod due;
 mod expression;
 mod fire_times;
+mod interval;
 pub(crate) mod node_cron;
+pub(crate) mod splay;
+pub(crate) mod timing;
 pub(crate) mod zone;
 
 pub(crate) use expression::{

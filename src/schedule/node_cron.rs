@@ -283,9 +283,12 @@ const FIELD_NAMES: [&str; 6] = [
 /// Where the two readings of `text` fire at different times; empty when
 /// they agree or node-cron would have refused the text.
 pub(crate) fn differences(text: &str, schedule: &Schedule) -> Vec<Difference> {
-    let Some(node) = read(text) else {
-        return Vec::new();
-    };
+    read(text).map_or_else(Vec::new, |node| compare(&node, schedule))
+}
+
+/// Where node-cron's reading `node` and jobrun's `schedule` fire at
+/// different times.
+pub(crate) fn compare(node: &NodeCronReading, schedule: &Schedule) -> Vec<Difference> {
     let ours = [
         schedule.seconds(),
         schedule.minutes(),

@@ -9,7 +9,7 @@ use tokio_postgres::types::Type;
 use crate::state::error::StoreError;
 use crate::state::postgres::{self, Connection};
 use crate::state::record;
-use crate::state::sqlite::history::{ClaimRow, Contents};
+use crate::state::sqlite::contents::{ClaimRow, Contents};
 
 /// How many rows one transaction copies: each transaction is bounded by
 /// the statement timeout, so a long history goes in pieces.

@@ -54,6 +54,9 @@ pub enum StoreError {
     /// Anything else the server said.
     #[error("the state database `{target}` failed: {reason}")]
     Database { target: String, reason: String },
+    /// Someone else could plant links there, or has planted one.
+    #[error("the state directory cannot be trusted: `{}`: {why}", path.display())]
+    Unsafe { path: PathBuf, why: Distrust },
 }
 
 impl StoreError {
@@ -94,6 +97,63 @@ impl StoreError {
             StoreError::Database { .. } => {
                 "see the server's log for more; `--state-url`, `JOBRUN_STATE_URL` or `global.stateUrl` names the database".into()
             }
+            StoreError::Unsafe { path, why } => {
+                let path = path.display();
+                match why {
+                    Distrust::Owner { user: 0, .. } => format!(
+                        "root must not keep its state where another user can plant links to files root would then write: give root a state directory of its own, such as `--state-dir /var/lib/jobrun` (or systemd's `StateDirectory=`), or run the job as the user who owns `{path}`"
+                    ),
+                    Distrust::Owner { .. } => format!(
+                        "`chown $(id -un) {path}` (as root), or choose a directory of your own with `--state-dir` or `JOBRUN_STATE_DIR`: its owner could plant links to files jobrun would then write"
+                    ),
+                    Distrust::Writable { .. } => format!(
+                        "`chmod go-w {path}`: whoever can write it could plant links to files jobrun would then write"
+                    ),
+                    Distrust::Link => format!(
+                        "remove it (`rm {path}`) and find out how it got there: jobrun never follows a link in its state directory"
+                    ),
+                    Distrust::Kind(_) => format!(
+                        "move `{path}` aside: jobrun keeps only its own regular files there"
+                    ),
+                }
+            }
+        }
+    }
+}
+
+/// Why a place in the state directory cannot be trusted. Whoever can
+/// write the directory can plant a link there (`locks/NAME.lock`,
+/// `history.sqlite3`), and the next run, as root maybe, would create or
+/// write the file it points to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Distrust {
+    /// Owned by a user other than the one running jobrun (and root).
+    Owner { owner: u32, user: u32 },
+    /// Writable by its group or other users.
+    Writable { mode: u32 },
+    /// A symbolic link, where jobrun never follows one.
+    Link,
+    /// Not a regular file: a directory, a fifo, a socket, a device.
+    Kind(&'static str),
+}
+
+impl std::fmt::Display for Distrust {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Distrust::Owner { owner, user } => write!(
+                f,
+                "it is owned by another user (uid {owner}; jobrun runs as uid {user})"
+            ),
+            Distrust::Writable { mode } => {
+                let who = if mode & 0o002 != 0 {
+                    "its group and other users"
+                } else {
+                    "its group"
+                };
+                write!(f, "{who} can write it (mode {:o})", mode & 0o777)
+            }
+            Distrust::Link => f.write_str("it is a symbolic link"),
+            Distrust::Kind(kind) => write!(f, "it is {kind}, not a regular file"),
         }
     }
 }

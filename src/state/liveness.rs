@@ -91,7 +91,7 @@ mod tests {
     #[test]
     fn under_a_shared_lock_each_run_answers_for_itself() {
         let temp = tempfile::tempdir().unwrap();
-        let (_going, _) = lock::share(temp.path(), "a", "going").unwrap();
+        let (_going, _) = lock::share(temp.path(), "a", "going").unwrap().unwrap();
         std::fs::write(lock::run_path(temp.path(), "a", "dead"), "").unwrap();
         let rows = vec![
             running("going", "a"),

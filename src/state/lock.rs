@@ -20,6 +20,8 @@ use std::fs::{File, TryLockError};
 use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _};
 use std::path::{Path, PathBuf};
 
+use crate::files::io_reason;
+use crate::state::dir::{self, OpenError};
 use crate::state::error::StoreError;
 use crate::state::record::{Outcome, Record};
 use crate::state::{Holder, Locks};
@@ -129,8 +131,9 @@ pub(crate) fn run_path(state_dir: &Path, job: &str, run_id: &str) -> PathBuf {
 /// it, no one can take it exclusively, which is how `dependsOn` tells a
 /// run that is still going from a row left `running` by one that was
 /// killed. Taking the lock exclusively only ever lasts an instant (that
-/// question), so a taker waits a little for it; `None` when the lock
-/// cannot be had, and the run goes on without it.
+/// question), so a taker waits a little for it; `Ok(None)` when the lock
+/// cannot be had, and the run goes on without it; `Err` when the lock
+/// file or its directory cannot be trusted, which the run must say.
 ///
 /// The flag says the lock was free: no other run of the job is going, so
 /// rows its earlier runs left `running` are from runs that died.
@@ -138,11 +141,19 @@ pub(crate) fn run_path(state_dir: &Path, job: &str, run_id: &str) -> PathBuf {
 /// The run also takes its own lock (`run_id`'s), before its row is
 /// written, and holds it to its end: while other runs of the job hold the
 /// shared lock, that is how a run that died is told from them.
-pub(crate) fn share(state_dir: &Path, job: &str, run_id: &str) -> Option<(RunLock, bool)> {
-    let file = open(&path(state_dir, job)).ok()?;
+pub(crate) fn share(
+    state_dir: &Path,
+    job: &str,
+    run_id: &str,
+) -> Result<Option<(RunLock, bool)>, StoreError> {
+    let file = match open(state_dir, &path(state_dir, job)) {
+        Ok(file) => file,
+        Err(problem @ StoreError::Unsafe { .. }) => return Err(problem),
+        Err(_) => return Ok(None),
+    };
     let own = || {
         let path = run_path(state_dir, job, run_id);
-        let file = open(&path).ok()?;
+        let file = open(state_dir, &path).ok()?;
         file.try_lock().ok()?;
         Some(OwnLock {
             file: Some(file),
@@ -156,23 +167,23 @@ pub(crate) fn share(state_dir: &Path, job: &str, run_id: &str) -> Option<(RunLoc
         // own row is added, and other runs may share it from then on.
         if file.lock_shared().is_ok() {
             let _own = own();
-            return Some((RunLock::new(FileLock { _own, _file: file }), true));
+            return Ok(Some((RunLock::new(FileLock { _own, _file: file }), true)));
         }
-        return None;
+        return Ok(None);
     }
     for _ in 0..50 {
         match file.try_lock_shared() {
             Ok(()) => {
                 let _own = own();
-                return Some((RunLock::new(FileLock { _own, _file: file }), false));
+                return Ok(Some((RunLock::new(FileLock { _own, _file: file }), false)));
             }
             Err(TryLockError::WouldBlock) => {
                 std::thread::sleep(std::time::Duration::from_millis(1));
             }
-            Err(TryLockError::Error(_)) => return None,
+            Err(TryLockError::Error(_)) => return Ok(None),
         }
     }
-    None
+    Ok(None)
 }
 
 /// Remove the lock files of `job`'s runs that no process holds: runs that
@@ -192,7 +203,8 @@ fn clear_dead_runs(state_dir: &Path, job: &str) {
             continue;
         }
         let path = entry.path();
-        if let Ok(file) = File::open(&path)
+        // A link planted there is removed, never followed.
+        if let Ok(file) = dir::open_file(&path)
             && file.try_lock().is_ok()
         {
             let _ = std::fs::remove_file(&path);
@@ -213,7 +225,12 @@ pub(crate) fn probe_run(state_dir: &Path, job: &str, run_id: &str) -> Probe {
 }
 
 fn probe_file(path: &Path) -> Probe {
-    let file = match File::open(path) {
+    // Never through a link, and never waiting on a fifo.
+    let opened = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path);
+    let file = match opened {
         Ok(file) => file,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Probe::Missing,
         Err(_) => return Probe::Unknown,
@@ -225,29 +242,38 @@ fn probe_file(path: &Path) -> Probe {
     }
 }
 
-fn open(path: &Path) -> std::io::Result<File> {
-    if let Some(dir) = path.parent() {
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)?;
-    }
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(0o600)
-        .open(path)
+/// A lock file in `state_dir`, opened: its directory made (mode 0700) and
+/// checked as the state directory is, the file never through a link.
+fn open(state_dir: &Path, path: &Path) -> Result<File, StoreError> {
+    let failed = |e: &std::io::Error| StoreError::Lock {
+        path: path.to_path_buf(),
+        reason: io_reason(e),
+    };
+    let dir = state_dir.join(DIR_NAME);
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&dir)
+        .map_err(|e| failed(&e))?;
+    dir::trusted(&dir)?;
+    dir::open_file(path).map_err(|e| match e {
+        OpenError::Distrusted(why) => StoreError::Unsafe {
+            path: path.to_path_buf(),
+            why,
+        },
+        OpenError::Io(e) => failed(&e),
+    })
 }
 
 /// Try to take `job`'s lock, for a run of it. A run holds the lock for its
 /// whole length, a reader's [`probe`] for an instant: a lock found held is
 /// tried again for a few milliseconds before it counts as busy, so a probe
 /// never turns a run away. An error means the lock could not be tried at
-/// all (the directory cannot be created, the file cannot be opened).
-pub(crate) fn try_lock(state_dir: &Path, job: &str) -> std::io::Result<Attempt> {
+/// all (the directory cannot be created, the file cannot be opened or
+/// trusted).
+pub(crate) fn try_lock(state_dir: &Path, job: &str) -> Result<Attempt, StoreError> {
     let path = path(state_dir, job);
-    let file = open(&path)?;
+    let file = open(state_dir, &path)?;
     for _ in 0..20 {
         match file.try_lock() {
             Ok(()) => {
@@ -259,7 +285,12 @@ pub(crate) fn try_lock(state_dir: &Path, job: &str) -> std::io::Result<Attempt> 
             Err(TryLockError::WouldBlock) => {
                 std::thread::sleep(std::time::Duration::from_millis(1));
             }
-            Err(TryLockError::Error(e)) => return Err(e),
+            Err(TryLockError::Error(e)) => {
+                return Err(StoreError::Lock {
+                    path,
+                    reason: io_reason(&e),
+                });
+            }
         }
     }
     Ok(Attempt::Busy(format!(
@@ -273,13 +304,10 @@ pub(crate) struct LockFiles(pub(crate) PathBuf);
 
 impl Locks for LockFiles {
     fn take(&mut self, job: &str, _: &Holder) -> Result<Attempt, StoreError> {
-        try_lock(&self.0, job).map_err(|e| StoreError::Lock {
-            path: path(&self.0, job),
-            reason: crate::files::io_reason(&e),
-        })
+        try_lock(&self.0, job)
     }
 
-    fn share(&mut self, job: &str, holder: &Holder) -> Option<(RunLock, bool)> {
+    fn share(&mut self, job: &str, holder: &Holder) -> Result<Option<(RunLock, bool)>, StoreError> {
         share(&self.0, job, &holder.run_id)
     }
 
@@ -318,6 +346,79 @@ impl Locks for LockFiles {
     }
 }
 
+/// The lock writers of the metrics file take in turn, in the state
+/// directory beside the history they read (`report::metrics_file`).
+pub(crate) const METRICS_FILE_NAME: &str = "metrics.lock";
+
+/// Wait up to `wait` for the metrics file's lock; `None` when another
+/// process held it all that time. Each holder reads the history and writes
+/// the file in a few milliseconds, so only a stopped process holds it
+/// longer.
+pub(crate) fn metrics(
+    state_dir: &Path,
+    wait: std::time::Duration,
+) -> Result<Option<File>, StoreError> {
+    let path = state_dir.join(METRICS_FILE_NAME);
+    let file = open(state_dir, &path)?;
+    take_turn(file, path, wait)
+}
+
+/// Where the writers of the metrics file `metrics_file` take turns when
+/// the state is in a database: no state directory is theirs to share, but
+/// the file's own directory is (each writes a new file there and renames
+/// it). Named `.NAME.lock`, which node_exporter's textfile collector
+/// skips: it reads `*.prom`.
+pub(crate) fn metrics_beside_path(metrics_file: &Path) -> PathBuf {
+    let mut name = std::ffi::OsString::from(".");
+    name.push(metrics_file.file_name().unwrap_or_default());
+    name.push(".lock");
+    metrics_file.with_file_name(name)
+}
+
+/// [`metrics`], for a metrics file whose writers keep no state directory:
+/// the lock at [`metrics_beside_path`], never through a link.
+pub(crate) fn metrics_beside(
+    metrics_file: &Path,
+    wait: std::time::Duration,
+) -> Result<Option<File>, StoreError> {
+    let path = metrics_beside_path(metrics_file);
+    let file = dir::open_file(&path).map_err(|e| match e {
+        OpenError::Distrusted(why) => StoreError::Unsafe {
+            path: path.clone(),
+            why,
+        },
+        OpenError::Io(e) => StoreError::Lock {
+            path: path.clone(),
+            reason: io_reason(&e),
+        },
+    })?;
+    take_turn(file, path, wait)
+}
+
+/// Wait up to `wait` for the lock on `file` (at `path`).
+fn take_turn(
+    file: File,
+    path: PathBuf,
+    wait: std::time::Duration,
+) -> Result<Option<File>, StoreError> {
+    let started = std::time::Instant::now();
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(Some(file)),
+            Err(TryLockError::WouldBlock) if started.elapsed() < wait => {
+                std::thread::sleep(std::time::Duration::from_millis(2));
+            }
+            Err(TryLockError::WouldBlock) => return Ok(None),
+            Err(TryLockError::Error(e)) => {
+                return Err(StoreError::Lock {
+                    path,
+                    reason: io_reason(&e),
+                });
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -345,9 +446,11 @@ mod tests {
     #[test]
     fn shared_holders_keep_the_lock_from_being_taken_exclusively() {
         let temp = tempfile::tempdir().unwrap();
-        let (one, alone) = share(temp.path(), "a", "r1").expect("shared");
+        let (one, alone) = share(temp.path(), "a", "r1").unwrap().expect("shared");
         assert!(alone);
-        let (two, alone) = share(temp.path(), "a", "r2").expect("shared again");
+        let (two, alone) = share(temp.path(), "a", "r2")
+            .unwrap()
+            .expect("shared again");
         assert!(!alone);
         assert!(matches!(
             try_lock(temp.path(), "a").unwrap(),
@@ -370,8 +473,8 @@ mod tests {
         let temp = tempfile::tempdir().unwrap();
         let dir = temp.path();
         assert_eq!(probe(dir, "a"), Probe::Missing);
-        let (one, _) = share(dir, "a", "r1").expect("shared");
-        let (two, _) = share(dir, "a", "r2").expect("shared again");
+        let (one, _) = share(dir, "a", "r1").unwrap().expect("shared");
+        let (two, _) = share(dir, "a", "r2").unwrap().expect("shared again");
         assert_eq!(probe(dir, "a"), Probe::Held);
         assert_eq!(probe_run(dir, "a", "r1"), Probe::Held);
         assert_eq!(probe_run(dir, "a", "r3"), Probe::Missing);
@@ -396,7 +499,7 @@ mod tests {
         }
         let held = File::open(dir.join(DIR_NAME).join("ab.other.lock")).unwrap();
         held.try_lock().unwrap();
-        let (_run, alone) = share(dir, "a", "new").expect("shared");
+        let (_run, alone) = share(dir, "a", "new").unwrap().expect("shared");
         assert!(alone);
         let mut left: Vec<String> = std::fs::read_dir(dir.join(DIR_NAME))
             .unwrap()

@@ -81,6 +81,26 @@ pub trait History {
         host: &str,
         keep: u32,
     ) -> Result<ClaimedBy, StoreError>;
+
+    /// How many runs of each job the history has recorded, by outcome:
+    /// the rows it keeps, and those `historyLimit` pruned (runs that were
+    /// still `running` when pruned are not among them). A count that only
+    /// grows, for the metrics' counter.
+    fn counts(&self) -> Result<Vec<Count>, StoreError>;
+
+    /// Of every job, its runs from its last success on (all of them when
+    /// it never succeeded), and every run still `running`, newest first:
+    /// what the metrics need of its last runs, without reading its whole
+    /// history.
+    fn since_last_success(&self) -> Result<Vec<Record>, StoreError>;
+}
+
+/// How many runs of a job ended with one outcome.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Count {
+    pub job: String,
+    pub outcome: crate::state::record::Outcome,
+    pub runs: u64,
 }
 
 /// Who runs a scheduled instant.
@@ -111,9 +131,11 @@ pub(crate) trait Locks {
     fn take(&mut self, job: &str, holder: &Holder) -> Result<Attempt, StoreError>;
 
     /// Take `job`'s lock shared, as a run of a `concurrency: allow` job
-    /// does; `None` when it cannot be had. The flag says no other run of
-    /// the job holds it, so rows left `running` are from runs that died.
-    fn share(&mut self, job: &str, holder: &Holder) -> Option<(RunLock, bool)>;
+    /// does; `Ok(None)` when it cannot be had, and the run goes on without
+    /// it; `Err` when the place the lock is kept cannot be trusted, which
+    /// the run must say. The flag says no other run of the job holds it,
+    /// so rows left `running` are from runs that died.
+    fn share(&mut self, job: &str, holder: &Holder) -> Result<Option<(RunLock, bool)>, StoreError>;
 
     /// The run ids of those of `rows` that say `running` whose runs are
     /// gone: killed without a word, on a machine that stopped, or (with
@@ -136,8 +158,8 @@ impl Locks for NoLocks {
         Err(StoreError::NoDirectory)
     }
 
-    fn share(&mut self, _: &str, _: &Holder) -> Option<(RunLock, bool)> {
-        None
+    fn share(&mut self, _: &str, _: &Holder) -> Result<Option<(RunLock, bool)>, StoreError> {
+        Ok(None)
     }
 
     fn gone(&self, _: &[Record]) -> HashSet<String> {
@@ -196,12 +218,10 @@ pub(crate) fn open_existing(
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Option<Existing>, StoreError> {
     match location {
-        Location::Directory(dir) => {
-            Ok(sqlite::Store::open_existing(&dir.path)?.map(|s| Existing {
-                history: Box::new(s),
-                locks: Box::new(LockFiles(dir.path.clone())),
-            }))
-        }
+        Location::Directory(dir) => Ok(sqlite::Store::open_existing(dir)?.map(|s| Existing {
+            history: Box::new(s),
+            locks: Box::new(LockFiles(dir.path.clone())),
+        })),
         Location::Nowhere => Ok(None),
         Location::Database(database) => {
             let mut connection = postgres::Connection::open(database, env)?;

@@ -66,6 +66,15 @@ pub(crate) fn decode(text: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// Decode URL-safe base64 without padding (RFC 4648 section 5), as a
+/// JWT's parts are written (RFC 7515 section 2).
+pub(crate) fn decode_url(text: &str) -> Option<Vec<u8>> {
+    if text.bytes().any(|b| matches!(b, b'+' | b'/' | b'=')) {
+        return None;
+    }
+    decode(&text.replace('-', "+").replace('_', "/"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -34,14 +34,32 @@ pub fn mint(secret: &[u8], subject: &str, now: i64, ttl: u64) -> String {
     format!("{signed}.{}", base64::encode_url(signature.as_ref()))
 }
 
-/// `JWT_TTL_SECONDS` read as a whole number of seconds, more than zero.
+/// The longest `JWT_TTL_SECONDS`: ten years. A longer one is a token that
+/// never expires in practice, and an `exp` past 2^53 loses precision in
+/// the JavaScript servers that read it.
+pub(crate) const MAX_TTL_SECONDS: u64 = 10 * 365 * 24 * 3600;
+
+/// `JWT_TTL_SECONDS` read as a whole number of seconds, from 1 to
+/// [`MAX_TTL_SECONDS`].
 pub(crate) fn ttl(text: &str) -> Option<u64> {
-    text.trim().parse().ok().filter(|&seconds| seconds > 0)
+    text.trim()
+        .parse()
+        .ok()
+        .filter(|seconds| (1..=MAX_TTL_SECONDS).contains(seconds))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_ttl_is_a_whole_number_of_seconds_up_to_ten_years() {
+        assert_eq!(ttl(" 60 "), Some(60));
+        assert_eq!(ttl("315360000"), Some(MAX_TTL_SECONDS));
+        for text in ["0", "315360001", "18446744073709551615", "2d", "-1", ""] {
+            assert_eq!(ttl(text), None, "{text}");
+        }
+    }
 
     #[test]
     fn matches_a_token_signed_by_nodes_crypto() {

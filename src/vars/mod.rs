@@ -6,7 +6,8 @@
 //! (`sealed`); a token minted for `JWT_TOKEN` from `JWT_SECRET` (`jwt`).
 //! `variables` resolves a name through them, once per run; `mask` hides
 //! every secret value in whatever jobrun writes; `prompt` reads a secret
-//! to seal for `jobrun encrypt`.
+//! to seal for `jobrun encrypt`; `token` reads when a JWT in a variable
+//! expires.
 //!
 //! Nothing here reads the process environment directly (a lookup is passed
 //! in), sends a request, or writes a value anywhere but to the caller.
@@ -18,4 +19,5 @@ pub(crate) mod mask;
 pub(crate) mod prompt;
 pub(crate) mod sealed;
 pub(crate) mod secret_file;
+pub(crate) mod token;
 pub(crate) mod variables;

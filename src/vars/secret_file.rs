@@ -6,11 +6,9 @@
 //! A file's contents are the value, less one trailing newline, as the
 //! official container images read their `_FILE` variables.
 
-use std::io::Read as _;
-use std::os::unix::fs::{FileTypeExt as _, OpenOptionsExt as _};
 use std::path::{Path, PathBuf};
 
-use crate::files::io_reason;
+use crate::files::{self, Pipes};
 
 /// The largest secret file read: a secret is a few kilobytes at most, and
 /// a log or an archive named by mistake must not be read whole.
@@ -38,36 +36,13 @@ pub(crate) fn read(path: &Path) -> Result<String, ReadError> {
     if !path.is_absolute() {
         return Err(ReadError::Relative);
     }
-    // Opened without waiting: opening a fifo for reading would otherwise
-    // wait for a writer, for ever if there is none. Only a regular file is
-    // read, so a mistyped path can neither hang the run nor read a device.
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK)
-        .open(path)
-        .map_err(|e| ReadError::Io(io_reason(&e)))?;
-    let kind = file
-        .metadata()
-        .map_err(|e| ReadError::Io(io_reason(&e)))?
-        .file_type();
-    if !kind.is_file() {
-        return Err(ReadError::NotAFile(if kind.is_dir() {
-            "a directory"
-        } else if kind.is_fifo() {
-            "a fifo"
-        } else if kind.is_socket() {
-            "a socket"
-        } else {
-            "a device"
-        }));
-    }
-    let mut bytes = Vec::new();
-    file.take(MAX_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| ReadError::Io(io_reason(&e)))?;
-    if bytes.len() as u64 > MAX_BYTES {
-        return Err(ReadError::TooLarge);
-    }
+    // Only a regular file is read, so a mistyped path can neither hang the
+    // run on a fifo nor read a device.
+    let bytes = files::read(path, MAX_BYTES, Pipes::Refused).map_err(|e| match e {
+        files::ReadError::Io { reason, .. } => ReadError::Io(reason),
+        files::ReadError::TooLarge { .. } => ReadError::TooLarge,
+        files::ReadError::NotAFile(kind) => ReadError::NotAFile(kind),
+    })?;
     let mut text = String::from_utf8(bytes).map_err(|_| ReadError::NotUtf8)?;
     if text.ends_with('\n') {
         text.pop();

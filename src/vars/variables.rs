@@ -48,6 +48,8 @@ pub(crate) struct Variables<'a> {
     resolved: RefCell<HashMap<String, Result<Option<String>, VariableError>>>,
     /// Values that came from files, decryption or minting.
     secrets: RefCell<Vec<String>>,
+    /// Whether `JWT_TOKEN` was minted here (and so is fresh).
+    minted: RefCell<bool>,
 }
 
 /// Why a variable has no usable value. Names variables and paths, never a
@@ -76,7 +78,10 @@ pub(crate) enum VariableError {
         encrypted: String,
         why: OpenError,
     },
-    #[error("`{var}` must be a whole number of seconds, more than 0")]
+    #[error(
+        "`{var}` must be a whole number of seconds from 1 to {} (ten years)",
+        crate::vars::jwt::MAX_TTL_SECONDS
+    )]
     Ttl { var: String },
     #[error("`{ENCRYPTION_KEY}` is not set")]
     KeyUnset,
@@ -157,6 +162,7 @@ impl<'a> Variables<'a> {
             now,
             resolved: RefCell::default(),
             secrets: RefCell::default(),
+            minted: RefCell::default(),
         })
     }
 
@@ -165,10 +171,15 @@ impl<'a> Variables<'a> {
     /// the place the job first uses it.
     pub(crate) fn missing(&self, job: &Job) -> Vec<Diagnostic> {
         let context = format!("job `{}`", job.name);
+        // Found only once something is missing, then once for all.
+        let mut uses = None;
         needs(job.templates(), &[builtin::NAMES])
             .into_iter()
             .filter_map(|(variable, need)| {
-                self.problem(variable, need, &context, job.use_of(variable))
+                self.problem(variable, need, &context, || {
+                    let uses = uses.get_or_insert_with(|| job.uses_by_name(false));
+                    uses.get(variable).copied().unwrap_or(job.span)
+                })
             })
             .collect()
     }
@@ -207,6 +218,7 @@ impl<'a> Variables<'a> {
             .collect();
         let exempt = [builtin::NAMES, crate::job::notice::PLACEHOLDERS];
         let mut problems = Vec::new();
+        let mut uses = None;
         for (variable, mut need) in needs(job.notice_templates(), &exempt) {
             match request.get(variable) {
                 None => {}
@@ -224,7 +236,10 @@ impl<'a> Variables<'a> {
                 _ => "its notifications",
             };
             let context = format!("job `{}`, used by {by}", job.name);
-            problems.extend(self.problem(variable, need, &context, job.notice_use_of(variable)));
+            problems.extend(self.problem(variable, need, &context, || {
+                let uses = uses.get_or_insert_with(|| job.uses_by_name(true));
+                uses.get(variable).copied().unwrap_or(job.span)
+            }));
         }
         problems
     }
@@ -232,20 +247,29 @@ impl<'a> Variables<'a> {
     /// The error about `variable`, if there is one: required and set
     /// nowhere, or (if `need.report_unusable`) its value cannot be used. The
     /// message ends with `(context)`.
-    fn problem(&self, variable: &str, need: Need, context: &str, at: Span) -> Option<Diagnostic> {
+    fn problem(
+        &self,
+        variable: &str,
+        need: Need,
+        context: &str,
+        at: impl FnOnce() -> Span,
+    ) -> Option<Diagnostic> {
         match self.resolve(variable) {
             Ok(Some(_)) => None,
             Ok(None) if need.required => Some(
-                Diagnostic::error(format!("variable `{variable}` is not set ({context})"), at)
-                    .with_help(format!(
-                        "set it in the environment or in `{}`",
-                        self.env_file.display()
-                    )),
+                Diagnostic::error(
+                    format!("variable `{variable}` is not set ({context})"),
+                    at(),
+                )
+                .with_help(format!(
+                    "set it in the environment or in `{}`",
+                    self.env_file.display()
+                )),
             ),
             Ok(None) => None,
-            Err(error) if need.report_unusable => {
-                Some(Diagnostic::error(format!("{error} ({context})"), at).with_help(error.help()))
-            }
+            Err(error) if need.report_unusable => Some(
+                Diagnostic::error(format!("{error} ({context})"), at()).with_help(error.help()),
+            ),
             Err(_) => None,
         }
     }
@@ -280,6 +304,11 @@ impl<'a> Variables<'a> {
         out.extend(self.secrets.borrow().iter().cloned());
         out.retain(|value| !value.is_empty());
         out
+    }
+
+    /// Whether `name`'s value is a token jobrun minted for this run.
+    pub(crate) fn minted(&self, name: &str) -> bool {
+        name == "JWT_TOKEN" && self.resolve(name).is_ok() && *self.minted.borrow()
     }
 
     /// The value written as `name` itself: the environment wins over `.env`.
@@ -328,7 +357,11 @@ impl<'a> Variables<'a> {
             }
             (None, None) => match self.credential(name)? {
                 Some(value) => Some(value),
-                None if name == "JWT_TOKEN" => self.mint()?,
+                None if name == "JWT_TOKEN" => {
+                    let minted = self.mint()?;
+                    *self.minted.borrow_mut() = minted.is_some();
+                    minted
+                }
                 None => None,
             },
         };

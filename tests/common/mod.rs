@@ -210,6 +210,42 @@ impl Sandbox {
     }
 }
 
+/// A job file's `jobs:`: each job's name, URL and more keys (one a line,
+/// as at the job's own indentation). Jobs run yearly and do not retry
+/// unless told.
+pub fn yearly_jobs(jobs: &[(&str, &str, &str)]) -> String {
+    let mut text = String::from("jobs:\n");
+    for (name, url, extra) in jobs {
+        text.push_str(&format!(
+            "  - name: {name}\n    schedule: \"0 0 1 1 *\"\n    url: \"{url}\"\n"
+        ));
+        if !extra.contains("retries:") {
+            text.push_str("    retries: 0\n");
+        }
+        for line in extra.lines() {
+            text.push_str(&format!("    {line}\n"));
+        }
+    }
+    text
+}
+
+/// `jobrun ARGS` started in `sandbox`, its output piped, to signal or to
+/// run beside others.
+pub fn spawn(sandbox: &Sandbox, args: &[&str]) -> std::process::Child {
+    sandbox
+        .process()
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("starts")
+}
+
+/// What a process [`spawn`] started said and how it ended.
+pub fn finish(child: std::process::Child) -> Run {
+    Run::from(child.wait_with_output().expect("ends"))
+}
+
 pub struct Run {
     pub code: i32,
     pub stdout: String,

@@ -6,6 +6,12 @@ mod notify;
 mod values;
 
 use crate::diagnostic::{Diagnostic, Span};
+use crate::job::{
+    MAX_DEADLINE, MAX_HISTORY_LIMIT, MAX_RESPONSE_BYTES, MAX_RETRIES, MAX_RETRY_DELAY, MAX_TIMEOUT,
+    MAX_WINDOW, MAX_WINDOW_MINUTES,
+};
+use crate::jobfile::layout::{Item, Layout};
+use crate::jobfile::origin;
 use crate::jobfile::schema::{
     ConfigFile, DEPENDS_ON_KEYS, DependsOnEntry, GLOBAL_KEYS, Global, JOB_KEYS, JobEntry, Key,
     TOP_KEYS, names,
@@ -16,31 +22,146 @@ use crate::jobfile::yaml::{self, Node, Value};
 /// Decode the text of a job file. Returns what could be decoded together
 /// with every problem found.
 pub(crate) fn decode(text: &str) -> (ConfigFile, Vec<Diagnostic>) {
-    let mut decoder = Decoder::default();
+    let decoded = decode_keeping(text, Keep::default());
+    (decoded.config, decoded.problems)
+}
+
+/// What [`decode_keeping`] keeps besides the decoded file.
+#[derive(Debug, Default, Clone, Copy)]
+pub(super) struct Keep {
+    /// Where the parts of the file are, for `run` (see `layout.rs`).
+    pub(super) layout: bool,
+    /// The whole YAML tree of a file written for the Node scheduler, for
+    /// `validate` to say what jobrun does differently with it.
+    pub(super) node_scheduler_tree: bool,
+}
+
+/// A decoded file, and what was kept.
+pub(super) struct Decoded {
+    pub(super) config: ConfigFile,
+    pub(super) problems: Vec<Diagnostic>,
+    /// When the file parses and the layout was asked for.
+    pub(super) layout: Option<Layout>,
+    /// When the file was written for the Node scheduler and its tree was
+    /// asked for.
+    pub(super) tree: Option<Node>,
+}
+
+/// [`decode`], keeping what `keep` asks for. Each job is decoded as soon
+/// as it is parsed and its tree dropped, so the tree of the whole file is
+/// not held; which scheduler the file was written for is decided from the
+/// keys as they go by. The one exception: asked for the tree of a file
+/// written for the Node scheduler, the jobs' trees are kept for as long
+/// as the file may turn out to be one (its `global:` says so and no key
+/// only jobrun knows has been seen); in the rare such file whose
+/// `global:` comes after its jobs, the text is parsed again.
+pub(super) fn decode_keeping(text: &str, keep: Keep) -> Decoded {
+    let mut jobs = Decoder::default();
+    let mut entries = Vec::new();
+    let mut items = Vec::new();
+    let mut keys = origin::Keys::default();
+    // The jobs' trees, while they may be needed.
+    let mut kept = keep.node_scheduler_tree.then(Vec::new);
+    let mut on_job = |item: Node, before: &[(Node, Node)]| {
+        if keep.layout {
+            items.push(Item::of(&item));
+        }
+        keys.job(&item);
+        entries.extend(jobs.job(&item));
+        if kept.is_some() && !keys.may_be_node_schedulers(before) {
+            kept = None;
+        }
+        if let Some(kept) = &mut kept {
+            kept.push(item);
+        }
+    };
+    let parsed = yaml::parse_jobs(text, &mut on_job);
+    let mut decoder = Decoder {
+        streamed: Some((entries, jobs.problems)),
+        ..Decoder::default()
+    };
+    let mut document = match parsed {
+        Ok(Some(document)) => document,
+        Ok(None) => return Decoded::nothing(vec![empty_file()]),
+        Err(problems) => return Decoded::nothing(problems),
+    };
+    let layout = keep.layout.then(|| Layout::of(&document, items));
+    let mut config = decoder.file(&document.root);
+    config.origin = keys.origin(&document.root);
+    let tree = match kept {
+        _ if config.origin != origin::Origin::NodeScheduler || !keep.node_scheduler_tree => None,
+        Some(kept) => {
+            document.refill_jobs(kept);
+            Some(document.root)
+        }
+        None => yaml::parse(text).ok().flatten(),
+    };
+    // Otherwise what is left of the tree (`global`) is small.
+    Decoded {
+        config,
+        problems: decoder.problems,
+        layout,
+        tree,
+    }
+}
+
+impl Decoded {
+    fn nothing(problems: Vec<Diagnostic>) -> Decoded {
+        Decoded {
+            config: ConfigFile::default(),
+            problems,
+            layout: None,
+            tree: None,
+        }
+    }
+}
+
+/// Decode the text of a job file, keeping the whole YAML tree it was read
+/// from, with every value's place, for `migrate`, which rewrites the text
+/// at those places. Other commands decode each job as it is parsed and
+/// drop its tree ([`decode_keeping`]).
+pub(crate) fn decode_keeping_tree(text: &str) -> (ConfigFile, Vec<Diagnostic>, Option<Node>) {
     let root = match yaml::parse(text) {
         Ok(Some(root)) => root,
-        Ok(None) => {
-            decoder
-                .problems
-                .push(Diagnostic::file_error("the job file is empty").with_help(
-                    "a job file starts with `jobs:` followed by a list of jobs; see the README",
-                ));
-            return (ConfigFile::default(), decoder.problems);
-        }
-        Err(problems) => return (ConfigFile::default(), problems),
+        Ok(None) => return (ConfigFile::default(), vec![empty_file()], None),
+        Err(problems) => return (ConfigFile::default(), problems, None),
     };
+    let mut decoder = Decoder::default();
+    let mut config = decoder.file(&root);
+    config.origin = origin::of(&root);
+    (config, decoder.problems, Some(root))
+}
+
+fn empty_file() -> Diagnostic {
+    Diagnostic::file_error("the job file is empty")
+        .with_help("a job file starts with `jobs:` followed by a list of jobs; see the README")
+}
+
+/// Decode a file from parts of it already parsed: `global`'s entry, if
+/// the file has one, and one item of `jobs`, with the `jobs` key's place.
+pub(super) fn decode_parts(
+    global: Option<(Node, Node)>,
+    jobs_key: Span,
+    item: Node,
+) -> (ConfigFile, Vec<Diagnostic>) {
+    let mut entries = Vec::with_capacity(2);
+    entries.extend(global);
+    let key = Node::new(Value::Str("jobs".into()), jobs_key);
+    let span = item.span;
+    let jobs = Node::new(Value::Seq(vec![item]), span);
+    entries.push((key, jobs));
+    let root = Node::new(Value::Map(entries), Span::new(1, 1, 1));
+    let mut decoder = Decoder::default();
     let config = decoder.file(&root);
-    // The tree is not needed again, and freeing its hundreds of thousands of
-    // small allocations one by one costs a 10,000-job file a fifth of its
-    // validation time for nothing: jobrun is one short process, and the OS
-    // takes the memory back at exit.
-    std::mem::forget(root);
     (config, decoder.problems)
 }
 
 #[derive(Default)]
 struct Decoder {
     problems: Vec<Diagnostic>,
+    /// The jobs decoded while the file was parsed, and their problems:
+    /// see [`decode_keeping`].
+    streamed: Option<(Vec<JobEntry>, Vec<Diagnostic>)>,
 }
 
 impl Decoder {
@@ -57,6 +178,11 @@ impl Decoder {
                     saw_jobs = true;
                     config.jobs_span = key.span;
                     config.jobs = self.jobs(value);
+                    if let Some((entries, problems)) = self.streamed.take() {
+                        // Read while parsing, in their place in the list.
+                        config.jobs.extend(entries);
+                        self.problems.extend(problems);
+                    }
                 }
                 _ => {}
             }
@@ -81,10 +207,10 @@ impl Decoder {
         for (key, value) in entries {
             match self.key(key, GLOBAL_KEYS, "in `global`") {
                 Some("defaultTimeout") => {
-                    global.default_timeout = self.duration(value, "defaultTimeout")
+                    global.default_timeout = self.duration(value, "defaultTimeout", MAX_TIMEOUT)
                 }
                 Some("defaultRetries") => {
-                    global.default_retries = self.count(value, "defaultRetries")
+                    global.default_retries = self.count(value, "defaultRetries", 0, MAX_RETRIES)
                 }
                 Some("defaultHeaders") => {
                     global.default_headers = self.headers(value, "defaultHeaders")
@@ -92,12 +218,18 @@ impl Decoder {
                 Some("timezone") => global.timezone = self.text(value, "timezone"),
                 Some("stateDir") => global.state_dir = self.text(value, "stateDir"),
                 Some("stateUrl") => global.state_url = self.text(value, "stateUrl"),
+                Some("metricsFile") => global.metrics_file = self.text(value, "metricsFile"),
                 Some("notify") => {
                     global.notify = self.global_switch(value, "notify", |d, node| d.notify(node))
                 }
                 Some("healthcheck") => {
                     global.healthcheck = self
                         .global_switch(value, "healthcheck", |d, node| d.text(node, "healthcheck"))
+                }
+                Some("splay") => global.splay = self.duration(value, "splay", MAX_WINDOW),
+                Some("splaySeed") => global.splay_seed = self.text(value, "splaySeed"),
+                Some("tokenWarning") => {
+                    global.token_warning = self.duration(value, "tokenWarning", MAX_WINDOW)
                 }
                 _ => {}
             }
@@ -143,12 +275,14 @@ impl Decoder {
                 Some("headers") => job.headers = self.headers(value, "headers"),
                 Some("data") => job.data = Some(value.clone()),
                 Some("body") => job.body = self.text(value, "body"),
-                Some("timeout") => job.timeout = self.duration(value, "timeout"),
-                Some("deadline") => job.deadline = self.duration(value, "deadline"),
-                Some("retries") => job.retries = self.count(value, "retries"),
-                Some("retryDelay") => job.retry_delay = self.duration(value, "retryDelay"),
+                Some("timeout") => job.timeout = self.duration(value, "timeout", MAX_TIMEOUT),
+                Some("deadline") => job.deadline = self.duration(value, "deadline", MAX_DEADLINE),
+                Some("retries") => job.retries = self.count(value, "retries", 0, MAX_RETRIES),
+                Some("retryDelay") => {
+                    job.retry_delay = self.duration(value, "retryDelay", MAX_RETRY_DELAY)
+                }
                 Some("maxRetryDelay") => {
-                    job.max_retry_delay = self.duration(value, "maxRetryDelay")
+                    job.max_retry_delay = self.duration(value, "maxRetryDelay", MAX_RETRY_DELAY)
                 }
                 Some("enabled") => job.enabled = self.boolean(value, "enabled"),
                 Some("description") => {
@@ -158,28 +292,38 @@ impl Decoder {
                     }
                 }
                 Some("timezone") => job.timezone = self.text(value, "timezone"),
-                Some("dependsOn") => job.depends_on = self.depends_on(value),
+                Some("dependsOn") => job.depends_on = self.depends_on(value).map(Box::new),
                 Some("expectStatus") => job.expect_status = self.expect_status(value),
                 Some("expectBodyContains") => {
                     job.expect_body_contains = self.text(value, "expectBodyContains")
                 }
                 Some("maxResponseBytes") => {
-                    job.max_response_bytes = self.size(value, "maxResponseBytes")
+                    job.max_response_bytes =
+                        self.size(value, "maxResponseBytes", MAX_RESPONSE_BYTES)
                 }
                 Some("followRedirects") => job.follow_redirects = self.redirects(value),
                 Some("idempotencyKey") => {
                     job.idempotency_key = self.boolean(value, "idempotencyKey")
                 }
                 Some("caFile") => job.ca_file = self.text(value, "caFile"),
-                Some("catchUp") => job.catch_up = self.duration(value, "catchUp"),
+                Some("catchUp") => job.catch_up = self.duration(value, "catchUp", MAX_WINDOW),
                 Some("concurrency") => job.concurrency = self.text(value, "concurrency"),
-                Some("historyLimit") => job.history_limit = self.count(value, "historyLimit"),
+                Some("historyLimit") => {
+                    job.history_limit = self.count(value, "historyLimit", 1, MAX_HISTORY_LIMIT)
+                }
                 Some("notify") => {
-                    job.notify = self.switch(value, "notify", |d, node| d.notify(node))
+                    job.notify = self
+                        .switch(value, "notify", |d, node| d.notify(node))
+                        .map(Box::new)
                 }
                 Some("healthcheck") => {
                     job.healthcheck =
                         self.switch(value, "healthcheck", |d, node| d.text(node, "healthcheck"))
+                }
+                Some("splay") => {
+                    job.splay = self.switch(value, "splay", |d, node| {
+                        d.duration(node, "splay", MAX_WINDOW)
+                    })
                 }
                 _ => {}
             }
@@ -213,7 +357,8 @@ impl Decoder {
             match self.key(key, DEPENDS_ON_KEYS, "in `dependsOn`") {
                 Some("job") => depends.job = self.text(value, "job"),
                 Some("windowMinutes") => {
-                    depends.window_minutes = self.count(value, "windowMinutes")
+                    depends.window_minutes =
+                        self.count(value, "windowMinutes", 1, MAX_WINDOW_MINUTES)
                 }
                 Some("condition") => depends.condition = self.text(value, "condition"),
                 _ => {}
@@ -266,6 +411,59 @@ mod tests {
     use super::*;
     use crate::jobfile::schema::Takes;
 
+    #[test]
+    fn the_tree_kept_for_a_node_scheduler_file_is_the_whole_tree() {
+        let node_global = "global:\n  defaultRetries: 3\n  defaultHeaders:\n    X-A: b\n";
+        let job = |name: &str, more: &str| {
+            format!(
+                "  - name: {name}\n    schedule: \"0 * * * *\"\n    url: \"https://e.com/é\"\n{more}"
+            )
+        };
+        let node_jobs = format!(
+            "jobs:\n{}{}",
+            job("a", "    data: {k: 'v'}\n"),
+            job("b", "")
+        );
+        let kept = |text: &str| {
+            let keep = Keep {
+                node_scheduler_tree: true,
+                ..Keep::default()
+            };
+            decode_keeping(text, keep).tree
+        };
+        for text in [
+            format!("{node_global}{node_jobs}"),
+            // `global:` after the jobs: parsed again.
+            format!("{node_jobs}{node_global}"),
+            format!(
+                "{node_global}jobs: [{{name: a, schedule: \"0 * * * *\", url: \"https://e.com\"}}]\n"
+            ),
+            include_str!("../../../tests/fixtures/node-scheduler/jobs.yaml").to_string(),
+            include_str!("../../../tests/fixtures/node-scheduler/sample-jobs.yaml").to_string(),
+        ] {
+            // Values, lines, columns and characters: what `migrate` and
+            // `validate`'s warnings read.
+            assert_eq!(kept(&text), yaml::parse(&text).unwrap(), "{text}");
+        }
+        // Jobs' trees are dropped once a key only jobrun knows is seen,
+        // and none is kept for a file of jobrun's or of either.
+        for text in [
+            format!(
+                "{node_global}jobs:\n{}{}",
+                job("a", ""),
+                job("b", "    catchUp: 1h\n")
+            ),
+            node_jobs.clone(),
+            format!("global:\n  timezone: UTC\n{node_jobs}"),
+        ] {
+            assert_eq!(kept(&text), None, "{text}");
+        }
+        assert_eq!(
+            decode_keeping(&format!("{node_global}{node_jobs}"), Keep::default()).tree,
+            None
+        );
+    }
+
     /// The decoded file, which must have no problem at all.
     pub(super) fn decode_ok(text: &str) -> ConfigFile {
         let (config, problems) = decode(text);
@@ -316,6 +514,7 @@ mod tests {
             Takes::Headers => "{X-A: 1}".into(),
             Takes::Data => "{k: [1, x]}".into(),
             Takes::Duration => "\"1m 30s\"".into(),
+            Takes::Splay => "\"90s\"".into(),
             Takes::Count { min } => (min + 1).to_string(),
             Takes::Size { .. } => "\"2 KiB\"".into(),
             Takes::Bool => "true".into(),

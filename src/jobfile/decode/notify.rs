@@ -2,6 +2,7 @@
 //! notifications as written, and the switch that turns `global`'s off.
 
 use crate::diagnostic::{Diagnostic, Span};
+use crate::job::{MAX_NOTICE_TIMEOUT, MAX_WINDOW};
 use crate::jobfile::schema::{NOTICE_KEYS, NOTIFY_KEYS, NoticeEntry, NotifyEntry, Switch};
 use crate::jobfile::yaml::{Node, Value};
 
@@ -77,7 +78,7 @@ impl Decoder {
             match self.key(key, NOTIFY_KEYS, "in `notify`") {
                 Some(name @ "onFailure") => notify.on_failure = self.notice(value, name),
                 Some(name @ "onRecovery") => notify.on_recovery = self.notice(value, name),
-                Some("cooldown") => notify.cooldown = self.duration(value, "cooldown"),
+                Some("cooldown") => notify.cooldown = self.duration(value, "cooldown", MAX_WINDOW),
                 _ => {}
             }
         }
@@ -108,7 +109,9 @@ impl Decoder {
                 Some("headers") => notice.headers = self.headers(value, "headers"),
                 Some("data") => notice.data = Some(value.clone()),
                 Some("body") => notice.body = self.text(value, "body"),
-                Some("timeout") => notice.timeout = self.duration(value, "timeout"),
+                Some("timeout") => {
+                    notice.timeout = self.duration(value, "timeout", MAX_NOTICE_TIMEOUT)
+                }
                 _ => {}
             }
         }
@@ -119,10 +122,10 @@ impl Decoder {
 
 /// What a `notify` or `healthcheck` key holds, for help texts.
 fn switch_value(key: &str) -> &'static str {
-    if key == "notify" {
-        "notifications (`onFailure`, `onRecovery`)"
-    } else {
-        "healthcheck URL"
+    match key {
+        "notify" => "notifications (`onFailure`, `onRecovery`)",
+        "splay" => "splay (a duration such as `5m`)",
+        _ => "healthcheck URL",
     }
 }
 
@@ -150,7 +153,7 @@ mod tests {
             config.global.healthcheck.unwrap().value,
             "https://hc-ping.com/k"
         );
-        let Some(Switch::On(own)) = &config.jobs[0].notify else {
+        let Some(Switch::On(own)) = config.jobs[0].notify.as_deref() else {
             panic!("{:?}", config.jobs[0].notify);
         };
         assert!(own.on_failure.is_none());
@@ -165,7 +168,7 @@ mod tests {
             "ok"
         );
         assert_eq!(config.jobs[0].healthcheck, Some(Switch::Off));
-        assert_eq!(config.jobs[1].notify, Some(Switch::Off));
+        assert_eq!(config.jobs[1].notify.as_deref(), Some(&Switch::Off));
         assert_eq!(config.jobs[1].healthcheck, None);
     }
 
@@ -270,8 +273,14 @@ mod tests {
             "jobs:\n  - name: a\n    notify:\n      onFailure: {url: \"https://e.com\", timeout: 0}\n      cooldown: 0s\n",
         );
         assert_eq!(found.len(), 2, "{found:#?}");
-        assert_eq!(found[0].message, "`timeout` must be more than 0");
-        assert_eq!(found[1].message, "`cooldown` must be more than 0");
+        assert_eq!(
+            found[0].message,
+            "`timeout` must be more than 0 and at most 5m, found `0`"
+        );
+        assert_eq!(
+            found[1].message,
+            "`cooldown` must be more than 0 and at most 9600h, found `0s`"
+        );
         assert_eq!(found[1].span, Some(Span::new(5, 17, 2)));
         assert!(
             found[1]

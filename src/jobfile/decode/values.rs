@@ -50,28 +50,40 @@ impl Decoder {
         (out.len() == items.len()).then_some(out)
     }
 
-    pub(super) fn size(&mut self, node: &Node, key: &str) -> Option<Spanned<u64>> {
-        let zero = || {
-            Diagnostic::error(format!("`{key}` must be more than 0"), node.span).with_help(format!(
-                "write the most bytes to read, such as `{key}: 1 MiB`"
+    /// A size in bytes, more than 0 and at most `max`: a number of bytes
+    /// or a string with a unit.
+    pub(super) fn size(&mut self, node: &Node, key: &str, max: u64) -> Option<Spanned<u64>> {
+        let out_of_range = || {
+            let written = node.scalar_text().unwrap_or_default();
+            Diagnostic::error(
+                format!(
+                    "`{key}` must be more than 0 and at most {}, found `{}`",
+                    size::format(max),
+                    written.trim()
+                ),
+                node.span,
+            )
+            .with_help(format!(
+                "write the most bytes to read, from 1 to {}, such as `{key}: 1 MiB`",
+                size::format(max)
             ))
         };
         let problem = match &node.value {
-            Value::Int(bytes) if *bytes > 0 => {
+            Value::Int(bytes) if *bytes > 0 && (1..=max).contains(&(*bytes as u64)) => {
                 return Some(Spanned {
                     value: *bytes as u64,
                     span: node.span,
                 });
             }
-            Value::Int(_) => zero(),
+            Value::Int(_) => out_of_range(),
             Value::Str(text) => match size::parse(text) {
-                Ok(0) => zero(),
-                Ok(value) => {
+                Ok(value) if (1..=max).contains(&value) => {
                     return Some(Spanned {
                         value,
                         span: node.span,
                     });
                 }
+                Ok(_) => out_of_range(),
                 Err(e) => Diagnostic::error(e.message, node.span).with_help(e.help),
             },
             _ => Diagnostic::error(
@@ -192,27 +204,60 @@ impl Decoder {
         }
     }
 
-    pub(super) fn count(&mut self, node: &Node, key: &str) -> Option<Spanned<u32>> {
-        match node.value {
-            Value::Int(i) if (0..=i64::from(u32::MAX)).contains(&i) => Some(Spanned {
+    /// A whole number from `min` to `max`, both included: every count a
+    /// job file holds has a range, and its error states it.
+    pub(super) fn count(
+        &mut self,
+        node: &Node,
+        key: &str,
+        min: u32,
+        max: u32,
+    ) -> Option<Spanned<u32>> {
+        if let Value::Int(i) = node.value
+            && (i64::from(min)..=i64::from(max)).contains(&i)
+        {
+            return Some(Spanned {
                 value: i as u32,
                 span: node.span,
-            }),
-            _ => {
-                self.problems.push(Diagnostic::error(
-                    format!(
-                        "`{key}` must be a whole number of at least 0, found {}",
-                        describe(node)
-                    ),
-                    node.span,
-                ));
-                None
-            }
+            });
         }
+        let range = format!("a whole number from {min} to {max}");
+        let problem = match &node.value {
+            // `retries: "3"`: a number in quotes is a string in YAML, and
+            // saying "found `3`" would not tell what is wrong.
+            Value::Str(text) if text.trim().parse::<u64>().is_ok() => Diagnostic::error(
+                format!(
+                    "`{key}` must be {range}, found the string `{}`",
+                    serde_json::to_string(text).unwrap_or_default()
+                ),
+                node.span,
+            )
+            .with_help(format!("write it without quotes, `{key}: {}`", text.trim())),
+            _ => Diagnostic::error(
+                format!("`{key}` must be {range}, found {}", describe(node)),
+                node.span,
+            )
+            .with_help(format!(
+                "write a whole number from {min} to {max}, or remove the key for its default"
+            )),
+        };
+        self.problems.push(problem);
+        None
     }
 
-    pub(super) fn duration(&mut self, node: &Node, key: &str) -> Option<Spanned<Duration>> {
-        let zero = format!("`{key}` must be more than 0");
+    /// A duration more than 0 and at most `max`: a number of milliseconds
+    /// or a string with units.
+    pub(super) fn duration(
+        &mut self,
+        node: &Node,
+        key: &str,
+        max: Duration,
+    ) -> Option<Spanned<Duration>> {
+        let zero = format!(
+            "`{key}` must be more than 0 and at most {}, found `{}`",
+            duration::format(max),
+            node.scalar_text().unwrap_or_default().trim()
+        );
         let parsed = match &node.value {
             Value::Int(ms) if *ms > 0 => Ok(Duration::from_millis(*ms as u64)),
             Value::Int(_) => Err(zero.clone()),
@@ -242,20 +287,43 @@ impl Decoder {
                 )),
             );
         }
-        match parsed {
-            Ok(value) => Some(Spanned {
-                value,
-                span: node.span,
-            }),
+        let help = match parsed {
+            Ok(value) if value <= max => {
+                return Some(Spanned {
+                    value,
+                    span: node.span,
+                });
+            }
+            // Past its bound, a duration would overflow the clock's
+            // arithmetic when the job runs, or hold a run (or catch-up's
+            // search) for ever.
+            Ok(_) => {
+                let written = node.scalar_text().unwrap_or_default();
+                self.problems.push(
+                    Diagnostic::error(
+                        format!(
+                            "`{key}` must be at most {}, found `{}`",
+                            duration::format(max),
+                            written.trim()
+                        ),
+                        node.span,
+                    )
+                    .with_help(format!(
+                        "write a duration from 1ms to {}, or remove the key for its default",
+                        duration::format(max)
+                    )),
+                );
+                return None;
+            }
             Err(message) => {
                 let help = (message == zero).then(|| {
                     "write a duration such as \"30s\" (or milliseconds, such as 30000), or remove the key for its default".to_string()
                 });
-                self.problems
-                    .push(Diagnostic::error(message, node.span).with_help_opt(help));
-                None
+                Diagnostic::error(message, node.span).with_help_opt(help)
             }
-        }
+        };
+        self.problems.push(help);
+        None
     }
 }
 
@@ -269,6 +337,80 @@ fn describe(node: &Node) -> String {
 #[cfg(test)]
 mod tests {
     use crate::jobfile::decode::tests::problems;
+
+    fn only(text: &str) -> String {
+        let found = problems(text);
+        assert_eq!(found.len(), 1, "{found:?}");
+        found[0].message.clone()
+    }
+
+    #[test]
+    fn durations_past_their_bound_are_refused_naming_it() {
+        for (key, max) in [
+            ("timeout", "24h"),
+            ("deadline", "168h"),
+            ("retryDelay", "24h"),
+            ("maxRetryDelay", "24h"),
+            ("catchUp", "9600h"),
+        ] {
+            assert_eq!(
+                only(&format!(
+                    "jobs:\n  - name: a\n    {key}: \"5124095576030431h\"\n"
+                )),
+                format!("`{key}` must be at most {max}, found `5124095576030431h`"),
+            );
+        }
+        assert_eq!(
+            only("global:\n  defaultTimeout: 86400001\njobs:\n  - name: a\n"),
+            "`defaultTimeout` must be at most 24h, found `86400001`"
+        );
+        assert_eq!(
+            only(
+                "jobs:\n  - name: a\n    notify:\n      onFailure: {url: \"https://e.com\", timeout: 6m}\n"
+            ),
+            "`timeout` must be at most 5m, found `6m`"
+        );
+        assert_eq!(
+            only("global:\n  notify:\n    cooldown: 10000h\njobs:\n  - name: a\n"),
+            "`cooldown` must be at most 9600h, found `10000h`"
+        );
+        assert_eq!(
+            only("jobs:\n  - name: a\n    timeout: 99999999999999999999h\n"),
+            "`timeout` must be at most 24h, found `99999999999999999999h`"
+        );
+        assert!(problems("jobs:\n  - name: a\n    timeout: 24h\n    catchUp: 9600h\n").is_empty());
+    }
+
+    #[test]
+    fn every_count_states_its_range_and_a_string_is_called_one() {
+        for (key, range, value, found) in [
+            ("retries", "from 0 to 100", "101", "`101`"),
+            ("retries", "from 0 to 100", "-1", "`-1`"),
+            ("retries", "from 0 to 100", "2.5", "`2.5`"),
+            ("retries", "from 0 to 100", "\"3\"", "the string `\"3\"`"),
+            ("historyLimit", "from 1 to 100000", "0", "`0`"),
+            ("historyLimit", "from 1 to 100000", "100001", "`100001`"),
+            ("historyLimit", "from 1 to 100000", "[1]", "a list"),
+        ] {
+            assert_eq!(
+                only(&format!("jobs:\n  - name: a\n    {key}: {value}\n")),
+                format!("`{key}` must be a whole number {range}, found {found}"),
+            );
+        }
+        assert_eq!(
+            only("jobs:\n  - name: a\n    dependsOn: {job: b, windowMinutes: 600000}\n"),
+            "`windowMinutes` must be a whole number from 1 to 576000, found `600000`"
+        );
+        assert_eq!(
+            only("global:\n  defaultRetries: \"3\"\njobs:\n  - name: a\n"),
+            "`defaultRetries` must be a whole number from 0 to 100, found the string `\"3\"`"
+        );
+        let found = problems("jobs:\n  - name: a\n    retries: \"3\"\n");
+        assert_eq!(
+            found[0].help.as_deref(),
+            Some("write it without quotes, `retries: 3`")
+        );
+    }
 
     #[test]
     fn a_timeout_of_a_few_milliseconds_is_questioned() {

@@ -7,6 +7,7 @@
 //! (placeholders, missing keys). What each group of keys must be is checked
 //! in the file named after it.
 
+pub(crate) mod clock_changes;
 mod expectations;
 mod names;
 mod notices;
@@ -16,14 +17,17 @@ mod timing;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use jiff::tz::TimeZone;
 
 use crate::diagnostic::{Diagnostic, Span};
 use crate::job::template::Template;
 use crate::job::{
-    Concurrency, DEFAULT_RETRIES, DEFAULT_TIMEOUT, Job, Method, Notify, Request, Zone,
+    Concurrency, DEFAULT_RETRIES, DEFAULT_TIMEOUT, DEFAULT_TOKEN_WARNING, Job, Method, Notify,
+    Request, Zone,
 };
+use crate::jobfile::schema::Origin;
 use crate::jobfile::schema::{ConfigFile, JobEntry, Text};
 
 pub(super) use names::names;
@@ -39,6 +43,12 @@ pub(crate) struct Checked {
     pub(crate) state_dir: Option<PathBuf>,
     /// `global.stateUrl`, its placeholders not yet filled in.
     pub(crate) state_url: Option<Template>,
+    /// Which scheduler the file was written for.
+    pub(crate) origin: Origin,
+    /// `global.metricsFile`, resolved against the job file's directory.
+    pub(crate) metrics_file: Option<PathBuf>,
+    /// `global.tokenWarning`.
+    pub(crate) token_warning: Duration,
     pub(crate) diagnostics: Vec<Diagnostic>,
 }
 
@@ -70,10 +80,35 @@ pub(crate) fn check(
     base_dir: &Path,
     purpose: Purpose,
 ) -> Checked {
+    check_with(config, host_zone, base_dir, purpose, None)
+}
+
+/// Check a file cut down to the job to run (and `global`), for that run:
+/// `names` are the names of all the file's jobs, known to be unique, for
+/// `dependsOn` to name.
+pub(in crate::jobfile) fn check_one(
+    config: &ConfigFile,
+    names: &HashMap<&str, Span>,
+    host_zone: &TimeZone,
+    base_dir: &Path,
+) -> Checked {
+    check_with(config, host_zone, base_dir, Purpose::Use, Some(names))
+}
+
+fn check_with(
+    config: &ConfigFile,
+    host_zone: &TimeZone,
+    base_dir: &Path,
+    purpose: Purpose,
+    names: Option<&HashMap<&str, Span>>,
+) -> Checked {
     let mut checker = Checker {
         host_zone,
         base_dir,
-        purpose,
+        names,
+        // How the Node scheduler read the file is worth a warning only where
+        // the file may have been written for it.
+        compare_with_node: purpose == Purpose::Validate && !config.origin.is_jobrun(),
         zones: HashMap::new(),
         schedules: HashMap::new(),
         diagnostics: Vec::new(),
@@ -90,6 +125,17 @@ pub(crate) fn check(
         .state_url
         .as_ref()
         .and_then(|text| checker.state_url(text));
+    let metrics_file = config
+        .global
+        .metrics_file
+        .as_ref()
+        .and_then(|text| checker.metrics_file(text));
+    let token_warning = config
+        .global
+        .token_warning
+        .as_ref()
+        .and_then(|warning| checker.token_warning(warning))
+        .unwrap_or(DEFAULT_TOKEN_WARNING);
     let mut diagnostics = checker.diagnostics;
     if purpose == Purpose::Validate {
         diagnostics.extend(crate::jobfile::lint::job_file(config));
@@ -100,6 +146,9 @@ pub(crate) fn check(
         entries: config.jobs.len(),
         state_dir,
         state_url,
+        origin: config.origin.clone(),
+        metrics_file,
+        token_warning,
         diagnostics,
     }
 }
@@ -107,7 +156,10 @@ pub(crate) fn check(
 struct Checker<'a> {
     host_zone: &'a TimeZone,
     base_dir: &'a Path,
-    purpose: Purpose,
+    /// The names of the file's jobs when `check_one` checks one of them.
+    names: Option<&'a HashMap<&'a str, Span>>,
+    /// Whether to warn where the Node scheduler read the file differently.
+    compare_with_node: bool,
     /// Zones by name, looked up once per name, not once per job.
     zones: HashMap<String, Option<TimeZone>>,
     /// Schedules by text, with node-cron's differences described.
@@ -126,6 +178,18 @@ impl Checker<'_> {
                 configured: Some(name.value.clone()),
             })
         });
+        if let Some(seed) = global.splay_seed.as_ref().filter(|s| s.value.is_empty()) {
+            self.diagnostics.push(
+                Diagnostic::error("`splaySeed` cannot be empty", seed.span).with_help(
+                    "give the text each job's name is hashed with, such as the file's purpose (`billing`), or remove the key",
+                ),
+            );
+        }
+        // A wrong `global.splay` is said once, and splays no job.
+        let global_splay = global
+            .splay
+            .as_ref()
+            .filter(|splay| self.splay_length(splay));
         let default_headers = self.headers(&global.default_headers);
         let default_uses = std::mem::take(&mut self.uses);
         let mut inherited = self.inherited(global);
@@ -136,7 +200,14 @@ impl Checker<'_> {
             );
         }
 
-        let first_seen = self.unique_names(&config.jobs);
+        let own_names;
+        let first_seen = match self.names {
+            Some(names) => names,
+            None => {
+                own_names = self.unique_names(&config.jobs);
+                &own_names
+            }
+        };
 
         let mut jobs = Vec::with_capacity(config.jobs.len());
         for entry in &config.jobs {
@@ -151,11 +222,17 @@ impl Checker<'_> {
                     configured: None,
                 }),
             };
-            let job = self.job(entry, config, &default_headers, zone, &first_seen);
+            let job = self
+                .job(entry, config, &default_headers, zone, first_seen)
+                .and_then(|mut job| {
+                    let seed = global.splay_seed.as_ref().map_or("", |s| s.value.as_str());
+                    job.splay = self.splay(entry, global_splay, seed, &job.name, &job.schedule)?;
+                    Some(job)
+                });
             let mut uses = std::mem::take(&mut self.uses);
             let notices = self.notices(entry, &mut inherited);
             if let (Some(mut job), Some((notify, healthcheck, notice_uses))) = (job, notices) {
-                // After the request's: `Job::notice_use_of` relies on it.
+                // After the request's: `Job::uses_by_name` relies on it.
                 uses.extend(default_uses.iter().cloned());
                 uses.extend(notice_uses);
                 job.notify = notify;
@@ -223,21 +300,15 @@ impl Checker<'_> {
 
         let method = self.method(entry.method.as_ref(), Method::Get);
 
-        let mut headers = default_headers.to_vec();
-        for (header, template) in self.headers(&entry.headers) {
-            match headers
-                .iter_mut()
-                .find(|(h, _)| h.eq_ignore_ascii_case(&header))
-            {
-                Some(existing) => *existing = (header, template),
-                None => headers.push((header, template)),
-            }
-        }
+        let own_headers = self.headers(&entry.headers);
+        let headers = request::merge_headers(default_headers, own_headers);
 
         // A value with an error leaves the job unbuilt: a `Job` holds only
         // checked values.
         let body = self.body(entry.data.as_ref(), entry.body.as_ref(), method);
-        if let Some(node) = &entry.data {
+        if let Some(node) = &entry.data
+            && self.compare_with_node
+        {
             self.week_range(node);
         }
 
@@ -279,7 +350,10 @@ impl Checker<'_> {
             name: name?,
             span: entry.span,
             schedule: schedule?,
+            schedule_span: entry.schedule.as_ref().map_or(entry.span, |s| s.span),
             zone: zone?,
+            // Decided by `jobs`, with the job's name and schedule checked.
+            splay: None,
             request: Request {
                 method: method?,
                 url: url?,
@@ -345,6 +419,23 @@ impl Checker<'_> {
             .push(Diagnostic::error(format!("{owner} has no `{key}`"), span).with_help(help));
     }
 
+    /// `tokenWarning`: at most a year, the furthest `validate` looks ahead.
+    fn token_warning(
+        &mut self,
+        warning: &crate::jobfile::schema::Spanned<Duration>,
+    ) -> Option<Duration> {
+        const YEAR: Duration = Duration::from_secs(366 * 86_400);
+        if warning.value <= YEAR {
+            return Some(warning.value);
+        }
+        self.diagnostics.push(
+            Diagnostic::error("`tokenWarning` is longer than a year", warning.span).with_help(
+                "say how long before a token expires it is worth a warning, such as `14d`",
+            ),
+        );
+        None
+    }
+
     fn state_dir(&mut self, text: &Text) -> Option<PathBuf> {
         if text.value.trim().is_empty() {
             self.diagnostics.push(
@@ -392,6 +483,32 @@ impl Checker<'_> {
             return None;
         }
         Some(template)
+    }
+
+    /// `metricsFile`: a file's path, read from the job file's directory.
+    /// node_exporter's textfile collector reads only `*.prom` files, so
+    /// another name is worth a warning (a Pushgateway user has no use for
+    /// the file at all: `jobrun metrics` prints the text).
+    fn metrics_file(&mut self, text: &Text) -> Option<PathBuf> {
+        let value = text.value.trim();
+        if value.is_empty() || value.ends_with('/') {
+            self.diagnostics.push(
+                Diagnostic::error("`metricsFile` must name a file", text.span).with_help(
+                    "give the file node_exporter's textfile collector reads, such as `/var/lib/prometheus/node-exporter/jobrun.prom`",
+                ),
+            );
+            return None;
+        }
+        if !text.value.ends_with(".prom") {
+            self.diagnostics.push(
+                Diagnostic::warning(
+                    "node_exporter's textfile collector reads only files whose names end in `.prom`",
+                    text.span,
+                )
+                .with_help("name the file `....prom`, such as `jobrun.prom`"),
+            );
+        }
+        Some(self.base_dir.join(&text.value))
     }
 }
 
@@ -471,6 +588,28 @@ mod tests {
             let found = problem(&file(&format!("    {slip}: x\n")));
             assert_eq!(found.help, Some(format!("did you mean `{key}`?")), "{slip}");
         }
+    }
+
+    #[test]
+    fn metrics_file_is_read_from_the_job_files_directory_and_named_prom() {
+        let text = format!("global:\n  metricsFile: metrics/jobrun.prom\n{}", file(""));
+        let (config, _) = decode::decode(&text);
+        let checked = check(
+            &config,
+            &TimeZone::UTC,
+            Path::new(BASE_DIR),
+            Purpose::Validate,
+        );
+        assert!(checked.diagnostics.is_empty(), "{:?}", checked.diagnostics);
+        assert_eq!(
+            checked.metrics_file,
+            Some(PathBuf::from("/srv/jobs/metrics/jobrun.prom"))
+        );
+        let found = problem(&format!("global:\n  metricsFile: \"\"\n{}", file("")));
+        assert_eq!(found.message, "`metricsFile` must name a file");
+        let found = problem(&format!("global:\n  metricsFile: jobrun.txt\n{}", file("")));
+        assert!(!found.is_error());
+        assert!(found.message.contains("`.prom`"), "{}", found.message);
     }
 
     #[test]

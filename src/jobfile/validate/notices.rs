@@ -99,7 +99,7 @@ impl Checker<'_> {
         inherited: &mut Inherited,
     ) -> Option<Notices> {
         let mut uses = Uses::new();
-        let notify = match &entry.notify {
+        let notify = match entry.notify.as_deref() {
             Some(Switch::Off) => Some(Notify::default()),
             own => {
                 let own = match own {
@@ -366,12 +366,15 @@ mod tests {
         let jobs = jobs(&text);
         assert_eq!(jobs[0].use_of("SLACK_WEBHOOK_URL"), Span::new(4, 13, 20));
         assert_eq!(
-            jobs[2].notice_use_of("SLACK_WEBHOOK_URL"),
+            jobs[2].uses_by_name(true)["SLACK_WEBHOOK_URL"],
             Span::new(4, 13, 20)
         );
         // Used by the request and the healthcheck: each is found where it is.
         assert_eq!(jobs[0].use_of("HC_PING_KEY").line, 14);
-        assert_eq!(jobs[0].notice_use_of("HC_PING_KEY"), Span::new(9, 37, 14));
+        assert_eq!(
+            jobs[0].uses_by_name(true)["HC_PING_KEY"],
+            Span::new(9, 37, 14)
+        );
         // Notification variables stay out of what the request needs.
         assert!(!jobs[1].required_variables().contains("SLACK_WEBHOOK_URL"));
     }

@@ -5,14 +5,56 @@
 use std::path::PathBuf;
 
 use crate::diagnostic::{Diagnostic, Span};
-use crate::job::size;
 use crate::job::template::Template;
 use crate::job::{Body, DEFAULT_MAX_RESPONSE_BYTES, Data, Method, Redirects};
-use crate::jobfile::schema::{HeaderEntry, MAX_RESPONSE_BYTES, RedirectsEntry, Spanned, Text};
+use crate::jobfile::schema::{HeaderEntry, RedirectsEntry, Spanned, Text};
 use crate::jobfile::suggest;
 use crate::jobfile::yaml::{Node, Value};
 
 use super::Checker;
+
+/// A job's headers: `defaultHeaders`, each replaced by a header of the
+/// job's with the same name in any case (where it stood), then the job's
+/// others, a later one of the same name replacing an earlier one. Names
+/// are found through an index once there are more than a few, so a job
+/// with 100,000 headers is checked in linear time.
+pub(super) fn merge_headers(
+    defaults: &[(String, Template)],
+    own: Vec<(String, Template)>,
+) -> Vec<(String, Template)> {
+    let mut headers = defaults.to_vec();
+    // A job has a few headers: a search each is cheaper than an index.
+    if headers.len() + own.len() <= 16 {
+        for (name, template) in own {
+            match headers
+                .iter_mut()
+                .find(|(h, _)| h.eq_ignore_ascii_case(&name))
+            {
+                Some(existing) => *existing = (name, template),
+                None => headers.push((name, template)),
+            }
+        }
+        return headers;
+    }
+    let mut index: std::collections::HashMap<String, usize> = headers
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(i, (name, _))| (name.to_ascii_lowercase(), i))
+        .collect();
+    for (name, template) in own {
+        match index.entry(name.to_ascii_lowercase()) {
+            std::collections::hash_map::Entry::Occupied(at) => {
+                headers[*at.get()] = (name, template);
+            }
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(headers.len());
+                headers.push((name, template));
+            }
+        }
+    }
+    headers
+}
 
 impl Checker<'_> {
     /// `method` as written, or `default` when it is not.
@@ -83,6 +125,16 @@ impl Checker<'_> {
                         .with_help(
                             "header names are letters, digits and `-` (RFC 9110 section 5.1)",
                         ),
+                );
+                continue;
+            }
+            if let Some(why) = framing(&name.value) {
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        format!("header `{}` is set by jobrun itself", name.value),
+                        name.span,
+                    )
+                    .with_help(format!("remove it: {why}")),
                 );
                 continue;
             }
@@ -184,13 +236,20 @@ impl Checker<'_> {
         );
     }
 
-    /// The Node scheduler replaced `weekRange: current` in `data` with the
-    /// current week's dates; jobrun sends what is written.
+    /// The Node scheduler replaced `weekRange: current` in `data`, in any
+    /// mapping of it, with the current week's dates; jobrun sends what is
+    /// written.
     pub(super) fn week_range(&mut self, node: &Node) {
-        let Value::Map(entries) = &node.value else {
-            return;
+        let entries = match &node.value {
+            Value::Map(entries) => entries,
+            Value::Seq(items) => {
+                items.iter().for_each(|item| self.week_range(item));
+                return;
+            }
+            _ => return,
         };
         for (key, value) in entries {
+            self.week_range(value);
             if key.as_str() == Some("weekRange") && value.as_str() == Some("current") {
                 self.diagnostics.push(
                     Diagnostic::warning(
@@ -239,28 +298,9 @@ impl Checker<'_> {
         }
     }
 
-    /// `maxResponseBytes`, at most [`MAX_RESPONSE_BYTES`].
+    /// `maxResponseBytes`, in its range as decoding checked.
     pub(super) fn max_response_bytes(&mut self, limit: Option<&Spanned<u64>>) -> Option<u64> {
-        match limit {
-            None => Some(DEFAULT_MAX_RESPONSE_BYTES),
-            Some(limit) if limit.value > MAX_RESPONSE_BYTES => {
-                self.diagnostics.push(
-                    Diagnostic::error(
-                        format!(
-                            "`maxResponseBytes` is more than {}",
-                            size::format(MAX_RESPONSE_BYTES)
-                        ),
-                        limit.span,
-                    )
-                    .with_help(format!(
-                        "jobrun keeps the response body in memory: use at most {}",
-                        size::format(MAX_RESPONSE_BYTES)
-                    )),
-                );
-                None
-            }
-            Some(limit) => Some(limit.value),
-        }
+        Some(limit.map_or(DEFAULT_MAX_RESPONSE_BYTES, |l| l.value))
     }
 
     /// The certificate file's path, read from the job file's directory when
@@ -279,13 +319,34 @@ impl Checker<'_> {
     }
 }
 
+/// Why a header is the HTTP client's to write, not the job's, if it is:
+/// the message's framing and the connection's management (RFC 9112
+/// sections 6 and 9.6, RFC 9110 sections 7.2, 7.6.1 and 10.1.1). A job's
+/// `Content-Length: 5` with a longer body made the server's answer look
+/// invalid, and on a GET the server waited for a body until the timeout.
+fn framing(name: &str) -> Option<&'static str> {
+    let lower = name.to_ascii_lowercase();
+    Some(match lower.as_str() {
+        "content-length" => "jobrun sends the length of the body it sends",
+        "transfer-encoding" | "te" | "trailer" => {
+            "jobrun decides how the body is sent, as one piece with its length"
+        }
+        "host" => "jobrun sends the host of the url; put the host you mean in `url`",
+        "connection" | "keep-alive" | "proxy-connection" | "upgrade" => {
+            "jobrun manages its connections itself"
+        }
+        "expect" => "jobrun sends the body at once, without waiting for `100 Continue`",
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use std::path::Path;
 
     use super::*;
     use crate::diagnostic::Severity;
-    use crate::jobfile::validate::tests::{file, job, problem};
+    use crate::jobfile::validate::tests::{file, job, problem, problems};
 
     #[test]
     fn follow_redirects_takes_a_name_or_a_boolean() {
@@ -325,6 +386,45 @@ mod tests {
         assert_eq!(
             found.message,
             "`followRedirects` must be `none`, `same-origin`, `cross-origin`, true or false, found an integer"
+        );
+    }
+
+    #[test]
+    fn framing_headers_are_refused_wherever_headers_are_written() {
+        for name in [
+            "Content-Length",
+            "transfer-encoding",
+            "Host",
+            "CONNECTION",
+            "Keep-Alive",
+            "TE",
+            "Upgrade",
+            "Expect",
+        ] {
+            for text in [
+                file(&format!("    headers:\n      {name}: \"5\"\n")),
+                format!(
+                    "global:\n  defaultHeaders:\n    {name}: \"5\"\n{}",
+                    file("")
+                ),
+                file(&format!(
+                    "    notify:\n      onFailure: {{url: \"https://e.com/h\", headers: {{{name}: \"5\"}}}}\n"
+                )),
+            ] {
+                let found = problem(&text);
+                assert_eq!(
+                    found.message,
+                    format!("header `{name}` is set by jobrun itself"),
+                    "{text}"
+                );
+                assert!(found.help.unwrap().contains("remove it"), "{name}");
+            }
+        }
+        assert!(
+            problems(&file(
+                "    headers:\n      Content-Type: text/plain\n      X-Length: 5\n"
+            ))
+            .is_empty()
         );
     }
 
@@ -450,7 +550,7 @@ mod tests {
             ("2MiB", 2 * 1024 * 1024),
             ("1 MB", 1_000_000),
             ("10kB", 10_000),
-            ("1 GiB", MAX_RESPONSE_BYTES),
+            ("1 GiB", crate::job::MAX_RESPONSE_BYTES),
         ] {
             let job = job(&format!("    maxResponseBytes: {written}\n"));
             assert_eq!(job.request.max_response_bytes, bytes, "{written}");
@@ -461,7 +561,13 @@ mod tests {
     fn zero_max_response_bytes_is_an_error() {
         for written in ["0", "\"0 KiB\"", "-5"] {
             let found = problem(&file(&format!("    maxResponseBytes: {written}\n")));
-            assert_eq!(found.message, "`maxResponseBytes` must be more than 0");
+            assert_eq!(
+                found.message,
+                format!(
+                    "`maxResponseBytes` must be more than 0 and at most 1 GiB, found `{}`",
+                    written.trim_matches('"')
+                )
+            );
             assert_eq!(found.span, Some(Span::new(5, 23, written.len() as u32)));
         }
     }
@@ -482,13 +588,21 @@ mod tests {
     #[test]
     fn max_response_bytes_over_a_gibibyte_is_an_error() {
         let found = problem(&file("    maxResponseBytes: 2 GiB\n"));
-        assert_eq!(found.message, "`maxResponseBytes` is more than 1 GiB");
+        assert_eq!(
+            found.message,
+            "`maxResponseBytes` must be more than 0 and at most 1 GiB, found `2 GiB`"
+        );
         assert_eq!(
             found.help.as_deref(),
-            Some("jobrun keeps the response body in memory: use at most 1 GiB")
+            Some(
+                "write the most bytes to read, from 1 to 1 GiB, such as `maxResponseBytes: 1 MiB`"
+            )
         );
         let found = problem(&file("    maxResponseBytes: 99999999999999999999 B\n"));
-        assert_eq!(found.message, "`maxResponseBytes` is more than 1 GiB");
+        assert_eq!(
+            found.message,
+            "`maxResponseBytes` must be more than 0 and at most 1 GiB, found `99999999999999999999 B`"
+        );
     }
 
     #[test]

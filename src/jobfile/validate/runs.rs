@@ -69,19 +69,11 @@ impl Checker<'_> {
                 }
             },
         };
-        let minutes = match &entry.window_minutes {
-            Some(w) if w.value == 0 => {
-                self.diagnostics.push(
-                    Diagnostic::error("`windowMinutes` must be at least 1", w.span).with_help(
-                        format!("leave it out for the default of {DEFAULT_WINDOW_MINUTES} minutes"),
-                    ),
-                );
-                ok = false;
-                0
-            }
-            Some(w) => w.value,
-            None => DEFAULT_WINDOW_MINUTES,
-        };
+        // `windowMinutes` is at least 1, as decoding checked.
+        let minutes = entry
+            .window_minutes
+            .as_ref()
+            .map_or(DEFAULT_WINDOW_MINUTES, |w| w.value);
         ok.then(|| Dependency {
             job: job.value.clone(),
             window: std::time::Duration::from_secs(u64::from(minutes) * 60),
@@ -109,19 +101,10 @@ impl Checker<'_> {
         found
     }
 
-    /// `historyLimit`: at least 1, the run that decides `status`.
+    /// `historyLimit`: at least 1 (as decoding checked), the run that
+    /// decides `status`.
     pub(super) fn history_limit(&mut self, limit: Option<&Spanned<u32>>) -> Option<u32> {
-        match limit {
-            None => Some(DEFAULT_HISTORY_LIMIT),
-            Some(limit) if limit.value == 0 => {
-                self.diagnostics.push(
-                    Diagnostic::error("`historyLimit` must be at least 1", limit.span)
-                        .with_help("the last run decides `status`, `dependsOn` and `catch-up`: keep at least 1, or remove the key to keep 100"),
-                );
-                None
-            }
-            Some(limit) => Some(limit.value),
-        }
+        Some(limit.map_or(DEFAULT_HISTORY_LIMIT, |l| l.value))
     }
 }
 
@@ -156,6 +139,9 @@ mod tests {
     #[test]
     fn zero_history_limit_is_an_error() {
         let found = problem(&file("    historyLimit: 0\n"));
-        assert_eq!(found.message, "`historyLimit` must be at least 1");
+        assert_eq!(
+            found.message,
+            "`historyLimit` must be a whole number from 1 to 100000, found `0`"
+        );
     }
 }

@@ -9,12 +9,13 @@ use jiff::tz::TimeZone;
 use crate::diagnostic::Diagnostic;
 use crate::job::duration;
 use crate::job::{DEFAULT_MAX_RETRY_DELAY, DEFAULT_RETRY_DELAY, DEFAULT_TIMEOUT};
-use crate::jobfile::schema::{JobEntry, Spanned, Text};
+use crate::jobfile::schema::{JobEntry, Spanned, Switch, Text};
 use crate::jobfile::suggest;
 use crate::schedule::node_cron;
+use crate::schedule::splay::{self, Splay};
 use crate::schedule::{Schedule, ScheduleError};
 
-use super::{Checker, Purpose};
+use super::Checker;
 
 /// A schedule's text, read once: the schedule or why it is not one, and
 /// how the Node scheduler read it differently.
@@ -23,7 +24,7 @@ pub(super) type ScheduleReading = (Result<Schedule, ScheduleError>, Vec<String>)
 impl Checker<'_> {
     pub(super) fn schedule(&mut self, text: &Text) -> Option<Schedule> {
         // Files repeat a few schedules many times: read each text once.
-        let compare = self.purpose == Purpose::Validate;
+        let compare = self.compare_with_node;
         let (parsed, differences) = self
             .schedules
             .entry(text.value.clone())
@@ -95,6 +96,95 @@ impl Checker<'_> {
             );
         }
         found
+    }
+
+    /// A splay's own bounds, wherever it is written: whole seconds (the
+    /// offsets are), and at most an hour.
+    pub(super) fn splay_length(&mut self, splay: &Spanned<Duration>) -> bool {
+        let problem = if splay.value.subsec_nanos() != 0 {
+            Diagnostic::error(
+                format!(
+                    "`splay` ({}) is not a whole number of seconds",
+                    duration::format(splay.value)
+                ),
+                splay.span,
+            )
+            .with_help("splay offsets are whole seconds: write the splay in seconds, such as `90s`")
+        } else if splay.value > splay::MAX {
+            Diagnostic::error(
+                format!(
+                    "`splay` ({}) is longer than an hour",
+                    duration::format(splay.value)
+                ),
+                splay.span,
+            )
+            .with_help("a splay spreads runs written for the same minute over a few minutes; to run at another time of day, change the schedule")
+        } else {
+            return true;
+        };
+        self.diagnostics.push(problem);
+        false
+    }
+
+    /// The job's splay: its own (`false` for none), else `global`'s, and
+    /// shorter than the shortest time between two of the schedule's runs,
+    /// or a run would start after the next one was due. `None` when it is
+    /// wrong (said at its place).
+    pub(super) fn splay(
+        &mut self,
+        entry: &JobEntry,
+        global: Option<&Spanned<Duration>>,
+        seed: &str,
+        name: &str,
+        schedule: &Schedule,
+    ) -> Option<Option<Splay>> {
+        let (length, own) = match &entry.splay {
+            Some(Switch::Off) => return Some(None),
+            Some(Switch::On(own)) => {
+                if !self.splay_length(own) {
+                    return None;
+                }
+                (own, true)
+            }
+            None => match global {
+                Some(global) => (global, false),
+                None => return Some(None),
+            },
+        };
+        let shortest = splay::shortest_interval(schedule);
+        if length.value < shortest {
+            return Some(Some(Splay::new(length.value, seed, name)));
+        }
+        let (length_text, shortest_text) =
+            (duration::format(length.value), duration::format(shortest));
+        let problem = if own {
+            Diagnostic::error(
+                format!(
+                    "`splay` ({length_text}) is not shorter than the {shortest_text} between runs of `{}`",
+                    schedule.text().trim()
+                ),
+                length.span,
+            )
+            .with_help(format!(
+                "a run would start after the next one was due: make the splay shorter than {shortest_text}"
+            ))
+        } else {
+            Diagnostic::error(
+                format!(
+                    "`global.splay` ({length_text}) is not shorter than the {shortest_text} between runs of job `{name}`"
+                ),
+                length.span,
+            )
+            .with_help(format!(
+                "give job `{name}` its own shorter `splay`, or `splay: false` for none"
+            ))
+        };
+        let problem = match &entry.schedule {
+            Some(text) if !own => problem.with_related(text.span, "the job's schedule"),
+            _ => problem,
+        };
+        self.diagnostics.push(problem);
+        None
     }
 
     /// A deadline shorter than one attempt's timeout is allowed (the run
@@ -192,7 +282,10 @@ mod tests {
     #[test]
     fn zero_deadline_is_an_error() {
         let found = problem(&file("    deadline: 0\n"));
-        assert_eq!(found.message, "`deadline` must be more than 0");
+        assert_eq!(
+            found.message,
+            "`deadline` must be more than 0 and at most 168h, found `0`"
+        );
     }
 
     #[test]
@@ -271,5 +364,73 @@ mod tests {
         let job = job("    maxRetryDelay: 500ms\n");
         assert_eq!(job.retry_delay, Duration::from_millis(500));
         assert_eq!(job.max_retry_delay, Duration::from_millis(500));
+    }
+
+    #[test]
+    fn a_job_gets_its_own_splay_or_the_global_one_or_none() {
+        let own = job("    splay: 59s\n").splay.unwrap();
+        assert_eq!(own.length, Duration::from_secs(59));
+        assert!(own.offset < own.length);
+        let text = |extra: &str| {
+            format!(
+                "global:\n  splay: 90s\njobs:\n  - name: a\n    schedule: \"0 * * * *\"\n    url: \"https://e.com/x\"\n{extra}"
+            )
+        };
+        let checked = |text: &str| {
+            let (config, found) = crate::jobfile::decode::decode(text);
+            assert!(found.is_empty(), "{found:#?}");
+            let checked = crate::jobfile::validate::check(
+                &config,
+                &jiff::tz::TimeZone::UTC,
+                std::path::Path::new("/srv"),
+                crate::jobfile::validate::Purpose::Validate,
+            );
+            assert!(checked.diagnostics.is_empty(), "{:#?}", checked.diagnostics);
+            checked.jobs.into_iter().next().unwrap()
+        };
+        let global = checked(&text("")).splay.unwrap();
+        assert_eq!(global.length, Duration::from_secs(90));
+        assert_eq!(checked(&text("    splay: false\n")).splay, None);
+        // The seed moves the offset; the same file gives the same one.
+        let seeded = text("").replace("  splay: 90s\n", "  splay: 59m\n  splaySeed: billing\n");
+        let plain = text("").replace("  splay: 90s\n", "  splay: 59m\n");
+        assert_ne!(checked(&seeded).splay, checked(&plain).splay);
+        assert_eq!(checked(&plain).splay, checked(&plain).splay);
+    }
+
+    #[test]
+    fn a_splay_not_shorter_than_the_runs_interval_is_an_error() {
+        let found = problem(&file("    splay: 1m\n"));
+        assert_eq!(found.severity, Severity::Error);
+        assert_eq!(
+            found.message,
+            "`splay` (1m) is not shorter than the 1m between runs of `* * * * *`"
+        );
+        assert_eq!(found.span, Some(Span::new(5, 12, 2)));
+        job("    splay: 59s\n");
+        // Global: said at `global.splay`, naming the job.
+        let text = "global:\n  splay: 2m\njobs:\n  - name: a\n    schedule: \"* * * * *\"\n    url: \"https://e.com\"\n";
+        let found = problem(text);
+        assert_eq!(
+            found.message,
+            "`global.splay` (2m) is not shorter than the 1m between runs of job `a`"
+        );
+        assert_eq!(found.span, Some(Span::new(2, 10, 2)));
+        assert_eq!(found.related.unwrap().0, Span::new(5, 15, 11));
+    }
+
+    #[test]
+    fn a_splay_is_whole_seconds_and_at_most_an_hour() {
+        let hourly = |extra: &str| file(extra).replace("\"* * * * *\"", "\"0 0 * * *\"");
+        let found = problem(&hourly("    splay: 1500ms\n"));
+        assert_eq!(
+            found.message,
+            "`splay` (1s 500ms) is not a whole number of seconds"
+        );
+        let found = problem(&hourly("    splay: 61m\n"));
+        assert_eq!(found.message, "`splay` (1h 1m) is longer than an hour");
+        let found = problem(&format!("global:\n  splay: 2h\n{}", hourly("")));
+        assert_eq!(found.message, "`splay` (2h) is longer than an hour");
+        job("    splay: false\n");
     }
 }

@@ -15,7 +15,7 @@ use crate::state::alerts::{self, AlertDecision, AlertPolicy, AlertState, Claim, 
 use crate::state::error::StoreError;
 use crate::state::postgres::{Connection, Shared, Work};
 use crate::state::record::{self, Delivery, NoticeKind, Outcome, Record, Trigger};
-use crate::state::{ClaimedBy, History};
+use crate::state::{ClaimedBy, Count, History};
 
 /// The history in a PostgreSQL database.
 pub(crate) struct Store {
@@ -292,6 +292,59 @@ impl History for Store {
         })
     }
 
+    fn counts(&self) -> Result<Vec<Count>, StoreError> {
+        let mut connection = Connection::lock(&self.connection);
+        connection.ready(true)?;
+        let rows = connection.transaction(move |tx| {
+            Box::pin(async move {
+                tx.query_typed(
+                    "SELECT job, outcome, sum(runs)::int8 FROM ( \
+                         SELECT job, outcome, count(*) AS runs FROM jobrun_runs \
+                         GROUP BY job, outcome \
+                         UNION ALL SELECT job, outcome, runs FROM jobrun_pruned) AS counted \
+                     GROUP BY job, outcome ORDER BY job, outcome",
+                    &[],
+                )
+                .await
+            })
+        })?;
+        rows.iter()
+            .map(|r| {
+                let outcome: String = r.try_get(1).map_err(|e| e.to_string())?;
+                Ok(Count {
+                    job: r.try_get(0).map_err(|e| e.to_string())?,
+                    outcome: Outcome::parse(&outcome)
+                        .ok_or_else(|| format!("a row holds an unknown outcome `{outcome}`"))?,
+                    runs: r.try_get::<_, i64>(2).map_err(|e| e.to_string())?.max(0) as u64,
+                })
+            })
+            .collect::<Result<Vec<Count>, String>>()
+            .map_err(|reason| StoreError::Database {
+                target: connection.shown.clone(),
+                reason,
+            })
+    }
+
+    fn since_last_success(&self) -> Result<Vec<Record>, StoreError> {
+        // Each job's last success found through `jobrun_runs_by_outcome`,
+        // and the rows after it through the primary key.
+        self.select(
+            format!(
+                "WITH last AS (SELECT jobs.job, coalesce((SELECT max(id) FROM jobrun_runs AS s \
+                     WHERE s.job = jobs.job AND s.outcome = 'succeeded'), 0) AS id \
+                     FROM (SELECT DISTINCT job FROM jobrun_runs) AS jobs) \
+                 SELECT {COLUMNS} FROM jobrun_runs WHERE id IN ( \
+                     SELECT r.id FROM last JOIN jobrun_runs AS r \
+                         ON r.job = last.job AND r.id >= last.id \
+                     UNION ALL \
+                     SELECT r.id FROM last JOIN jobrun_runs AS r \
+                         ON r.job = last.job AND r.outcome = 'running' AND r.id < last.id) \
+                 ORDER BY id DESC"
+            ),
+            Vec::new(),
+        )
+    }
+
     fn claim(
         &mut self,
         job: &str,
@@ -426,11 +479,20 @@ pub(crate) async fn insert(
     Ok(rows.len() as u64)
 }
 
-/// Keep only the newest `keep` rows of `job`.
+/// Keep only the newest `keep` rows of `job`, counting the runs that go
+/// in `jobrun_pruned`, as SQLite does (`state::sqlite::history`): a row
+/// still `running` is not counted, its run is when it ends. Each row
+/// deleted is counted by the one transaction that deleted it, however
+/// many hosts prune the job at once.
 async fn prune(tx: &Transaction<'_>, job: &str, keep: u32) -> Result<(), tokio_postgres::Error> {
     tx.query_typed(
-        "DELETE FROM jobrun_runs WHERE job = $1 AND id <= \
-         (SELECT id FROM jobrun_runs WHERE job = $1 ORDER BY id DESC OFFSET $2 LIMIT 1)",
+        "WITH gone AS (DELETE FROM jobrun_runs WHERE job = $1 AND id <= \
+             (SELECT id FROM jobrun_runs WHERE job = $1 ORDER BY id DESC OFFSET $2 LIMIT 1) \
+             RETURNING job, outcome) \
+         INSERT INTO jobrun_pruned (job, outcome, runs) \
+         SELECT job, outcome, count(*) FROM gone WHERE outcome <> 'running' \
+         GROUP BY job, outcome \
+         ON CONFLICT (job, outcome, source) DO UPDATE SET runs = jobrun_pruned.runs + excluded.runs",
         &[(&job, Type::TEXT), (&i64::from(keep), Type::INT8)],
     )
     .await?;

@@ -142,11 +142,17 @@ impl Locks for Leases {
         }
     }
 
-    fn share(&mut self, job: &str, holder_: &Holder) -> Option<(RunLock, bool)> {
-        match self.try_take(job, holder_, false) {
-            Ok(Ok(alone)) => Some((self.guard(job, holder_).ok()?, alone)),
+    /// A lease that cannot be had is `Ok(None)`: what is wrong with the
+    /// server is said with the history.
+    fn share(
+        &mut self,
+        job: &str,
+        holder_: &Holder,
+    ) -> Result<Option<(RunLock, bool)>, StoreError> {
+        Ok(match self.try_take(job, holder_, false) {
+            Ok(Ok(alone)) => self.guard(job, holder_).ok().map(|lock| (lock, alone)),
             _ => None,
-        }
+        })
     }
 
     /// A run's lease is its own (the key is the job and the run id) and

@@ -68,6 +68,21 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         expires_at TIMESTAMPTZ NOT NULL,
         PRIMARY KEY (job, run_id)
     );",
+    // 2: how many runs of each job and outcome `historyLimit` pruned, as
+    // SQLite's schema 4 keeps them, so that counts of runs keep growing
+    // however few rows are kept (the metrics' `jobrun_runs_total` is a
+    // counter). `source` is empty for the runs this database pruned; a
+    // history `copy-history` brought in keeps its own count under the name
+    // of the file it came from, replaced, not added to, when copied again.
+    // The index finds each job's last success without reading every row.
+    "CREATE TABLE jobrun_pruned (
+        job     TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        source  TEXT NOT NULL DEFAULT '',
+        runs    BIGINT NOT NULL,
+        PRIMARY KEY (job, outcome, source)
+    );
+    CREATE INDEX jobrun_runs_by_outcome ON jobrun_runs (job, outcome, id);",
 ];
 
 /// The schema version this jobrun writes.

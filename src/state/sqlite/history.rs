@@ -9,100 +9,25 @@ use crate::state::alerts::{self, AlertDecision, AlertPolicy, AlertState, Claim, 
 use crate::state::error::StoreError;
 use crate::state::record::{self, Delivery, NoticeKind, Outcome, Record, Trigger};
 use crate::state::sqlite::{Store, classify};
-use crate::state::{ClaimedBy, History};
+use crate::state::{ClaimedBy, Count, History};
 
 /// The `runs` columns a run is written to and read from, in [`row`]'s order.
-const COLUMNS: &str = "run_id, job, triggered_by, scheduled_at, started_at, ended_at, attempts, \
+pub(super) const COLUMNS: &str = "run_id, job, triggered_by, scheduled_at, started_at, ended_at, attempts, \
                        status, outcome, reason, error_class, error, duration_ms, notice, \
                        notice_result, notice_error, ping_error, host";
 
 impl Store {
-    fn select(&self, sql: &str, params: impl rusqlite::Params) -> Result<Vec<Record>, StoreError> {
+    pub(super) fn select(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<Vec<Record>, StoreError> {
         let read = || -> rusqlite::Result<Vec<Record>> {
             let mut statement = self.conn.prepare(sql)?;
             let rows = statement.query_map(params, row)?;
             rows.collect()
         };
         read().map_err(|e| classify(&self.path, e))
-    }
-}
-
-/// Everything a history holds, to copy elsewhere: the runs in the order
-/// they were added, what the notifications know of each job, and the
-/// claims of scheduled instants.
-pub(crate) struct Contents {
-    pub(crate) runs: Vec<Record>,
-    pub(crate) alerts: Vec<(String, AlertState)>,
-    pub(crate) claims: Vec<ClaimRow>,
-}
-
-/// A claim of a scheduled instant, as kept.
-pub(crate) struct ClaimRow {
-    pub(crate) job: String,
-    pub(crate) scheduled_at: Timestamp,
-    pub(crate) run_id: String,
-    pub(crate) host: String,
-    pub(crate) claimed_at: Timestamp,
-}
-
-impl Store {
-    /// Everything this history holds.
-    pub(crate) fn contents(&self) -> Result<Contents, StoreError> {
-        self.check_version()?;
-        let runs = self.select(&format!("SELECT {COLUMNS} FROM runs ORDER BY id"), [])?;
-        type Alerts = Vec<(String, AlertState)>;
-        let read = || -> rusqlite::Result<(Alerts, Vec<ClaimRow>)> {
-            let when = |t: Option<String>| t.and_then(|t| t.parse::<Timestamp>().ok());
-            let mut statement = self
-                .conn
-                .prepare("SELECT job, failing, told, last_sent FROM alerts ORDER BY job")?;
-            let alerts = statement
-                .query_map([], |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        AlertState {
-                            failing: r.get(1)?,
-                            told: r.get(2)?,
-                            last_sent: when(r.get(3)?),
-                        },
-                    ))
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            let mut statement = self.conn.prepare(
-                "SELECT job, scheduled_at, run_id, host, claimed_at FROM claims ORDER BY job, scheduled_at",
-            )?;
-            let claims = statement
-                .query_map([], |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        when(r.get(1)?),
-                        r.get::<_, String>(2)?,
-                        r.get::<_, String>(3)?,
-                        when(r.get(4)?),
-                    ))
-                })?
-                .filter_map(|row| match row {
-                    Ok((job, Some(scheduled_at), run_id, host, Some(claimed_at))) => {
-                        Some(Ok(ClaimRow {
-                            job,
-                            scheduled_at,
-                            run_id,
-                            host,
-                            claimed_at,
-                        }))
-                    }
-                    Ok(_) => None,
-                    Err(e) => Some(Err(e)),
-                })
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok((alerts, claims))
-        };
-        let (alerts, claims) = read().map_err(|e| classify(&self.path, e))?;
-        Ok(Contents {
-            runs,
-            alerts,
-            claims,
-        })
     }
 }
 
@@ -287,6 +212,53 @@ impl History for Store {
         })
     }
 
+    /// How many runs of each job the history has recorded, by outcome:
+    /// the rows kept and the runs pruned.
+    fn counts(&self) -> Result<Vec<Count>, StoreError> {
+        self.check_version()?;
+        let read = || -> rusqlite::Result<Vec<Count>> {
+            let mut statement = self.conn.prepare(
+                "SELECT job, outcome, sum(runs) FROM ( \
+                     SELECT job, outcome, count(*) AS runs FROM runs GROUP BY job, outcome \
+                     UNION ALL SELECT job, outcome, runs FROM pruned) \
+                 GROUP BY job, outcome ORDER BY job, outcome",
+            )?;
+            let rows = statement.query_map([], count)?;
+            rows.collect()
+        };
+        read().map_err(|e| classify(&self.path, e))
+    }
+
+    /// Every job's runs from its last success on, and every run still
+    /// `running`, newest first.
+    fn since_last_success(&self) -> Result<Vec<Record>, StoreError> {
+        self.check_version()?;
+        let names: Vec<String> = COLUMNS
+            .split(", ")
+            .map(|c| format!("runs.{}", c.trim()))
+            .collect();
+        let columns = names.join(", ");
+        // The rows come in id order, newest first: the id is selected after
+        // the columns a row is read from.
+        let id = names.len() + 1;
+        // Each job's last success and the rows after it found through the
+        // indexes, not by reading every row.
+        self.select(
+            &format!(
+                "WITH jobs AS (SELECT DISTINCT job FROM runs), \
+                 last AS (SELECT job, coalesce((SELECT max(id) FROM runs AS r \
+                     WHERE r.job = jobs.job AND r.outcome = 'succeeded'), 0) AS id FROM jobs) \
+                 SELECT {columns}, runs.id FROM last CROSS JOIN runs \
+                     ON runs.job = last.job AND runs.id >= last.id \
+                 UNION ALL \
+                 SELECT {columns}, runs.id FROM last CROSS JOIN runs \
+                     ON runs.job = last.job AND runs.outcome = 'running' AND runs.id < last.id \
+                 ORDER BY {id} DESC"
+            ),
+            [],
+        )
+    }
+
     /// Whether any run of `job` is recorded at all.
     fn knows(&self, job: &str) -> Result<bool, StoreError> {
         self.check_version()?;
@@ -298,6 +270,22 @@ impl History for Store {
             .map(|found| found.is_some())
             .map_err(|e| classify(&self.path, e))
     }
+}
+
+/// A row of job, outcome and a number of runs.
+pub(super) fn count(row: &rusqlite::Row) -> rusqlite::Result<Count> {
+    let outcome: String = row.get(1)?;
+    Ok(Count {
+        job: row.get(0)?,
+        outcome: Outcome::parse(&outcome).ok_or_else(|| {
+            rusqlite::Error::FromSqlConversionFailure(
+                1,
+                rusqlite::types::Type::Text,
+                format!("unknown outcome `{outcome}`").into(),
+            )
+        })?,
+        runs: row.get::<_, i64>(2)?.max(0) as u64,
+    })
 }
 
 /// Keep only the claims of `job`'s newest `keep` instants.
@@ -357,13 +345,24 @@ fn insert(tx: &rusqlite::Transaction, run: &Record) -> rusqlite::Result<usize> {
     )
 }
 
-/// Keep only the newest `keep` rows of `job`.
+/// Keep only the newest `keep` rows of `job`, counting the runs that go
+/// in `pruned`. A row still `running` is not counted: its run is counted
+/// when it ends (`finish` adds its row again), or when it is found to have
+/// died, if its row is still there then.
 fn prune(tx: &rusqlite::Transaction, job: &str, keep: u32) -> rusqlite::Result<usize> {
+    const OLDER: &str = "job = ?1 AND id <= \
+        (SELECT id FROM runs WHERE job = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)";
+    let params = rusqlite::params![job, i64::from(keep)];
     tx.execute(
-        "DELETE FROM runs WHERE job = ?1 AND id <= \
-         (SELECT id FROM runs WHERE job = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
-        rusqlite::params![job, i64::from(keep)],
-    )
+        &format!(
+            "INSERT INTO pruned (job, outcome, runs) \
+             SELECT job, outcome, count(*) FROM runs \
+             WHERE {OLDER} AND outcome <> 'running' GROUP BY job, outcome \
+             ON CONFLICT (job, outcome) DO UPDATE SET runs = runs + excluded.runs"
+        ),
+        params,
+    )?;
+    tx.execute(&format!("DELETE FROM runs WHERE {OLDER}"), params)
 }
 
 fn row(row: &rusqlite::Row) -> rusqlite::Result<Record> {
@@ -476,6 +475,111 @@ mod tests {
         };
         assert_eq!(ids("a"), ["a4", "a3", "a2"]);
         assert_eq!(ids("b").len(), 5);
+    }
+
+    /// Runs of `job` by outcome: the rows kept and the runs pruned.
+    fn totals(store: &Store, job: &str) -> Vec<(Outcome, u64)> {
+        let mut totals: Vec<(Outcome, u64)> = store
+            .counts()
+            .unwrap()
+            .into_iter()
+            .filter(|c| c.job == job)
+            .map(|c| (c.outcome, c.runs))
+            .collect();
+        totals.sort_by_key(|(o, _)| o.as_str());
+        totals
+    }
+
+    #[test]
+    fn runs_pruned_are_still_counted_by_outcome() {
+        let (_temp, dir) = dir();
+        let mut store = Store::open(&dir).unwrap();
+        let outcomes = [
+            Outcome::Succeeded,
+            Outcome::Failed,
+            Outcome::Succeeded,
+            Outcome::Busy,
+            Outcome::Succeeded,
+        ];
+        for (i, outcome) in outcomes.into_iter().enumerate() {
+            let r = run(&format!("a{i}"), "a", "2025-03-07T18:30:00Z", outcome);
+            store.add(&r, 2, false).unwrap();
+        }
+        assert_eq!(store.recent(Some("a"), 100).unwrap().len(), 2);
+        assert_eq!(
+            totals(&store, "a"),
+            [
+                (Outcome::Busy, 1),
+                (Outcome::Failed, 1),
+                (Outcome::Succeeded, 3)
+            ]
+        );
+        // A row pruned while its run is going is counted when it ends.
+        let mut going = run("going", "a", "2025-03-07T18:40:00Z", Outcome::Running);
+        store.add(&going, 1, false).unwrap();
+        store
+            .add(
+                &run("b", "a", "2025-03-07T18:41:00Z", Outcome::Skipped),
+                1,
+                false,
+            )
+            .unwrap();
+        assert_eq!(
+            totals(&store, "a"),
+            [
+                (Outcome::Busy, 1),
+                (Outcome::Failed, 1),
+                (Outcome::Skipped, 1),
+                (Outcome::Succeeded, 3)
+            ]
+        );
+        going.outcome = Outcome::Failed;
+        store
+            .finish(
+                &mut going,
+                1,
+                &AlertPolicy::default(),
+                at("2025-03-07T18:42:00Z"),
+            )
+            .unwrap();
+        assert_eq!(
+            totals(&store, "a"),
+            [
+                (Outcome::Busy, 1),
+                (Outcome::Failed, 2),
+                (Outcome::Skipped, 1),
+                (Outcome::Succeeded, 3)
+            ]
+        );
+    }
+
+    #[test]
+    fn since_the_last_success_reads_each_jobs_newest_rows_and_every_run_going() {
+        let (_temp, dir) = dir();
+        let mut store = Store::open(&dir).unwrap();
+        use Outcome::*;
+        let rows = [
+            ("1", "a", Failed),
+            ("2", "a", Running),
+            ("3", "a", Succeeded),
+            ("4", "a", Failed),
+            ("5", "a", Skipped),
+            ("6", "b", Failed),
+            ("7", "b", Failed),
+            ("8", "c", Succeeded),
+        ];
+        for (id, job, outcome) in rows {
+            store
+                .add(&run(id, job, "2025-03-07T18:30:00Z", outcome), 100, false)
+                .unwrap();
+        }
+        let ids: Vec<String> = store
+            .since_last_success()
+            .unwrap()
+            .into_iter()
+            .map(|r| r.run_id)
+            .collect();
+        assert_eq!(ids, ["8", "7", "6", "5", "4", "3", "2"]);
     }
 
     #[test]

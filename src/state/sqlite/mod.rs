@@ -14,10 +14,10 @@
 //!
 //! [`History`]: crate::state::History
 
-pub(crate) mod history;
+pub(crate) mod contents;
+mod history;
 mod schema;
 
-use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -25,7 +25,7 @@ use rusqlite::config::DbConfig;
 use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior};
 
 use crate::files::io_reason;
-use crate::state::dir::StateDir;
+use crate::state::dir::{self, OpenError, StateDir};
 use crate::state::error::StoreError;
 use crate::state::sqlite::schema::SCHEMA_VERSION;
 
@@ -45,40 +45,47 @@ pub struct Store {
 impl Store {
     /// Open the history in `dir`, creating the directory (mode 0700) and
     /// the database (mode 0600) on first use, and bringing the schema up
-    /// to date.
+    /// to date. A directory someone else controls, or a link where a file
+    /// of the history belongs, is refused before anything is written.
     pub fn open(dir: &StateDir) -> Result<Store, StoreError> {
-        dir.create().map_err(|e| StoreError::Directory {
-            path: dir.path.clone(),
-            reason: dir.why_not_created(&e),
-        })?;
+        dir.prepare()?;
         let path = dir.path.join(FILE_NAME);
-        // Made here, not by SQLite, for its mode: SQLite gives the -wal and
-        // -shm files the database's mode. `create` without `truncate`
-        // leaves an existing file untouched.
-        std::fs::OpenOptions::new()
-            .append(true)
-            .create(true)
-            .mode(0o600)
-            .open(&path)
-            .map_err(|e| StoreError::Unusable {
+        // Made here, not by SQLite, for its mode (SQLite gives the -wal and
+        // -shm files the database's) and to open it without following a
+        // link: SQLite resolves a link in the database's name and opens
+        // where it points. The -wal and -shm files SQLite opens itself,
+        // with O_NOFOLLOW; a link there is named before it tries.
+        dir::open_file(&path).map_err(|e| match e {
+            OpenError::Distrusted(why) => StoreError::Unsafe {
+                path: path.clone(),
+                why,
+            },
+            OpenError::Io(e) => StoreError::Unusable {
                 path: path.clone(),
                 reason: io_reason(&e),
-            })?;
+            },
+        })?;
         Store::connect(path)
     }
 
     /// Open the history in `dir` if it exists, creating nothing: for
     /// commands that only read it.
-    pub(crate) fn open_existing(dir: &Path) -> Result<Option<Store>, StoreError> {
-        let path = dir.join(FILE_NAME);
+    pub(crate) fn open_existing(dir: &StateDir) -> Result<Option<Store>, StoreError> {
+        if !dir.check_existing()? {
+            return Ok(None);
+        }
+        let path = dir.path.join(FILE_NAME);
         // "Cannot tell" is not "absent": a directory this user may not
         // read must not look like a job that never ran.
-        match path.try_exists() {
-            Ok(true) => Store::connect(path).map(Some),
-            Ok(false) => Ok(None),
-            // A file where the directory should be is a slip (the
-            // database itself given as the directory), not an empty
-            // history: it would report every job as never having failed.
+        match std::fs::symlink_metadata(&path) {
+            Ok(_) => {
+                dir::check_file(&path).map_err(|why| StoreError::Unsafe {
+                    path: path.clone(),
+                    why,
+                })?;
+                Store::connect(path).map(Some)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(StoreError::Unusable {
                 reason: io_reason(&e),
                 path,
@@ -87,6 +94,12 @@ impl Store {
     }
 
     fn connect(path: PathBuf) -> Result<Store, StoreError> {
+        for suffix in ["-wal", "-shm", "-journal"] {
+            let mut side = path.clone().into_os_string();
+            side.push(suffix);
+            let side = PathBuf::from(side);
+            dir::check_file(&side).map_err(|why| StoreError::Unsafe { path: side, why })?;
+        }
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let fail = |e| classify(&path, e);
         let conn = Connection::open_with_flags(&path, flags).map_err(fail)?;
@@ -266,7 +279,7 @@ mod tests {
     #[test]
     fn a_file_that_is_not_a_database_is_reported_and_left_as_it_was() {
         let (_temp, dir) = dir();
-        dir.create().unwrap();
+        dir.prepare().unwrap();
         let path = dir.path.join(FILE_NAME);
         let junk = b"this is not an SQLite database, and it is longer than a header ....................................................................".repeat(40);
         std::fs::write(&path, &junk).unwrap();
@@ -312,7 +325,7 @@ mod tests {
     #[test]
     fn opening_an_absent_history_to_read_creates_nothing() {
         let (_temp, dir) = dir();
-        assert!(Store::open_existing(&dir.path).unwrap().is_none());
+        assert!(Store::open_existing(&dir).unwrap().is_none());
         assert!(!dir.path.exists());
     }
 }

@@ -55,7 +55,20 @@ const MIGRATIONS: &[&str] = &[
     // it.
     "UPDATE runs SET outcome = 'died'
         WHERE outcome = 'interrupted' AND ended_at IS NULL;",
-    // 4: the host each run ran on, and the claims that give a scheduled
+    // 4: how many runs of each job and outcome `historyLimit` pruned, so
+    // that counts of runs keep growing however few rows are kept (the
+    // metrics' `jobrun_runs_total` is a counter). Runs pruned before this
+    // version are not known. The index lets the metrics, written after
+    // every run, count each job's runs and find its last success without
+    // reading every row (bench/metrics: from 33 ms to 3 ms for 20,000).
+    "CREATE TABLE pruned (
+        job     TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        runs    INTEGER NOT NULL,
+        PRIMARY KEY (job, outcome)
+    ) WITHOUT ROWID;
+    CREATE INDEX runs_by_outcome ON runs (job, outcome);",
+    // 5: the host each run ran on, and the claims that give a scheduled
     // instant one run (`run --due` fired twice for one instant runs once).
     "ALTER TABLE runs ADD COLUMN host TEXT;
     CREATE TABLE claims (
@@ -119,7 +132,7 @@ mod tests {
     #[test]
     fn a_history_from_before_notifications_knows_which_jobs_are_failing() {
         let (_temp, dir) = dir();
-        dir.create().unwrap();
+        dir.prepare().unwrap();
         let path = dir.path.join(FILE_NAME);
         {
             // Schema 1, as the previous jobrun left it.
@@ -166,7 +179,7 @@ mod tests {
     #[test]
     fn runs_marked_interrupted_for_dying_become_died() {
         let (_temp, dir) = dir();
-        dir.create().unwrap();
+        dir.prepare().unwrap();
         let path = dir.path.join(FILE_NAME);
         {
             let conn = Connection::open(&path).unwrap();
@@ -192,7 +205,7 @@ mod tests {
                 ("killed", Outcome::Died)
             ]
         );
-        // Through 3 and on to 4: the runs have no host, and claims work.
+        // Through 3 and 4 and on to 5: the runs have no host, and claims work.
         let mut store = Store::open(&dir).unwrap();
         assert_eq!(store.version().unwrap(), SCHEMA_VERSION);
         assert!(rows.iter().all(|r| r.host.is_none()));
@@ -206,7 +219,7 @@ mod tests {
     #[test]
     fn a_schema_3_history_gains_hosts_and_claims_and_keeps_its_runs() {
         let (_temp, dir) = dir();
-        dir.create().unwrap();
+        dir.prepare().unwrap();
         let path = dir.path.join(FILE_NAME);
         {
             // Schema 3, as a jobrun that knew `died` but not hosts left it.
@@ -223,7 +236,7 @@ mod tests {
             .unwrap();
         }
         let mut store = Store::open(&dir).unwrap();
-        assert_eq!(store.version().unwrap(), 4);
+        assert_eq!(store.version().unwrap(), SCHEMA_VERSION);
         let rows = store.recent(Some("a"), 10).unwrap();
         let outcomes: Vec<(&str, Outcome, Option<&str>)> = rows
             .iter()
@@ -253,6 +266,71 @@ mod tests {
     }
 
     #[test]
+    fn a_schema_4_history_keeps_its_pruned_counts_and_gains_hosts_and_claims() {
+        let (_temp, dir) = dir();
+        dir.prepare().unwrap();
+        let path = dir.path.join(FILE_NAME);
+        {
+            // Schema 4, as a jobrun that counted pruned runs but knew no
+            // hosts left it.
+            let conn = Connection::open(&path).unwrap();
+            for migration in &MIGRATIONS[..4] {
+                conn.execute_batch(migration).unwrap();
+            }
+            conn.execute_batch("PRAGMA user_version = 4").unwrap();
+            conn.execute_batch(
+                "INSERT INTO runs (run_id, job, triggered_by, scheduled_at, started_at, ended_at, outcome) VALUES \
+                 ('failed', 'a', 'scheduled', '2025-03-07T18:00:00.000Z', '2025-03-07T18:00:00.000Z', '2025-03-07T18:00:01.000Z', 'failed'), \
+                 ('ok', 'a', 'scheduled', '2025-03-07T18:01:00.000Z', '2025-03-07T18:01:00.000Z', '2025-03-07T18:01:01.000Z', 'succeeded'); \
+                 INSERT INTO pruned (job, outcome, runs) VALUES ('a', 'succeeded', 40), ('a', 'died', 2);",
+            )
+            .unwrap();
+        }
+        let mut store = Store::open(&dir).unwrap();
+        assert_eq!(store.version().unwrap(), SCHEMA_VERSION);
+        let counts: Vec<(String, Outcome, u64)> = store
+            .counts()
+            .unwrap()
+            .into_iter()
+            .map(|c| (c.job, c.outcome, c.runs))
+            .collect();
+        assert_eq!(
+            counts,
+            [
+                ("a".to_string(), Outcome::Died, 2),
+                ("a".to_string(), Outcome::Failed, 1),
+                ("a".to_string(), Outcome::Succeeded, 41)
+            ]
+        );
+        let rows = store.since_last_success().unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(
+            (rows[0].run_id.as_str(), rows[0].host.as_deref()),
+            ("ok", None)
+        );
+        // A run with a host, pruned: counted as main's jobrun counts it.
+        let mut r = run("new", "a", "2025-03-07T18:02:00Z", Outcome::Failed);
+        r.host = Some("here".into());
+        store.add(&r, 1, false).unwrap();
+        assert_eq!(
+            store.recent(Some("a"), 10).unwrap()[0].host.as_deref(),
+            Some("here")
+        );
+        let succeeded = store
+            .counts()
+            .unwrap()
+            .into_iter()
+            .find(|c| c.outcome == Outcome::Succeeded)
+            .unwrap();
+        assert_eq!(succeeded.runs, 41);
+        let at = "2025-03-07T18:01:00Z".parse().unwrap();
+        assert_eq!(
+            store.claim("a", at, "first", "one", 10).unwrap(),
+            crate::state::ClaimedBy::This
+        );
+    }
+
+    #[test]
     fn a_newer_schema_is_neither_read_nor_written() {
         let (_temp, dir) = dir();
         let store = Store::open(&dir).unwrap();
@@ -266,8 +344,8 @@ mod tests {
         assert!(matches!(
             store.add(&r, 10, false),
             Err(StoreError::Newer {
-                found: 5,
-                known: 4,
+                found: 6,
+                known: 5,
                 ..
             })
         ));

@@ -20,9 +20,13 @@ use std::fmt;
 use std::path::Path;
 
 use crate::diagnostic::{Diagnostic, Span};
-use crate::files::io_reason;
+use crate::files::{self, Pipes, ReadError};
 
 pub(crate) use error::EnvFileError;
+
+/// The largest `.env` file read: a file of a few hundred variables is a
+/// few kilobytes, and one larger than this is not a `.env` file.
+pub(crate) const MAX_BYTES: u64 = 1024 * 1024;
 
 /// The variables of a `.env` file, in order of first definition.
 ///
@@ -92,15 +96,25 @@ impl DotEnv {
             path: path.to_path_buf(),
             problems,
         };
-        let bytes = match std::fs::read(path) {
+        // A file named with `--env-file` may be a pipe (`<(sops -d ...)`);
+        // the one found beside the job file is a file.
+        let pipes = if explicit {
+            Pipes::Read
+        } else {
+            Pipes::Refused
+        };
+        let bytes = match files::read(path, MAX_BYTES, pipes) {
             Ok(bytes) => bytes,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => {
+            Err(ReadError::Io {
+                kind: std::io::ErrorKind::NotFound,
+                ..
+            }) if !explicit => {
                 return Ok(DotEnv::default());
             }
             Err(e) => {
                 return Err(EnvFileError::Unreadable {
                     path: path.to_path_buf(),
-                    reason: io_reason(&e),
+                    reason: e.to_string(),
                 });
             }
         };
