@@ -763,8 +763,9 @@ fn copy_history_copies_the_sqlite_history_once_however_often_it_runs() {
         Reply::status(500),
         Reply::status(200),
     ]);
+    // `a` keeps one row: its first run is pruned, and counted.
     let sandbox = Sandbox::with_jobs(&jobs(&[
-        job("a", &server.url("/a"), ""),
+        job("a", &server.url("/a"), "historyLimit: 1"),
         job("b", &server.url("/b"), ""),
     ]));
     for (name, code) in [("a", 0), ("b", 1), ("a", 0)] {
@@ -786,7 +787,7 @@ fn copy_history_copies_the_sqlite_history_once_however_often_it_runs() {
     let first = copy(&["copy-history"]);
     assert_eq!(first.code, 0, "{}", first.stderr);
     assert!(
-        first.stderr.contains("copied 3 runs (0 already there)"),
+        first.stderr.contains("copied 2 runs (0 already there)"),
         "{}",
         first.stderr
     );
@@ -795,10 +796,24 @@ fn copy_history_copies_the_sqlite_history_once_however_often_it_runs() {
     assert!(
         second
             .stderr
-            .contains("copied 0 runs (3 already there), the notification state of 0 jobs"),
+            .contains("copied 0 runs (2 already there), the notification state of 0 jobs"),
         "{}",
         second.stderr
     );
+    assert!(
+        second.stderr.contains("the count of 1 pruned runs"),
+        "{}",
+        second.stderr
+    );
+    // Every run counted once, the pruned one too, however often copied.
+    let metrics = copy(&["metrics"]);
+    assert_eq!(metrics.code, 0, "{}", metrics.stderr);
+    for series in [
+        "jobrun_runs_total{job_name=\"a\",outcome=\"succeeded\"} 2",
+        "jobrun_runs_total{job_name=\"b\",outcome=\"failed\"} 1",
+    ] {
+        assert!(metrics.stdout.contains(series), "{}", metrics.stdout);
+    }
     let listed = copy(&["history", "--json", "-n", "100"]);
     let in_database: Value = serde_json::from_str(&listed.stdout).unwrap();
     assert_eq!(in_database["runs"].as_array().unwrap(), &in_sqlite);

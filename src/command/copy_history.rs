@@ -12,6 +12,7 @@
 use crate::command::Invocation;
 use crate::error::{Error, Exit};
 use crate::jobfile::validate::Purpose;
+use crate::run::identity;
 use crate::state::location::Location;
 use crate::state::{copy, postgres, sqlite};
 
@@ -39,15 +40,20 @@ pub(crate) fn execute(inv: &mut Invocation) -> Result<Exit, Error> {
     let contents = store.contents().map_err(Error::History)?;
     let mut connection =
         postgres::Connection::open(&database, inv.ctx.env).map_err(Error::History)?;
-    let copied = copy::into_database(contents, &mut connection).map_err(Error::History)?;
+    // The file's counts of pruned runs are kept under its host and path:
+    // copied again, they replace what the first copy counted.
+    let file_path = std::fs::canonicalize(store.path()).unwrap_or_else(|_| store.path().into());
+    let source = format!("{}:{}", identity::host(inv.ctx.env), file_path.display());
+    let copied = copy::into_database(contents, &source, &mut connection).map_err(Error::History)?;
     if !inv.global.quiet {
         let _ = writeln!(
             inv.ctx.stderr,
-            "jobrun: copied {} runs ({} already there), the notification state of {} jobs and {} claimed instants from `{}` into `{}`",
+            "jobrun: copied {} runs ({} already there), the notification state of {} jobs, {} claimed instants and the count of {} pruned runs from `{}` into `{}`",
             copied.runs,
             copied.runs_there,
             copied.alerts,
             copied.claims,
+            copied.pruned,
             store.path().display(),
             database.target.display()
         );

@@ -2,7 +2,9 @@
 //! copied into a PostgreSQL database. Rows are matched by their run id,
 //! so copying twice copies nothing twice; what the database already knows
 //! of a job's notifications, or of a claimed instant, is kept over what
-//! the file says.
+//! the file says. The file's counts of pruned runs are kept under the
+//! name of where they came from (`source`), so copying again replaces
+//! them rather than adding them twice.
 
 use tokio_postgres::types::Type;
 
@@ -22,12 +24,16 @@ pub(crate) struct Copied {
     pub(crate) runs_there: usize,
     pub(crate) alerts: usize,
     pub(crate) claims: usize,
+    /// Runs `historyLimit` pruned from the file, counted in.
+    pub(crate) pruned: u64,
 }
 
 /// Copy `contents` into the database `connection` is open on, creating
-/// its tables when needed.
+/// its tables when needed. `source` names the history copied (its host
+/// and file), for its counts of pruned runs.
 pub(crate) fn into_database(
     contents: Contents,
+    source: &str,
     connection: &mut Connection,
 ) -> Result<Copied, StoreError> {
     connection.ready(true)?;
@@ -101,5 +107,28 @@ pub(crate) fn into_database(
             })
         })?;
     }
+    let pruned = contents.pruned;
+    copied.pruned = pruned.iter().map(|c| c.runs).sum();
+    let source = source.to_string();
+    connection.transaction(move |tx| {
+        Box::pin(async move {
+            for count in &pruned {
+                let runs = i64::try_from(count.runs).unwrap_or(i64::MAX);
+                tx.query_typed(
+                    "INSERT INTO jobrun_pruned (job, outcome, source, runs) \
+                     VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (job, outcome, source) DO UPDATE SET runs = excluded.runs",
+                    &[
+                        (&count.job, Type::TEXT),
+                        (&count.outcome.as_str(), Type::TEXT),
+                        (&source, Type::TEXT),
+                        (&runs, Type::INT8),
+                    ],
+                )
+                .await?;
+            }
+            Ok(())
+        })
+    })?;
     Ok(copied)
 }

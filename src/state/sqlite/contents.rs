@@ -3,19 +3,21 @@
 
 use jiff::Timestamp;
 
+use crate::state::Count;
 use crate::state::alerts::AlertState;
 use crate::state::error::StoreError;
 use crate::state::record::Record;
-use crate::state::sqlite::history::COLUMNS;
+use crate::state::sqlite::history::{COLUMNS, count};
 use crate::state::sqlite::{Store, classify};
 
 /// Everything a history holds, to copy elsewhere: the runs in the order
-/// they were added, what the notifications know of each job, and the
-/// claims of scheduled instants.
+/// they were added, what the notifications know of each job, the claims
+/// of scheduled instants, and how many runs `historyLimit` pruned.
 pub(crate) struct Contents {
     pub(crate) runs: Vec<Record>,
     pub(crate) alerts: Vec<(String, AlertState)>,
     pub(crate) claims: Vec<ClaimRow>,
+    pub(crate) pruned: Vec<Count>,
 }
 
 /// A claim of a scheduled instant, as kept.
@@ -84,6 +86,19 @@ impl Store {
             runs,
             alerts,
             claims,
+            pruned: self.pruned()?,
         })
+    }
+
+    /// The runs `historyLimit` pruned, by job and outcome.
+    fn pruned(&self) -> Result<Vec<Count>, StoreError> {
+        let read = || -> rusqlite::Result<Vec<Count>> {
+            let mut statement = self
+                .conn
+                .prepare("SELECT job, outcome, runs FROM pruned ORDER BY job, outcome")?;
+            let rows = statement.query_map([], count)?;
+            rows.collect()
+        };
+        read().map_err(|e| classify(&self.path, e))
     }
 }
