@@ -1185,6 +1185,24 @@ const DATABASE_CASES: &[DatabaseCase] = &[
     db_case(&["catch-up"], Db::Wrong, Answer::None, 3),
     db_case(&["-vv", "run", "report"], Db::Down, Answer::None, 3),
     db_case(&["history", "--json"], Db::Down, Answer::None, 3),
+    // The metrics, from the database: the file a run writes, the text
+    // `metrics` prints, and the chart.
+    db_case(
+        &["--metrics-file", "jobrun.prom", "-vv", "run", "report"],
+        Db::InUrl,
+        EchoFail,
+        1,
+    ),
+    db_case(&["metrics"], Db::InUrl, Answer::None, 0),
+    db_case(&["metrics"], Db::PgPassword, Answer::None, 0),
+    db_case(&["metrics"], Db::Wrong, Answer::None, 3),
+    db_case(&["metrics"], Db::Down, Answer::None, 3),
+    db_case(
+        &["history", "report", "--chart"],
+        Db::InUrl,
+        Answer::None,
+        0,
+    ),
     // The state directory holds a run for it to copy.
     db_case(&["copy-history"], Db::InUrl, Answer::None, 0),
     db_case(&["copy-history"], Db::InFlag, Answer::None, 0),
@@ -1307,7 +1325,7 @@ fn the_database_password_never_appears_in_anything_any_command_writes() {
         } else {
             pg.psql(
             &database,
-            "SELECT coalesce(string_agg(t::text, E'\\n'), '') FROM (SELECT r::text AS t FROM jobrun_runs r UNION ALL SELECT c::text FROM jobrun_claims c UNION ALL SELECT a::text FROM jobrun_alerts a UNION ALL SELECT l::text FROM jobrun_leases l) x",
+            "SELECT coalesce(string_agg(t::text, E'\\n'), '') FROM (SELECT r::text AS t FROM jobrun_runs r UNION ALL SELECT c::text FROM jobrun_claims c UNION ALL SELECT a::text FROM jobrun_alerts a UNION ALL SELECT l::text FROM jobrun_leases l UNION ALL SELECT p::text FROM jobrun_pruned p) x",
         )
         };
         written.push(("the database's tables".to_string(), dump.into_bytes()));
