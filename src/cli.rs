@@ -35,6 +35,10 @@ pub(crate) struct GlobalArgs {
     #[arg(long, global = true, value_name = "DIR")]
     pub(crate) state_dir: Option<PathBuf>,
 
+    /// Keep the state in PostgreSQL, shared by every host that names it [default: $JOBRUN_STATE_URL, else global.stateUrl; none: SQLite in the state directory]
+    #[arg(long, global = true, value_name = "URL")]
+    pub(crate) state_url: Option<String>,
+
     /// Write every job's Prometheus metrics to FILE after each run [default: $JOBRUN_METRICS_FILE, else global.metricsFile]
     #[arg(long, global = true, value_name = "FILE")]
     pub(crate) metrics_file: Option<PathBuf>,
@@ -199,6 +203,15 @@ pub(crate) enum Command {
     /// For after the machine was down: call it at boot (`@reboot` in cron).
     #[command(after_help = command_exit_codes_help(CommandName::CatchUp))]
     CatchUp,
+
+    /// Copy the SQLite history of the state directory into the state database
+    ///
+    /// For moving from one host to many: from the history in the state
+    /// directory (--state-dir...) into the PostgreSQL database the state
+    /// URL names (--state-url, $JOBRUN_STATE_URL, global.stateUrl). Runs
+    /// already there are left alone, so running it twice copies nothing twice.
+    #[command(after_help = command_exit_codes_help(CommandName::CopyHistory))]
+    CopyHistory,
 
     /// Print a JSON Schema (draft 2020-12) of the job file, for editors
     ///

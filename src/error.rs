@@ -60,7 +60,7 @@ impl Exit {
                 "usage error: the command line cannot be read (an unknown flag, a missing or malformed argument); a flag's value that cannot be used is 3"
             }
             Exit::Config => {
-                "configuration or environment error (invalid job file, unknown job, unset variable, a state directory that a job's lock or dependsOn needs and cannot use, an expired token)"
+                "configuration or environment error (invalid job file, unknown job, unset variable, a state directory or database that a job's lock or dependsOn needs and cannot use, a state URL that cannot be used, an expired token)"
             }
             Exit::LogLost => {
                 "the job ran and succeeded, but its --log-file could not be written (a full disk)"
@@ -87,6 +87,7 @@ pub(crate) enum CommandName {
     History,
     Metrics,
     CatchUp,
+    CopyHistory,
     Completions,
     Man,
     Schema,
@@ -96,7 +97,7 @@ pub(crate) enum CommandName {
 
 impl CommandName {
     #[cfg(test)]
-    const ALL: [CommandName; 17] = [
+    const ALL: [CommandName; 18] = [
         CommandName::Validate,
         CommandName::List,
         CommandName::Next,
@@ -109,6 +110,7 @@ impl CommandName {
         CommandName::History,
         CommandName::Metrics,
         CommandName::CatchUp,
+        CommandName::CopyHistory,
         CommandName::Completions,
         CommandName::Man,
         CommandName::Schema,
@@ -141,7 +143,7 @@ impl CommandName {
                 (Exit::Usage, USAGE),
                 (
                     Exit::Config,
-                    "the job file is invalid or cannot be read; an unknown job; a history that exists and cannot be read",
+                    "the job file is invalid or cannot be read; an unknown job; a history that exists and cannot be read; a state URL or state database that cannot be used",
                 ),
             ],
             CommandName::Next => &[
@@ -171,7 +173,7 @@ impl CommandName {
                 (Exit::Usage, USAGE),
                 (
                     Exit::Config,
-                    "the job file, a variable, caFile, --output, --log-file, a proxy variable, or a state directory the job's lock or dependsOn needs cannot be used; or a token the request would send has expired (not sent; recorded as failed)",
+                    "the job file, a variable, caFile, --output, --log-file, a proxy variable, a state URL, or a state directory or database the job's lock or dependsOn needs cannot be used; or a token the request would send has expired (not sent; recorded as failed)",
                 ),
                 (
                     Exit::LogLost,
@@ -223,10 +225,13 @@ impl CommandName {
             CommandName::Kubernetes => &[
                 (Exit::Success, "printed"),
                 (Exit::Failed, OUTPUT),
-                (Exit::Usage, USAGE),
+                (
+                    Exit::Usage,
+                    "usage error; a state URL with a password in it, which the manifests would show",
+                ),
                 (
                     Exit::Config,
-                    "the job file is invalid; a bad flag value; a job Kubernetes cannot run as written (a splayed one too)",
+                    "the job file is invalid; a bad flag value (--state-claim beside a state URL); a job Kubernetes cannot run as written (a splayed one too)",
                 ),
             ],
             CommandName::Status => &[
@@ -241,7 +246,7 @@ impl CommandName {
                 (Exit::Usage, USAGE),
                 (
                     Exit::Config,
-                    "the job file is invalid; a history that exists and cannot be read",
+                    "the job file is invalid; a history that exists and cannot be read; a state URL\n      or state database that cannot be used",
                 ),
             ],
             CommandName::CatchUp => &[
@@ -258,6 +263,17 @@ impl CommandName {
                 (Exit::Busy, "else, a job was busy"),
                 (Exit::Interrupted, "interrupted (SIGINT)"),
                 (Exit::Terminated, "terminated (SIGTERM)"),
+            ],
+            CommandName::CopyHistory => &[
+                (Exit::Success, "copied, or no history to copy"),
+                (
+                    Exit::Usage,
+                    "usage error; no state database is named to copy into",
+                ),
+                (
+                    Exit::Config,
+                    "the job file is invalid; the history in the state directory, the state URL\n      or the state database cannot be used",
+                ),
             ],
             CommandName::Completions | CommandName::Schema => &[
                 (Exit::Success, "printed"),
@@ -391,6 +407,9 @@ pub(crate) enum Error {
     /// The run history cannot be read.
     #[error("{0}")]
     History(crate::state::error::StoreError),
+    /// The state URL cannot be used.
+    #[error(transparent)]
+    StateUrl(#[from] crate::state::location::LocationError),
 }
 
 impl From<crate::vars::dotenv::EnvFileError> for Error {
@@ -418,7 +437,8 @@ impl Error {
             | Error::Exists { .. }
             | Error::Variable(_)
             | Error::StateNeeded { .. }
-            | Error::History(_) => Exit::Config,
+            | Error::History(_)
+            | Error::StateUrl(_) => Exit::Config,
             // A reader that went away (`jobrun list | head -1`) is not a
             // failure; `lib::run` stays silent for it.
             Error::Output(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Exit::Success,
@@ -458,6 +478,7 @@ impl Error {
                 "give the secret's text on standard input: a secret is UTF-8 text of at most 1 MiB".into(),
             ),
             Error::StateNeeded { problem, .. } | Error::History(problem) => Some(problem.help()),
+            Error::StateUrl(e) => Some(e.help()),
         }
     }
 }

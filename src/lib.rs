@@ -31,6 +31,24 @@ pub mod fixtures {
     pub use crate::vars::base64::{encode as base64, encode_url as base64_url};
     pub use crate::vars::jwt::mint as mint_jwt;
     pub use crate::vars::sealed::seal;
+
+    /// The history in `state_dir`, or in the database `state_url` names,
+    /// opened as a run opens it. Panics when it cannot be opened: this is
+    /// for tests.
+    pub fn open_history(state_url: Option<&str>, state_dir: &std::path::Path) -> Box<dyn History> {
+        use crate::state::location::{self, Location};
+        let location = match state_url {
+            Some(url) => location::resolve(Some(url), None, None, &|_| None, &|_| None)
+                .expect("a usable state URL"),
+            None => Location::Directory(StateDir {
+                path: state_dir.to_path_buf(),
+                source: Source::Flag,
+            }),
+        };
+        crate::state::open(&location, &|_| None)
+            .history
+            .expect("the history opens")
+    }
 }
 
 use std::ffi::OsString;
@@ -106,6 +124,7 @@ fn globals(args: &GlobalArgs) -> Globals {
         config: args.config.clone(),
         env_file: args.env_file.clone(),
         state_dir: args.state_dir.clone(),
+        state_url: args.state_url.clone(),
         metrics_file: args.metrics_file.clone(),
         verbose: args.verbose,
         quiet: args.quiet,
@@ -216,6 +235,7 @@ fn dispatch(inv: &mut Invocation, command: &Command) -> Result<Exit, Error> {
         ),
         Command::Metrics => command::metrics::execute(inv),
         Command::CatchUp => command::catch_up::execute(inv),
+        Command::CopyHistory => command::copy_history::execute(inv),
         Command::Init => command::init::execute(inv),
         Command::Schema => command::schema::execute(inv),
         Command::Migrate { file, tz, check } => command::migrate::execute(

@@ -186,6 +186,7 @@ fn each_commands_help_lists_every_exit_code_it_can_return() {
         ("history", &[0, 1, 2, 3]),
         ("metrics", &[0, 1, 2, 3]),
         ("catch-up", &[0, 1, 2, 3, 75, 130, 143]),
+        ("copy-history", &[0, 2, 3]),
         ("completions", &[0, 1, 2]),
         ("man", &[0, 1, 2, 3]),
         ("schema", &[0, 1, 2]),

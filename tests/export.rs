@@ -149,6 +149,104 @@ fn kubernetes_manifests_match_the_golden_files() {
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
 }
 
+/// A state URL for the exports: no password in it (the Secret has it).
+const STATE_URL: &str = "postgres://jobrun@db.internal:5432/ops?sslmode=verify-full";
+
+#[test]
+fn kubernetes_with_a_state_url_keeps_no_volume_and_tells_each_pod_its_instant() {
+    let mut mismatches = Vec::new();
+    let sandbox = sandbox("node-scheduler/jobs.yaml");
+    let run = sandbox.run(&[
+        "--state-url",
+        STATE_URL,
+        "kubernetes",
+        "--image",
+        "registry.example.com/jobrun:1.0",
+        "--namespace",
+        "jobs",
+        "--secret",
+        "jobrun-env",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    golden::check(
+        "node-jobs-state-url.kubernetes",
+        &outcome(&sandbox, &run),
+        &mut mismatches,
+    );
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+    // `dependsOn` needs no claim, and no pod mounts a state volume, so
+    // none asks for a group to own one; each still runs as the image's
+    // unprivileged user with the runtime's seccomp profile.
+    assert!(!run.stdout.contains("\"state\""), "{}", run.stdout);
+    assert!(!run.stdout.contains("JOBRUN_STATE_DIR"));
+    assert!(!run.stdout.contains("fsGroup"), "{}", run.stdout);
+    let cronjobs = run.stdout.matches("kind: CronJob").count();
+    assert_eq!(cronjobs, 3);
+    for restricted in [
+        "runAsNonRoot: true",
+        "runAsUser: 65532",
+        "type: \"RuntimeDefault\"",
+        "readOnlyRootFilesystem: true",
+    ] {
+        assert_eq!(
+            run.stdout.matches(restricted).count(),
+            cronjobs,
+            "{restricted}"
+        );
+    }
+    assert!(
+        run.stdout
+            .contains("fieldPath: \"metadata.labels['job-name']\"")
+    );
+    // The same from `global.stateUrl`: the ConfigMap carries it.
+    let text = std::fs::read_to_string(fixture("node-scheduler/jobs.yaml")).unwrap();
+    let in_file = Sandbox::with_jobs(&format!(
+        "global:\n  stateUrl: \"postgres://jobrun:${{PGPASSWORD}}@db.internal/ops\"\n{}",
+        text.replacen("global:\n", "", 1)
+    ));
+    let run = in_file.run(&["kubernetes", "--image", "jobrun:1"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.stdout.contains("JOBRUN_STATE_URL"));
+    assert!(run.stdout.contains("JOBRUN_KUBERNETES_JOB"));
+    assert!(run.stderr.contains("put `PGPASSWORD`"), "{}", run.stderr);
+}
+
+#[test]
+fn kubernetes_refuses_a_state_url_holding_a_password_and_a_claim_beside_a_url() {
+    let sandbox = sandbox("node-scheduler/jobs.yaml");
+    const SECRET: &str = "SENTINEL-k8s-url-pw";
+    let run = sandbox.run(&[
+        "--state-url",
+        &format!("postgres://jobrun:{SECRET}@db/ops"),
+        "kubernetes",
+        "--image",
+        "jobrun:1",
+    ]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("the state URL holds a password"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains(SECRET) && run.stdout.is_empty());
+    let run = sandbox.run(&[
+        "--state-url",
+        STATE_URL,
+        "kubernetes",
+        "--image",
+        "jobrun:1",
+        "--state-claim",
+        "jobrun-state",
+    ]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("`--state-claim` keeps the history in a volume"),
+        "{}",
+        run.stderr
+    );
+}
+
 #[test]
 fn kubernetes_refuses_seconds_starred_day_steps_and_clashing_names_naming_each_job() {
     let sandbox = sandbox("exports/refused-by-kubernetes.yaml");
@@ -401,6 +499,7 @@ fn every_manifest_passes_kubernetes_validate_for_1_30() {
                 "--state-claim",
                 "jobrun-state",
             ][..],
+            &["--secret", "jobrun-env", "--state-url", STATE_URL][..],
         ] {
             let mut args = vec!["kubernetes", "--image", "registry.example.com/jobrun:1.0"];
             args.extend(extra);

@@ -2,7 +2,8 @@
 //! real `jobrun` processes (many at once) against a real server on
 //! 127.0.0.1. The overlap lock, `dependsOn`, signals, the faults (an
 //! unusable state directory, a damaged database), `status`, `history` and
-//! `catch-up`.
+//! `catch-up`. The cases of the history's behaviour run on both backends:
+//! SQLite, and PostgreSQL in the consumers group.
 
 mod common;
 
@@ -10,11 +11,45 @@ use std::process::Child;
 use std::time::Duration;
 
 use common::server::{Reply, Server};
-use common::{Run, Sandbox, finish, spawn, yearly_jobs as file};
-use jobrun::fixtures::{History, Outcome, Record, Source, StateDir, Store, Trigger};
+use common::{Backend, Run, Sandbox, finish, spawn, yearly_jobs as file};
+use jobrun::fixtures::{Outcome, Record, Trigger};
 use serde_json::Value;
 
 const WAIT: Duration = Duration::from_secs(20);
+
+// The history's behaviour, the same on both backends. The faults of the
+// state directory and of the SQLite file are SQLite's own, below; those
+// of the database are in tests/shared_state.rs.
+on_both_backends! {
+    twelve_simultaneous_runs_of_one_slow_job_make_one_request_and_eleven_exit_75,
+    forty_runs_of_different_jobs_at_once_all_reach_the_server_and_the_history,
+    a_run_is_recorded_with_its_trigger_times_attempts_and_status,
+    history_keeps_only_the_newest_runs_of_each_job,
+    overlapping_runs_of_a_job_that_allows_them_still_keep_only_its_newest_rows,
+    not_ran_runs_the_backup_only_when_the_primary_did_not_run,
+    failed_runs_the_backup_only_when_the_primary_failed,
+    not_ran_or_failed_runs_the_backup_unless_the_primary_succeeded,
+    only_runs_within_the_window_count,
+    a_primary_killed_without_a_word_does_not_keep_its_backup_from_running,
+    a_primary_that_allows_overlap_killed_without_a_word_does_not_keep_its_backup_from_running,
+    a_signal_during_a_run_is_recorded_as_interrupted,
+    a_signal_while_waiting_to_retry_keeps_the_status_received,
+    a_run_killed_without_a_word_is_marked_died_by_the_next_run,
+    a_run_of_a_job_that_allows_overlap_killed_without_a_word_is_marked_died_by_the_next_run,
+    status_exits_1_while_an_enabled_job_last_failed,
+    status_counts_an_interrupted_run_as_a_failure,
+    status_shows_a_run_killed_without_a_word_as_died_while_it_is_still_going_as_running,
+    status_tells_a_dead_run_of_a_job_that_allows_overlap_from_one_still_going,
+    status_ignores_a_failure_of_a_disabled_job,
+    status_writes_every_instant_with_the_same_width,
+    list_and_status_agree_that_a_disabled_job_has_no_next_run,
+    history_of_an_unknown_job_suggests_a_name,
+    catch_up_runs_a_job_whose_scheduled_run_was_missed_once,
+    catch_up_leaves_a_job_that_ran_on_time,
+    catch_up_exits_1_when_a_caught_up_job_fails,
+    a_skipped_run_goes_to_the_log_file_and_stderr_in_the_log_format,
+    a_busy_run_goes_to_the_log_file_and_stderr_in_the_log_format,
+}
 
 /// `jobrun history --json`'s runs, newest first.
 fn history(sandbox: &Sandbox, args: &[&str]) -> Vec<Value> {
@@ -35,15 +70,6 @@ fn outcomes(runs: &[Value]) -> Vec<&str> {
         .collect()
 }
 
-/// The sandbox's history, opened directly, for writing the past into it.
-fn store(sandbox: &Sandbox) -> Store {
-    Store::open(&StateDir {
-        path: sandbox.state_dir(),
-        source: Source::Env,
-    })
-    .expect("opens")
-}
-
 /// A finished run of `job` that started `ago` before now.
 fn past_run(job: &str, ago: Duration, outcome: Outcome) -> Record {
     let started = jiff::Timestamp::now() - jiff::SignedDuration::try_from(ago).unwrap();
@@ -59,10 +85,9 @@ fn past_run(job: &str, ago: Duration, outcome: Outcome) -> Record {
     run
 }
 
-#[test]
-fn twelve_simultaneous_runs_of_one_slow_job_make_one_request_and_eleven_exit_75() {
+fn twelve_simultaneous_runs_of_one_slow_job_make_one_request_and_eleven_exit_75(backend: Backend) {
     let server = Server::start(vec![Reply::status(200).delay(Duration::from_secs(3))]);
-    let sandbox = Sandbox::with_jobs(&file(&[("slow", &server.url("/slow"), "")]));
+    let sandbox = backend.sandbox(&file(&[("slow", &server.url("/slow"), "")]));
     let children: Vec<Child> = (0..12).map(|_| spawn(&sandbox, &["run", "slow"])).collect();
     let runs: Vec<Run> = children.into_iter().map(finish).collect();
 
@@ -85,8 +110,7 @@ fn twelve_simultaneous_runs_of_one_slow_job_make_one_request_and_eleven_exit_75(
     assert_eq!(recorded, [&["busy"; 11][..], &["succeeded"][..]].concat());
 }
 
-#[test]
-fn forty_runs_of_different_jobs_at_once_all_reach_the_server_and_the_history() {
+fn forty_runs_of_different_jobs_at_once_all_reach_the_server_and_the_history(backend: Backend) {
     let server = Server::start(vec![Reply::status(200); 40]);
     let names: Vec<String> = (0..40).map(|i| format!("job-{i}")).collect();
     let urls: Vec<String> = names.iter().map(|n| server.url(&format!("/{n}"))).collect();
@@ -95,7 +119,7 @@ fn forty_runs_of_different_jobs_at_once_all_reach_the_server_and_the_history() {
         .zip(&urls)
         .map(|(n, u)| (n.as_str(), u.as_str(), ""))
         .collect();
-    let sandbox = Sandbox::with_jobs(&file(&jobs));
+    let sandbox = backend.sandbox(&file(&jobs));
     let children: Vec<Child> = names.iter().map(|n| spawn(&sandbox, &["run", n])).collect();
     for run in children.into_iter().map(finish) {
         assert_eq!(run.code, 0, "{}", run.stderr);
@@ -116,10 +140,9 @@ fn forty_runs_of_different_jobs_at_once_all_reach_the_server_and_the_history() {
     assert!(outcomes(&runs).iter().all(|o| *o == "succeeded"));
 }
 
-#[test]
-fn a_run_is_recorded_with_its_trigger_times_attempts_and_status() {
+fn a_run_is_recorded_with_its_trigger_times_attempts_and_status(backend: Backend) {
     let server = Server::start(vec![Reply::status(503), Reply::status(201)]);
-    let sandbox = Sandbox::with_jobs(&file(&[(
+    let sandbox = backend.sandbox(&file(&[(
         "report",
         &server.url("/r"),
         "retries: 1\nretryDelay: 10ms",
@@ -140,10 +163,9 @@ fn a_run_is_recorded_with_its_trigger_times_attempts_and_status() {
     assert!(row["duration_ms"].is_u64());
 }
 
-#[test]
-fn history_keeps_only_the_newest_runs_of_each_job() {
+fn history_keeps_only_the_newest_runs_of_each_job(backend: Backend) {
     let server = Server::start(vec![Reply::status(200); 4]);
-    let sandbox = Sandbox::with_jobs(&file(&[
+    let sandbox = backend.sandbox(&file(&[
         ("kept", &server.url("/k"), "historyLimit: 2"),
         ("other", &server.url("/o"), ""),
     ]));
@@ -155,10 +177,9 @@ fn history_keeps_only_the_newest_runs_of_each_job() {
     assert_eq!(history(&sandbox, &["-n", "2"]).len(), 2);
 }
 
-#[test]
-fn overlapping_runs_of_a_job_that_allows_them_still_keep_only_its_newest_rows() {
+fn overlapping_runs_of_a_job_that_allows_them_still_keep_only_its_newest_rows(backend: Backend) {
     let server = Server::start(vec![Reply::status(200).delay(Duration::from_secs(1)); 6]);
-    let sandbox = Sandbox::with_jobs(&file(&[(
+    let sandbox = backend.sandbox(&file(&[(
         "many",
         &server.url("/m"),
         "concurrency: allow\nhistoryLimit: 2",
@@ -175,10 +196,10 @@ fn overlapping_runs_of_a_job_that_allows_them_still_keep_only_its_newest_rows() 
 // dependsOn
 
 /// A primary job and its backup with `condition`, both to `server`.
-fn backed_up(server: &Server, condition: &str) -> Sandbox {
+fn backed_up(backend: Backend, server: &Server, condition: &str) -> Sandbox {
     let backup =
         format!("dependsOn:\n  job: primary\n  windowMinutes: 20\n  condition: {condition}");
-    Sandbox::with_jobs(&file(&[
+    backend.sandbox(&file(&[
         ("primary", &server.url("/primary"), ""),
         ("backup", &server.url("/backup"), &backup),
     ]))
@@ -186,12 +207,12 @@ fn backed_up(server: &Server, condition: &str) -> Sandbox {
 
 /// Whether the backup sent its request, after the primary ended with
 /// `primary` (`None`: it did not run).
-fn backup_runs(condition: &str, primary: Option<u16>) -> bool {
+fn backup_runs(backend: Backend, condition: &str, primary: Option<u16>) -> bool {
     let mut script = Vec::new();
     script.extend(primary.map(Reply::status));
     script.push(Reply::status(200));
     let server = Server::start(script);
-    let sandbox = backed_up(&server, condition);
+    let sandbox = backed_up(backend, &server, condition);
     if let Some(status) = primary {
         let run = sandbox.run(&["run", "primary"]);
         assert_eq!(
@@ -231,10 +252,9 @@ fn json_lines(path: &std::path::Path) -> Vec<Value> {
         .collect()
 }
 
-#[test]
-fn a_skipped_run_goes_to_the_log_file_and_stderr_in_the_log_format() {
+fn a_skipped_run_goes_to_the_log_file_and_stderr_in_the_log_format(backend: Backend) {
     let server = Server::start(vec![Reply::status(200), Reply::status(200)]);
-    let sandbox = backed_up(&server, "not_ran_or_failed");
+    let sandbox = backed_up(backend, &server, "not_ran_or_failed");
     assert_eq!(sandbox.run(&["run", "primary"]).code, 0);
     let log = sandbox.path("runs.log");
     let log_arg = log.display().to_string();
@@ -267,10 +287,9 @@ fn a_skipped_run_goes_to_the_log_file_and_stderr_in_the_log_format() {
     assert_eq!(line["outcome"], "skipped", "{}", run.stderr);
 }
 
-#[test]
-fn a_busy_run_goes_to_the_log_file_and_stderr_in_the_log_format() {
+fn a_busy_run_goes_to_the_log_file_and_stderr_in_the_log_format(backend: Backend) {
     let server = Server::start(vec![Reply::status(200).delay(Duration::from_secs(3))]);
-    let sandbox = Sandbox::with_jobs(&file(&[("slow", &server.url("/slow"), "")]));
+    let sandbox = backend.sandbox(&file(&[("slow", &server.url("/slow"), "")]));
     let first = spawn(&sandbox, &["run", "slow"]);
     server.wait_for_requests(1, WAIT);
     let log = sandbox.path("runs.log");
@@ -298,32 +317,28 @@ fn a_busy_run_goes_to_the_log_file_and_stderr_in_the_log_format() {
     assert_eq!(json_lines(&log), [line]);
 }
 
-#[test]
-fn not_ran_runs_the_backup_only_when_the_primary_did_not_run() {
-    assert!(backup_runs("not_ran", None));
-    assert!(!backup_runs("not_ran", Some(200)));
-    assert!(!backup_runs("not_ran", Some(500)));
+fn not_ran_runs_the_backup_only_when_the_primary_did_not_run(backend: Backend) {
+    assert!(backup_runs(backend, "not_ran", None));
+    assert!(!backup_runs(backend, "not_ran", Some(200)));
+    assert!(!backup_runs(backend, "not_ran", Some(500)));
 }
 
-#[test]
-fn failed_runs_the_backup_only_when_the_primary_failed() {
-    assert!(!backup_runs("failed", None));
-    assert!(!backup_runs("failed", Some(200)));
-    assert!(backup_runs("failed", Some(500)));
+fn failed_runs_the_backup_only_when_the_primary_failed(backend: Backend) {
+    assert!(!backup_runs(backend, "failed", None));
+    assert!(!backup_runs(backend, "failed", Some(200)));
+    assert!(backup_runs(backend, "failed", Some(500)));
 }
 
-#[test]
-fn not_ran_or_failed_runs_the_backup_unless_the_primary_succeeded() {
-    assert!(backup_runs("not_ran_or_failed", None));
-    assert!(!backup_runs("not_ran_or_failed", Some(200)));
-    assert!(backup_runs("not_ran_or_failed", Some(500)));
+fn not_ran_or_failed_runs_the_backup_unless_the_primary_succeeded(backend: Backend) {
+    assert!(backup_runs(backend, "not_ran_or_failed", None));
+    assert!(!backup_runs(backend, "not_ran_or_failed", Some(200)));
+    assert!(backup_runs(backend, "not_ran_or_failed", Some(500)));
 }
 
-#[test]
-fn only_runs_within_the_window_count() {
+fn only_runs_within_the_window_count(backend: Backend) {
     let server = Server::start(vec![Reply::status(200)]);
-    let sandbox = backed_up(&server, "not_ran_or_failed");
-    let mut history_store = store(&sandbox);
+    let sandbox = backed_up(backend, &server, "not_ran_or_failed");
+    let mut history_store = sandbox.history_store();
     // Just outside the 20-minute window: as if the primary had not run.
     history_store
         .add(
@@ -349,13 +364,12 @@ fn only_runs_within_the_window_count() {
     assert_eq!(server.requests().len(), 1);
 }
 
-#[test]
-fn a_primary_killed_without_a_word_does_not_keep_its_backup_from_running() {
+fn a_primary_killed_without_a_word_does_not_keep_its_backup_from_running(backend: Backend) {
     let server = Server::start(vec![
         Reply::status(200).delay(Duration::from_secs(30)),
         Reply::status(200),
     ]);
-    let sandbox = backed_up(&server, "not_ran_or_failed");
+    let sandbox = backed_up(backend, &server, "not_ran_or_failed");
     let mut primary = spawn(&sandbox, &["run", "primary"]);
     server.wait_for_requests(1, WAIT);
     // While the primary holds its lock, the backup does not race it.
@@ -369,19 +383,21 @@ fn a_primary_killed_without_a_word_does_not_keep_its_backup_from_running() {
     // Killed: its row still says running, but its lock is free.
     primary.kill().unwrap();
     primary.wait().unwrap();
+    backend.after_a_kill();
     let run = sandbox.run(&["run", "backup"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let targets: Vec<String> = server.requests().iter().map(|r| r.target.clone()).collect();
     assert_eq!(targets, ["/primary", "/backup"]);
 }
 
-#[test]
-fn a_primary_that_allows_overlap_killed_without_a_word_does_not_keep_its_backup_from_running() {
+fn a_primary_that_allows_overlap_killed_without_a_word_does_not_keep_its_backup_from_running(
+    backend: Backend,
+) {
     let server = Server::start(vec![
         Reply::status(200).delay(Duration::from_secs(30)),
         Reply::status(200),
     ]);
-    let sandbox = Sandbox::with_jobs(&file(&[
+    let sandbox = backend.sandbox(&file(&[
         ("primary", &server.url("/primary"), "concurrency: allow"),
         (
             "backup",
@@ -400,6 +416,7 @@ fn a_primary_that_allows_overlap_killed_without_a_word_does_not_keep_its_backup_
     );
     primary.kill().unwrap();
     primary.wait().unwrap();
+    backend.after_a_kill();
     let run = sandbox.run(&["-v", "run", "backup"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let targets: Vec<String> = server.requests().iter().map(|r| r.target.clone()).collect();
@@ -408,14 +425,13 @@ fn a_primary_that_allows_overlap_killed_without_a_word_does_not_keep_its_backup_
 
 // Signals
 
-#[test]
-fn a_signal_during_a_run_is_recorded_as_interrupted() {
+fn a_signal_during_a_run_is_recorded_as_interrupted(backend: Backend) {
     for (signal, code, name) in [
         (libc::SIGTERM, 143, "SIGTERM"),
         (libc::SIGINT, 130, "SIGINT"),
     ] {
         let server = Server::start(vec![Reply::status(200).delay(Duration::from_secs(30))]);
-        let sandbox = Sandbox::with_jobs(&file(&[("report", &server.url("/r"), "timeout: 60s")]));
+        let sandbox = backend.sandbox(&file(&[("report", &server.url("/r"), "timeout: 60s")]));
         let child = spawn(&sandbox, &["run", "report"]);
         server.wait_for_requests(1, WAIT);
         // SAFETY: kill(2) on the pid of a child this test started and has
@@ -432,10 +448,9 @@ fn a_signal_during_a_run_is_recorded_as_interrupted() {
     }
 }
 
-#[test]
-fn a_signal_while_waiting_to_retry_keeps_the_status_received() {
+fn a_signal_while_waiting_to_retry_keeps_the_status_received(backend: Backend) {
     let server = Server::start(vec![Reply::status(503)]);
-    let sandbox = Sandbox::with_jobs(&file(&[(
+    let sandbox = backend.sandbox(&file(&[(
         "report",
         &server.url("/r"),
         "retries: 3\nretryDelay: 60s\nmaxRetryDelay: 60s",
@@ -459,7 +474,8 @@ fn a_signal_while_waiting_to_retry_keeps_the_status_received() {
 /// The outcomes as the database holds them, newest first: what a run
 /// wrote, before any reader's look at the locks.
 fn recorded(sandbox: &Sandbox) -> Vec<&'static str> {
-    store(sandbox)
+    sandbox
+        .history_store()
         .recent(None, 1000)
         .unwrap()
         .iter()
@@ -467,30 +483,31 @@ fn recorded(sandbox: &Sandbox) -> Vec<&'static str> {
         .collect()
 }
 
-#[test]
-fn a_run_killed_without_a_word_is_marked_died_by_the_next_run() {
+fn a_run_killed_without_a_word_is_marked_died_by_the_next_run(backend: Backend) {
     let server = Server::start(vec![
         Reply::status(200).delay(Duration::from_secs(30)),
         Reply::status(200),
     ]);
-    let sandbox = Sandbox::with_jobs(&file(&[("report", &server.url("/r"), "timeout: 60s")]));
+    let sandbox = backend.sandbox(&file(&[("report", &server.url("/r"), "timeout: 60s")]));
     let mut child = spawn(&sandbox, &["run", "report"]);
     server.wait_for_requests(1, WAIT);
     child.kill().unwrap();
     child.wait().unwrap();
     assert_eq!(recorded(&sandbox), ["running"]);
+    backend.after_a_kill();
     assert_eq!(sandbox.run(&["run", "report"]).code, 0);
     assert_eq!(recorded(&sandbox), ["succeeded", "died"]);
 }
 
-#[test]
-fn a_run_of_a_job_that_allows_overlap_killed_without_a_word_is_marked_died_by_the_next_run() {
+fn a_run_of_a_job_that_allows_overlap_killed_without_a_word_is_marked_died_by_the_next_run(
+    backend: Backend,
+) {
     let server = Server::start(vec![
         Reply::status(200).delay(Duration::from_secs(30)),
         Reply::status(200).delay(Duration::from_secs(30)),
         Reply::status(200),
     ]);
-    let sandbox = Sandbox::with_jobs(&file(&[(
+    let sandbox = backend.sandbox(&file(&[(
         "report",
         &server.url("/r"),
         "timeout: 60s\nconcurrency: allow",
@@ -499,6 +516,7 @@ fn a_run_of_a_job_that_allows_overlap_killed_without_a_word_is_marked_died_by_th
     server.wait_for_requests(1, WAIT);
     killed.kill().unwrap();
     killed.wait().unwrap();
+    backend.after_a_kill();
     // A run still going is left as it is by the runs beside it.
     let going = spawn(&sandbox, &["run", "report"]);
     server.wait_for_requests(2, WAIT);
@@ -624,7 +642,7 @@ fn a_damaged_database_still_sends_the_request_and_is_left_untouched() {
 #[test]
 fn a_damaged_database_fails_closed_for_depends_on_and_stops_status_and_history() {
     let server = Server::start(vec![]);
-    let sandbox = backed_up(&server, "not_ran_or_failed");
+    let sandbox = backed_up(Backend::Sqlite, &server, "not_ran_or_failed");
     let (path, bytes) = damaged(&sandbox);
     let run = sandbox.run(&["run", "backup"]);
     assert_eq!(run.code, 3);
@@ -684,16 +702,54 @@ fn no_secret_reaches_the_database_file() {
     }
 }
 
+#[test]
+fn a_state_url_that_cannot_be_used_is_refused_naming_where_it_came_from() {
+    let server = Server::start(vec![]);
+    let sandbox = Sandbox::with_jobs(&file(&[("free", &server.url("/f"), "concurrency: allow")]));
+    for (env, flag, says) in [
+        (
+            Some("mysql://u@db/ops"),
+            None,
+            "`JOBRUN_STATE_URL` cannot be used: it is not a PostgreSQL URL",
+        ),
+        (
+            None,
+            Some("postgres://u@db/ops?sslmode=sometimes"),
+            "`--state-url` cannot be used: `sslmode` is `sometimes`",
+        ),
+        (
+            Some("postgres://u:${NOT_SET_HERE}@db/ops"),
+            None,
+            "it uses `NOT_SET_HERE`, which is not set",
+        ),
+    ] {
+        for command in [&["run", "free"][..], &["status"]] {
+            let mut jobrun = sandbox.jobrun();
+            if let Some(url) = env {
+                jobrun.env("JOBRUN_STATE_URL", url);
+            }
+            if let Some(url) = flag {
+                jobrun.args(["--state-url", url]);
+            }
+            let run = Run::from(jobrun.args(command).output().unwrap());
+            assert_eq!(run.code, 3, "{command:?}: {}", run.stderr);
+            assert!(run.stderr.contains(says), "{}", run.stderr);
+        }
+    }
+    // A bad URL is a mistake to fix, not a database that is down: nothing runs.
+    assert_eq!(server.requests().len(), 0);
+    assert!(!sandbox.state_dir().exists());
+}
+
 // status and history
 
-#[test]
-fn status_exits_1_while_an_enabled_job_last_failed() {
+fn status_exits_1_while_an_enabled_job_last_failed(backend: Backend) {
     let server = Server::start(vec![
         Reply::status(500),
         Reply::status(500),
         Reply::status(200),
     ]);
-    let sandbox = Sandbox::with_jobs(&file(&[
+    let sandbox = backend.sandbox(&file(&[
         ("report", &server.url("/r"), ""),
         ("idle", &server.url("/i"), ""),
     ]));
@@ -745,13 +801,12 @@ fn first_status(sandbox: &Sandbox) -> (i32, Value) {
     (run.code, json["jobs"][0].clone())
 }
 
-#[test]
-fn status_counts_an_interrupted_run_as_a_failure() {
+fn status_counts_an_interrupted_run_as_a_failure(backend: Backend) {
     let server = Server::start(vec![
         Reply::status(200),
         Reply::status(200).delay(Duration::from_secs(30)),
     ]);
-    let sandbox = Sandbox::with_jobs(&file(&[("report", &server.url("/r"), "timeout: 60s")]));
+    let sandbox = backend.sandbox(&file(&[("report", &server.url("/r"), "timeout: 60s")]));
     assert_eq!(sandbox.run(&["run", "report"]).code, 0);
     let child = spawn(&sandbox, &["run", "report"]);
     server.wait_for_requests(2, WAIT);
@@ -769,13 +824,14 @@ fn status_counts_an_interrupted_run_as_a_failure() {
     assert_eq!(report["consecutive_failures"], 1);
 }
 
-#[test]
-fn status_shows_a_run_killed_without_a_word_as_died_while_it_is_still_going_as_running() {
+fn status_shows_a_run_killed_without_a_word_as_died_while_it_is_still_going_as_running(
+    backend: Backend,
+) {
     let server = Server::start(vec![
         Reply::status(200).delay(Duration::from_secs(30)),
         Reply::status(200).delay(Duration::from_secs(30)),
     ]);
-    let sandbox = Sandbox::with_jobs(&file(&[("report", &server.url("/r"), "timeout: 60s")]));
+    let sandbox = backend.sandbox(&file(&[("report", &server.url("/r"), "timeout: 60s")]));
     let mut child = spawn(&sandbox, &["run", "report"]);
     server.wait_for_requests(1, WAIT);
     // Still going: running, and not a failure.
@@ -786,7 +842,9 @@ fn status_shows_a_run_killed_without_a_word_as_died_while_it_is_still_going_as_r
     );
     child.kill().unwrap();
     child.wait().unwrap();
-    // Its process is gone (its lock is free): died, a failure.
+    backend.after_a_kill();
+    // Its process is gone (its lock is free, its lease ran out): died, a
+    // failure.
     let (code, report) = first_status(&sandbox);
     assert_eq!(code, 1, "{report}");
     assert_eq!(report["last_run"]["outcome"], "died");
@@ -828,13 +886,12 @@ fn status_shows_a_run_killed_without_a_word_as_died_while_it_is_still_going_as_r
     finish(going);
 }
 
-#[test]
-fn status_tells_a_dead_run_of_a_job_that_allows_overlap_from_one_still_going() {
+fn status_tells_a_dead_run_of_a_job_that_allows_overlap_from_one_still_going(backend: Backend) {
     let server = Server::start(vec![
         Reply::status(200).delay(Duration::from_secs(30)),
         Reply::status(200).delay(Duration::from_secs(30)),
     ]);
-    let sandbox = Sandbox::with_jobs(&file(&[(
+    let sandbox = backend.sandbox(&file(&[(
         "report",
         &server.url("/r"),
         "timeout: 60s\nconcurrency: allow",
@@ -846,20 +903,17 @@ fn status_tells_a_dead_run_of_a_job_that_allows_overlap_from_one_still_going() {
     assert_eq!(outcomes(&history(&sandbox, &[])), ["running", "running"]);
     killed.kill().unwrap();
     killed.wait().unwrap();
+    backend.after_a_kill();
     // The job's shared lock is still held by the run going; the killed
-    // run's own lock is free.
+    // run's own lock is free (its lease ran out).
     assert_eq!(outcomes(&history(&sandbox, &[])), ["died", "running"]);
     let (code, report) = first_status(&sandbox);
     assert_eq!(code, 1, "{report}");
     assert_eq!(report["last_run"]["outcome"], "died");
     drop(server);
     finish(going);
-    // A run that ended leaves no lock file of its own behind.
-    let locks: Vec<String> = std::fs::read_dir(sandbox.state_dir().join("locks"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|name| name != "report.lock")
-        .collect();
+    // A run that ended leaves no lock of its own behind.
+    let locks = sandbox.run_locks("report");
     assert_eq!(locks.len(), 1, "only the killed run's: {locks:?}");
     let server = Server::start(vec![Reply::status(200)]);
     sandbox.write(
@@ -871,23 +925,18 @@ fn status_tells_a_dead_run_of_a_job_that_allows_overlap_from_one_still_going() {
         )]),
     );
     assert_eq!(sandbox.run(&["run", "report"]).code, 0);
-    let locks: Vec<String> = std::fs::read_dir(sandbox.state_dir().join("locks"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
     assert_eq!(
-        locks,
-        ["report.lock"],
+        sandbox.run_locks("report"),
+        Vec::<String>::new(),
         "a run alone clears the dead runs' locks"
     );
     // The run going failed when its server went away.
     assert_eq!(recorded(&sandbox), ["succeeded", "died", "failed"]);
 }
 
-#[test]
-fn status_ignores_a_failure_of_a_disabled_job() {
+fn status_ignores_a_failure_of_a_disabled_job(backend: Backend) {
     let server = Server::start(vec![Reply::status(500)]);
-    let sandbox = Sandbox::with_jobs(&file(&[("off", &server.url("/o"), "enabled: false")]));
+    let sandbox = backend.sandbox(&file(&[("off", &server.url("/o"), "enabled: false")]));
     assert_eq!(sandbox.run(&["run", "off", "--force"]).code, 1);
     assert_eq!(sandbox.run(&["status"]).code, 0);
 }
@@ -908,14 +957,13 @@ fn run_at(job: &str, started: &str, outcome: Outcome) -> Record {
     run
 }
 
-#[test]
-fn status_writes_every_instant_with_the_same_width() {
-    let sandbox = Sandbox::with_jobs(&file(&[
+fn status_writes_every_instant_with_the_same_width(backend: Backend) {
+    let sandbox = backend.sandbox(&file(&[
         ("a", "http://127.0.0.1:9/", ""),
         ("b", "http://127.0.0.1:9/", ""),
         ("c", "http://127.0.0.1:9/", ""),
     ]));
-    let mut store = store(&sandbox);
+    let mut store = sandbox.history_store();
     for (job, at) in [
         ("a", "2025-03-07T18:15:20.34Z"),
         ("b", "2025-03-07T18:15:20.437Z"),
@@ -950,9 +998,8 @@ fn status_writes_every_instant_with_the_same_width() {
     );
 }
 
-#[test]
-fn list_and_status_agree_that_a_disabled_job_has_no_next_run() {
-    let sandbox = Sandbox::with_jobs(&file(&[
+fn list_and_status_agree_that_a_disabled_job_has_no_next_run(backend: Backend) {
+    let sandbox = backend.sandbox(&file(&[
         ("off", "http://127.0.0.1:9/", "enabled: false"),
         ("on", "http://127.0.0.1:9/", ""),
     ]));
@@ -980,9 +1027,8 @@ fn list_and_status_agree_that_a_disabled_job_has_no_next_run() {
     }
 }
 
-#[test]
-fn history_of_an_unknown_job_suggests_a_name() {
-    let sandbox = Sandbox::with_jobs(&file(&[("report", "http://127.0.0.1:9/", "")]));
+fn history_of_an_unknown_job_suggests_a_name(backend: Backend) {
+    let sandbox = backend.sandbox(&file(&[("report", "http://127.0.0.1:9/", "")]));
     let run = sandbox.run(&["history", "reprot"]);
     assert_eq!(run.code, 3);
     assert!(
@@ -1317,18 +1363,18 @@ fn new_year() -> jiff::Timestamp {
         .timestamp()
 }
 
-#[test]
-fn catch_up_runs_a_job_whose_scheduled_run_was_missed_once() {
+fn catch_up_runs_a_job_whose_scheduled_run_was_missed_once(backend: Backend) {
     let server = Server::start(vec![Reply::status(200)]);
     // A yearly job, caught up within 400 days: this year's run is always
     // in the window.
-    let sandbox = Sandbox::with_jobs(&file(&[
+    let sandbox = backend.sandbox(&file(&[
         ("yearly", &server.url("/yearly"), "catchUp: 9600h"),
         ("plain", &server.url("/plain"), ""),
         ("off", &server.url("/off"), "catchUp: 9600h\nenabled: false"),
     ]));
     // The machine was down at New Year: the last run recorded is older.
-    store(&sandbox)
+    sandbox
+        .history_store()
         .add(
             &past_run(
                 "yearly",
@@ -1360,26 +1406,24 @@ fn catch_up_runs_a_job_whose_scheduled_run_was_missed_once() {
     assert_eq!(server.requests().len(), 1);
 }
 
-#[test]
-fn catch_up_leaves_a_job_that_ran_on_time() {
+fn catch_up_leaves_a_job_that_ran_on_time(backend: Backend) {
     let server = Server::start(vec![]);
-    let sandbox = Sandbox::with_jobs(&file(&[(
+    let sandbox = backend.sandbox(&file(&[(
         "yearly",
         &server.url("/yearly"),
         "catchUp: 9600h",
     )]));
     let mut on_time = past_run("yearly", Duration::ZERO, Outcome::Failed);
     on_time.started = new_year();
-    store(&sandbox).add(&on_time, 100, false).unwrap();
+    sandbox.history_store().add(&on_time, 100, false).unwrap();
     let run = sandbox.run(&["catch-up"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(server.requests().len(), 0);
 }
 
-#[test]
-fn catch_up_exits_1_when_a_caught_up_job_fails() {
+fn catch_up_exits_1_when_a_caught_up_job_fails(backend: Backend) {
     let server = Server::start(vec![Reply::status(500)]);
-    let sandbox = Sandbox::with_jobs(&file(&[(
+    let sandbox = backend.sandbox(&file(&[(
         "yearly",
         &server.url("/yearly"),
         "catchUp: 9600h",

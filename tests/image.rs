@@ -101,18 +101,26 @@ fn field<'m>(manifest: &'m str, key: &str) -> &'m str {
         .trim_matches('"')
 }
 
-fn manifest() -> String {
+/// The manifests for the shipped job file, with `args` before the
+/// command (a state URL) and `after` it.
+fn manifest(args: &[&str], after: &[&str]) -> String {
     let sandbox = Sandbox::new();
     std::fs::copy(repo_file("jobs.yaml"), sandbox.path("jobs.yaml")).unwrap();
-    let run = sandbox.run(&[
-        "kubernetes",
-        "--image",
-        "registry.example.com/jobrun:1",
-        "--state-claim",
-        "jobrun-history",
-    ]);
+    let mut all = args.to_vec();
+    all.extend(["kubernetes", "--image", "registry.example.com/jobrun:1"]);
+    all.extend(after);
+    let run = sandbox.run(&all);
     assert_eq!(run.code, 0, "{}", run.stderr);
     run.stdout
+}
+
+/// Where the manifests mount volumes in the container.
+fn mounts(manifest: &str) -> Vec<&str> {
+    manifest
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("mountPath: "))
+        .map(|m| m.trim_matches('"'))
+        .collect()
 }
 
 #[test]
@@ -121,7 +129,7 @@ fn the_image_holds_what_the_manifests_assume() {
     let stages = stages(&dockerfile);
     assert_eq!(stages.len(), 2, "a build stage and a runtime stage");
     let runtime = stages.last().unwrap();
-    let manifest = manifest();
+    let manifest = manifest(&[], &["--state-claim", "jobrun-history"]);
 
     // The user: the one the pods run as, not root, by number (so that
     // `runAsNonRoot` can check it), owning the state directory.
@@ -156,11 +164,7 @@ fn the_image_holds_what_the_manifests_assume() {
 
     // The job file: where the ConfigMap is mounted, and the image's default.
     assert_eq!(runtime.env["JOBRUN_CONFIG"], config);
-    let mounts: Vec<&str> = manifest
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("mountPath: "))
-        .map(|m| m.trim_matches('"'))
-        .collect();
+    let mounts = mounts(&manifest);
     let config_dir = config.rsplit_once('/').unwrap().0;
     assert!(mounts.contains(&config_dir), "{mounts:?}");
 
@@ -226,6 +230,31 @@ fn the_docs_name_the_containers_state_directory_as_the_image_does() {
             }
         }
     }
+}
+
+#[test]
+fn with_a_state_url_the_pods_run_as_the_images_user_and_write_nothing() {
+    let dockerfile = std::fs::read_to_string(repo_file("Dockerfile")).unwrap();
+    let runtime = stages(&dockerfile).pop().unwrap();
+    let manifest = manifest(&["--state-url", "postgres://jobrun@db.internal/ops"], &[]);
+    let user = runtime.user.as_deref().expect("USER in the runtime stage");
+    assert_eq!(
+        user,
+        format!(
+            "{}:{}",
+            field(&manifest, "runAsUser"),
+            field(&manifest, "runAsGroup")
+        )
+    );
+    // The state is in the database: the only volume is the job file's,
+    // read-only, so there is nothing for `fsGroup` to give the user, and
+    // the image's state directory is not used.
+    let mounts = mounts(&manifest);
+    let config = runtime.env["JOBRUN_CONFIG"].rsplit_once('/').unwrap().0;
+    assert!(mounts.iter().all(|m| *m == config), "{mounts:?}");
+    assert!(!manifest.contains("fsGroup"), "{manifest}");
+    assert!(!manifest.contains("JOBRUN_STATE_DIR"));
+    assert!(manifest.contains("readOnlyRootFilesystem: true"));
 }
 
 #[test]

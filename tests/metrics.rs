@@ -1,7 +1,8 @@
 //! The metrics file and `jobrun metrics`, end to end: real `jobrun`
 //! processes (fifty at once), a real server on 127.0.0.1, real SQLite
 //! histories; and, in the consumers group, the real `promtool check
-//! metrics` and a real node_exporter reading the file.
+//! metrics`, a real node_exporter reading the file, and the cases of the
+//! figures' behaviour again with the state in PostgreSQL.
 
 mod common;
 
@@ -12,8 +13,8 @@ use std::process::{Child, Stdio};
 use std::time::Duration;
 
 use common::server::{Reply, Server};
-use common::{Run, Sandbox, finish, spawn, yearly_jobs};
-use jobrun::fixtures::{History, Outcome, Record, Source, StateDir, Store, Trigger};
+use common::{Backend, Run, Sandbox, finish, spawn, yearly_jobs};
+use jobrun::fixtures::{History, Outcome, Record, Trigger, open_history};
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -36,9 +37,21 @@ const OUTCOMES: [&str; 6] = [
     "died",
 ];
 
+// The figures' behaviour, the same on both backends.
+on_both_backends! {
+    fifty_jobs_finishing_at_once_all_have_their_figures_in_the_file,
+    the_file_follows_every_outcome_and_counts_each,
+    runs_pruned_by_the_history_limit_are_still_counted,
+}
+
 /// A sandbox with `jobs` and the metrics file's directory.
 fn sandbox(jobs: &[(&str, &str, &str)]) -> Sandbox {
-    let sandbox = Sandbox::with_jobs(&file(jobs));
+    sandbox_on(Backend::Sqlite, jobs)
+}
+
+/// [`sandbox`], its state on `backend`.
+fn sandbox_on(backend: Backend, jobs: &[(&str, &str, &str)]) -> Sandbox {
+    let sandbox = backend.sandbox(&file(jobs));
     std::fs::create_dir(sandbox.path("metrics")).unwrap();
     sandbox
 }
@@ -86,12 +99,9 @@ fn last_outcome(text: &str, job: &str) -> String {
     ones[0].to_string()
 }
 
-fn store(sandbox: &Sandbox) -> Store {
-    Store::open(&StateDir {
-        path: sandbox.state_dir(),
-        source: Source::Env,
-    })
-    .expect("opens")
+/// The sandbox's history, wherever it keeps it.
+fn store(sandbox: &Sandbox) -> Box<dyn History> {
+    open_history(sandbox.state_url.as_deref(), &sandbox.state_dir())
 }
 
 /// A succeeded run of `job`, `minutes` ago.
@@ -118,8 +128,7 @@ fn signal(child: &Child, signal: libc::c_int) {
     assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, signal) }, 0);
 }
 
-#[test]
-fn fifty_jobs_finishing_at_once_all_have_their_figures_in_the_file() {
+fn fifty_jobs_finishing_at_once_all_have_their_figures_in_the_file(backend: Backend) {
     let server = Server::start(vec![
         Reply::status(200).delay(Duration::from_millis(300));
         50
@@ -131,7 +140,7 @@ fn fifty_jobs_finishing_at_once_all_have_their_figures_in_the_file() {
         .zip(&urls)
         .map(|(n, u)| (n.as_str(), u.as_str(), ""))
         .collect();
-    let sandbox = sandbox(&jobs);
+    let sandbox = sandbox_on(backend, &jobs);
     // Job i has i runs before: each job's count is its own.
     let mut store = store(&sandbox);
     for (i, name) in names.iter().enumerate() {
@@ -169,12 +178,17 @@ fn fifty_jobs_finishing_at_once_all_have_their_figures_in_the_file() {
         assert_eq!(of("jobrun_consecutive_failures", None), "0", "{name}");
         assert_eq!(of("jobrun_runs_in_progress", None), "0", "{name}");
     }
-    // Only the file: the temporary files were renamed into it.
-    let names_in_dir: Vec<String> = std::fs::read_dir(sandbox.path("metrics"))
+    // Only the file: the temporary files were renamed into it. With the
+    // state in a database, the writers took turns on a lock beside it.
+    let mut names_in_dir: Vec<String> = std::fs::read_dir(sandbox.path("metrics"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(names_in_dir, ["jobrun.prom"]);
+    names_in_dir.sort();
+    match backend {
+        Backend::Sqlite => assert_eq!(names_in_dir, ["jobrun.prom"]),
+        _ => assert_eq!(names_in_dir, [".jobrun.prom.lock", "jobrun.prom"]),
+    }
     // `jobrun metrics` prints the same text.
     let printed = sandbox.run(&["metrics"]);
     assert_eq!(printed.code, 0, "{}", printed.stderr);
@@ -185,7 +199,7 @@ fn fifty_jobs_finishing_at_once_all_have_their_figures_in_the_file() {
 /// failed), that end every way a run can: `check` is handed the metrics
 /// file after each, with the outcome `report`'s or `backup`'s last run
 /// must show.
-fn every_outcome(mut check: impl FnMut(&str, &str, &str)) {
+fn every_outcome(backend: Backend, mut check: impl FnMut(&str, &str, &str)) {
     let server = Server::start(vec![
         Reply::status(200),
         Reply::status(503),
@@ -194,14 +208,17 @@ fn every_outcome(mut check: impl FnMut(&str, &str, &str)) {
         Reply::status(200).delay(Duration::from_secs(30)),
     ]);
     let url = server.url("/report");
-    let sandbox = sandbox(&[
-        ("report", &url, "timeout: 60s"),
-        (
-            "backup",
-            &url,
-            "dependsOn:\n  job: report\n  condition: failed",
-        ),
-    ]);
+    let sandbox = sandbox_on(
+        backend,
+        &[
+            ("report", &url, "timeout: 60s"),
+            (
+                "backup",
+                &url,
+                "dependsOn:\n  job: report\n  condition: failed",
+            ),
+        ],
+    );
     let run = |args: &[&str]| sandbox.run(args);
 
     assert_eq!(run(&["run", "report"]).code, 0);
@@ -228,6 +245,7 @@ fn every_outcome(mut check: impl FnMut(&str, &str, &str)) {
     server.wait_for_requests(5, WAIT);
     killed.kill().unwrap();
     killed.wait().unwrap();
+    backend.after_a_kill();
     // The killed run wrote nothing; the next run of any job rebuilds the
     // file, and finds the killed run's lock free.
     assert_eq!(run(&["run", "backup"]).code, 0);
@@ -235,10 +253,9 @@ fn every_outcome(mut check: impl FnMut(&str, &str, &str)) {
     drop(server);
 }
 
-#[test]
-fn the_file_follows_every_outcome_and_counts_each() {
+fn the_file_follows_every_outcome_and_counts_each(backend: Backend) {
     let mut seen = Vec::new();
-    every_outcome(|text, job, outcome| {
+    every_outcome(backend, |text, job, outcome| {
         assert_eq!(last_outcome(text, job), outcome, "{text}");
         seen.push(outcome.to_string());
         let samples = samples(text);
@@ -261,11 +278,43 @@ fn the_file_follows_every_outcome_and_counts_each() {
     assert_eq!(seen.len(), 6);
 }
 
+fn runs_pruned_by_the_history_limit_are_still_counted(backend: Backend) {
+    // Three successes and two failures of a job that keeps two rows: the
+    // counter keeps growing however few rows are kept.
+    let server = Server::start(vec![
+        Reply::status(200),
+        Reply::status(503),
+        Reply::status(200),
+        Reply::status(503),
+        Reply::status(200),
+    ]);
+    let url = server.url("/report");
+    let sandbox = sandbox_on(backend, &[("report", &url, "historyLimit: 2")]);
+    for expected in [0, 1, 0, 1, 0] {
+        let run = sandbox.run(&["run", "report"]);
+        assert_eq!(run.code, expected, "{}", run.stderr);
+    }
+    let kept = sandbox.run(&["history", "report", "--json"]);
+    assert_eq!(kept.code, 0, "{}", kept.stderr);
+    let kept: serde_json::Value = serde_json::from_str(&kept.stdout).unwrap();
+    assert_eq!(kept["runs"].as_array().unwrap().len(), 2);
+    let printed = sandbox.run(&["metrics"]);
+    assert_eq!(printed.code, 0, "{}", printed.stderr);
+    assert_eq!(printed.stdout, metrics_file(&sandbox));
+    let samples = samples(&printed.stdout);
+    let total = |o| value(&samples, "jobrun_runs_total", "report", Some(o));
+    assert_eq!(
+        (total("succeeded"), total("failed")),
+        ("3".into(), "2".into())
+    );
+    assert_eq!(last_outcome(&printed.stdout, "report"), "succeeded");
+}
+
 #[test]
 #[ignore = "consumer: needs promtool"]
 fn promtool_accepts_the_file_after_every_outcome() {
     let promtool = common::consumer::require("promtool");
-    every_outcome(|text, job, outcome| {
+    every_outcome(Backend::Sqlite, |text, job, outcome| {
         let (code, output) = promtool_check(&promtool, text);
         assert_eq!(code, Some(0), "after {job} {outcome}: {output}\n{text}");
         assert_eq!(output, "", "after {job} {outcome}");

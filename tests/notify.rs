@@ -8,10 +8,22 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::server::{Reply, Server};
-use common::{Run, Sandbox};
+use common::{Backend, Run, Sandbox};
 use serde_json::Value;
 
 const WAIT: Duration = Duration::from_secs(10);
+
+// Who is told, decided from the history between runs: the same on both
+// backends.
+on_both_backends! {
+    a_success_tells_nothing_and_only_the_first_success_after_failures_is_a_recovery,
+    the_cooldown_holds_back_repeated_failures_across_processes,
+    an_undelivered_failure_notice_does_not_start_the_cooldown,
+    a_success_sends_nothing_and_exactly_one_recovery_follows_three_failures,
+    without_a_cooldown_every_failed_run_notifies_with_its_own_run_id,
+    a_one_hour_cooldown_sends_one_on_failure_for_three_failing_processes,
+    a_streak_whose_every_failure_the_cooldown_held_back_gets_no_recovery,
+}
 
 /// A job file with one job `report` calling `url`, with more job keys
 /// (`job`, one a line) and `global` keys (`global`, one a line, as written
@@ -121,8 +133,9 @@ fn a_failed_run_posts_its_on_failure_once_after_the_last_attempt() {
     assert_eq!(row["notice_result"], "sent");
 }
 
-#[test]
-fn a_success_tells_nothing_and_only_the_first_success_after_failures_is_a_recovery() {
+fn a_success_tells_nothing_and_only_the_first_success_after_failures_is_a_recovery(
+    backend: Backend,
+) {
     let job = Server::start(vec![
         Reply::status(200),
         Reply::status(500),
@@ -132,7 +145,7 @@ fn a_success_tells_nothing_and_only_the_first_success_after_failures_is_a_recove
         Reply::status(200),
     ]);
     let hook = Server::start(vec![Reply::status(200); 4]);
-    let sandbox = Sandbox::with_jobs(&file(&job.url("/kpi"), &notify(&hook, ""), ""));
+    let sandbox = backend.sandbox(&file(&job.url("/kpi"), &notify(&hook, ""), ""));
 
     let codes: Vec<i32> = (0..6).map(|_| run(&sandbox).code).collect();
 
@@ -184,11 +197,10 @@ fn column(sandbox: &Sandbox, name: &str) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn the_cooldown_holds_back_repeated_failures_across_processes() {
+fn the_cooldown_holds_back_repeated_failures_across_processes(backend: Backend) {
     let job = Server::start(vec![Reply::status(500); 3]);
     let hook = Server::start(vec![Reply::status(200)]);
-    let sandbox = Sandbox::with_jobs(&file(&job.url("/kpi"), &notify(&hook, "cooldown: 1h"), ""));
+    let sandbox = backend.sandbox(&file(&job.url("/kpi"), &notify(&hook, "cooldown: 1h"), ""));
 
     let first = run(&sandbox);
     let later: Vec<Run> = (0..2).map(|_| run(&sandbox)).collect();
@@ -237,15 +249,14 @@ fn a_notification_that_fails_is_retried_once_reported_and_leaves_the_exit_code_a
     );
 }
 
-#[test]
-fn an_undelivered_failure_notice_does_not_start_the_cooldown() {
+fn an_undelivered_failure_notice_does_not_start_the_cooldown(backend: Backend) {
     let job = Server::start(vec![Reply::status(500); 2]);
     let hook = Server::start(vec![
         Reply::drop_connection(),
         Reply::drop_connection(),
         Reply::status(200),
     ]);
-    let sandbox = Sandbox::with_jobs(&file(&job.url("/kpi"), &notify(&hook, "cooldown: 1h"), ""));
+    let sandbox = backend.sandbox(&file(&job.url("/kpi"), &notify(&hook, "cooldown: 1h"), ""));
 
     run(&sandbox);
     run(&sandbox);
@@ -672,8 +683,7 @@ fn on_failure_is_one_exact_json_post_after_all_retries_and_the_exit_code_stays_1
     assert_eq!(rows[0]["notice_error"], Value::Null);
 }
 
-#[test]
-fn a_success_sends_nothing_and_exactly_one_recovery_follows_three_failures() {
+fn a_success_sends_nothing_and_exactly_one_recovery_follows_three_failures(backend: Backend) {
     let job = Server::start(vec![
         Reply::status(200),
         Reply::status(503),
@@ -683,7 +693,7 @@ fn a_success_sends_nothing_and_exactly_one_recovery_follows_three_failures() {
         Reply::status(200),
     ]);
     let hook = ok(4);
-    let sandbox = Sandbox::with_jobs(&file(
+    let sandbox = backend.sandbox(&file(
         &job.url("/job"),
         &notify_with(
             &hook,
@@ -722,11 +732,10 @@ fn a_success_sends_nothing_and_exactly_one_recovery_follows_three_failures() {
     );
 }
 
-#[test]
-fn without_a_cooldown_every_failed_run_notifies_with_its_own_run_id() {
+fn without_a_cooldown_every_failed_run_notifies_with_its_own_run_id(backend: Backend) {
     let job = Server::start(vec![Reply::status(500); 3]);
     let hook = ok(3);
-    let sandbox = Sandbox::with_jobs(&file(
+    let sandbox = backend.sandbox(&file(
         &job.url("/job"),
         &notify_with(&hook, "{run: \"${RUN_ID}\"}", "", ""),
         "",
@@ -745,11 +754,10 @@ fn without_a_cooldown_every_failed_run_notifies_with_its_own_run_id() {
     assert_eq!(column(&sandbox, "notice_result"), ["sent", "sent", "sent"]);
 }
 
-#[test]
-fn a_one_hour_cooldown_sends_one_on_failure_for_three_failing_processes() {
+fn a_one_hour_cooldown_sends_one_on_failure_for_three_failing_processes(backend: Backend) {
     let job = Server::start(vec![Reply::status(500); 3]);
     let hook = ok(1);
-    let sandbox = Sandbox::with_jobs(&file(
+    let sandbox = backend.sandbox(&file(
         &job.url("/job"),
         &notify_with(&hook, "{text: \"${OUTCOME}\"}", "", "cooldown: 1h"),
         "",
@@ -765,8 +773,7 @@ fn a_one_hour_cooldown_sends_one_on_failure_for_three_failing_processes() {
     );
 }
 
-#[test]
-fn a_streak_whose_every_failure_the_cooldown_held_back_gets_no_recovery() {
+fn a_streak_whose_every_failure_the_cooldown_held_back_gets_no_recovery(backend: Backend) {
     // fail (told), succeed (recovery told), fail (cooldown), succeed.
     let job = Server::start(vec![
         Reply::status(500),
@@ -775,7 +782,7 @@ fn a_streak_whose_every_failure_the_cooldown_held_back_gets_no_recovery() {
         Reply::status(200),
     ]);
     let hook = ok(2);
-    let sandbox = Sandbox::with_jobs(&file(
+    let sandbox = backend.sandbox(&file(
         &job.url("/job"),
         &notify_with(
             &hook,

@@ -420,3 +420,53 @@ fn every_bound_and_splay_check_applies_to_a_run_through_the_index() {
         }
     }
 }
+
+#[test]
+fn the_state_url_in_global_is_honoured_through_the_index() {
+    // Nothing listens on port 1: a run that keeps its state where
+    // `global.stateUrl` says finds the database unreachable, and its job
+    // (`concurrency: forbid`) cannot take its lock there. Had the URL been
+    // lost on the way through the index, the run would have used SQLite in
+    // the state directory and sent its request.
+    let global = "global:\n  stateUrl: \"postgres://jobrun@127.0.0.1:1/ops?connect_timeout=2\"\n";
+    for size in SIZES {
+        let server = Server::start(vec![Reply::status(200); 4]);
+        let text = file(global, &server.url("/ok"), "", size);
+        let sandbox = Sandbox::with_jobs(&text);
+        for round in 0..3 {
+            let refused = run(&sandbox, &["run", "ok"]);
+            assert_eq!(refused.code, 3, "round {round}: {}", refused.stderr);
+            assert!(
+                refused
+                    .stderr
+                    .contains("cannot reach the state database `postgres://jobrun@127.0.0.1:1/ops"),
+                "round {round}: {}",
+                refused.stderr
+            );
+            assert!(!sandbox.path("state").exists());
+        }
+        assert_eq!(server.requests().len(), 0);
+        // The large file was read through its index from the second run on.
+        assert_eq!(index_files(&sandbox).len(), usize::from(size > 0));
+    }
+    // A `stateUrl` that is not PostgreSQL's stops every job, through the
+    // index too.
+    let text = file(
+        "global:\n  stateUrl: \"mysql://db/ops\"\n",
+        "https://e.com/ok",
+        "",
+        600,
+    );
+    let sandbox = Sandbox::with_jobs(&text);
+    for name in ["ok", "filler-1", "ok"] {
+        let refused = run(&sandbox, &["run", name, "--dry-run"]);
+        assert_eq!(refused.code, 3, "{}", refused.stderr);
+        assert!(
+            refused
+                .stderr
+                .contains("`stateUrl` must be a PostgreSQL URL"),
+            "{}",
+            refused.stderr
+        );
+    }
+}

@@ -6,6 +6,11 @@
 //! the command and however it ends.
 //!
 //! The commands are a table, [`CASES`]: a new command is one more line.
+//! The state database's password (in the URL, in `PGPASSWORD`, from a
+//! file through a placeholder, wrong, or for a server that is down) is
+//! one more sentinel, in a table of its own, [`DATABASE_CASES`], run
+//! against a real PostgreSQL in the consumers group; its tables are
+//! searched like the files.
 
 mod common;
 
@@ -44,6 +49,11 @@ const LITERAL: &str = "SENTINEL-literal-Lt8";
 /// `run` and `status` name the variable and when, never the value.
 const EXPIRED_JWT: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJTRU5USU5FTC1leHBpcmVkLUp4OCIsImV4cCI6MTYwMDAwMDAwMH0.U0VOVElORUwtc2ln";
 
+/// The state database's password (the tests' server's).
+const DB_PASSWORD_SENTINEL: &str = common::postgres::PASSWORD;
+/// A wrong one.
+const WRONG_DB_PASSWORD: &str = "SENTINEL-wrongdb-Pg8";
+
 /// What a run knows as secrets, and an echoing server sends back.
 const RUN_SECRETS: &[&str] = &[
     ENV_TOKEN,
@@ -68,6 +78,8 @@ const KNOWN: &[&str] = &[
     BAD_LINE_SECRET,
     WRONG_KEY,
     SLACK_TOKEN,
+    DB_PASSWORD_SENTINEL,
+    WRONG_DB_PASSWORD,
     LITERAL,
     EXPIRED_JWT,
 ];
@@ -1097,4 +1109,278 @@ fn encodings(secret: &str) -> Vec<String> {
     forms.sort();
     forms.dedup();
     forms
+}
+
+/// How a database case names its database and password.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Db {
+    /// The password in `JOBRUN_STATE_URL`.
+    InUrl,
+    /// The password in `--state-url`.
+    InFlag,
+    /// The URL without one, the password in `PGPASSWORD`.
+    PgPassword,
+    /// `${STATE_PASSWORD}` in `global.stateUrl`, read from the file
+    /// `STATE_PASSWORD_FILE` names.
+    FromFile,
+    /// A wrong password in the URL.
+    Wrong,
+    /// The password in the URL, for a port nothing listens on.
+    Down,
+}
+
+struct DatabaseCase {
+    args: &'static [&'static str],
+    db: Db,
+    server: Answer,
+    code: i32,
+}
+
+const fn db_case(args: &'static [&'static str], db: Db, server: Answer, code: i32) -> DatabaseCase {
+    DatabaseCase {
+        args,
+        db,
+        server,
+        code,
+    }
+}
+
+/// Every command that opens the state, with the database's password given
+/// every way, and every way it can fail.
+const DATABASE_CASES: &[DatabaseCase] = &[
+    db_case(&["run", "report"], Db::InUrl, EchoOk, 0),
+    db_case(&["-vv", "run", "report"], Db::InUrl, EchoFail, 1),
+    db_case(
+        &[
+            "run",
+            "report",
+            "--log-format",
+            "json",
+            "--log-file",
+            "runs.log",
+        ],
+        Db::InUrl,
+        EchoFail,
+        1,
+    ),
+    db_case(
+        &["-v", "run", "--due", "every-minute"],
+        Db::InUrl,
+        EchoFail,
+        1,
+    ),
+    db_case(&["catch-up"], Db::InUrl, EchoFail, 1),
+    db_case(&["status", "--json"], Db::InUrl, Answer::None, 0),
+    db_case(&["history", "--json"], Db::InUrl, Answer::None, 0),
+    db_case(&["-vv", "run", "report"], Db::InFlag, EchoFail, 1),
+    db_case(&["history"], Db::InFlag, Answer::None, 0),
+    db_case(&["-vv", "run", "report"], Db::PgPassword, EchoFail, 1),
+    db_case(&["status"], Db::PgPassword, Answer::None, 0),
+    db_case(
+        &["--config", "state-url.yaml", "-vv", "run", "report"],
+        Db::FromFile,
+        EchoFail,
+        1,
+    ),
+    db_case(
+        &["--config", "state-url.yaml", "status", "--json"],
+        Db::FromFile,
+        Answer::None,
+        0,
+    ),
+    db_case(
+        &["--config", "state-url.yaml", "validate", "--env"],
+        Db::FromFile,
+        Answer::None,
+        0,
+    ),
+    db_case(&["-vv", "run", "report"], Db::Wrong, Answer::None, 3),
+    db_case(&["status"], Db::Wrong, Answer::None, 3),
+    db_case(&["catch-up"], Db::Wrong, Answer::None, 3),
+    db_case(&["-vv", "run", "report"], Db::Down, Answer::None, 3),
+    db_case(&["history", "--json"], Db::Down, Answer::None, 3),
+    // The metrics, from the database: the file a run writes, the text
+    // `metrics` prints, and the chart.
+    db_case(
+        &["--metrics-file", "jobrun.prom", "-vv", "run", "report"],
+        Db::InUrl,
+        EchoFail,
+        1,
+    ),
+    db_case(&["metrics"], Db::InUrl, Answer::None, 0),
+    db_case(&["metrics"], Db::PgPassword, Answer::None, 0),
+    db_case(&["metrics"], Db::Wrong, Answer::None, 3),
+    db_case(&["metrics"], Db::Down, Answer::None, 3),
+    db_case(
+        &["history", "report", "--chart"],
+        Db::InUrl,
+        Answer::None,
+        0,
+    ),
+    // The state directory holds a run for it to copy.
+    db_case(&["copy-history"], Db::InUrl, Answer::None, 0),
+    db_case(&["copy-history"], Db::InFlag, Answer::None, 0),
+    db_case(
+        &["--config", "state-url.yaml", "copy-history"],
+        Db::FromFile,
+        Answer::None,
+        0,
+    ),
+    db_case(&["copy-history"], Db::Wrong, Answer::None, 3),
+    db_case(&["copy-history"], Db::Down, Answer::None, 3),
+];
+
+#[test]
+#[ignore = "consumer: needs PostgreSQL"]
+fn the_database_password_never_appears_in_anything_any_command_writes() {
+    let pg = common::postgres::shared();
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let mut leaks = Vec::new();
+    let minted = minted_tokens();
+    let forms: Vec<(String, String)> = KNOWN
+        .iter()
+        .flat_map(|s| encodings(s).into_iter().map(move |f| (s.to_string(), f)))
+        .collect();
+    for case in DATABASE_CASES {
+        let server = Server::start(replies(case.server, &minted));
+        let sandbox = sandbox(&server);
+        let database = pg.database();
+        let at = |password: &str, port: u16| {
+            let userinfo = if password.is_empty() {
+                common::postgres::USER.to_string()
+            } else {
+                format!("{}:{password}", common::postgres::USER)
+            };
+            format!(
+                "postgres://{userinfo}@127.0.0.1:{port}/{database}?sslmode=disable&connect_timeout=2"
+            )
+        };
+        sandbox.write(
+            "state-url.yaml",
+            format!(
+                "global:\n  stateUrl: \"postgres://jobrun:${{STATE_PASSWORD}}@127.0.0.1:{}/{database}?sslmode=disable\"\n{}",
+                pg.port,
+                jobs(&server.url("/report")).trim_start_matches('\n')
+            ),
+        );
+        sandbox.write("secrets/state-password", DB_PASSWORD_SENTINEL);
+        // A run in the state directory's SQLite history, for `copy-history`
+        // (the other commands, given the database, do not read it).
+        let mut seeded = jobrun::fixtures::Record::start(
+            "seeded-run".into(),
+            "report",
+            jobrun::fixtures::Trigger::Manual,
+            None,
+            jiff::Timestamp::now(),
+        );
+        seeded.outcome = jobrun::fixtures::Outcome::Failed;
+        jobrun::fixtures::open_history(None, &sandbox.path("state"))
+            .add(&seeded, 10, false)
+            .unwrap();
+        let password_file = sandbox.path("secrets/state-password");
+        let password_file = password_file.display().to_string();
+        let (env, flag): (Vec<(&str, String)>, Option<String>) = match case.db {
+            Db::InUrl => (
+                vec![("JOBRUN_STATE_URL", at(DB_PASSWORD_SENTINEL, pg.port))],
+                None,
+            ),
+            Db::InFlag => (vec![], Some(at(DB_PASSWORD_SENTINEL, pg.port))),
+            Db::PgPassword => (
+                vec![
+                    ("JOBRUN_STATE_URL", at("", pg.port)),
+                    ("PGPASSWORD", DB_PASSWORD_SENTINEL.to_string()),
+                ],
+                None,
+            ),
+            Db::FromFile => (vec![("STATE_PASSWORD_FILE", password_file)], None),
+            Db::Wrong => (
+                vec![("JOBRUN_STATE_URL", at(WRONG_DB_PASSWORD, pg.port))],
+                None,
+            ),
+            Db::Down => (
+                vec![("JOBRUN_STATE_URL", at(DB_PASSWORD_SENTINEL, closed))],
+                None,
+            ),
+        };
+        let mut args = vec!["--state-dir", "state"];
+        if let Some(url) = &flag {
+            args.extend(["--state-url", url.as_str()]);
+        }
+        args.extend(case.args);
+        let env: Vec<(&str, &str)> = env.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        let run = jobrun(&sandbox, &args, &env, None);
+        let shown: Vec<&str> = case.args.to_vec();
+        let what = format!(
+            "`jobrun {}` ({})",
+            shown.join(" "),
+            match case.db {
+                Db::InUrl => "password in JOBRUN_STATE_URL",
+                Db::InFlag => "password in --state-url",
+                Db::PgPassword => "PGPASSWORD",
+                Db::FromFile => "placeholder from a file",
+                Db::Wrong => "wrong password",
+                Db::Down => "server down",
+            }
+        );
+        assert_eq!(run.code, case.code, "{what}\n{}", run.stderr);
+        let mut written = vec![
+            ("stdout".to_string(), run.stdout.into_bytes()),
+            ("stderr".to_string(), run.stderr.into_bytes()),
+        ];
+        for path in files_written(&sandbox) {
+            written.push((path.display().to_string(), std::fs::read(&path).unwrap()));
+        }
+        let made = pg.psql(&database, "SELECT to_regclass('jobrun_runs') IS NOT NULL");
+        let dump = if made.trim() != "t" {
+            String::new()
+        } else {
+            pg.psql(
+            &database,
+            "SELECT coalesce(string_agg(t::text, E'\\n'), '') FROM (SELECT r::text AS t FROM jobrun_runs r UNION ALL SELECT c::text FROM jobrun_claims c UNION ALL SELECT a::text FROM jobrun_alerts a UNION ALL SELECT l::text FROM jobrun_leases l UNION ALL SELECT p::text FROM jobrun_pruned p) x",
+        )
+        };
+        written.push(("the database's tables".to_string(), dump.into_bytes()));
+        for (place, bytes) in &written {
+            let text = String::from_utf8_lossy(bytes);
+            for (secret, form) in &forms {
+                if text.contains(form.as_str()) {
+                    leaks.push(format!(
+                        "{what}: {place} shows {secret:?} as {form:?}:\n{text}"
+                    ));
+                }
+            }
+        }
+    }
+    assert!(leaks.is_empty(), "{}", leaks.join("\n\n"));
+}
+
+#[test]
+fn validate_warns_of_a_password_written_into_state_url_without_showing_it() {
+    const WRITTEN: &str = "SENTINEL-stateurl-Pw6";
+    let sandbox = Sandbox::with_jobs(&format!(
+        "global:\n  stateUrl: \"postgres://jobrun:{WRITTEN}@db.internal/ops\"\n{}",
+        jobs("http://127.0.0.1:9/r").trim_start_matches('\n')
+    ));
+    for format in ["text", "json"] {
+        let run = jobrun(&sandbox, &["validate", "--format", format], &[], None);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let all = format!("{}{}", run.stdout, run.stderr);
+        assert!(
+            all.contains("`stateUrl` holds the database's password"),
+            "{all}"
+        );
+        assert!(!all.contains(WRITTEN), "{all}");
+    }
+    let strict = jobrun(&sandbox, &["validate", "--strict"], &[], None);
+    assert_eq!(strict.code, 3, "{}", strict.stderr);
+    // A placeholder is what the warning asks for.
+    let sandbox = Sandbox::with_jobs(&format!(
+        "global:\n  stateUrl: \"postgres://jobrun:${{PGPASSWORD}}@db.internal/ops\"\n{}",
+        jobs("http://127.0.0.1:9/r").trim_start_matches('\n')
+    ));
+    let run = jobrun(&sandbox, &["validate"], &[], None);
+    assert!(!run.stderr.contains("stateUrl"), "{}", run.stderr);
 }

@@ -13,7 +13,6 @@ use crate::run::log::LogFormat;
 use crate::run::{self, Start, signal};
 use crate::schedule::catch_up;
 use crate::state;
-use crate::state::error::StoreError;
 use crate::state::record::Trigger;
 
 pub(crate) fn execute(inv: &mut Invocation) -> Result<Exit, Error> {
@@ -29,13 +28,12 @@ pub(crate) fn execute(inv: &mut Invocation) -> Result<Exit, Error> {
         return Ok(Exit::Success);
     }
     // Deciding needs the history: without it, every job would look missed.
+    let location = inv.state(file)?;
     let mut missed = Vec::new();
     {
-        let store = match inv.state_dir(file) {
-            Some(dir) => state::open(&dir),
-            None => Err(StoreError::NoDirectory),
-        }
-        .map_err(Error::History)?;
+        let store = state::open(&location, inv.ctx.env)
+            .history
+            .map_err(Error::History)?;
         for (job, window) in candidates {
             let since = now
                 .checked_sub(
@@ -54,8 +52,7 @@ pub(crate) fn execute(inv: &mut Invocation) -> Result<Exit, Error> {
         }
     }
 
-    let state_dir = inv.state_dir(file);
-    let setup = inv.setup(file, state_dir.as_ref());
+    let setup = inv.setup(file, &location);
     let options = run::Options {
         force: false,
         preview: None,

@@ -23,6 +23,7 @@ struct History {
 struct Run {
     run_id: String,
     job: String,
+    host: Option<String>,
     triggered_by: &'static str,
     scheduled_at: Option<String>,
     started_at: String,
@@ -45,6 +46,7 @@ impl From<Record> for Run {
         Run {
             run_id: r.run_id,
             job: r.job,
+            host: r.host,
             triggered_by: r.trigger.as_str(),
             scheduled_at: r.scheduled.map(instant),
             started_at: instant(r.started),
@@ -96,13 +98,12 @@ pub(crate) fn execute(inv: &mut Invocation, options: &Options) -> Result<Exit, E
         _ => options.count.unwrap_or(DEFAULT_COUNT),
     };
     let file = inv.load(Purpose::Use)?;
-    let state_dir = inv.state_dir(file);
-    let store = inv.read_history(state_dir.as_ref())?;
+    let store = inv.read_state(file)?;
     if let Some(name) = name {
         // A job removed from the file keeps its history; a name that is
         // neither in the file nor in the history is a slip.
         let known = match &store {
-            Some(store) => store.knows(name).map_err(Error::History)?,
+            Some(store) => store.history.knows(name).map_err(Error::History)?,
             None => false,
         };
         if !known {
@@ -113,9 +114,9 @@ pub(crate) fn execute(inv: &mut Invocation, options: &Options) -> Result<Exit, E
     // `status` says too.
     let runs = match &store {
         Some(store) => {
-            let read = || store.recent(name, count);
-            let dir = state_dir.as_ref().map(|d| d.path.as_path());
-            liveness::settle(dir, read().map_err(Error::History)?, read).map_err(Error::History)?
+            let read = || store.history.recent(name, count);
+            liveness::settle(&*store.locks, read().map_err(Error::History)?, read)
+                .map_err(Error::History)?
         }
         None => Vec::new(),
     };
@@ -144,8 +145,8 @@ pub(crate) fn execute(inv: &mut Invocation, options: &Options) -> Result<Exit, E
             let rows: Vec<Vec<String>> = runs.iter().map(row).collect();
             table(
                 &[
-                    "STARTED", "JOB", "TRIGGER", "OUTCOME", "STATUS", "ATTEMPTS", "TOOK", "TOLD",
-                    "DETAIL",
+                    "STARTED", "JOB", "HOST", "TRIGGER", "OUTCOME", "STATUS", "ATTEMPTS", "TOOK",
+                    "TOLD", "DETAIL",
                 ],
                 &rows,
             )
@@ -180,6 +181,7 @@ fn row(r: &Record) -> Vec<String> {
     vec![
         instant(r.started),
         r.job.clone(),
+        r.host.clone().unwrap_or_default(),
         r.trigger.as_str().to_string(),
         r.outcome.as_str().to_string(),
         r.status.map(|s| s.to_string()).unwrap_or_default(),

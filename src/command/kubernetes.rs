@@ -3,7 +3,7 @@
 use crate::command::Invocation;
 use crate::diagnostic::{Report, render_plain};
 use crate::error::{Error, Exit};
-use crate::export::kubernetes::{self, Options};
+use crate::export::kubernetes::{self, Options, StateUrl};
 use crate::export::pod_limits::{self, Given};
 use crate::jobfile::validate::Purpose;
 
@@ -37,6 +37,32 @@ pub(crate) fn execute(inv: &mut Invocation, args: &Request) -> Result<Exit, Erro
     }
     let file = inv.load(Purpose::Use)?;
     let jobs = file.jobs()?;
+    let url_given = inv
+        .global
+        .state_url
+        .clone()
+        .or_else(|| (inv.ctx.env)("JOBRUN_STATE_URL"))
+        .filter(|u| !u.is_empty());
+    let from_file = file.checked.state_url.as_ref().map(ToString::to_string);
+    let state_url = match (&url_given, &from_file) {
+        (Some(url), _) => Some(StateUrl::Given(url)),
+        (None, Some(_)) => Some(StateUrl::InFile),
+        (None, None) => None,
+    };
+    if let Some(url) = url_given.as_deref().or(from_file.as_deref())
+        && crate::state::postgres::target::literal_password(url)
+    {
+        return Err(Error::Argument {
+            message: "the state URL holds a password, which the manifests would show to anyone who may read them".into(),
+            help: "write the URL without it, and put `PGPASSWORD` in the Secret named with `--secret` (or write `${PGPASSWORD}` in its place)".into(),
+        });
+    }
+    if state_url.is_some() && args.state_claim.is_some() {
+        return Err(Error::Flag {
+            flag: "--state-claim",
+            message: "`--state-claim` keeps the history in a volume, and the state URL keeps it in the database".into(),
+        });
+    }
     let job_file = kubernetes::job_file_label(&file.path);
     let given = Given {
         base_dir: file.path.parent().unwrap_or(std::path::Path::new("")),
@@ -50,6 +76,7 @@ pub(crate) fn execute(inv: &mut Invocation, args: &Request) -> Result<Exit, Erro
         .into_iter()
         .filter_map(|(flag, given)| given.then_some(flag))
         .collect(),
+        state_volume: state_url.is_none(),
     };
     let (errors, mut in_the_file): (Vec<_>, Vec<_>) = pod_limits::in_the_file(jobs, &given)
         .into_iter()
@@ -63,6 +90,7 @@ pub(crate) fn execute(inv: &mut Invocation, args: &Request) -> Result<Exit, Erro
             secret: args.secret.as_deref(),
             state_claim: args.state_claim.as_deref(),
             job_file: &job_file,
+            state_url,
         },
         inv.ctx.now,
     );
@@ -89,6 +117,12 @@ pub(crate) fn execute(inv: &mut Invocation, args: &Request) -> Result<Exit, Erro
             text.push_str(&render_plain(&problem, palette));
         }
         let _ = inv.ctx.stderr.write_all(text.as_bytes());
+    }
+    if args.secret.is_none() && state_url.is_some() && !inv.global.quiet {
+        let _ = writeln!(
+            inv.ctx.stderr,
+            "jobrun: note: the pods log in to the state database: put `PGPASSWORD` (or the variables the state URL uses) in a Secret and give its name with `--secret`"
+        );
     }
     if args.secret.is_none() && !inv.global.quiet {
         let needed: std::collections::BTreeSet<&str> = jobs

@@ -350,6 +350,18 @@ const ENVIRONMENT: &[(&str, &str)] = &[
         "The state directory (run history and locks), when --state-dir is not given.",
     ),
     (
+        "JOBRUN_STATE_URL",
+        "A PostgreSQL URL to keep the history, the locks and the claims of scheduled instants in, shared by hosts, when --state-url is not given; it wins over global.stateUrl.",
+    ),
+    (
+        "PGHOST, PGPORT, PGUSER, PGPASSWORD, PGPASSFILE, PGDATABASE, PGSSLMODE, PGSSLROOTCERT, PGAPPNAME, PGCONNECT_TIMEOUT",
+        "What the state URL leaves out, as psql reads them; looked up as every variable is (the environment, .env, NAME_FILE, ENCRYPTED_NAME, the credentials directory).",
+    ),
+    (
+        "JOBRUN_STATE_TIMEOUT, JOBRUN_LOCK_LEASE",
+        "With a state URL: how long one exchange with the database may take (10s), and how long a run's lock outlives a run that vanished (30s).",
+    ),
+    (
         "XDG_STATE_HOME",
         "With no other setting, the state directory is $XDG_STATE_HOME/jobrun, else ~/.local/state/jobrun.",
     ),
@@ -383,6 +395,10 @@ const FILES: &[(&str, &str)] = &[
     (
         ".env",
         "Variables for the jobs, beside the job file (never the working directory); keep it mode 600.",
+    ),
+    (
+        "~/.pgpass",
+        "The password for the state database, when neither the URL nor PGPASSWORD gives one (PGPASSFILE names another file).",
     ),
     (
         "~/.local/state/jobrun",

@@ -10,10 +10,8 @@ use crate::report::metrics;
 pub(crate) fn execute(inv: &mut Invocation) -> Result<Exit, Error> {
     let file = inv.load(Purpose::Use)?;
     let jobs = file.jobs()?;
-    let state_dir = inv.state_dir(file);
-    let store = inv.read_history(state_dir.as_ref())?;
-    let dir = state_dir.as_ref().map(|d| d.path.as_path());
-    let text = metrics::text(jobs, store.as_deref(), dir, inv.ctx.now).map_err(Error::History)?;
+    let state = inv.read_state(file)?;
+    let text = metrics::text(jobs, state.as_ref(), inv.ctx.now).map_err(Error::History)?;
     inv.ctx
         .stdout
         .write_all(text.as_bytes())

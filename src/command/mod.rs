@@ -8,6 +8,7 @@
 //! what it decides beyond parsing and printing belongs in a room.
 
 pub(crate) mod catch_up;
+pub(crate) mod copy_history;
 pub(crate) mod crontab;
 pub(crate) mod docs;
 pub(crate) mod encrypt;
@@ -36,6 +37,7 @@ use crate::jobfile::{self, JobFile};
 use crate::report::style::Style;
 use crate::run::log::Verbosity;
 use crate::run::{EnvFile, Metrics, Setup};
+use crate::state::location::Location;
 use crate::vars::variables::{self, Variables};
 
 /// A command's view of the invocation: the global options and the world.
@@ -53,6 +55,8 @@ pub(crate) struct Globals {
     pub(crate) env_file: Option<PathBuf>,
     /// The state directory, when given (`--state-dir`).
     pub(crate) state_dir: Option<PathBuf>,
+    /// The state database, when given (`--state-url`).
+    pub(crate) state_url: Option<String>,
     /// The metrics file, when given (`--metrics-file`).
     pub(crate) metrics_file: Option<PathBuf>,
     /// `-v` once, twice.
@@ -107,16 +111,38 @@ impl<'b> Invocation<'_, 'b> {
         )
     }
 
-    /// The history in `dir`, to read: `None` when no state directory can
-    /// be named or no history is there yet. Creates nothing.
-    pub(crate) fn read_history(
-        &self,
-        dir: Option<&crate::state::dir::StateDir>,
-    ) -> Result<Option<Box<dyn crate::state::History>>, Error> {
-        match dir {
-            Some(dir) => crate::state::open_existing(dir).map_err(Error::History),
-            None => Ok(None),
+    /// Where the state lives: the database a state URL names
+    /// (`--state-url`, `$JOBRUN_STATE_URL`, `global.stateUrl`), its
+    /// placeholders and the libpq variables read as any variable is; else
+    /// the state directory.
+    pub(crate) fn state(&self, file: &JobFile) -> Result<Location, Error> {
+        let dir = self.state_dir(file);
+        let flag = self.global.state_url.as_deref();
+        if flag.is_none()
+            && file.checked.state_url.is_none()
+            && (self.ctx.env)("JOBRUN_STATE_URL").is_none_or(|u| u.is_empty())
+        {
+            return Ok(dir.map_or(Location::Nowhere, Location::Directory));
         }
+        let variables = self.variables(&file.path)?;
+        let lookup = |name: &str| variables.get(name);
+        Ok(crate::state::location::resolve(
+            flag,
+            file.checked.state_url.as_ref(),
+            dir,
+            self.ctx.env,
+            &lookup,
+        )?)
+    }
+
+    /// The state where it lives, to read: `None` when no place for it can
+    /// be named or no history is there yet. Creates nothing.
+    pub(crate) fn read_state(
+        &self,
+        file: &JobFile,
+    ) -> Result<Option<crate::state::Existing>, Error> {
+        let location = self.state(file)?;
+        crate::state::open_existing(&location, self.ctx.env).map_err(Error::History)
     }
 
     /// The metrics file: `--metrics-file`, `$JOBRUN_METRICS_FILE`,
@@ -137,18 +163,14 @@ impl<'b> Invocation<'_, 'b> {
     }
 
     /// What every run of this invocation shares.
-    pub(crate) fn setup<'f>(
-        &self,
-        file: &'f JobFile,
-        state_dir: Option<&'f crate::state::dir::StateDir>,
-    ) -> Setup<'f> {
+    pub(crate) fn setup<'f>(&self, file: &'f JobFile, state: &'f Location) -> Setup<'f> {
         Setup {
             file,
             env_file: EnvFile {
                 path: variables::env_file_path(self.global.env_file.as_deref(), &file.path),
                 explicit: self.global.env_file.is_some(),
             },
-            state_dir,
+            state,
             metrics: self.metrics_file(file).map(Metrics::new),
         }
     }

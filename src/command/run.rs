@@ -3,6 +3,7 @@
 
 use crate::command::Invocation;
 use crate::error::{Error, Exit};
+use crate::export::kubernetes;
 use crate::run::{self, Start, due_runs, signal};
 use crate::schedule::due;
 use crate::state::record::Trigger;
@@ -18,12 +19,20 @@ pub(crate) struct Options<'a> {
 pub(crate) fn execute(inv: &mut Invocation, options: &Options) -> Result<Exit, Error> {
     let file = inv.load_for_run(options.name)?;
     let job = file.job(options.name)?;
-    let state_dir = inv.state_dir(file);
-    let setup = inv.setup(file, state_dir.as_ref());
+    let state = inv.state(file)?;
+    let setup = inv.setup(file, &state);
     if !options.due {
+        // In a pod of a CronJob that `jobrun kubernetes` wrote with a
+        // state URL, the Job's name says which instant this run is for.
+        let scheduled = (inv.ctx.env)(kubernetes::JOB_NAME_VAR)
+            .and_then(|name| kubernetes::scheduled_instant(&name, &job.name));
         let start = Start {
-            trigger: Trigger::Manual,
-            scheduled: None,
+            trigger: if scheduled.is_some() {
+                Trigger::Scheduled
+            } else {
+                Trigger::Manual
+            },
+            scheduled,
         };
         return run::run(inv.ctx, &setup, job, start, &options.run);
     }

@@ -71,15 +71,13 @@ struct LastRun {
 pub(crate) fn execute(inv: &mut Invocation, json: bool) -> Result<Exit, Error> {
     let file = inv.load(Purpose::Use)?;
     let jobs = file.jobs()?;
-    let state_dir = inv.state_dir(file);
-    let store = inv.read_history(state_dir.as_ref())?;
+    let store = inv.read_state(file)?;
     let mut runs_by_job: Vec<Vec<Record>> = Vec::with_capacity(jobs.len());
     for job in jobs {
         runs_by_job.push(match &store {
             Some(store) => {
-                let read = || store.recent(Some(&job.name), ROWS_PER_JOB);
-                let dir = state_dir.as_ref().map(|d| d.path.as_path());
-                liveness::settle(dir, read().map_err(Error::History)?, read)
+                let read = || store.history.recent(Some(&job.name), ROWS_PER_JOB);
+                liveness::settle(&*store.locks, read().map_err(Error::History)?, read)
                     .map_err(Error::History)?
             }
             None => Vec::new(),

@@ -37,6 +37,9 @@ pub(crate) const STATE_MOUNT: &str = "/var/lib/jobrun";
 /// made it, which jobrun refuses to keep its state in when others can
 /// write it.
 pub(crate) const STATE_DIR: &str = "/var/lib/jobrun/state";
+/// The variable a pod learns its Job's name from, and so the instant the
+/// CronJob controller scheduled it for (see [`scheduled_instant`]).
+pub(crate) const JOB_NAME_VAR: &str = "JOBRUN_KUBERNETES_JOB";
 /// The user and group the container runs as: the unprivileged user of the
 /// image the Dockerfile builds (distroless's `nonroot`). The pod's
 /// `fsGroup` gives the state volume to that group, so the user can make
@@ -58,6 +61,32 @@ pub(crate) struct Options<'a> {
     /// --prune -l jobrun/job-file=NAME` to remove what a file no longer
     /// holds.
     pub(crate) job_file: &'a str,
+    /// Where the state lives when it is in a database.
+    pub(crate) state_url: Option<StateUrl<'a>>,
+}
+
+/// How the pods find the state database.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum StateUrl<'a> {
+    /// `global.stateUrl`, in the job file the ConfigMap holds.
+    InFile,
+    /// Given to the export (`--state-url`, `JOBRUN_STATE_URL`): written
+    /// into each CronJob as `JOBRUN_STATE_URL`.
+    Given(&'a str),
+}
+
+/// The scheduled instant of a pod's run, from its Job's name: the CronJob
+/// controller names each Job `<cronjob>-<scheduled time in minutes since
+/// the epoch>` (`getJobName` in the controller, in every batch/v1
+/// version). `None` for a Job made otherwise (`kubectl create job
+/// --from=cronjob/...` names it as asked): such a run is a manual one.
+pub(crate) fn scheduled_instant(job_name: &str, job: &str) -> Option<jiff::Timestamp> {
+    let minutes = job_name.strip_prefix(&dns_label(job))?.strip_prefix('-')?;
+    if minutes.is_empty() || minutes.len() > 12 || !minutes.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let minutes: i64 = minutes.parse().ok()?;
+    jiff::Timestamp::from_second(minutes.checked_mul(60)?).ok()
 }
 
 /// The job file's name as `Options::job_file` wants it: a DNS label of its
@@ -144,7 +173,9 @@ pub(crate) fn render(
             continue;
         }
         names.insert(label.clone(), job);
-        if let (Some(dependency), None) = (&job.depends_on, options.state_claim) {
+        if let (Some(dependency), None, None) =
+            (&job.depends_on, options.state_claim, options.state_url)
+        {
             // A pod's own directory starts empty: the backup would find no
             // run of its primary and always run, the very fault the history
             // exists to end.
@@ -332,11 +363,20 @@ fn cronjob(job: &Job, name: &str, schedule: &str, options: &Options) -> String {
     ));
     out.push_str("        spec:\n          restartPolicy: \"Never\"\n");
     // The restricted Pod Security Standard: not root, no privilege
-    // escalation, the runtime's seccomp profile. `OnRootMismatch` spares a
-    // large claim a recursive chown at every start.
+    // escalation, the runtime's seccomp profile. `fsGroup` gives the state
+    // volume to the user's group; with the state in a database there is
+    // no volume to write, so none is asked (the ConfigMap's files are
+    // readable by all). `OnRootMismatch` spares a large claim a recursive
+    // chown at every start.
     out.push_str(&format!(
-        "          securityContext:\n            runAsNonRoot: true\n            runAsUser: {RUN_AS_USER}\n            runAsGroup: {RUN_AS_USER}\n            fsGroup: {RUN_AS_USER}\n            fsGroupChangePolicy: \"OnRootMismatch\"\n            seccompProfile:\n              type: \"RuntimeDefault\"\n"
+        "          securityContext:\n            runAsNonRoot: true\n            runAsUser: {RUN_AS_USER}\n            runAsGroup: {RUN_AS_USER}\n"
     ));
+    if options.state_url.is_none() {
+        out.push_str(&format!(
+            "            fsGroup: {RUN_AS_USER}\n            fsGroupChangePolicy: \"OnRootMismatch\"\n"
+        ));
+    }
+    out.push_str("            seccompProfile:\n              type: \"RuntimeDefault\"\n");
     out.push_str("          containers:\n");
     out.push_str("            - name: \"jobrun\"\n");
     out.push_str(&format!("              image: {}\n", quote(options.image)));
@@ -344,10 +384,28 @@ fn cronjob(job: &Job, name: &str, schedule: &str, options: &Options) -> String {
         "              command: [{}]\n",
         command.join(", ")
     ));
-    out.push_str(&format!(
-        "              env:\n                - name: \"JOBRUN_STATE_DIR\"\n                  value: {}\n",
-        quote(STATE_DIR)
-    ));
+    out.push_str("              env:\n");
+    match options.state_url {
+        // The history and the locks in the database: no directory, and
+        // the instant the controller scheduled the run for, from the
+        // Job's name (the Job controller's `job-name` label on its pods,
+        // through the downward API).
+        Some(url) => {
+            if let StateUrl::Given(url) = url {
+                out.push_str(&format!(
+                    "                - name: \"JOBRUN_STATE_URL\"\n                  value: {}\n",
+                    quote(url)
+                ));
+            }
+            out.push_str(&format!(
+                "                - name: \"{JOB_NAME_VAR}\"\n                  valueFrom:\n                    fieldRef:\n                      fieldPath: \"metadata.labels['job-name']\"\n"
+            ));
+        }
+        None => out.push_str(&format!(
+            "                - name: \"JOBRUN_STATE_DIR\"\n                  value: {}\n",
+            quote(STATE_DIR)
+        )),
+    }
     if let Some(secret) = options.secret {
         out.push_str(&format!(
             "              envFrom:\n                - secretRef:\n                    name: {}\n",
@@ -355,22 +413,29 @@ fn cronjob(job: &Job, name: &str, schedule: &str, options: &Options) -> String {
         ));
     }
     out.push_str(&format!(
-        "              volumeMounts:\n                - name: \"jobs\"\n                  mountPath: {}\n                  readOnly: true\n                - name: \"state\"\n                  mountPath: {}\n",
+        "              volumeMounts:\n                - name: \"jobs\"\n                  mountPath: {}\n                  readOnly: true\n",
         quote(CONFIG_DIR),
-        quote(STATE_MOUNT)
     ));
+    if options.state_url.is_none() {
+        out.push_str(&format!(
+            "                - name: \"state\"\n                  mountPath: {}\n",
+            quote(STATE_MOUNT)
+        ));
+    }
     out.push_str("              securityContext:\n                allowPrivilegeEscalation: false\n                readOnlyRootFilesystem: true\n                capabilities:\n                  drop: [\"ALL\"]\n");
     out.push_str(&format!(
         "          volumes:\n            - name: \"jobs\"\n              configMap:\n                name: {}\n",
         quote(&config_map_name(options))
     ));
-    // The history and the locks: kept on the claim, or for the pod only.
-    match options.state_claim {
-        Some(claim) => out.push_str(&format!(
+    // The history and the locks: in the database, on the claim, or for
+    // the pod only.
+    match (options.state_url, options.state_claim) {
+        (Some(_), _) => {}
+        (None, Some(claim)) => out.push_str(&format!(
             "            - name: \"state\"\n              persistentVolumeClaim:\n                claimName: {}\n",
             quote(claim)
         )),
-        None => out.push_str("            - name: \"state\"\n              emptyDir: {}\n"),
+        (None, None) => out.push_str("            - name: \"state\"\n              emptyDir: {}\n"),
     }
     out
 }
@@ -394,6 +459,22 @@ mod tests {
         assert_eq!(block(" x"), "|2-\n     x");
         assert_eq!(block("x\n\n"), "|2+\n    x\n");
         assert_eq!(block("x\r\n"), r#""x\r\n""#);
+    }
+
+    #[test]
+    fn the_scheduled_instant_comes_from_the_controllers_job_name() {
+        // 29000000 minutes after the epoch: 2025-02-19T21:20:00Z.
+        assert_eq!(
+            scheduled_instant("kpi-report-29000000", "kpi_report"),
+            Some("2025-02-19T21:20:00Z".parse().unwrap())
+        );
+        assert_eq!(scheduled_instant("kpi-report-manual", "kpi_report"), None);
+        assert_eq!(scheduled_instant("other-29000000", "kpi_report"), None);
+        assert_eq!(scheduled_instant("kpi-report-", "kpi_report"), None);
+        assert_eq!(
+            scheduled_instant("kpi-report-9999999999999", "kpi_report"),
+            None
+        );
     }
 
     #[test]

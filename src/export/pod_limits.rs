@@ -22,6 +22,9 @@ pub(crate) struct Given<'a> {
     /// (`--env-file`, `--state-dir`, `--metrics-file`): never carried into
     /// a CronJob.
     pub(crate) flags: Vec<&'static str>,
+    /// Whether the pods have a state volume: not when the state is in a
+    /// database (a state URL).
+    pub(crate) state_volume: bool,
 }
 
 /// Problems of the file, at their keys: a `caFile` beside the job file is
@@ -63,17 +66,22 @@ pub(crate) fn in_the_file(jobs: &[Job], given: &Given) -> Vec<Diagnostic> {
         }
     }
     if let Some(path) = given.metrics_file {
-        let on_the_volume =
-            path.starts_with(STATE_MOUNT) && !beside_the_job_file(path, given.base_dir);
+        let on_the_volume = given.state_volume
+            && path.starts_with(STATE_MOUNT)
+            && !beside_the_job_file(path, given.base_dir);
         if !on_the_volume {
             problems.push(
                 Diagnostic::file_warning(format!(
                     "`global.metricsFile` `{}` cannot be written in a pod: its root file system is read-only",
                     path.display()
                 ))
-                .with_help(format!(
-                    "each run would say so on stderr; in Kubernetes, push the figures to a Pushgateway with `jobrun metrics` (docs/monitoring.md), or put the file on the state volume, under `{STATE_MOUNT}/`"
-                )),
+                .with_help(if given.state_volume {
+                    format!(
+                        "each run would say so on stderr; in Kubernetes, push the figures to a Pushgateway with `jobrun metrics` (docs/monitoring.md), or put the file on the state volume, under `{STATE_MOUNT}/`"
+                    )
+                } else {
+                    "each run would say so on stderr; in Kubernetes, push the figures to a Pushgateway with `jobrun metrics` (docs/monitoring.md): with a state URL the pods have no state volume".to_string()
+                }),
             );
         }
     }
@@ -89,7 +97,8 @@ pub(crate) fn elsewhere(given: &Given) -> Vec<Diagnostic> {
             Diagnostic::file_warning(format!("`{flag}` is not carried into the CronJobs"))
                 .with_help(match *flag {
                     "--env-file" => "the pods take their variables from the Secret given with `--secret`",
-                    "--state-dir" => "the pods keep their history on the state volume (`--state-claim`)",
+                    "--state-dir" if given.state_volume => "the pods keep their history on the state volume (`--state-claim`)",
+                    "--state-dir" => "the pods keep their history in the state database",
                     _ => "the pods write no metrics file; push the figures with `jobrun metrics` instead",
                 }),
         );

@@ -146,6 +146,7 @@ impl Builder<'_> {
             Takes::Name => def("name"),
             Takes::Schedule => def("schedule"),
             Takes::Url => def("url"),
+            Takes::StateUrl => def("stateUrl"),
             Takes::Method => def("method"),
             Takes::Zone => def("timezone"),
             Takes::Headers => def("headers"),
@@ -223,6 +224,16 @@ fn values() -> Vec<(&'static str, Value)> {
                 // placeholder is checked when the job runs.
                 "pattern": r"^([hH][tT][tT][pP][sS]?://[^\s]*|\$\{.*)$",
                 "description": "an `http://` or `https://` address, placeholders allowed",
+            }),
+        ),
+        (
+            "stateUrl",
+            json!({
+                "type": "string",
+                // As `validate` checks it: the scheme of the literal start,
+                // or a placeholder first.
+                "pattern": r"^([pP][oO][sS][tT][gG][rR][eE][sS]([qQ][lL])?://|\$\{)",
+                "description": "a `postgres://` or `postgresql://` URL, placeholders allowed",
             }),
         ),
         (

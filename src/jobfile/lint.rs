@@ -13,7 +13,8 @@
 //! - credentials (a credential header, URL userinfo, or a placeholder whose
 //!   variable name says it is one) sent to a plain `http://` address that
 //!   is not the machine itself;
-//! - URL userinfo (`https://user:pass@host`) written literally;
+//! - URL userinfo (`https://user:pass@host`) written literally, and a
+//!   password written into `stateUrl`;
 //! - a `.env` file readable by group or others, or owned by another user.
 //!
 //! Each string is scanned once, in a single pass over its bytes, so the
@@ -78,6 +79,15 @@ pub(super) fn job_file(config: &ConfigFile) -> Vec<Diagnostic> {
     for url in healthchecks {
         userinfo(url, &mut found);
         token(url, true, &mut found);
+    }
+    if let Some(url) = &global.state_url
+        && crate::state::postgres::target::literal_password(&url.value)
+    {
+        found.push(
+            Diagnostic::warning("`stateUrl` holds the database's password", url.span)
+                .concealing_as(whole(url.span))
+                .with_help("write `${PGPASSWORD}` in its place, or leave it out and set `PGPASSWORD` (or `PGPASSWORD_FILE`); then change the password, as the file's history keeps it"),
+        );
     }
     found
 }

@@ -58,6 +58,9 @@ pub(super) struct Global {
     pub(super) default_headers: Vec<HeaderEntry>,
     pub(super) timezone: Option<Text>,
     pub(super) state_dir: Option<Text>,
+    /// Where the state lives when it is not in the state directory: a
+    /// PostgreSQL URL, placeholders allowed.
+    pub(super) state_url: Option<Text>,
     pub(super) metrics_file: Option<Text>,
     /// Every job's notifications, unless a job says otherwise.
     pub(super) notify: Option<NotifyEntry>,
@@ -213,6 +216,9 @@ pub(crate) enum Takes {
     Schedule,
     /// An http(s) address, or one starting with a placeholder.
     Url,
+    /// A PostgreSQL URL (`postgres://`, `postgresql://`), or one starting
+    /// with a placeholder.
+    StateUrl,
     /// An HTTP method, in any case.
     Method,
     /// An IANA zone name.
@@ -308,6 +314,7 @@ pub(crate) const GLOBAL_KEYS: &[Key] = &[
     Key::new("defaultHeaders", Takes::Headers).nullable(),
     Key::new("timezone", Takes::Zone),
     Key::new("stateDir", Takes::NonEmpty),
+    Key::new("stateUrl", Takes::StateUrl),
     Key::new("metricsFile", Takes::NonEmpty),
     Key::new("notify", Takes::Mapping(NOTIFY_KEYS)).nullable(),
     Key::new("healthcheck", Takes::Url).nullable(),

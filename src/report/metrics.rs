@@ -9,25 +9,23 @@
 //! series end, rather than alert forever.
 
 use std::collections::{HashMap, HashSet};
-use std::path::Path;
 
 use jiff::Timestamp;
 
 use crate::job::Job;
 use crate::report::prometheus::{self, ENDED, JobFigures};
 use crate::report::summary::Summary;
-use crate::state::History;
+use crate::state::Existing;
 use crate::state::error::StoreError;
 use crate::state::liveness;
 use crate::state::record::{Outcome, Record};
 
-/// The metrics of `jobs` in the exposition format, from `history` (none
-/// yet: no runs). A row that says `running` is believed only while its
-/// run's lock in `state_dir` is held, as `status` does.
+/// The metrics of `jobs` in the exposition format, from the state's
+/// history (none yet: no runs). A row that says `running` is believed only
+/// while its run's lock is held, as `status` does.
 pub(crate) fn text(
     jobs: &[Job],
-    history: Option<&dyn History>,
-    state_dir: Option<&Path>,
+    state: Option<&Existing>,
     now: Timestamp,
 ) -> Result<String, StoreError> {
     // Only the rows since each job's last success are read: a job's last
@@ -38,7 +36,7 @@ pub(crate) fn text(
     // meanwhile is counted by the next file.
     let mut totals: HashMap<String, [u64; ENDED.len()]> = HashMap::new();
     let mut rows = Vec::new();
-    if let Some(history) = history {
+    if let Some(Existing { history, locks }) = state {
         for count in history.counts()? {
             if let Some(i) = ENDED.iter().position(|o| *o == count.outcome) {
                 let job = totals.entry(count.job).or_default();
@@ -52,7 +50,7 @@ pub(crate) fn text(
             .filter(|r| r.outcome == Outcome::Running)
             .map(|r| r.run_id.clone())
             .collect();
-        rows = liveness::settle(state_dir, first, read)?;
+        rows = liveness::settle(&**locks, first, read)?;
         let died = ENDED.iter().position(|o| *o == Outcome::Died);
         for row in &rows {
             if let Some(i) = died

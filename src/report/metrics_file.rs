@@ -12,9 +12,10 @@
 //! It is not fsynced: a power cut may cost the last figures, which the
 //! next run writes again from the history.
 //!
-//! Writers take turns on a lock in the state directory: each reads the
-//! history after the runs before it have recorded theirs, so the last one
-//! to rename writes every job's figures, however many end at once.
+//! Writers take turns on a lock in the state directory (with the state in
+//! a database, on one beside the file): each reads the history after the
+//! runs before it have recorded theirs, so the last one to rename writes
+//! every job's figures, however many end at once.
 
 use std::io::Write as _;
 use std::os::unix::fs::{FileTypeExt as _, OpenOptionsExt as _};
@@ -27,8 +28,8 @@ use crate::files::io_reason;
 use crate::job::Job;
 use crate::report::metrics;
 use crate::state;
-use crate::state::dir::StateDir;
 use crate::state::error::StoreError;
+use crate::state::location::Location;
 use crate::state::lock;
 
 /// How long a writer waits for the one before it.
@@ -94,25 +95,45 @@ impl MetricsError {
     }
 }
 
-/// Write the metrics of `jobs` to `path`, rebuilt from the history in
-/// `state_dir`.
+/// Write the metrics of `jobs` to `path`, rebuilt from the history where
+/// the state lives; `env` is the process's (for the database's trust
+/// store). Writers take turns on a lock in the state directory, or, with
+/// the state in a database, beside the file.
 pub(crate) fn refresh(
     jobs: &[Job],
-    state_dir: Option<&StateDir>,
+    state: &Location,
+    env: &dyn Fn(&str) -> Option<String>,
     path: &Path,
     now: Timestamp,
     random: fn(&mut [u8]),
 ) -> Result<(), MetricsError> {
-    let dir = state_dir.ok_or(MetricsError::History(StoreError::NoDirectory))?;
-    let lock_path = dir.path.join(lock::METRICS_FILE_NAME);
-    let _turn = match lock::metrics(&dir.path, LOCK_WAIT) {
+    let (lock_path, turn) = match state {
+        Location::Directory(dir) => (
+            dir.path.join(lock::METRICS_FILE_NAME),
+            lock::metrics(&dir.path, LOCK_WAIT),
+        ),
+        Location::Database(_) => {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+                && !dir.is_dir()
+            {
+                return Err(MetricsError::NoDirectory {
+                    dir: dir.to_path_buf(),
+                });
+            }
+            (
+                lock::metrics_beside_path(path),
+                lock::metrics_beside(path, LOCK_WAIT),
+            )
+        }
+        Location::Nowhere => return Err(MetricsError::History(StoreError::NoDirectory)),
+    };
+    let _turn = match turn {
         Ok(Some(file)) => file,
         Ok(None) => return Err(MetricsError::Busy { path: lock_path }),
         Err(problem) => return Err(MetricsError::History(problem)),
     };
-    let store = state::open_existing(dir).map_err(MetricsError::History)?;
-    let text = metrics::text(jobs, store.as_deref(), Some(&dir.path), now)
-        .map_err(MetricsError::History)?;
+    let store = state::open_existing(state, env).map_err(MetricsError::History)?;
+    let text = metrics::text(jobs, store.as_ref(), now).map_err(MetricsError::History)?;
     write(path, &text, random)
 }
 

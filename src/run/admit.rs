@@ -1,7 +1,9 @@
-//! The second stage of a run: whether it goes ahead. It takes the job's
-//! lock (`concurrency`), decides `dependsOn` from the history, and records
-//! the run's start; a run that does not go ahead (busy, skipped) is
-//! recorded as such and stops here.
+//! The second stage of a run: whether it goes ahead. A run for a known
+//! scheduled instant first claims it (one run per instant, on whatever
+//! host); then the run takes the job's lock (`concurrency`), decides
+//! `dependsOn` from the history, and records its start. A run that does
+//! not go ahead (busy, skipped) is recorded as such and stops here; one
+//! whose instant another run claimed stops silently, unrecorded.
 //!
 //! The request matters more than its record: when the history cannot be
 //! written, the run goes ahead and says once on stderr that it is not
@@ -23,12 +25,12 @@ use crate::run::plan::Plan;
 use crate::run::sinks::Sinks;
 use crate::state::alerts::{AlertPolicy, Claim};
 use crate::state::dependency::{self, Decision};
-use crate::state::dir::StateDir;
 use crate::state::error::StoreError;
 use crate::state::liveness;
-use crate::state::lock::{self, RunLock};
-use crate::state::record::{Outcome, Record};
-use crate::state::{self, History};
+use crate::state::location::Location;
+use crate::state::lock::{Attempt, RunLock};
+use crate::state::record::{Outcome, Record, instant};
+use crate::state::{self, Backend, ClaimedBy, History, Holder, Locks};
 use crate::wording::{code, escape_controls};
 
 /// Whether the run goes ahead.
@@ -44,6 +46,9 @@ pub(crate) struct Stopped {
     pub(crate) outcome: Outcome,
     /// The id its row was recorded under.
     pub(crate) run_id: String,
+    /// Another run claimed its scheduled instant: nothing was recorded,
+    /// and there is nothing to tell.
+    pub(crate) elsewhere: bool,
 }
 
 /// A run that goes ahead: it holds its lock, and its row says `running`.
@@ -57,7 +62,7 @@ pub(crate) struct Admitted {
     pub(super) policy: AlertPolicy,
     /// The cooldown a failure notice of this run took, if it did.
     pub(super) claim: Option<Claim>,
-    _lock: Option<RunLock>,
+    pub(super) lock: Option<RunLock>,
 }
 
 impl Admitted {
@@ -67,11 +72,12 @@ impl Admitted {
     }
 }
 
-/// Take the lock, decide `dependsOn`, and record the run's start.
+/// Claim the instant, take the lock, decide `dependsOn`, and record the
+/// run's start.
 pub(crate) fn admit(
     ctx: &mut Context,
     plan: &Plan,
-    state_dir: Option<&StateDir>,
+    location: &Location,
     sinks: &Sinks,
     options: &Options,
 ) -> Result<Admission, Error> {
@@ -87,13 +93,48 @@ pub(crate) fn admit(
         plan.start.scheduled,
         now,
     );
-    let mut history = match state_dir {
-        Some(dir) => state::open(dir),
-        None => Err(StoreError::NoDirectory),
+    let holder = Holder {
+        run_id: run.run_id.clone(),
+        host: identity::host(ctx.env),
     };
-    let (lock, alone) = match take_lock(ctx, job, &run.run_id, state_dir, &history, verbosity)? {
+    run.host = Some(holder.host.clone());
+    let Backend {
+        mut history,
+        mut locks,
+    } = state::open(location, ctx.env);
+
+    // One run per scheduled instant, on whatever host. Without the
+    // history the claim cannot be made, and the run goes on as below.
+    if let (Some(at), Ok(store)) = (plan.start.scheduled, &mut history)
+        && let Ok(ClaimedBy::Other { host, run_id }) =
+            store.claim(&job.name, at, &run.run_id, &holder.host, job.history_limit)
+    {
+        let text = format!(
+            "jobrun: job `{}`: its run for {} is run {} on host {}, so it does not run here",
+            job.name,
+            instant(at),
+            escape_controls(&run_id),
+            code(&host)
+        );
+        let (mut log, now) = log(ctx);
+        log.not_run(
+            "elsewhere",
+            "another host claimed this scheduled instant",
+            text,
+            Verbosity::Attempts,
+            now,
+        );
+        return Ok(Admission::Stopped(Stopped {
+            exit: Exit::Success,
+            outcome: Outcome::Skipped,
+            run_id,
+            elsewhere: true,
+        }));
+    }
+
+    let (lock, alone) = match take_lock(ctx, job, &mut *locks, &history, &holder, verbosity)? {
         Locked::Held(lock, alone) => (lock, alone),
-        Locked::Busy(path) => {
+        Locked::Busy(held) => {
             let row = run.not_run(
                 Outcome::Busy,
                 "another run of the job holds its lock".into(),
@@ -103,9 +144,8 @@ pub(crate) fn admit(
                 Err(problem) => Err(problem.clone()),
             };
             let text = format!(
-                "jobrun: job `{}` did not run: another run of it is still going (`concurrency: forbid`; lock {})",
+                "jobrun: job `{}` did not run: another run of it is still going (`concurrency: forbid`; {held})",
                 job.name,
-                code(&path.display().to_string())
             );
             let (mut log, now) = log(ctx);
             log.not_run(
@@ -124,6 +164,7 @@ pub(crate) fn admit(
                 exit: Exit::Busy,
                 outcome: Outcome::Busy,
                 run_id: row.run_id,
+                elsewhere: false,
             }));
         }
     };
@@ -140,7 +181,7 @@ pub(crate) fn admit(
         let history = history
             .as_mut()
             .map_err(|problem| needed(problem.clone()))?;
-        let decision = depends_on(&**history, dependency, state_dir, now).map_err(needed)?;
+        let decision = depends_on(&**history, dependency, &*locks, now).map_err(needed)?;
         match decision {
             Decision::Skip(reason) => {
                 let text = format!("jobrun: job `{}` skipped: {reason}", job.name);
@@ -156,6 +197,7 @@ pub(crate) fn admit(
                     exit: Exit::Success,
                     outcome: Outcome::Skipped,
                     run_id: row.run_id,
+                    elsewhere: false,
                 }));
             }
             Decision::Run(reason) => {
@@ -186,7 +228,7 @@ pub(crate) fn admit(
         keep: job.history_limit,
         policy: AlertPolicy::of(&job.notify),
         claim: None,
-        _lock: lock,
+        lock,
     })))
 }
 
@@ -194,8 +236,8 @@ pub(crate) fn admit(
 enum Locked {
     /// Held (or not needed), and whether no other run of the job is going.
     Held(Option<RunLock>, bool),
-    /// Another run holds it, at this path.
-    Busy(std::path::PathBuf),
+    /// Another run holds it: where, or by whom, in words.
+    Busy(String),
 }
 
 /// Take the job's lock: exclusive under `concurrency: forbid`, which
@@ -205,9 +247,9 @@ enum Locked {
 fn take_lock(
     ctx: &mut Context,
     job: &Job,
-    run_id: &str,
-    state_dir: Option<&StateDir>,
+    locks: &mut dyn Locks,
     history: &Result<Box<dyn History>, StoreError>,
+    holder: &Holder,
     verbosity: Verbosity,
 ) -> Result<Locked, Error> {
     let refused = matches!(
@@ -217,10 +259,10 @@ fn take_lock(
     match job.concurrency {
         Concurrency::Allow => {
             // What is wrong with the directory is said with the history.
-            let Some(dir) = state_dir.filter(|_| !refused) else {
+            if refused {
                 return Ok(Locked::Held(None, false));
-            };
-            match lock::share(&dir.path, &job.name, run_id) {
+            }
+            match locks.share(&job.name, holder) {
                 Ok(Some((lock, free))) => Ok(Locked::Held(Some(lock), free)),
                 Ok(None) => Ok(Locked::Held(None, false)),
                 Err(problem) => {
@@ -237,19 +279,19 @@ fn take_lock(
             }
         }
         Concurrency::Forbid => {
+            let needs = locks.forbid_needs();
             let needed = |problem| Error::StateNeeded {
                 job: job.name.clone(),
-                needs: "`concurrency: forbid` needs its lock in the state directory",
+                needs,
                 problem,
             };
-            let dir = state_dir.ok_or_else(|| needed(StoreError::NoDirectory))?;
             // The lock's own failure would name only the lock file.
             if let (Err(problem), true) = (history, refused) {
                 return Err(needed(problem.clone()));
             }
-            match lock::try_lock(&dir.path, &job.name) {
-                Ok(lock::Attempt::Held(lock)) => Ok(Locked::Held(Some(lock), true)),
-                Ok(lock::Attempt::Busy) => Ok(Locked::Busy(lock::path(&dir.path, &job.name))),
+            match locks.take(&job.name, holder) {
+                Ok(Attempt::Held(lock)) => Ok(Locked::Held(Some(lock), true)),
+                Ok(Attempt::Busy(held)) => Ok(Locked::Busy(held)),
                 Err(problem) => Err(needed(problem)),
             }
         }
@@ -260,17 +302,18 @@ fn take_lock(
 ///
 /// A row of the other job that says `running` is believed only if its
 /// run's lock says so too (`state::liveness`). A run killed without a
-/// word (SIGKILL, a power cut) leaves its row `running`, and a backup that
-/// believed it would skip exactly when it is needed.
+/// word (SIGKILL, a power cut, a host cut off from the state database)
+/// leaves its row `running`, and a backup that believed it would skip
+/// exactly when it is needed.
 fn depends_on(
     history: &dyn History,
     dependency: &Dependency,
-    state_dir: Option<&StateDir>,
+    locks: &dyn Locks,
     now: Timestamp,
 ) -> Result<Decision, StoreError> {
     let since = dependency::window_start(dependency, now);
     let read = || history.since(&dependency.job, since);
-    let runs = liveness::settle(state_dir.map(|d| d.path.as_path()), read()?, read)?;
+    let runs = liveness::settle(locks, read()?, read)?;
     Ok(dependency::decide(dependency, &runs, now))
 }
 

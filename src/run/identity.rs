@@ -35,6 +35,25 @@ pub(crate) fn run_id(random: fn(&mut [u8])) -> String {
     uuid(versioned(bytes, 4))
 }
 
+/// The host a run runs on, as the history records it: `HOSTNAME` (a
+/// Kubernetes pod's name, or whatever the environment says), else the
+/// system's node name (uname(2)).
+pub(crate) fn host(env: &dyn Fn(&str) -> Option<String>) -> String {
+    if let Some(name) = env("HOSTNAME").filter(|h| !h.trim().is_empty()) {
+        return name.chars().filter(|c| !c.is_control()).take(255).collect();
+    }
+    let mut buffer = [0u8; 256];
+    // SAFETY: the buffer is writable for its whole length, and one byte
+    // is kept for the terminating NUL that gethostname(2) may leave out.
+    let result =
+        unsafe { libc::gethostname(buffer.as_mut_ptr().cast::<libc::c_char>(), buffer.len() - 1) };
+    if result != 0 {
+        return "unknown".into();
+    }
+    let end = buffer.iter().position(|b| *b == 0).unwrap_or(buffer.len());
+    String::from_utf8_lossy(&buffer[..end]).into_owned()
+}
+
 /// 16 bytes written as a UUID: 8-4-4-4-12 lowercase hex digits.
 fn uuid(bytes: [u8; 16]) -> String {
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();

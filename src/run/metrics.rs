@@ -39,7 +39,7 @@ pub(crate) fn write(ctx: &mut Context, setup: &Setup, verbosity: Verbosity) {
         return;
     };
     let now = ctx.clock.wall();
-    let result = metrics_file::refresh(jobs, setup.state_dir, &metrics.path, now, ctx.random);
+    let result = metrics_file::refresh(jobs, setup.state, ctx.env, &metrics.path, now, ctx.random);
     if let Err(problem) = result
         && verbosity > Verbosity::Quiet
         && !metrics.reported.replace(true)

@@ -45,7 +45,7 @@ use crate::run::log::{LogFormat, Verbosity};
 pub(crate) use crate::run::metrics::Metrics;
 use crate::run::sinks::Sinks;
 use crate::run::tell::SideRequests;
-use crate::state::dir::StateDir;
+use crate::state::location::Location;
 use crate::state::record::Trigger;
 use crate::wording::escape_controls;
 
@@ -86,7 +86,8 @@ pub(crate) struct Start {
 pub(crate) struct Setup<'a> {
     pub(crate) file: &'a JobFile,
     pub(crate) env_file: EnvFile,
-    pub(crate) state_dir: Option<&'a StateDir>,
+    /// Where the state lives.
+    pub(crate) state: &'a Location,
     /// Where to write the metrics after each run, if anywhere.
     pub(crate) metrics: Option<Metrics>,
 }
@@ -127,7 +128,7 @@ pub(crate) fn run(
     let client = exchange::client(ctx, &mut plan)?;
     let mut sinks = Sinks::open(options.log_file, options.output)?;
 
-    let admitted = match admit::admit(ctx, &plan, setup.state_dir, &sinks, options)? {
+    let admitted = match admit::admit(ctx, &plan, setup.state, &sinks, options)? {
         Admission::Admitted(admitted) => admitted,
         Admission::Stopped(stopped) => {
             tell::stopped(ctx, &plan, &sinks, options, &stopped);

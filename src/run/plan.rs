@@ -137,6 +137,10 @@ pub(crate) fn plan<'run, 'env>(
     for secret in values.variables.secrets() {
         request.secrets.add(&secret);
     }
+    // The state database's password, should anything echo it.
+    if let Some(password) = setup.state.password() {
+        request.secrets.add(password);
+    }
     check_url(file, job, &request)?;
     check_headers(file, job, &request)?;
     // Filled in now, so a ping that cannot be made is known before the

@@ -50,6 +50,13 @@ pub(crate) fn settle(
     run.error_class = ended.error_class.map(str::to_string);
     run.error.clone_from(&ended.error);
     let now = run.ended.unwrap_or(run.started);
+    if admitted.lock.as_ref().is_some_and(|lock| lock.lapsed()) && verbosity > Verbosity::Quiet {
+        let _ = writeln!(
+            ctx.stderr,
+            "jobrun: job `{}`: its lock ran out while it ran (the state database was out of reach for longer than the lease, `JOBRUN_LOCK_LEASE`), so another run of it may have started meanwhile",
+            run.job
+        );
+    }
     let decided = match &mut admitted.history {
         Some(history) => history.finish(run, admitted.keep, &admitted.policy, now),
         None => Err(StoreError::NoDirectory),

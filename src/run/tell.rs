@@ -101,7 +101,7 @@ pub(crate) fn stopped(
     options: &Options,
     stopped: &Stopped,
 ) {
-    if stopped.outcome != Outcome::Skipped {
+    if stopped.outcome != Outcome::Skipped || stopped.elsewhere {
         return;
     }
     let Some(Ok(base)) = &plan.ping_base else {

@@ -31,6 +31,29 @@ pub enum StoreError {
     },
     #[error("cannot take the job's lock `{}`: {reason}", path.display())]
     Lock { path: PathBuf, reason: String },
+    /// The database server cannot be reached, or the connection broke.
+    #[error("cannot reach the state database `{target}`: {reason}")]
+    Unreachable { target: String, reason: String },
+    /// The server did not answer in time.
+    #[error("the state database `{target}` did not answer within {}", crate::job::duration::format(*waited))]
+    Timeout {
+        target: String,
+        waited: std::time::Duration,
+    },
+    /// The server answered and would not let jobrun in, or do its work.
+    #[error("the state database `{target}` refused jobrun: {reason}")]
+    Refused { target: String, reason: String },
+    #[error(
+        "the state database `{target}` has jobrun schema version {found}, newer than this jobrun's {known}"
+    )]
+    NewerDatabase {
+        target: String,
+        found: i64,
+        known: i64,
+    },
+    /// Anything else the server said.
+    #[error("the state database `{target}` failed: {reason}")]
+    Database { target: String, reason: String },
     /// Someone else could plant links there, or has planted one.
     #[error("the state directory cannot be trusted: `{}`: {why}", path.display())]
     Unsafe { path: PathBuf, why: Distrust },
@@ -61,6 +84,18 @@ impl StoreError {
             ),
             StoreError::Newer { .. } => {
                 "run the newer jobrun, or give this one another state directory".into()
+            }
+            StoreError::Unreachable { .. } | StoreError::Timeout { .. } => {
+                "check that the server is up and that this host can reach it (`pg_isready -d URL`); the waits are `connect_timeout` in the URL and `JOBRUN_STATE_TIMEOUT`".into()
+            }
+            StoreError::Refused { .. } => {
+                "check the user, the database and the password (in the URL, `PGPASSWORD` or `~/.pgpass`) of the state URL, and that the user may create tables in the database".into()
+            }
+            StoreError::NewerDatabase { .. } => {
+                "a newer jobrun uses this database: install it on this host too, as on every host that shares the database".into()
+            }
+            StoreError::Database { .. } => {
+                "see the server's log for more; `--state-url`, `JOBRUN_STATE_URL` or `global.stateUrl` names the database".into()
             }
             StoreError::Unsafe { path, why } => {
                 let path = path.display();

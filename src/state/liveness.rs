@@ -1,28 +1,18 @@
 //! Whether a run whose row says `running` is still going. A run killed
-//! without a word (SIGKILL, a crash, a power cut) leaves its row
-//! `running` until its job's next run finds the job's lock free and
-//! marks it `died`; a reader of the history cannot wait for that (a daily
-//! job's next run is a day away), so it asks the locks itself.
-//!
-//! Every run holds its job's lock from before its row is written until
-//! after the row is finished: exclusively under `concurrency: forbid`,
-//! shared under `allow`, where each run also holds a lock of its own. So:
-//! - the job's lock free (or its file missing: no run ever held it here)
-//!   means no run of the job is going, and each of its `running` rows is
-//!   of a run that died;
-//! - the job's lock held means some run is going: under `allow`, a row
-//!   whose run's own lock is free is of a run that died; any other row is
-//!   believed.
+//! without a word (SIGKILL, a crash, a power cut, a host cut off from the
+//! state database) leaves its row `running` until its job's next run finds
+//! the job's lock free and marks it `died`; a reader of the history cannot
+//! wait for that (a daily job's next run is a day away), so it asks the
+//! locks itself ([`Locks::gone`]): in the state directory, whether the
+//! run's lock file is still held (`state::lock`); in PostgreSQL, whether
+//! the run's lease is still there and not run out (`state::postgres::lease`).
 //!
 //! The rows are read again after the locks were asked, and only a row
 //! still `running` then is read as `died`: a run that ended between the
 //! first read and the look at its lock has finished its row by then.
 //! Nothing is written: a reader may not be allowed to.
 
-use std::collections::HashSet;
-use std::path::Path;
-
-use crate::state::lock::{self, Probe};
+use crate::state::Locks;
 use crate::state::record::{Outcome, Record};
 
 /// What a row of a run that died says it failed with.
@@ -31,16 +21,16 @@ pub(crate) const DIED: &str =
 
 /// `rows` (of any jobs), with each `running` row whose run is gone read as
 /// `died`. `read_again` reads the same rows once more, after the locks
-/// have been asked; without a state directory there are no locks to ask.
+/// have been asked.
 pub(crate) fn settle<E>(
-    state_dir: Option<&Path>,
+    locks: &dyn Locks,
     rows: Vec<Record>,
     read_again: impl FnOnce() -> Result<Vec<Record>, E>,
 ) -> Result<Vec<Record>, E> {
-    let Some(dir) = state_dir else {
+    if !rows.iter().any(|r| r.outcome == Outcome::Running) {
         return Ok(rows);
-    };
-    let gone = gone(dir, &rows);
+    }
+    let gone = locks.gone(&rows);
     if gone.is_empty() {
         return Ok(rows);
     }
@@ -54,37 +44,13 @@ pub(crate) fn settle<E>(
     Ok(rows)
 }
 
-/// The run ids of the `running` rows whose runs the locks say are gone.
-fn gone(dir: &Path, rows: &[Record]) -> HashSet<String> {
-    let mut gone = HashSet::new();
-    let mut jobs: Vec<&str> = rows
-        .iter()
-        .filter(|r| r.outcome == Outcome::Running)
-        .map(|r| r.job.as_str())
-        .collect();
-    jobs.sort_unstable();
-    jobs.dedup();
-    for job in jobs {
-        let running = rows
-            .iter()
-            .filter(|r| r.outcome == Outcome::Running && r.job == job);
-        match lock::probe(dir, job) {
-            Probe::Free | Probe::Missing => gone.extend(running.map(|r| r.run_id.clone())),
-            Probe::Held => gone.extend(
-                running
-                    .filter(|r| lock::probe_run(dir, job, &r.run_id) == Probe::Free)
-                    .map(|r| r.run_id.clone()),
-            ),
-            // Cannot tell: believe the row.
-            Probe::Unknown => {}
-        }
-    }
-    gone
-}
-
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
     use super::*;
+    use crate::state::NoLocks;
+    use crate::state::lock::{self, LockFiles};
     use crate::state::record::Trigger;
 
     fn running(id: &str, job: &str) -> Record {
@@ -103,7 +69,7 @@ mod tests {
 
     fn settled(dir: &Path, rows: Vec<Record>) -> Vec<Record> {
         let again = rows.clone();
-        settle::<()>(Some(dir), rows, || Ok(again)).unwrap()
+        settle::<()>(&LockFiles(dir.to_path_buf()), rows, || Ok(again)).unwrap()
     }
 
     #[test]
@@ -143,12 +109,13 @@ mod tests {
         let temp = tempfile::tempdir().unwrap();
         let mut finished = running("1", "a");
         finished.outcome = Outcome::Succeeded;
-        let rows = settle::<()>(Some(temp.path()), vec![running("1", "a")], || {
+        let locks = LockFiles(temp.path().to_path_buf());
+        let rows = settle::<()>(&locks, vec![running("1", "a")], || {
             Ok(vec![finished.clone()])
         })
         .unwrap();
         assert_eq!(outcomes(&rows), [Outcome::Succeeded]);
-        let rows = settle::<()>(None, vec![running("1", "a")], || unreachable!()).unwrap();
+        let rows = settle::<()>(&NoLocks, vec![running("1", "a")], || unreachable!()).unwrap();
         assert_eq!(outcomes(&rows), [Outcome::Running]);
     }
 }

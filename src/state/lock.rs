@@ -1,8 +1,9 @@
-//! One run at a time per job (`concurrency: forbid`): an exclusive,
-//! non-blocking lock on a file per job in the state directory, held for
-//! the whole run. Runs of a `concurrency: allow` job hold it shared, and
-//! each also holds a lock file of its own (`NAME.RUN_ID.lock`), so that a
-//! run that died can be told from the runs still going beside it.
+//! The SQLite backend's locks ([`LockFiles`]): one run at a time per job
+//! (`concurrency: forbid`) is an exclusive, non-blocking lock on a file
+//! per job in the state directory, held for the whole run. Runs of a
+//! `concurrency: allow` job hold it shared, and each also holds a lock
+//! file of its own (`NAME.RUN_ID.lock`), so that a run that died can be
+//! told from the runs still going beside it ([`LockFiles::gone`]).
 //!
 //! The lock is the kernel's (flock(2), through `File::try_lock`): it goes
 //! with the process, so a run that crashes or is killed releases it, and
@@ -10,7 +11,11 @@
 //! empty, and is reused; a run's own is removed when the run ends, and
 //! one a dead run left is removed by the next run of the job that finds no
 //! other going.
+//!
+//! [`RunLock`] and [`Attempt`] are every backend's: a held lock and what
+//! asking for one found.
 
+use std::collections::HashSet;
 use std::fs::{File, TryLockError};
 use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _};
 use std::path::{Path, PathBuf};
@@ -18,18 +23,56 @@ use std::path::{Path, PathBuf};
 use crate::files::io_reason;
 use crate::state::dir::{self, OpenError};
 use crate::state::error::StoreError;
+use crate::state::record::{Outcome, Record};
+use crate::state::{Holder, Locks};
+use crate::wording::code;
 
 /// The lock files' directory inside the state directory.
 pub(crate) const DIR_NAME: &str = "locks";
 
-/// A held lock; dropping it (or the process ending) releases it.
-#[derive(Debug)]
+/// A held lock, wherever it is kept; dropping it (or the process ending)
+/// releases it.
 pub(crate) struct RunLock {
-    /// The run's own lock, for a `concurrency: allow` job: let go first
-    /// (fields drop in order).
+    held: Box<dyn Held>,
+}
+
+/// What a backend's held lock can say.
+pub(crate) trait Held: Send {
+    /// Whether the lock ran out while held, so that another run may have
+    /// taken it (a lease not renewed in time).
+    fn lapsed(&self) -> bool {
+        false
+    }
+}
+
+impl RunLock {
+    pub(crate) fn new(held: impl Held + 'static) -> RunLock {
+        RunLock {
+            held: Box::new(held),
+        }
+    }
+
+    pub(crate) fn lapsed(&self) -> bool {
+        self.held.lapsed()
+    }
+}
+
+impl std::fmt::Debug for RunLock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RunLock")
+    }
+}
+
+/// A held lock file: the job's, and for a run of a `concurrency: allow`
+/// job its own as well.
+#[derive(Debug)]
+struct FileLock {
+    /// The run's own lock: let go first (fields drop in order).
     _own: Option<OwnLock>,
     _file: File,
 }
+
+impl Held for FileLock {}
 
 /// A run's own lock file, held exclusively; removed when the run ends.
 #[derive(Debug)]
@@ -64,8 +107,8 @@ pub(crate) enum Probe {
 #[derive(Debug)]
 pub(crate) enum Attempt {
     Held(RunLock),
-    /// Another process holds it.
-    Busy,
+    /// Another run holds it: where, or by whom, in words.
+    Busy(String),
 }
 
 /// The lock file of `job` in `state_dir`.
@@ -124,7 +167,7 @@ pub(crate) fn share(
         // own row is added, and other runs may share it from then on.
         if file.lock_shared().is_ok() {
             let _own = own();
-            return Ok(Some((RunLock { _own, _file: file }, true)));
+            return Ok(Some((RunLock::new(FileLock { _own, _file: file }), true)));
         }
         return Ok(None);
     }
@@ -132,7 +175,7 @@ pub(crate) fn share(
         match file.try_lock_shared() {
             Ok(()) => {
                 let _own = own();
-                return Ok(Some((RunLock { _own, _file: file }, false)));
+                return Ok(Some((RunLock::new(FileLock { _own, _file: file }), false)));
             }
             Err(TryLockError::WouldBlock) => {
                 std::thread::sleep(std::time::Duration::from_millis(1));
@@ -229,27 +272,78 @@ fn open(state_dir: &Path, path: &Path) -> Result<File, StoreError> {
 /// all (the directory cannot be created, the file cannot be opened or
 /// trusted).
 pub(crate) fn try_lock(state_dir: &Path, job: &str) -> Result<Attempt, StoreError> {
-    let file = open(state_dir, &path(state_dir, job))?;
+    let path = path(state_dir, job);
+    let file = open(state_dir, &path)?;
     for _ in 0..20 {
         match file.try_lock() {
             Ok(()) => {
-                return Ok(Attempt::Held(RunLock {
+                return Ok(Attempt::Held(RunLock::new(FileLock {
                     _own: None,
                     _file: file,
-                }));
+                })));
             }
             Err(TryLockError::WouldBlock) => {
                 std::thread::sleep(std::time::Duration::from_millis(1));
             }
             Err(TryLockError::Error(e)) => {
                 return Err(StoreError::Lock {
-                    path: path(state_dir, job),
+                    path,
                     reason: io_reason(&e),
                 });
             }
         }
     }
-    Ok(Attempt::Busy)
+    Ok(Attempt::Busy(format!(
+        "lock {}",
+        code(&path.display().to_string())
+    )))
+}
+
+/// The locks of a state directory: files in its `locks` directory.
+pub(crate) struct LockFiles(pub(crate) PathBuf);
+
+impl Locks for LockFiles {
+    fn take(&mut self, job: &str, _: &Holder) -> Result<Attempt, StoreError> {
+        try_lock(&self.0, job)
+    }
+
+    fn share(&mut self, job: &str, holder: &Holder) -> Result<Option<(RunLock, bool)>, StoreError> {
+        share(&self.0, job, &holder.run_id)
+    }
+
+    /// Every run holds its job's lock from before its row is written until
+    /// after the row is finished. So the job's lock free (or its file
+    /// missing: no run ever held it here) means each of the job's
+    /// `running` rows is of a run that died; the job's lock held means
+    /// some run is going, and under `allow` a row whose run's own lock is
+    /// free is of a run that died; any other row is believed.
+    fn gone(&self, rows: &[Record]) -> HashSet<String> {
+        let dir = &self.0;
+        let mut gone = HashSet::new();
+        let mut jobs: Vec<&str> = rows
+            .iter()
+            .filter(|r| r.outcome == Outcome::Running)
+            .map(|r| r.job.as_str())
+            .collect();
+        jobs.sort_unstable();
+        jobs.dedup();
+        for job in jobs {
+            let running = rows
+                .iter()
+                .filter(|r| r.outcome == Outcome::Running && r.job == job);
+            match probe(dir, job) {
+                Probe::Free | Probe::Missing => gone.extend(running.map(|r| r.run_id.clone())),
+                Probe::Held => gone.extend(
+                    running
+                        .filter(|r| probe_run(dir, job, &r.run_id) == Probe::Free)
+                        .map(|r| r.run_id.clone()),
+                ),
+                // Cannot tell: believe the row.
+                Probe::Unknown => {}
+            }
+        }
+        gone
+    }
 }
 
 /// The lock writers of the metrics file take in turn, in the state
@@ -266,6 +360,47 @@ pub(crate) fn metrics(
 ) -> Result<Option<File>, StoreError> {
     let path = state_dir.join(METRICS_FILE_NAME);
     let file = open(state_dir, &path)?;
+    take_turn(file, path, wait)
+}
+
+/// Where the writers of the metrics file `metrics_file` take turns when
+/// the state is in a database: no state directory is theirs to share, but
+/// the file's own directory is (each writes a new file there and renames
+/// it). Named `.NAME.lock`, which node_exporter's textfile collector
+/// skips: it reads `*.prom`.
+pub(crate) fn metrics_beside_path(metrics_file: &Path) -> PathBuf {
+    let mut name = std::ffi::OsString::from(".");
+    name.push(metrics_file.file_name().unwrap_or_default());
+    name.push(".lock");
+    metrics_file.with_file_name(name)
+}
+
+/// [`metrics`], for a metrics file whose writers keep no state directory:
+/// the lock at [`metrics_beside_path`], never through a link.
+pub(crate) fn metrics_beside(
+    metrics_file: &Path,
+    wait: std::time::Duration,
+) -> Result<Option<File>, StoreError> {
+    let path = metrics_beside_path(metrics_file);
+    let file = dir::open_file(&path).map_err(|e| match e {
+        OpenError::Distrusted(why) => StoreError::Unsafe {
+            path: path.clone(),
+            why,
+        },
+        OpenError::Io(e) => StoreError::Lock {
+            path: path.clone(),
+            reason: io_reason(&e),
+        },
+    })?;
+    take_turn(file, path, wait)
+}
+
+/// Wait up to `wait` for the lock on `file` (at `path`).
+fn take_turn(
+    file: File,
+    path: PathBuf,
+    wait: std::time::Duration,
+) -> Result<Option<File>, StoreError> {
     let started = std::time::Instant::now();
     loop {
         match file.try_lock() {
@@ -293,7 +428,10 @@ mod tests {
         let temp = tempfile::tempdir().unwrap();
         let first = try_lock(temp.path(), "a").unwrap();
         assert!(matches!(first, Attempt::Held(_)));
-        assert!(matches!(try_lock(temp.path(), "a").unwrap(), Attempt::Busy));
+        assert!(matches!(
+            try_lock(temp.path(), "a").unwrap(),
+            Attempt::Busy(_)
+        ));
         assert!(matches!(
             try_lock(temp.path(), "b").unwrap(),
             Attempt::Held(_)
@@ -314,9 +452,15 @@ mod tests {
             .unwrap()
             .expect("shared again");
         assert!(!alone);
-        assert!(matches!(try_lock(temp.path(), "a").unwrap(), Attempt::Busy));
+        assert!(matches!(
+            try_lock(temp.path(), "a").unwrap(),
+            Attempt::Busy(_)
+        ));
         drop(one);
-        assert!(matches!(try_lock(temp.path(), "a").unwrap(), Attempt::Busy));
+        assert!(matches!(
+            try_lock(temp.path(), "a").unwrap(),
+            Attempt::Busy(_)
+        ));
         drop(two);
         assert!(matches!(
             try_lock(temp.path(), "a").unwrap(),

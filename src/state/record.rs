@@ -118,6 +118,8 @@ pub struct Record {
     /// Random, 32 hex digits in UUID form, known before the run starts.
     pub run_id: String,
     pub job: String,
+    /// The host the run ran on (`HOSTNAME`, else the system's name).
+    pub host: Option<String>,
     pub trigger: Trigger,
     /// The instant the run was for, when the trigger knows it.
     pub scheduled: Option<Timestamp>,
@@ -156,6 +158,7 @@ impl Record {
         Record {
             run_id,
             job: job.to_string(),
+            host: None,
             trigger,
             scheduled,
             started: now,

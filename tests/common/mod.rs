@@ -4,6 +4,7 @@
 pub mod consumer;
 pub mod golden;
 pub mod json_schema;
+pub mod postgres;
 pub mod quoting;
 pub mod server;
 
@@ -14,12 +15,95 @@ use assert_cmd::Command;
 
 pub struct Sandbox {
     pub dir: tempfile::TempDir,
+    /// The state database every command of the sandbox is given
+    /// (`JOBRUN_STATE_URL`), when its state is kept in PostgreSQL.
+    pub state_url: Option<String>,
+}
+
+/// Where a sandbox keeps its state: the cases of the history's behaviour
+/// run on each (see [`on_both_backends`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// SQLite and lock files in the state directory.
+    Sqlite,
+    /// A database of its own on the tests' PostgreSQL server.
+    Postgres,
+    /// The same, reached through PgBouncer in transaction pooling mode.
+    PgBouncer,
+}
+
+/// How long a lock outlives a run killed without a word, on PostgreSQL,
+/// in the tests (`JOBRUN_LOCK_LEASE`); SQLite's go with the process.
+pub const TEST_LEASE: std::time::Duration = std::time::Duration::from_secs(2);
+
+impl Backend {
+    /// A sandbox with `jobs.yaml` holding `text`, its state on this backend.
+    pub fn sandbox(self, text: &str) -> Sandbox {
+        let mut sandbox = Sandbox::with_jobs(text);
+        match self {
+            Backend::Sqlite => {}
+            Backend::Postgres => {
+                let server = postgres::shared();
+                sandbox.state_url = Some(server.url(&server.database()));
+            }
+            Backend::PgBouncer => {
+                let database = postgres::shared().database();
+                sandbox.state_url = Some(postgres::bouncer().url(&database));
+            }
+        }
+        sandbox
+    }
+
+    /// Wait until a run killed without a word no longer holds its job's
+    /// lock: at once on SQLite, a lease later on PostgreSQL.
+    pub fn after_a_kill(self) {
+        if self != Backend::Sqlite {
+            std::thread::sleep(TEST_LEASE + std::time::Duration::from_millis(500));
+        }
+    }
+}
+
+/// Each named case, a function taking a [`Backend`], as a test on SQLite
+/// (`sqlite::NAME`, hermetic), one on PostgreSQL (`postgres::NAME`) and
+/// one through PgBouncer's transaction pooling (`pgbouncer::NAME`), both
+/// in the consumers group: one suite of behaviour for every backend.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[test]
+                fn $name() {
+                    super::$name(super::common::Backend::Sqlite)
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[test]
+                #[ignore = "consumer: needs PostgreSQL"]
+                fn $name() {
+                    super::$name(super::common::Backend::Postgres)
+                }
+            )*
+        }
+        mod pgbouncer {
+            $(
+                #[test]
+                #[ignore = "consumer: needs PostgreSQL and PgBouncer"]
+                fn $name() {
+                    super::$name(super::common::Backend::PgBouncer)
+                }
+            )*
+        }
+    };
 }
 
 impl Sandbox {
     pub fn new() -> Sandbox {
         Sandbox {
             dir: tempfile::tempdir().expect("temp dir"),
+            state_url: None,
         }
     }
 
@@ -50,6 +134,11 @@ impl Sandbox {
             .env("TZ", "UTC")
             .env("JOBRUN_STATE_DIR", self.state_dir())
             .current_dir(self.dir.path());
+        if let Some(url) = &self.state_url {
+            command
+                .env("JOBRUN_STATE_URL", url)
+                .env("JOBRUN_LOCK_LEASE", format!("{}s", TEST_LEASE.as_secs()));
+        }
         command
     }
 
@@ -67,7 +156,53 @@ impl Sandbox {
             .env("TZ", "UTC")
             .env("JOBRUN_STATE_DIR", self.state_dir())
             .current_dir(self.dir.path());
+        if let Some(url) = &self.state_url {
+            command
+                .env("JOBRUN_STATE_URL", url)
+                .env("JOBRUN_LOCK_LEASE", format!("{}s", TEST_LEASE.as_secs()));
+        }
         command
+    }
+
+    /// The sandbox's history, opened directly (on whichever backend), for
+    /// writing the past into it.
+    pub fn history_store(&self) -> Box<dyn jobrun::fixtures::History> {
+        jobrun::fixtures::open_history(self.state_url.as_deref(), &self.state_dir())
+    }
+
+    /// What the state keeps of the locks of single runs of `job`: the
+    /// lock files `JOB.RUN_ID.lock` in the state directory, or the
+    /// leases in the database (live or run out), by run id.
+    pub fn run_locks(&self, job: &str) -> Vec<String> {
+        let mut found: Vec<String> = match &self.state_url {
+            None => match std::fs::read_dir(self.state_dir().join("locks")) {
+                Ok(entries) => entries
+                    .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                    .filter_map(|name| {
+                        let run = name.strip_prefix(&format!("{job}."))?;
+                        Some(run.strip_suffix(".lock")?.to_string())
+                    })
+                    .filter(|run| !run.is_empty())
+                    .collect(),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+                Err(e) => panic!("the locks directory: {e}"),
+            },
+            Some(url) => {
+                // Whichever way the sandbox reaches it, the database is the
+                // shared server's, named last in the URL.
+                let database = url.rsplit('/').next().unwrap().split('?').next().unwrap();
+                postgres::shared()
+                    .psql(
+                        database,
+                        &format!("SELECT run_id FROM jobrun_leases WHERE job = '{job}'"),
+                    )
+                    .lines()
+                    .map(str::to_string)
+                    .collect()
+            }
+        };
+        found.sort();
+        found
     }
 
     pub fn run(&self, args: &[&str]) -> Run {

@@ -217,6 +217,7 @@ impl Decoder {
                 }
                 Some("timezone") => global.timezone = self.text(value, "timezone"),
                 Some("stateDir") => global.state_dir = self.text(value, "stateDir"),
+                Some("stateUrl") => global.state_url = self.text(value, "stateUrl"),
                 Some("metricsFile") => global.metrics_file = self.text(value, "metricsFile"),
                 Some("notify") => {
                     global.notify = self.global_switch(value, "notify", |d, node| d.notify(node))
@@ -507,6 +508,7 @@ mod tests {
             Takes::Name => "a".into(),
             Takes::Schedule => "\"* * * * *\"".into(),
             Takes::Url => "\"https://e.com\"".into(),
+            Takes::StateUrl => "\"postgres://db/ops\"".into(),
             Takes::Method => "get".into(),
             Takes::Zone => "UTC".into(),
             Takes::Headers => "{X-A: 1}".into(),

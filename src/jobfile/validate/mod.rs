@@ -41,6 +41,8 @@ pub(crate) struct Checked {
     pub(crate) entries: usize,
     /// `global.stateDir`, resolved against the job file's directory.
     pub(crate) state_dir: Option<PathBuf>,
+    /// `global.stateUrl`, its placeholders not yet filled in.
+    pub(crate) state_url: Option<Template>,
     /// Which scheduler the file was written for.
     pub(crate) origin: Origin,
     /// `global.metricsFile`, resolved against the job file's directory.
@@ -118,6 +120,11 @@ fn check_with(
         .state_dir
         .as_ref()
         .and_then(|text| checker.state_dir(text));
+    let state_url = config
+        .global
+        .state_url
+        .as_ref()
+        .and_then(|text| checker.state_url(text));
     let metrics_file = config
         .global
         .metrics_file
@@ -138,6 +145,7 @@ fn check_with(
         jobs,
         entries: config.jobs.len(),
         state_dir,
+        state_url,
         origin: config.origin.clone(),
         metrics_file,
         token_warning,
@@ -440,6 +448,43 @@ impl Checker<'_> {
         Some(self.base_dir.join(&text.value))
     }
 
+    /// `stateUrl`: a `postgres://` URL, or placeholders that give one when
+    /// the command runs (`${DATABASE_URL}`). Its variables are read by the
+    /// commands that use the state, so `validate` does not ask for them.
+    fn state_url(&mut self, text: &Text) -> Option<Template> {
+        let template = match Template::parse(&text.value) {
+            Ok(template) => template,
+            Err(e) => {
+                let message = format!("invalid placeholder in `stateUrl`: {}", e.message);
+                self.error_inside(text, message, e.help, e.offset, e.len);
+                return None;
+            }
+        };
+        let literal_start = match template.parts().first() {
+            Some(crate::job::template::Part::Literal(start)) => start.as_str(),
+            Some(crate::job::template::Part::Var(_)) => return Some(template),
+            None => "",
+        };
+        let postgres = ["postgres://", "postgresql://"].iter().any(|scheme| {
+            literal_start
+                .get(..scheme.len())
+                .is_some_and(|start| start.eq_ignore_ascii_case(scheme))
+        });
+        if !postgres {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    "`stateUrl` must be a PostgreSQL URL (`postgres://` or `postgresql://`)",
+                    text.span,
+                )
+                .with_help(
+                    "write `postgres://USER@HOST:PORT/DATABASE`, or remove `stateUrl` to keep the history in SQLite in the state directory",
+                ),
+            );
+            return None;
+        }
+        Some(template)
+    }
+
     /// `metricsFile`: a file's path, read from the job file's directory.
     /// node_exporter's textfile collector reads only `*.prom` files, so
     /// another name is worth a warning (a Pushgateway user has no use for
@@ -575,5 +620,44 @@ mod tests {
         assert_eq!(checked.state_dir, Some(PathBuf::from("/srv/jobs/state")));
         let found = problem(&format!("global:\n  stateDir: \"\"\n{}", file("")));
         assert_eq!(found.message, "`stateDir` cannot be empty");
+    }
+
+    #[test]
+    fn state_url_is_a_postgres_url_or_placeholders_that_give_one() {
+        let url = |value: &str| {
+            let text = format!("global:\n  stateUrl: \"{value}\"\n{}", file(""));
+            let (config, _) = decode::decode(&text);
+            check(&config, &TimeZone::UTC, Path::new(BASE_DIR), Purpose::Use)
+        };
+        for fine in [
+            "postgres://jobrun@db/ops",
+            "POSTGRESQL://db",
+            "postgres://jobrun:${PGPASSWORD}@db/ops",
+            "${DATABASE_URL}",
+        ] {
+            let checked = url(fine);
+            assert!(
+                checked.diagnostics.is_empty(),
+                "{fine}: {:#?}",
+                checked.diagnostics
+            );
+            assert_eq!(checked.state_url.unwrap().to_string(), fine);
+        }
+        for wrong in ["mysql://db/ops", "db.internal", "ü"] {
+            let checked = url(wrong);
+            assert_eq!(
+                checked.diagnostics[0].message,
+                "`stateUrl` must be a PostgreSQL URL (`postgres://` or `postgresql://`)",
+                "{wrong}"
+            );
+        }
+        let checked = url("postgres://${UNCLOSED@db");
+        assert!(
+            checked.diagnostics[0]
+                .message
+                .starts_with("invalid placeholder in `stateUrl`"),
+            "{:#?}",
+            checked.diagnostics
+        );
     }
 }

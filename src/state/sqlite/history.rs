@@ -9,15 +9,19 @@ use crate::state::alerts::{self, AlertDecision, AlertPolicy, AlertState, Claim, 
 use crate::state::error::StoreError;
 use crate::state::record::{self, Delivery, NoticeKind, Outcome, Record, Trigger};
 use crate::state::sqlite::{Store, classify};
-use crate::state::{Count, History};
+use crate::state::{ClaimedBy, Count, History};
 
 /// The `runs` columns a run is written to and read from, in [`row`]'s order.
-const COLUMNS: &str = "run_id, job, triggered_by, scheduled_at, started_at, ended_at, attempts, \
+pub(super) const COLUMNS: &str = "run_id, job, triggered_by, scheduled_at, started_at, ended_at, attempts, \
                        status, outcome, reason, error_class, error, duration_ms, notice, \
-                       notice_result, notice_error, ping_error";
+                       notice_result, notice_error, ping_error, host";
 
 impl Store {
-    fn select(&self, sql: &str, params: impl rusqlite::Params) -> Result<Vec<Record>, StoreError> {
+    pub(super) fn select(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<Vec<Record>, StoreError> {
         let read = || -> rusqlite::Result<Vec<Record>> {
             let mut statement = self.conn.prepare(sql)?;
             let rows = statement.query_map(params, row)?;
@@ -179,6 +183,35 @@ impl History for Store {
         }
     }
 
+    /// Claim the instant: the first insert wins; a second finds the row.
+    fn claim(
+        &mut self,
+        job: &str,
+        at: Timestamp,
+        run_id: &str,
+        host: &str,
+        keep: u32,
+    ) -> Result<ClaimedBy, StoreError> {
+        self.write(|tx| {
+            let at = record::instant(at);
+            let inserted = tx.execute(
+                "INSERT OR IGNORE INTO claims (job, scheduled_at, run_id, host, claimed_at) \
+                 VALUES (?1, ?2, ?3, ?4, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+                rusqlite::params![job, at, run_id, host],
+            )?;
+            if inserted == 0 {
+                let (host, run_id) = tx.query_row(
+                    "SELECT host, run_id FROM claims WHERE job = ?1 AND scheduled_at = ?2",
+                    rusqlite::params![job, at],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )?;
+                return Ok(ClaimedBy::Other { host, run_id });
+            }
+            prune_claims(tx, job, keep)?;
+            Ok(ClaimedBy::This)
+        })
+    }
+
     /// How many runs of each job the history has recorded, by outcome:
     /// the rows kept and the runs pruned.
     fn counts(&self) -> Result<Vec<Count>, StoreError> {
@@ -190,20 +223,7 @@ impl History for Store {
                      UNION ALL SELECT job, outcome, runs FROM pruned) \
                  GROUP BY job, outcome ORDER BY job, outcome",
             )?;
-            let rows = statement.query_map([], |row| {
-                let outcome: String = row.get(1)?;
-                Ok(Count {
-                    job: row.get(0)?,
-                    outcome: Outcome::parse(&outcome).ok_or_else(|| {
-                        rusqlite::Error::FromSqlConversionFailure(
-                            1,
-                            rusqlite::types::Type::Text,
-                            format!("unknown outcome `{outcome}`").into(),
-                        )
-                    })?,
-                    runs: row.get::<_, i64>(2)?.max(0) as u64,
-                })
-            })?;
+            let rows = statement.query_map([], count)?;
             rows.collect()
         };
         read().map_err(|e| classify(&self.path, e))
@@ -252,6 +272,31 @@ impl History for Store {
     }
 }
 
+/// A row of job, outcome and a number of runs.
+pub(super) fn count(row: &rusqlite::Row) -> rusqlite::Result<Count> {
+    let outcome: String = row.get(1)?;
+    Ok(Count {
+        job: row.get(0)?,
+        outcome: Outcome::parse(&outcome).ok_or_else(|| {
+            rusqlite::Error::FromSqlConversionFailure(
+                1,
+                rusqlite::types::Type::Text,
+                format!("unknown outcome `{outcome}`").into(),
+            )
+        })?,
+        runs: row.get::<_, i64>(2)?.max(0) as u64,
+    })
+}
+
+/// Keep only the claims of `job`'s newest `keep` instants.
+fn prune_claims(tx: &rusqlite::Transaction, job: &str, keep: u32) -> rusqlite::Result<usize> {
+    tx.execute(
+        "DELETE FROM claims WHERE job = ?1 AND scheduled_at < \
+         (SELECT scheduled_at FROM claims WHERE job = ?1 ORDER BY scheduled_at DESC LIMIT 1 OFFSET ?2)",
+        rusqlite::params![job, i64::from(keep.max(1) - 1)],
+    )
+}
+
 /// What the history knows of `job`'s failures; nothing yet for a job it
 /// has never seen end.
 fn alert(tx: &rusqlite::Transaction, job: &str) -> rusqlite::Result<AlertState> {
@@ -275,7 +320,7 @@ fn alert(tx: &rusqlite::Transaction, job: &str) -> rusqlite::Result<AlertState> 
 fn insert(tx: &rusqlite::Transaction, run: &Record) -> rusqlite::Result<usize> {
     tx.execute(
         &format!(
-            "INSERT INTO runs ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
+            "INSERT INTO runs ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
         ),
         rusqlite::params![
             run.run_id,
@@ -295,6 +340,7 @@ fn insert(tx: &rusqlite::Transaction, run: &Record) -> rusqlite::Result<usize> {
             run.notice_result.map(Delivery::as_str),
             run.notice_error,
             run.ping_error,
+            run.host,
         ],
     )
 }
@@ -336,6 +382,7 @@ fn row(row: &rusqlite::Row) -> rusqlite::Result<Record> {
     Ok(Record {
         run_id: text(0)?,
         job: text(1)?,
+        host: row.get(17)?,
         trigger: Trigger::parse(&text(2)?).ok_or_else(|| invalid(2, "trigger"))?,
         scheduled: when(3)?,
         started: when(4)?.ok_or_else(|| invalid(4, "start time"))?,

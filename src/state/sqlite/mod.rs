@@ -14,6 +14,7 @@
 //!
 //! [`History`]: crate::state::History
 
+pub(crate) mod contents;
 mod history;
 mod schema;
 
@@ -158,7 +159,6 @@ impl Store {
         Ok(())
     }
 
-    #[cfg(test)]
     pub(crate) fn path(&self) -> &Path {
         &self.path
     }

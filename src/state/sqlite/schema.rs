@@ -68,6 +68,17 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (job, outcome)
     ) WITHOUT ROWID;
     CREATE INDEX runs_by_outcome ON runs (job, outcome);",
+    // 5: the host each run ran on, and the claims that give a scheduled
+    // instant one run (`run --due` fired twice for one instant runs once).
+    "ALTER TABLE runs ADD COLUMN host TEXT;
+    CREATE TABLE claims (
+        job          TEXT NOT NULL,
+        scheduled_at TEXT NOT NULL,
+        run_id       TEXT NOT NULL,
+        host         TEXT NOT NULL,
+        claimed_at   TEXT NOT NULL,
+        PRIMARY KEY (job, scheduled_at)
+    );",
 ];
 
 /// The schema version this jobrun writes.
@@ -194,6 +205,129 @@ mod tests {
                 ("killed", Outcome::Died)
             ]
         );
+        // Through 3 and 4 and on to 5: the runs have no host, and claims work.
+        let mut store = Store::open(&dir).unwrap();
+        assert_eq!(store.version().unwrap(), SCHEMA_VERSION);
+        assert!(rows.iter().all(|r| r.host.is_none()));
+        let at = "2025-03-07T18:30:00Z".parse().unwrap();
+        assert_eq!(
+            store.claim("a", at, "new", "here", 10).unwrap(),
+            crate::state::ClaimedBy::This
+        );
+    }
+
+    #[test]
+    fn a_schema_3_history_gains_hosts_and_claims_and_keeps_its_runs() {
+        let (_temp, dir) = dir();
+        dir.prepare().unwrap();
+        let path = dir.path.join(FILE_NAME);
+        {
+            // Schema 3, as a jobrun that knew `died` but not hosts left it.
+            let conn = Connection::open(&path).unwrap();
+            for migration in &MIGRATIONS[..3] {
+                conn.execute_batch(migration).unwrap();
+            }
+            conn.execute_batch("PRAGMA user_version = 3").unwrap();
+            conn.execute_batch(
+                "INSERT INTO runs (run_id, job, triggered_by, scheduled_at, started_at, ended_at, outcome) VALUES \
+                 ('died', 'a', 'scheduled', '2025-03-07T18:00:00.000Z', '2025-03-07T18:00:00.000Z', NULL, 'died'), \
+                 ('ok', 'a', 'scheduled', '2025-03-07T18:01:00.000Z', '2025-03-07T18:01:00.000Z', '2025-03-07T18:01:01.000Z', 'succeeded')",
+            )
+            .unwrap();
+        }
+        let mut store = Store::open(&dir).unwrap();
+        assert_eq!(store.version().unwrap(), SCHEMA_VERSION);
+        let rows = store.recent(Some("a"), 10).unwrap();
+        let outcomes: Vec<(&str, Outcome, Option<&str>)> = rows
+            .iter()
+            .map(|r| (r.run_id.as_str(), r.outcome, r.host.as_deref()))
+            .collect();
+        assert_eq!(
+            outcomes,
+            [
+                ("ok", Outcome::Succeeded, None),
+                ("died", Outcome::Died, None)
+            ]
+        );
+        // The instant an earlier run ran is not claimed: schema 3 kept no
+        // claims, and the first claim of it from now on wins.
+        let at = "2025-03-07T18:01:00Z".parse().unwrap();
+        assert_eq!(
+            store.claim("a", at, "first", "one", 10).unwrap(),
+            crate::state::ClaimedBy::This
+        );
+        assert_eq!(
+            store.claim("a", at, "second", "two", 10).unwrap(),
+            crate::state::ClaimedBy::Other {
+                host: "one".into(),
+                run_id: "first".into()
+            }
+        );
+    }
+
+    #[test]
+    fn a_schema_4_history_keeps_its_pruned_counts_and_gains_hosts_and_claims() {
+        let (_temp, dir) = dir();
+        dir.prepare().unwrap();
+        let path = dir.path.join(FILE_NAME);
+        {
+            // Schema 4, as a jobrun that counted pruned runs but knew no
+            // hosts left it.
+            let conn = Connection::open(&path).unwrap();
+            for migration in &MIGRATIONS[..4] {
+                conn.execute_batch(migration).unwrap();
+            }
+            conn.execute_batch("PRAGMA user_version = 4").unwrap();
+            conn.execute_batch(
+                "INSERT INTO runs (run_id, job, triggered_by, scheduled_at, started_at, ended_at, outcome) VALUES \
+                 ('failed', 'a', 'scheduled', '2025-03-07T18:00:00.000Z', '2025-03-07T18:00:00.000Z', '2025-03-07T18:00:01.000Z', 'failed'), \
+                 ('ok', 'a', 'scheduled', '2025-03-07T18:01:00.000Z', '2025-03-07T18:01:00.000Z', '2025-03-07T18:01:01.000Z', 'succeeded'); \
+                 INSERT INTO pruned (job, outcome, runs) VALUES ('a', 'succeeded', 40), ('a', 'died', 2);",
+            )
+            .unwrap();
+        }
+        let mut store = Store::open(&dir).unwrap();
+        assert_eq!(store.version().unwrap(), SCHEMA_VERSION);
+        let counts: Vec<(String, Outcome, u64)> = store
+            .counts()
+            .unwrap()
+            .into_iter()
+            .map(|c| (c.job, c.outcome, c.runs))
+            .collect();
+        assert_eq!(
+            counts,
+            [
+                ("a".to_string(), Outcome::Died, 2),
+                ("a".to_string(), Outcome::Failed, 1),
+                ("a".to_string(), Outcome::Succeeded, 41)
+            ]
+        );
+        let rows = store.since_last_success().unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(
+            (rows[0].run_id.as_str(), rows[0].host.as_deref()),
+            ("ok", None)
+        );
+        // A run with a host, pruned: counted as main's jobrun counts it.
+        let mut r = run("new", "a", "2025-03-07T18:02:00Z", Outcome::Failed);
+        r.host = Some("here".into());
+        store.add(&r, 1, false).unwrap();
+        assert_eq!(
+            store.recent(Some("a"), 10).unwrap()[0].host.as_deref(),
+            Some("here")
+        );
+        let succeeded = store
+            .counts()
+            .unwrap()
+            .into_iter()
+            .find(|c| c.outcome == Outcome::Succeeded)
+            .unwrap();
+        assert_eq!(succeeded.runs, 41);
+        let at = "2025-03-07T18:01:00Z".parse().unwrap();
+        assert_eq!(
+            store.claim("a", at, "first", "one", 10).unwrap(),
+            crate::state::ClaimedBy::This
+        );
     }
 
     #[test]
@@ -210,8 +344,8 @@ mod tests {
         assert!(matches!(
             store.add(&r, 10, false),
             Err(StoreError::Newer {
-                found: 5,
-                known: 4,
+                found: 6,
+                known: 5,
                 ..
             })
         ));
