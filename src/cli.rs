@@ -279,6 +279,13 @@ pub(crate) struct RunArgs {
     #[arg(long, conflicts_with_all = ["dry_run", "as_curl"])]
     pub(crate) due: bool,
 
+    /// Record the run as started by a scheduler (`scheduled` in the history), not by hand
+    ///
+    /// The lines `crontab`, `systemd` and `kubernetes` write pass it. Unlike `--due`, it
+    /// checks no time: the job runs now. `--due` implies it.
+    #[arg(long, conflicts_with_all = ["dry_run", "as_curl"])]
+    pub(crate) scheduled: bool,
+
     /// Print the request that would be sent, secrets masked; send nothing
     #[arg(long, conflicts_with_all = ["as_curl", "print_body", "output", "log_file"])]
     pub(crate) dry_run: bool,

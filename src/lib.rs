@@ -151,6 +151,7 @@ fn dispatch(inv: &mut Invocation, command: &Command) -> Result<Exit, Error> {
             let options = command::run::Options {
                 name: &args.name,
                 due: args.due,
+                scheduled: args.scheduled,
                 run: run::Options {
                     force: args.force,
                     preview,

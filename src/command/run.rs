@@ -1,5 +1,6 @@
-//! `jobrun run NAME`: run one job now, or, with `--due`, each of its fire
-//! times due now (from a crontab line), each for its own scheduled instant.
+//! `jobrun run NAME`: run one job now (`--scheduled`: for a scheduler, and
+//! recorded so), or, with `--due`, each of its fire times due now (from a
+//! crontab line), each for its own scheduled instant.
 
 use crate::command::Invocation;
 use crate::error::{Error, Exit};
@@ -12,6 +13,9 @@ pub(crate) struct Options<'a> {
     pub(crate) name: &'a str,
     /// Run only the fire times due now (`--due`).
     pub(crate) due: bool,
+    /// Started by a scheduler that does not say for which instant
+    /// (`--scheduled`).
+    pub(crate) scheduled: bool,
     pub(crate) run: run::Options<'a>,
 }
 
@@ -21,8 +25,13 @@ pub(crate) fn execute(inv: &mut Invocation, options: &Options) -> Result<Exit, E
     let state_dir = inv.state_dir(file);
     let setup = inv.setup(file, state_dir.as_ref());
     if !options.due {
+        let trigger = if options.scheduled {
+            Trigger::Scheduled
+        } else {
+            Trigger::Manual
+        };
         let start = Start {
-            trigger: Trigger::Manual,
+            trigger,
             scheduled: None,
         };
         return run::run(inv.ctx, &setup, job, start, &options.run);
