@@ -184,6 +184,10 @@ pub(crate) enum Command {
         /// Draw the job's run times as a bar chart, newest on the right, failures marked
         #[arg(long, requires = "name", conflicts_with = "json")]
         chart: bool,
+
+        /// Show every column (TRIGGER, STATUS, ATTEMPTS, NOTIFIED), DETAIL never cut short
+        #[arg(long, conflicts_with_all = ["json", "chart"])]
+        wide: bool,
     },
 
     /// Print every job's metrics in Prometheus's text format, from the history

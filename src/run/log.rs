@@ -14,6 +14,7 @@ use crate::http::failure::{Class, Failure, describe};
 use crate::http::request::Prepared;
 use crate::http::transport::Response;
 use crate::job::duration;
+use crate::report::units::short_duration;
 use crate::run::sinks::LogFile;
 
 /// How much goes to stderr.
@@ -218,7 +219,7 @@ impl<'a> RunLog<'a> {
                 attempt.allowed,
                 self.request.method.as_str(),
                 self.request.shown_url(),
-                duration::format(attempt.duration),
+                short_duration(attempt.duration.as_millis() as u64),
             ),
             json: json!({
                 "event": "attempt",
@@ -253,7 +254,7 @@ impl<'a> RunLog<'a> {
                         "jobrun: job `{}` succeeded: {target}: {} after {attempts} in {}",
                         self.job,
                         status_text(status),
-                        duration::format(end.duration)
+                        short_duration(end.duration.as_millis() as u64)
                     ),
                     json: self.run_json("succeeded", end, None),
                 }
