@@ -188,6 +188,10 @@ pub(crate) enum Command {
         /// Draw the job's run times as a bar chart, newest on the right, failures marked
         #[arg(long, requires = "name", conflicts_with = "json")]
         chart: bool,
+
+        /// Show every column (TRIGGER, STATUS, ATTEMPTS, NOTIFIED), DETAIL never cut short
+        #[arg(long, conflicts_with_all = ["json", "chart"])]
+        wide: bool,
     },
 
     /// Print every job's metrics in Prometheus's text format, from the history
@@ -291,6 +295,13 @@ pub(crate) struct RunArgs {
     /// current minute, skipping a second while the run before it is still going.
     #[arg(long, conflicts_with_all = ["dry_run", "as_curl"])]
     pub(crate) due: bool,
+
+    /// Record the run as started by a scheduler (`scheduled` in the history), not by hand
+    ///
+    /// The lines `crontab`, `systemd` and `kubernetes` write pass it. Unlike `--due`, it
+    /// checks no time: the job runs now. `--due` implies it.
+    #[arg(long, conflicts_with_all = ["dry_run", "as_curl"])]
+    pub(crate) scheduled: bool,
 
     /// Print the request that would be sent, secrets masked; send nothing
     #[arg(long, conflicts_with_all = ["as_curl", "print_body", "output", "log_file"])]

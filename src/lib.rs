@@ -26,7 +26,7 @@ mod wording;
 pub mod fixtures {
     pub use crate::state::History;
     pub use crate::state::dir::{Source, StateDir};
-    pub use crate::state::record::{Outcome, Record, Trigger, instant};
+    pub use crate::state::record::{Delivery, NoticeKind, Outcome, Record, Trigger, instant};
     pub use crate::state::sqlite::Store;
     pub use crate::vars::base64::{encode as base64, encode_url as base64_url};
     pub use crate::vars::jwt::mint as mint_jwt;
@@ -170,6 +170,7 @@ fn dispatch(inv: &mut Invocation, command: &Command) -> Result<Exit, Error> {
             let options = command::run::Options {
                 name: &args.name,
                 due: args.due,
+                scheduled: args.scheduled,
                 run: run::Options {
                     force: args.force,
                     preview,
@@ -221,14 +222,16 @@ fn dispatch(inv: &mut Invocation, command: &Command) -> Result<Exit, Error> {
             count,
             json,
             chart,
+            wide,
         } => command::history::execute(
             inv,
             &command::history::Options {
                 name: name.as_deref(),
                 count: *count,
-                view: match (json, chart) {
-                    (true, _) => command::history::View::Json,
-                    (_, true) => command::history::View::Chart,
+                view: match (json, chart, wide) {
+                    (true, _, _) => command::history::View::Json,
+                    (_, true, _) => command::history::View::Chart,
+                    (_, _, true) => command::history::View::Wide,
                     _ => command::history::View::Table,
                 },
             },

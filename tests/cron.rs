@@ -1,7 +1,8 @@
 //! The generated cron.d file, run by the real cron daemon (Debian's
 //! `cron`, which `.ci/run` installs): an every-minute job kept in another
 //! zone must reach a loopback server, with the secret from the `.env`
-//! beside the job file. It fails, never skips, when cron does not fire.
+//! beside the job file, and its runs and a host-zone job's be recorded as
+//! the scheduler's. It fails, never skips, when cron does not fire.
 //! In the consumers group (tests/common/consumer.rs).
 //!
 //! Needs root: /etc/cron.d is root's, and cron only reads files owned by
@@ -129,28 +130,33 @@ fn ensure_cron() -> Option<i32> {
 fn real_cron_runs_the_generated_file_with_the_secret_from_dot_env() {
     consumer::require_root("it installs a file into /etc/cron.d");
 
-    let server = Server::start(vec![Reply::status(200); 4]);
+    let server = Server::start(vec![Reply::status(200); 8]);
     let sandbox = Sandbox::new();
     let nonce = nonce();
     let secret = format!("cron-secret-{nonce}");
-    // Its own name: the run history and the job's lock live in root's
-    // home, shared with any other copy of this test running at once.
+    // Its own name, for the server's log and cron's mail.
     let name = format!("cron-e2e-{nonce}");
     sandbox.write(
         "jobs.yaml",
         format!(
-            "jobs:\n  - name: {name}\n    schedule: \"* * * * *\"\n    timezone: America/Chicago\n    url: \"{}\"\n    headers:\n      Authorization: \"Bearer ${{CRON_E2E_SECRET}}\"\n    retries: 0\n",
-            server.url("/from-cron")
+            "jobs:\n  - name: {name}\n    schedule: \"* * * * *\"\n    timezone: America/Chicago\n    url: \"{}\"\n    headers:\n      Authorization: \"Bearer ${{CRON_E2E_SECRET}}\"\n    retries: 0\n  - name: {name}-host\n    schedule: \"* * * * *\"\n    url: \"{}\"\n    retries: 0\n",
+            server.url("/from-cron"),
+            server.url("/host-zone")
         ),
     );
     sandbox.write(".env", format!("CRON_E2E_SECRET={secret}\n"));
 
     // The default `--bin` is this jobrun executable itself.
-    let generated = sandbox.run(&["crontab", "--mailto", ""]);
+    let state = sandbox.path("cron-state");
+    let state_dir = state.to_str().unwrap();
+    let generated = sandbox.run(&["--state-dir", state_dir, "crontab", "--mailto", ""]);
     assert_eq!(generated.code, 0, "{}", generated.stderr);
     assert!(
         generated.stdout.contains(" root  ")
-            && generated.stdout.contains(&format!(" run --due {name}\n")),
+            && generated.stdout.contains(&format!(" run --due {name}\n"))
+            && generated
+                .stdout
+                .contains(&format!(" run --scheduled {name}-host\n")),
         "{}",
         generated.stdout
     );
@@ -160,10 +166,20 @@ fn real_cron_runs_the_generated_file_with_the_secret_from_dot_env() {
     // cron notices a changed directory by its modification time.
     let _started = use_cron();
 
-    let requests = server.wait_for_requests(1, WAIT);
+    let requests = server.wait_for_requests(2, WAIT);
     drop(installed);
-    let request = &requests[0];
-    assert_eq!(request.target, "/from-cron");
+    let request = requests
+        .iter()
+        .find(|r| r.target == "/from-cron")
+        .expect("the job in Chicago ran");
+    assert!(requests.iter().any(|r| r.target == "/host-zone"));
+    // Both lines' runs are the scheduler's, with or without `--due`.
+    for job in [name.clone(), format!("{name}-host")] {
+        let history = sandbox.run(&["--state-dir", state_dir, "history", &job, "--json"]);
+        assert_eq!(history.code, 0, "{}", history.stderr);
+        let rows: serde_json::Value = serde_json::from_str(&history.stdout).unwrap();
+        assert_eq!(rows["runs"][0]["triggered_by"], "scheduled", "{job}");
+    }
     assert_eq!(
         request.header("Authorization"),
         Some(format!("Bearer {secret}").as_str()),

@@ -702,7 +702,7 @@ fn crontab_lines_use_absolute_paths_quote_and_escape_percent() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     let dir = sandbox.dir.path().to_str().unwrap();
     let expected = format!(
-        "* * * * *  root  {dir}/bin/jobrun --config '{dir}/100\\% jobs/jobs.yaml' --env-file '{dir}/100\\% jobs/.env' run a\n"
+        "* * * * *  root  {dir}/bin/jobrun --config '{dir}/100\\% jobs/jobs.yaml' --env-file '{dir}/100\\% jobs/.env' run --scheduled a\n"
     );
     assert!(run.stdout.ends_with(&expected), "{}", run.stdout);
     assert!(!run.stdout.contains('\r'));
@@ -785,6 +785,53 @@ fn kubernetes_without_a_secret_says_which_variables_are_needed() {
     assert!(!run.stdout.contains("envFrom"));
 }
 
+/// The words after `run` in each command an export starts jobrun with: a
+/// crontab line, an `ExecStart=` or a CronJob's `command: [...]`.
+fn run_words(text: &str) -> Vec<String> {
+    text.lines()
+        .filter(|line| !line.trim_start().starts_with('#'))
+        .filter_map(|line| {
+            let (_, rest) = line
+                .split_once(" run ")
+                .or_else(|| line.split_once(r#""run", "#))?;
+            Some(rest.replace('"', ""))
+        })
+        .collect()
+}
+
+#[test]
+fn every_entry_an_export_writes_records_its_runs_as_scheduled() {
+    let sandbox = sandbox("exports/zones.yaml");
+    let crontab = sandbox.run(&["crontab", "--bin", BIN]);
+    let systemd = sandbox.run(&["systemd", "--dir", "units", "--bin", BIN]);
+    let kubernetes = sandbox.run(&[
+        "kubernetes",
+        "--image",
+        "jobrun:1.0",
+        "--state-claim",
+        "jobrun-state",
+    ]);
+    let mut units = String::new();
+    for entry in std::fs::read_dir(sandbox.path("units")).unwrap() {
+        units.push_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap());
+    }
+    for (export, run, text) in [
+        ("crontab", &crontab, &crontab.stdout),
+        ("systemd", &systemd, &units),
+        ("kubernetes", &kubernetes, &kubernetes.stdout),
+    ] {
+        assert_eq!(run.code, 0, "{export}: {}", run.stderr);
+        let words = run_words(text);
+        assert!(!words.is_empty(), "{export}: no run in\n{text}");
+        for rest in words {
+            assert!(
+                rest.starts_with("--scheduled") || rest.starts_with("--due "),
+                "{export}: `run {rest}` would be recorded as `manual`"
+            );
+        }
+    }
+}
+
 #[test]
 fn the_shipped_crontab_example_is_what_jobrun_writes_for_the_shipped_job_file() {
     let sandbox = sandbox("../../jobs.yaml");
@@ -842,7 +889,7 @@ fn on_a_host_with_dst_a_due_line_runs_every_hour_so_cron_dst_rules_leave_it_alon
     );
     // A job at second 0 in the host's zone keeps its own fields.
     assert!(
-        lines[2].starts_with("0 8 * * *  root ") && lines[2].ends_with("run local"),
+        lines[2].starts_with("0 8 * * *  root ") && lines[2].ends_with("run --scheduled local"),
         "{}",
         run.stdout
     );
@@ -904,7 +951,7 @@ fn the_state_directory_is_named_as_it_is_outside_exec_start() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     let service = std::fs::read_to_string(sandbox.path("units/jobrun-a.service")).unwrap();
     assert!(
-        service.contains("--state-dir \"/srv/$$jobs \\\"x\\\" 5%%\" run a\n"),
+        service.contains("--state-dir \"/srv/$$jobs \\\"x\\\" 5%%\" run --scheduled a\n"),
         "{service}"
     );
     assert!(
@@ -958,7 +1005,7 @@ fn a_relative_state_dir_and_metrics_file_are_made_absolute_for_systemd() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     let service = std::fs::read_to_string(sandbox.path("units/jobrun-a.service")).unwrap();
     assert!(
-        service.contains(" --metrics-file /var/lib/node-exporter/jobrun.prom run a\n")
+        service.contains(" --metrics-file /var/lib/node-exporter/jobrun.prom run --scheduled a\n")
             && service.contains("\nReadWritePaths=-/var/lib/node-exporter\n"),
         "{service}"
     );

@@ -163,6 +163,24 @@ fn a_run_is_recorded_with_its_trigger_times_attempts_and_status(backend: Backend
     assert!(row["duration_ms"].is_u64());
 }
 
+#[test]
+fn a_run_a_scheduler_starts_with_scheduled_is_recorded_as_scheduled() {
+    let server = Server::start(vec![Reply::status(200); 2]);
+    let sandbox = Sandbox::with_jobs(&file(&[("report", &server.url("/r"), "")]));
+    let by_scheduler = sandbox.run(&["run", "--scheduled", "report"]);
+    assert_eq!((by_scheduler.code, by_scheduler.stderr.as_str()), (0, ""));
+    let by_hand = sandbox.run(&["run", "report"]);
+    assert_eq!(by_hand.code, 0, "{}", by_hand.stderr);
+    let runs = history(&sandbox, &["report"]);
+    let triggers: Vec<&str> = runs
+        .iter()
+        .map(|r| r["triggered_by"].as_str().unwrap())
+        .collect();
+    assert_eq!(triggers, ["manual", "scheduled"], "newest first");
+    // No instant is claimed: the flag checks no time, unlike `--due`.
+    assert_eq!(runs[1]["scheduled_at"], Value::Null);
+}
+
 fn history_keeps_only_the_newest_runs_of_each_job(backend: Backend) {
     let server = Server::start(vec![Reply::status(200); 4]);
     let sandbox = backend.sandbox(&file(&[

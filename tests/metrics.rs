@@ -784,3 +784,54 @@ fn the_documented_alert_rules_pass_promtool_and_fire_when_they_say() {
         );
     }
 }
+
+#[test]
+fn a_metrics_file_named_by_the_flag_or_variable_without_prom_is_warned_of_by_validate_and_exports_not_runs()
+ {
+    let server = Server::start(vec![Reply::status(200)]);
+    let sandbox = Sandbox::with_jobs(&yearly_jobs(&[("report", &server.url("/r"), "")]));
+    let warning = "node_exporter's textfile collector reads only files whose names end in `.prom`";
+
+    let by_flag = sandbox.run(&["--metrics-file", "jobrun.txt", "validate"]);
+    assert_eq!(by_flag.code, 0, "{}", by_flag.stderr);
+    assert!(
+        by_flag.stderr.contains(warning) && by_flag.stderr.contains("--metrics-file"),
+        "{}",
+        by_flag.stderr
+    );
+    let by_variable = Run::from(
+        sandbox
+            .jobrun()
+            .env("JOBRUN_METRICS_FILE", "jobrun.txt")
+            .arg("validate")
+            .output()
+            .unwrap(),
+    );
+    assert!(
+        by_variable.stderr.contains(warning) && by_variable.stderr.contains("JOBRUN_METRICS_FILE"),
+        "{}",
+        by_variable.stderr
+    );
+
+    // An export writes the flag into every entry: said once, as it is made.
+    for export in [
+        &["--metrics-file", "jobrun.txt", "crontab"][..],
+        &["--metrics-file", "jobrun.txt", "systemd", "--dir", "units"][..],
+    ] {
+        let run = sandbox.run(export);
+        assert_eq!(run.code, 0, "{export:?}: {}", run.stderr);
+        assert_eq!(
+            run.stderr.matches(warning).count(),
+            1,
+            "{export:?}: {}",
+            run.stderr
+        );
+    }
+
+    // A run is not the place: it says nothing of the name.
+    let run = sandbox.run(&["--metrics-file", "jobrun.txt", "run", "report"]);
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""));
+    // A `.prom` name is not warned of.
+    let fine = sandbox.run(&["--metrics-file", "jobrun.prom", "validate"]);
+    assert!(!fine.stderr.contains(warning), "{}", fine.stderr);
+}

@@ -7,7 +7,9 @@
 mod common;
 
 use common::{Run, Sandbox, golden};
-use jobrun::fixtures::{History, Outcome, Record, Source, StateDir, Store, Trigger};
+use jobrun::fixtures::{
+    Delivery, History, NoticeKind, Outcome, Record, Source, StateDir, Store, Trigger,
+};
 
 /// Every second: the next run is always `in 1s`, so the golden files do
 /// not depend on the clock.
@@ -420,4 +422,89 @@ fn on_a_terminal_print_body_ends_with_a_line_break() {
     assert_eq!(shown, "{\"rows\":3}\nEND\n");
     let shown = on_a_terminal(&sandbox, &[], 80, "run report --print-body; echo END");
     assert_eq!(shown, "a,b\nEND\n");
+}
+
+/// Two jobs' runs, in two zones, of every shape a row can take.
+fn history_sandbox() -> Sandbox {
+    let sandbox = Sandbox::with_jobs(
+        "jobs:\n  - name: kpi-evening-report\n    schedule: \"30 18 * * *\"\n    timezone: America/Chicago\n    url: http://127.0.0.1:9/\n  - name: sync-inventory\n    schedule: \"*/15 * * * *\"\n    url: http://127.0.0.1:9/\n",
+    );
+    let at = |t: &str| t.parse::<jiff::Timestamp>().unwrap();
+    let mut store = store(&sandbox);
+    let mut runs = Vec::new();
+    let mut ok = run(
+        "kpi-evening-report",
+        1,
+        at("2025-03-07T00:30:00.412Z"),
+        Outcome::Succeeded,
+        Some(1_234),
+    );
+    ok.status = Some(200);
+    runs.push(ok);
+    let mut failed = run(
+        "kpi-evening-report",
+        2,
+        at("2025-03-08T00:30:00.318Z"),
+        Outcome::Failed,
+        Some(35),
+    );
+    failed.status = Some(503);
+    failed.attempts = 4;
+    failed.error = Some("503 Service Unavailable (server error)".into());
+    failed.notice = Some(NoticeKind::Failure);
+    failed.notice_result = Some(Delivery::Sent);
+    failed.ping_error = Some("connection refused".into());
+    runs.push(failed);
+    let mut skipped = run(
+        "sync-inventory",
+        3,
+        at("2025-03-08T12:15:00.020Z"),
+        Outcome::Skipped,
+        None,
+    );
+    skipped.attempts = 0;
+    skipped.reason = Some("dependsOn (failed): `kpi-evening-report` succeeded".into());
+    runs.push(skipped);
+    let mut by_hand = run(
+        "sync-inventory",
+        4,
+        at("2025-03-08T12:20:07.001Z"),
+        Outcome::Succeeded,
+        Some(0),
+    );
+    by_hand.trigger = Trigger::Manual;
+    by_hand.status = Some(204);
+    runs.push(by_hand);
+    for r in &runs {
+        store.add(r, 100, false).unwrap();
+    }
+    sandbox
+}
+
+#[test]
+fn history_fits_80_columns_in_each_jobs_zone_and_wide_shows_every_column() {
+    let sandbox = history_sandbox();
+    let mut mismatches = Vec::new();
+    for (name, args) in [
+        ("history/table.txt", &["history"][..]),
+        ("history/wide.txt", &["history", "--wide"][..]),
+    ] {
+        let run = sandbox.run(args);
+        assert_eq!(run.code, 0, "{name}: {}", run.stderr);
+        golden::check(name, &run.stdout, &mut mismatches);
+    }
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+
+    let table = sandbox.run(&["history"]).stdout;
+    let header = table.lines().next().unwrap();
+    // With an 18-character job name, the columns before DETAIL leave it
+    // 18 of 80 columns (a terminal cuts it there; `--wide` never does).
+    let detail = header.find("DETAIL").expect("a DETAIL column");
+    assert!(detail <= 62, "{header}");
+    // Times in the job's own zone, named.
+    assert!(table.contains("2025-03-06 18:30:00 CST"), "{table}");
+    assert!(table.contains("2025-03-08 12:15:00 UTC"), "{table}");
+    // One duration format, as `status` and the chart write them.
+    assert!(table.contains("  1.2s\n"), "{table}");
+    assert!(!table.contains("1s 234ms"), "{table}");
 }

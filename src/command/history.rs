@@ -1,14 +1,25 @@
 //! `jobrun history [NAME]`: recorded runs, newest first, as a table or
 //! JSON; with `--chart`, one job's run times drawn as bars
 //! (`report::chart`).
+//!
+//! The table keeps to 80 columns for job names of a usual length: its
+//! times in each job's own zone, named (`2025-03-07 18:30:00 CST`, as
+//! date(1) writes them), the outcome, the time taken and the detail, cut
+//! at the terminal's width on a terminal (as systemctl does; whole through
+//! a pipe). `--wide` adds the trigger, the status, the attempts and what
+//! the run notified, and never cuts.
 
 use serde::Serialize;
 
+use jiff::tz::TimeZone;
+
 use crate::command::{Invocation, table};
 use crate::error::{Error, Exit};
-use crate::job::duration;
+use crate::jobfile::JobFile;
 use crate::jobfile::validate::Purpose;
 use crate::report::chart::{self, Chart};
+use crate::report::style::Style;
+use crate::report::units::short_duration;
 use crate::state::liveness;
 use crate::state::record::{Delivery, NoticeKind};
 use crate::state::record::{Record, instant};
@@ -77,7 +88,10 @@ pub(crate) struct Options<'a> {
 /// How the runs are shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum View {
+    /// The columns that fit 80 columns.
     Table,
+    /// Every column, nothing cut (`--wide`).
+    Wide,
     Json,
     /// One job's run times as a bar chart (`--chart`).
     Chart,
@@ -141,15 +155,24 @@ pub(crate) fn execute(inv: &mut Invocation, options: &Options) -> Result<Exit, E
             };
             chart::render(&chart, &style)
         }
-        View::Table => {
-            let rows: Vec<Vec<String>> = runs.iter().map(row).collect();
+        View::Wide => {
+            let rows: Vec<Vec<String>> = runs.iter().map(|r| wide_row(r, file)).collect();
             table(
                 &[
                     "STARTED", "JOB", "HOST", "TRIGGER", "OUTCOME", "STATUS", "ATTEMPTS", "TOOK",
-                    "TOLD", "DETAIL",
+                    "NOTIFIED", "DETAIL",
                 ],
                 &rows,
             )
+        }
+        View::Table => {
+            let rows: Vec<Vec<String>> = runs.iter().map(|r| row(r, file)).collect();
+            let text = table(&["STARTED", "JOB", "OUTCOME", "TOOK", "DETAIL"], &rows);
+            if inv.ctx.stdout_is_terminal {
+                cut_to_width(&text, &style)
+            } else {
+                text
+            }
         }
     };
     inv.ctx
@@ -159,9 +182,9 @@ pub(crate) fn execute(inv: &mut Invocation, options: &Options) -> Result<Exit, E
     Ok(Exit::Success)
 }
 
-/// What the run told, in a few words: its notification and whether a
+/// What the run notified, in a few words: its notification and whether a
 /// healthcheck ping failed (the reasons are in `--json`).
-fn told(r: &Record) -> String {
+fn notified(r: &Record) -> String {
     let mut parts = Vec::new();
     if let Some(kind) = r.notice {
         let result = r.notice_result.map_or("due", |d| match d {
@@ -177,22 +200,72 @@ fn told(r: &Record) -> String {
     parts.join(", ")
 }
 
-fn row(r: &Record) -> Vec<String> {
+/// When the run started, in its job's zone (UTC for a job no longer in
+/// the file), with the zone's abbreviation.
+fn started(r: &Record, file: &JobFile) -> String {
+    let zone = file
+        .job(&r.job)
+        .map_or(TimeZone::UTC, |job| job.zone.tz.clone());
+    r.started
+        .to_zoned_datetime(zone)
+        .strftime("%Y-%m-%d %H:%M:%S %Z")
+        .to_string()
+}
+
+fn took(r: &Record) -> String {
+    r.duration_ms.map(short_duration).unwrap_or_default()
+}
+
+fn detail(r: &Record) -> String {
+    r.error
+        .clone()
+        .or_else(|| r.reason.clone())
+        .unwrap_or_default()
+}
+
+/// A row of the table: what it has no room for is folded into DETAIL.
+fn row(r: &Record, file: &JobFile) -> Vec<String> {
+    let detail = [detail(r), notified(r)]
+        .into_iter()
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ");
     vec![
-        instant(r.started),
+        started(r, file),
+        r.job.clone(),
+        r.outcome.as_str().to_string(),
+        took(r),
+        detail,
+    ]
+}
+
+fn wide_row(r: &Record, file: &JobFile) -> Vec<String> {
+    vec![
+        started(r, file),
         r.job.clone(),
         r.host.clone().unwrap_or_default(),
         r.trigger.as_str().to_string(),
         r.outcome.as_str().to_string(),
         r.status.map(|s| s.to_string()).unwrap_or_default(),
         r.attempts.to_string(),
-        r.duration_ms
-            .map(|ms| duration::format(std::time::Duration::from_millis(ms)))
-            .unwrap_or_default(),
-        told(r),
-        r.error
-            .clone()
-            .or_else(|| r.reason.clone())
-            .unwrap_or_default(),
+        took(r),
+        notified(r),
+        detail(r),
     ]
+}
+
+/// Each line of `text` cut to the terminal's width, its end an ellipsis.
+fn cut_to_width(text: &str, style: &Style) -> String {
+    let mut out = String::new();
+    for line in text.lines() {
+        let chars: Vec<char> = line.chars().collect();
+        if chars.len() > style.width && style.width > 0 {
+            out.extend(&chars[..style.width - 1]);
+            out.push_str(style.ellipsis());
+        } else {
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    out
 }

@@ -145,6 +145,29 @@ impl<'b> Invocation<'_, 'b> {
         crate::state::open_existing(&location, self.ctx.env).map_err(Error::History)
     }
 
+    /// The metrics file named on the command line or in the environment,
+    /// and by which: `--metrics-file`, else `JOBRUN_METRICS_FILE`.
+    pub(crate) fn metrics_file_named(&self) -> Option<(PathBuf, &'static str)> {
+        let from_env = (self.ctx.env)("JOBRUN_METRICS_FILE").filter(|v| !v.is_empty());
+        match (&self.global.metrics_file, from_env) {
+            (Some(flag), _) => Some((flag.clone(), "--metrics-file")),
+            (None, Some(value)) => Some((PathBuf::from(value), "JOBRUN_METRICS_FILE")),
+            (None, None) => None,
+        }
+    }
+
+    /// The warning for a metrics file `--metrics-file` or
+    /// `JOBRUN_METRICS_FILE` names that node_exporter would not read (the
+    /// job file's `metricsFile` is checked with the file), as one line.
+    pub(crate) fn metrics_file_name_warning(&self) -> Option<String> {
+        let (path, named_by) = self.metrics_file_named()?;
+        let (message, help) = crate::jobfile::validate::metrics_file_name_warning(&path)?;
+        Some(format!(
+            "the metrics file {} ({named_by}): {message}; {help}",
+            crate::wording::code(&path.display().to_string())
+        ))
+    }
+
     /// The metrics file: `--metrics-file`, `$JOBRUN_METRICS_FILE`,
     /// `global.metricsFile`.
     pub(crate) fn metrics_file(&self, file: &JobFile) -> Option<PathBuf> {
@@ -266,7 +289,7 @@ impl Invocation<'_, '_> {
     /// How exported entries start jobrun: `bin`, else this executable,
     /// with the job file and the `--env-file`, `--state-dir` and
     /// `--metrics-file` given.
-    pub(crate) fn launch(&self, bin: Option<&Path>) -> Result<Launch, Error> {
+    pub(crate) fn launch(&mut self, bin: Option<&Path>) -> Result<Launch, Error> {
         let bin = match bin {
             Some(path) => exported_path(path, "--bin")?,
             None => {
@@ -280,6 +303,18 @@ impl Invocation<'_, '_> {
                 exported_path(&exe, "--bin")?
             }
         };
+        // Written into every entry: said once, here, rather than on every
+        // run. The variable is the environment's at run time, not now.
+        if self.global.metrics_file.is_some()
+            && let Some(line) = self.metrics_file_name_warning()
+        {
+            let line = format!("jobrun: warning: {line}");
+            let _ = writeln!(
+                self.ctx.stderr,
+                "{}",
+                crate::wording::escape_controls(&line)
+            );
+        }
         let optional = |path: Option<&Path>, flag| path.map(|p| exported_path(p, flag)).transpose();
         Ok(Launch {
             bin,

@@ -1,5 +1,6 @@
-//! `jobrun run NAME`: run one job now, or, with `--due`, each of its fire
-//! times due now (from a crontab line), each for its own scheduled instant.
+//! `jobrun run NAME`: run one job now (`--scheduled`: for a scheduler, and
+//! recorded so), or, with `--due`, each of its fire times due now (from a
+//! crontab line), each for its own scheduled instant.
 
 use crate::command::Invocation;
 use crate::error::{Error, Exit};
@@ -13,6 +14,9 @@ pub(crate) struct Options<'a> {
     pub(crate) name: &'a str,
     /// Run only the fire times due now (`--due`).
     pub(crate) due: bool,
+    /// Started by a scheduler that does not say for which instant
+    /// (`--scheduled`).
+    pub(crate) scheduled: bool,
     pub(crate) run: run::Options<'a>,
 }
 
@@ -27,7 +31,7 @@ pub(crate) fn execute(inv: &mut Invocation, options: &Options) -> Result<Exit, E
         let scheduled = (inv.ctx.env)(kubernetes::JOB_NAME_VAR)
             .and_then(|name| kubernetes::scheduled_instant(&name, &job.name));
         let start = Start {
-            trigger: if scheduled.is_some() {
+            trigger: if scheduled.is_some() || options.scheduled {
                 Trigger::Scheduled
             } else {
                 Trigger::Manual

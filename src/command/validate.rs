@@ -117,6 +117,9 @@ fn check(inv: &mut Invocation, options: &Options) -> Result<Exit, Error> {
         &inv.ctx.host_zone,
         inv.ctx.now,
     ));
+    if let Some(line) = inv.metrics_file_name_warning() {
+        diagnostics.push(Diagnostic::file_warning(line));
+    }
     diagnostics.sort_by_key(|d| d.span.map(|s| (s.line, s.col)));
     let shown = file.shown(&mut diagnostics);
 

@@ -195,7 +195,7 @@ fn line(entry: &Entry, user: &str, launch: &Launch) -> String {
     let tail: Vec<&str> = if entry.due {
         vec!["run", "--due", &entry.name]
     } else {
-        vec!["run", &entry.name]
+        vec!["run", "--scheduled", &entry.name]
     };
     format!("{}  {user}{}", entry.fields, command(launch, &tail))
 }

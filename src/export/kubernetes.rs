@@ -342,6 +342,7 @@ fn cronjob(job: &Job, name: &str, schedule: &str, options: &Options) -> String {
         "--config",
         &format!("{CONFIG_DIR}/{CONFIG_KEY}"),
         "run",
+        "--scheduled",
         &job.name,
     ]
     .iter()

@@ -109,7 +109,7 @@ fn service(job: &Job, launch: &Launch, options: &Options) -> String {
     }
     out.push_str("\n[Service]\nType=oneshot\n");
     let words: Vec<String> = launch
-        .words(&["run", &job.name])
+        .words(&["run", "--scheduled", &job.name])
         .iter()
         .map(|w| exec_word(w))
         .collect();

@@ -52,7 +52,7 @@ pub(crate) fn render(chart: &Chart, style: &Style) -> String {
     let labels = [
         short_duration(worst),
         short_duration(worst / 2),
-        "0s".into(),
+        short_duration(0),
     ];
     // Oldest first, left to right.
     let runs: Vec<&Record> = chart.runs[..shown].iter().rev().collect();

@@ -1,14 +1,18 @@
 //! Times and durations in the few columns a picture has for them: `1.2s`,
-//! `1m05s`, `3h ago`, `in 21h`. Exact instants are in `--json` and
-//! `history`; a glance needs the size of a thing, not its digits.
+//! `1m05s`, `3h ago`, `in 21h`. Exact instants are in `--json`; a glance
+//! needs the size of a thing, not its digits. Every time a run took that
+//! jobrun prints (`history`, `status`, the chart, a run's lines) is
+//! written by [`short_duration`]; durations the job file sets keep its
+//! own spelling (`job::duration::format`).
 
 use jiff::Timestamp;
 
-/// A duration in at most six columns, its two largest units: `340ms`,
-/// `1.2s`, `12s`, `1m05s`, `2h03m`, `3d04h`, `123d`. Rounded down.
+/// A duration in at most six columns, its two largest units: `0s`,
+/// `340ms`, `1.2s`, `12s`, `1m05s`, `2h03m`, `3d04h`, `123d`. Rounded down.
 pub(crate) fn short_duration(ms: u64) -> String {
     let s = ms / 1000;
     match s {
+        0 if ms == 0 => "0s".to_string(),
         0 => format!("{ms}ms"),
         1..=9 => format!("{s}.{}s", ms % 1000 / 100),
         10..=59 => format!("{s}s"),
@@ -60,7 +64,8 @@ mod tests {
     #[test]
     fn durations_keep_to_six_columns() {
         let cases = [
-            (0, "0ms"),
+            (0, "0s"),
+            (1, "1ms"),
             (340, "340ms"),
             (1_250, "1.2s"),
             (9_999, "9.9s"),

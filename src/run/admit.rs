@@ -6,7 +6,7 @@
 //! whose instant another run claimed stops silently, unrecorded.
 //!
 //! The request matters more than its record: when the history cannot be
-//! written, the run goes ahead and says once on stderr that it is not
+//! written, the run goes ahead and says once, in its log, that it is not
 //! recorded. What cannot go ahead without the state directory is what
 //! needs it to decide: the lock, and `dependsOn`. Those fail closed, with
 //! exit 3 and a message naming the file and what to do.
@@ -53,7 +53,7 @@ pub(crate) struct Stopped {
 
 /// A run that goes ahead: it holds its lock, and its row says `running`.
 pub(crate) struct Admitted {
-    /// `None` when the run is not recorded (said once on stderr).
+    /// `None` when the run is not recorded (said once in its log).
     pub(super) history: Option<Box<dyn History>>,
     pub(super) record: Record,
     pub(super) began: Instant,
@@ -81,8 +81,6 @@ pub(crate) fn admit(
     sinks: &Sinks,
     options: &Options,
 ) -> Result<Admission, Error> {
-    let verbosity = options.verbosity;
-    let log = |ctx| run_log(ctx, plan, sinks, options);
     let job = plan.job;
     let began = ctx.clock.now();
     let now = ctx.clock.wall();
@@ -116,7 +114,7 @@ pub(crate) fn admit(
             escape_controls(&run_id),
             code(&host)
         );
-        let (mut log, now) = log(ctx);
+        let (mut log, now) = run_log(ctx, plan, sinks, options);
         log.not_run(
             "elsewhere",
             "another host claimed this scheduled instant",
@@ -132,8 +130,19 @@ pub(crate) fn admit(
         }));
     }
 
-    let (lock, alone) = match take_lock(ctx, job, &mut *locks, &history, &holder, verbosity)? {
-        Locked::Held(lock, alone) => (lock, alone),
+    let (lock, alone) = match take_lock(job, &mut *locks, &history, &holder)? {
+        Locked::Held(lock, alone, unlocked) => {
+            if let Some(problem) = unlocked {
+                let text = format!(
+                    "jobrun: job `{}`: runs without its lock: {problem}; {}",
+                    job.name,
+                    problem.help()
+                );
+                let (mut log, now) = run_log(ctx, plan, sinks, options);
+                log.warning("no_lock", text, now);
+            }
+            (lock, alone)
+        }
         Locked::Busy(held) => {
             let row = run.not_run(
                 Outcome::Busy,
@@ -147,7 +156,7 @@ pub(crate) fn admit(
                 "jobrun: job `{}` did not run: another run of it is still going (`concurrency: forbid`; {held})",
                 job.name,
             );
-            let (mut log, now) = log(ctx);
+            let (mut log, now) = run_log(ctx, plan, sinks, options);
             log.not_run(
                 "busy",
                 row.reason.as_deref().unwrap_or_default(),
@@ -155,10 +164,8 @@ pub(crate) fn admit(
                 Verbosity::Normal,
                 now,
             );
-            if let Err(problem) = recorded
-                && verbosity > Verbosity::Quiet
-            {
-                not_recorded(ctx, &job.name, &problem);
+            if let Err(problem) = recorded {
+                not_recorded(&mut log, &problem, now);
             }
             return Ok(Admission::Stopped(Stopped {
                 exit: Exit::Busy,
@@ -185,13 +192,11 @@ pub(crate) fn admit(
         match decision {
             Decision::Skip(reason) => {
                 let text = format!("jobrun: job `{}` skipped: {reason}", job.name);
-                let (mut log, at) = log(ctx);
+                let (mut log, at) = run_log(ctx, plan, sinks, options);
                 log.not_run("skipped", &reason, text, Verbosity::Attempts, at);
                 let row = run.not_run(Outcome::Skipped, reason);
-                if let Err(problem) = history.add(&row, job.history_limit, exclusive)
-                    && verbosity > Verbosity::Quiet
-                {
-                    not_recorded(ctx, &job.name, &problem);
+                if let Err(problem) = history.add(&row, job.history_limit, exclusive) {
+                    not_recorded(&mut log, &problem, at);
                 }
                 return Ok(Admission::Stopped(Stopped {
                     exit: Exit::Success,
@@ -201,7 +206,7 @@ pub(crate) fn admit(
                 }));
             }
             Decision::Run(reason) => {
-                let (mut log, at) = log(ctx);
+                let (mut log, at) = run_log(ctx, plan, sinks, options);
                 log.depends_on_runs(&reason, at);
                 run.reason = Some(reason);
             }
@@ -215,9 +220,8 @@ pub(crate) fn admit(
     let history = match recorded {
         Ok(history) => Some(history),
         Err(problem) => {
-            if verbosity > Verbosity::Quiet {
-                not_recorded(ctx, &job.name, &problem);
-            }
+            let (mut log, now) = run_log(ctx, plan, sinks, options);
+            not_recorded(&mut log, &problem, now);
             None
         }
     };
@@ -234,8 +238,9 @@ pub(crate) fn admit(
 
 /// What became of the job's lock.
 enum Locked {
-    /// Held (or not needed), and whether no other run of the job is going.
-    Held(Option<RunLock>, bool),
+    /// Held (or not needed), and whether no other run of the job is going;
+    /// with why it could not be had, when the run goes on without it.
+    Held(Option<RunLock>, bool, Option<StoreError>),
     /// Another run holds it: where, or by whom, in words.
     Busy(String),
 }
@@ -245,12 +250,10 @@ enum Locked {
 /// can tell a live run from a dead one. A state directory that cannot be
 /// trusted is not touched.
 fn take_lock(
-    ctx: &mut Context,
     job: &Job,
     locks: &mut dyn Locks,
     history: &Result<Box<dyn History>, StoreError>,
     holder: &Holder,
-    verbosity: Verbosity,
 ) -> Result<Locked, Error> {
     let refused = matches!(
         history,
@@ -260,22 +263,12 @@ fn take_lock(
         Concurrency::Allow => {
             // What is wrong with the directory is said with the history.
             if refused {
-                return Ok(Locked::Held(None, false));
+                return Ok(Locked::Held(None, false, None));
             }
             match locks.share(&job.name, holder) {
-                Ok(Some((lock, free))) => Ok(Locked::Held(Some(lock), free)),
-                Ok(None) => Ok(Locked::Held(None, false)),
-                Err(problem) => {
-                    if verbosity > Verbosity::Quiet {
-                        let line = format!(
-                            "jobrun: job `{}`: runs without its lock: {problem}; {}",
-                            job.name,
-                            problem.help()
-                        );
-                        let _ = writeln!(ctx.stderr, "{}", escape_controls(&line));
-                    }
-                    Ok(Locked::Held(None, false))
-                }
+                Ok(Some((lock, free))) => Ok(Locked::Held(Some(lock), free, None)),
+                Ok(None) => Ok(Locked::Held(None, false, None)),
+                Err(problem) => Ok(Locked::Held(None, false, Some(problem))),
             }
         }
         Concurrency::Forbid => {
@@ -290,7 +283,7 @@ fn take_lock(
                 return Err(needed(problem.clone()));
             }
             match locks.take(&job.name, holder) {
-                Ok(Attempt::Held(lock)) => Ok(Locked::Held(Some(lock), true)),
+                Ok(Attempt::Held(lock)) => Ok(Locked::Held(Some(lock), true, None)),
                 Ok(Attempt::Busy(held)) => Ok(Locked::Busy(held)),
                 Err(problem) => Err(needed(problem)),
             }
@@ -331,10 +324,11 @@ fn run_log<'a>(
 }
 
 /// One line: the run goes on, unrecorded.
-pub(super) fn not_recorded(ctx: &mut Context, job: &str, problem: &StoreError) {
-    let line = format!(
-        "jobrun: job `{job}`: this run is not recorded in the history: {problem}; {}",
+pub(super) fn not_recorded(log: &mut RunLog, problem: &StoreError, now: Timestamp) {
+    let text = format!(
+        "jobrun: job `{}`: this run is not recorded in the history: {problem}; {}",
+        log.job,
         problem.help()
     );
-    let _ = writeln!(ctx.stderr, "{}", escape_controls(&line));
+    log.warning("not_recorded", text, now);
 }

@@ -14,6 +14,7 @@ use crate::http::failure::{Class, Failure, describe};
 use crate::http::request::Prepared;
 use crate::http::transport::Response;
 use crate::job::duration;
+use crate::report::units::short_duration;
 use crate::run::sinks::LogFile;
 
 /// How much goes to stderr.
@@ -218,7 +219,7 @@ impl<'a> RunLog<'a> {
                 attempt.allowed,
                 self.request.method.as_str(),
                 self.request.shown_url(),
-                duration::format(attempt.duration),
+                short_duration(attempt.duration.as_millis() as u64),
             ),
             json: json!({
                 "event": "attempt",
@@ -253,7 +254,7 @@ impl<'a> RunLog<'a> {
                         "jobrun: job `{}` succeeded: {target}: {} after {attempts} in {}",
                         self.job,
                         status_text(status),
-                        duration::format(end.duration)
+                        short_duration(end.duration.as_millis() as u64)
                     ),
                     json: self.run_json("succeeded", end, None),
                 }
@@ -414,50 +415,24 @@ impl<'a> RunLog<'a> {
     /// Write a line to stderr when `level` is shown, and to the log file
     /// always. Masked on the way out.
     fn emit(&mut self, line: Line, level: Verbosity, now: jiff::Timestamp) {
-        let secrets = &self.request.secrets;
-        let (stderr_line, file_line) = match self.format {
-            LogFormat::Text => {
-                // A value from a server, the file or the environment never
-                // starts a line of its own or commands the terminal.
-                let text = crate::wording::escape_controls(&secrets.mask(&line.text)).into_owned();
-                let stamped = format!("{} {text}", now.strftime("%Y-%m-%dT%H:%M:%S%.3fZ"));
-                (text, stamped)
-            }
-            LogFormat::Json => {
-                // Masked value by value: masking the serialised text could
-                // turn a number or a key into `***` and break the line.
-                let mut json = serde_json::Map::new();
-                json.insert(
-                    "time".into(),
-                    now.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string().into(),
-                );
-                if let serde_json::Value::Object(fields) = line.json {
-                    json.extend(fields.into_iter().map(|(key, value)| match value {
-                        serde_json::Value::String(text) => {
-                            (key, secrets.mask(&text).into_owned().into())
-                        }
-                        other => (key, other),
-                    }));
-                }
-                let text = serde_json::Value::Object(json).to_string();
-                (text.clone(), text)
-            }
-        };
-        if self.verbosity >= level {
-            let _ = writeln!(self.stderr, "{stderr_line}");
+        LogWriter {
+            job: self.job,
+            secrets: &self.request.secrets,
+            verbosity: self.verbosity,
+            format: self.format,
+            stderr: &mut *self.stderr,
+            file: self.file,
         }
-        if let Some(file) = self.file
-            && let Some(why) = file.write_line(&format!("{file_line}\n"))
-        {
-            // Said whatever the verbosity, as an error that stops a run
-            // is: the log is what was asked for, and it is lost.
-            let _ = writeln!(
-                self.stderr,
-                "jobrun: job `{}`: cannot write the log file `{}`: {why}; its lines from here on are lost",
-                self.job,
-                file.path().display()
-            );
-        }
+        .emit(line, level, now);
+    }
+
+    /// Something the run could not do, though it went on: said at the
+    /// default verbosity whatever the run's end, as cron mails it. `kind`
+    /// names it for scripts: `unset_variable`, `not_recorded`, `no_lock`,
+    /// `metrics_not_written`.
+    pub(crate) fn warning(&mut self, kind: &str, text: String, now: jiff::Timestamp) {
+        let line = warning_line(self.job, kind, text);
+        self.emit(line, Verbosity::Normal, now);
     }
 
     fn response_head(&mut self, response: &Response) {
@@ -524,4 +499,104 @@ impl<'a> RunLog<'a> {
         }
         Some(excerpt)
     }
+}
+
+/// Where a job's lines go, and how: stderr at the verbosity asked for,
+/// the log file always, in the format asked for, masked with `secrets`.
+/// A run's lines go through its [`RunLog`]; a job's lines before it has a
+/// request (a disabled job's) come here directly.
+pub(crate) struct LogWriter<'a> {
+    pub(crate) job: &'a str,
+    pub(crate) secrets: &'a crate::vars::mask::Secrets,
+    pub(crate) verbosity: Verbosity,
+    pub(crate) format: LogFormat,
+    pub(crate) stderr: &'a mut dyn Write,
+    pub(crate) file: Option<&'a LogFile>,
+}
+
+impl LogWriter<'_> {
+    /// A disabled job did not run: said at the default verbosity (it is
+    /// still in a schedule), `reason` where it is disabled.
+    pub(crate) fn disabled(&mut self, reason: &str, text: String, now: jiff::Timestamp) {
+        let line = Line {
+            text,
+            json: json!({
+                "event": "run",
+                "job": self.job,
+                "outcome": "disabled",
+                "attempts": 0,
+                "reason": reason,
+            }),
+        };
+        self.emit(line, Verbosity::Normal, now);
+    }
+
+    /// Write a line to stderr when `level` is shown, and to the log file
+    /// always. Masked on the way out.
+    fn emit(&mut self, line: Line, level: Verbosity, now: jiff::Timestamp) {
+        let secrets = self.secrets;
+        let (stderr_line, file_line) = match self.format {
+            LogFormat::Text => {
+                // A value from a server, the file or the environment never
+                // starts a line of its own or commands the terminal.
+                let text = crate::wording::escape_controls(&secrets.mask(&line.text)).into_owned();
+                let stamped = format!("{} {text}", now.strftime("%Y-%m-%dT%H:%M:%S%.3fZ"));
+                (text, stamped)
+            }
+            LogFormat::Json => {
+                // Masked value by value: masking the serialised text could
+                // turn a number or a key into `***` and break the line.
+                let mut json = serde_json::Map::new();
+                json.insert(
+                    "time".into(),
+                    now.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string().into(),
+                );
+                if let serde_json::Value::Object(fields) = line.json {
+                    json.extend(fields.into_iter().map(|(key, value)| match value {
+                        serde_json::Value::String(text) => {
+                            (key, secrets.mask(&text).into_owned().into())
+                        }
+                        other => (key, other),
+                    }));
+                }
+                let text = serde_json::Value::Object(json).to_string();
+                (text.clone(), text)
+            }
+        };
+        if self.verbosity >= level {
+            let _ = writeln!(self.stderr, "{stderr_line}");
+        }
+        if let Some(file) = self.file
+            && let Some(why) = file.write_line(&format!("{file_line}\n"))
+        {
+            // Said whatever the verbosity, as an error that stops a run
+            // is: the log is what was asked for, and it is lost. Said on
+            // stderr only, in the log's format.
+            let text = format!(
+                "jobrun: job `{}`: cannot write the log file `{}`: {why}; its lines from here on are lost",
+                self.job,
+                file.path().display()
+            );
+            let line = warning_line(self.job, "log_lost", text);
+            LogWriter {
+                file: None,
+                verbosity: Verbosity::Normal,
+                stderr: &mut *self.stderr,
+                ..*self
+            }
+            .emit(line, Verbosity::Normal, now);
+        }
+    }
+}
+
+/// A warning's line: `{"event": "warning", "job", "warning": kind,
+/// "message"}` in JSON.
+fn warning_line(job: &str, kind: &str, text: String) -> Line {
+    let json = json!({
+        "event": "warning",
+        "job": job,
+        "warning": kind,
+        "message": text,
+    });
+    Line { text, json }
 }

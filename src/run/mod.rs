@@ -41,12 +41,13 @@ use crate::jobfile::JobFile;
 use crate::run::admit::Admission;
 use crate::run::exchange::Ended;
 use crate::run::inbox::Inbox;
-use crate::run::log::{LogFormat, Verbosity};
+use crate::run::log::{LogFormat, LogWriter, Verbosity};
 pub(crate) use crate::run::metrics::Metrics;
 use crate::run::sinks::Sinks;
 use crate::run::tell::SideRequests;
 use crate::state::location::Location;
 use crate::state::record::Trigger;
+use crate::vars::mask::Secrets;
 use crate::wording::escape_controls;
 
 /// How to run, as the command line asked.
@@ -108,10 +109,15 @@ pub(crate) fn run(
     options: &Options,
 ) -> Result<Exit, Error> {
     if !job.enabled && !options.force && options.preview.is_none() {
-        return disabled(ctx, setup.file, job, options.verbosity);
+        return disabled(ctx, setup.file, job, options);
     }
-    let mut plan = plan::plan(ctx, setup, job, start, options.verbosity)?;
+    let mut plan = plan::plan(ctx, setup, job, start)?;
     if let Some(preview) = options.preview {
+        if options.verbosity > Verbosity::Quiet {
+            for line in &plan.unusable_notices {
+                writeln!(ctx.stderr, "{}", escape_controls(line)).map_err(Error::Output)?;
+            }
+        }
         if !job.enabled && !options.force && options.verbosity > Verbosity::Quiet {
             // On stderr: what stdout shows stays the request alone.
             writeln!(
@@ -127,12 +133,17 @@ pub(crate) fn run(
     }
     let client = exchange::client(ctx, &mut plan)?;
     let mut sinks = Sinks::open(options.log_file, options.output)?;
+    let now = ctx.clock.wall();
+    let mut log = plan.log(ctx.stderr, &sinks, options.verbosity, options.log_format);
+    for line in &plan.unusable_notices {
+        log.warning("unset_variable", line.clone(), now);
+    }
 
     let admitted = match admit::admit(ctx, &plan, setup.state, &sinks, options)? {
         Admission::Admitted(admitted) => admitted,
         Admission::Stopped(stopped) => {
             tell::stopped(ctx, &plan, &sinks, options, &stopped);
-            metrics::write(ctx, setup, options.verbosity);
+            metrics::write(ctx, setup, &plan, &sinks, options);
             return Ok(stopped.exit);
         }
     };
@@ -164,9 +175,9 @@ pub(crate) fn run(
         Ok(ended) => ended.clone(),
         Err(error) => Ended::unwritten(error, &plan),
     };
-    let settled = settle::settle(ctx, admitted, &ended, options.verbosity);
+    let settled = settle::settle(ctx, admitted, &ended);
     let signal = tell::tell(ctx, &plan, &sinks, options, settled, &side, started, &inbox);
-    metrics::write(ctx, setup, options.verbosity);
+    metrics::write(ctx, setup, &plan, &sinks, options);
     let exit = match signal {
         Some(signal) => Ok(signal.exit()),
         None => result.map(|ended| ended.exit),
@@ -179,22 +190,34 @@ pub(crate) fn run(
     }
 }
 
-/// A disabled job does not run from its schedule: it says so, and exits 0.
+/// A disabled job does not run from its schedule: it says so, where its
+/// runs' lines go, and exits 0.
 fn disabled(
     ctx: &mut Context,
     file: &JobFile,
     job: &Job,
-    verbosity: Verbosity,
+    options: &Options,
 ) -> Result<Exit, Error> {
-    if verbosity > Verbosity::Quiet {
-        writeln!(
-            ctx.stderr,
-            "jobrun: job `{}` is disabled (`enabled: false` in {}:{}), so it did not run; remove it from the schedule, or use `--force` to run it anyway",
-            job.name,
-            escape_controls(&file.path.display().to_string()),
-            job.span.line
-        )
-        .map_err(Error::Output)?;
+    let sinks = Sinks::open(options.log_file, None)?;
+    let reason = format!(
+        "`enabled: false` in {}:{}",
+        file.path.display(),
+        job.span.line
+    );
+    let text = format!(
+        "jobrun: job `{}` is disabled ({reason}), so it did not run; remove it from the schedule, or use `--force` to run it anyway",
+        job.name,
+    );
+    let now = ctx.clock.wall();
+    LogWriter {
+        job: &job.name,
+        // Nothing is read yet that could be a secret.
+        secrets: &Secrets::default(),
+        verbosity: options.verbosity,
+        format: options.log_format,
+        stderr: ctx.stderr,
+        file: sinks.log.as_ref(),
     }
+    .disabled(&reason, text, now);
     Ok(Exit::Success)
 }

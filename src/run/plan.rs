@@ -34,6 +34,9 @@ pub(crate) struct Plan<'run, 'env> {
     /// A token the request would send that has already expired: the run
     /// fails at once instead of sending it (`run::run`).
     pub(crate) expired: Option<Expiry>,
+    /// A line for each variable a notification or the healthcheck needs
+    /// and cannot have: said on every run, which goes on all the same.
+    pub(crate) unusable_notices: Vec<String>,
 }
 
 /// Where a run's placeholders take their values from.
@@ -83,14 +86,13 @@ impl Plan<'_, '_> {
 }
 
 /// Plan `job`'s run: its variables read and checked, its request filled
-/// in. A variable the job's notifications need but cannot have is said
-/// on stderr, and the run goes on.
+/// in. A variable the job's notifications need but cannot have is noted
+/// for the run to say, and the run goes on.
 pub(crate) fn plan<'run, 'env>(
     ctx: &mut Context<'env>,
     setup: &Setup<'run>,
     job: &'run Job,
     start: Start,
-    verbosity: Verbosity,
 ) -> Result<Plan<'run, 'env>, Error> {
     let file = setup.file;
     let variables = Variables::load(
@@ -103,9 +105,7 @@ pub(crate) fn plan<'run, 'env>(
     if !unset.is_empty() {
         return Err(file.error(unset));
     }
-    if verbosity > Verbosity::Quiet {
-        warn_unusable_notices(ctx, file, job, &variables)?;
-    }
+    let unusable_notices = unusable_notices(file, job, &variables);
     let expired = token::of_request(job, &variables)
         .into_iter()
         .find(|expiry| expiry.at <= ctx.now);
@@ -167,18 +167,15 @@ pub(crate) fn plan<'run, 'env>(
         request,
         ping_base,
         expired,
+        unusable_notices,
     })
 }
 
 /// A notification or ping that cannot be made does not stop the job (its
 /// request matters more), but must not fail silently either: it is said
 /// on every run, as cron mails whatever a job writes.
-fn warn_unusable_notices(
-    ctx: &mut Context,
-    file: &JobFile,
-    job: &Job,
-    variables: &Variables,
-) -> Result<(), Error> {
+fn unusable_notices(file: &JobFile, job: &Job, variables: &Variables) -> Vec<String> {
+    let mut lines = Vec::new();
     for problem in variables.missing_for_notices(job) {
         let at = problem
             .span
@@ -189,14 +186,12 @@ fn warn_unusable_notices(
             .as_ref()
             .map(|h| format!("; {h}"))
             .unwrap_or_default();
-        let line = format!(
+        lines.push(format!(
             "jobrun: warning: {at}{}: the job runs all the same, but what uses it is not sent{help}",
             problem.message
-        );
-        writeln!(ctx.stderr, "{}", crate::wording::escape_controls(&line))
-            .map_err(Error::Output)?;
+        ));
     }
-    Ok(())
+    lines
 }
 
 /// The filled-in URL must be an http(s) address jobrun can send to.

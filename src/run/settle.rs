@@ -4,9 +4,8 @@
 //! and pings are part of it, and their outcome is added to the row last.
 
 use crate::context::Context;
-use crate::run::admit::{Admitted, not_recorded};
+use crate::run::admit::Admitted;
 use crate::run::exchange::Ended;
-use crate::run::log::Verbosity;
 use crate::state::alerts::{self, AlertDecision};
 use crate::state::error::StoreError;
 use crate::state::record::{Delivery, Record};
@@ -15,6 +14,11 @@ use crate::state::record::{Delivery, Record};
 pub(crate) struct Settled {
     run: Box<Admitted>,
     pub(crate) decision: AlertDecision,
+    /// Why the run's end could not be recorded, for its log to say.
+    pub(crate) unrecorded: Option<StoreError>,
+    /// Whether the run's lock ran out while it ran (a lease the state
+    /// database could not renew), for its log to say.
+    pub(crate) lapsed: bool,
 }
 
 /// What a run's notification and pings came to.
@@ -28,12 +32,7 @@ pub(crate) struct NoticeResults {
 }
 
 /// Record how the run ended, and decide what it tells.
-pub(crate) fn settle(
-    ctx: &mut Context,
-    mut admitted: Box<Admitted>,
-    ended: &Ended,
-    verbosity: Verbosity,
-) -> Settled {
+pub(crate) fn settle(ctx: &mut Context, mut admitted: Box<Admitted>, ended: &Ended) -> Settled {
     let run = &mut admitted.record;
     run.ended = Some(ctx.clock.wall());
     // A run that sent nothing took no time worth showing beside the
@@ -50,25 +49,21 @@ pub(crate) fn settle(
     run.error_class = ended.error_class.map(str::to_string);
     run.error.clone_from(&ended.error);
     let now = run.ended.unwrap_or(run.started);
-    if admitted.lock.as_ref().is_some_and(|lock| lock.lapsed()) && verbosity > Verbosity::Quiet {
-        let _ = writeln!(
-            ctx.stderr,
-            "jobrun: job `{}`: its lock ran out while it ran (the state database was out of reach for longer than the lease, `JOBRUN_LOCK_LEASE`), so another run of it may have started meanwhile",
-            run.job
-        );
-    }
+    let lapsed = admitted.lock.as_ref().is_some_and(|lock| lock.lapsed());
     let decided = match &mut admitted.history {
         Some(history) => history.finish(run, admitted.keep, &admitted.policy, now),
         None => Err(StoreError::NoDirectory),
     };
+    let mut unrecorded = None;
     let decision = match decided {
         Ok(decided) => {
             admitted.claim = decided.claim;
             decided.decision
         }
         Err(problem) => {
-            if verbosity > Verbosity::Quiet && admitted.history.is_some() {
-                not_recorded(ctx, &run.job, &problem);
+            // Without a history, `admit` said so already.
+            if admitted.history.is_some() {
+                unrecorded = Some(problem);
             }
             // Without the history: what can be decided without it.
             let (decision, _) = alerts::decide(run.outcome, None, &admitted.policy, now);
@@ -81,6 +76,8 @@ pub(crate) fn settle(
     Settled {
         run: admitted,
         decision,
+        unrecorded,
+        lapsed,
     }
 }
 
@@ -91,15 +88,15 @@ impl Settled {
     }
 
     /// Record what became of the run's notification and pings, then let
-    /// go of the lock.
-    pub(crate) fn close(mut self, ctx: &mut Context, results: NoticeResults, verbosity: Verbosity) {
+    /// go of the lock; why that could not be recorded, if it could not.
+    pub(crate) fn close(mut self, results: NoticeResults) -> Option<StoreError> {
         let admitted = &mut *self.run;
         let run = &mut admitted.record;
         // Nothing new since `settle` wrote the row (a held-back notice is
         // recorded there): no second write on the run's path.
         let cooled_down = matches!(results.notice, Some((Delivery::Cooldown, _)));
         if results.ping_error.is_none() && (results.notice.is_none() || cooled_down) {
-            return;
+            return None;
         }
         if let Some((delivery, error)) = results.notice {
             run.notice_result = Some(delivery);
@@ -109,11 +106,7 @@ impl Settled {
         let release = admitted
             .claim
             .filter(|_| run.notice_result == Some(Delivery::Failed));
-        if let Some(history) = &mut admitted.history
-            && let Err(problem) = history.noted(run, release)
-            && verbosity > Verbosity::Quiet
-        {
-            not_recorded(ctx, &run.job, &problem);
-        }
+        let history = admitted.history.as_mut()?;
+        history.noted(run, release).err()
     }
 }

@@ -17,7 +17,7 @@ use crate::notify::deliver;
 use crate::notify::healthcheck::{self, Ping};
 use crate::notify::message;
 use crate::run::Options;
-use crate::run::admit::Stopped;
+use crate::run::admit::{Stopped, not_recorded};
 use crate::run::inbox::{Inbox, Message};
 use crate::run::log::RunLog;
 use crate::run::plan::Plan;
@@ -133,20 +133,35 @@ pub(crate) fn tell(
     plan: &Plan,
     sinks: &Sinks,
     options: &Options,
-    settled: Settled,
+    mut settled: Settled,
     side: &SideRequests,
     started: Option<Pending>,
     inbox: &Inbox,
 ) -> Option<Signal> {
+    let now = ctx.clock.wall();
+    let mut log = plan.log(ctx.stderr, sinks, options.verbosity, options.log_format);
+    if let Some(problem) = settled.unrecorded.take() {
+        not_recorded(&mut log, &problem, now);
+    }
+    if settled.lapsed {
+        let text = format!(
+            "jobrun: job `{}`: its lock ran out while it ran (the state database was out of reach for longer than the lease, `JOBRUN_LOCK_LEASE`), so another run of it may have started meanwhile",
+            settled.record().job
+        );
+        log.warning("lock_lapsed", text, now);
+    }
     if settled.record().outcome == Outcome::Interrupted {
         // Ending at once, as asked: the healthcheck sees a start without
         // an end, which is what it is.
-        settled.close(ctx, NoticeResults::default(), options.verbosity);
+        if let Some(problem) = settled.close(NoticeResults::default()) {
+            not_recorded(&mut log, &problem, now);
+        }
         return None;
     }
-    let mut log = plan.log(ctx.stderr, sinks, options.verbosity, options.log_format);
     let (results, signal) = send_and_wait(side, plan, &settled, started, &mut log, inbox);
-    settled.close(ctx, results, options.verbosity);
+    if let Some(problem) = settled.close(results) {
+        not_recorded(&mut log, &problem, side.clock.wall());
+    }
     signal
 }
 

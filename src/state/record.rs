@@ -7,9 +7,10 @@ use jiff::Timestamp;
 /// What started a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Trigger {
-    /// `jobrun run NAME` by hand, or by a scheduler that did not say when.
+    /// `jobrun run NAME` by hand.
     Manual,
-    /// A scheduler's run for a known instant (`run --due`).
+    /// A scheduler's run: `run --scheduled` (what every exported entry
+    /// runs), or `run --due` for a known instant.
     Scheduled,
     /// `jobrun catch-up`, for a scheduled instant that was missed.
     CatchUp,

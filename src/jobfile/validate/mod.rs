@@ -499,17 +499,26 @@ impl Checker<'_> {
             );
             return None;
         }
-        if !text.value.ends_with(".prom") {
-            self.diagnostics.push(
-                Diagnostic::warning(
-                    "node_exporter's textfile collector reads only files whose names end in `.prom`",
-                    text.span,
-                )
-                .with_help("name the file `....prom`, such as `jobrun.prom`"),
-            );
+        if let Some((message, help)) = metrics_file_name_warning(Path::new(&text.value)) {
+            self.diagnostics
+                .push(Diagnostic::warning(message, text.span).with_help(help));
         }
         Some(self.base_dir.join(&text.value))
     }
+}
+
+/// What to say of a metrics file's name, wherever it is named
+/// (`metricsFile`, `--metrics-file`, `JOBRUN_METRICS_FILE`): the message
+/// and the help, when node_exporter's textfile collector would not read
+/// it (it reads only `*.prom`).
+pub(crate) fn metrics_file_name_warning(path: &Path) -> Option<(&'static str, &'static str)> {
+    let read = path
+        .file_name()
+        .is_some_and(|name| name.to_string_lossy().ends_with(".prom"));
+    (!read).then_some((
+        "node_exporter's textfile collector reads only files whose names end in `.prom`",
+        "name the file `....prom`, such as `jobrun.prom`",
+    ))
 }
 
 #[cfg(test)]
