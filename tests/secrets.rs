@@ -758,6 +758,56 @@ fn a_job_files_index_holds_none_of_its_values() {
     }
 }
 
+/// A secret that holds the characters a URL is split at (`@`, `/`, `:`,
+/// `?`, `#`) is masked in the URL as filled in, so no piece of it shows
+/// whichever way the URL is then taken apart: in the error that refuses
+/// the URL, the request as previewed, curl's command, the failure line and
+/// the JSON log.
+#[test]
+fn a_secret_holding_url_delimiters_is_masked_however_the_url_splits() {
+    const PIECES: [&str; 3] = ["SENTINEL-hd", "LEAKED-md", "TAIL-tl"];
+    let values = [
+        "SENTINEL-hd@LEAKED-md:/TAIL-tl",
+        "SENTINEL-hd/LEAKED-md@TAIL-tl",
+        "SENTINEL-hd?LEAKED-md@TAIL-tl",
+        "SENTINEL-hd#LEAKED-md@TAIL-tl",
+        "SENTINEL-hd:LEAKED-md@TAIL-tl",
+        "SENTINEL-hd@LEAKED-md@TAIL-tl",
+    ];
+    let commands: [&[&str]; 5] = [
+        &["run", "job", "--dry-run"],
+        &["-vv", "run", "job", "--dry-run"],
+        &["run", "job", "--as-curl"],
+        &["run", "job"],
+        &["-vv", "run", "job", "--log-format", "json"],
+    ];
+    let mut leaks = Vec::new();
+    for value in values {
+        for url in [
+            "http://u:${DB_PASSWORD}@{origin}/p",
+            "http://${DB_PASSWORD}@{origin}/p",
+            "http://{origin}/p?k=${DB_PASSWORD}",
+        ] {
+            for args in commands {
+                let server = Server::start(vec![Reply::status(500); 2]);
+                let url = url.replace("{origin}", &server.address().to_string());
+                let sandbox = Sandbox::with_jobs(&format!(
+                    "jobs:\n  - name: job\n    schedule: \"* * * * *\"\n    url: \"{url}\"\n    retries: 0\n"
+                ));
+                let mut command = sandbox.jobrun();
+                command.args(args).env("DB_PASSWORD", value);
+                let run = common::Run::from(command.output().unwrap());
+                let said = format!("{}{}", run.stdout, run.stderr);
+                assert!(!said.is_empty(), "{args:?} with {url} said nothing");
+                if PIECES.iter().any(|piece| said.contains(piece)) {
+                    leaks.push(format!("{args:?} with {url} and {value:?}:\n{said}"));
+                }
+            }
+        }
+    }
+    assert!(leaks.is_empty(), "{}", leaks.join("\n\n"));
+}
+
 /// The tokens jobrun can have minted during this test: one per second.
 fn minted_tokens() -> Vec<String> {
     let now = jiff::Timestamp::now().as_second();

@@ -134,9 +134,7 @@ pub(crate) fn plan<'run, 'env>(
     })?;
     // Values from files, sealed values and minting are secrets whatever
     // their names.
-    for secret in values.variables.secrets() {
-        request.secrets.add(&secret);
-    }
+    request.add_secrets(values.variables.secrets());
     check_url(file, job, &request)?;
     check_headers(file, job, &request)?;
     // Filled in now, so a ping that cannot be made is known before the

@@ -120,6 +120,32 @@ impl Secrets {
         }
     }
 
+    /// Remember, as secrets of their own, the pieces of each secret found
+    /// in `url` between the characters a URL is taken apart at (RFC 3986
+    /// section 2.2's gen-delims). A secret holding `@` or `/` is cut by
+    /// the URL's splitter, and a part of the URL shown alone (the host, a
+    /// `Host` header, the request line, an error naming the host) would
+    /// hold a piece of it that the whole secret does not match.
+    pub(crate) fn add_url_pieces(&mut self, url: &str) {
+        let delimiters = [':', '/', '?', '#', '[', ']', '@'];
+        for place in self.places(url.as_bytes()) {
+            let Some(secret) = url.get(place) else {
+                continue;
+            };
+            if !secret.contains(delimiters) {
+                continue;
+            }
+            let pieces: Vec<String> = secret
+                .split(delimiters)
+                .filter(|piece| !piece.is_empty())
+                .map(str::to_string)
+                .collect();
+            for piece in pieces {
+                self.add(&piece);
+            }
+        }
+    }
+
     /// Remember every secret of `other` too.
     pub(crate) fn extend(&mut self, other: &Secrets) {
         for value in &other.values {
