@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::wording::escape_controls;
+use crate::wording::{escape_controls, plural};
 
 /// A place in a file: 1-based line and column (in characters), and how many
 /// characters the culprit covers on that line.
@@ -182,8 +182,35 @@ impl Report<'_> {
             }
         }
         let lines: Vec<&str> = lines.iter().map(|l| l.as_ref()).collect();
-        for diagnostic in self.diagnostics {
+        let shown = shown(self.diagnostics);
+        for (diagnostic, _) in self.diagnostics.iter().zip(&shown).filter(|(_, s)| **s) {
             self.render_one(diagnostic, &lines, palette, &mut out);
+        }
+        let left: Vec<&Diagnostic> = self
+            .diagnostics
+            .iter()
+            .zip(&shown)
+            .filter(|(_, s)| !**s)
+            .map(|(d, _)| d)
+            .collect();
+        if !left.is_empty() {
+            let errors = left.iter().filter(|d| d.is_error()).count();
+            let counts = [(errors, "error"), (left.len() - errors, "warning")]
+                .iter()
+                .filter(|(n, _)| *n > 0)
+                .map(|(n, word)| plural(*n, word))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let _ = writeln!(
+                out,
+                "… and {} more {} not shown ({counts}): fix these and run again, or see every one with `jobrun validate --format json`",
+                left.len(),
+                if left.len() == 1 {
+                    "problem"
+                } else {
+                    "problems"
+                },
+            );
         }
         out
     }
@@ -219,7 +246,7 @@ impl Report<'_> {
             );
         }
         if let Some((related, note)) = &d.related {
-            let note = escape_controls(note);
+            let note = bounded(note);
             let path = escape_controls(&path.to_string()).into_owned();
             let _ = writeln!(
                 out,
@@ -257,6 +284,60 @@ impl Report<'_> {
     }
 }
 
+/// At most this many diagnostics are rendered in full: the errors first,
+/// then the warnings, each in file order; the rest are counted.
+const SHOWN: usize = 50;
+
+/// Which of `diagnostics` are rendered in full.
+fn shown(diagnostics: &[Diagnostic]) -> Vec<bool> {
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    let mut warnings = SHOWN.saturating_sub(errors);
+    let mut errors = SHOWN;
+    diagnostics
+        .iter()
+        .map(|d| {
+            let left = if d.is_error() {
+                &mut errors
+            } else {
+                &mut warnings
+            };
+            let show = *left > 0;
+            *left = left.saturating_sub(1);
+            show
+        })
+        .collect()
+}
+
+/// The most characters of a line quoted under a diagnostic: a window
+/// around the culprit, so a line of megabytes is not printed whole (nor
+/// its caret line).
+const WIDTH: usize = 100;
+/// How much of the line before the culprit the window shows.
+const BEFORE: usize = 40;
+/// The most characters of a value quoted in backticks in a message.
+const QUOTED: usize = 200;
+
+/// `text` (a message, a note or a help) with each backticked value longer
+/// than [`QUOTED`] characters cut, and its control characters escaped.
+fn bounded(text: &str) -> String {
+    let text = escape_controls(text);
+    let mut out = String::with_capacity(text.len().min(4 * QUOTED));
+    for (i, piece) in text.split('`').enumerate() {
+        if i > 0 {
+            out.push('`');
+        }
+        // Odd pieces are inside backticks.
+        match piece.char_indices().nth(QUOTED) {
+            Some((cut, _)) if i % 2 == 1 => {
+                out.push_str(&piece[..cut]);
+                out.push('…');
+            }
+            _ => out.push_str(piece),
+        }
+    }
+    out
+}
+
 /// `line` with its characters from `start` to before `end` replaced by `*`.
 fn conceal(line: &str, start: usize, end: usize) -> String {
     line.chars()
@@ -276,20 +357,32 @@ fn render_headline(d: &Diagnostic, palette: Palette, out: &mut String) -> &'stat
         "{}{} {}",
         palette.paint(code, label),
         palette.paint("1", ":"),
-        palette.paint("1", &escape_controls(&d.message))
+        palette.paint("1", &bounded(&d.message))
     );
     code
 }
 
 /// A line of the file as it may be shown (its control characters written
-/// as escapes, its tabs kept), the lead that puts a caret under column
-/// `span.col` of it, and how many carets cover the culprit.
+/// as escapes, its tabs kept, at most [`WIDTH`] characters of it around the
+/// culprit, with `…` where it is cut), the lead that puts a caret under
+/// column `span.col` of it, and how many carets cover the culprit.
 fn under(text: &str, span: Span) -> (String, String, usize) {
     let start = span.col as usize - 1;
-    let mut shown = String::with_capacity(text.len());
+    let long = text.chars().nth(WIDTH).is_some();
+    let from = if long && start > BEFORE {
+        start - BEFORE
+    } else {
+        0
+    };
+    let mut shown = String::with_capacity(text.len().min(4 * WIDTH));
     let mut lead = String::new();
+    if from > 0 {
+        shown.push('…');
+        lead.push(' ');
+    }
     let mut width = 0;
-    for (i, c) in text.chars().enumerate() {
+    let mut chars = text.chars().enumerate().skip(from);
+    for (i, c) in chars.by_ref().take(WIDTH) {
         let piece = if c == '\t' {
             "\t".into()
         } else {
@@ -302,6 +395,9 @@ fn under(text: &str, span: Span) -> (String, String, usize) {
             width += piece.chars().count();
         }
         shown.push_str(&piece);
+    }
+    if chars.next().is_some() {
+        shown.push('…');
     }
     (shown, lead, width.max(1))
 }
@@ -336,7 +432,7 @@ fn render_help(d: &Diagnostic, gutter: &str, palette: Palette, out: &mut String)
         // start a line of its own, only continue the help.
         let help = help
             .split('\n')
-            .map(|line| escape_controls(line).into_owned())
+            .map(bounded)
             .collect::<Vec<_>>()
             .join(&format!("\n{gutter}         "));
         let _ = writeln!(out, "{gutter} {} help: {help}", palette.paint("1;34", "="));

@@ -554,3 +554,93 @@ fn the_schema_refuses_each_broken_file_of_the_wrong_shape() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// What `validate` prints is bounded whatever the file: a long line is
+/// quoted as a window around the culprit, with `…` where it is cut, and a
+/// value quoted in a message is cut too.
+#[test]
+fn a_long_line_is_quoted_as_a_window_around_the_culprit() {
+    let long = "Z".repeat(1_000_000);
+    let sandbox = Sandbox::with_jobs(&format!(
+        "jobs:\n  - name: a\n    schedule: \"{}\"\n    url: \"https://example.com/x\"\n    timezone: {long}\n    method: {long}\n",
+        "1 ".repeat(100_000)
+    ));
+    let run = sandbox.run(&["validate"]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(run.stderr.len() < 4_000, "{} bytes", run.stderr.len());
+    assert!(run.stderr.contains("--> jobs.yaml:5:15"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("unknown time zone `ZZZ"),
+        "{}",
+        run.stderr
+    );
+    // The line is cut after the window, its caret too.
+    let quoted = run.stderr.lines().find(|l| l.starts_with("5 | ")).unwrap();
+    assert!(quoted.ends_with('…'), "{quoted}");
+    let caret = run
+        .stderr
+        .lines()
+        .skip_while(|l| !l.starts_with("5 | "))
+        .nth(1)
+        .unwrap();
+    assert!(caret.trim_end().ends_with('^'), "{caret}");
+    assert!(caret.chars().count() <= quoted.chars().count(), "{caret}");
+}
+
+/// A culprit far along a long line is shown with what is just before it,
+/// the cut start marked, and the caret under it.
+#[test]
+fn a_culprit_far_along_a_line_is_shown_with_its_caret() {
+    let sandbox = Sandbox::with_jobs(&format!(
+        "jobs: [{{name: a, schedule: \"* * * * *\", url: \"https://example.com/x\", description: \"{}\", bogus: 1}}]\n",
+        "d".repeat(500_000)
+    ));
+    let run = sandbox.run(&["validate"]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(run.stderr.len() < 4_000, "{} bytes", run.stderr.len());
+    let quoted = run.stderr.lines().find(|l| l.starts_with("1 | ")).unwrap();
+    assert!(quoted.starts_with("1 | …"), "{quoted}");
+    let caret = run
+        .stderr
+        .lines()
+        .skip_while(|l| !l.starts_with("1 | "))
+        .nth(1)
+        .unwrap();
+    let at = caret.chars().position(|c| c == '^').unwrap();
+    let above: String = quoted.chars().skip(at).take(5).collect();
+    assert_eq!(above, "bogus", "{quoted}\n{caret}");
+}
+
+/// A file with thousands of problems gets the first fifty in full and a
+/// count of the rest; `--format json` still lists every one.
+#[test]
+fn problems_beyond_fifty_are_counted_not_shown() {
+    let mut text = String::from("jobs:\n");
+    for i in 0..3000 {
+        text.push_str(&format!("  - name: a{i}\n    schedule: nonsense\n"));
+    }
+    let sandbox = Sandbox::with_jobs(&text);
+    let run = sandbox.run(&["validate"]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert_eq!(
+        run.stderr.matches("\nerror: ").count() + 1,
+        50,
+        "{}",
+        &run.stderr[..2000]
+    );
+    assert!(
+        run.stderr
+            .contains("… and 5950 more problems not shown (5950 errors)"),
+        "{}",
+        &run.stderr[run.stderr.len() - 1000..]
+    );
+    assert!(run.stderr.len() < 50_000, "{} bytes", run.stderr.len());
+    let json = sandbox.run(&["validate", "--format", "json"]);
+    let listed: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(
+        listed.as_array().map(Vec::len),
+        Some(6000),
+        "{}",
+        &json.stdout[..500]
+    );
+}

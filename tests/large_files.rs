@@ -161,9 +161,19 @@ fn many_placeholders_are_filled_in_and_each_missing_one_is_named() {
     for i in 0..count {
         text.push_str(&format!("      k{i}: \"${{V{i}}}\"\n"));
     }
-    let run = Sandbox::with_jobs(&text).run(&["validate", "--env"]);
+    let sandbox = Sandbox::with_jobs(&text);
+    let run = sandbox.run(&["validate", "--env"]);
     assert_eq!(run.code, 3, "{}", run.stderr);
-    assert_eq!(run.stderr.matches("is not set (job `a`)").count(), count);
+    // The first fifty in full, the rest counted; JSON lists every one.
+    assert_eq!(run.stderr.matches("is not set (job `a`)").count(), 50);
+    assert!(
+        run.stderr
+            .contains(&format!("… and {} more problems not shown", count - 50)),
+        "{}",
+        &run.stderr[run.stderr.len() - 500..]
+    );
+    let json = sandbox.run(&["validate", "--env", "--format", "json"]);
+    assert_eq!(json.stdout.matches("is not set (job `a`)").count(), count);
     // Each is pointed at where it is written.
     assert!(
         run.stderr

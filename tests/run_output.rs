@@ -421,7 +421,7 @@ fn output_to_a_pipe_gets_only_the_final_response_of_several_attempts() {
 }
 
 #[test]
-fn a_body_cut_short_leaves_the_output_file_empty() {
+fn a_body_cut_short_leaves_no_output_file() {
     let server = Server::start(vec![Reply::status(200).huge_body(100_000)]);
     let sandbox = sandbox(&server, "    retries: 0\n    maxResponseBytes: 1 KiB\n");
     let out = sandbox.path("body.out");
@@ -430,7 +430,46 @@ fn a_body_cut_short_leaves_the_output_file_empty() {
         &["run", "report", "--output", &out.display().to_string()],
     );
     assert_eq!(failed.code, 1, "{}", failed.stderr);
-    assert_eq!(std::fs::read(&out).unwrap(), b"");
+    assert!(!out.exists(), "a file was left");
+    assert_eq!(files_beside(&out), ["jobs.yaml", "state"]);
+}
+
+/// The output file is replaced only by a body read whole: a body over
+/// the limit, or cut short by the server, leaves the file of the last
+/// good run as it was (its mode too), and no temporary file beside it.
+#[test]
+fn an_existing_output_file_is_kept_unless_a_whole_body_replaces_it() {
+    use std::os::unix::fs::PermissionsExt as _;
+    for bad in [
+        Reply::status(200).huge_body(100_000),
+        Reply::status(200).body(vec![b'x'; 500]).close_mid_body(),
+    ] {
+        let server = Server::start(vec![bad, Reply::status(200).body("new body")]);
+        let sandbox = sandbox(&server, "    retries: 0\n    maxResponseBytes: 1 KiB\n");
+        let out = sandbox.write("body.out", "the last good body");
+        std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o640)).unwrap();
+        let args = ["run", "report", "--output", "body.out"];
+        let failed = run(&sandbox, &args);
+        assert_eq!(failed.code, 1, "{}", failed.stderr);
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), "the last good body");
+        assert_eq!(files_beside(&out), ["body.out", "jobs.yaml", "state"]);
+        let replaced = run(&sandbox, &args);
+        assert_eq!(replaced.code, 0, "{}", replaced.stderr);
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), "new body");
+        let mode = std::fs::metadata(&out).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o640);
+        assert_eq!(files_beside(&out), ["body.out", "jobs.yaml", "state"]);
+    }
+}
+
+/// The names in `path`'s directory, sorted.
+fn files_beside(path: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(path.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
 }
 
 #[test]

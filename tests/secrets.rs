@@ -248,6 +248,7 @@ const CASES: &[Case] = &[
     case(&["run", "report", "--output", "body.out"], Plain, 0),
     // Secrets a server or a URL library gave back in another encoding.
     case(&["run", "report"], EchoReencoded, 1),
+    case(&["-v", "run", "report"], EchoReencoded, 1),
     case(&["run", "report"], RedirectReencoded, 1),
     case(
         &[
@@ -784,6 +785,56 @@ fn a_job_files_index_holds_none_of_its_values() {
     }
 }
 
+/// A secret that holds the characters a URL is split at (`@`, `/`, `:`,
+/// `?`, `#`) is masked in the URL as filled in, so no piece of it shows
+/// whichever way the URL is then taken apart: in the error that refuses
+/// the URL, the request as previewed, curl's command, the failure line and
+/// the JSON log.
+#[test]
+fn a_secret_holding_url_delimiters_is_masked_however_the_url_splits() {
+    const PIECES: [&str; 3] = ["SENTINEL-hd", "LEAKED-md", "TAIL-tl"];
+    let values = [
+        "SENTINEL-hd@LEAKED-md:/TAIL-tl",
+        "SENTINEL-hd/LEAKED-md@TAIL-tl",
+        "SENTINEL-hd?LEAKED-md@TAIL-tl",
+        "SENTINEL-hd#LEAKED-md@TAIL-tl",
+        "SENTINEL-hd:LEAKED-md@TAIL-tl",
+        "SENTINEL-hd@LEAKED-md@TAIL-tl",
+    ];
+    let commands: [&[&str]; 5] = [
+        &["run", "job", "--dry-run"],
+        &["-vv", "run", "job", "--dry-run"],
+        &["run", "job", "--as-curl"],
+        &["run", "job"],
+        &["-vv", "run", "job", "--log-format", "json"],
+    ];
+    let mut leaks = Vec::new();
+    for value in values {
+        for url in [
+            "http://u:${DB_PASSWORD}@{origin}/p",
+            "http://${DB_PASSWORD}@{origin}/p",
+            "http://{origin}/p?k=${DB_PASSWORD}",
+        ] {
+            for args in commands {
+                let server = Server::start(vec![Reply::status(500); 2]);
+                let url = url.replace("{origin}", &server.address().to_string());
+                let sandbox = Sandbox::with_jobs(&format!(
+                    "jobs:\n  - name: job\n    schedule: \"* * * * *\"\n    url: \"{url}\"\n    retries: 0\n"
+                ));
+                let mut command = sandbox.jobrun();
+                command.args(args).env("DB_PASSWORD", value);
+                let run = common::Run::from(command.output().unwrap());
+                let said = format!("{}{}", run.stdout, run.stderr);
+                assert!(!said.is_empty(), "{args:?} with {url} said nothing");
+                if PIECES.iter().any(|piece| said.contains(piece)) {
+                    leaks.push(format!("{args:?} with {url} and {value:?}:\n{said}"));
+                }
+            }
+        }
+    }
+    assert!(leaks.is_empty(), "{}", leaks.join("\n\n"));
+}
+
 /// The tokens jobrun can have minted during this test: one per second.
 fn minted_tokens() -> Vec<String> {
     let now = jiff::Timestamp::now().as_second();
@@ -955,9 +1006,11 @@ fn replies(server: Answer, minted: &[String]) -> Vec<Reply> {
     let ascii: Vec<&str> = RUN_SECRETS
         .iter()
         .copied()
-        .filter(|s| s.is_ascii())
+        // A `"` would be written as `'` in a header, which would echo
+        // another value, and show most of the secret where it is cut.
+        .filter(|s| s.is_ascii() && !s.contains('"'))
         .collect();
-    let header = ascii.join(" ").replace('"', "'");
+    let header = ascii.join(" ");
     let mut body = serde_json::to_string(&RUN_SECRETS).unwrap();
     body.push_str(&RUN_SECRETS.join("\n"));
     body.push_str(&minted.join(" "));
@@ -977,10 +1030,13 @@ fn replies(server: Answer, minted: &[String]) -> Vec<Reply> {
             // The header with the run's own secrets only: with the forms
             // of every token that may have been minted it would be larger
             // than a client reads, and the reply would never arrive.
-            let own: Vec<String> = RUN_SECRETS.iter().flat_map(|s| reencoded(s)).collect();
+            let own: Vec<String> = RUN_SECRETS
+                .iter()
+                .flat_map(|s| reencoded(s).into_iter().chain(transformed(s)))
+                .collect();
             let header = own
                 .iter()
-                .filter(|f| f.is_ascii())
+                .filter(|f| f.is_ascii() && !f.contains('\n'))
                 .map(String::as_str)
                 .collect::<Vec<_>>()
                 .join(" ");
@@ -988,6 +1044,8 @@ fn replies(server: Answer, minted: &[String]) -> Vec<Reply> {
             for token in minted {
                 body.push('\n');
                 body.push_str(&reencoded(token).join("\n"));
+                body.push('\n');
+                body.push_str(&transformed(token).join("\n"));
             }
             vec![Reply::status(500).header("X-Echo", &header).body(body)]
         }
@@ -1055,6 +1113,65 @@ fn reencoded(secret: &str) -> Vec<String> {
     ]
 }
 
+/// `secret` as a server may send it back transformed rather than escaped:
+/// in base64 inside a longer text (as `Basic` credentials or a token
+/// echoed in a JSON field), standard and URL-safe, at each of the three
+/// places a secret can start in a group of three bytes; in hex, either
+/// case; with its letters upper-cased; and cut by a line break.
+fn transformed(secret: &str) -> Vec<String> {
+    let mut forms = Vec::new();
+    for prefix in ["", "Bearer ", "Basic u:"] {
+        let text = format!("{prefix}{secret} and more");
+        forms.push(format!(
+            "{{\"seen\":\"{}\"}}",
+            jobrun::fixtures::base64(text.as_bytes())
+        ));
+        forms.push(format!(
+            "seen={}",
+            jobrun::fixtures::base64_url(text.as_bytes())
+        ));
+    }
+    let hex: String = secret.bytes().map(|b| format!("{b:02x}")).collect();
+    forms.push(format!("hex {hex}"));
+    forms.push(format!("HEX {}", hex.to_uppercase()));
+    forms.push(secret.to_ascii_uppercase());
+    let (head, tail) = split_for_a_line_break(secret);
+    forms.push(format!("{head}\n{tail}"));
+    forms.push(format!("{head}\r\n{tail}"));
+    forms
+}
+
+/// `secret` cut in two where a server's line wrapping might cut it: late
+/// enough that the head alone names the secret.
+fn split_for_a_line_break(secret: &str) -> (&str, &str) {
+    let mut at = secret.len() * 3 / 4;
+    while !secret.is_char_boundary(at) {
+        at += 1;
+    }
+    secret.split_at(at)
+}
+
+/// What a base64 text that holds `secret` somewhere always holds of it:
+/// the characters made of its bits alone, for each of the three places it
+/// can start in a group of three bytes, in both alphabets.
+fn base64_cores(secret: &str) -> Vec<String> {
+    let n = secret.len();
+    let mut cores = Vec::new();
+    for skew in 0..3 {
+        let mut bytes = vec![0u8; skew];
+        bytes.extend_from_slice(secret.as_bytes());
+        let first = (8 * skew).div_ceil(6);
+        let end = (8 * (skew + n)) / 6;
+        for encoded in [
+            jobrun::fixtures::base64(&bytes),
+            jobrun::fixtures::base64_url(&bytes),
+        ] {
+            cores.push(encoded[first..end].to_string());
+        }
+    }
+    cores
+}
+
 /// `secret` as it may be written: as is, in a URL or a form, escaped in
 /// JSON by various encoders, and in base64.
 fn encodings(secret: &str) -> Vec<String> {
@@ -1100,6 +1217,12 @@ fn encodings(secret: &str) -> Vec<String> {
         jobrun::fixtures::base64_url(secret.as_bytes()),
     ];
     forms.extend(reencoded(secret));
+    forms.extend(base64_cores(secret));
+    let hex: String = secret.bytes().map(|b| format!("{b:02x}")).collect();
+    forms.push(hex.to_uppercase());
+    forms.push(hex);
+    forms.push(secret.to_ascii_uppercase());
+    forms.push(split_for_a_line_break(secret).0.to_string());
     // The part a URL's host would take of a secret with a `/` in it.
     if let Some((host, _)) = secret.split_once('/')
         && host.len() >= 8

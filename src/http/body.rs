@@ -35,6 +35,9 @@ pub(crate) struct Body {
     pub(crate) found: Option<bool>,
     /// Why it could not be written to the file, if it could not.
     pub(crate) unwritten: Option<String>,
+    /// Read to its end, as opposed to cut short (too large, the
+    /// connection lost).
+    pub(crate) complete: bool,
 }
 
 impl Body {
@@ -129,6 +132,7 @@ impl<'a> Reading<'a> {
     /// not passed on as if it were the body: nothing of it is kept, and
     /// the file is emptied.
     pub(crate) fn finish(mut self, complete: bool) -> Body {
+        self.body.complete = complete;
         if !complete {
             self.body.kept = Vec::new();
             if let Some(file) = self.sink.file.as_ref() {

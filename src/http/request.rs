@@ -16,6 +16,10 @@ pub(crate) const USER_AGENT: &str = concat!("jobrun/", env!("CARGO_PKG_VERSION")
 pub(crate) struct Prepared {
     pub(crate) method: Method,
     pub(crate) url: String,
+    /// The URL as filled in, its userinfo still in it: what is shown,
+    /// masked whole before it is taken apart, so that a secret holding a
+    /// character the URL is split at is never cut in two first.
+    pub(crate) filled_url: String,
     pub(crate) headers: Vec<Header>,
     pub(crate) body: Option<String>,
     /// The text `expectBodyContains` asks for.
@@ -111,6 +115,7 @@ impl Prepared {
         // `user:password@` becomes Basic authentication, as curl sends it,
         // unless the job sets its own Authorization; either way the URL
         // sent and shown no longer carries it.
+        let filled_url = url.clone();
         let mut url = url;
         if let Some(info) = url::userinfo(&url).map(str::to_string) {
             url = url.replacen(&format!("{info}@"), "", 1);
@@ -159,9 +164,11 @@ impl Prepared {
             add(&mut headers, "Idempotency-Key", key);
         }
 
+        secrets.add_url_pieces(&filled_url);
         Ok(Prepared {
             method: request.method,
             url,
+            filled_url,
             headers,
             body,
             expect_body,
@@ -175,7 +182,16 @@ impl Prepared {
 
     /// The URL as it may be shown.
     pub(crate) fn shown_url(&self) -> String {
-        url::masked(&self.url, &self.secrets)
+        url::masked(&self.filled_url, &self.secrets)
+    }
+
+    /// Remember `values` as secrets of the request too, and the pieces of
+    /// each that the URL's parts may show alone.
+    pub(crate) fn add_secrets<S: AsRef<str>>(&mut self, values: impl IntoIterator<Item = S>) {
+        for value in values {
+            self.secrets.add(value.as_ref());
+        }
+        self.secrets.add_url_pieces(&self.filled_url);
     }
 }
 

@@ -75,12 +75,16 @@ pub(crate) fn userinfo(url: &str) -> Option<&str> {
 
 /// `url` as it may be shown in a line about the job's own request: its
 /// userinfo replaced by `***`, and every secret of the run masked.
+///
+/// The secrets are masked first, in the URL as filled in: a secret that
+/// holds a character the URL is split at (`@`, `/`) would otherwise be
+/// cut by the split, and the piece left outside the userinfo shown.
 pub(crate) fn masked(url: &str, secrets: &Secrets) -> String {
-    let url = match Url::parse(url).and_then(|u| u.userinfo()) {
+    let url = secrets.mask(url);
+    match Url::parse(&url).and_then(|u| u.userinfo()) {
         Some(info) => url.replacen(&format!("{info}@"), &format!("{MASK}@"), 1),
-        None => url.to_string(),
-    };
-    secrets.mask(&url).into_owned()
+        None => url.into_owned(),
+    }
 }
 
 /// A notification's or ping's URL as it may be shown: its origin only. A
@@ -145,6 +149,24 @@ mod tests {
         assert_eq!(
             masked("https://u:p@h/x", &Secrets::default()),
             "https://***@h/x"
+        );
+    }
+
+    #[test]
+    fn a_secret_cut_by_the_urls_split_is_masked_whole() {
+        let mut secrets = Secrets::default();
+        secrets.add("SENTINEL@LEAKED:/TAIL");
+        // Split as written, the userinfo would end at the secret's `@`,
+        // and `LEAKED:/TAIL` would be shown as host and path.
+        assert_eq!(
+            masked("http://u:SENTINEL@LEAKED:/TAIL@127.0.0.1:1/p", &secrets),
+            "http://***@127.0.0.1:1/p"
+        );
+        // What a part of the URL shows alone of it.
+        secrets.add_url_pieces("http://u:SENTINEL@LEAKED:/TAIL@127.0.0.1:1/p");
+        assert_eq!(
+            secrets.mask("host: LEAKED, path /TAIL@127.0.0.1:1/p"),
+            "host: ***, path /***@127.0.0.1:1/p"
         );
     }
 

@@ -17,6 +17,12 @@
 //!   else `~/.cache/jobrun`), made `0700`, written `0600` by rename, and is
 //!   only read when it is a regular file owned by this user that no one
 //!   else can write to.
+//! - Its directory must be one only this user controls (the state
+//!   directory's rules, and not a link), or it is neither read nor written.
+//! - Its parts must be where the text's jobs are (see `laid_out`): the
+//!   text around each part is checked, in time linear in the number of
+//!   jobs before it, so an index cannot point a job at text inside
+//!   another job's value.
 //! - It is made only from a file whose YAML parsed whole and whose shared
 //!   parts (the top level, `global`) have no error, and a part cut out
 //!   with it must parse to a value of the same size holding the same name,
@@ -235,10 +241,11 @@ fn parse_piece(fields: &[&str]) -> Option<Piece> {
     (piece.start <= piece.end && piece.line >= 1 && piece.col >= 1).then_some(piece)
 }
 
-/// What `index` says about job `name` of the text whose hash is
-/// `digest`: `None` unless the index is of this text, by this jobrun, and
-/// names the job exactly once, with a part of its own.
-pub(super) fn find<'i>(index: &'i str, digest: &str, name: &str) -> Option<Found<'i>> {
+/// What `index` says about job `name` of `text`, whose hash is `digest`:
+/// `None` unless the index is of this text, by this jobrun, names the job
+/// exactly once, with a part of its own, and its parts are where the
+/// text's jobs are ([`laid_out`]).
+pub(super) fn find<'i>(index: &'i str, text: &str, digest: &str, name: &str) -> Option<Found<'i>> {
     let (header, rest) = index.split_once('\n')?;
     let (digest_line, rest) = rest.split_once('\n')?;
     if header != HEADER || digest_line.strip_prefix("digest ")? != digest {
@@ -253,23 +260,101 @@ pub(super) fn find<'i>(index: &'i str, digest: &str, name: &str) -> Option<Found
     };
     let mut job = None;
     let mut seen = 0;
+    // The parts of the jobs up to this one, in order.
+    let mut before = Vec::new();
     for line in jobs.lines() {
         let mut fields = line.strip_prefix("job ")?.split(' ');
-        if fields.next()? == name {
+        let this = fields.next()? == name;
+        let rest: Vec<&str> = fields.collect();
+        let piece = match rest[..] {
+            ["-"] => None,
+            _ => Some(parse_piece(&rest)?),
+        };
+        if seen == 0 {
+            before.push(piece);
+        }
+        if this {
             seen += 1;
-            let rest: Vec<&str> = fields.collect();
-            job = match rest[..] {
-                ["-"] => None,
-                _ => Some(parse_piece(&rest)?),
-            };
+            job = piece;
         }
     }
-    Some(Found {
+    let job = job.filter(|_| seen == 1)?;
+    let before: Vec<Piece> = before.into_iter().collect::<Option<_>>()?;
+    laid_out(text.as_bytes(), &before).then_some(Found {
         jobs_line,
         global,
-        job: job.filter(|_| seen == 1)?,
+        job,
         jobs,
     })
+}
+
+/// Whether `pieces`, the parts of the first jobs of `text` in order, are
+/// where the text's jobs are: the first starts after the `jobs:` line
+/// (blank and comment lines between), each starts where the one before
+/// ends, each starts with a `- ` at the first's indentation, and the last
+/// ends where another such item or a top-level key starts (or the text
+/// ends).
+///
+/// A line that starts with a `-` at the list's indentation cannot be inside
+/// a job's value: a block scalar, a quoted or plain scalar running over
+/// lines, or a flow collection must be indented further than the job's
+/// keys (YAML 1.2 sections 8.1.1.1 and 7.3; saphyr refuses a file that does
+/// not), so such a line is an item of the list. An index pointing a job
+/// at text inside another job's `body: |` fails here.
+fn laid_out(text: &[u8], pieces: &[Piece]) -> bool {
+    let Some(first) = pieces.first() else {
+        return false;
+    };
+    let Some(indent) = text
+        .get(first.start..)
+        .map(|line| line.iter().take_while(|b| **b == b' ').count())
+    else {
+        return false;
+    };
+    let begins_item = |at: usize, col: Option<u32>| {
+        let dash = at + indent;
+        let line_start = at == 0 || text.get(at - 1) == Some(&b'\n');
+        let spaces = |from: usize, to: usize| {
+            text.get(from..to)
+                .is_some_and(|s| s.iter().all(|b| *b == b' '))
+        };
+        let content = match col {
+            Some(col) => (col as usize).checked_sub(1).filter(|c| *c >= indent + 2),
+            None => Some(dash + 2 - at),
+        };
+        line_start
+            && spaces(at, dash)
+            && text.get(dash) == Some(&b'-')
+            && content.is_some_and(|c| spaces(dash + 1, at + c))
+    };
+    let tiled = pieces.windows(2).all(|w| w[0].end == w[1].start);
+    let starts = pieces.iter().all(|p| begins_item(p.start, Some(p.col)));
+    let last = pieces[pieces.len() - 1].end;
+    let ends = last == text.len()
+        || last > 0
+            && text.get(last - 1) == Some(&b'\n')
+            && (begins_item(last, None) || !matches!(text[last], b' ' | b'-' | b'#' | b'\t'));
+    tiled && starts && ends && after_jobs_key(text, first.start)
+}
+
+/// Whether the lines before byte `at` (a line's start) are blank or
+/// comments back to a `jobs:` line at the first column.
+fn after_jobs_key(text: &[u8], at: usize) -> bool {
+    let mut end = at;
+    while end > 0 {
+        let start = memchr::memrchr(b'\n', &text[..end - 1]).map_or(0, |i| i + 1);
+        let line = text[start..end - 1].trim_ascii();
+        if line.is_empty() || line.starts_with(b"#") {
+            end = start;
+            continue;
+        }
+        let Some(rest) = text[start..end - 1].strip_prefix(b"jobs:") else {
+            return false;
+        };
+        let rest = rest.trim_ascii();
+        return rest.is_empty() || rest.starts_with(b"#");
+    }
+    false
 }
 
 /// The index file of the job file at `path`: named after the SHA-256 of
@@ -287,6 +372,9 @@ fn index_path(dir: &Path, path: &Path) -> Option<PathBuf> {
 pub(super) fn read(dir: &Path, path: &Path) -> Option<String> {
     use std::io::Read as _;
     use std::os::unix::fs::{MetadataExt as _, OpenOptionsExt as _};
+    if !trusted_dir(dir) {
+        return None;
+    }
     let file = std::fs::OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
@@ -307,6 +395,19 @@ pub(super) fn read(dir: &Path, path: &Path) -> Option<String> {
     Some(text)
 }
 
+/// Whether the cache directory `dir` is one only this user controls, by
+/// the state directory's rules (owned by the user or root, not writable
+/// by group or others), and not a symbolic link: else another user could
+/// plant an index in it, or take the ones written there.
+fn trusted_dir(dir: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt as _;
+    std::fs::symlink_metadata(dir).is_ok_and(|meta| {
+        meta.is_dir()
+            && crate::state::dir::judge_dir(meta.uid(), meta.mode(), crate::state::dir::user())
+                .is_none()
+    })
+}
+
 /// Keep `index` for the job file at `path`. Best effort: an index that
 /// cannot be written only means the next run reads the whole file too.
 pub(super) fn write(dir: &Path, path: &Path, index: &str) {
@@ -319,6 +420,7 @@ pub(super) fn write(dir: &Path, path: &Path, index: &str) {
         .mode(0o700)
         .create(dir)
         .is_err()
+        || !trusted_dir(dir)
     {
         return;
     }
@@ -351,14 +453,14 @@ mod tests {
     #[test]
     fn an_index_cuts_each_job_out_whole() {
         let index = index_of(TEXT).unwrap();
-        let found = find(&index, &digest(TEXT), "b").unwrap();
+        let found = find(&index, TEXT, &digest(TEXT), "b").unwrap();
         assert_eq!(found.jobs_line, 3);
         assert!(found.names("a") && found.names("b") && !found.names("c") && !found.names("?"));
         let part = found.job.cut(TEXT).unwrap();
         assert_eq!(part, "    name: b\n    data: {k: v}\n");
         let global = found.global.unwrap().cut(TEXT).unwrap();
         assert_eq!(global, "global:\n  timezone: UTC\n");
-        let a = find(&index, &digest(TEXT), "a").unwrap().job;
+        let a = find(&index, TEXT, &digest(TEXT), "a").unwrap().job;
         assert_eq!(
             a.cut(TEXT).unwrap(),
             "    name: a\n    url: x\n  # a comment\n"
@@ -403,10 +505,10 @@ mod tests {
     fn an_index_is_only_for_the_text_it_was_made_from() {
         let index = index_of(TEXT).unwrap();
         let edited = TEXT.replace("url: x", "url: y");
-        assert!(find(&index, &digest(&edited), "a").is_none());
-        assert!(find(&index, &digest(TEXT), "c").is_none());
+        assert!(find(&index, &edited, &digest(&edited), "a").is_none());
+        assert!(find(&index, TEXT, &digest(TEXT), "c").is_none());
         let older = index.replacen("jobrun-index 2", "jobrun-index 1", 1);
-        assert!(find(&older, &digest(TEXT), "a").is_none());
+        assert!(find(&older, TEXT, &digest(TEXT), "a").is_none());
     }
 
     #[test]
@@ -415,11 +517,13 @@ mod tests {
         let text = "jobs:\n  - name: a\n    data: &d {k: v}\n  - name: a\n  - name: c\n    data: *d\n  - {name: d}\n  - {name: e}\n";
         let index = index_of(text).unwrap();
         let digest = digest(text);
-        assert!(find(&index, &digest, "a").is_none());
-        assert!(find(&index, &digest, "c").is_none());
-        assert!(find(&index, &digest, "d").is_some());
+        assert!(find(&index, text, &digest, "a").is_none());
+        assert!(find(&index, text, &digest, "c").is_none());
+        // After a job that cannot be cut out, where a job starts cannot
+        // be checked either.
+        assert!(find(&index, text, &digest, "d").is_none());
         let flow = "jobs: [{name: d}, {name: e}]\n";
-        assert!(find(&index_of(flow).unwrap(), &super::digest(flow), "d").is_none());
+        assert!(find(&index_of(flow).unwrap(), flow, &super::digest(flow), "d").is_none());
     }
 
     #[test]
@@ -454,5 +558,68 @@ mod tests {
         std::fs::write(&elsewhere, "planted\n").unwrap();
         std::os::unix::fs::symlink(&elsewhere, &file).unwrap();
         assert_eq!(read(&cache, &jobs), None, "a link");
+    }
+
+    #[test]
+    fn an_index_in_a_directory_others_control_is_neither_read_nor_written() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let jobs = dir.path().join("jobs.yaml");
+        // A directory anyone can write to, and a link to one.
+        let open = dir.path().join("open");
+        std::fs::create_dir(&open).unwrap();
+        std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let linked = dir.path().join("linked");
+        std::os::unix::fs::symlink(&open, &linked).unwrap();
+        for cache in [&open, &linked] {
+            write(cache, &jobs, "an index\n");
+            assert_eq!(std::fs::read_dir(&open).unwrap().count(), 0, "{cache:?}");
+        }
+        let file = index_path(&open, &jobs).unwrap();
+        std::fs::write(&file, "planted\n").unwrap();
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert_eq!(read(&open, &jobs), None);
+        assert_eq!(read(&linked, &jobs), None);
+        // Its own directory, once made safe, is used.
+        std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o700)).unwrap();
+        assert_eq!(read(&open, &jobs).as_deref(), Some("planted\n"));
+    }
+
+    #[test]
+    fn an_index_pointing_into_a_jobs_value_is_not_followed() {
+        // `victim` is text in `a`'s block scalar, at a deeper indentation
+        // than the list's; a forged index says it is a job.
+        let text = "jobs:\n  - name: a\n    schedule: \"* * * * *\"\n    body: |\n      - name: victim\n        url: https://e.com/\n  - name: b\n    url: x\n";
+        let at = |needle: &str| text.find(needle).unwrap();
+        let line = |byte: usize| text[..byte].matches('\n').count() as u32 + 1;
+        let victim = at("      - name: victim");
+        let b = at("  - name: b");
+        let forged = |pieces: &[(&str, usize, usize, u32)]| {
+            let mut index = format!("{HEADER}\ndigest {}\njobs 1\nglobal -\n", digest(text));
+            for (name, start, end, col) in pieces {
+                index.push_str(&format!(
+                    "job {name} {start} {end} {} {col} 5\n",
+                    line(*start)
+                ));
+            }
+            index
+        };
+        let a = at("  - name: a");
+        // Tiled, each at a `- `, but the victim's `-` is not at the list's.
+        let index = forged(&[
+            ("a", a, victim, 5),
+            ("victim", victim, b, 9),
+            ("b", b, text.len(), 5),
+        ]);
+        assert!(find(&index, text, &digest(text), "victim").is_none());
+        // `a`, said to end where its body goes on, is not found either.
+        assert!(find(&index, text, &digest(text), "a").is_none());
+        // The honest index of the same text finds `a` and `b`, not `victim`.
+        let honest = index_of(text).unwrap();
+        assert!(find(&honest, text, &digest(text), "b").is_some());
+        assert!(find(&honest, text, &digest(text), "victim").is_none());
+        // A forged end that stops inside `a`.
+        let short = forged(&[("a", a, at("    body"), 5)]);
+        assert!(find(&short, text, &digest(text), "a").is_none());
     }
 }

@@ -220,7 +220,7 @@ fn through_index(
     host_zone: &TimeZone,
     base_dir: &Path,
 ) -> Option<Checked> {
-    let found = index::find(kept, digest, name)?;
+    let found = index::find(kept, text, digest, name)?;
     // A part of the file: it must parse, without aliases, to a value of
     // the size it had in the whole file.
     let part = |piece: &index::Piece| {

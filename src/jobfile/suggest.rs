@@ -14,12 +14,23 @@ pub(crate) fn suggest<'k>(word: &str, known: &[&'k str]) -> Option<&'k str> {
     if let Some(k) = known.iter().find(|k| fold(k) == folded) {
         return Some(k);
     }
+    let length = folded.chars().count();
     known
         .iter()
-        .map(|k| (strsim::damerau_levenshtein(&folded, &fold(k)), *k))
-        .filter(|(distance, k)| *distance <= 2.max(k.len() / 4))
+        .map(|k| (fold(k), *k))
+        // The distance is at least the difference in length: a word much
+        // longer than every known one (a value of megabytes) is compared
+        // with none, rather than at the cost of its length times theirs.
+        .filter(|(folded_k, k)| length.abs_diff(folded_k.chars().count()) <= close(k))
+        .map(|(folded_k, k)| (strsim::damerau_levenshtein(&folded, &folded_k), k))
+        .filter(|(distance, k)| *distance <= close(k))
         .min_by_key(|(distance, _)| *distance)
         .map(|(_, k)| k)
+}
+
+/// How many edits from `known` a word may be and still be a slip of it.
+fn close(known: &str) -> usize {
+    2.max(known.len() / 4)
 }
 
 /// `a`, `b` and `c`

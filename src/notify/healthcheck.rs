@@ -73,13 +73,15 @@ pub(crate) fn request(
     };
     let mut secrets = secrets.clone();
     secrets.add(base);
+    let url = url(base, ping, rid);
     Prepared {
         method: if body.is_some() {
             Method::Post
         } else {
             Method::Get
         },
-        url: url(base, ping, rid),
+        filled_url: url.clone(),
+        url,
         headers,
         body,
         expect_body: None,

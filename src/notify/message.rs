@@ -39,6 +39,7 @@ pub(crate) fn request(
     let all = |name: &str| value(name, run).or_else(|| lookup(name));
     let mut prepared = Prepared::of(&notice.request, None, &all, None)?;
     prepared.secrets.extend(secrets);
+    prepared.secrets.add_url_pieces(&prepared.filled_url);
     Ok(prepared)
 }
 

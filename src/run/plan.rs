@@ -134,13 +134,14 @@ pub(crate) fn plan<'run, 'env>(
     })?;
     // Values from files, sealed values and minting are secrets whatever
     // their names.
-    for secret in values.variables.secrets() {
-        request.secrets.add(&secret);
-    }
-    // The state database's password, should anything echo it.
-    if let Some(password) = setup.state.password() {
-        request.secrets.add(password);
-    }
+    // The state database's password too, should anything echo it.
+    request.add_secrets(
+        values
+            .variables
+            .secrets()
+            .into_iter()
+            .chain(setup.state.password().map(str::to_string)),
+    );
     check_url(file, job, &request)?;
     check_headers(file, job, &request)?;
     // Filled in now, so a ping that cannot be made is known before the

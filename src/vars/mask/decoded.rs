@@ -36,6 +36,7 @@ pub(super) struct Decoded<'t> {
 /// Whether `text` holds anything [`decode`] would undo.
 pub(super) fn has_escapes(text: &[u8]) -> bool {
     memchr::memchr3(b'%', b'\\', b'&', text).is_some()
+        || memchr::memchr2(b'\n', b'\r', text).is_some()
 }
 
 /// `text` with its percent and backslash escapes decoded. `text` must be
@@ -51,12 +52,32 @@ pub(super) fn decode(text: &[u8]) -> Decoded<'_> {
     let mut escapes = Vec::new();
     let mut copied = 0;
     let mut at = 0;
-    while let Some(found) = memchr::memchr3(b'%', b'\\', b'&', &text[at..]) {
-        let start = at + found;
+    // The next escape and the next line break (the text's length when
+    // there is none), each searched for again only once passed, so that
+    // the text is read once.
+    let escapes_from = |at: usize| memchr::memchr3(b'%', b'\\', b'&', &text[at..]);
+    let breaks_from = |at: usize| memchr::memchr2(b'\n', b'\r', &text[at..]);
+    let next = |at: usize, search: &dyn Fn(usize) -> Option<usize>| {
+        search(at).map_or(text.len(), |f| at + f)
+    };
+    let mut escape = next(0, &escapes_from);
+    let mut line_break = next(0, &breaks_from);
+    loop {
+        if escape < at {
+            escape = next(at, &escapes_from);
+        }
+        if line_break < at {
+            line_break = next(at, &breaks_from);
+        }
+        let start = escape.min(line_break);
+        if start >= text.len() {
+            break;
+        }
         let decoded = match text[start] {
             b'%' => percent(text, start).map(|(byte, end)| (Unit::Byte(byte), end)),
             b'\\' => backslash(text, start),
-            _ => reference(text, start),
+            b'&' => reference(text, start),
+            _ => Some((Unit::Nothing, start + 1)),
         };
         let Some((unit, end)) = decoded else {
             at = start + 1;
@@ -65,6 +86,7 @@ pub(super) fn decode(text: &[u8]) -> Decoded<'_> {
         out.extend_from_slice(&text[copied..start]);
         let decoded = out.len();
         match unit {
+            Unit::Byte(b'\n' | b'\r') | Unit::Char('\n' | '\r') | Unit::Nothing => {}
             Unit::Byte(byte) => out.push(byte),
             Unit::Char(c) => out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes()),
         }
@@ -138,6 +160,10 @@ impl Decoded<'_> {
 enum Unit {
     Byte(u8),
     Char(char),
+    /// A line break, written or escaped (in any of the ways above too): a
+    /// server's line wrapping may cut a secret anywhere, so the decoded
+    /// text has none.
+    Nothing,
 }
 
 /// The byte a `%XX` escape at `at` stands for, and where the escape ends.
@@ -167,8 +193,7 @@ fn backslash(text: &[u8], at: usize) -> Option<(Unit, usize)> {
         c @ (b'"' | b'\\' | b'/' | b'\'') => byte(c),
         b'b' => byte(0x08),
         b'f' => byte(0x0c),
-        b'n' => byte(b'\n'),
-        b'r' => byte(b'\r'),
+        b'n' | b'r' => Some((Unit::Nothing, at + 2)),
         b't' => byte(b'\t'),
         b'x' => Some((Unit::Byte(hex_pair(text, at + 2)?), at + 4)),
         b'u' => {
@@ -243,7 +268,7 @@ mod tests {
         assert_eq!(decoded("%252F %25252f %25 %2 %zz"), "/ / % %2 %zz");
         assert_eq!(
             decoded(r#"\"\\\/\n\x2F\u00e4\u00C4\ud83d\ude00"#),
-            "\"\\/\n/äÄ😀"
+            "\"\\//äÄ😀"
         );
         assert_eq!(decoded(r"\q \ud83d alone \u12"), r"\q \ud83d alone \u12");
         assert_eq!(decoded("p%C3%A4ss"), "päss");

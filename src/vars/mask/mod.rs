@@ -13,11 +13,14 @@
 //! in the decoded text is masked where it was written.
 
 mod decoded;
+mod forms;
 
 use std::borrow::Cow;
 use std::collections::HashSet;
 use std::io::Write;
 use std::ops::Range;
+
+use forms::Form;
 
 /// What a secret is replaced with.
 pub(crate) const MASK: &str = "***";
@@ -64,15 +67,19 @@ pub(crate) struct Secrets {
     /// thousands of credential headers is noted in time linear in their
     /// number.
     seen: HashSet<String>,
-    seen_forms: HashSet<(bool, Vec<u8>)>,
-    /// Searched for in the text as written: each value, and the value with
-    /// its spaces as a form writes them (`+`).
-    written: Vec<Vec<u8>>,
-    /// Searched for in the decoded text: the value (whatever encoding the
-    /// text gave it), the value with `+` for spaces, the value as a server
-    /// decodes it from a URL (when it holds escapes of its own), and the
-    /// value escaped for JSON (a JSON document inside a JSON string).
-    decoded: Vec<Vec<u8>>,
+    seen_forms: HashSet<(bool, Form)>,
+    /// Searched for in the text as written, in either case: each value,
+    /// the value with its spaces as a form writes them (`+`), and for a
+    /// value of [`SHORT`] characters or more its hex and base64 forms
+    /// ([`forms`]).
+    written: Vec<Form>,
+    /// Searched for in the decoded text, in either case and without line
+    /// breaks: the value (whatever encoding the text gave it), the value
+    /// with `+` for spaces, the value as a server decodes it from a URL
+    /// (when it holds escapes of its own), the value escaped for JSON (a
+    /// JSON document inside a JSON string), and its standard base64 forms
+    /// (whose `/` and `+` a JSON or URL encoder may escape).
+    decoded: Vec<Form>,
 }
 
 /// How much text is decoded at once: a body of any size is searched in
@@ -89,21 +96,42 @@ impl Secrets {
         self.values.push(value.to_string());
         let plus = value.replace(' ', "+").into_bytes();
         let seen = &mut self.seen_forms;
-        let mut push = |forms: &mut Vec<Vec<u8>>, decoded: bool, form: Vec<u8>| {
-            if !form.is_empty() && seen.insert((decoded, form.clone())) {
+        let mut push = |forms: &mut Vec<Form>, decoded: bool, mut form: Form| {
+            if decoded {
+                // The decoded text has no line breaks: a server's line
+                // wrapping may have cut the secret anywhere.
+                form.bytes.retain(|b| !matches!(b, b'\n' | b'\r'));
+            }
+            if !form.bytes.is_empty() && seen.insert((decoded, form.clone())) {
                 forms.push(form);
             }
         };
-        push(&mut self.written, false, value.as_bytes().to_vec());
-        push(&mut self.written, false, plus.clone());
-        push(&mut self.decoded, true, value.as_bytes().to_vec());
-        push(&mut self.decoded, true, plus);
+        push(&mut self.written, false, Form::plain(value.into()));
+        push(&mut self.written, false, Form::plain(plus.clone()));
+        push(&mut self.decoded, true, Form::plain(value.into()));
+        push(&mut self.decoded, true, Form::plain(plus));
         push(
             &mut self.decoded,
             true,
-            decoded::percent_decoded(value.as_bytes()),
+            Form::plain(decoded::percent_decoded(value.as_bytes())),
         );
-        push(&mut self.decoded, true, json_escape(value).into_bytes());
+        push(
+            &mut self.decoded,
+            true,
+            Form::plain(json_escape(value).into()),
+        );
+        // Shorter values are matched as words of their own, which an
+        // encoded form never is.
+        if value.chars().count() >= SHORT {
+            push(&mut self.written, false, forms::hex(value));
+            for core in forms::base64_cores(value, true) {
+                push(&mut self.written, false, core.clone());
+                push(&mut self.decoded, true, core);
+            }
+            for core in forms::base64_cores(value, false) {
+                push(&mut self.written, false, core);
+            }
+        }
     }
 
     /// Remember a credential header's value: whole, the part after an auth
@@ -116,6 +144,32 @@ impl Secrets {
         for pair in value.split([';', ',']) {
             if let Some((_, v)) = pair.split_once('=') {
                 self.add(v.trim());
+            }
+        }
+    }
+
+    /// Remember, as secrets of their own, the pieces of each secret found
+    /// in `url` between the characters a URL is taken apart at (RFC 3986
+    /// section 2.2's gen-delims). A secret holding `@` or `/` is cut by
+    /// the URL's splitter, and a part of the URL shown alone (the host, a
+    /// `Host` header, the request line, an error naming the host) would
+    /// hold a piece of it that the whole secret does not match.
+    pub(crate) fn add_url_pieces(&mut self, url: &str) {
+        let delimiters = [':', '/', '?', '#', '[', ']', '@'];
+        for place in self.places(url.as_bytes()) {
+            let Some(secret) = url.get(place) else {
+                continue;
+            };
+            if !secret.contains(delimiters) {
+                continue;
+            }
+            let pieces: Vec<String> = secret
+                .split(delimiters)
+                .filter(|piece| !piece.is_empty())
+                .map(str::to_string)
+                .collect();
+            for piece in pieces {
+                self.add(&piece);
             }
         }
     }
@@ -183,7 +237,7 @@ impl Secrets {
     /// is at most 12 bytes for the 1 to 4 it gives, and a `%XX` escaped
     /// again a few bytes more.
     fn longest_written(&self) -> usize {
-        match self.decoded.iter().map(Vec::len).max() {
+        match self.decoded.iter().map(|form| form.bytes.len()).max() {
             Some(longest) => 12 * longest + 64,
             None => 0,
         }
@@ -196,45 +250,46 @@ impl Secrets {
     }
 
     /// Where secrets are in `bytes`, in order, overlapping places merged.
+    ///
+    /// The text is searched window by window, each in lower case (the
+    /// search ignores the case of ASCII letters: a server may upper-case
+    /// what it echoes) and decoded. Windows overlap by `margin` on each
+    /// side, more than any encoded secret is long (an escape is at most 12
+    /// bytes for the 1 to 4 it gives), and a window keeps only the places
+    /// that start in its middle part, where its decoding agrees with the
+    /// whole text's.
     fn places(&self, bytes: &[u8]) -> Vec<Range<usize>> {
         let mut found = Vec::new();
         if self.values.is_empty() {
             return found;
         }
-        for form in &self.written {
-            find(bytes, form, &mut |range| found.push(range));
-        }
-        if decoded::has_escapes(bytes) {
-            self.find_decoded(bytes, &mut found);
-        }
-        merged(found)
-    }
-
-    /// The secrets' places in `bytes` decoded, window by window. Windows
-    /// overlap by `margin` on each side, more than any encoded secret is
-    /// long (an escape is at most 12 bytes for the 1 to 4 it gives), and
-    /// a window keeps only the places that start in its middle part, where
-    /// its decoding agrees with the whole text's.
-    fn find_decoded(&self, bytes: &[u8], found: &mut Vec<Range<usize>>) {
         let margin = self.longest_written();
         let mut start = 0;
         while start < bytes.len() {
             let from = start.saturating_sub(margin);
             let end = (start + WINDOW).min(bytes.len());
             let to = (end + margin).min(bytes.len());
-            let window = &bytes[from..to];
-            let text = decoded::decode(window);
-            for form in &self.decoded {
-                find(&text.bytes, form, &mut |range| {
-                    let original = text.original(range);
-                    let at = from + original.start;
-                    if (start..end).contains(&at) {
-                        found.push(at..from + original.end);
-                    }
-                });
+            let lower = bytes[from..to].to_ascii_lowercase();
+            let mut keep = |range: Range<usize>| {
+                let at = from + range.start;
+                if (start..end).contains(&at) {
+                    found.push(at..from + range.end);
+                }
+            };
+            for form in &self.written {
+                find(&lower, form, &mut keep);
+            }
+            if decoded::has_escapes(&lower) {
+                let mut text = decoded::decode(&lower);
+                // An escape may stand for a capital letter.
+                text.bytes.to_mut().make_ascii_lowercase();
+                for form in &self.decoded {
+                    find(&text.bytes, form, &mut |range| keep(text.original(range)));
+                }
             }
             start = end;
         }
+        merged(found)
     }
 
     /// The value of header `name` as it may be shown: masked whole when the
@@ -273,10 +328,11 @@ pub(crate) fn merged(mut places: Vec<Range<usize>>) -> Vec<Range<usize>> {
 /// a longer word.
 pub(crate) const SHORT: usize = 8;
 
-/// Each place `form` is in `bytes`. A form shorter than [`SHORT`]
-/// characters only where it is not joined to letters, digits or dots on
-/// either side.
-fn find(bytes: &[u8], form: &[u8], place: &mut dyn FnMut(Range<usize>)) {
+/// Each place `form` is in `bytes`, widened to the base64 characters that
+/// share its bits. A form shorter than [`SHORT`] characters only where it
+/// is not joined to letters, digits or dots on either side.
+fn find(bytes: &[u8], form: &Form, place: &mut dyn FnMut(Range<usize>)) {
+    let (wide, form) = (form, form.bytes.as_slice());
     let whole_words = String::from_utf8_lossy(form).chars().count() < SHORT;
     let joins =
         |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'.' || *b >= 0x80);
@@ -290,7 +346,7 @@ fn find(bytes: &[u8], form: &[u8], place: &mut dyn FnMut(Range<usize>)) {
         let standalone =
             !whole_words || !(at > 0 && joins(bytes.get(at - 1)) || joins(bytes.get(end)));
         if standalone {
-            place(at..end);
+            place(wide.widened(bytes, at..end));
             at = end;
         } else {
             at += 1;
@@ -421,6 +477,42 @@ mod tests {
             assert_eq!(s.mask(&format!("<{form}>")), "<***>", "{form}");
             assert_eq!(s.mask(&format!("?k={form}&n=1")), "?k=***&n=1", "{form}");
         }
+    }
+
+    #[test]
+    fn a_secret_transformed_by_a_server_is_masked() {
+        use crate::vars::base64;
+        let secret = "SENTINEL-tok/+1";
+        let s = secrets(&[secret]);
+        let hex: String = secret.bytes().map(|b| format!("{b:02x}")).collect();
+        let mut texts = vec![
+            hex.clone(),
+            hex.to_uppercase(),
+            secret.to_ascii_uppercase(),
+            "SENTINEL-to\nk/+1".to_string(),
+            "SENTINEL-to\r\nk/+1".to_string(),
+            "SENTINEL-to%0Ak/+1".to_string(),
+        ];
+        for before in ["", "Bearer ", "Basic u:"] {
+            let text = format!("{before}{secret} and more");
+            texts.push(base64::encode(text.as_bytes()));
+            texts.push(base64::encode_url(text.as_bytes()));
+            // As a JSON encoder escapes its `/`.
+            texts.push(base64::encode(text.as_bytes()).replace('/', "\\/"));
+        }
+        for text in texts {
+            let masked = s.mask(&format!("<{text}>")).into_owned();
+            // What is left of a base64 text: the characters of the bytes
+            // around the secret.
+            assert!(masked.contains("***"), "{text}: {masked}");
+            let left: String = masked.replace("***", "");
+            for piece in ["SENTINEL", "tok", "U0VOVElOR", "TRU5USU5F", "NFTlRJTkVM"] {
+                assert!(!left.contains(piece), "{text}: {masked}");
+            }
+            assert!(!left.contains(&hex[..16]), "{text}: {masked}");
+        }
+        // A short secret is not looked for in hex or base64.
+        assert_eq!(secrets(&["ab"]).mask("6162 YWI="), "6162 YWI=");
     }
 
     #[test]
