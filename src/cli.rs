@@ -299,7 +299,9 @@ pub(crate) struct RunArgs {
     /// Record the run as started by a scheduler (`scheduled` in the history), not by hand
     ///
     /// The lines `crontab`, `systemd` and `kubernetes` write pass it. Unlike `--due`, it
-    /// checks no time: the job runs now. `--due` implies it.
+    /// never keeps the job from running now; the run is for the job's latest fire time in
+    /// the five minutes before, if any (claimed, and its Idempotency-Key derived from it).
+    /// `--due` implies it.
     #[arg(long, conflicts_with_all = ["dry_run", "as_curl"])]
     pub(crate) scheduled: bool,
 

@@ -164,21 +164,53 @@ fn a_run_is_recorded_with_its_trigger_times_attempts_and_status(backend: Backend
 }
 
 #[test]
-fn a_run_a_scheduler_starts_with_scheduled_is_recorded_as_scheduled() {
-    let server = Server::start(vec![Reply::status(200); 2]);
-    let sandbox = Sandbox::with_jobs(&file(&[("report", &server.url("/r"), "")]));
-    let by_scheduler = sandbox.run(&["run", "--scheduled", "report"]);
+fn a_run_a_scheduler_starts_with_scheduled_is_recorded_as_scheduled_for_its_latest_fire_time() {
+    let server = Server::start(vec![Reply::status(200); 3]);
+    let url = server.url("/r");
+    let sandbox = Sandbox::with_jobs(&format!(
+        "jobs:\n  - name: minutely\n    schedule: \"* * * * *\"\n    url: \"{url}\"\n    idempotencyKey: true\n  - name: leap\n    schedule: \"0 0 29 2 *\"\n    url: \"{url}\"\n"
+    ));
+    let by_scheduler = sandbox.run(&["run", "--scheduled", "minutely"]);
     assert_eq!((by_scheduler.code, by_scheduler.stderr.as_str()), (0, ""));
-    let by_hand = sandbox.run(&["run", "report"]);
+    let by_hand = sandbox.run(&["run", "minutely"]);
     assert_eq!(by_hand.code, 0, "{}", by_hand.stderr);
-    let runs = history(&sandbox, &["report"]);
+    let runs = history(&sandbox, &["minutely"]);
     let triggers: Vec<&str> = runs
         .iter()
         .map(|r| r["triggered_by"].as_str().unwrap())
         .collect();
     assert_eq!(triggers, ["manual", "scheduled"], "newest first");
-    // No instant is claimed: the flag checks no time, unlike `--due`.
-    assert_eq!(runs[1]["scheduled_at"], Value::Null);
+    // The scheduler's start stands for the minute it fired (or one a few
+    // seconds ahead, as a clock a little behind cron's would), so the
+    // instant is claimed and the key derived from it (UUID version 8);
+    // the run by hand has neither (version 4).
+    let at: jiff::Timestamp = runs[1]["scheduled_at"].as_str().unwrap().parse().unwrap();
+    let started: jiff::Timestamp = runs[1]["started_at"].as_str().unwrap().parse().unwrap();
+    assert_eq!(at.as_second() % 60, 0);
+    assert!(
+        (-5..65).contains(&(started.as_second() - at.as_second())),
+        "{at} {started}"
+    );
+    assert_eq!(runs[0]["scheduled_at"], Value::Null);
+    let keys: Vec<char> = server
+        .requests()
+        .iter()
+        .map(|r| {
+            r.header("Idempotency-Key")
+                .unwrap()
+                .chars()
+                .nth(14)
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(keys, ['8', '4']);
+    // No fire time in the last five minutes (but in those after midnight
+    // of a 29 February): the run still goes ahead, for no instant.
+    let leap = sandbox.run(&["run", "--scheduled", "leap"]);
+    assert_eq!(leap.code, 0, "{}", leap.stderr);
+    let runs = history(&sandbox, &["leap"]);
+    assert_eq!(runs[0]["triggered_by"], "scheduled");
+    assert_eq!(runs[0]["scheduled_at"], Value::Null);
 }
 
 fn history_keeps_only_the_newest_runs_of_each_job(backend: Backend) {

@@ -27,9 +27,16 @@ pub(crate) fn execute(inv: &mut Invocation, options: &Options) -> Result<Exit, E
     let setup = inv.setup(file, &state);
     if !options.due {
         // In a pod of a CronJob that `jobrun kubernetes` wrote with a
-        // state URL, the Job's name says which instant this run is for.
+        // state URL, the Job's name says which instant this run is for;
+        // a start by another scheduler stands for its latest fire time.
         let scheduled = (inv.ctx.env)(kubernetes::JOB_NAME_VAR)
-            .and_then(|name| kubernetes::scheduled_instant(&name, &job.name));
+            .and_then(|name| kubernetes::scheduled_instant(&name, &job.name))
+            .or_else(|| {
+                options
+                    .scheduled
+                    .then(|| due::stands_for(&job.timing(), inv.ctx.now))
+                    .flatten()
+            });
         let start = Start {
             trigger: if scheduled.is_some() || options.scheduled {
                 Trigger::Scheduled

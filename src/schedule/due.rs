@@ -43,6 +43,23 @@ pub(crate) fn fire_times(timing: &Timing, now: Timestamp) -> Vec<Timestamp> {
     in_range(timing, from, to)
 }
 
+/// How long after a fire time a start by a scheduler (`run --scheduled`)
+/// still stands for it.
+pub(crate) const STANDS_FOR: SignedDuration = SignedDuration::from_secs(300);
+
+/// The fire time a start by a scheduler at `now` stands for (`run
+/// --scheduled`): the latest F with `now - 5 min <= F <= now + 5 s`, or
+/// none. Unlike `fire_times`, this decides nothing about whether to run:
+/// a scheduler's start always runs, and the instant only names it (the
+/// claim that lets several hosts share one schedule, the derived
+/// `Idempotency-Key`). Hosts whose cron fires the same line within those
+/// minutes name the same instant.
+pub(crate) fn stands_for(timing: &Timing, now: Timestamp) -> Option<Timestamp> {
+    let from = now.checked_sub(STANDS_FOR).ok()?;
+    let to = now.checked_add(EARLY).ok()?;
+    in_range(timing, from, to).pop()
+}
+
 /// Fire times F with `from <= F <= to`.
 fn in_range(timing: &Timing, from: Timestamp, to: Timestamp) -> Vec<Timestamp> {
     // `upcoming` starts strictly after its instant, at whole seconds.
@@ -75,6 +92,34 @@ mod tests {
             .iter()
             .map(|t| t.to_string())
             .collect()
+    }
+
+    fn stands_for(schedule: &str, offset: u64, now: &str) -> Option<String> {
+        let schedule = Schedule::parse(schedule).unwrap();
+        let tz = TimeZone::get("America/Chicago").unwrap();
+        let timing = Timing::new(&schedule, &tz, std::time::Duration::from_secs(offset));
+        super::stands_for(&timing, now.parse().unwrap()).map(|t| t.to_string())
+    }
+
+    #[test]
+    fn a_schedulers_start_stands_for_the_latest_fire_time_of_the_last_five_minutes() {
+        // 08:30 in Chicago is 14:30 UTC in winter.
+        let at = Some("2027-01-15T14:30:00Z".to_string());
+        assert_eq!(stands_for("30 8 * * *", 0, "2027-01-15T14:30:00Z"), at);
+        assert_eq!(stands_for("30 8 * * *", 0, "2027-01-15T14:34:59Z"), at);
+        assert_eq!(stands_for("30 8 * * *", 0, "2027-01-15T14:29:56Z"), at);
+        assert_eq!(stands_for("30 8 * * *", 0, "2027-01-15T14:35:01Z"), None);
+        assert_eq!(stands_for("30 8 * * *", 0, "2027-01-15T14:29:54Z"), None);
+        // The latest of several: an every-minute job started late.
+        assert_eq!(
+            stands_for("* * * * *", 0, "2027-01-15T14:31:20Z"),
+            Some("2027-01-15T14:31:00Z".to_string())
+        );
+        // A splayed job's instant is its shifted time.
+        assert_eq!(
+            stands_for("30 8 * * *", 125, "2027-01-15T14:32:06Z"),
+            Some("2027-01-15T14:32:05Z".to_string())
+        );
     }
 
     #[test]
