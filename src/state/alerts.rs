@@ -11,7 +11,7 @@ use std::time::Duration;
 use jiff::Timestamp;
 
 use crate::job::Notify;
-use crate::state::record::{NoticeKind, Outcome};
+use crate::state::record::{Delivery, NoticeKind, Outcome, Record};
 
 /// Which notifications a job has, as the decision needs to know them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -136,6 +136,33 @@ pub struct Decided {
 pub struct Claim {
     pub(crate) at: Timestamp,
     pub(crate) previous: Option<Timestamp>,
+}
+
+/// Write `decision` into the run's row, and return the hold on the
+/// cooldown a failure notice takes (given back if it cannot be sent):
+/// what every backend does once it has decided, from the job's alert
+/// state `before` and `after` the run.
+pub(crate) fn mark(
+    decision: AlertDecision,
+    run: &mut Record,
+    before: AlertState,
+    after: AlertState,
+) -> Option<Claim> {
+    match decision {
+        AlertDecision::Quiet => {}
+        AlertDecision::Send(kind) => run.notice = Some(kind),
+        AlertDecision::CooledDown(_) => {
+            run.notice = Some(NoticeKind::Failure);
+            run.notice_result = Some(Delivery::Cooldown);
+        }
+    }
+    match decision {
+        AlertDecision::Send(NoticeKind::Failure) => after.last_sent.map(|at| Claim {
+            at,
+            previous: before.last_sent,
+        }),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use jiff::Timestamp;
 use tokio_postgres::Transaction;
 use tokio_postgres::types::{ToSql, Type};
 
-use crate::state::alerts::{self, AlertDecision, AlertPolicy, AlertState, Claim, Decided};
+use crate::state::alerts::{self, AlertPolicy, AlertState, Claim, Decided};
 use crate::state::error::StoreError;
 use crate::state::postgres::{Connection, Shared, Work};
 use crate::state::record::{self, Delivery, NoticeKind, Outcome, Record, Trigger};
@@ -152,21 +152,7 @@ impl History for Store {
                     )
                     .await?;
                 }
-                match decision {
-                    AlertDecision::Quiet => {}
-                    AlertDecision::Send(kind) => row.notice = Some(kind),
-                    AlertDecision::CooledDown(_) => {
-                        row.notice = Some(NoticeKind::Failure);
-                        row.notice_result = Some(Delivery::Cooldown);
-                    }
-                }
-                let claim = match decision {
-                    AlertDecision::Send(NoticeKind::Failure) => after.last_sent.map(|at| Claim {
-                        at,
-                        previous: before.last_sent,
-                    }),
-                    _ => None,
-                };
+                let claim = alerts::mark(decision, &mut row, before, after);
                 let ended = row.ended.map(ts);
                 let attempts = row.attempts as i32;
                 let status = row.status.map(i32::from);

@@ -5,7 +5,7 @@
 use jiff::Timestamp;
 use rusqlite::OptionalExtension as _;
 
-use crate::state::alerts::{self, AlertDecision, AlertPolicy, AlertState, Claim, Decided};
+use crate::state::alerts::{self, AlertPolicy, AlertState, Claim, Decided};
 use crate::state::error::StoreError;
 use crate::state::record::{self, Delivery, NoticeKind, Outcome, Record, Trigger};
 use crate::state::sqlite::{Store, classify};
@@ -83,21 +83,7 @@ impl History for Store {
                     ],
                 )?;
             }
-            match decision {
-                AlertDecision::Quiet => {}
-                AlertDecision::Send(kind) => run.notice = Some(kind),
-                AlertDecision::CooledDown(_) => {
-                    run.notice = Some(NoticeKind::Failure);
-                    run.notice_result = Some(Delivery::Cooldown);
-                }
-            }
-            let claim = match decision {
-                AlertDecision::Send(NoticeKind::Failure) => after.last_sent.map(|at| Claim {
-                    at,
-                    previous: before.last_sent,
-                }),
-                _ => None,
-            };
+            let claim = alerts::mark(decision, run, before, after);
             let changed = tx.execute(
                 "UPDATE runs SET ended_at = ?2, attempts = ?3, status = ?4, outcome = ?5, \
                  reason = ?6, error_class = ?7, error = ?8, duration_ms = ?9, notice = ?10, \
@@ -410,6 +396,7 @@ fn row(row: &rusqlite::Row) -> rusqlite::Result<Record> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::state::alerts::AlertDecision;
     use crate::state::sqlite::tests::{at, dir, ended, policy, run};
 
     #[test]
