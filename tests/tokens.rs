@@ -19,7 +19,21 @@ fn now() -> i64 {
 /// A JWT expiring `days` from now (negative: ago), signed with nothing
 /// jobrun could check.
 fn token(days: i64) -> String {
+    token_at(now() + days * 86_400)
+}
+
+/// A token that expires `days` from now, and that instant as jobrun
+/// writes it: read from one reading of the clock, so a second that ticks
+/// between the two cannot set them apart.
+fn token_and_expiry(days: i64) -> (String, String) {
     let exp = now() + days * 86_400;
+    (
+        token_at(exp),
+        jiff::Timestamp::from_second(exp).unwrap().to_string(),
+    )
+}
+
+fn token_at(exp: i64) -> String {
     let part = |json: String| {
         use std::fmt::Write as _;
         // base64url without padding, by hand: the tests use no crate for it.
@@ -48,12 +62,6 @@ fn token(days: i64) -> String {
     )
 }
 
-fn expires_text(days: i64) -> String {
-    jiff::Timestamp::from_second(now() + days * 86_400)
-        .unwrap()
-        .to_string()
-}
-
 const JOBS: &str = "jobs:\n  - name: report\n    schedule: \"0 9 * * *\"\n    url: \"URL\"\n    headers:\n      Authorization: \"Bearer ${API_TOKEN}\"\n    retries: 0\n  - name: plain\n    schedule: \"0 9 * * *\"\n    url: \"URL\"\n";
 
 fn sandbox(url: &str, api_token: &str, global: &str) -> Sandbox {
@@ -69,13 +77,13 @@ fn sandbox(url: &str, api_token: &str, global: &str) -> Sandbox {
 
 #[test]
 fn validate_env_warns_within_14_days_and_fails_on_an_expired_token() {
-    let soon = token(3);
+    let (soon, soon_at) = token_and_expiry(3);
     let run = sandbox("https://example.com/", &soon, "").run(&["validate", "--env"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
         run.stderr.contains(&format!(
             "warning: variable `API_TOKEN` holds a token that expires at {}, in 3 days (job `report`)",
-            expires_text(3)
+            soon_at
         )),
         "{}",
         run.stderr
@@ -98,13 +106,13 @@ fn validate_env_warns_within_14_days_and_fails_on_an_expired_token() {
         wide.stderr
     );
 
-    let expired = token(-2);
+    let (expired, expired_at) = token_and_expiry(-2);
     let run = sandbox("https://example.com/", &expired, "").run(&["validate", "--env"]);
     assert_eq!(run.code, 3, "{}", run.stderr);
     assert!(
         run.stderr.contains(&format!(
             "error: variable `API_TOKEN` holds a token that expired at {} (job `report`)",
-            expires_text(-2)
+            expired_at
         )),
         "{}",
         run.stderr
@@ -118,7 +126,7 @@ fn validate_env_warns_within_14_days_and_fails_on_an_expired_token() {
 #[test]
 fn run_refuses_an_expired_token_exits_3_and_records_the_failure() {
     let server = Server::start(vec![Reply::status(200); 3]);
-    let expired = token(-1);
+    let (expired, expired_at) = token_and_expiry(-1);
     let sandbox = sandbox(&server.url("/report"), &expired, "");
     let run = sandbox.run(&["run", "report"]);
     assert_eq!(run.code, 3, "{}", run.stderr);
@@ -126,7 +134,7 @@ fn run_refuses_an_expired_token_exits_3_and_records_the_failure() {
         run.stderr,
         format!(
             "jobrun: job `report` failed: not sent: variable `API_TOKEN` holds a token that expired at {}; get a new token and set it where `API_TOKEN` comes from\n",
-            expires_text(-1)
+            expired_at
         )
     );
     assert!(server.requests().is_empty(), "the token was sent");
@@ -173,7 +181,7 @@ fn run_refuses_an_expired_token_exits_3_and_records_the_failure() {
             run.stderr,
             format!(
                 "jobrun: warning: job `report`: variable `API_TOKEN` holds a token that expired at {}: `run` would not send this request; get a new token and set it where `API_TOKEN` comes from\n",
-                expires_text(-1)
+                expired_at
             )
         );
         assert!(!run.stdout.contains(&expired));
