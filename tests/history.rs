@@ -505,9 +505,19 @@ fn a_signal_while_waiting_to_retry_keeps_the_status_received(backend: Backend) {
         &server.url("/r"),
         "retries: 3\nretryDelay: 60s\nmaxRetryDelay: 60s",
     )]));
-    let child = spawn(&sandbox, &["run", "report"]);
+    // The log file has a line per attempt: once the first is there, the
+    // run has the 503 and waits to retry (however loaded the machine).
+    let log = sandbox.path("runs.log");
+    let child = spawn(
+        &sandbox,
+        &["run", "report", "--log-file", log.to_str().unwrap()],
+    );
     server.wait_for_requests(1, WAIT);
-    std::thread::sleep(Duration::from_millis(300));
+    let waited = std::time::Instant::now();
+    while !std::fs::read_to_string(&log).is_ok_and(|text| text.contains("503")) {
+        assert!(waited.elapsed() < WAIT, "no attempt in the log");
+        std::thread::sleep(Duration::from_millis(20));
+    }
     // SAFETY: kill(2) on the pid of a child this test started and has
     // not yet reaped.
     assert_eq!(
