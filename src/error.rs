@@ -24,6 +24,8 @@ pub(crate) enum Exit {
     LogLost = 74,
     /// Another run of the job holds its lock (sysexits' EX_TEMPFAIL).
     Busy = 75,
+    /// Stopped by SIGHUP (128 + 1): the terminal it ran in closed.
+    HungUp = 129,
     /// Stopped by SIGINT (128 + 2).
     Interrupted = 130,
     /// Stopped by SIGTERM (128 + 15).
@@ -38,13 +40,14 @@ impl Exit {
 
 impl Exit {
     /// Every exit code, in order.
-    const ALL: [Exit; 8] = [
+    const ALL: [Exit; 9] = [
         Exit::Success,
         Exit::Failed,
         Exit::Usage,
         Exit::Config,
         Exit::LogLost,
         Exit::Busy,
+        Exit::HungUp,
         Exit::Interrupted,
         Exit::Terminated,
     ];
@@ -66,6 +69,7 @@ impl Exit {
                 "the job ran and succeeded, but its --log-file could not be written (a full disk)"
             }
             Exit::Busy => "another run of the job holds its lock",
+            Exit::HungUp => "hung up (SIGHUP)",
             Exit::Interrupted => "interrupted (SIGINT)",
             Exit::Terminated => "terminated (SIGTERM)",
         }
@@ -183,6 +187,7 @@ impl CommandName {
                     Exit::Busy,
                     "another run of the job holds its lock (concurrency: forbid)",
                 ),
+                (Exit::HungUp, "hung up (SIGHUP)"),
                 (Exit::Interrupted, "interrupted (SIGINT)"),
                 (Exit::Terminated, "terminated (SIGTERM)"),
             ],
@@ -261,6 +266,7 @@ impl CommandName {
                     "else, a job could not run (an expired token too), or the history needed to decide cannot be used",
                 ),
                 (Exit::Busy, "else, a job was busy"),
+                (Exit::HungUp, "hung up (SIGHUP)"),
                 (Exit::Interrupted, "interrupted (SIGINT)"),
                 (Exit::Terminated, "terminated (SIGTERM)"),
             ],
