@@ -519,6 +519,26 @@ fn usage_errors_exit_2_and_name_the_flag() {
     assert_eq!(sandbox.run(&[]).code, 2);
 }
 
+#[test]
+fn an_after_beyond_the_instants_jobrun_can_hold_names_the_flag_and_its_range() {
+    let sandbox = Sandbox::with_jobs(NEEDS_TOKEN);
+    for after in ["9999-12-31T23:59:59Z", "-009999-01-01T00:00:00Z"] {
+        let run = sandbox.run(&["next", "report", &format!("--after={after}")]);
+        assert_eq!(run.code, 2, "{}", run.stderr);
+        assert!(
+            run.stderr.contains(
+                "`--after` takes an instant from -009999-01-02T01:59:59Z to 9999-12-30T22:00:00Z"
+            ),
+            "{}",
+            run.stderr
+        );
+        assert!(!run.stderr.contains("overflow"), "{}", run.stderr);
+    }
+    // The latest instant it can hold is taken.
+    let run = sandbox.run(&["next", "report", "--after", "9999-12-30T22:00:00Z"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+}
+
 /// The line README.md and docs/running.md draw: a command line that cannot
 /// be read is 2, a value read well that cannot be used is 3, as a setting
 /// of the job file would be.
