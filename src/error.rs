@@ -378,7 +378,12 @@ pub(crate) enum Error {
         suggestions: Vec<String>,
     },
     #[error("cannot read the env file `{}`: {reason}", path.display())]
-    EnvFileUnreadable { path: PathBuf, reason: String },
+    EnvFileUnreadable {
+        path: PathBuf,
+        reason: String,
+        /// Named with `--env-file`, not the `.env` found beside the job file.
+        explicit: bool,
+    },
     #[error("cannot write the output: {}", crate::files::io_reason(.0))]
     Output(std::io::Error),
     /// A flag's value (or the variable standing for one) cannot be used.
@@ -421,9 +426,15 @@ pub(crate) enum Error {
 impl From<crate::vars::dotenv::EnvFileError> for Error {
     fn from(error: crate::vars::dotenv::EnvFileError) -> Error {
         match error {
-            crate::vars::dotenv::EnvFileError::Unreadable { path, reason } => {
-                Error::EnvFileUnreadable { path, reason }
-            }
+            crate::vars::dotenv::EnvFileError::Unreadable {
+                path,
+                reason,
+                explicit,
+            } => Error::EnvFileUnreadable {
+                path,
+                reason,
+                explicit,
+            },
             crate::vars::dotenv::EnvFileError::Invalid { path, problems } => Error::File {
                 path,
                 source_text: None,
@@ -465,9 +476,13 @@ impl Error {
                     format!("did you mean {} or `{last}`?", rest.join(", "))
                 }
             }),
-            Error::EnvFileUnreadable { .. } => {
+            Error::EnvFileUnreadable { explicit: true, .. } => {
                 Some("check the path given with `--env-file` and its permissions".into())
             }
+            Error::EnvFileUnreadable { path, .. } => Some(format!(
+                "`{}` is the env file read by default, the `.env` beside the job file: make it a readable regular file of at most 1 MiB, or name another with `--env-file`",
+                path.display()
+            )),
             Error::Flag { flag, .. } if flag.starts_with('-') => {
                 Some(format!("check the path or value given with `{flag}`"))
             }
