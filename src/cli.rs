@@ -113,7 +113,7 @@ pub(crate) enum Command {
         count: u32,
 
         /// Start after this instant (RFC 3339, such as 2025-03-09T00:00:00Z) instead of now
-        #[arg(long, value_name = "RFC3339")]
+        #[arg(long, value_name = "RFC3339", value_parser = instant)]
         after: Option<jiff::Timestamp>,
 
         /// Instead, list the clock changes of the 12 months after now (or --after) that skip a run
@@ -393,4 +393,20 @@ pub(crate) struct KubernetesArgs {
     /// The PersistentVolumeClaim that keeps the run history between pods (needed by `dependsOn`)
     #[arg(long, value_name = "NAME")]
     pub(crate) state_claim: Option<String>,
+}
+
+/// An RFC 3339 instant (`--after`). One written well beyond the instants
+/// jobrun can hold is told by its range, not by the overflow inside.
+fn instant(text: &str) -> Result<jiff::Timestamp, String> {
+    let second = |t: jiff::Timestamp| jiff::Timestamp::from_second(t.as_second()).unwrap_or(t);
+    text.parse().map_err(
+        |error: jiff::Error| match jiff::fmt::temporal::Pieces::parse(text) {
+            Ok(pieces) if pieces.time().is_some() && pieces.offset().is_some() => format!(
+                "`--after` takes an instant from {} to {}",
+                second(jiff::Timestamp::MIN),
+                second(jiff::Timestamp::MAX)
+            ),
+            _ => error.to_string(),
+        },
+    )
 }

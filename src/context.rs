@@ -12,6 +12,9 @@ use jiff::tz::TimeZone;
 pub(crate) struct Context<'a> {
     /// Looks a variable up in the process environment.
     pub(crate) env: &'a dyn Fn(&str) -> Option<String>,
+    /// Whether the process environment sets a variable to bytes that are
+    /// not UTF-8 text, which `env` does not give.
+    pub(crate) env_not_text: &'a dyn Fn(&str) -> bool,
     pub(crate) now: Timestamp,
     /// The zone of jobs that name none, as cron uses the host's.
     pub(crate) host_zone: TimeZone,

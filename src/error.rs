@@ -24,6 +24,8 @@ pub(crate) enum Exit {
     LogLost = 74,
     /// Another run of the job holds its lock (sysexits' EX_TEMPFAIL).
     Busy = 75,
+    /// Stopped by SIGHUP (128 + 1): the terminal it ran in closed.
+    HungUp = 129,
     /// Stopped by SIGINT (128 + 2).
     Interrupted = 130,
     /// Stopped by SIGTERM (128 + 15).
@@ -38,13 +40,14 @@ impl Exit {
 
 impl Exit {
     /// Every exit code, in order.
-    const ALL: [Exit; 8] = [
+    const ALL: [Exit; 9] = [
         Exit::Success,
         Exit::Failed,
         Exit::Usage,
         Exit::Config,
         Exit::LogLost,
         Exit::Busy,
+        Exit::HungUp,
         Exit::Interrupted,
         Exit::Terminated,
     ];
@@ -66,6 +69,7 @@ impl Exit {
                 "the job ran and succeeded, but its --log-file could not be written (a full disk)"
             }
             Exit::Busy => "another run of the job holds its lock",
+            Exit::HungUp => "hung up (SIGHUP)",
             Exit::Interrupted => "interrupted (SIGINT)",
             Exit::Terminated => "terminated (SIGTERM)",
         }
@@ -183,6 +187,7 @@ impl CommandName {
                     Exit::Busy,
                     "another run of the job holds its lock (concurrency: forbid)",
                 ),
+                (Exit::HungUp, "hung up (SIGHUP)"),
                 (Exit::Interrupted, "interrupted (SIGINT)"),
                 (Exit::Terminated, "terminated (SIGTERM)"),
             ],
@@ -261,6 +266,7 @@ impl CommandName {
                     "else, a job could not run (an expired token too), or the history needed to decide cannot be used",
                 ),
                 (Exit::Busy, "else, a job was busy"),
+                (Exit::HungUp, "hung up (SIGHUP)"),
                 (Exit::Interrupted, "interrupted (SIGINT)"),
                 (Exit::Terminated, "terminated (SIGTERM)"),
             ],
@@ -372,7 +378,12 @@ pub(crate) enum Error {
         suggestions: Vec<String>,
     },
     #[error("cannot read the env file `{}`: {reason}", path.display())]
-    EnvFileUnreadable { path: PathBuf, reason: String },
+    EnvFileUnreadable {
+        path: PathBuf,
+        reason: String,
+        /// Named with `--env-file`, not the `.env` found beside the job file.
+        explicit: bool,
+    },
     #[error("cannot write the output: {}", crate::files::io_reason(.0))]
     Output(std::io::Error),
     /// A flag's value (or the variable standing for one) cannot be used.
@@ -415,9 +426,15 @@ pub(crate) enum Error {
 impl From<crate::vars::dotenv::EnvFileError> for Error {
     fn from(error: crate::vars::dotenv::EnvFileError) -> Error {
         match error {
-            crate::vars::dotenv::EnvFileError::Unreadable { path, reason } => {
-                Error::EnvFileUnreadable { path, reason }
-            }
+            crate::vars::dotenv::EnvFileError::Unreadable {
+                path,
+                reason,
+                explicit,
+            } => Error::EnvFileUnreadable {
+                path,
+                reason,
+                explicit,
+            },
             crate::vars::dotenv::EnvFileError::Invalid { path, problems } => Error::File {
                 path,
                 source_text: None,
@@ -459,9 +476,13 @@ impl Error {
                     format!("did you mean {} or `{last}`?", rest.join(", "))
                 }
             }),
-            Error::EnvFileUnreadable { .. } => {
+            Error::EnvFileUnreadable { explicit: true, .. } => {
                 Some("check the path given with `--env-file` and its permissions".into())
             }
+            Error::EnvFileUnreadable { path, .. } => Some(format!(
+                "`{}` is the env file read by default, the `.env` beside the job file: make it a readable regular file of at most 1 MiB, or name another with `--env-file`",
+                path.display()
+            )),
             Error::Flag { flag, .. } if flag.starts_with('-') => {
                 Some(format!("check the path or value given with `{flag}`"))
             }

@@ -65,10 +65,13 @@ use crate::error::{Error, Exit};
 /// Run jobrun with the process's real environment, clock and streams.
 pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let env = |name: &str| std::env::var(name).ok();
+    let env_not_text =
+        |name: &str| matches!(std::env::var(name), Err(std::env::VarError::NotUnicode(_)));
     let stdout = std::io::stdout();
     let stderr = std::io::stderr();
     let mut ctx = Context {
         env: &env,
+        env_not_text: &env_not_text,
         now: jiff::Timestamp::now(),
         host_zone: schedule::zone::host(&env),
         stderr_is_terminal: stderr.is_terminal(),

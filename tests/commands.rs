@@ -177,7 +177,7 @@ fn each_commands_help_lists_every_exit_code_it_can_return() {
         ("validate", &[0, 1, 2, 3]),
         ("list", &[0, 1, 2, 3]),
         ("next", &[0, 1, 2, 3]),
-        ("run", &[0, 1, 2, 3, 74, 75, 130, 143]),
+        ("run", &[0, 1, 2, 3, 74, 75, 129, 130, 143]),
         ("encrypt", &[0, 1, 2, 3]),
         ("crontab", &[0, 1, 2, 3]),
         ("systemd", &[0, 1, 2, 3]),
@@ -185,7 +185,7 @@ fn each_commands_help_lists_every_exit_code_it_can_return() {
         ("status", &[0, 1, 2, 3]),
         ("history", &[0, 1, 2, 3]),
         ("metrics", &[0, 1, 2, 3]),
-        ("catch-up", &[0, 1, 2, 3, 75, 130, 143]),
+        ("catch-up", &[0, 1, 2, 3, 75, 129, 130, 143]),
         ("copy-history", &[0, 2, 3]),
         ("completions", &[0, 1, 2]),
         ("man", &[0, 1, 2, 3]),
@@ -517,6 +517,26 @@ fn usage_errors_exit_2_and_name_the_flag() {
     assert!(run.stderr.contains("--bogus"), "{}", run.stderr);
     assert_eq!(sandbox.run(&["next", "report", "-n", "0"]).code, 2);
     assert_eq!(sandbox.run(&[]).code, 2);
+}
+
+#[test]
+fn an_after_beyond_the_instants_jobrun_can_hold_names_the_flag_and_its_range() {
+    let sandbox = Sandbox::with_jobs(NEEDS_TOKEN);
+    for after in ["9999-12-31T23:59:59Z", "-009999-01-01T00:00:00Z"] {
+        let run = sandbox.run(&["next", "report", &format!("--after={after}")]);
+        assert_eq!(run.code, 2, "{}", run.stderr);
+        assert!(
+            run.stderr.contains(
+                "`--after` takes an instant from -009999-01-02T01:59:59Z to 9999-12-30T22:00:00Z"
+            ),
+            "{}",
+            run.stderr
+        );
+        assert!(!run.stderr.contains("overflow"), "{}", run.stderr);
+    }
+    // The latest instant it can hold is taken.
+    let run = sandbox.run(&["next", "report", "--after", "9999-12-30T22:00:00Z"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
 }
 
 /// The line README.md and docs/running.md draw: a command line that cannot

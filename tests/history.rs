@@ -479,6 +479,7 @@ fn a_signal_during_a_run_is_recorded_as_interrupted(backend: Backend) {
     for (signal, code, name) in [
         (libc::SIGTERM, 143, "SIGTERM"),
         (libc::SIGINT, 130, "SIGINT"),
+        (libc::SIGHUP, 129, "SIGHUP"),
     ] {
         let server = Server::start(vec![Reply::status(200).delay(Duration::from_secs(30))]);
         let sandbox = backend.sandbox(&file(&[("report", &server.url("/r"), "timeout: 60s")]));
@@ -496,6 +497,80 @@ fn a_signal_during_a_run_is_recorded_as_interrupted(backend: Backend) {
         );
         assert!(row["ended_at"].is_string());
     }
+}
+
+/// `nohup jobrun run ...` and a job started in the background by a
+/// non-interactive shell (SIGINT ignored) run to their end whatever signal
+/// they were started to ignore.
+#[test]
+fn a_signal_ignored_when_jobrun_starts_stays_ignored() {
+    use std::os::unix::process::CommandExt;
+    for signal in [libc::SIGHUP, libc::SIGINT, libc::SIGTERM] {
+        let server = Server::start(vec![Reply::status(200).delay(Duration::from_millis(1500))]);
+        let sandbox = Sandbox::with_jobs(&file(&[("report", &server.url("/r"), "timeout: 60s")]));
+        let mut command = sandbox.process();
+        command.args(["run", "report"]);
+        // SAFETY: signal(2) is async-signal-safe, as pre_exec requires.
+        unsafe {
+            command.pre_exec(move || {
+                libc::signal(signal, libc::SIG_IGN);
+                Ok(())
+            });
+        }
+        let child = command
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("starts");
+        server.wait_for_requests(1, WAIT);
+        // SAFETY: kill(2) on the pid of a child this test started and has
+        // not yet reaped.
+        assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, signal) }, 0);
+        let run = finish(child);
+        assert_eq!(run.code, 0, "signal {signal}: {}", run.stderr);
+        assert_eq!(history(&sandbox, &[])[0]["outcome"], "succeeded");
+    }
+}
+
+/// SIGQUIT keeps its default action, a core dump, for a run that hangs:
+/// the run is left to the next one to mark as died.
+#[test]
+fn sigquit_ends_a_run_as_its_default_action_does_and_the_run_is_marked_died() {
+    use std::os::unix::process::{CommandExt, ExitStatusExt};
+    let server = Server::start(vec![
+        Reply::status(200).delay(Duration::from_secs(30)),
+        Reply::status(200),
+    ]);
+    let sandbox = Sandbox::with_jobs(&file(&[("report", &server.url("/r"), "timeout: 60s")]));
+    let mut command = sandbox.process();
+    command.args(["run", "report"]);
+    // SAFETY: setrlimit(2) is async-signal-safe, as pre_exec requires;
+    // no core file is left in the test's directory.
+    unsafe {
+        command.pre_exec(|| {
+            let none = libc::rlimit {
+                rlim_cur: 0,
+                rlim_max: 0,
+            };
+            libc::setrlimit(libc::RLIMIT_CORE, &none);
+            Ok(())
+        });
+    }
+    let mut child = command
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("starts");
+    server.wait_for_requests(1, WAIT);
+    // SAFETY: kill(2) on the pid of a child this test started and has
+    // not yet reaped.
+    assert_eq!(
+        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGQUIT) },
+        0
+    );
+    assert_eq!(child.wait().unwrap().signal(), Some(libc::SIGQUIT));
+    assert_eq!(sandbox.run(&["run", "report"]).code, 0);
+    assert_eq!(recorded(&sandbox), ["succeeded", "died"]);
 }
 
 fn a_signal_while_waiting_to_retry_keeps_the_status_received(backend: Backend) {

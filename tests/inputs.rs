@@ -113,6 +113,48 @@ fn fifos_are_refused_where_a_file_is_meant_and_nothing_waits_on_them() {
     assert!(server.requests().is_empty());
 }
 
+/// Puts a file of some kind at a path.
+type MakeFile = fn(&Path);
+
+#[test]
+fn a_default_env_file_that_cannot_be_read_is_named_as_the_default_one() {
+    let sandbox = Sandbox::with_jobs(&jobs("http://127.0.0.1:9/", ""));
+    let default_help = "`.env` is the env file read by default, the `.env` beside the job file: make it a readable regular file of at most 1 MiB, or name another with `--env-file`";
+    let makers: [(&str, MakeFile); 3] = [
+        ("a fifo", |path| {
+            mkfifo(path);
+        }),
+        ("a device", |path| {
+            std::os::unix::fs::symlink("/dev/zero", path).unwrap()
+        }),
+        ("larger than 1 MiB", |path| {
+            sparse(path, 2_000_000);
+        }),
+    ];
+    for (what, make) in makers {
+        make(&sandbox.path(".env"));
+        let run = quick(&sandbox, &["validate"]);
+        assert_says(&run, 3, &[what, default_help]);
+        assert!(!run.stderr.contains("path given with"), "{}", run.stderr);
+        std::fs::remove_file(sandbox.path(".env")).unwrap();
+    }
+    // Named with the flag, the hint is the flag's (a named pipe is read).
+    for (what, make) in &makers[1..] {
+        make(&sandbox.path("named.env"));
+        let run = quick(&sandbox, &["--env-file", "named.env", "validate"]);
+        assert_says(
+            &run,
+            3,
+            &[
+                "`named.env`",
+                what,
+                "check the path given with `--env-file` and its permissions",
+            ],
+        );
+        std::fs::remove_file(sandbox.path("named.env")).unwrap();
+    }
+}
+
 #[test]
 fn a_pipe_is_read_where_reading_one_is_the_point() {
     let server = Server::start(vec![Reply::status(200).body("ok")]);

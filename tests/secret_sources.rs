@@ -187,6 +187,45 @@ fn a_missing_secret_file_exits_3_naming_the_variable_and_the_path() {
 }
 
 #[test]
+fn a_variable_set_to_bytes_that_are_not_utf8_is_said_to_be_so_not_unset() {
+    use std::os::unix::ffi::OsStrExt as _;
+    let latin1 = std::ffi::OsStr::from_bytes(b"caf\xe9");
+    let sandbox = Sandbox::with_jobs(&job("http://127.0.0.1:9/r"));
+    for name in [
+        "REPORT_PHRASE",
+        "REPORT_PHRASE_FILE",
+        "ENCRYPTED_REPORT_PHRASE",
+    ] {
+        // The environment wins over `.env`, so its value is the one meant;
+        // a value of `REPORT_PHRASE` itself would win over the other two.
+        if name == "REPORT_PHRASE" {
+            env_file(&sandbox, "REPORT_PHRASE=from-dotenv\n");
+        } else {
+            env_file(&sandbox, "");
+        }
+        for args in [&["run", "report"][..], &["validate", "--env"]] {
+            let run = common::Run::from(
+                sandbox
+                    .jobrun()
+                    .args(args)
+                    .env(name, latin1)
+                    .output()
+                    .unwrap(),
+            );
+            assert_eq!(run.code, 3, "{name} {args:?}: {}", run.stderr);
+            assert!(
+                run.stderr.contains(&format!(
+                    "error: `{name}` is set in the environment, but its value is not UTF-8 text (job `report`)"
+                )),
+                "{name} {args:?}: {}",
+                run.stderr
+            );
+            assert!(!run.stderr.contains("not set"), "{}", run.stderr);
+        }
+    }
+}
+
+#[test]
 fn a_value_that_cannot_be_opened_exits_3_naming_it_never_showing_it() {
     let sandbox = Sandbox::with_jobs(&job("https://example.com/r"));
     let sealed = jobrun::fixtures::seal(KEY, b"SENTINEL-plain", [3; 12]);

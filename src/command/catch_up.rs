@@ -86,7 +86,7 @@ pub(crate) fn execute(inv: &mut Invocation) -> Result<Exit, Error> {
                 error.exit()
             }
         };
-        if matches!(exit, Exit::Interrupted | Exit::Terminated) {
+        if matches!(exit, Exit::HungUp | Exit::Interrupted | Exit::Terminated) {
             return Ok(exit);
         }
         worst = worse(worst, exit);

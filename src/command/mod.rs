@@ -182,7 +182,13 @@ impl<'b> Invocation<'_, 'b> {
     pub(crate) fn variables(&self, config: &Path) -> Result<Variables<'b>, Error> {
         let explicit = self.global.env_file.is_some();
         let path = variables::env_file_path(self.global.env_file.as_deref(), config);
-        Ok(Variables::load(self.ctx.env, path, explicit, self.ctx.now)?)
+        Ok(Variables::load(
+            self.ctx.env,
+            self.ctx.env_not_text,
+            path,
+            explicit,
+            self.ctx.now,
+        )?)
     }
 
     /// What every run of this invocation shares.

@@ -30,7 +30,7 @@ pub(crate) fn in_turn<E>(
         }
         let exit = run(fire, busy_until.is_some())?;
         match exit {
-            Exit::Interrupted | Exit::Terminated => return Ok(exit),
+            Exit::HungUp | Exit::Interrupted | Exit::Terminated => return Ok(exit),
             Exit::Failed => outcome = Exit::Failed,
             // A run refused by its environment (an expired token) and
             // recorded as failed.

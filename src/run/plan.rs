@@ -97,6 +97,7 @@ pub(crate) fn plan<'run, 'env>(
     let file = setup.file;
     let variables = Variables::load(
         ctx.env,
+        ctx.env_not_text,
         setup.env_file.path.clone(),
         setup.env_file.explicit,
         ctx.now,

@@ -1,12 +1,20 @@
-//! SIGINT and SIGTERM during a run. Both are blocked in every thread and
-//! taken by one thread with `sigwait`, which hands them to the run as an
-//! ordinary event: the run reports the interruption and exits 130 or 143,
-//! promptly, even while a request is waiting on the network.
+//! SIGHUP, SIGINT and SIGTERM during a run. They are blocked in every
+//! thread and taken by one thread with `sigwait`, which hands them to the
+//! run as an ordinary event: the run reports the interruption and exits
+//! 129, 130 or 143, promptly, even while a request is waiting on the
+//! network.
+//!
+//! A signal jobrun was started with ignored (`nohup` ignores SIGHUP; a
+//! non-interactive shell's `&` ignores SIGINT) stays ignored: it is not
+//! taken. SIGQUIT keeps its default action, a core dump, which is what it
+//! is sent for; the run is then recorded as `died`. SIGPIPE stays ignored,
+//! as Rust's runtime sets it, so a reader gone away is a write error.
 
 use crate::error::Exit;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Signal {
+    Hangup,
     Interrupt,
     Terminate,
 }
@@ -14,6 +22,7 @@ pub(crate) enum Signal {
 impl Signal {
     pub(crate) fn name(self) -> &'static str {
         match self {
+            Signal::Hangup => "SIGHUP",
             Signal::Interrupt => "SIGINT",
             Signal::Terminate => "SIGTERM",
         }
@@ -22,6 +31,7 @@ impl Signal {
     /// 128 plus the signal's number, as shells report a process it killed.
     pub(crate) fn exit(self) -> Exit {
         match self {
+            Signal::Hangup => Exit::HungUp,
             Signal::Interrupt => Exit::Interrupted,
             Signal::Terminate => Exit::Terminated,
         }
@@ -36,16 +46,17 @@ static STARTED: std::sync::OnceLock<Result<(), std::io::ErrorKind>> = std::sync:
 /// (between two runs of `catch-up`, nothing is listening).
 static RECEIVED: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
 
-/// The first SIGINT or SIGTERM taken since forwarding began, if any.
+/// The first signal taken since forwarding began, if any.
 pub(crate) fn received() -> Option<Signal> {
     match RECEIVED.load(std::sync::atomic::Ordering::SeqCst) {
         1 => Some(Signal::Interrupt),
         2 => Some(Signal::Terminate),
+        3 => Some(Signal::Hangup),
         _ => None,
     }
 }
 
-/// Block SIGINT and SIGTERM in the calling thread and every thread it
+/// Block SIGHUP, SIGINT and SIGTERM (those not ignored) in the calling thread and every thread it
 /// starts from now on, and call `deliver` from a dedicated thread for each
 /// one that arrives. Call this before starting other threads.
 ///
@@ -76,8 +87,11 @@ fn start() -> std::io::Result<()> {
     unsafe {
         let mut set: libc::sigset_t = std::mem::zeroed();
         libc::sigemptyset(&mut set);
-        libc::sigaddset(&mut set, libc::SIGINT);
-        libc::sigaddset(&mut set, libc::SIGTERM);
+        for number in [libc::SIGHUP, libc::SIGINT, libc::SIGTERM] {
+            if !ignored(number) {
+                libc::sigaddset(&mut set, number);
+            }
+        }
         let rc = libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
         if rc != 0 {
             return Err(std::io::Error::from_raw_os_error(rc));
@@ -91,11 +105,16 @@ fn start() -> std::io::Result<()> {
                         continue;
                     }
                     let signal = match number {
+                        libc::SIGHUP => Signal::Hangup,
                         libc::SIGINT => Signal::Interrupt,
                         libc::SIGTERM => Signal::Terminate,
                         _ => continue,
                     };
-                    let code = if signal == Signal::Interrupt { 1 } else { 2 };
+                    let code = match signal {
+                        Signal::Interrupt => 1,
+                        Signal::Terminate => 2,
+                        Signal::Hangup => 3,
+                    };
                     let _ = RECEIVED.compare_exchange(
                         0,
                         code,
@@ -113,4 +132,17 @@ fn start() -> std::io::Result<()> {
             })?;
     }
     Ok(())
+}
+
+/// Whether the process was started with `number` ignored. A blocked signal
+/// is kept pending even when ignored, so one left to `sigwait` would be
+/// taken after all.
+fn ignored(number: libc::c_int) -> bool {
+    // SAFETY: a null new action only reads the current one into `current`,
+    // plain data that sigaction fills in.
+    unsafe {
+        let mut current: libc::sigaction = std::mem::zeroed();
+        libc::sigaction(number, std::ptr::null(), &mut current) == 0
+            && current.sa_sigaction == libc::SIG_IGN
+    }
 }

@@ -38,6 +38,9 @@ pub(crate) const FILE_SUFFIX: &str = "_FILE";
 
 pub(crate) struct Variables<'a> {
     process: &'a dyn Fn(&str) -> Option<String>,
+    /// Whether the process environment sets a variable to bytes that are
+    /// not UTF-8 (which `process` cannot give).
+    not_text: &'a dyn Fn(&str) -> bool,
     dotenv: DotEnv,
     /// The `.env` file consulted (it may not exist).
     pub(crate) env_file: PathBuf,
@@ -85,6 +88,9 @@ pub(crate) enum VariableError {
     Ttl { var: String },
     #[error("`{ENCRYPTION_KEY}` is not set")]
     KeyUnset,
+    /// Set in the process environment to bytes that are not UTF-8.
+    #[error("`{var}` is set in the environment, but its value is not UTF-8 text")]
+    NotText { var: String },
 }
 
 impl VariableError {
@@ -96,7 +102,8 @@ impl VariableError {
             | VariableError::TwoSources { var, .. }
             | VariableError::NoKey { var, .. }
             | VariableError::Sealed { var, .. }
-            | VariableError::Ttl { var } => var,
+            | VariableError::Ttl { var }
+            | VariableError::NotText { var } => var,
             VariableError::KeyUnset => ENCRYPTION_KEY,
         }
     }
@@ -130,6 +137,9 @@ impl VariableError {
             VariableError::KeyUnset => format!(
                 "set `{ENCRYPTION_KEY}` in the environment or the .env file; every host that runs the jobs needs the same key"
             ),
+            VariableError::NotText { var } => format!(
+                "set `{var}` as UTF-8 text (`iconv -t UTF-8` converts a value from another encoding); jobrun takes variables as text"
+            ),
         }
     }
 }
@@ -150,6 +160,7 @@ impl<'a> Variables<'a> {
     /// `now` is when a minted token is issued.
     pub(crate) fn load(
         process: &'a dyn Fn(&str) -> Option<String>,
+        not_text: &'a dyn Fn(&str) -> bool,
         env_file: PathBuf,
         explicit: bool,
         now: jiff::Timestamp,
@@ -157,6 +168,7 @@ impl<'a> Variables<'a> {
         let dotenv = DotEnv::read(&env_file, explicit)?;
         Ok(Variables {
             process,
+            not_text,
             dotenv,
             env_file,
             now,
@@ -311,26 +323,35 @@ impl<'a> Variables<'a> {
         name == "JWT_TOKEN" && self.resolve(name).is_ok() && *self.minted.borrow()
     }
 
-    /// The value written as `name` itself: the environment wins over `.env`.
-    fn raw(&self, name: &str) -> Option<String> {
-        (self.process)(name).or_else(|| self.dotenv.get(name).map(str::to_string))
+    /// The value written as `name` itself: the environment wins over `.env`,
+    /// even with a value that cannot be used.
+    fn raw(&self, name: &str) -> Result<Option<String>, VariableError> {
+        if let Some(value) = (self.process)(name) {
+            return Ok(Some(value));
+        }
+        if (self.not_text)(name) {
+            return Err(VariableError::NotText {
+                var: name.to_string(),
+            });
+        }
+        Ok(self.dotenv.get(name).map(str::to_string))
     }
 
     fn find(&self, name: &str) -> Result<Option<String>, VariableError> {
-        let direct = self.raw(name);
+        let direct = self.raw(name)?;
         if direct.as_deref().is_some_and(|v| !v.is_empty()) {
             return Ok(direct);
         }
-        let set = |var: &str| self.raw(var).filter(|v| !v.is_empty());
+        let set = |var: &str| Ok::<_, VariableError>(self.raw(var)?.filter(|v| !v.is_empty()));
         let file_var = format!("{name}{FILE_SUFFIX}");
         let sealed_var = format!("{ENCRYPTED_PREFIX}{name}");
         // The key cannot be sealed with itself.
         let sealed = if name == ENCRYPTION_KEY {
             None
         } else {
-            set(&sealed_var)
+            set(&sealed_var)?
         };
-        let found = match (set(&file_var), sealed) {
+        let found = match (set(&file_var)?, sealed) {
             (Some(_), Some(_)) => {
                 return Err(VariableError::TwoSources {
                     var: name.to_string(),
@@ -471,7 +492,7 @@ mod tests {
                 .map(|(_, v)| v.clone())
         };
         let now = jiff::Timestamp::from_second(NOW).unwrap();
-        let variables = Variables::load(&lookup, env_file, true, now).unwrap();
+        let variables = Variables::load(&lookup, &|_| false, env_file, true, now).unwrap();
         test(&variables)
     }
 

@@ -10,8 +10,13 @@ use crate::diagnostic::Diagnostic;
 /// Why the `.env` file cannot be used.
 #[derive(Debug)]
 pub(crate) enum EnvFileError {
-    /// It cannot be read.
-    Unreadable { path: PathBuf, reason: String },
+    /// It cannot be read. `explicit`: named with `--env-file`, not the
+    /// `.env` found beside the job file.
+    Unreadable {
+        path: PathBuf,
+        reason: String,
+        explicit: bool,
+    },
     /// Lines in it are wrong, each with its place. Its text is never
     /// quoted: a `.env` file holds secrets.
     Invalid {

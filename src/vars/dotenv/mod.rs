@@ -115,6 +115,7 @@ impl DotEnv {
                 return Err(EnvFileError::Unreadable {
                     path: path.to_path_buf(),
                     reason: e.to_string(),
+                    explicit,
                 });
             }
         };
