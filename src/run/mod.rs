@@ -139,6 +139,10 @@ pub(crate) fn run(
         log.warning("unset_variable", line.clone(), now);
     }
 
+    // Signals are blocked in every thread from here on: before `admit`,
+    // whose state database may start threads of its own (the lock's
+    // lease), which would otherwise take a signal's default action.
+    let inbox = Inbox::open(ctx);
     let admitted = match admit::admit(ctx, &plan, setup.state, &sinks, options)? {
         Admission::Admitted(admitted) => admitted,
         Admission::Stopped(stopped) => {
@@ -147,9 +151,7 @@ pub(crate) fn run(
             return Ok(stopped.exit);
         }
     };
-    let inbox = Inbox::open(ctx);
     let side = SideRequests::of(ctx);
-    // Signals are blocked in every thread from here on.
     let started = tell::start_ping(&side, &plan, admitted.run_id());
     let result = match &plan.expired {
         // An expired token is not sent: the run fails at once, recorded
