@@ -55,6 +55,16 @@ fn a_job_that_is_not_due_exits_0_silently_and_sends_nothing() {
         (0, "", "")
     );
     assert_eq!(server.requests().len(), 0);
+    // With -v it says so, and when the job runs next.
+    let run = sandbox.run(&["-v", "run", "--due", "tick"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .starts_with("jobrun: job `tick`: not due now (its next run is at "),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(server.requests().len(), 0);
 }
 
 #[test]

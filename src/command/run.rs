@@ -5,6 +5,7 @@
 use crate::command::Invocation;
 use crate::error::{Error, Exit};
 use crate::export::kubernetes;
+use crate::run::log::Verbosity;
 use crate::run::{self, Start, due_runs, signal};
 use crate::schedule::due;
 use crate::state::record::Trigger;
@@ -47,8 +48,19 @@ pub(crate) fn execute(inv: &mut Invocation, options: &Options) -> Result<Exit, E
         };
         return run::run(inv.ctx, &setup, job, start, &options.run);
     }
-    // Nothing at all, silently, when no fire time is due.
+    // Nothing at all when no fire time is due; `-v` says so.
     let fires = due::fire_times(&job.timing(), inv.ctx.now);
+    if fires.is_empty() && options.run.verbosity >= Verbosity::Attempts {
+        let next = job
+            .timing()
+            .next_after(inv.ctx.now)
+            .map_or_else(|| "none".to_string(), |at| at.to_string());
+        let _ = writeln!(
+            inv.ctx.stderr,
+            "jobrun: job `{}`: not due now (its next run is at {next})",
+            job.name
+        );
+    }
     let clock = inv.ctx.clock.clone();
     due_runs::in_turn(&fires, &*clock, |fire, waited| {
         if waited {
