@@ -644,3 +644,39 @@ fn problems_beyond_fifty_are_counted_not_shown() {
         &json.stdout[..500]
     );
 }
+
+/// Where each problem of a report points, in the order it is shown.
+fn places(stderr: &str) -> Vec<String> {
+    stderr
+        .lines()
+        .filter_map(|line| line.trim_start().strip_prefix("--> "))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Problems the decoder finds (a bad duration, a quoted number, an
+/// unknown key) and those the checks find (a schedule, a URL, a name used
+/// twice) are one report in the file's order, whichever command shows it.
+#[test]
+fn every_command_shows_a_files_problems_in_the_order_they_are_written() {
+    let sandbox = Sandbox::with_jobs(
+        "jobs:\n  - name: a\n    schedule: \"61 * * * *\"\n    url: \"htp://x\"\n    timeout: 5 minutes\n    retries: \"3\"\n  - name: a\n    schedul: \"* * * * *\"\n    url: https://e.com/\n",
+    );
+    let validate = sandbox.run(&["validate"]);
+    assert_eq!(validate.code, 3, "{}", validate.stderr);
+    let expected = [
+        "jobs.yaml:3:16",
+        "jobs.yaml:4:10",
+        "jobs.yaml:5:14",
+        "jobs.yaml:6:14",
+        "jobs.yaml:7:5",
+        "jobs.yaml:7:11",
+        "jobs.yaml:8:5",
+    ];
+    assert_eq!(places(&validate.stderr), expected, "{}", validate.stderr);
+    for args in [&["run", "a"][..], &["list"], &["crontab"]] {
+        let run = sandbox.run(args);
+        assert_eq!(run.code, 3, "{args:?}: {}", run.stderr);
+        assert_eq!(places(&run.stderr), expected, "{args:?}: {}", run.stderr);
+    }
+}

@@ -110,7 +110,7 @@ fn checked(
 ) -> JobFile {
     let decode::Decoded {
         config,
-        problems: mut diagnostics,
+        problems: diagnostics,
         tree,
         ..
     } = decoded;
@@ -120,8 +120,7 @@ fn checked(
     // file's entries one by one costs time for nothing: jobrun is one
     // short process, and the OS takes the memory back at exit.
     std::mem::forget(config);
-    diagnostics.append(&mut checked.diagnostics);
-    checked.diagnostics = diagnostics;
+    checked.diagnostics = in_file_order(diagnostics, &mut checked);
     JobFile {
         path: path.to_path_buf(),
         text,
@@ -168,13 +167,13 @@ pub(crate) fn load_for_run(
     };
     let decode::Decoded {
         config,
-        problems: mut diagnostics,
+        problems: diagnostics,
         layout,
         ..
     } = decode::decode_keeping(&text, keep);
     let mut checked = validate::check(&config, host_zone, base_dir, Purpose::Use);
     std::mem::forget(config);
-    diagnostics.append(&mut checked.diagnostics);
+    let diagnostics = in_file_order(diagnostics, &mut checked);
     // A file naming a metrics file is never read through an index: the
     // metrics file a run writes holds every job's figures.
     if let (Some(dir), Some(digest), Some(layout)) = (cache, &digest, &layout)
@@ -257,6 +256,17 @@ fn through_index(
         diagnostics: Vec::new(),
         ..checked
     })
+}
+
+/// The decoder's problems and the checks' together, in the order of the
+/// places they point at, as every command shows them.
+fn in_file_order(
+    mut problems: Vec<Diagnostic>,
+    checked: &mut validate::Checked,
+) -> Vec<Diagnostic> {
+    problems.append(&mut checked.diagnostics);
+    problems.sort_by_key(|d| d.span.map(|s| (s.line, s.col)));
+    problems
 }
 
 fn file_error(path: &Path, text: Option<String>, diagnostics: Vec<Diagnostic>) -> Error {
