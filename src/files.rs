@@ -76,7 +76,8 @@ pub(crate) fn read(path: &Path, limit: u64, pipes: Pipes) -> Result<Vec<u8>, Rea
         .custom_flags(libc::O_NONBLOCK)
         .open(path)
         .map_err(|e| ReadError::io(&e))?;
-    let kind = file.metadata().map_err(|e| ReadError::io(&e))?.file_type();
+    let meta = file.metadata().map_err(|e| ReadError::io(&e))?;
+    let kind = meta.file_type();
     if kind.is_fifo() && pipes == Pipes::Read {
         // Now wait for the writer's data, as a pipe is read. With no
         // writer at all, the read ends at once, empty.
@@ -84,7 +85,16 @@ pub(crate) fn read(path: &Path, limit: u64, pipes: Pipes) -> Result<Vec<u8>, Rea
     } else if !kind.is_file() {
         return Err(ReadError::NotAFile(kind_name(kind)));
     }
-    let mut bytes = Vec::new();
+    // Room for the whole of a regular file, and one byte to see its end:
+    // read in one go, not in reads that start at 32 bytes and double (a
+    // `Take` hides the file's size from `read_to_end`). A file that grew
+    // meanwhile still reads whole, up to the limit.
+    let expected = if kind.is_file() {
+        meta.len().min(limit)
+    } else {
+        0
+    };
+    let mut bytes = Vec::with_capacity(usize::try_from(expected).unwrap_or(0).saturating_add(1));
     file.take(limit.saturating_add(1))
         .read_to_end(&mut bytes)
         .map_err(|e| ReadError::io(&e))?;
